@@ -1,0 +1,18 @@
+//! kapflow's pure rules and types: no I/O, no async, no database or HTTP types.
+//!
+//! Everything a clinician relies on being exactly right lives here, where it can be unit- and
+//! property-tested without a server: typed ids, validated values, roles, and the audit chain.
+
+pub mod audit;
+pub mod email;
+pub mod ids;
+pub mod password;
+pub mod role;
+pub mod time_util;
+pub mod token;
+
+pub use audit::{AuditEntry, AuditOutcome, ChainHash};
+pub use email::Email;
+pub use ids::{AuditId, SessionId, UserId};
+pub use password::{NewPassword, PasswordRejected};
+pub use role::Role;

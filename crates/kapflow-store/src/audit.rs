@@ -1,0 +1,174 @@
+//! Appending to and reading the hash-chained audit trail.
+
+use crate::backend::Tx;
+use crate::{Store, StoreError};
+use kapflow_domain::audit::{ChainBreak, GENESIS_HASH, verify_chain_from};
+use kapflow_domain::{AuditEntry, AuditId, AuditOutcome, Role, SessionId, UserId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Serialises appends on PostgreSQL so two transactions never chain onto the same row.
+/// (SQLite's IMMEDIATE transactions already have one writer.) An arbitrary, fixed key.
+const AUDIT_CHAIN_LOCK: i64 = 0x6b61_7066_6c6f_7701;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    seq: i64,
+    id: Uuid,
+    at: OffsetDateTime,
+    actor_user_id: Option<Uuid>,
+    actor_role: Option<String>,
+    session_id: Option<Uuid>,
+    ip: Option<String>,
+    action: String,
+    record_kind: Option<String>,
+    record_id: Option<String>,
+    client_id: Option<String>,
+    outcome: String,
+    reason: Option<String>,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+impl AuditRow {
+    /// The entry as stored. Unknown role or outcome names are kept visible as a broken row by
+    /// mapping them to values that cannot hash to the stored hash.
+    fn into_parts(self) -> (i64, AuditEntry, Vec<u8>, Vec<u8>) {
+        let mut reason = self.reason;
+        let role = self.actor_role.as_deref().map(|r| {
+            Role::parse(r).unwrap_or_else(|| {
+                reason = Some(format!("<unreadable role {r}>"));
+                Role::Client
+            })
+        });
+        let outcome = AuditOutcome::parse(&self.outcome).unwrap_or_else(|| {
+            reason = Some(format!("<unreadable outcome {}>", self.outcome));
+            AuditOutcome::Failure
+        });
+        let entry = AuditEntry {
+            id: AuditId::from_uuid(self.id),
+            at: self.at,
+            actor_user_id: self.actor_user_id.map(UserId::from_uuid),
+            actor_role: role,
+            session_id: self.session_id.map(SessionId::from_uuid),
+            ip: self.ip,
+            action: self.action,
+            record_kind: self.record_kind,
+            record_id: self.record_id,
+            client_id: self.client_id,
+            outcome,
+            reason,
+        };
+        (self.seq, entry, self.prev_hash, self.hash)
+    }
+}
+
+/// One stored audit row, for viewers.
+#[derive(Debug, Clone)]
+pub struct StoredAudit {
+    pub seq: i64,
+    pub entry: AuditEntry,
+}
+
+/// Appends `entry` inside `tx`; returns its sequence number. If this fails the caller's whole
+/// transaction fails: an unaudited change cannot be committed.
+pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64, StoreError> {
+    if let Tx::Pg(t) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(AUDIT_CHAIN_LOCK)
+            .execute(&mut **t)
+            .await?;
+    }
+    let last: Option<(i64, Vec<u8>)> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+    ).fetch_optional(c).await)?;
+    let (seq, prev) = match last {
+        Some((seq, hash)) => {
+            let prev: [u8; 32] = hash.try_into().map_err(|_| {
+                StoreError::Corrupt(format!("audit row {seq} has a malformed hash"))
+            })?;
+            (seq + 1, prev)
+        }
+        None => (1, GENESIS_HASH),
+    };
+    let hash = entry.chain_hash(seq, &prev);
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO audit_log (seq, id, at, actor_user_id, actor_role, session_id, ip, action, \
+         record_kind, record_id, client_id, outcome, reason, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    )
+    .bind(seq)
+    .bind(entry.id.as_uuid())
+    .bind(entry.at)
+    .bind(entry.actor_user_id.map(|u| u.as_uuid()))
+    .bind(entry.actor_role.map(Role::as_str))
+    .bind(entry.session_id.map(|s| s.as_uuid()))
+    .bind(entry.ip.as_deref())
+    .bind(entry.action.as_str())
+    .bind(entry.record_kind.as_deref())
+    .bind(entry.record_id.as_deref())
+    .bind(entry.client_id.as_deref())
+    .bind(entry.outcome.as_str())
+    .bind(entry.reason.as_deref())
+    .bind(prev.as_slice())
+    .bind(hash.as_slice())
+    .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(seq)
+}
+
+/// Rows fetched per query while walking the chain, so a long trail never sits in memory whole.
+const VERIFY_PAGE: i64 = 2_000;
+
+impl Store {
+    /// Records an event that changes nothing else (a read, a denial, a failed login) in its own
+    /// transaction. Returns only once the row is committed: a read is audited before it is shown.
+    pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        append(&mut tx, entry).await?;
+        tx.commit().await
+    }
+
+    /// The most recent rows, newest first (the owner's viewer grows filters in the identity issue).
+    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<StoredAudit>, StoreError> {
+        const SQL: &str = "SELECT seq, id, at, actor_user_id, actor_role, session_id, ip, action, \
+             record_kind, record_id, client_id, outcome, reason, prev_hash, hash FROM audit_log \
+             ORDER BY seq DESC LIMIT $1";
+        let rows: Vec<AuditRow> =
+            on_db!(self, c => sqlx::query_as(SQL).bind(limit).fetch_all(c).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let (seq, entry, _, _) = r.into_parts();
+                StoredAudit { seq, entry }
+            })
+            .collect())
+    }
+
+    /// Walks the whole chain; `Ok(n)` when all `n` rows verify, else the first broken row.
+    pub async fn verify_audit_chain(&self) -> Result<Result<u64, ChainBreak>, StoreError> {
+        const SQL: &str = "SELECT seq, id, at, actor_user_id, actor_role, session_id, ip, action, \
+             record_kind, record_id, client_id, outcome, reason, prev_hash, hash FROM audit_log \
+             WHERE seq > $1 ORDER BY seq LIMIT $2";
+        let mut after = 0i64;
+        let mut prev = GENESIS_HASH;
+        let mut total = 0u64;
+        loop {
+            let rows: Vec<AuditRow> = on_db!(self, c => sqlx::query_as(SQL)
+                .bind(after)
+                .bind(VERIFY_PAGE)
+                .fetch_all(c).await)?;
+            if rows.is_empty() {
+                return Ok(Ok(total));
+            }
+            let parts: Vec<_> = rows.into_iter().map(AuditRow::into_parts).collect();
+            after = parts.last().map(|p| p.0).unwrap_or(after);
+            match verify_chain_from(prev, parts) {
+                Ok((n, last)) => {
+                    total += n;
+                    prev = last;
+                }
+                Err(b) => return Ok(Err(b)),
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The two backends behind one `Store`, and the transaction type repositories write through.
+
+use crate::error::StoreError;
+use crate::target::DatabaseTarget;
+use sqlx::postgres::{PgPoolOptions, Postgres};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Sqlite, SqlitePool};
+use std::time::Duration;
+
+/// Which database a store runs on (for `check` and operator messages only; never for branching
+/// in web code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+/// The practice's database. Cheap to clone (it is a pool handle).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) db: Db,
+}
+
+/// An open write transaction. Dropping it without `commit` rolls it back.
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Pg(sqlx::Transaction<'static, Postgres>),
+}
+
+/// Runs one statement against the pool of whichever backend `$store` uses.
+/// `$c` is bound to the pool; the body is compiled once per backend.
+macro_rules! on_db {
+    ($store:expr, $c:ident => $body:expr) => {
+        match &$store.db {
+            $crate::backend::Db::Sqlite($c) => $body,
+            $crate::backend::Db::Pg($c) => $body,
+        }
+    };
+}
+
+/// Runs one statement inside the transaction `$tx`; `$c` is bound to its connection.
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::backend::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::backend::Tx::Pg(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// SQLite waits this long for the single writer before giving up (issue 2: at least 5 s).
+pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Store {
+    /// Opens the database a target names, with the settings every connection must have.
+    /// Does not migrate; call [`Store::migrate`].
+    pub async fn connect(target: &DatabaseTarget) -> Result<Store, StoreError> {
+        let db = match target {
+            DatabaseTarget::Sqlite { path, create } => {
+                let opts = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(*create)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // NORMAL can lose acknowledged commits on power loss.
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await?;
+                Db::Sqlite(pool)
+            }
+            DatabaseTarget::Postgres { url } => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect(url)
+                    .await?;
+                Db::Pg(pool)
+            }
+        };
+        Ok(Store { db })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// Begins a write transaction. On SQLite it begins IMMEDIATE: a deferred transaction that
+    /// reads and then writes fails at once with "database is locked", bypassing busy_timeout.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.db {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
+    /// Answers whether the database takes a query at all.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        on_db!(self, c => sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Closes every pooled connection (graceful shutdown, tests).
+    pub async fn close(&self) {
+        on_db!(self, c => c.close().await)
+    }
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Pg(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await?,
+            Tx::Pg(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+}

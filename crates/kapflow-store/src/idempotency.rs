@@ -1,0 +1,60 @@
+//! Idempotency keys for create forms: a double click or a refresh makes one record.
+//!
+//! A form carries a random key. The handler claims it inside the transaction that creates the
+//! record and stores the response there too, so "created" and "key spent" commit together.
+
+use crate::StoreError;
+use crate::backend::Tx;
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// First use: go ahead, then call [`complete`] in the same transaction.
+    Fresh,
+    /// Seen before with the same request: answer with what was answered then.
+    Replay { status: u16, body: String },
+    /// Seen before with a different request: refuse (a reused key is a client bug or an attack).
+    KeyReused,
+}
+
+/// Claims `key` within `scope` (such as `inquiry` or `user:<id>`) for a request whose canonical
+/// form hashes to `request_hash`. A concurrent claim of the same key waits for this transaction.
+pub async fn claim(
+    tx: &mut Tx,
+    scope: &str,
+    key: &str,
+    request_hash: &[u8],
+    now: OffsetDateTime,
+) -> Result<Claim, StoreError> {
+    let inserted = on_tx!(tx, c => sqlx::query(
+        "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (scope, key) DO NOTHING"
+    ).bind(scope).bind(key).bind(request_hash).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    if inserted == 1 {
+        return Ok(Claim::Fresh);
+    }
+    let (stored_hash, status, body): (Vec<u8>, Option<i32>, Option<String>) = on_tx!(tx, c => sqlx::query_as(
+        "SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2"
+    ).bind(scope).bind(key).fetch_one(c).await)?;
+    if stored_hash != request_hash {
+        return Ok(Claim::KeyReused);
+    }
+    Ok(Claim::Replay {
+        status: status.and_then(|s| u16::try_from(s).ok()).unwrap_or(200),
+        body: body.unwrap_or_default(),
+    })
+}
+
+/// Stores the answer to a fresh claim; same transaction as the claim.
+pub async fn complete(
+    tx: &mut Tx,
+    scope: &str,
+    key: &str,
+    status: u16,
+    body: &str,
+) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "UPDATE idempotency_keys SET response_status = $1, response_body = $2 WHERE scope = $3 AND key = $4"
+    ).bind(i32::from(status)).bind(body).bind(scope).bind(key).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! kapflow's persistence: one `Store` over SQLite or PostgreSQL, chosen once from the URL.
+//!
+//! Every SQL text is shared by both backends (`$N` placeholders, `RETURNING`, `ON CONFLICT`);
+//! `Db`/`Tx` carry the backend and the `on_db!`/`on_tx!` macros expand one statement for each.
+//! Web code calls `Store` methods and never names a backend. Every state change writes its audit
+//! row in the same transaction.
+
+#[macro_use]
+mod backend;
+pub mod audit;
+pub mod check;
+mod error;
+pub mod idempotency;
+pub mod migrate;
+pub mod outbox;
+pub mod rate_limit;
+pub mod settings;
+pub mod setup;
+pub mod target;
+#[cfg(feature = "testkit")]
+pub mod testkit;
+pub mod users;
+
+pub use backend::{Backend, Store, Tx};
+pub use error::StoreError;
+pub use target::{DatabaseTarget, TargetError};

@@ -1,0 +1,75 @@
+//! Embedded migrations, one tree per backend with the same version numbers.
+//!
+//! Rules (see ARCHITECTURE.md): never edit an applied migration; add a new one to both trees;
+//! expand first, contract in a later release, so old and new instances can share a database.
+
+use crate::backend::Db;
+use crate::{Store, StoreError};
+use sqlx::migrate::Migrator;
+
+pub(crate) static SQLITE: Migrator = sqlx::migrate!("migrations/sqlite");
+pub(crate) static POSTGRES: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Where the database stands against the migrations built into this binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    pub expected: Vec<i64>,
+    pub applied: Vec<i64>,
+}
+
+impl MigrationStatus {
+    /// Every embedded migration applied, and none this binary does not know.
+    pub fn is_current(&self) -> bool {
+        self.expected == self.applied
+    }
+}
+
+impl Store {
+    /// Applies every pending migration. Safe to run from several instances at once: sqlx holds
+    /// an advisory lock on PostgreSQL, and SQLite has one writer.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Sqlite(p) => SQLITE.run(p).await?,
+            Db::Pg(p) => POSTGRES.run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn migration_status(&self) -> Result<MigrationStatus, StoreError> {
+        let migrator = match &self.db {
+            Db::Sqlite(_) => &SQLITE,
+            Db::Pg(_) => &POSTGRES,
+        };
+        let expected: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+        // Before the first migration the bookkeeping table does not exist yet: nothing applied.
+        let applied = match on_db!(self, c => sqlx::query_scalar::<_, i64>(
+            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version"
+        ).fetch_all(c).await)
+        {
+            Ok(v) => v,
+            Err(sqlx::Error::Database(_)) => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(MigrationStatus { expected, applied })
+    }
+}
+
+/// The version numbers and names of both trees, for the test that keeps them in step.
+pub fn embedded_versions() -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+    let list = |m: &Migrator| {
+        m.iter()
+            .map(|m| (m.version, m.description.to_string()))
+            .collect::<Vec<_>>()
+    };
+    (list(&SQLITE), list(&POSTGRES))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_trees_have_the_same_versions_and_names() {
+        let (sqlite, pg) = super::embedded_versions();
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, pg);
+    }
+}

@@ -1,0 +1,48 @@
+//! Fixed-window rate limits held in the database, so every instance counts against one limit.
+
+use crate::{Store, StoreError};
+use time::{Duration, OffsetDateTime};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateDecision {
+    Allowed {
+        remaining: i64,
+    },
+    /// Over the limit; the window ends in this long.
+    Limited {
+        retry_after: Duration,
+    },
+}
+
+impl Store {
+    /// Counts one hit on `bucket` (such as `login-ip:203.0.113.7`) in a window of `window`,
+    /// allowing `limit` hits per window.
+    pub async fn rate_limit_hit(
+        &self,
+        bucket: &str,
+        now: OffsetDateTime,
+        window: Duration,
+        limit: i64,
+    ) -> Result<RateDecision, StoreError> {
+        let stale_before = now - window;
+        let mut tx = self.begin().await?;
+        let (window_start, hits): (OffsetDateTime, i32) = on_tx!(&mut tx, c => sqlx::query_as(
+            "INSERT INTO rate_limit_buckets (bucket, window_start, hits) VALUES ($1, $2, 1) \
+             ON CONFLICT (bucket) DO UPDATE SET \
+               hits = CASE WHEN rate_limit_buckets.window_start <= $3 THEN 1 ELSE rate_limit_buckets.hits + 1 END, \
+               window_start = CASE WHEN rate_limit_buckets.window_start <= $3 THEN excluded.window_start \
+                              ELSE rate_limit_buckets.window_start END \
+             RETURNING window_start, hits"
+        ).bind(bucket).bind(now).bind(stale_before).fetch_one(c).await)?;
+        tx.commit().await?;
+        let hits = i64::from(hits);
+        if hits > limit {
+            let retry_after = (window_start + window - now).max(Duration::seconds(1));
+            Ok(RateDecision::Limited { retry_after })
+        } else {
+            Ok(RateDecision::Allowed {
+                remaining: limit - hits,
+            })
+        }
+    }
+}

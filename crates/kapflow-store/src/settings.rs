@@ -1,0 +1,48 @@
+//! Practice-wide settings, as key/value rows.
+
+use crate::backend::Tx;
+use crate::{Store, StoreError};
+use time::OffsetDateTime;
+
+/// The keys kapflow knows. Values are text; each feature parses its own.
+pub mod keys {
+    pub const PRACTICE_NAME: &str = "practice.name";
+    /// Written once, when the owner completes setup; guards against a second owner setup.
+    pub const SETUP_COMPLETED_AT: &str = "setup.completed_at";
+}
+
+impl Store {
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(on_db!(self, c => sqlx::query_scalar::<_, String>(
+            "SELECT value FROM practice_settings WHERE key = $1"
+        ).bind(key).fetch_optional(c).await)?)
+    }
+}
+
+/// Sets `key` inside `tx` (the caller writes the audit row that says who and why).
+pub async fn put(
+    tx: &mut Tx,
+    key: &str,
+    value: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+    ).bind(key).bind(value).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Sets `key` only if it has no value yet; returns whether this call set it.
+pub async fn put_once(
+    tx: &mut Tx,
+    key: &str,
+    value: &str,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let done = on_tx!(tx, c => sqlx::query(
+        "INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO NOTHING"
+    ).bind(key).bind(value).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
+}

@@ -1,0 +1,397 @@
+//! The store suite: every test runs once on SQLite and once on PostgreSQL (`store_test!`).
+
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::token::token_hash;
+use kapflow_domain::{AuditEntry, AuditOutcome, Email};
+use kapflow_store::idempotency::{self, Claim};
+use kapflow_store::rate_limit::RateDecision;
+use kapflow_store::setup::{OwnerSetup, SetupLinkStatus};
+use kapflow_store::testkit::TestDb;
+use kapflow_store::{outbox, store_test};
+use time::Duration;
+
+fn owner<'a>(email: &'a Email) -> OwnerSetup<'a> {
+    OwnerSetup {
+        practice_name: "Alvarado Therapy",
+        display_name: "Catherine Alvarado",
+        email,
+        password_hash: "$argon2id$not-a-real-hash",
+        ip: Some("127.0.0.1".into()),
+    }
+}
+
+store_test!(migrations_are_current_after_migrate, async |db: &TestDb| {
+    let status = db.store.migration_status().await.expect("status");
+    assert!(status.is_current(), "{status:?}");
+    db.store.ping().await.expect("ping");
+    // Migrating again is a no-op.
+    db.store.migrate().await.expect("second migrate");
+});
+
+store_test!(setup_link_works_once_and_only_once, async |db: &TestDb| {
+    let s = &db.store;
+    let now = now_utc();
+    let hash = token_hash("link-one");
+    assert!(s.needs_setup().await.expect("needs"));
+    s.issue_setup_link(&hash, now, now + Duration::hours(24))
+        .await
+        .expect("issue");
+    assert_eq!(
+        s.setup_link_status(&hash, now).await.expect("status"),
+        SetupLinkStatus::Valid
+    );
+    let email = Email::parse("catherine@example.org").expect("email");
+    let id = s
+        .complete_owner_setup(&hash, &owner(&email), now)
+        .await
+        .expect("store")
+        .expect("first use succeeds");
+    assert!(s.owner_exists().await.expect("owner"));
+    assert!(!s.needs_setup().await.expect("needs"));
+    assert_eq!(
+        s.setting("practice.name").await.expect("name").as_deref(),
+        Some("Alvarado Therapy")
+    );
+    let users = s.list_users().await.expect("users");
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].id, id);
+
+    // The same link again, and a second link issued before setup finished: both refused.
+    assert_eq!(
+        s.complete_owner_setup(&hash, &owner(&email), now)
+            .await
+            .expect("store"),
+        Err(SetupLinkStatus::AlreadyUsed)
+    );
+    let audit = s.recent_audit(10).await.expect("audit");
+    assert_eq!(audit[0].entry.outcome, AuditOutcome::Denied);
+    assert_eq!(audit[1].entry.action, "setup.owner_created");
+    assert_eq!(audit[1].entry.actor_user_id, Some(id));
+});
+
+store_test!(
+    second_link_is_dead_once_setup_is_done,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let now = now_utc();
+        let (a, b) = (token_hash("a"), token_hash("b"));
+        s.issue_setup_link(&a, now, now + Duration::hours(1))
+            .await
+            .expect("a");
+        s.issue_setup_link(&b, now, now + Duration::hours(1))
+            .await
+            .expect("b");
+        let email = Email::parse("o@example.org").expect("email");
+        s.complete_owner_setup(&a, &owner(&email), now)
+            .await
+            .expect("store")
+            .expect("ok");
+        assert_eq!(
+            s.setup_link_status(&b, now).await.expect("s"),
+            SetupLinkStatus::AlreadyUsed
+        );
+        let other = Email::parse("p@example.org").expect("email");
+        assert_eq!(
+            s.complete_owner_setup(&b, &owner(&other), now)
+                .await
+                .expect("store"),
+            Err(SetupLinkStatus::AlreadyUsed)
+        );
+        assert_eq!(s.list_users().await.expect("users").len(), 1);
+    }
+);
+
+store_test!(
+    expired_and_unknown_links_are_refused,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let now = now_utc();
+        let h = token_hash("old");
+        s.issue_setup_link(&h, now - Duration::hours(2), now - Duration::hours(1))
+            .await
+            .expect("issue");
+        assert_eq!(
+            s.setup_link_status(&h, now).await.expect("s"),
+            SetupLinkStatus::Expired
+        );
+        assert_eq!(
+            s.setup_link_status(&token_hash("nope"), now)
+                .await
+                .expect("s"),
+            SetupLinkStatus::Unknown
+        );
+        let email = Email::parse("o@example.org").expect("email");
+        assert_eq!(
+            s.complete_owner_setup(&h, &owner(&email), now)
+                .await
+                .expect("store"),
+            Err(SetupLinkStatus::Expired)
+        );
+        assert!(!s.owner_exists().await.expect("owner"));
+    }
+);
+
+store_test!(
+    audit_chain_verifies_and_names_a_tampered_row,
+    async |db: &TestDb| {
+        let s = &db.store;
+        for i in 0..5 {
+            let e = AuditEntry::system("test.event", now_utc()).record("thing", i);
+            s.audit(&e).await.expect("append");
+        }
+        assert_eq!(s.verify_audit_chain().await.expect("walk"), Ok(5));
+        let third = s.recent_audit(5).await.expect("rows")[2].clone();
+        assert_eq!(third.seq, 3);
+
+        // The triggers refuse changes and deletions...
+        assert!(
+            kapflow_store::testkit::raw_execute(
+                db,
+                "UPDATE audit_log SET reason = 'x' WHERE seq = 3"
+            )
+            .await
+            .is_err()
+        );
+        assert!(
+            kapflow_store::testkit::raw_execute(db, "DELETE FROM audit_log WHERE seq = 3")
+                .await
+                .is_err()
+        );
+        assert_eq!(s.verify_audit_chain().await.expect("walk"), Ok(5));
+
+        // ...and with the triggers removed, a changed row is found and named.
+        kapflow_store::testkit::drop_audit_triggers(db).await;
+        kapflow_store::testkit::raw_execute(
+            db,
+            "UPDATE audit_log SET reason = 'edited' WHERE seq = 3",
+        )
+        .await
+        .expect("tamper");
+        let broken = s
+            .verify_audit_chain()
+            .await
+            .expect("walk")
+            .expect_err("tampering found");
+        assert_eq!(broken.seq, 3);
+        assert_eq!(broken.id, third.entry.id);
+        let report = s.check().await.expect("check");
+        assert!(!report.is_ok());
+    }
+);
+
+store_test!(
+    audit_chain_survives_concurrent_writers,
+    async |db: &TestDb| {
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let s = db.store.clone();
+            tasks.push(tokio::spawn(async move {
+                for j in 0..5 {
+                    let e =
+                        AuditEntry::system("test.concurrent", now_utc()).record("n", i * 100 + j);
+                    s.audit(&e).await.expect("append");
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.expect("task");
+        }
+        assert_eq!(db.store.verify_audit_chain().await.expect("walk"), Ok(40));
+    }
+);
+
+store_test!(
+    idempotency_keys_replay_and_refuse_reuse,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let now = now_utc();
+        let mut tx = s.begin().await.expect("tx");
+        assert_eq!(
+            idempotency::claim(&mut tx, "inquiry", "k1", b"req-a", now)
+                .await
+                .expect("claim"),
+            Claim::Fresh
+        );
+        idempotency::complete(&mut tx, "inquiry", "k1", 303, "/thanks")
+            .await
+            .expect("complete");
+        tx.commit().await.expect("commit");
+
+        let mut tx = s.begin().await.expect("tx");
+        assert_eq!(
+            idempotency::claim(&mut tx, "inquiry", "k1", b"req-a", now)
+                .await
+                .expect("claim"),
+            Claim::Replay {
+                status: 303,
+                body: "/thanks".into()
+            }
+        );
+        assert_eq!(
+            idempotency::claim(&mut tx, "inquiry", "k1", b"req-b", now)
+                .await
+                .expect("claim"),
+            Claim::KeyReused
+        );
+        // Keys are per scope.
+        assert_eq!(
+            idempotency::claim(&mut tx, "other", "k1", b"req-b", now)
+                .await
+                .expect("claim"),
+            Claim::Fresh
+        );
+        tx.rollback().await.expect("rollback");
+
+        // A rolled-back claim leaves no trace: the key is fresh again.
+        let mut tx = s.begin().await.expect("tx");
+        assert_eq!(
+            idempotency::claim(&mut tx, "other", "k1", b"req-b", now)
+                .await
+                .expect("claim"),
+            Claim::Fresh
+        );
+        tx.rollback().await.expect("rollback");
+    }
+);
+
+store_test!(
+    outbox_delivers_at_least_once_with_leases,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let now = now_utc();
+        let mut tx = s.begin().await.expect("tx");
+        let id = outbox::enqueue(&mut tx, "email.notice", "{}", now)
+            .await
+            .expect("enqueue");
+        tx.commit().await.expect("commit");
+        assert_eq!(s.outbox_pending().await.expect("pending"), 1);
+
+        let leased = s
+            .lease_outbox("w1", now, Duration::seconds(30), 10)
+            .await
+            .expect("lease");
+        assert_eq!(leased.len(), 1);
+        assert_eq!(leased[0].id, id);
+        // Leased: another worker sees nothing until the lease runs out...
+        assert!(
+            s.lease_outbox("w2", now, Duration::seconds(30), 10)
+                .await
+                .expect("lease")
+                .is_empty()
+        );
+        // ...then takes it over (w1 died), and w1's late acknowledgement is ignored.
+        let later = now + Duration::seconds(31);
+        let again = s
+            .lease_outbox("w2", later, Duration::seconds(30), 10)
+            .await
+            .expect("lease");
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].attempts, 2);
+        assert!(!s.outbox_delivered(id, "w1", later).await.expect("ack"));
+        assert!(s.outbox_delivered(id, "w2", later).await.expect("ack"));
+        assert_eq!(s.outbox_pending().await.expect("pending"), 0);
+        assert!(
+            s.lease_outbox("w3", later + Duration::hours(1), Duration::seconds(30), 10)
+                .await
+                .expect("lease")
+                .is_empty()
+        );
+    }
+);
+
+store_test!(outbox_failure_schedules_a_retry, async |db: &TestDb| {
+    let s = &db.store;
+    let now = now_utc();
+    let mut tx = s.begin().await.expect("tx");
+    let id = outbox::enqueue(&mut tx, "email.notice", "{}", now)
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+    s.lease_outbox("w", now, Duration::seconds(30), 10)
+        .await
+        .expect("lease");
+    s.outbox_failed(id, "w", "smtp refused", now + Duration::minutes(5))
+        .await
+        .expect("fail");
+    assert!(
+        s.lease_outbox("w", now + Duration::minutes(1), Duration::seconds(30), 10)
+            .await
+            .expect("l")
+            .is_empty()
+    );
+    assert_eq!(
+        s.lease_outbox("w", now + Duration::minutes(6), Duration::seconds(30), 10)
+            .await
+            .expect("l")
+            .len(),
+        1
+    );
+});
+
+store_test!(
+    rate_limits_count_per_bucket_and_window,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let now = now_utc();
+        let w = Duration::minutes(15);
+        for i in 0..3 {
+            assert_eq!(
+                s.rate_limit_hit("login-ip:1", now, w, 3)
+                    .await
+                    .expect("hit"),
+                RateDecision::Allowed { remaining: 2 - i }
+            );
+        }
+        match s
+            .rate_limit_hit("login-ip:1", now + Duration::minutes(1), w, 3)
+            .await
+            .expect("hit")
+        {
+            RateDecision::Limited { retry_after } => assert_eq!(retry_after, Duration::minutes(14)),
+            other => panic!("expected a limit, got {other:?}"),
+        }
+        // Another bucket is untouched; a new window starts afresh.
+        assert!(matches!(
+            s.rate_limit_hit("login-ip:2", now, w, 3)
+                .await
+                .expect("hit"),
+            RateDecision::Allowed { .. }
+        ));
+        assert_eq!(
+            s.rate_limit_hit("login-ip:1", now + Duration::minutes(16), w, 3)
+                .await
+                .expect("hit"),
+            RateDecision::Allowed { remaining: 2 }
+        );
+    }
+);
+
+store_test!(check_passes_on_a_sound_database, async |db: &TestDb| {
+    db.store
+        .audit(&AuditEntry::system("test.event", now_utc()))
+        .await
+        .expect("audit");
+    let report = db.store.check().await.expect("check");
+    assert!(report.is_ok(), "{report:?}");
+    assert_eq!(report.audit, Ok(1));
+});
+
+store_test!(settings_are_upserted, async |db: &TestDb| {
+    let s = &db.store;
+    let now = now_utc();
+    assert_eq!(s.setting("x.y").await.expect("get"), None);
+    let mut tx = s.begin().await.expect("tx");
+    kapflow_store::settings::put(&mut tx, "x.y", "one", now)
+        .await
+        .expect("put");
+    kapflow_store::settings::put(&mut tx, "x.y", "two", now)
+        .await
+        .expect("put");
+    assert!(
+        !kapflow_store::settings::put_once(&mut tx, "x.y", "three", now)
+            .await
+            .expect("once")
+    );
+    tx.commit().await.expect("commit");
+    assert_eq!(s.setting("x.y").await.expect("get").as_deref(), Some("two"));
+});
