@@ -1,0 +1,31 @@
+//! Settings of the web layer, resolved once by the binary from flags and `KAPFLOW_*` variables.
+
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// The address people use to reach kapflow, without a trailing slash (links in the console
+    /// and, later, in emails).
+    pub public_url: String,
+    /// A whole request, body included, must finish within this.
+    pub request_timeout: Duration,
+    /// Largest request body accepted, in bytes (photo uploads raise it on their own route).
+    pub max_body_bytes: usize,
+}
+
+impl WebConfig {
+    /// Cookies get `Secure` and the `__Host-` prefix, and HSTS is sent, only over TLS.
+    pub fn served_over_tls(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            public_url: "http://127.0.0.1:8080".into(),
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}

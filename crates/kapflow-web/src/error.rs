@@ -1,0 +1,51 @@
+//! The web layer's error type. The detail goes to the log (never PHI: store errors carry SQL
+//! state, not row content); the person sees a plain page with the request id to quote.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kapflow_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(detail: impl Into<String>) -> AppError {
+        AppError::Internal(detail.into())
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        if e.is_unavailable() {
+            AppError::Unavailable(e.to_string())
+        } else {
+            AppError::Internal(e.to_string())
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "database unavailable");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            AppError::Internal(detail) => {
+                tracing::error!(error = %detail, "request failed");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        // An empty error response: `middleware::error_pages` renders the page for it, with the
+        // request id, the same way as for panics, timeouts and refused bodies.
+        status.into_response()
+    }
+}

@@ -1,0 +1,106 @@
+//! Turns bare error responses (from handlers, panics, timeouts, refused bodies, CSRF refusals)
+//! into a page that says what happened in plain words and gives the request id to quote.
+
+use crate::templates::ErrorPage;
+use askama::Template;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::any::Any;
+
+/// Marks a response whose body is already the page to show.
+#[derive(Clone, Copy, Debug)]
+pub struct ErrorPageRendered;
+
+pub async fn render(req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get(super::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.extensions().get::<ErrorPageRendered>().is_some()
+        || is_html_or_json(&res)
+    {
+        return res;
+    }
+    let (message, detail) = explain(status);
+    let page = ErrorPage {
+        // Not the practice's name: an error page must render without the database.
+        site_name: "kapflow",
+        status: status.as_u16(),
+        message,
+        detail,
+        request_id: &request_id,
+    };
+    let mut out = match page.render() {
+        Ok(html) => (status, Body::from(html)).into_response(),
+        Err(_) => (status, message).into_response(),
+    };
+    out.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    // Keep what the inner response told the client about retrying.
+    if let Some(retry) = res.headers().get(header::RETRY_AFTER) {
+        out.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+    }
+    out.extensions_mut().insert(ErrorPageRendered);
+    out
+}
+
+fn is_html_or_json(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.contains("json"))
+}
+
+fn explain(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::NOT_FOUND => (
+            "Page not found",
+            "There is nothing at this address. Check the link, or go back to the start.",
+        ),
+        StatusCode::FORBIDDEN => (
+            "Not allowed",
+            "This request was refused. If you submitted a form, open the page again from this site and try once more.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "Too much data",
+            "What you sent is larger than this form accepts.",
+        ),
+        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => (
+            "Temporarily unavailable",
+            "kapflow could not finish this request in time. Nothing you sent was lost if you see this page: try again in a moment.",
+        ),
+        StatusCode::TOO_MANY_REQUESTS => (
+            "Too many attempts",
+            "Please wait a little before trying again.",
+        ),
+        s if s.is_client_error() => (
+            "The request could not be used",
+            "Something in the request was not as expected. Go back and try again.",
+        ),
+        _ => (
+            "Something went wrong",
+            "kapflow hit an unexpected problem and did not finish this request. If it happens again, give the request id below to your administrator.",
+        ),
+    }
+}
+
+/// CatchPanicLayer's handler: the panic message stays in the log, never in the page.
+pub fn on_panic(err: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("non-string panic");
+    tracing::error!(panic = %detail, "handler panicked");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}

@@ -1,0 +1,54 @@
+//! The one middleware stack, applied to every route, the fallback and static files alike.
+//!
+//! Outermost first: request id → sensitive headers hidden → tracing span → metrics → compression
+//! → security headers → error pages → catch-panic → timeouts → body limit → CSRF origin check.
+
+mod error_pages;
+mod security_headers;
+mod trace;
+
+use crate::AppState;
+use axum::Router;
+use axum::http::{HeaderName, StatusCode, header};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::csrf::CsrfLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
+
+pub use error_pages::ErrorPageRendered;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    let config = &state.config;
+    let tls = config.served_over_tls();
+    let stack = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetSensitiveHeadersLayer::new([
+            header::COOKIE,
+            header::SET_COOKIE,
+            header::AUTHORIZATION,
+        ]))
+        .layer(trace::layer())
+        .layer(axum::middleware::from_fn(crate::metrics::track))
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(move |req, next| {
+            security_headers::apply(tls, req, next)
+        }))
+        .layer(axum::middleware::from_fn(error_pages::render))
+        .layer(CatchPanicLayer::custom(error_pages::on_panic))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            config.request_timeout,
+        ))
+        .layer(RequestBodyTimeoutLayer::new(config.request_timeout))
+        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
+        // Cross-site state-changing requests get 403 and change nothing (Origin/Sec-Fetch-Site).
+        .layer(CsrfLayer::new());
+    router.layer(stack)
+}

@@ -1,0 +1,159 @@
+//! The first-run owner setup link: `GET` shows the form, `POST` creates the owner once.
+
+use crate::AppState;
+use crate::client_ip::ClientIp;
+use crate::error::AppError;
+use crate::routes::paths;
+use crate::templates::{
+    SetupDonePage, SetupErrors, SetupFormPage, SetupUnavailablePage, SetupValues,
+};
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kapflow_domain::password::MIN_PASSWORD_CHARS;
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::token::{looks_like_token, token_hash};
+use kapflow_domain::{Email, NewPassword};
+use kapflow_store::setup::{OwnerSetup, SetupLinkStatus};
+use serde::Deserialize;
+
+const MAX_NAME_CHARS: usize = 120;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SetupForm {
+    practice_name: String,
+    display_name: String,
+    email: String,
+    password: String,
+    password_confirm: String,
+}
+
+fn unavailable(status: SetupLinkStatus) -> Response {
+    let (code, reason) = match status {
+        SetupLinkStatus::AlreadyUsed => (
+            StatusCode::GONE,
+            "This practice has already been set up, so the link no longer works. The owner signs in instead.",
+        ),
+        SetupLinkStatus::Expired => (
+            StatusCode::GONE,
+            "This setup link has expired. Restart kapflow to print a new one.",
+        ),
+        SetupLinkStatus::Unknown | SetupLinkStatus::Valid => (
+            StatusCode::NOT_FOUND,
+            "This is not a setup link kapflow issued. Copy the whole link from the console where kapflow was started.",
+        ),
+    };
+    let page = SetupUnavailablePage {
+        site_name: "kapflow".into(),
+        reason,
+    };
+    (code, page).into_response()
+}
+
+fn form_page(token: &str, values: SetupValues, errors: SetupErrors) -> SetupFormPage {
+    SetupFormPage {
+        site_name: "kapflow".into(),
+        action: paths::setup(token),
+        values,
+        errors,
+        min_password: MIN_PASSWORD_CHARS,
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    if !looks_like_token(&token) {
+        return Ok(unavailable(SetupLinkStatus::Unknown));
+    }
+    let status = state
+        .store
+        .setup_link_status(&token_hash(&token), now_utc())
+        .await?;
+    if status != SetupLinkStatus::Valid {
+        return Ok(unavailable(status));
+    }
+    Ok(form_page(&token, SetupValues::default(), SetupErrors::default()).into_response())
+}
+
+/// Checks a required one-line name; returns it trimmed.
+fn required_name(raw: &str, what: &str) -> Result<String, String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        Err(format!("Enter {what}."))
+    } else if v.chars().count() > MAX_NAME_CHARS {
+        Err(format!("Use at most {MAX_NAME_CHARS} characters."))
+    } else if v.chars().any(char::is_control) {
+        Err("Use letters, numbers and punctuation only.".into())
+    } else {
+        Ok(v.to_owned())
+    }
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<SetupForm>,
+) -> Result<Response, AppError> {
+    if !looks_like_token(&token) {
+        return Ok(unavailable(SetupLinkStatus::Unknown));
+    }
+    let hash = token_hash(&token);
+    let values = SetupValues {
+        practice_name: form.practice_name.clone(),
+        display_name: form.display_name.clone(),
+        email: form.email.clone(),
+    };
+    let mut errors = SetupErrors::default();
+    let practice_name = required_name(&form.practice_name, "the practice's name")
+        .map_err(|e| errors.practice_name = Some(e))
+        .ok();
+    let display_name = required_name(&form.display_name, "your name")
+        .map_err(|e| errors.display_name = Some(e))
+        .ok();
+    let email = Email::parse(&form.email)
+        .map_err(|e| errors.email = Some(e.to_string()))
+        .ok();
+    let password = NewPassword::parse(&form.password, &form.password_confirm)
+        .map_err(|e| errors.password = Some(e.to_string()))
+        .ok();
+    let (Some(practice_name), Some(display_name), Some(email), Some(password)) =
+        (practice_name, display_name, email, password)
+    else {
+        // Check the link first so a spent link never shows a form that cannot succeed.
+        let status = state.store.setup_link_status(&hash, now_utc()).await?;
+        if status != SetupLinkStatus::Valid {
+            return Ok(unavailable(status));
+        }
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            form_page(&token, values, errors),
+        )
+            .into_response());
+    };
+
+    let password_hash = crate::password::hash(password).await?;
+    let owner = OwnerSetup {
+        practice_name: &practice_name,
+        display_name: &display_name,
+        email: &email,
+        password_hash: &password_hash,
+        ip,
+    };
+    match state
+        .store
+        .complete_owner_setup(&hash, &owner, now_utc())
+        .await?
+    {
+        Ok(_) => Ok(SetupDonePage {
+            site_name: practice_name,
+            owner_email: email.to_string(),
+        }
+        .into_response()),
+        Err(status) => Ok(unavailable(status)),
+    }
+}

@@ -1,0 +1,97 @@
+//! The command line. Every setting is a flag and a `KAPFLOW_*` environment variable (README
+//! lists them); `DATABASE_URL` keeps its conventional name.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kapflow",
+    version,
+    about = "Practice software for ketamine-assisted psychotherapy"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Where kapflow keeps its embedded database (and, later, mail and backups).
+    #[arg(
+        long,
+        env = "KAPFLOW_DATA_DIR",
+        default_value = "kapflow-data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// postgres://… to run on PostgreSQL, sqlite://PATH for another SQLite file; unset for the
+    /// embedded database under the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Log filter, in tracing's EnvFilter syntax.
+    #[arg(
+        long,
+        env = "KAPFLOW_LOG",
+        default_value = "info,sqlx=warn",
+        global = true
+    )]
+    pub log: String,
+
+    /// Log line format.
+    #[arg(long, env = "KAPFLOW_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Check the database's integrity and the audit trail's hash chain.
+    Check,
+}
+
+impl Default for Command {
+    fn default() -> Self {
+        // `kapflow` alone serves with every setting from the environment or its default.
+        Command::Serve(ServeArgs::parse_from_env())
+    }
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "KAPFLOW_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// The address people use to reach kapflow (for links); defaults to http://LISTEN.
+    #[arg(long, env = "KAPFLOW_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Seconds a request, body included, may take.
+    #[arg(long, env = "KAPFLOW_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "KAPFLOW_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+}
+
+impl ServeArgs {
+    fn parse_from_env() -> ServeArgs {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        Only::parse_from(["kapflow"]).args
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum LogFormat {
+    Text,
+    Json,
+}

@@ -1,0 +1,71 @@
+//! `kapflow serve`: open and migrate the database, print where to go, serve until a signal.
+
+use crate::cli::{Cli, ServeArgs};
+use anyhow::Context;
+use kapflow_web::{AppState, WebConfig};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let store = crate::open::open_migrated(cli).await?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let bound = listener.local_addr()?;
+    let public_url = args
+        .public_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| format!("http://{bound}"));
+    let config = WebConfig {
+        public_url: public_url.clone(),
+        request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
+        max_body_bytes: args.max_body_bytes,
+    };
+
+    println!(
+        "kapflow {} is listening on {public_url}",
+        env!("CARGO_PKG_VERSION")
+    );
+    if let Some(link) = kapflow_web::setup_link::issue_if_needed(&store, &public_url).await? {
+        println!("Set up the practice's owner account with this one-time link (valid 24 hours):");
+        println!("  {link}");
+    }
+    tracing::info!(backend = ?store.backend(), "serving");
+
+    let app = kapflow_web::app(AppState::new(store.clone(), config));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server error")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM; in-flight requests then finish before exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
