@@ -3,6 +3,7 @@
 use crate::cli::{Cli, ServeArgs};
 use anyhow::Context;
 use kapflow_web::{AppState, WebConfig};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -24,14 +25,22 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         max_body_bytes: args.max_body_bytes,
     };
 
-    println!(
-        "kapflow {} is listening on {public_url}",
-        env!("CARGO_PKG_VERSION")
-    );
+    let mut notice = String::new();
     if let Some(link) = kapflow_web::setup_link::issue_if_needed(&store, &public_url).await? {
-        println!("Set up the practice's owner account with this one-time link (valid 24 hours):");
-        println!("  {link}");
+        notice.push_str(
+            "Set up the practice's owner account with this one-time link (valid 24 hours):\n",
+        );
+        notice.push_str(&format!("  {link}\n"));
     }
+    // Printed last: scripts and tests wait for this line.
+    notice.push_str(&format!(
+        "kapflow {} is listening on {public_url}\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    // Not println!: it panics when nobody reads stdout any more, and a server must not.
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(notice.as_bytes()).and_then(|()| out.flush());
+    drop(out);
     tracing::info!(backend = ?store.backend(), "serving");
 
     let app = kapflow_web::app(AppState::new(store.clone(), config));

@@ -1,0 +1,201 @@
+//! Black-box tests of the real binary: first run, restarts, crashes, PostgreSQL, `check`.
+
+mod support;
+
+use std::time::Duration;
+use support::{OWNER_FORM, Server, check, kapflow_command, path_of};
+
+#[test]
+fn first_run_creates_the_database_and_a_setup_link_that_works_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("kapflow-data");
+    let server = Server::start(&data, None);
+    assert!(
+        data.join("kapflow.db").exists(),
+        "SQLite file under the data dir"
+    );
+    assert_eq!(server.get("/healthz").status, 200);
+    assert_eq!(server.get("/readyz").status, 200);
+    let link = path_of(
+        server
+            .setup_link
+            .as_deref()
+            .expect("a setup link on first run"),
+    );
+    assert_eq!(server.get(&link).status, 200);
+    let done = server.post_form(&link, OWNER_FORM);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(server.get(&link).status, 410);
+    assert_eq!(server.post_form(&link, OWNER_FORM).status, 410);
+
+    // A second start reuses the same data: no new link, the practice is still there.
+    assert!(server.terminate().success(), "clean exit on SIGTERM");
+    let again = Server::start(&data, None);
+    assert!(again.setup_link.is_none());
+    assert!(again.get("/").body.contains("Alvarado Therapy"));
+    assert_eq!(again.get(&link).status, 410);
+    drop(again);
+    let (ok, out) = check(&data, None);
+    assert!(ok, "{out}");
+    assert!(out.contains("audit trail: ok"), "{out}");
+}
+
+#[test]
+fn an_unfinished_setup_gets_a_fresh_link_at_each_start() {
+    let dir = tempfile::tempdir().expect("dir");
+    let first = Server::start(dir.path(), None);
+    let a = first.setup_link.clone().expect("link");
+    drop(first);
+    let second = Server::start(dir.path(), None);
+    let b = second.setup_link.clone().expect("link");
+    assert_ne!(a, b);
+    assert_eq!(second.get(&path_of(&b)).status, 200);
+}
+
+#[test]
+fn killed_during_first_start_the_database_still_starts_and_checks() {
+    // Kill -9 at several moments of the first start (before, during and after migrations).
+    for delay_ms in [0u64, 5, 15, 30, 60, 120, 250] {
+        let dir = tempfile::tempdir().expect("dir");
+        let mut child = kapflow_command(dir.path(), None)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start");
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().expect("kill -9");
+        child.wait().expect("reap");
+        let server = Server::start(dir.path(), None);
+        assert_eq!(
+            server.get("/readyz").status,
+            200,
+            "after a kill at {delay_ms} ms"
+        );
+        drop(server);
+        let (ok, out) = check(dir.path(), None);
+        assert!(ok, "check after a kill at {delay_ms} ms: {out}");
+    }
+}
+
+#[test]
+fn check_names_a_tampered_audit_row() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::start(dir.path(), None);
+    let link = path_of(server.setup_link.as_deref().expect("link"));
+    assert_eq!(server.post_form(&link, OWNER_FORM).status, 200);
+    drop(server);
+    let (ok, out) = check(dir.path(), None);
+    assert!(ok, "{out}");
+
+    // Someone with file access removes the triggers and rewrites history.
+    let db = dir.path().join("kapflow.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let tampered_id: String = rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("open");
+        sqlx::query("DROP TRIGGER audit_log_no_update")
+            .execute(&mut c)
+            .await
+            .expect("drop");
+        sqlx::query("UPDATE audit_log SET ip = '10.9.9.9' WHERE seq = 2")
+            .execute(&mut c)
+            .await
+            .expect("tamper");
+        let id: uuid::Uuid = sqlx::query_scalar("SELECT id FROM audit_log WHERE seq = 2")
+            .fetch_one(&mut c)
+            .await
+            .expect("id");
+        id.to_string()
+    });
+    let (ok, out) = check(dir.path(), None);
+    assert!(!ok, "check must fail: {out}");
+    assert!(out.contains("BROKEN at row 2"), "{out}");
+    assert!(out.contains(&tampered_id), "{out}");
+}
+
+#[test]
+fn bad_database_urls_are_refused_without_creating_anything() {
+    let dir = tempfile::tempdir().expect("dir");
+    for (url, expect) in [
+        ("mysql://localhost/kapflow", "does not support"),
+        ("sqlite:///nonexistent/kapflow.db", "does not exist"),
+        ("sqlite::memory:", "in-memory"),
+    ] {
+        let out = kapflow_command(dir.path(), Some(url))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .output()
+            .expect("run");
+        assert!(!out.status.success(), "{url} must be refused");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expect), "{url}: {err}");
+    }
+    assert!(!dir.path().join("kapflow.db").exists());
+}
+
+#[test]
+fn check_refuses_a_missing_database_instead_of_creating_one() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (ok, out) = check(dir.path(), None);
+    assert!(!ok);
+    assert!(out.contains("no database"), "{out}");
+    assert!(!dir.path().join("kapflow.db").exists());
+}
+
+#[test]
+fn version_is_printed() {
+    let out = std::process::Command::new(support::KAPFLOW)
+        .arg("--version")
+        .output()
+        .expect("run");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("kapflow "));
+}
+
+#[tokio::test]
+async fn two_instances_on_one_postgres_serve_as_one_postgres() {
+    let (url, name) = kapflow_store::testkit::postgres_empty().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let (a, b) = tokio::task::spawn_blocking({
+        let url = url.clone();
+        let data = dir.path().to_owned();
+        move || {
+            // Start both at once: migrations must be safe to race.
+            let a = std::thread::spawn({
+                let (url, data) = (url.clone(), data.clone());
+                move || Server::start(&data, Some(&url))
+            });
+            let b = Server::start(&data, Some(&url));
+            (a.join().expect("a"), b)
+        }
+    })
+    .await
+    .expect("start");
+    let (a, b) = tokio::task::spawn_blocking(move || {
+        for s in [&a, &b] {
+            assert_eq!(s.get("/healthz").status, 200);
+            assert_eq!(s.get("/readyz").status, 200);
+        }
+        // A link printed by one instance is spent through the other; both see the result.
+        let link = path_of(a.setup_link.as_deref().expect("link from a"));
+        assert_eq!(b.post_form(&link, OWNER_FORM).status, 200);
+        assert_eq!(a.get(&link).status, 410);
+        assert!(a.get("/").body.contains("Alvarado Therapy"));
+        let other = path_of(b.setup_link.as_deref().expect("link from b"));
+        assert_eq!(a.post_form(&other, OWNER_FORM).status, 410);
+        (a, b)
+    })
+    .await
+    .expect("checks");
+    drop((a, b));
+    let (ok, out) = check(dir.path(), Some(&url));
+    assert!(ok, "{out}");
+    assert!(
+        !dir.path().join("kapflow.db").exists(),
+        "no SQLite file when on PostgreSQL"
+    );
+    kapflow_store::testkit::drop_postgres_database(&kapflow_store::testkit::pg_admin_url(), &name);
+}

@@ -1,0 +1,168 @@
+//! The end-to-end harness: the real `kapflow` binary on a free port, a tiny HTTP client, and
+//! headless Debian Chromium driven through chromedriver.
+
+#![allow(dead_code)]
+
+pub mod browser;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub const KAPFLOW: &str = env!("CARGO_BIN_EXE_kapflow");
+
+/// A running `kapflow serve`, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub url: String,
+    pub setup_link: Option<String>,
+}
+
+/// A command for the binary with a clean environment: no inherited kapflow settings.
+pub fn kapflow_command(data_dir: &Path, database_url: Option<&str>) -> Command {
+    let mut cmd = Command::new(KAPFLOW);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("KAPFLOW_") || k == "DATABASE_URL" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("KAPFLOW_DATA_DIR", data_dir);
+    cmd.env("KAPFLOW_LOG", "warn");
+    if let Some(url) = database_url {
+        cmd.env("DATABASE_URL", url);
+    }
+    cmd
+}
+
+impl Server {
+    pub fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
+        let mut child = kapflow_command(data_dir, database_url)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start kapflow");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                // Keep draining after the test stops listening, so the server never blocks.
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut setup_link = None;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = rx
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("kapflow did not print its URL in time"));
+            let trimmed = line.trim();
+            if trimmed.contains("/setup/") {
+                setup_link = Some(trimmed.to_owned());
+            }
+            if let Some((_, url)) = trimmed.split_once(" is listening on ") {
+                return Server {
+                    child,
+                    url: url.to_owned(),
+                    setup_link,
+                };
+            }
+        }
+    }
+
+    pub fn get(&self, path: &str) -> HttpReply {
+        http(&self.url, "GET", path, None)
+    }
+
+    pub fn post_form(&self, path: &str, form: &str) -> HttpReply {
+        http(&self.url, "POST", path, Some(form))
+    }
+
+    /// Asks the server to stop with SIGTERM and waits for it.
+    pub fn terminate(mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(s) = self.child.try_wait().expect("wait") {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "kapflow did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct HttpReply {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+/// A minimal HTTP/1.1 client for black-box checks (one request per connection).
+pub fn http(base: &str, method: &str, path: &str, form: Option<&str>) -> HttpReply {
+    let authority = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(authority).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let body = form.unwrap_or("");
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    if form.is_some() {
+        req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    stream.write_all(req.as_bytes()).expect("write");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read");
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status line");
+    HttpReply {
+        status,
+        head: head.to_owned(),
+        body: body.to_owned(),
+    }
+}
+
+/// The path part of a full link printed by the server.
+pub fn path_of(link: &str) -> String {
+    let rest = link.trim_start_matches("http://");
+    rest.find('/')
+        .map(|i| rest[i..].to_owned())
+        .unwrap_or_else(|| "/".into())
+}
+
+/// Runs `kapflow check` on a data directory; returns (success, stdout).
+pub fn check(data_dir: &Path, database_url: Option<&str>) -> (bool, String) {
+    let out = kapflow_command(data_dir, database_url)
+        .arg("check")
+        .output()
+        .expect("run check");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+pub const OWNER_FORM: &str = "practice_name=Alvarado+Therapy&display_name=Catherine+Alvarado&email=catherine%40example.org&password=correct+horse+battery&password_confirm=correct+horse+battery";
