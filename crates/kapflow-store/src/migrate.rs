@@ -54,8 +54,11 @@ impl Store {
     }
 }
 
+/// Version and description of each embedded migration.
+pub type MigrationList = Vec<(i64, String)>;
+
 /// The version numbers and names of both trees, for the test that keeps them in step.
-pub fn embedded_versions() -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+pub fn embedded_versions() -> (MigrationList, MigrationList) {
     let list = |m: &Migrator| {
         m.iter()
             .map(|m| (m.version, m.description.to_string()))

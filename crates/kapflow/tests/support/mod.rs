@@ -58,9 +58,11 @@ impl Server {
         let mut setup_link = None;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = rx
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("kapflow did not print its URL in time"));
+            let Ok(line) = rx.recv_timeout(left) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("kapflow did not print its URL in time (or exited)");
+            };
             let trimmed = line.trim();
             if trimmed.contains("/setup/") {
                 setup_link = Some(trimmed.to_owned());
