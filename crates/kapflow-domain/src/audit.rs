@@ -147,6 +147,43 @@ impl AuditEntry {
     }
 }
 
+/// Who is acting, for the audit rows a store operation writes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Actor {
+    pub user: Option<(UserId, Role)>,
+    pub session: Option<SessionId>,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    /// An anonymous caller (a login attempt, a public form) from `ip`.
+    pub fn anonymous(ip: Option<String>) -> Actor {
+        Actor {
+            user: None,
+            session: None,
+            ip,
+        }
+    }
+
+    pub fn user(user: UserId, role: Role, session: Option<SessionId>, ip: Option<String>) -> Actor {
+        Actor {
+            user: Some((user, role)),
+            session,
+            ip,
+        }
+    }
+
+    /// A successful `action` by this actor at `at`.
+    pub fn entry(&self, action: &str, at: OffsetDateTime) -> AuditEntry {
+        let mut e = AuditEntry::system(action, at);
+        e.actor_user_id = self.user.map(|u| u.0);
+        e.actor_role = self.user.map(|u| u.1);
+        e.session_id = self.session;
+        e.ip = self.ip.clone();
+        e
+    }
+}
+
 /// A stored row that does not match the chain.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ChainBreak {

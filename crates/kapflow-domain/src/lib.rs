@@ -3,15 +3,18 @@
 //! Everything a clinician relies on being exactly right lives here, where it can be unit- and
 //! property-tested without a server: typed ids, validated values, roles, and the audit chain.
 
+pub mod access;
 pub mod audit;
 pub mod email;
 pub mod ids;
+pub mod mfa;
 pub mod password;
 pub mod role;
+pub mod session_policy;
 pub mod time_util;
 pub mod token;
 
-pub use audit::{AuditEntry, AuditOutcome, ChainHash};
+pub use audit::{Actor, AuditEntry, AuditOutcome, ChainHash};
 pub use email::Email;
 pub use ids::{AuditId, SessionId, UserId};
 pub use password::{NewPassword, PasswordRejected};

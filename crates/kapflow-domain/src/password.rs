@@ -18,6 +18,25 @@ pub enum PasswordRejected {
     TooLong,
     #[error("The two passwords are not the same.")]
     Mismatch,
+    #[error("This password is on a list of commonly used passwords. Choose another.")]
+    Common,
+}
+
+/// Bundled list of common passwords long enough to pass the length rule (see the file's header).
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+fn is_common(password: &str) -> bool {
+    let lower = password.to_lowercase();
+    // One character repeated is as weak as any listed password.
+    let mut chars = lower.chars();
+    let first = chars.next();
+    if first.is_some() && chars.all(|c| Some(c) == first) {
+        return true;
+    }
+    COMMON_PASSWORDS
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .any(|l| l == lower)
 }
 
 impl NewPassword {
@@ -31,6 +50,9 @@ impl NewPassword {
         }
         if password != confirmation {
             return Err(PasswordRejected::Mismatch);
+        }
+        if is_common(password) {
+            return Err(PasswordRejected::Common);
         }
         Ok(NewPassword(password.to_owned()))
     }
@@ -57,7 +79,7 @@ mod tests {
             Some(PasswordRejected::TooShort)
         );
         // Twelve characters, more than twelve bytes.
-        assert!(NewPassword::parse("ääääääääääää", "ääääääääääää").is_ok());
+        assert!(NewPassword::parse("äöüäöüäöüäöü", "äöüäöüäöüäöü").is_ok());
         let long = "x".repeat(MAX_PASSWORD_CHARS + 1);
         assert_eq!(
             NewPassword::parse(&long, &long).err(),
@@ -71,6 +93,23 @@ mod tests {
             NewPassword::parse("correct horse battery", "correct horse batterY").err(),
             Some(PasswordRejected::Mismatch)
         );
+    }
+
+    #[test]
+    fn common_passwords_are_refused_whatever_their_case() {
+        for p in [
+            "finalfantasy",
+            "FinalFantasy",
+            "christopher1",
+            "aaaaaaaaaaaaaa",
+        ] {
+            assert_eq!(
+                NewPassword::parse(p, p).err(),
+                Some(PasswordRejected::Common),
+                "{p}"
+            );
+        }
+        assert!(NewPassword::parse("lantern orbit pebble", "lantern orbit pebble").is_ok());
     }
 
     #[test]

@@ -172,3 +172,67 @@ impl Store {
         }
     }
 }
+
+/// The owner's audit viewer filters; `None` means "any".
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<UserId>,
+    pub client_id: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    /// Exclusive.
+    pub until: Option<OffsetDateTime>,
+    /// Rows before this sequence number (keyset pagination, newest first).
+    pub before_seq: Option<i64>,
+}
+
+/// An audit row with the acting account's address, for display and export.
+#[derive(Debug, Clone)]
+pub struct AuditListing {
+    pub seq: i64,
+    pub entry: AuditEntry,
+    pub actor_email: Option<String>,
+}
+
+impl Store {
+    /// Rows matching `filter`, newest first, at most `limit`.
+    pub async fn query_audit(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<AuditListing>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            row: AuditRow,
+            actor_email: Option<String>,
+        }
+        // One static statement: each filter is "parameter is NULL or matches".
+        const SQL: &str = "SELECT a.seq, a.id, a.at, a.actor_user_id, a.actor_role, a.session_id, a.ip, a.action, \
+             a.record_kind, a.record_id, a.client_id, a.outcome, a.reason, a.prev_hash, a.hash, u.email AS actor_email \
+             FROM audit_log a LEFT JOIN users u ON u.id = a.actor_user_id \
+             WHERE ($1 IS NULL OR a.actor_user_id = $1) AND ($2 IS NULL OR a.client_id = $2) \
+             AND ($3 IS NULL OR a.action = $3) AND ($4 IS NULL OR a.at >= $4) AND ($5 IS NULL OR a.at < $5) \
+             AND ($6 IS NULL OR a.seq < $6) ORDER BY a.seq DESC LIMIT $7";
+        let rows: Vec<Row> = on_db!(self, c => sqlx::query_as(SQL)
+            .bind(filter.actor.map(|u| u.as_uuid()))
+            .bind(filter.client_id.as_deref())
+            .bind(filter.action.as_deref())
+            .bind(filter.from)
+            .bind(filter.until)
+            .bind(filter.before_seq)
+            .bind(limit)
+            .fetch_all(c).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let (seq, entry, _, _) = r.row.into_parts();
+                AuditListing {
+                    seq,
+                    entry,
+                    actor_email: r.actor_email,
+                }
+            })
+            .collect())
+    }
+}

@@ -7,13 +7,16 @@
 
 #[macro_use]
 mod backend;
+pub mod accounts;
 pub mod audit;
 pub mod check;
 mod error;
 pub mod idempotency;
+pub mod invitations;
 pub mod migrate;
 pub mod outbox;
 pub mod rate_limit;
+pub mod sessions;
 pub mod settings;
 pub mod setup;
 pub mod target;

@@ -78,7 +78,8 @@ impl Store {
         Ok(items)
     }
 
-    /// Marks a leased message delivered; false if the lease was lost to another worker.
+    /// Marks a leased message delivered and drops its payload (it may hold a link, a secret
+    /// that has no business staying at rest); false if the lease was lost to another worker.
     pub async fn outbox_delivered(
         &self,
         id: Uuid,
@@ -87,7 +88,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let r = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE outbox SET delivered_at = $1, locked_until = NULL \
+            "UPDATE outbox SET delivered_at = $1, locked_until = NULL, payload = '{}' \
              WHERE id = $2 AND locked_by = $3 AND delivered_at IS NULL"
         ).bind(now).bind(id).bind(worker).execute(c).await.map(|r| r.rows_affected()))?;
         tx.commit().await?;

@@ -17,6 +17,14 @@ pub struct User {
     pub created_at: OffsetDateTime,
 }
 
+/// An account as the owner's staff list shows it.
+#[derive(Debug, Clone)]
+pub struct StaffListing {
+    pub user: User,
+    pub mfa_enrolled: bool,
+    pub last_seen_at: Option<OffsetDateTime>,
+}
+
 #[derive(sqlx::FromRow)]
 struct UserRow {
     id: Uuid,
@@ -82,6 +90,31 @@ impl Store {
             "SELECT id, email, display_name, role, disabled_at, created_at FROM users ORDER BY created_at, id"
         ).fetch_all(c).await)?;
         rows.into_iter().map(User::try_from).collect()
+    }
+
+    /// Every account with its MFA state and last activity, for the owner's staff page.
+    pub async fn staff_listing(&self) -> Result<Vec<StaffListing>, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            user: UserRow,
+            mfa_enrolled_at: Option<OffsetDateTime>,
+            last_seen_at: Option<OffsetDateTime>,
+        }
+        let rows: Vec<Row> = on_db!(self, c => sqlx::query_as(
+            "SELECT u.id, u.email, u.display_name, u.role, u.disabled_at, u.created_at, u.mfa_enrolled_at, \
+             (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id) AS last_seen_at \
+             FROM users u ORDER BY u.role, u.display_name, u.id"
+        ).fetch_all(c).await)?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(StaffListing {
+                    user: User::try_from(r.user)?,
+                    mfa_enrolled: r.mfa_enrolled_at.is_some(),
+                    last_seen_at: r.last_seen_at,
+                })
+            })
+            .collect()
     }
 
     pub async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {

@@ -1,0 +1,267 @@
+//! The access policy: who may do what to which record. Pure, deny by default.
+//!
+//! A decision takes the caller's role, the action, and the caller's relationship to the record
+//! (assigned clinician, referred prescriber, break-glass grant, the client themself). Explicit
+//! denials are checked first and always win over any allow rule.
+
+use crate::Role;
+
+/// Everything a route can ask permission for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// See one's own landing page.
+    ViewDashboard,
+    /// List one's own sessions, sign out elsewhere, enrol MFA, sign out.
+    ManageOwnAccount,
+    /// Invite, disable, change roles, reset MFA of staff.
+    ManageStaff,
+    /// Read the audit trail.
+    ViewAudit,
+    /// Export the audit trail (CSV).
+    ExportAudit,
+    /// A client's name, contact details, appointments.
+    ViewClientDemographics,
+    EditClientDemographics,
+    /// Intake answers, flags, scores, notes, vitals, doses.
+    ViewClinicalRecord,
+    EditClinicalRecord,
+}
+
+impl Action {
+    pub const ALL: [Action; 9] = [
+        Action::ViewDashboard,
+        Action::ManageOwnAccount,
+        Action::ManageStaff,
+        Action::ViewAudit,
+        Action::ExportAudit,
+        Action::ViewClientDemographics,
+        Action::EditClientDemographics,
+        Action::ViewClinicalRecord,
+        Action::EditClinicalRecord,
+    ];
+
+    fn is_clinical(self) -> bool {
+        matches!(
+            self,
+            Action::ViewClinicalRecord | Action::EditClinicalRecord
+        )
+    }
+
+    fn is_client_record(self) -> bool {
+        matches!(
+            self,
+            Action::ViewClientDemographics
+                | Action::EditClientDemographics
+                | Action::ViewClinicalRecord
+                | Action::EditClinicalRecord
+        )
+    }
+
+    fn is_write(self) -> bool {
+        matches!(
+            self,
+            Action::EditClientDemographics | Action::EditClinicalRecord | Action::ManageStaff
+        )
+    }
+}
+
+/// How the caller stands to the record in question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Relationship {
+    /// No record involved, or no tie to it.
+    None,
+    /// A therapist on the client's care team.
+    AssignedClinician,
+    /// A prescriber of the organisation the client was referred to.
+    ReferredPrescriber,
+    /// A time-boxed, reasoned emergency grant: read-only.
+    BreakGlass,
+    /// The client's own record.
+    OwnRecord,
+}
+
+impl Relationship {
+    pub const ALL: [Relationship; 5] = [
+        Relationship::None,
+        Relationship::AssignedClinician,
+        Relationship::ReferredPrescriber,
+        Relationship::BreakGlass,
+        Relationship::OwnRecord,
+    ];
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    Deny(&'static str),
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
+/// The policy. See the module comment for the order of evaluation.
+pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
+    // Explicit denials first.
+    if role == Role::FrontDesk && action.is_clinical() {
+        return Decision::Deny("front desk never sees clinical content");
+    }
+    if role == Role::Client
+        && !matches!(action, Action::ManageOwnAccount)
+        && rel != Relationship::OwnRecord
+    {
+        return Decision::Deny("clients see only their own record");
+    }
+    if rel == Relationship::BreakGlass && action.is_write() {
+        return Decision::Deny("break-glass access is read-only");
+    }
+    if role != Role::Owner
+        && matches!(
+            action,
+            Action::ManageStaff | Action::ViewAudit | Action::ExportAudit
+        )
+    {
+        return Decision::Deny("only the owner manages staff and reads the audit trail");
+    }
+
+    let allowed = match action {
+        Action::ManageOwnAccount => true,
+        Action::ViewDashboard => role.is_staff(),
+        Action::ManageStaff | Action::ViewAudit | Action::ExportAudit => role == Role::Owner,
+        Action::ViewClientDemographics | Action::EditClientDemographics => match role {
+            Role::Owner | Role::FrontDesk => true,
+            Role::Therapist => {
+                matches!(rel, Relationship::AssignedClinician)
+                    || (rel == Relationship::BreakGlass && action == Action::ViewClientDemographics)
+            }
+            Role::Prescriber => {
+                rel == Relationship::ReferredPrescriber && action == Action::ViewClientDemographics
+            }
+            Role::Client => {
+                rel == Relationship::OwnRecord && action == Action::ViewClientDemographics
+            }
+        },
+        Action::ViewClinicalRecord | Action::EditClinicalRecord => match role {
+            // Owner's admin rights do not include clinical reading: only as a clinician.
+            Role::Owner | Role::Therapist => {
+                matches!(rel, Relationship::AssignedClinician)
+                    || (rel == Relationship::BreakGlass && action == Action::ViewClinicalRecord)
+            }
+            Role::Prescriber => rel == Relationship::ReferredPrescriber,
+            Role::FrontDesk | Role::Client => false,
+        },
+    };
+    debug_assert!(
+        !(allowed
+            && action.is_client_record()
+            && role == Role::Client
+            && rel != Relationship::OwnRecord)
+    );
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::Deny("not permitted for this role and relationship")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_role() -> impl Strategy<Value = Role> {
+        proptest::sample::select(Role::ALL.to_vec())
+    }
+    fn any_action() -> impl Strategy<Value = Action> {
+        proptest::sample::select(Action::ALL.to_vec())
+    }
+    fn any_rel() -> impl Strategy<Value = Relationship> {
+        proptest::sample::select(Relationship::ALL.to_vec())
+    }
+
+    proptest! {
+        #[test]
+        fn front_desk_never_gets_clinical_content(a in any_action(), r in any_rel()) {
+            if a.is_clinical() {
+                prop_assert!(!decide(Role::FrontDesk, a, r).is_allowed());
+            }
+        }
+
+        #[test]
+        fn break_glass_never_writes(role in any_role(), a in any_action()) {
+            if a.is_write() {
+                prop_assert!(!decide(role, a, Relationship::BreakGlass).is_allowed());
+            }
+        }
+
+        #[test]
+        fn only_the_owner_manages_staff_or_reads_audit(role in any_role(), r in any_rel()) {
+            for a in [Action::ManageStaff, Action::ViewAudit, Action::ExportAudit] {
+                if decide(role, a, r).is_allowed() {
+                    prop_assert_eq!(role, Role::Owner);
+                }
+                prop_assert!(decide(Role::Owner, a, Relationship::None).is_allowed());
+            }
+        }
+
+        #[test]
+        fn without_a_relationship_no_one_reads_clinical_records(role in any_role()) {
+            prop_assert!(!decide(role, Action::ViewClinicalRecord, Relationship::None).is_allowed());
+        }
+
+        #[test]
+        fn clients_reach_nothing_but_their_own(a in any_action(), r in any_rel()) {
+            if decide(Role::Client, a, r).is_allowed() {
+                prop_assert!(r == Relationship::OwnRecord || a == Action::ManageOwnAccount);
+            }
+        }
+    }
+
+    #[test]
+    fn a_therapist_reads_the_caseload_only() {
+        assert!(
+            decide(
+                Role::Therapist,
+                Action::ViewClinicalRecord,
+                Relationship::AssignedClinician
+            )
+            .is_allowed()
+        );
+        assert!(
+            !decide(
+                Role::Therapist,
+                Action::ViewClinicalRecord,
+                Relationship::None
+            )
+            .is_allowed()
+        );
+        assert!(
+            decide(
+                Role::Therapist,
+                Action::ViewClinicalRecord,
+                Relationship::BreakGlass
+            )
+            .is_allowed()
+        );
+        assert!(
+            !decide(
+                Role::Therapist,
+                Action::EditClinicalRecord,
+                Relationship::BreakGlass
+            )
+            .is_allowed()
+        );
+    }
+
+    #[test]
+    fn staff_dashboards_are_for_staff() {
+        for role in Role::ALL {
+            assert_eq!(
+                decide(role, Action::ViewDashboard, Relationship::None).is_allowed(),
+                role.is_staff()
+            );
+        }
+    }
+}

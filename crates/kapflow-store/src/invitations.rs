@@ -1,0 +1,257 @@
+//! Staff invitations and password-reset links: single-use, expiring, bound to one address.
+
+use crate::users::{self, NewUser};
+use crate::{Store, StoreError, audit, outbox};
+use kapflow_domain::{Actor, AuditOutcome, Email, Role, UserId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// What a presented link is worth now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkStatus<T> {
+    Valid(T),
+    Used,
+    Expired,
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub email: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteRefused {
+    /// An account with this address exists already.
+    AccountExists,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    email: Option<String>,
+    role: Option<String>,
+    expires_at: OffsetDateTime,
+    used_at: Option<OffsetDateTime>,
+}
+
+async fn token_row(
+    store: &Store,
+    hash: &[u8],
+    purpose: &str,
+) -> Result<Option<TokenRow>, StoreError> {
+    let purpose = purpose.to_owned();
+    Ok(on_db!(store, c => sqlx::query_as(
+        "SELECT email, role, expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2"
+    ).bind(hash).bind(purpose.as_str()).fetch_optional(c).await)?)
+}
+
+fn status_of<T>(
+    row: Option<TokenRow>,
+    now: OffsetDateTime,
+    f: impl FnOnce(TokenRow) -> Option<T>,
+) -> LinkStatus<T> {
+    match row {
+        None => LinkStatus::Unknown,
+        Some(r) if r.used_at.is_some() => LinkStatus::Used,
+        Some(r) if r.expires_at <= now => LinkStatus::Expired,
+        Some(r) => f(r).map(LinkStatus::Valid).unwrap_or(LinkStatus::Unknown),
+    }
+}
+
+impl Store {
+    /// Records an invitation for `email` as `role` and queues the email carrying `link`.
+    pub async fn create_invitation(
+        &self,
+        email: &Email,
+        role: Role,
+        token_hash: &[u8],
+        link: &str,
+        expires_at: OffsetDateTime,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Result<(), InviteRefused>, StoreError> {
+        let mut tx = self.begin().await?;
+        let exists: bool = on_tx!(&mut tx, c => sqlx::query_scalar::<_, bool>("SELECT COUNT(*) > 0 FROM users WHERE email = $1")
+            .bind(email.as_str()).fetch_one(c).await)?;
+        if exists {
+            return Ok(Err(InviteRefused::AccountExists));
+        }
+        // A new invitation replaces any earlier unused one for the same address.
+        on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE one_time_tokens SET used_at = $1 WHERE email = $2 AND purpose = 'invitation' AND used_at IS NULL"
+        ).bind(now).bind(email.as_str()).execute(c).await.map(|r| r.rows_affected()))?;
+        let created_by = actor.user.map(|u| u.0.as_uuid());
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO one_time_tokens (token_hash, purpose, email, role, created_by, created_at, expires_at) \
+             VALUES ($1, 'invitation', $2, $3, $4, $5, $6)"
+        ).bind(token_hash).bind(email.as_str()).bind(role.as_str()).bind(created_by).bind(now).bind(expires_at)
+            .execute(c).await.map(|r| r.rows_affected()))?;
+        let payload =
+            serde_json::json!({ "template": "invitation", "to": email.as_str(), "link": link });
+        outbox::enqueue(&mut tx, "email", &payload.to_string(), now).await?;
+        let mut entry = actor
+            .entry("user.invited", now)
+            .record("invitation", role.as_str());
+        entry.reason = Some(format!("role {}", role.as_str()));
+        audit::append(&mut tx, &entry).await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    pub async fn invitation_status(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<LinkStatus<Invitation>, StoreError> {
+        let row = token_row(self, token_hash, "invitation").await?;
+        Ok(status_of(row, now, |r| {
+            Some(Invitation {
+                email: r.email?,
+                role: Role::parse(r.role.as_deref()?)?,
+            })
+        }))
+    }
+
+    /// Creates the invited account (name and password chosen by the invitee) and spends the link.
+    pub async fn accept_invitation(
+        &self,
+        token_hash: &[u8],
+        display_name: &str,
+        password_hash: &str,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<LinkStatus<UserId>, StoreError> {
+        let mut tx = self.begin().await?;
+        let row: Option<TokenRow> = on_tx!(&mut tx, c => sqlx::query_as(
+            "SELECT email, role, expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 AND purpose = 'invitation'"
+        ).bind(token_hash).fetch_optional(c).await)?;
+        let inv = match status_of(row, now, |r| {
+            Some(Invitation {
+                email: r.email?,
+                role: Role::parse(r.role.as_deref()?)?,
+            })
+        }) {
+            LinkStatus::Valid(inv) => inv,
+            LinkStatus::Used => return Ok(LinkStatus::Used),
+            LinkStatus::Expired => return Ok(LinkStatus::Expired),
+            LinkStatus::Unknown => return Ok(LinkStatus::Unknown),
+        };
+        let email = Email::parse(&inv.email)
+            .map_err(|_| StoreError::Corrupt("invitation address".into()))?;
+        let id = users::insert(
+            &mut tx,
+            &NewUser {
+                email: &email,
+                display_name,
+                role: inv.role,
+                password_hash: Some(password_hash),
+            },
+            now,
+        )
+        .await?;
+        on_tx!(&mut tx, c => sqlx::query("UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2")
+            .bind(now).bind(token_hash).execute(c).await.map(|r| r.rows_affected()))?;
+        let invitee = Actor {
+            user: Some((id, inv.role)),
+            ..actor.clone()
+        };
+        audit::append(
+            &mut tx,
+            &invitee
+                .entry("user.invitation_accepted", now)
+                .record("user", id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LinkStatus::Valid(id))
+    }
+
+    /// Queues a reset link for `email` if such an active account exists. Says nothing either way
+    /// (the page shows the same message), but audits what happened.
+    pub async fn request_password_reset(
+        &self,
+        email: &Email,
+        token_hash: &[u8],
+        link: &str,
+        expires_at: OffsetDateTime,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let user: Option<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar(
+            "SELECT id FROM users WHERE email = $1 AND disabled_at IS NULL"
+        ).bind(email.as_str()).fetch_optional(c).await)?;
+        let Some(user) = user else {
+            audit::append(
+                &mut tx,
+                &actor
+                    .entry("auth.reset_requested", now)
+                    .outcome(AuditOutcome::Failure, Some("no active account")),
+            )
+            .await?;
+            return tx.commit().await;
+        };
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO one_time_tokens (token_hash, purpose, email, created_at, expires_at) VALUES ($1, 'password_reset', $2, $3, $4)"
+        ).bind(token_hash).bind(email.as_str()).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected()))?;
+        let payload =
+            serde_json::json!({ "template": "password_reset", "to": email.as_str(), "link": link });
+        outbox::enqueue(&mut tx, "email", &payload.to_string(), now).await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("auth.reset_requested", now)
+                .record("user", user),
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    pub async fn reset_link_status(
+        &self,
+        token_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<LinkStatus<String>, StoreError> {
+        let row = token_row(self, token_hash, "password_reset").await?;
+        Ok(status_of(row, now, |r| r.email))
+    }
+
+    /// Spends a reset link: sets the password, ends every session. Returns the account.
+    pub async fn complete_password_reset(
+        &self,
+        token_hash: &[u8],
+        password_hash: &str,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<LinkStatus<UserId>, StoreError> {
+        let email = match self.reset_link_status(token_hash, now).await? {
+            LinkStatus::Valid(e) => e,
+            LinkStatus::Used => return Ok(LinkStatus::Used),
+            LinkStatus::Expired => return Ok(LinkStatus::Expired),
+            LinkStatus::Unknown => return Ok(LinkStatus::Unknown),
+        };
+        let mut tx = self.begin().await?;
+        // Spend first, conditionally: a second concurrent use finds nothing to spend.
+        let spent = on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL"
+        ).bind(now).bind(token_hash).execute(c).await.map(|r| r.rows_affected()))?;
+        let user: Option<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email.as_str()).fetch_optional(c).await)?;
+        let (1, Some(user)) = (spent, user) else {
+            return Ok(LinkStatus::Used);
+        };
+        let user = UserId::from_uuid(user);
+        on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3"
+        ).bind(password_hash).bind(now).bind(user.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
+        crate::sessions::end_all(&mut tx, user, None, now).await?;
+        audit::append(
+            &mut tx,
+            &actor.entry("auth.password_reset", now).record("user", user),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(LinkStatus::Valid(user))
+    }
+}

@@ -1,0 +1,533 @@
+//! Identity in the store, on both backends: sessions, lockout, MFA, staff changes, links, audit queries.
+
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::token::token_hash;
+use kapflow_domain::{Actor, Email, Role, UserId};
+use kapflow_store::accounts::AccountChangeRefused;
+use kapflow_store::audit::AuditFilter;
+use kapflow_store::invitations::{InviteRefused, LinkStatus};
+use kapflow_store::sessions::NewSession;
+use kapflow_store::store_test;
+use kapflow_store::testkit::TestDb;
+use kapflow_store::users::NewUser;
+use time::Duration;
+
+async fn user(db: &TestDb, email: &str, role: Role) -> UserId {
+    let e = Email::parse(email).expect("email");
+    db.store
+        .create_user(
+            &NewUser {
+                email: &e,
+                display_name: email,
+                role,
+                password_hash: Some("h"),
+            },
+            &Actor::default(),
+            now_utc(),
+        )
+        .await
+        .expect("user")
+}
+
+async fn session(db: &TestDb, user: UserId, token: &str) -> kapflow_domain::SessionId {
+    let hash = token_hash(token);
+    db.store
+        .start_session_after_password(
+            &NewSession {
+                user,
+                token_hash: &hash,
+                csrf_token: "csrf",
+                mfa_verified: false,
+                step_up: false,
+                ip: Some("127.0.0.1"),
+                user_agent: None,
+            },
+            &Actor::anonymous(None),
+            now_utc(),
+        )
+        .await
+        .expect("session")
+}
+
+store_test!(
+    sessions_are_found_by_token_hash_and_end,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let u = user(db, "t@example.org", Role::Therapist).await;
+        let id = session(db, u, "tok-1").await;
+        let rec = s
+            .session_by_token(&token_hash("tok-1"))
+            .await
+            .expect("q")
+            .expect("found");
+        assert_eq!(rec.id, id);
+        assert_eq!(rec.user.id, u);
+        assert_eq!(rec.user.role, Role::Therapist);
+        assert!(!rec.mfa_verified && !rec.mfa_enrolled);
+        assert!(
+            s.session_by_token(&token_hash("other"))
+                .await
+                .expect("q")
+                .is_none()
+        );
+        s.touch_session(id, now_utc() + Duration::minutes(1))
+            .await
+            .expect("touch");
+        s.end_session(id, &Actor::default(), "auth.logout", now_utc())
+            .await
+            .expect("end");
+        assert!(
+            s.session_by_token(&token_hash("tok-1"))
+                .await
+                .expect("q")
+                .is_none(),
+            "ended sessions are gone"
+        );
+    }
+);
+
+store_test!(
+    sign_out_everywhere_else_keeps_only_this_session,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let u = user(db, "t@example.org", Role::Therapist).await;
+        let a = session(db, u, "a").await;
+        session(db, u, "b").await;
+        session(db, u, "c").await;
+        assert_eq!(s.list_sessions(u).await.expect("list").len(), 3);
+        assert_eq!(
+            s.end_other_sessions(u, a, &Actor::default(), now_utc())
+                .await
+                .expect("end"),
+            2
+        );
+        let left = s.list_sessions(u).await.expect("list");
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].id, a.as_uuid());
+    }
+);
+
+store_test!(
+    ten_wrong_passwords_lock_the_account_and_queue_a_notice,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let u = user(db, "t@example.org", Role::Therapist).await;
+        let actor = Actor::anonymous(Some("203.0.113.9".into()));
+        for _ in 0..9 {
+            s.record_login_failure(Some(u), &actor, "wrong password", now_utc())
+                .await
+                .expect("fail");
+        }
+        let rec = s
+            .login_record(&Email::parse("t@example.org").expect("e"))
+            .await
+            .expect("q")
+            .expect("rec");
+        assert!(rec.locked_until.is_none());
+        assert_eq!(s.outbox_pending().await.expect("p"), 0);
+        s.record_login_failure(Some(u), &actor, "wrong password", now_utc())
+            .await
+            .expect("fail");
+        let rec = s
+            .login_record(&Email::parse("t@example.org").expect("e"))
+            .await
+            .expect("q")
+            .expect("rec");
+        assert!(rec.locked_until.is_some_and(|t| t > now_utc()));
+        assert_eq!(s.outbox_pending().await.expect("p"), 1);
+        let locked = s
+            .query_audit(
+                &AuditFilter {
+                    action: Some("auth.account_locked".into()),
+                    ..Default::default()
+                },
+                10,
+            )
+            .await
+            .expect("audit");
+        assert_eq!(locked.len(), 1);
+        let failures = s
+            .query_audit(
+                &AuditFilter {
+                    action: Some("auth.login".into()),
+                    ..Default::default()
+                },
+                50,
+            )
+            .await
+            .expect("audit");
+        assert_eq!(failures.len(), 10);
+        assert!(
+            failures
+                .iter()
+                .all(|f| f.entry.ip.as_deref() == Some("203.0.113.9"))
+        );
+    }
+);
+
+store_test!(totp_steps_only_move_forward, async |db: &TestDb| {
+    let s = &db.store;
+    let u = user(db, "t@example.org", Role::Therapist).await;
+    assert!(
+        !s.accept_totp_step(u, 100).await.expect("q"),
+        "no secret, no step"
+    );
+    let pending = s
+        .pending_totp_secret(u, b"first-secret")
+        .await
+        .expect("pending");
+    assert_eq!(pending, b"first-secret");
+    assert_eq!(
+        s.pending_totp_secret(u, b"second").await.expect("pending"),
+        b"first-secret",
+        "stable across reloads"
+    );
+    let codes = vec![token_hash("r1"), token_hash("r2")];
+    s.enrol_totp(u, &pending, 100, &codes, &Actor::default(), now_utc())
+        .await
+        .expect("enrol");
+    assert!(
+        !s.accept_totp_step(u, 100).await.expect("q"),
+        "the enrolment code cannot be replayed"
+    );
+    assert!(s.accept_totp_step(u, 101).await.expect("q"));
+    assert!(!s.accept_totp_step(u, 101).await.expect("q"));
+    assert!(!s.accept_totp_step(u, 99).await.expect("q"));
+    assert_eq!(
+        s.totp_record(u).await.expect("r").totp_secret.as_deref(),
+        Some(&b"first-secret"[..])
+    );
+
+    assert_eq!(s.unused_recovery_codes(u).await.expect("n"), 2);
+    assert!(
+        s.use_recovery_code(u, &token_hash("r1"), now_utc())
+            .await
+            .expect("use")
+    );
+    assert!(
+        !s.use_recovery_code(u, &token_hash("r1"), now_utc())
+            .await
+            .expect("use"),
+        "single use"
+    );
+    assert!(
+        !s.use_recovery_code(u, &token_hash("nope"), now_utc())
+            .await
+            .expect("use")
+    );
+    assert_eq!(s.unused_recovery_codes(u).await.expect("n"), 1);
+});
+
+store_test!(
+    owner_changes_end_the_targets_sessions,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let owner = user(db, "o@example.org", Role::Owner).await;
+        let t = user(db, "t@example.org", Role::Therapist).await;
+        let actor = Actor::user(owner, Role::Owner, None, None);
+        session(db, t, "t1").await;
+        s.change_role(t, Role::FrontDesk, &actor, now_utc())
+            .await
+            .expect("q")
+            .expect("ok");
+        assert!(
+            s.session_by_token(&token_hash("t1"))
+                .await
+                .expect("q")
+                .is_none()
+        );
+        assert_eq!(
+            s.user_by_id(t).await.expect("q").expect("u").role,
+            Role::FrontDesk
+        );
+
+        session(db, t, "t2").await;
+        s.reset_mfa(t, &actor, now_utc())
+            .await
+            .expect("q")
+            .expect("ok");
+        assert!(
+            s.session_by_token(&token_hash("t2"))
+                .await
+                .expect("q")
+                .is_none()
+        );
+
+        session(db, t, "t3").await;
+        s.disable_user(t, &actor, now_utc())
+            .await
+            .expect("q")
+            .expect("ok");
+        assert!(
+            s.session_by_token(&token_hash("t3"))
+                .await
+                .expect("q")
+                .is_none()
+        );
+        assert!(s.user_by_id(t).await.expect("q").expect("u").disabled);
+
+        assert_eq!(
+            s.disable_user(owner, &actor, now_utc()).await.expect("q"),
+            Err(AccountChangeRefused::OwnAccount)
+        );
+        assert_eq!(
+            s.disable_user(UserId::new(), &actor, now_utc())
+                .await
+                .expect("q"),
+            Err(AccountChangeRefused::NotFound)
+        );
+        let rows = s
+            .query_audit(
+                &AuditFilter {
+                    actor: Some(owner),
+                    ..Default::default()
+                },
+                10,
+            )
+            .await
+            .expect("audit");
+        let actions: Vec<_> = rows.iter().map(|r| r.entry.action.as_str()).collect();
+        assert_eq!(actions, ["user.disabled", "mfa.reset", "user.role_changed"]);
+        assert_eq!(rows[0].actor_email.as_deref(), Some("o@example.org"));
+    }
+);
+
+store_test!(
+    invitations_are_single_use_and_bound_to_their_address,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let owner = user(db, "o@example.org", Role::Owner).await;
+        let actor = Actor::user(owner, Role::Owner, None, None);
+        let now = now_utc();
+        let email = Email::parse("new@example.org").expect("e");
+        let h = token_hash("invite");
+        s.create_invitation(
+            &email,
+            Role::Therapist,
+            &h,
+            "http://x/invite/t",
+            now + Duration::days(3),
+            &actor,
+            now,
+        )
+        .await
+        .expect("q")
+        .expect("ok");
+        assert_eq!(s.outbox_pending().await.expect("p"), 1);
+        assert_eq!(
+            s.invitation_status(&h, now).await.expect("q"),
+            LinkStatus::Valid(kapflow_store::invitations::Invitation {
+                email: "new@example.org".into(),
+                role: Role::Therapist
+            })
+        );
+        assert_eq!(
+            s.invitation_status(&h, now + Duration::days(4))
+                .await
+                .expect("q"),
+            LinkStatus::Expired
+        );
+        let LinkStatus::Valid(id) = s
+            .accept_invitation(&h, "New Therapist", "hash", &Actor::default(), now)
+            .await
+            .expect("q")
+        else {
+            panic!("accept failed")
+        };
+        let u = s.user_by_id(id).await.expect("q").expect("u");
+        assert_eq!(
+            (u.email.as_str(), u.role),
+            ("new@example.org", Role::Therapist)
+        );
+        assert_eq!(
+            s.accept_invitation(&h, "Again", "hash", &Actor::default(), now)
+                .await
+                .expect("q"),
+            LinkStatus::Used
+        );
+        assert_eq!(
+            s.create_invitation(
+                &email,
+                Role::FrontDesk,
+                &token_hash("x"),
+                "l",
+                now + Duration::days(3),
+                &actor,
+                now
+            )
+            .await
+            .expect("q"),
+            Err(InviteRefused::AccountExists)
+        );
+    }
+);
+
+store_test!(
+    a_newer_invitation_replaces_the_older_one,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let now = now_utc();
+        let email = Email::parse("new@example.org").expect("e");
+        let (a, b) = (token_hash("a"), token_hash("b"));
+        s.create_invitation(
+            &email,
+            Role::Therapist,
+            &a,
+            "l",
+            now + Duration::days(3),
+            &Actor::default(),
+            now,
+        )
+        .await
+        .expect("q")
+        .expect("ok");
+        s.create_invitation(
+            &email,
+            Role::FrontDesk,
+            &b,
+            "l",
+            now + Duration::days(3),
+            &Actor::default(),
+            now,
+        )
+        .await
+        .expect("q")
+        .expect("ok");
+        assert_eq!(
+            s.invitation_status(&a, now).await.expect("q"),
+            LinkStatus::Used
+        );
+        assert!(matches!(
+            s.invitation_status(&b, now).await.expect("q"),
+            LinkStatus::Valid(_)
+        ));
+    }
+);
+
+store_test!(
+    password_resets_reveal_nothing_and_work_once,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let now = now_utc();
+        let u = user(db, "t@example.org", Role::Therapist).await;
+        session(db, u, "live").await;
+        let unknown = Email::parse("nobody@example.org").expect("e");
+        s.request_password_reset(
+            &unknown,
+            &token_hash("x"),
+            "l",
+            now + Duration::hours(1),
+            &Actor::default(),
+            now,
+        )
+        .await
+        .expect("q");
+        assert_eq!(s.outbox_pending().await.expect("p"), 0);
+        assert_eq!(
+            s.reset_link_status(&token_hash("x"), now).await.expect("q"),
+            LinkStatus::Unknown
+        );
+
+        let known = Email::parse("t@example.org").expect("e");
+        let h = token_hash("reset");
+        s.request_password_reset(
+            &known,
+            &h,
+            "l",
+            now + Duration::hours(1),
+            &Actor::default(),
+            now,
+        )
+        .await
+        .expect("q");
+        assert_eq!(s.outbox_pending().await.expect("p"), 1);
+        assert_eq!(
+            s.complete_password_reset(&h, "new-hash", &Actor::default(), now)
+                .await
+                .expect("q"),
+            LinkStatus::Valid(u)
+        );
+        assert!(
+            s.session_by_token(&token_hash("live"))
+                .await
+                .expect("q")
+                .is_none(),
+            "old sessions end"
+        );
+        assert_eq!(
+            s.login_record(&known)
+                .await
+                .expect("q")
+                .expect("r")
+                .password_hash
+                .as_deref(),
+            Some("new-hash")
+        );
+        assert_eq!(
+            s.complete_password_reset(&h, "again", &Actor::default(), now)
+                .await
+                .expect("q"),
+            LinkStatus::Used
+        );
+    }
+);
+
+store_test!(audit_queries_filter_and_page, async |db: &TestDb| {
+    let s = &db.store;
+    let base = now_utc();
+    let u = user(db, "t@example.org", Role::Therapist).await;
+    for i in 0..7 {
+        let mut e = Actor::user(u, Role::Therapist, None, None).entry(
+            if i % 2 == 0 {
+                "client.view"
+            } else {
+                "client.search"
+            },
+            base + Duration::minutes(i),
+        );
+        e.client_id = Some(format!("c{}", i % 3));
+        s.audit(&e).await.expect("audit");
+    }
+    let views = s
+        .query_audit(
+            &AuditFilter {
+                action: Some("client.view".into()),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .expect("q");
+    assert_eq!(views.len(), 4);
+    let c0 = s
+        .query_audit(
+            &AuditFilter {
+                client_id: Some("c0".into()),
+                ..Default::default()
+            },
+            100,
+        )
+        .await
+        .expect("q");
+    assert_eq!(c0.len(), 3);
+    let window = AuditFilter {
+        from: Some(base + Duration::minutes(2)),
+        until: Some(base + Duration::minutes(5)),
+        actor: Some(u),
+        ..Default::default()
+    };
+    assert_eq!(s.query_audit(&window, 100).await.expect("q").len(), 3);
+    let page1 = s.query_audit(&AuditFilter::default(), 3).await.expect("q");
+    let page2 = s
+        .query_audit(
+            &AuditFilter {
+                before_seq: Some(page1[2].seq),
+                ..Default::default()
+            },
+            3,
+        )
+        .await
+        .expect("q");
+    assert_eq!(page1.len(), 3);
+    assert!(page2[0].seq < page1[2].seq);
+});
