@@ -11,6 +11,7 @@ pub mod mfa;
 pub mod password;
 pub mod role;
 pub mod session_policy;
+pub mod text;
 pub mod time_util;
 pub mod token;
 

@@ -21,6 +21,14 @@ pub struct Invitation {
     pub role: Role,
 }
 
+/// A single-use link being issued: the hash of its token (stored), the full link (mailed, then
+/// dropped from the outbox), and when it stops working.
+pub struct IssuedLink<'a> {
+    pub token_hash: &'a [u8],
+    pub link: &'a str,
+    pub expires_at: OffsetDateTime,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InviteRefused {
     /// An account with this address exists already.
@@ -65,9 +73,7 @@ impl Store {
         &self,
         email: &Email,
         role: Role,
-        token_hash: &[u8],
-        link: &str,
-        expires_at: OffsetDateTime,
+        issued: &IssuedLink<'_>,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Result<(), InviteRefused>, StoreError> {
@@ -85,10 +91,9 @@ impl Store {
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO one_time_tokens (token_hash, purpose, email, role, created_by, created_at, expires_at) \
              VALUES ($1, 'invitation', $2, $3, $4, $5, $6)"
-        ).bind(token_hash).bind(email.as_str()).bind(role.as_str()).bind(created_by).bind(now).bind(expires_at)
+        ).bind(issued.token_hash).bind(email.as_str()).bind(role.as_str()).bind(created_by).bind(now).bind(issued.expires_at)
             .execute(c).await.map(|r| r.rows_affected()))?;
-        let payload =
-            serde_json::json!({ "template": "invitation", "to": email.as_str(), "link": link });
+        let payload = serde_json::json!({ "template": "invitation", "to": email.as_str(), "link": issued.link });
         outbox::enqueue(&mut tx, "email", &payload.to_string(), now).await?;
         let mut entry = actor
             .entry("user.invited", now)
@@ -172,9 +177,7 @@ impl Store {
     pub async fn request_password_reset(
         &self,
         email: &Email,
-        token_hash: &[u8],
-        link: &str,
-        expires_at: OffsetDateTime,
+        issued: &IssuedLink<'_>,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
@@ -194,9 +197,8 @@ impl Store {
         };
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO one_time_tokens (token_hash, purpose, email, created_at, expires_at) VALUES ($1, 'password_reset', $2, $3, $4)"
-        ).bind(token_hash).bind(email.as_str()).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected()))?;
-        let payload =
-            serde_json::json!({ "template": "password_reset", "to": email.as_str(), "link": link });
+        ).bind(issued.token_hash).bind(email.as_str()).bind(now).bind(issued.expires_at).execute(c).await.map(|r| r.rows_affected()))?;
+        let payload = serde_json::json!({ "template": "password_reset", "to": email.as_str(), "link": issued.link });
         outbox::enqueue(&mut tx, "email", &payload.to_string(), now).await?;
         audit::append(
             &mut tx,

@@ -5,7 +5,7 @@ use kapflow_domain::token::token_hash;
 use kapflow_domain::{Actor, Email, Role, UserId};
 use kapflow_store::accounts::AccountChangeRefused;
 use kapflow_store::audit::AuditFilter;
-use kapflow_store::invitations::{InviteRefused, LinkStatus};
+use kapflow_store::invitations::{InviteRefused, IssuedLink, LinkStatus};
 use kapflow_store::sessions::NewSession;
 use kapflow_store::store_test;
 use kapflow_store::testkit::TestDb;
@@ -304,9 +304,11 @@ store_test!(
         s.create_invitation(
             &email,
             Role::Therapist,
-            &h,
-            "http://x/invite/t",
-            now + Duration::days(3),
+            &IssuedLink {
+                token_hash: &h,
+                link: "http://x/invite/t",
+                expires_at: now + Duration::days(3),
+            },
             &actor,
             now,
         )
@@ -349,9 +351,11 @@ store_test!(
             s.create_invitation(
                 &email,
                 Role::FrontDesk,
-                &token_hash("x"),
-                "l",
-                now + Duration::days(3),
+                &IssuedLink {
+                    token_hash: &token_hash("x"),
+                    link: "l",
+                    expires_at: now + Duration::days(3)
+                },
                 &actor,
                 now
             )
@@ -372,9 +376,11 @@ store_test!(
         s.create_invitation(
             &email,
             Role::Therapist,
-            &a,
-            "l",
-            now + Duration::days(3),
+            &IssuedLink {
+                token_hash: &a,
+                link: "l",
+                expires_at: now + Duration::days(3),
+            },
             &Actor::default(),
             now,
         )
@@ -384,9 +390,11 @@ store_test!(
         s.create_invitation(
             &email,
             Role::FrontDesk,
-            &b,
-            "l",
-            now + Duration::days(3),
+            &IssuedLink {
+                token_hash: &b,
+                link: "l",
+                expires_at: now + Duration::days(3),
+            },
             &Actor::default(),
             now,
         )
@@ -414,9 +422,11 @@ store_test!(
         let unknown = Email::parse("nobody@example.org").expect("e");
         s.request_password_reset(
             &unknown,
-            &token_hash("x"),
-            "l",
-            now + Duration::hours(1),
+            &IssuedLink {
+                token_hash: &token_hash("x"),
+                link: "l",
+                expires_at: now + Duration::hours(1),
+            },
             &Actor::default(),
             now,
         )
@@ -432,9 +442,11 @@ store_test!(
         let h = token_hash("reset");
         s.request_password_reset(
             &known,
-            &h,
-            "l",
-            now + Duration::hours(1),
+            &IssuedLink {
+                token_hash: &h,
+                link: "l",
+                expires_at: now + Duration::hours(1),
+            },
             &Actor::default(),
             now,
         )

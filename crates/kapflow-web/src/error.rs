@@ -9,6 +9,10 @@ use kapflow_store::StoreError;
 pub enum AppError {
     #[error("not found")]
     NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("bad request")]
+    BadRequest,
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -35,6 +39,8 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = match &self {
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::BadRequest => StatusCode::BAD_REQUEST,
             AppError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "database unavailable");
                 StatusCode::SERVICE_UNAVAILABLE

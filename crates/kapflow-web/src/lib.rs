@@ -4,12 +4,14 @@
 //! fallback and the static files alike (see `middleware`). Web code never writes SQL and never
 //! names a database backend.
 
+pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod error;
+pub mod layout;
+pub mod mail;
 pub mod metrics;
 pub mod middleware;
-pub mod password;
 pub mod routes;
 pub mod setup_link;
 pub mod state;
@@ -20,8 +22,36 @@ pub use state::AppState;
 
 use axum::Router;
 
-/// The whole application: every route behind the one middleware stack.
+/// The whole application: every route behind the access check and the one middleware stack.
 pub fn app(state: AppState) -> Router {
-    let routes = routes::router().fallback(routes::not_found);
-    middleware::wrap(routes, &state).with_state(state)
+    app_with(state, routes::build())
+}
+
+/// The application from a given route set (tests add routes to show what the access check
+/// does with them).
+pub fn app_with(state: AppState, routes: routes::Routes) -> Router {
+    let (router, registry) = routes.into_parts();
+    app_from_parts(state, router, registry)
+}
+
+/// The application from a router and the registry it is checked against. A route in `router`
+/// that `registry` does not declare is refused by the access check.
+pub fn app_from_parts(
+    state: AppState,
+    router: Router<AppState>,
+    registry: auth::access::Registry,
+) -> Router {
+    let registry = std::sync::Arc::new(registry);
+    let router = router
+        .fallback(routes::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            (state.clone(), registry),
+            auth::access::enforce,
+        ));
+    middleware::wrap(router, &state).with_state(state)
+}
+
+/// The access registry of the full app (for the authorization matrix test).
+pub fn registry() -> auth::access::Registry {
+    routes::build().into_parts().1
 }

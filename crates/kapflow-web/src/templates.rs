@@ -1,21 +1,25 @@
-//! askama views: one struct per page, compiled and auto-escaped. URLs of static assets are
-//! built here so templates never spell a versioned path by hand.
+//! askama views: one struct per page, compiled and auto-escaped. Every page carries a
+//! `Layout` (practice name, navigation). URLs of static assets are built here.
 
+use crate::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 
-/// Versioned URLs of the stylesheet and htmx, for `base.html`.
+/// Versioned URLs of the stylesheet and scripts, for `base.html`.
 pub fn css_href() -> &'static str {
     crate::routes::assets::href("kapflow.css")
 }
 pub fn htmx_src() -> &'static str {
     crate::routes::assets::href("htmx-4.0.1.min.js")
 }
+pub fn session_js_src() -> &'static str {
+    crate::routes::assets::href("session.js")
+}
 
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage<'a> {
-    pub site_name: &'a str,
+    pub layout: Layout,
     pub status: u16,
     pub message: &'a str,
     pub detail: &'a str,
@@ -25,7 +29,7 @@ pub struct ErrorPage<'a> {
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 pub struct HomePage {
-    pub site_name: String,
+    pub layout: Layout,
     pub needs_setup: bool,
 }
 
@@ -57,7 +61,7 @@ impl SetupErrors {
 #[derive(Template, WebTemplate)]
 #[template(path = "setup_form.html")]
 pub struct SetupFormPage {
-    pub site_name: String,
+    pub layout: Layout,
     pub action: String,
     pub values: SetupValues,
     pub errors: SetupErrors,
@@ -67,13 +71,174 @@ pub struct SetupFormPage {
 #[derive(Template, WebTemplate)]
 #[template(path = "setup_done.html")]
 pub struct SetupDonePage {
-    pub site_name: String,
+    pub layout: Layout,
     pub owner_email: String,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "setup_unavailable.html")]
 pub struct SetupUnavailablePage {
-    pub site_name: String,
+    pub layout: Layout,
     pub reason: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub email: String,
+    pub next: String,
+    pub error: Option<String>,
+    pub notice: Option<&'static str>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "mfa_login.html")]
+pub struct MfaCodePage {
+    pub layout: Layout,
+    pub heading: &'static str,
+    pub action: &'static str,
+    pub csrf: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "mfa_enrol.html")]
+pub struct MfaEnrolPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub qr_svg: String,
+    pub secret_text: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "recovery_codes.html")]
+pub struct RecoveryCodesPage {
+    pub layout: Layout,
+    pub codes: Vec<String>,
+    pub next: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub layout: Layout,
+    pub name: String,
+    pub role_label: &'static str,
+    pub is_owner: bool,
+}
+
+pub struct SessionView {
+    pub created: String,
+    pub last_seen: String,
+    pub ip: String,
+    pub user_agent: String,
+    pub current: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "sessions.html")]
+pub struct SessionsPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub sessions: Vec<SessionView>,
+    pub ended: Option<u64>,
+}
+
+pub struct StaffRow {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub role_label: &'static str,
+    pub mfa: bool,
+    pub disabled: bool,
+    pub is_self: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff.html")]
+pub struct StaffPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub rows: Vec<StaffRow>,
+    pub roles: Vec<(&'static str, &'static str)>,
+    pub invite_email: String,
+    pub invite_role: &'static str,
+    pub invite_error: Option<String>,
+    pub notice: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "invite_accept.html")]
+pub struct InviteAcceptPage {
+    pub layout: Layout,
+    pub action: String,
+    pub email: String,
+    pub role_label: &'static str,
+    pub display_name: String,
+    pub name_error: Option<String>,
+    pub password_error: Option<String>,
+    pub min_password: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "forgot.html")]
+pub struct ForgotPage {
+    pub layout: Layout,
+    pub sent: bool,
+    pub email: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "reset.html")]
+pub struct ResetPage {
+    pub layout: Layout,
+    pub action: String,
+    pub error: Option<String>,
+    pub min_password: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub layout: Layout,
+    pub title: &'static str,
+    pub body: &'static str,
+    pub link: Option<(&'static str, &'static str)>,
+}
+
+#[derive(Default)]
+pub struct AuditFilterValues {
+    pub person: String,
+    pub client: String,
+    pub action: String,
+    pub from: String,
+    pub to: String,
+}
+
+pub struct AuditRowView {
+    pub seq: i64,
+    pub at: String,
+    pub person: String,
+    pub role: String,
+    pub action: String,
+    pub record: String,
+    pub client: String,
+    pub outcome: &'static str,
+    pub reason: String,
+    pub ip: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub layout: Layout,
+    pub f: AuditFilterValues,
+    pub filter_error: Option<String>,
+    pub rows: Vec<AuditRowView>,
+    pub next_page: Option<String>,
+    pub csv_href: String,
 }

@@ -51,6 +51,35 @@ pub enum Command {
     Migrate,
     /// Check the database's integrity and the audit trail's hash chain.
     Check,
+    /// Manage accounts from the command line (operators).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum UserCommand {
+    /// Invite someone: prints a single-use invitation link bound to their address.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// therapist, front_desk or prescriber.
+        #[arg(long)]
+        role: String,
+        /// The address people use to reach kapflow, for the link.
+        #[arg(
+            long,
+            env = "KAPFLOW_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+    },
+    /// List every account.
+    List,
+    /// Disable an account; its sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 impl Default for Command {
@@ -77,6 +106,19 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "KAPFLOW_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+
+    /// SMTP server for outgoing mail, e.g. smtps://user:pass@mail.example.org:465. Unset: mail
+    /// is written as .eml files under DATA_DIR/mail.
+    #[arg(long, env = "KAPFLOW_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of kapflow's emails.
+    #[arg(
+        long,
+        env = "KAPFLOW_MAIL_FROM",
+        default_value = "kapflow <kapflow@localhost>"
+    )]
+    pub mail_from: String,
 }
 
 impl ServeArgs {

@@ -5,6 +5,7 @@ mod cli;
 mod logging;
 mod open;
 mod serve;
+mod user;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
             cli::Command::Serve(args) => serve::run(&cli, &args).await,
             cli::Command::Migrate => open::migrate_only(&cli).await,
             cli::Command::Check => check::run(&cli).await,
+            cli::Command::User(cmd) => user::run(&cli, &cmd).await,
         }
     });
     match result {

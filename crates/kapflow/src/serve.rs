@@ -43,6 +43,22 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     drop(out);
     tracing::info!(backend = ?store.backend(), "serving");
 
+    let mailer =
+        kapflow_web::mail::Mailer::new(args.smtp_url.as_deref(), cli.data_dir.join("mail"))
+            .map_err(anyhow::Error::msg)?;
+    let from = args
+        .mail_from
+        .parse()
+        .map_err(|_| anyhow::anyhow!("KAPFLOW_MAIL_FROM is not an email address"))?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(kapflow_web::mail::run_outbox_worker(
+        store.clone(),
+        mailer,
+        from,
+        format!("{}-{}", bound, std::process::id()),
+        stop_rx,
+    ));
+
     let app = kapflow_web::app(AppState::new(store.clone(), config));
     axum::serve(
         listener,
@@ -51,6 +67,8 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("server error")?;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

@@ -32,7 +32,7 @@ pub async fn render(req: Request, next: Next) -> Response {
     let (message, detail) = explain(status);
     let page = ErrorPage {
         // Not the practice's name: an error page must render without the database.
-        site_name: "kapflow",
+        layout: crate::layout::Layout::plain("kapflow"),
         status: status.as_u16(),
         message,
         detail,

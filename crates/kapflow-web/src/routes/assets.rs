@@ -22,6 +22,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../assets/kapflow.css"),
     },
     Asset {
+        name: "session.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/session.js"),
+    },
+    Asset {
         name: "htmx-4.0.1.min.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../assets/htmx-4.0.1.min.js"),

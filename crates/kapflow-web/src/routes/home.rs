@@ -3,6 +3,7 @@
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::layout::Layout;
 use crate::templates::HomePage;
 use axum::extract::State;
 use kapflow_store::settings::keys;
@@ -11,7 +12,7 @@ pub async fn show(State(state): State<AppState>) -> Result<HomePage, AppError> {
     let name = state.store.setting(keys::PRACTICE_NAME).await?;
     let needs_setup = name.is_none() && state.store.needs_setup().await?;
     Ok(HomePage {
-        site_name: name.unwrap_or_else(|| "kapflow".to_owned()),
+        layout: Layout::plain(name.unwrap_or_else(|| "kapflow".to_owned())),
         needs_setup,
     })
 }

@@ -1,14 +1,27 @@
-//! Every route of the app, grouped by feature. URL paths are spelt only here and in `paths`.
+//! Every route of the app, each declared with who may call it (`auth::Access`). Routes can only
+//! be added through `Routes`, which records the declaration beside the handler.
 
+pub mod account;
 pub mod assets;
+pub mod audit;
 pub mod health;
 pub mod home;
+pub mod invite;
+pub mod login;
+pub mod mfa;
+pub mod reset;
 pub mod setup;
+pub mod staff;
 
 use crate::AppState;
+use crate::auth::Access;
+use crate::auth::access::Registry;
 use crate::error::AppError;
 use axum::Router;
-use axum::routing::get;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{get, post};
+use kapflow_domain::access::Action;
 
 /// The URL paths other code links to.
 pub mod paths {
@@ -18,20 +31,137 @@ pub mod paths {
     pub const METRICS: &str = "/metrics";
     pub const SETUP: &str = "/setup/{token}";
     pub const STATIC: &str = "/static/{file}";
+    pub const LOGIN: &str = "/login";
+    pub const LOGIN_MFA: &str = "/login/mfa";
+    pub const MFA_ENROL: &str = "/mfa/enrol";
+    pub const LOGOUT: &str = "/logout";
+    pub const DASHBOARD: &str = "/dashboard";
+    pub const SESSIONS: &str = "/account/sessions";
+    pub const SESSIONS_END_OTHERS: &str = "/account/sessions/end-others";
+    pub const KEEPALIVE: &str = "/session/keepalive";
+    pub const STEP_UP: &str = "/step-up";
+    pub const STAFF: &str = "/staff";
+    pub const STAFF_INVITE: &str = "/staff/invite";
+    pub const STAFF_DISABLE: &str = "/staff/{id}/disable";
+    pub const STAFF_ROLE: &str = "/staff/{id}/role";
+    pub const STAFF_RESET_MFA: &str = "/staff/{id}/reset-mfa";
+    pub const INVITE: &str = "/invite/{token}";
+    pub const FORGOT: &str = "/password/forgot";
+    pub const RESET: &str = "/password/reset/{token}";
+    pub const AUDIT: &str = "/audit";
+    pub const AUDIT_CSV: &str = "/audit/export.csv";
 
     pub fn setup(token: &str) -> String {
         format!("/setup/{token}")
     }
+    pub fn invite(token: &str) -> String {
+        format!("/invite/{token}")
+    }
+    pub fn reset(token: &str) -> String {
+        format!("/password/reset/{token}")
+    }
+    pub fn staff_action(id: &str, action: &str) -> String {
+        format!("/staff/{id}/{action}")
+    }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(paths::HOME, get(home::show))
-        .route(paths::HEALTHZ, get(health::healthz))
-        .route(paths::READYZ, get(health::readyz))
-        .route(paths::METRICS, get(health::metrics))
-        .route(paths::SETUP, get(setup::show).post(setup::submit))
-        .route(paths::STATIC, get(assets::serve))
+/// Builds the router and the access registry together.
+pub struct Routes {
+    router: Router<AppState>,
+    registry: Registry,
+}
+
+impl Routes {
+    fn new() -> Routes {
+        Routes {
+            router: Router::new(),
+            registry: Registry::default(),
+        }
+    }
+
+    fn get<H, T>(mut self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.registry.add(Method::GET, path, access);
+        self.router = self.router.route(path, get(handler));
+        self
+    }
+
+    fn post<H, T>(mut self, path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.registry.add(Method::POST, path, access);
+        self.router = self.router.route(path, post(handler));
+        self
+    }
+
+    pub fn into_parts(self) -> (Router<AppState>, Registry) {
+        (self.router, self.registry)
+    }
+}
+
+/// Every route and its access rule.
+pub fn build() -> Routes {
+    use Access::{PasswordOnly, Policy, Public};
+    use paths::*;
+    Routes::new()
+        .get(HOME, Public, home::show)
+        .get(HEALTHZ, Public, health::healthz)
+        .get(READYZ, Public, health::readyz)
+        .get(METRICS, Public, health::metrics)
+        .get(STATIC, Public, assets::serve)
+        .get(SETUP, Public, setup::show)
+        .post(SETUP, Public, setup::submit)
+        .get(LOGIN, Public, login::show)
+        .post(LOGIN, Public, login::submit)
+        .get(INVITE, Public, invite::show)
+        .post(INVITE, Public, invite::submit)
+        .get(FORGOT, Public, reset::forgot_show)
+        .post(FORGOT, Public, reset::forgot_submit)
+        .get(RESET, Public, reset::reset_show)
+        .post(RESET, Public, reset::reset_submit)
+        .get(LOGIN_MFA, PasswordOnly, mfa::login_show)
+        .post(LOGIN_MFA, PasswordOnly, mfa::login_submit)
+        .get(MFA_ENROL, PasswordOnly, mfa::enrol_show)
+        .post(MFA_ENROL, PasswordOnly, mfa::enrol_submit)
+        .post(LOGOUT, PasswordOnly, login::logout)
+        .get(DASHBOARD, Policy(Action::ViewDashboard), account::dashboard)
+        .get(
+            SESSIONS,
+            Policy(Action::ManageOwnAccount),
+            account::sessions,
+        )
+        .post(
+            SESSIONS_END_OTHERS,
+            Policy(Action::ManageOwnAccount),
+            account::end_others,
+        )
+        .post(
+            KEEPALIVE,
+            Policy(Action::ManageOwnAccount),
+            account::keepalive,
+        )
+        .get(STEP_UP, Policy(Action::ManageOwnAccount), mfa::step_up_show)
+        .post(
+            STEP_UP,
+            Policy(Action::ManageOwnAccount),
+            mfa::step_up_submit,
+        )
+        .get(STAFF, Policy(Action::ManageStaff), staff::list)
+        .post(STAFF_INVITE, Policy(Action::ManageStaff), staff::invite)
+        .post(STAFF_DISABLE, Policy(Action::ManageStaff), staff::disable)
+        .post(STAFF_ROLE, Policy(Action::ManageStaff), staff::change_role)
+        .post(
+            STAFF_RESET_MFA,
+            Policy(Action::ManageStaff),
+            staff::reset_mfa,
+        )
+        .get(AUDIT, Policy(Action::ViewAudit), audit::view)
+        .get(AUDIT_CSV, Policy(Action::ExportAudit), audit::export_csv)
 }
 
 /// Anything unrouted: the error-page middleware renders the 404 page.

@@ -3,6 +3,7 @@
 use crate::AppState;
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
+use crate::layout::Layout;
 use crate::routes::paths;
 use crate::templates::{
     SetupDonePage, SetupErrors, SetupFormPage, SetupUnavailablePage, SetupValues,
@@ -12,13 +13,14 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kapflow_domain::password::MIN_PASSWORD_CHARS;
+use kapflow_domain::text::required_line;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::{looks_like_token, token_hash};
 use kapflow_domain::{Email, NewPassword};
 use kapflow_store::setup::{OwnerSetup, SetupLinkStatus};
 use serde::Deserialize;
 
-const MAX_NAME_CHARS: usize = 120;
+pub const MAX_NAME_CHARS: usize = 120;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -46,7 +48,7 @@ fn unavailable(status: SetupLinkStatus) -> Response {
         ),
     };
     let page = SetupUnavailablePage {
-        site_name: "kapflow".into(),
+        layout: Layout::plain("kapflow"),
         reason,
     };
     (code, page).into_response()
@@ -54,7 +56,7 @@ fn unavailable(status: SetupLinkStatus) -> Response {
 
 fn form_page(token: &str, values: SetupValues, errors: SetupErrors) -> SetupFormPage {
     SetupFormPage {
-        site_name: "kapflow".into(),
+        layout: Layout::plain("kapflow"),
         action: paths::setup(token),
         values,
         errors,
@@ -79,20 +81,6 @@ pub async fn show(
     Ok(form_page(&token, SetupValues::default(), SetupErrors::default()).into_response())
 }
 
-/// Checks a required one-line name; returns it trimmed.
-fn required_name(raw: &str, what: &str) -> Result<String, String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        Err(format!("Enter {what}."))
-    } else if v.chars().count() > MAX_NAME_CHARS {
-        Err(format!("Use at most {MAX_NAME_CHARS} characters."))
-    } else if v.chars().any(char::is_control) {
-        Err("Use letters, numbers and punctuation only.".into())
-    } else {
-        Ok(v.to_owned())
-    }
-}
-
 pub async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -109,10 +97,10 @@ pub async fn submit(
         email: form.email.clone(),
     };
     let mut errors = SetupErrors::default();
-    let practice_name = required_name(&form.practice_name, "the practice's name")
+    let practice_name = required_line(&form.practice_name, MAX_NAME_CHARS, "the practice's name")
         .map_err(|e| errors.practice_name = Some(e))
         .ok();
-    let display_name = required_name(&form.display_name, "your name")
+    let display_name = required_line(&form.display_name, MAX_NAME_CHARS, "your name")
         .map_err(|e| errors.display_name = Some(e))
         .ok();
     let email = Email::parse(&form.email)
@@ -136,7 +124,7 @@ pub async fn submit(
             .into_response());
     };
 
-    let password_hash = crate::password::hash(password).await?;
+    let password_hash = crate::auth::password::hash(password).await?;
     let owner = OwnerSetup {
         practice_name: &practice_name,
         display_name: &display_name,
@@ -150,7 +138,7 @@ pub async fn submit(
         .await?
     {
         Ok(_) => Ok(SetupDonePage {
-            site_name: practice_name,
+            layout: Layout::plain(practice_name),
             owner_email: email.to_string(),
         }
         .into_response()),

@@ -1,0 +1,266 @@
+//! Deny by default: every route declares who may call it, and one middleware checks it before
+//! any handler runs. A route the registry does not know is refused, so forgetting to declare a
+//! route cannot open it.
+
+use super::CurrentUser;
+use super::cookie;
+use crate::AppState;
+use crate::client_ip::ClientIp;
+use crate::error::AppError;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::access::{Action, Relationship, decide};
+use kapflow_domain::session_policy::{SessionState, session_state};
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::token::token_hash;
+use kapflow_domain::{Actor, AuditOutcome};
+use std::sync::Arc;
+use time::Duration;
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Signed in with a password; the second factor may still be pending (its own pages,
+    /// sign-out).
+    PasswordOnly,
+    /// Signed in with both factors, and the policy allows this role the action.
+    Policy(Action),
+}
+
+#[derive(Clone, Debug)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+/// Every route of the app with its access rule, built alongside the router.
+#[derive(Clone, Debug, Default)]
+pub struct Registry {
+    specs: Vec<RouteSpec>,
+}
+
+impl Registry {
+    pub fn add(&mut self, method: Method, path: &'static str, access: Access) {
+        self.specs.push(RouteSpec {
+            method,
+            path,
+            access,
+        });
+    }
+
+    pub fn specs(&self) -> &[RouteSpec] {
+        &self.specs
+    }
+
+    fn find(&self, method: &Method, path: &str) -> Option<&RouteSpec> {
+        // HEAD is answered by GET handlers.
+        let method = if method == Method::HEAD {
+            &Method::GET
+        } else {
+            method
+        };
+        self.specs
+            .iter()
+            .find(|s| s.path == path && s.method == method)
+    }
+
+    fn knows_path(&self, path: &str) -> bool {
+        self.specs.iter().any(|s| s.path == path)
+    }
+}
+
+/// Activity is written back at most this often, so browsing is not a write per request.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+fn login_redirect(req: &Request, reason: Option<&str>) -> Response {
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".into());
+    let mut url = String::from("/login?");
+    url.push_str(
+        &form_urlencoded::Serializer::new(String::new())
+            .append_pair("next", &target)
+            .finish(),
+    );
+    if let Some(r) = reason {
+        url.push('&');
+        url.push_str(r);
+    }
+    Redirect::to(&url).into_response()
+}
+
+pub async fn enforce(
+    State((state, registry)): State<(AppState, Arc<Registry>)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    match check(&state, &registry, req, next).await {
+        Ok(r) | Err(r) => r,
+    }
+}
+
+async fn check(
+    state: &AppState,
+    registry: &Registry,
+    req: Request,
+    next: Next,
+) -> Result<Response, Response> {
+    let Some(path) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+    else {
+        // Unrouted: the fallback answers 404.
+        return Ok(next.run(req).await);
+    };
+    let Some(spec) = registry.find(req.method(), &path) else {
+        if registry.knows_path(&path) {
+            // A declared path asked with another method: let axum answer 405.
+            return Ok(next.run(req).await);
+        }
+        tracing::error!(route = %path, "route has no access policy; refused");
+        return Err(AppError::Forbidden.into_response());
+    };
+    let access = spec.access;
+    if access == Access::Public {
+        return Ok(next.run(req).await);
+    }
+
+    let (mut parts, body) = req.into_parts();
+    let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, &())
+        .await
+        .unwrap_or(ClientIp(None));
+    let tls = state.config.served_over_tls();
+    let req = Request::from_parts(parts, body);
+    let Some(token) = cookie::read(req.headers(), tls) else {
+        return Err(login_redirect(&req, None));
+    };
+    let now = now_utc();
+    let record = match state.store.session_by_token(&token_hash(&token)).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return Err(login_redirect(&req, None)),
+        Err(e) => return Err(AppError::from(e).into_response()),
+    };
+    let actor = Actor::user(
+        record.user.id,
+        record.user.role,
+        Some(record.id),
+        ip.clone(),
+    );
+    let ended = if record.user.disabled {
+        Some(("session.ended_disabled", "account disabled"))
+    } else {
+        match session_state(
+            record.user.role,
+            record.created_at,
+            record.last_seen_at,
+            now,
+        ) {
+            SessionState::Active => None,
+            SessionState::IdleExpired => Some(("session.expired", "idle timeout")),
+            SessionState::LifetimeExpired => Some(("session.expired", "absolute lifetime")),
+        }
+    };
+    if let Some((action, why)) = ended {
+        let mut entry_actor = actor.clone();
+        entry_actor.ip = ip.clone();
+        if let Err(e) = state
+            .store
+            .end_session(record.id, &entry_actor, action, now)
+            .await
+        {
+            return Err(AppError::from(e).into_response());
+        }
+        tracing::info!(reason = why, "session ended");
+        let mut res = login_redirect(&req, Some("expired=1"));
+        res.headers_mut()
+            .append(axum::http::header::SET_COOKIE, cookie::clear(tls));
+        return Err(res);
+    }
+    if now - record.last_seen_at >= TOUCH_EVERY
+        && let Err(e) = state.store.touch_session(record.id, now).await
+    {
+        return Err(AppError::from(e).into_response());
+    }
+
+    if let Access::Policy(action) = access {
+        if !record.mfa_verified {
+            let to = if record.mfa_enrolled {
+                "/login/mfa"
+            } else {
+                "/mfa/enrol"
+            };
+            return Err(Redirect::to(to).into_response());
+        }
+        if let kapflow_domain::access::Decision::Deny(why) =
+            decide(record.user.role, action, Relationship::None)
+        {
+            let entry = actor
+                .entry("access.denied", now)
+                .record("route", &path)
+                .outcome(AuditOutcome::Denied, Some(why));
+            if let Err(e) = state.store.audit(&entry).await {
+                return Err(AppError::from(e).into_response());
+            }
+            return Err(AppError::Forbidden.into_response());
+        }
+    }
+
+    let csrf = record.csrf_token.clone();
+    let mut req = req;
+    req.extensions_mut().insert(CurrentUser {
+        session: record,
+        ip,
+    });
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        req = verify_csrf(state, req, &csrf, &actor, &path).await?;
+    }
+    Ok(next.run(req).await)
+}
+
+/// The form's `_csrf` field (or an `x-csrf-token` header, for htmx and scripts) must carry
+/// this session's token. The body is read here and handed on unchanged.
+async fn verify_csrf(
+    state: &AppState,
+    req: Request,
+    expected: &str,
+    actor: &Actor,
+    path: &str,
+) -> Result<Request, Response> {
+    let header_token = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
+    };
+    let presented = header_token.or_else(|| {
+        form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.into_owned())
+    });
+    // Compare hashes: equal-length values, no early exit on the secret's bytes.
+    let ok = presented.is_some_and(|p| token_hash(&p) == token_hash(expected));
+    if !ok {
+        let entry = actor
+            .entry("access.csrf_refused", now_utc())
+            .record("route", path)
+            .outcome(AuditOutcome::Denied, Some("missing or wrong form token"));
+        if let Err(e) = state.store.audit(&entry).await {
+            return Err(AppError::from(e).into_response());
+        }
+        return Err(AppError::Forbidden.into_response());
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}

@@ -1,0 +1,211 @@
+//! Outgoing mail and the outbox worker that sends it.
+//!
+//! Mail goes through lettre: SMTP when `KAPFLOW_SMTP_URL` is set, otherwise `.eml` files under
+//! the data directory (a log line says where). Messages carry no PHI and no secret beyond the
+//! link they exist for; subjects are generic.
+
+use kapflow_domain::time_util::now_utc;
+use kapflow_store::Store;
+use lettre::message::{Mailbox, Message, header::ContentType};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(PathBuf),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mailer::Smtp(_) => f.write_str("Mailer::Smtp(<redacted>)"),
+            Mailer::Files(p) => write!(f, "Mailer::Files({})", p.display()),
+        }
+    }
+}
+
+impl Mailer {
+    /// SMTP from a URL like `smtps://user:pass@host:465`, or files under `dir`.
+    pub fn new(smtp_url: Option<&str>, dir: PathBuf) -> Result<Mailer, String> {
+        match smtp_url.filter(|u| !u.trim().is_empty()) {
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map(|b| Mailer::Smtp(b.build()))
+                .map_err(|_| "KAPFLOW_SMTP_URL is not a valid smtp:// or smtps:// URL".to_owned()),
+            None => Ok(Mailer::Files(dir)),
+        }
+    }
+
+    async fn send(&self, msg: Message) -> Result<(), String> {
+        match self {
+            Mailer::Smtp(t) => t
+                .send(msg)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("smtp: {e}")),
+            Mailer::Files(dir) => {
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| format!("mail dir: {e}"))?;
+                let id = AsyncFileTransport::<Tokio1Executor>::new(dir)
+                    .send(msg)
+                    .await
+                    .map_err(|e| format!("mail file: {e}"))?;
+                tracing::info!(file = %dir.join(format!("{id}.eml")).display(), "mail written to a file (no SMTP configured)");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The subject and body of one email kind. Generic subjects; no PHI anywhere.
+fn compose(template: &str, practice: &str, link: Option<&str>) -> Option<(String, String)> {
+    let link = link.unwrap_or("");
+    Some(match template {
+        "invitation" => (
+            "Your invitation to kapflow".to_owned(),
+            format!(
+                "{practice} has invited you to its practice system.\n\nSet up your account with this link (it works once and expires in 3 days):\n{link}\n\nIf you did not expect this, ignore this email.\n"
+            ),
+        ),
+        "password_reset" => (
+            "Password reset for kapflow".to_owned(),
+            format!(
+                "Someone asked to reset the password of your {practice} account.\n\nChoose a new password with this link (it works once and expires in 1 hour):\n{link}\n\nIf it was not you, ignore this email: your password stays as it is.\n"
+            ),
+        ),
+        "account_locked" => (
+            "Security notice from kapflow".to_owned(),
+            format!(
+                "Your {practice} account was locked for 15 minutes after several wrong passwords.\n\nIf this was not you, tell the practice owner and reset your password.\n"
+            ),
+        ),
+        _ => return None,
+    })
+}
+
+/// Turns an outbox payload into a message; `None` for payloads this worker does not send.
+async fn message_for(
+    store: &Store,
+    from: &Mailbox,
+    payload: &serde_json::Value,
+) -> Result<Option<Message>, String> {
+    let template = payload
+        .get("template")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    let to = match payload.get("to").and_then(|v| v.as_str()) {
+        Some(to) => to.to_owned(),
+        None => {
+            // Notices about an account name the account, not its address.
+            let Some(id) = payload
+                .get("user_id")
+                .and_then(|v| v.as_str())
+                .and_then(kapflow_domain::UserId::parse)
+            else {
+                return Ok(None);
+            };
+            match store.user_by_id(id).await.map_err(|e| e.to_string())? {
+                Some(u) => u.email,
+                None => return Ok(None),
+            }
+        }
+    };
+    let practice = store
+        .setting(kapflow_store::settings::keys::PRACTICE_NAME)
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_else(|| "kapflow".to_owned());
+    let Some((subject, body)) = compose(
+        template,
+        &practice,
+        payload.get("link").and_then(|v| v.as_str()),
+    ) else {
+        return Ok(None);
+    };
+    let to: Mailbox = to
+        .parse()
+        .map_err(|_| "stored address does not parse".to_owned())?;
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map(Some)
+        .map_err(|e| format!("message: {e}"))
+}
+
+/// Delivers due `email` outbox rows until `shutdown` resolves. At-least-once: a row is marked
+/// delivered only after the transport accepted it; a crash before that redelivers it after
+/// the lease runs out (on this instance after a restart, or on another).
+pub async fn run_outbox_worker(
+    store: Store,
+    mailer: Mailer,
+    from: Mailbox,
+    worker_id: String,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut shutdown = shutdown;
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        match deliver_due(&store, &mailer, &from, &worker_id).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(delivered = n, "outbox"),
+            Err(e) => tracing::warn!(error = %e, "outbox delivery round failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// One delivery round; returns how many messages were delivered.
+pub async fn deliver_due(
+    store: &Store,
+    mailer: &Mailer,
+    from: &Mailbox,
+    worker_id: &str,
+) -> Result<usize, String> {
+    let now = now_utc();
+    let items = store
+        .lease_outbox(worker_id, now, time::Duration::minutes(2), 20)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut delivered = 0;
+    for item in items {
+        let payload: serde_json::Value = serde_json::from_str(&item.payload).unwrap_or_default();
+        let result = if item.kind == "email" {
+            match message_for(store, from, &payload).await {
+                Ok(Some(msg)) => mailer.send(msg).await,
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            }
+        } else {
+            Ok(())
+        };
+        match result {
+            Ok(()) => {
+                store
+                    .outbox_delivered(item.id, worker_id, now_utc())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                delivered += 1;
+            }
+            Err(e) => {
+                // Back off: 1, 2, 4 … minutes, at most an hour.
+                let backoff = time::Duration::minutes(1i64 << item.attempts.clamp(0, 6));
+                tracing::warn!(error = %e, attempts = item.attempts, "outbox delivery failed; will retry");
+                store
+                    .outbox_failed(item.id, worker_id, &e, now_utc() + backoff)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(delivered)
+}

@@ -1,0 +1,88 @@
+//! One's own account: the dashboard, active sessions, signing out elsewhere, staying signed in.
+
+use crate::AppState;
+use crate::auth::{CurrentUser, StaffUser};
+use crate::error::AppError;
+use crate::layout::Layout;
+use crate::templates::{DashboardPage, SessionView, SessionsPage};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::Role;
+use kapflow_domain::time_util::now_utc;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+pub fn when(t: OffsetDateTime) -> String {
+    t.format(format_description!(
+        "[year]-[month]-[day] [hour]:[minute] UTC"
+    ))
+    .unwrap_or_default()
+}
+
+pub async fn dashboard(
+    State(state): State<AppState>,
+    StaffUser(user): StaffUser,
+) -> Result<DashboardPage, AppError> {
+    let u = &user.session.user;
+    Ok(DashboardPage {
+        layout: Layout::for_user(&state, &user).await?,
+        name: u.display_name.clone(),
+        role_label: u.role.label(),
+        is_owner: u.role == Role::Owner,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SessionsQuery {
+    ended: Option<u64>,
+}
+
+pub async fn sessions(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<SessionsQuery>,
+) -> Result<SessionsPage, AppError> {
+    let list = state.store.list_sessions(user.id()).await?;
+    let sessions = list
+        .into_iter()
+        .map(|s| SessionView {
+            created: when(s.created_at),
+            last_seen: when(s.last_seen_at),
+            ip: s.ip.unwrap_or_default(),
+            user_agent: s.user_agent.unwrap_or_default(),
+            current: s.id == user.session_id().as_uuid(),
+        })
+        .collect();
+    Ok(SessionsPage {
+        layout: Layout::for_user(&state, &user).await?,
+        csrf: user.csrf().to_owned(),
+        sessions,
+        ended: q.ended,
+    })
+}
+
+pub async fn end_others(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    let n = state
+        .store
+        .end_other_sessions(user.id(), user.session_id(), &user.actor(), now_utc())
+        .await?;
+    Ok(Redirect::to(&format!("/account/sessions?ended={n}")).into_response())
+}
+
+/// The idle-warning's "stay signed in": the access check already recorded the activity.
+pub async fn keepalive(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<StatusCode, AppError> {
+    state
+        .store
+        .touch_session(user.session_id(), now_utc())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,271 @@
+//! The owner's audit viewer: filters by person, client, action and date range; paginated;
+//! CSV export behind step-up, itself audited.
+
+use crate::AppState;
+use crate::auth::OwnerUser;
+use crate::error::AppError;
+use crate::layout::Layout;
+use crate::routes::account::when;
+use crate::routes::mfa::require_step_up;
+use crate::templates::{AuditFilterValues, AuditPage, AuditRowView};
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::{Email, UserId};
+use kapflow_store::audit::{AuditFilter, AuditListing};
+use kapflow_store::rate_limit::RateDecision;
+use serde::Deserialize;
+use time::macros::format_description;
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
+
+const PAGE: i64 = 50;
+const EXPORT_MAX: i64 = 100_000;
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct AuditQuery {
+    person: String,
+    client: String,
+    action: String,
+    from: String,
+    to: String,
+    before: Option<i64>,
+}
+
+impl AuditQuery {
+    fn query_string(&self, before: Option<i64>) -> String {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("person", &self.person),
+            ("client", &self.client),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("to", &self.to),
+        ] {
+            if !v.trim().is_empty() {
+                s.append_pair(k, v.trim());
+            }
+        }
+        if let Some(b) = before {
+            s.append_pair("before", &b.to_string());
+        }
+        s.finish()
+    }
+}
+
+fn day(s: &str) -> Result<Option<OffsetDateTime>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    Date::parse(s, format_description!("[year]-[month]-[day]"))
+        .map(|d| Some(PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_utc()))
+        .map_err(|_| "Dates look like 2026-11-29.".to_owned())
+}
+
+/// Turns the form's values into a store filter. An unknown person matches nothing.
+async fn filter(state: &AppState, q: &AuditQuery) -> Result<Result<AuditFilter, String>, AppError> {
+    let mut f = AuditFilter {
+        before_seq: q.before,
+        ..Default::default()
+    };
+    if !q.person.trim().is_empty() {
+        let Ok(email) = Email::parse(&q.person) else {
+            return Ok(Err("Enter the person's email address.".into()));
+        };
+        f.actor = Some(
+            state
+                .store
+                .user_by_email(&email)
+                .await?
+                .map(|u| u.id)
+                .unwrap_or_else(UserId::new),
+        );
+    }
+    let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    f.client_id = text(&q.client);
+    f.action = text(&q.action);
+    match (day(&q.from), day(&q.to)) {
+        (Ok(from), Ok(to)) => {
+            f.from = from;
+            f.until = to.map(|t| t + Duration::days(1));
+        }
+        (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
+    }
+    Ok(Ok(f))
+}
+
+fn row_view(r: &AuditListing) -> AuditRowView {
+    let e = &r.entry;
+    AuditRowView {
+        seq: r.seq,
+        at: when(e.at),
+        person: r.actor_email.clone().unwrap_or_else(|| {
+            if e.actor_user_id.is_some() {
+                "(unknown account)".into()
+            } else {
+                "(no one signed in)".into()
+            }
+        }),
+        role: e
+            .actor_role
+            .map(|r| r.label().to_owned())
+            .unwrap_or_default(),
+        action: e.action.clone(),
+        record: match (&e.record_kind, &e.record_id) {
+            (Some(k), Some(i)) => format!("{k} {i}"),
+            (Some(k), None) => k.clone(),
+            _ => String::new(),
+        },
+        client: e.client_id.clone().unwrap_or_default(),
+        outcome: e.outcome.as_str(),
+        reason: e.reason.clone().unwrap_or_default(),
+        ip: e.ip.clone().unwrap_or_default(),
+    }
+}
+
+pub async fn view_page(
+    state: &AppState,
+    owner: &OwnerUser,
+    q: AuditQuery,
+) -> Result<Response, AppError> {
+    let (rows, filter_error) = match filter(state, &q).await? {
+        Ok(f) => (state.store.query_audit(&f, PAGE).await?, None),
+        Err(e) => (Vec::new(), Some(e)),
+    };
+    let next_page = (rows.len() as i64 == PAGE)
+        .then(|| format!("/audit?{}", q.query_string(rows.last().map(|r| r.seq))));
+    let page = AuditPage {
+        layout: Layout::for_user(state, &owner.0).await?,
+        csv_href: format!("/audit/export.csv?{}", q.query_string(None)),
+        f: AuditFilterValues {
+            person: q.person,
+            client: q.client,
+            action: q.action,
+            from: q.from,
+            to: q.to,
+        },
+        filter_error: filter_error.clone(),
+        rows: rows.iter().map(row_view).collect(),
+        next_page,
+    };
+    let status = if filter_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, page).into_response())
+}
+
+pub async fn view(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    view_page(&state, &owner, q).await
+}
+
+/// One CSV field: always quoted; a leading formula character is neutralised so a spreadsheet
+/// never evaluates audit content.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+pub async fn export_csv(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Query(q): Query<AuditQuery>,
+) -> Result<Response, AppError> {
+    let back = format!("/audit/export.csv?{}", q.query_string(None));
+    if let Some(redirect) = require_step_up(&owner.0, &back) {
+        return Ok(redirect);
+    }
+    let now = now_utc();
+    let bucket = format!("export:{}", owner.0.id());
+    if let RateDecision::Limited { .. } = state
+        .store
+        .rate_limit_hit(&bucket, now, Duration::hours(1), 20)
+        .await?
+    {
+        return Ok(StatusCode::TOO_MANY_REQUESTS.into_response());
+    }
+    let f = match filter(&state, &q).await? {
+        Ok(f) => AuditFilter {
+            before_seq: None,
+            ..f
+        },
+        Err(_) => return view_page(&state, &owner, q).await,
+    };
+    let rows = state.store.query_audit(&f, EXPORT_MAX).await?;
+    // Audited before the data leaves.
+    let mut entry = owner
+        .0
+        .actor()
+        .entry("audit.export", now)
+        .record("audit_log", "csv");
+    entry.reason = Some(format!(
+        "{} rows; filter: {}",
+        rows.len(),
+        q.query_string(None)
+    ));
+    state.store.audit(&entry).await?;
+    let mut csv = String::from(
+        "seq,time_utc,person,role,action,record_kind,record_id,client_id,outcome,reason,ip,session\n",
+    );
+    for r in &rows {
+        let e = &r.entry;
+        let fields = [
+            r.seq.to_string(),
+            e.at.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            r.actor_email.clone().unwrap_or_default(),
+            e.actor_role
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default(),
+            e.action.clone(),
+            e.record_kind.clone().unwrap_or_default(),
+            e.record_id.clone().unwrap_or_default(),
+            e.client_id.clone().unwrap_or_default(),
+            e.outcome.as_str().to_owned(),
+            e.reason.clone().unwrap_or_default(),
+            e.ip.clone().unwrap_or_default(),
+            e.session_id.map(|s| s.to_string()).unwrap_or_default(),
+        ];
+        csv.push_str(
+            &fields
+                .iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        csv.push('\n');
+    }
+    let mut res = csv.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"audit.csv\""),
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_field("a\"b"), "\"a\"\"b\"");
+        assert_eq!(csv_field("=cmd()"), "\"'=cmd()\"");
+    }
+}

@@ -1,0 +1,237 @@
+//! Signing in with a password (step one of two for staff) and signing out.
+
+use crate::AppState;
+use crate::auth::{CurrentUser, cookie, password, safe_next};
+use crate::client_ip::ClientIp;
+use crate::error::AppError;
+use crate::layout::Layout;
+use crate::templates::LoginPage;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::token::token_hash;
+use kapflow_domain::{Actor, Email, Role, UserId};
+use kapflow_store::rate_limit::RateDecision;
+use kapflow_store::sessions::NewSession;
+use serde::Deserialize;
+use time::Duration;
+
+/// Attempts per IP address per window, whatever the account (issue: 30 → 429).
+pub const IP_ATTEMPTS: i64 = 30;
+/// Attempts per account address per window, whether or not the account exists.
+pub const ACCOUNT_ATTEMPTS: i64 = 10;
+pub const WINDOW: Duration = Duration::minutes(15);
+
+const WRONG: &str = "The email address or password is not right.";
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginQuery {
+    next: Option<String>,
+    expired: Option<String>,
+    signed_out: Option<String>,
+    reset: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Query(q): Query<LoginQuery>,
+) -> Result<LoginPage, AppError> {
+    let notice = if q.expired.is_some() {
+        Some("You were signed out after a period without activity. Sign in again to continue.")
+    } else if q.signed_out.is_some() {
+        Some("You are signed out.")
+    } else if q.reset.is_some() {
+        Some("Your password has been changed. Sign in with the new one.")
+    } else {
+        None
+    };
+    Ok(LoginPage {
+        layout: Layout::public(&state).await?,
+        email: String::new(),
+        next: safe_next(q.next.as_deref(), "/dashboard"),
+        error: None,
+        notice,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+/// A new random session token and form token.
+pub fn new_tokens() -> (String, String) {
+    (
+        crate::setup_link::new_token(),
+        crate::setup_link::new_token(),
+    )
+}
+
+fn too_many(retry_after: Duration) -> Response {
+    let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
+    if let Ok(v) = HeaderValue::from_str(&retry_after.whole_seconds().max(1).to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
+/// Ends the session this browser already had (a fresh id at every sign-in: no fixation).
+async fn end_previous(
+    state: &AppState,
+    headers: &HeaderMap,
+    ip: &Option<String>,
+) -> Result<(), AppError> {
+    let tls = state.config.served_over_tls();
+    if let Some(old) = cookie::read(headers, tls)
+        && let Some(rec) = state.store.session_by_token(&token_hash(&old)).await?
+    {
+        let actor = Actor::user(rec.user.id, rec.user.role, Some(rec.id), ip.clone());
+        state
+            .store
+            .end_session(rec.id, &actor, "auth.session_replaced", now_utc())
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let now = now_utc();
+    let next = safe_next(Some(&form.next), "/dashboard");
+    let ip_key = format!("login-ip:{}", ip.as_deref().unwrap_or("unknown"));
+    if let RateDecision::Limited { retry_after } = state
+        .store
+        .rate_limit_hit(&ip_key, now, WINDOW, IP_ATTEMPTS)
+        .await?
+    {
+        return Ok(too_many(retry_after));
+    }
+    let layout = Layout::public(&state).await?;
+    let refuse = |layout: Layout, email: String| {
+        (
+            StatusCode::UNAUTHORIZED,
+            LoginPage {
+                layout,
+                email,
+                next: next.clone(),
+                error: Some(WRONG.into()),
+                notice: None,
+            },
+        )
+            .into_response()
+    };
+    let Ok(email) = Email::parse(&form.email) else {
+        return Ok(refuse(layout, form.email));
+    };
+    let account_key = format!("login-account:{}", email.as_str());
+    if let RateDecision::Limited { retry_after } = state
+        .store
+        .rate_limit_hit(&account_key, now, WINDOW, ACCOUNT_ATTEMPTS)
+        .await?
+    {
+        return Ok(too_many(retry_after));
+    }
+    let record = state.store.login_record(&email).await?;
+    // Verify even when there is no account, so both cases take as long.
+    let ok = password::verify(
+        form.password,
+        record.as_ref().and_then(|r| r.password_hash.clone()),
+    )
+    .await?;
+    let actor = Actor::anonymous(ip.clone());
+    let Some(record) = record else {
+        state
+            .store
+            .record_login_failure(None, &actor, "unknown account", now)
+            .await?;
+        return Ok(refuse(layout, email.to_string()));
+    };
+    let user = UserId::from_uuid(record.id);
+    if record.locked_until.is_some_and(|t| t > now) {
+        state
+            .store
+            .record_login_failure(Some(user), &actor, "account locked", now)
+            .await?;
+        return Ok(too_many(
+            record.locked_until.map(|t| t - now).unwrap_or(WINDOW),
+        ));
+    }
+    if !ok || record.disabled_at.is_some() {
+        let why = if ok {
+            "account disabled"
+        } else {
+            "wrong password"
+        };
+        state
+            .store
+            .record_login_failure(Some(user), &actor, why, now)
+            .await?;
+        return Ok(refuse(layout, email.to_string()));
+    }
+    let role = Role::parse(&record.role).ok_or_else(|| AppError::internal("unknown role"))?;
+    end_previous(&state, &headers, &ip).await?;
+    let (token, csrf) = new_tokens();
+    let hash = token_hash(&token);
+    let ua = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(200).collect::<String>());
+    let new = NewSession {
+        user,
+        token_hash: &hash,
+        csrf_token: &csrf,
+        mfa_verified: false,
+        step_up: false,
+        ip: ip.as_deref(),
+        user_agent: ua.as_deref(),
+    };
+    let actor = Actor::user(user, role, None, ip.clone());
+    state
+        .store
+        .start_session_after_password(&new, &actor, now)
+        .await?;
+    let enrolled = state.store.totp_record(user).await?.totp_secret.is_some();
+    let go = if enrolled {
+        format!(
+            "/login/mfa?next={}",
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        )
+    } else {
+        format!(
+            "/mfa/enrol?next={}",
+            form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        )
+    };
+    let mut res = Redirect::to(&go).into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie::set(&token, state.config.served_over_tls()),
+    );
+    Ok(res)
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
+    state
+        .store
+        .end_session(user.session_id(), &user.actor(), "auth.logout", now_utc())
+        .await?;
+    let mut res = Redirect::to("/login?signed_out=1").into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie::clear(state.config.served_over_tls()),
+    );
+    Ok(res)
+}

@@ -1,0 +1,253 @@
+//! The owner's staff management: invitations, disabling, role changes (with step-up), MFA resets.
+
+use crate::AppState;
+use crate::auth::OwnerUser;
+use crate::error::AppError;
+use crate::layout::Layout;
+use crate::routes::mfa::require_step_up;
+use crate::templates::{StaffPage, StaffRow};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::token::token_hash;
+use kapflow_domain::{Email, Role, UserId};
+use kapflow_store::accounts::AccountChangeRefused;
+use kapflow_store::invitations::{InviteRefused, IssuedLink};
+use serde::Deserialize;
+use time::Duration;
+
+pub const INVITATION_LIFETIME: Duration = Duration::days(3);
+
+fn roles() -> Vec<(&'static str, &'static str)> {
+    Role::ALL
+        .iter()
+        .filter(|r| r.is_staff())
+        .map(|r| (r.as_str(), r.label()))
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StaffQuery {
+    done: Option<String>,
+}
+
+fn notice_for(done: Option<&str>) -> Option<String> {
+    Some(
+        match done? {
+            "invited" => "Invitation sent.",
+            "disabled" => "The account is disabled and signed out everywhere.",
+            "role" => "The role is changed; that person signs in again to use it.",
+            "mfa" => "Two-step sign-in was reset; that person sets it up again at next sign-in.",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+async fn page(
+    state: &AppState,
+    owner: &OwnerUser,
+    invite_email: String,
+    invite_role: &'static str,
+    invite_error: Option<String>,
+    notice: Option<String>,
+) -> Result<StaffPage, AppError> {
+    let me = owner.0.id();
+    let rows = state
+        .store
+        .staff_listing()
+        .await?
+        .into_iter()
+        .filter(|l| l.user.role.is_staff())
+        .map(|l| StaffRow {
+            id: l.user.id.to_string(),
+            name: l.user.display_name,
+            email: l.user.email,
+            role: l.user.role.as_str(),
+            role_label: l.user.role.label(),
+            mfa: l.mfa_enrolled,
+            disabled: l.user.disabled,
+            is_self: l.user.id == me,
+        })
+        .collect();
+    Ok(StaffPage {
+        layout: Layout::for_user(state, &owner.0).await?,
+        csrf: owner.0.csrf().to_owned(),
+        rows,
+        roles: roles(),
+        invite_email,
+        invite_role,
+        invite_error,
+        notice,
+    })
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Query(q): Query<StaffQuery>,
+) -> Result<StaffPage, AppError> {
+    page(
+        &state,
+        &owner,
+        String::new(),
+        "therapist",
+        None,
+        notice_for(q.done.as_deref()),
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct InviteForm {
+    email: String,
+    role: String,
+}
+
+/// Creates an invitation and queues its email; returns the link (the CLI prints it).
+pub async fn create_invitation(
+    state: &AppState,
+    email: &Email,
+    role: Role,
+    actor: &kapflow_domain::Actor,
+) -> Result<Result<String, InviteRefused>, AppError> {
+    let token = crate::setup_link::new_token();
+    let link = format!(
+        "{}{}",
+        state.config.public_url,
+        crate::routes::paths::invite(&token)
+    );
+    let now = now_utc();
+    Ok(state
+        .store
+        .create_invitation(
+            email,
+            role,
+            &IssuedLink {
+                token_hash: &token_hash(&token),
+                link: &link,
+                expires_at: now + INVITATION_LIFETIME,
+            },
+            actor,
+            now,
+        )
+        .await?
+        .map(|()| link))
+}
+
+pub async fn invite(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Form(form): Form<InviteForm>,
+) -> Result<Response, AppError> {
+    let role = Role::parse(&form.role).filter(|r| r.is_staff() && *r != Role::Owner);
+    let role_str = role.map(Role::as_str).unwrap_or("therapist");
+    let email = match Email::parse(&form.email) {
+        Ok(e) => e,
+        Err(e) => {
+            let p = page(
+                &state,
+                &owner,
+                form.email,
+                role_str,
+                Some(e.to_string()),
+                None,
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+        }
+    };
+    let Some(role) = role else {
+        let p = page(
+            &state,
+            &owner,
+            form.email,
+            role_str,
+            Some("Choose a role.".into()),
+            None,
+        )
+        .await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+    };
+    match create_invitation(&state, &email, role, &owner.0.actor()).await? {
+        Ok(_) => Ok(Redirect::to("/staff?done=invited").into_response()),
+        Err(InviteRefused::AccountExists) => {
+            let p = page(
+                &state,
+                &owner,
+                form.email,
+                role_str,
+                Some("Someone with this address already has an account.".into()),
+                None,
+            )
+            .await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response())
+        }
+    }
+}
+
+fn target(id: &str) -> Result<UserId, AppError> {
+    UserId::parse(id).ok_or(AppError::NotFound)
+}
+
+fn outcome(r: Result<(), AccountChangeRefused>, done: &str) -> Result<Response, AppError> {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/staff?done={done}")).into_response()),
+        Err(AccountChangeRefused::NotFound) => Err(AppError::NotFound),
+        Err(AccountChangeRefused::OwnAccount) => Err(AppError::Forbidden),
+    }
+}
+
+pub async fn disable(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let r = state
+        .store
+        .disable_user(target(&id)?, &owner.0.actor(), now_utc())
+        .await?;
+    outcome(r, "disabled")
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RoleForm {
+    role: String,
+}
+
+pub async fn change_role(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Path(id): Path<String>,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, AppError> {
+    let user = target(&id)?;
+    if let Some(redirect) = require_step_up(&owner.0, "/staff") {
+        return Ok(redirect);
+    }
+    let Some(role) = Role::parse(&form.role).filter(|r| r.is_staff()) else {
+        return Err(AppError::BadRequest);
+    };
+    let r = state
+        .store
+        .change_role(user, role, &owner.0.actor(), now_utc())
+        .await?;
+    outcome(r, "role")
+}
+
+pub async fn reset_mfa(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let r = state
+        .store
+        .reset_mfa(target(&id)?, &owner.0.actor(), now_utc())
+        .await?;
+    outcome(r, "mfa")
+}
