@@ -33,6 +33,13 @@ pub fn secret_text(secret: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+/// The bytes of a secret typed from its base32 text (what an authenticator app does with it).
+pub fn decode_secret_text(text: &str) -> Option<Vec<u8>> {
+    totp_rs::Secret::try_from_base32(text.trim())
+        .ok()
+        .map(|s| s.as_bytes().to_vec())
+}
+
 /// The enrolment QR code as an inline SVG element (no XML prolog).
 pub fn qr_svg(secret: &[u8], issuer: &str, account: &str) -> Option<String> {
     let url = totp(secret, issuer, account)?.to_url().ok()?;

@@ -1,0 +1,196 @@
+//! In-process test app: the real router on a fresh database, with signed-in people to call it as.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::token::token_hash;
+use kapflow_domain::{Actor, Email, Role, UserId};
+use kapflow_store::sessions::NewSession;
+use kapflow_store::testkit::{self, TestDb};
+use kapflow_store::users::NewUser;
+use kapflow_web::{AppState, WebConfig};
+use tower::ServiceExt;
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub app: Router,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    /// The session token a `Set-Cookie` carries, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("kapflow_session="))
+            .map(|rest| rest.split(';').next().unwrap_or("").to_owned())
+            .filter(|t| !t.is_empty())
+    }
+}
+
+/// Someone signed in: their session token (cookie) and form token.
+#[derive(Clone, Debug)]
+pub struct Person {
+    pub id: UserId,
+    pub role: Role,
+    pub email: String,
+    pub token: String,
+    pub csrf: String,
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let db = testkit::sqlite().await;
+        let app = kapflow_web::app(AppState::new(db.store.clone(), WebConfig::default()));
+        TestApp { db, app }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        send(&self.app, req).await
+    }
+
+    pub async fn get(&self, uri: &str, who: Option<&Person>) -> Reply {
+        let mut b = Request::get(uri);
+        if let Some(p) = who {
+            b = b.header(header::COOKIE, format!("kapflow_session={}", p.token));
+        }
+        self.send(b.body(Body::empty()).expect("req")).await
+    }
+
+    /// A same-origin form POST; `who`'s form token is added unless the form has one.
+    pub async fn post(&self, uri: &str, form: &str, who: Option<&Person>) -> Reply {
+        let mut body = form.to_owned();
+        let mut b = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin");
+        if let Some(p) = who {
+            b = b.header(header::COOKIE, format!("kapflow_session={}", p.token));
+            if !form.contains("_csrf=") {
+                if !body.is_empty() {
+                    body.push('&');
+                }
+                body.push_str(&format!("_csrf={}", p.csrf));
+            }
+        }
+        self.send(b.body(Body::from(body)).expect("req")).await
+    }
+
+    /// An account with the test password (Argon2id hash).
+    pub async fn account(&self, email: &str, role: Role) -> UserId {
+        let e = Email::parse(email).expect("email");
+        let p = kapflow_domain::NewPassword::parse(PASSWORD, PASSWORD).expect("pw");
+        let hash = kapflow_web::auth::password::hash(p).await.expect("hash");
+        self.db
+            .store
+            .create_user(
+                &NewUser {
+                    email: &e,
+                    display_name: email,
+                    role,
+                    password_hash: Some(&hash),
+                },
+                &Actor::default(),
+                now_utc(),
+            )
+            .await
+            .expect("user")
+    }
+
+    /// A new session for `id`, with both factors passed when `mfa` is true.
+    pub async fn session_for(&self, id: UserId, role: Role, email: &str, mfa: bool) -> Person {
+        let token = kapflow_web::setup_link::new_token();
+        let csrf = kapflow_web::setup_link::new_token();
+        let hash = token_hash(&token);
+        self.db
+            .store
+            .start_session_after_password(
+                &NewSession {
+                    user: id,
+                    token_hash: &hash,
+                    csrf_token: &csrf,
+                    mfa_verified: mfa,
+                    step_up: false,
+                    ip: None,
+                    user_agent: None,
+                },
+                &Actor::default(),
+                now_utc(),
+            )
+            .await
+            .expect("session");
+        Person {
+            id,
+            role,
+            email: email.to_owned(),
+            token,
+            csrf,
+        }
+    }
+
+    /// An account without a password hash (fast), signed in with both factors.
+    pub async fn signed_in(&self, email: &str, role: Role) -> Person {
+        let e = Email::parse(email).expect("email");
+        let id = self
+            .db
+            .store
+            .create_user(
+                &NewUser {
+                    email: &e,
+                    display_name: email,
+                    role,
+                    password_hash: None,
+                },
+                &Actor::default(),
+                now_utc(),
+            )
+            .await
+            .expect("user");
+        self.session_for(id, role, email, true).await
+    }
+
+    pub async fn audit_actions(&self, actor: Option<UserId>) -> Vec<(String, String)> {
+        let f = kapflow_store::audit::AuditFilter {
+            actor,
+            ..Default::default()
+        };
+        self.db
+            .store
+            .query_audit(&f, 1000)
+            .await
+            .expect("audit")
+            .into_iter()
+            .map(|r| (r.entry.action, r.entry.outcome.as_str().to_owned()))
+            .collect()
+    }
+}
+
+pub async fn send(app: &Router, req: Request<Body>) -> Reply {
+    let res = app.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
