@@ -11,6 +11,8 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Largest request body accepted, in bytes (photo uploads raise it on their own route).
     pub max_body_bytes: usize,
+    /// How long a session may sit idle, for staff and for clients.
+    pub idle: kapflow_domain::session_policy::IdleLimits,
 }
 
 impl WebConfig {
@@ -26,6 +28,7 @@ impl Default for WebConfig {
             public_url: "http://127.0.0.1:8080".into(),
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 * 1024,
+            idle: Default::default(),
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use kapflow_domain::Role;
-use kapflow_domain::session_policy::{IDLE_WARNING, idle_limit};
+use kapflow_domain::session_policy::IDLE_WARNING;
 use kapflow_store::settings::keys;
 
 #[derive(Clone, Debug)]
@@ -57,7 +57,7 @@ impl Layout {
                 csrf: user.csrf().to_owned(),
                 is_owner: u.role == Role::Owner,
                 full: user.fully_signed_in(),
-                idle_seconds: idle_limit(u.role).whole_seconds(),
+                idle_seconds: state.config.idle.for_role(u.role).whole_seconds(),
                 warn_seconds: IDLE_WARNING.whole_seconds(),
             }),
         })

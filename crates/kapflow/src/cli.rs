@@ -112,6 +112,14 @@ pub struct ServeArgs {
     #[arg(long, env = "KAPFLOW_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
 
+    /// Minutes a staff session may sit idle (5–30).
+    #[arg(long, env = "KAPFLOW_STAFF_IDLE_MINUTES", default_value_t = 30)]
+    pub staff_idle_minutes: i64,
+
+    /// Minutes a client session may sit idle (5–15).
+    #[arg(long, env = "KAPFLOW_CLIENT_IDLE_MINUTES", default_value_t = 15)]
+    pub client_idle_minutes: i64,
+
     /// The sender of kapflow's emails.
     #[arg(
         long,

@@ -23,6 +23,10 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         public_url: public_url.clone(),
         request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
         max_body_bytes: args.max_body_bytes,
+        idle: kapflow_domain::session_policy::IdleLimits::new(
+            time::Duration::minutes(args.staff_idle_minutes),
+            time::Duration::minutes(args.client_idle_minutes),
+        ),
     };
 
     let mut notice = String::new();

@@ -199,3 +199,73 @@ async fn two_instances_on_one_postgres_serve_as_one_postgres() {
     );
     kapflow_store::testkit::drop_postgres_database(&kapflow_store::testkit::pg_admin_url(), &name);
 }
+
+#[test]
+fn the_user_cli_invites_lists_and_disables() {
+    let dir = tempfile::tempdir().expect("dir");
+    let run = |args: &[&str]| {
+        let out = kapflow_command(dir.path(), None)
+            .args(args)
+            .output()
+            .expect("run");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = run(&[
+        "user",
+        "add",
+        "--email",
+        "Sam@Example.org",
+        "--role",
+        "therapist",
+        "--public-url",
+        "https://kap.example.org",
+    ]);
+    assert!(ok, "{out}");
+    assert!(out.contains("https://kap.example.org/invite/"), "{out}");
+    let (ok, out) = run(&["user", "add", "--email", "x@example.org", "--role", "owner"]);
+    assert!(!ok && out.contains("--role"), "{out}");
+
+    // Accept the printed invitation through the server, then list and disable.
+    let link = out_link(
+        &run(&[
+            "user",
+            "add",
+            "--email",
+            "kim@example.org",
+            "--role",
+            "front_desk",
+        ])
+        .1,
+    );
+    let server = Server::start(dir.path(), None);
+    let accept = server.post_form(
+        &path_of(&link),
+        "display_name=Kim&password=quiet+harbour+violet&password_confirm=quiet+harbour+violet",
+    );
+    assert_eq!(accept.status, 200, "{}", accept.body);
+    drop(server);
+    let (ok, out) = run(&["user", "list"]);
+    assert!(
+        ok && out.contains("kim@example.org")
+            && out.contains("front_desk")
+            && out.contains("active"),
+        "{out}"
+    );
+    let (ok, out) = run(&["user", "disable", "--email", "kim@example.org"]);
+    assert!(ok, "{out}");
+    let (_, out) = run(&["user", "list"]);
+    assert!(out.contains("disabled"), "{out}");
+    let (ok, _) = run(&["user", "disable", "--email", "nobody@example.org"]);
+    assert!(!ok);
+}
+
+fn out_link(out: &str) -> String {
+    out.split_whitespace()
+        .find(|w| w.contains("/invite/"))
+        .expect("a link")
+        .to_owned()
+}

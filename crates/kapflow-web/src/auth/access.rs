@@ -159,6 +159,7 @@ async fn check(
         Some(("session.ended_disabled", "account disabled"))
     } else {
         match session_state(
+            &state.config.idle,
             record.user.role,
             record.created_at,
             record.last_seen_at,

@@ -39,12 +39,25 @@ pub fn kapflow_command(data_dir: &Path, database_url: Option<&str>) -> Command {
 
 impl Server {
     pub fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
-        let mut child = kapflow_command(data_dir, database_url)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start kapflow");
+        Server::start_logged(data_dir, database_url, None)
+    }
+
+    /// Starts with debug logging written to `log` (tests read it back to prove no secret is
+    /// ever logged).
+    pub fn start_logged(data_dir: &Path, database_url: Option<&str>, log: Option<&Path>) -> Server {
+        let mut cmd = kapflow_command(data_dir, database_url);
+        cmd.args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped());
+        match log {
+            Some(path) => {
+                cmd.env("KAPFLOW_LOG", "debug");
+                cmd.stderr(std::fs::File::create(path).expect("log file"));
+            }
+            None => {
+                cmd.stderr(Stdio::inherit());
+            }
+        }
+        let mut child = cmd.spawn().expect("start kapflow");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
