@@ -25,10 +25,15 @@ pub enum Action {
     /// Intake answers, flags, scores, notes, vitals, doses.
     ViewClinicalRecord,
     EditClinicalRecord,
+    /// The inquiry inbox (therapists see only inquiries assigned to them).
+    ViewInquiries,
+    ManageInquiries,
+    /// The public site's content and the practice's settings.
+    EditSite,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewDashboard,
         Action::ManageOwnAccount,
         Action::ManageStaff,
@@ -38,6 +43,9 @@ impl Action {
         Action::EditClientDemographics,
         Action::ViewClinicalRecord,
         Action::EditClinicalRecord,
+        Action::ViewInquiries,
+        Action::ManageInquiries,
+        Action::EditSite,
     ];
 
     fn is_clinical(self) -> bool {
@@ -60,7 +68,11 @@ impl Action {
     fn is_write(self) -> bool {
         matches!(
             self,
-            Action::EditClientDemographics | Action::EditClinicalRecord | Action::ManageStaff
+            Action::EditClientDemographics
+                | Action::EditClinicalRecord
+                | Action::ManageStaff
+                | Action::ManageInquiries
+                | Action::EditSite
         )
     }
 }
@@ -129,7 +141,14 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
     let allowed = match action {
         Action::ManageOwnAccount => true,
         Action::ViewDashboard => role.is_staff(),
-        Action::ManageStaff | Action::ViewAudit | Action::ExportAudit => role == Role::Owner,
+        Action::ManageStaff | Action::ViewAudit | Action::ExportAudit | Action::EditSite => {
+            role == Role::Owner
+        }
+        // Owner and front desk see the whole inbox; a therapist only what is assigned to them
+        // (the store scopes the rows; the route is open to them).
+        Action::ViewInquiries | Action::ManageInquiries => {
+            matches!(role, Role::Owner | Role::FrontDesk | Role::Therapist)
+        }
         Action::ViewClientDemographics | Action::EditClientDemographics => match role {
             Role::Owner | Role::FrontDesk => true,
             Role::Therapist => {

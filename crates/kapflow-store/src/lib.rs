@@ -12,6 +12,7 @@ pub mod audit;
 pub mod check;
 mod error;
 pub mod idempotency;
+pub mod inquiries;
 pub mod invitations;
 pub mod migrate;
 pub mod outbox;
@@ -19,6 +20,7 @@ pub mod rate_limit;
 pub mod sessions;
 pub mod settings;
 pub mod setup;
+pub mod site;
 pub mod target;
 #[cfg(feature = "testkit")]
 pub mod testkit;

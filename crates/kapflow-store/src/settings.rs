@@ -9,6 +9,19 @@ pub mod keys {
     pub const PRACTICE_NAME: &str = "practice.name";
     /// Written once, when the owner completes setup; guards against a second owner setup.
     pub const SETUP_COMPLETED_AT: &str = "setup.completed_at";
+    /// Changes whenever anything on the public site changes (content or the settings below).
+    pub const SITE_VERSION: &str = "site.version";
+    pub const CLINICIAN_NAME: &str = "clinician.name";
+    pub const CLINICIAN_CREDENTIALS: &str = "clinician.credentials";
+    /// The partner physician organisation (domain reference §1).
+    pub const PARTNER_NAME: &str = "partner.name";
+    pub const ADDRESS: &str = "practice.address";
+    pub const PHONE: &str = "practice.phone";
+    pub const EMAIL: &str = "practice.email";
+    pub const HOURS: &str = "practice.hours";
+    pub const STATES: &str = "practice.states";
+    /// A random secret for signing public form tokens, made at first start.
+    pub const FORM_SECRET: &str = "forms.secret";
 }
 
 impl Store {

@@ -115,6 +115,8 @@ impl Store {
         )
         .await?;
         settings::put(&mut tx, keys::PRACTICE_NAME, owner.practice_name, now).await?;
+        settings::put(&mut tx, keys::CLINICIAN_NAME, owner.display_name, now).await?;
+        crate::site::bump_version(&mut tx, now).await?;
         on_tx!(&mut tx, c => sqlx::query(
             "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2"
         ).bind(now).bind(token_hash).execute(c).await.map(|r| r.rows_affected()))?;

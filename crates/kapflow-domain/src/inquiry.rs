@@ -1,0 +1,348 @@
+//! The public "connect with me" inquiry: what a visitor may send, validated field by field, and
+//! the statuses an inquiry moves through in the inbox.
+
+use crate::Email;
+use crate::text::required_line;
+
+pub const MAX_MESSAGE_CHARS: usize = 1000;
+pub const MAX_NAME_CHARS: usize = 120;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Concern {
+    Depression,
+    Ptsd,
+    Anxiety,
+    ChronicPain,
+    Other,
+}
+
+impl Concern {
+    pub const ALL: [Concern; 5] = [
+        Concern::Depression,
+        Concern::Ptsd,
+        Concern::Anxiety,
+        Concern::ChronicPain,
+        Concern::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Concern::Depression => "depression",
+            Concern::Ptsd => "ptsd",
+            Concern::Anxiety => "anxiety",
+            Concern::ChronicPain => "chronic_pain",
+            Concern::Other => "other",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Concern::Depression => "Depression",
+            Concern::Ptsd => "PTSD or trauma",
+            Concern::Anxiety => "Anxiety",
+            Concern::ChronicPain => "Chronic pain",
+            Concern::Other => "Something else",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Concern> {
+        Concern::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContactMethod {
+    Email,
+    Phone,
+    Text,
+}
+
+impl ContactMethod {
+    pub const ALL: [ContactMethod; 3] = [
+        ContactMethod::Email,
+        ContactMethod::Phone,
+        ContactMethod::Text,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactMethod::Email => "email",
+            ContactMethod::Phone => "phone",
+            ContactMethod::Text => "text",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ContactMethod::Email => "Email",
+            ContactMethod::Phone => "Phone call",
+            ContactMethod::Text => "Text message",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ContactMethod> {
+        ContactMethod::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InquiryStatus {
+    New,
+    Contacted,
+    ConsultationBooked,
+    BecameClient,
+    Declined,
+    Spam,
+}
+
+impl InquiryStatus {
+    pub const ALL: [InquiryStatus; 6] = [
+        InquiryStatus::New,
+        InquiryStatus::Contacted,
+        InquiryStatus::ConsultationBooked,
+        InquiryStatus::BecameClient,
+        InquiryStatus::Declined,
+        InquiryStatus::Spam,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InquiryStatus::New => "new",
+            InquiryStatus::Contacted => "contacted",
+            InquiryStatus::ConsultationBooked => "consultation_booked",
+            InquiryStatus::BecameClient => "became_client",
+            InquiryStatus::Declined => "declined",
+            InquiryStatus::Spam => "spam",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            InquiryStatus::New => "New",
+            InquiryStatus::Contacted => "Contacted",
+            InquiryStatus::ConsultationBooked => "Consultation booked",
+            InquiryStatus::BecameClient => "Became client",
+            InquiryStatus::Declined => "Declined",
+            InquiryStatus::Spam => "Spam",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<InquiryStatus> {
+        InquiryStatus::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// The form as typed (every field a string, so nothing typed is ever lost on an error).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InquiryInput {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub preferred_contact: String,
+    pub preferred_time: String,
+    pub concerns: Vec<String>,
+    pub message: String,
+    pub heard_from: String,
+    pub consent: bool,
+}
+
+/// A valid inquiry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewInquiry {
+    pub name: String,
+    pub email: Option<Email>,
+    pub phone: Option<String>,
+    pub preferred_contact: ContactMethod,
+    pub preferred_time: Option<String>,
+    pub concerns: Vec<Concern>,
+    pub message: String,
+    pub heard_from: Option<String>,
+}
+
+/// What is wrong, field by field, in words for the person.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InquiryErrors {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub preferred_contact: Option<String>,
+    pub preferred_time: Option<String>,
+    pub concerns: Option<String>,
+    pub message: Option<String>,
+    pub heard_from: Option<String>,
+    pub consent: Option<String>,
+}
+
+impl InquiryErrors {
+    pub fn any(&self) -> bool {
+        *self != InquiryErrors::default()
+    }
+}
+
+fn optional_line(raw: &str, max: usize) -> Result<Option<String>, String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        Ok(None)
+    } else {
+        required_line(v, max, "it").map(Some)
+    }
+}
+
+/// A phone number: digits and the usual punctuation, 7 to 15 digits.
+fn phone(raw: &str) -> Result<Option<String>, String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let digits = v.chars().filter(char::is_ascii_digit).count();
+    let allowed = v
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if allowed && (7..=15).contains(&digits) && v.len() <= 30 {
+        Ok(Some(v.to_owned()))
+    } else {
+        Err("Enter a phone number like 555-123-4567.".into())
+    }
+}
+
+impl InquiryInput {
+    pub fn validate(&self) -> Result<NewInquiry, InquiryErrors> {
+        let mut e = InquiryErrors::default();
+        let name = required_line(&self.name, MAX_NAME_CHARS, "your name")
+            .map_err(|m| e.name = Some(m))
+            .ok();
+        let email = if self.email.trim().is_empty() {
+            None
+        } else {
+            Email::parse(&self.email)
+                .map_err(|m| e.email = Some(m.to_string()))
+                .ok()
+        };
+        let phone = phone(&self.phone)
+            .map_err(|m| e.phone = Some(m))
+            .ok()
+            .flatten();
+        let method = ContactMethod::parse(&self.preferred_contact);
+        match method {
+            None => e.preferred_contact = Some("Choose how you would like to be contacted.".into()),
+            Some(ContactMethod::Email) if email.is_none() && e.email.is_none() => {
+                e.email =
+                    Some("Enter your email address, or choose another way to be contacted.".into())
+            }
+            Some(ContactMethod::Phone | ContactMethod::Text)
+                if phone.is_none() && e.phone.is_none() =>
+            {
+                e.phone =
+                    Some("Enter your phone number, or choose another way to be contacted.".into())
+            }
+            _ => {}
+        }
+        let preferred_time = optional_line(&self.preferred_time, 120)
+            .map_err(|m| e.preferred_time = Some(m))
+            .ok()
+            .flatten();
+        let mut concerns = Vec::new();
+        for c in &self.concerns {
+            match Concern::parse(c) {
+                Some(c) if !concerns.contains(&c) => concerns.push(c),
+                Some(_) => {}
+                None => e.concerns = Some("Choose from the list.".into()),
+            }
+        }
+        if concerns.is_empty() && e.concerns.is_none() {
+            e.concerns = Some("Choose at least one, or \"Something else\".".into());
+        }
+        let message = self.message.trim();
+        let chars = message.chars().count();
+        if chars > MAX_MESSAGE_CHARS {
+            e.message = Some(format!(
+                "Use at most {MAX_MESSAGE_CHARS} characters (you have {chars})."
+            ));
+        }
+        let heard_from = optional_line(&self.heard_from, 120)
+            .map_err(|m| e.heard_from = Some(m))
+            .ok()
+            .flatten();
+        if !self.consent {
+            e.consent = Some("Tick this box so I may contact you.".into());
+        }
+        if e.any() {
+            return Err(e);
+        }
+        match (name, method) {
+            (Some(name), Some(preferred_contact)) => Ok(NewInquiry {
+                name,
+                email,
+                phone,
+                preferred_contact,
+                preferred_time,
+                concerns,
+                message: message.to_owned(),
+                heard_from,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> InquiryInput {
+        InquiryInput {
+            name: "Jo Lee".into(),
+            email: "jo@example.org".into(),
+            phone: String::new(),
+            preferred_contact: "email".into(),
+            preferred_time: "weekday mornings".into(),
+            concerns: vec!["depression".into(), "anxiety".into()],
+            message: "I would like to know more.".into(),
+            heard_from: String::new(),
+            consent: true,
+        }
+    }
+
+    #[test]
+    fn a_complete_inquiry_validates() {
+        let n = good().validate().expect("valid");
+        assert_eq!(n.concerns, vec![Concern::Depression, Concern::Anxiety]);
+        assert_eq!(n.preferred_contact, ContactMethod::Email);
+    }
+
+    #[test]
+    fn the_chosen_contact_method_needs_its_detail() {
+        let mut i = good();
+        i.preferred_contact = "text".into();
+        let e = i.validate().expect_err("needs a phone");
+        assert!(e.phone.is_some());
+        i.phone = "(555) 123-4567".into();
+        assert!(i.validate().is_ok());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let i = InquiryInput {
+            message: "x".repeat(1001),
+            ..Default::default()
+        };
+        let e = i.validate().expect_err("invalid");
+        assert!(
+            e.name.is_some()
+                && e.preferred_contact.is_some()
+                && e.concerns.is_some()
+                && e.message.is_some()
+                && e.consent.is_some()
+        );
+    }
+
+    #[test]
+    fn statuses_and_concerns_round_trip() {
+        for s in InquiryStatus::ALL {
+            assert_eq!(InquiryStatus::parse(s.as_str()), Some(s));
+        }
+        for c in Concern::ALL {
+            assert_eq!(Concern::parse(c.as_str()), Some(c));
+        }
+    }
+}

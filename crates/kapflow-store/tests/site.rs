@@ -1,0 +1,324 @@
+//! The public site's content and the inquiry inbox in the store, on both backends.
+
+use kapflow_domain::inquiry::{InquiryInput, InquiryStatus};
+use kapflow_domain::site::SEED;
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::{Actor, Email, Role, UserId};
+use kapflow_store::inquiries::{InboxScope, Submitted};
+use kapflow_store::site::RevisionStatus;
+use kapflow_store::store_test;
+use kapflow_store::testkit::TestDb;
+use kapflow_store::users::NewUser;
+
+async fn user(db: &TestDb, email: &str, role: Role) -> UserId {
+    let e = Email::parse(email).expect("email");
+    db.store
+        .create_user(
+            &NewUser {
+                email: &e,
+                display_name: email,
+                role,
+                password_hash: None,
+            },
+            &Actor::default(),
+            now_utc(),
+        )
+        .await
+        .expect("user")
+}
+
+fn inquiry(name: &str) -> kapflow_domain::inquiry::NewInquiry {
+    InquiryInput {
+        name: name.into(),
+        email: "jo@example.org".into(),
+        preferred_contact: "email".into(),
+        concerns: vec!["ptsd".into()],
+        message: "Tell me more, 100% curious_about it".into(),
+        consent: true,
+        ..Default::default()
+    }
+    .validate()
+    .expect("valid")
+}
+
+store_test!(
+    seeding_is_idempotent_and_drafts_do_not_show,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let now = now_utc();
+        assert_eq!(
+            s.seed_site(SEED, now).await.expect("seed") as usize,
+            SEED.len()
+        );
+        assert_eq!(s.seed_site(SEED, now).await.expect("seed"), 0);
+        let v1 = s.site_version().await.expect("v");
+        let site = s.published_site().await.expect("site");
+        assert_eq!(site.len(), SEED.len());
+
+        let owner = Actor::user(
+            user(db, "o@example.org", Role::Owner).await,
+            Role::Owner,
+            None,
+            None,
+        );
+        s.save_section(
+            "faq.1",
+            "Q?",
+            "draft text",
+            RevisionStatus::Draft,
+            &owner,
+            now_utc(),
+        )
+        .await
+        .expect("draft");
+        assert_eq!(
+            s.site_version().await.expect("v"),
+            v1,
+            "a draft changes nothing visitors see"
+        );
+        let edit = s
+            .section_for_edit("faq.1")
+            .await
+            .expect("q")
+            .expect("section");
+        assert_eq!(
+            edit.draft.as_ref().map(|d| d.body_md.as_str()),
+            Some("draft text")
+        );
+        assert!(
+            edit.published
+                .as_ref()
+                .is_some_and(|p| p.body_md.starts_with("Ketamine-assisted psychotherapy is"))
+        );
+
+        s.save_section(
+            "faq.1",
+            "Q?",
+            "published text",
+            RevisionStatus::Published,
+            &owner,
+            now_utc(),
+        )
+        .await
+        .expect("publish");
+        assert!(s.site_version().await.expect("v") > v1);
+        let now_site = s.published_site().await.expect("site");
+        assert_eq!(
+            now_site
+                .iter()
+                .find(|x| x.key == "faq.1")
+                .map(|x| x.body_md.as_str()),
+            Some("published text")
+        );
+        assert!(
+            s.section_for_edit("faq.1")
+                .await
+                .expect("q")
+                .expect("s")
+                .draft
+                .is_none(),
+            "the draft is older than the publication"
+        );
+
+        // Restore the original.
+        let history = s.section_history("faq.1").await.expect("h");
+        assert_eq!(history.len(), 3);
+        let original = history.last().expect("first").id;
+        assert!(
+            s.restore_revision("faq.1", original, &owner, now_utc())
+                .await
+                .expect("restore")
+                .is_some()
+        );
+        assert!(
+            s.restore_revision("faq.2", original, &owner, now_utc())
+                .await
+                .expect("restore")
+                .is_none(),
+            "a revision of another section"
+        );
+        let restored = s.published_site().await.expect("site");
+        assert!(
+            restored
+                .iter()
+                .find(|x| x.key == "faq.1")
+                .is_some_and(|x| x.body_md.starts_with("Ketamine-assisted psychotherapy is"))
+        );
+        assert!(s.section_for_edit("nope").await.expect("q").is_none());
+    }
+);
+
+store_test!(an_inquiry_is_made_once_per_form_key, async |db: &TestDb| {
+    let s = &db.store;
+    let i = inquiry("Jo Lee");
+    let actor = Actor::anonymous(Some("198.51.100.4".into()));
+    let first = s
+        .submit_inquiry("key-1", b"hash-a", &i, &actor, now_utc())
+        .await
+        .expect("submit");
+    assert!(matches!(first, Submitted::Created(_)));
+    assert_eq!(
+        s.submit_inquiry("key-1", b"hash-a", &i, &actor, now_utc())
+            .await
+            .expect("again"),
+        Submitted::Repeat
+    );
+    assert_eq!(
+        s.submit_inquiry("key-1", b"hash-b", &i, &actor, now_utc())
+            .await
+            .expect("again"),
+        Submitted::KeyReused
+    );
+    let owner = user(db, "o@example.org", Role::Owner).await;
+    let scope = InboxScope {
+        user: owner,
+        role: Role::Owner,
+    };
+    let oa = Actor::user(owner, Role::Owner, None, None);
+    assert_eq!(
+        s.list_inquiries(scope, None, None, &oa, now_utc())
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert_eq!(
+        s.outbox_pending().await.expect("p"),
+        1,
+        "staff are notified"
+    );
+});
+
+store_test!(
+    therapists_see_only_assigned_inquiries_and_every_look_is_audited,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let Submitted::Created(a) = s
+            .submit_inquiry(
+                "k-a",
+                b"a",
+                &inquiry("Alex A"),
+                &Actor::default(),
+                now_utc(),
+            )
+            .await
+            .expect("a")
+        else {
+            panic!()
+        };
+        let Submitted::Created(b) = s
+            .submit_inquiry(
+                "k-b",
+                b"b",
+                &inquiry("Blair B"),
+                &Actor::default(),
+                now_utc(),
+            )
+            .await
+            .expect("b")
+        else {
+            panic!()
+        };
+        let desk = user(db, "d@example.org", Role::FrontDesk).await;
+        let ther = user(db, "t@example.org", Role::Therapist).await;
+        let desk_scope = InboxScope {
+            user: desk,
+            role: Role::FrontDesk,
+        };
+        let ther_scope = InboxScope {
+            user: ther,
+            role: Role::Therapist,
+        };
+        let da = Actor::user(desk, Role::FrontDesk, None, None);
+        let ta = Actor::user(ther, Role::Therapist, None, None);
+
+        assert!(
+            s.list_inquiries(ther_scope, None, None, &ta, now_utc())
+                .await
+                .expect("l")
+                .is_empty()
+        );
+        assert!(
+            s.view_inquiry(ther_scope, a, &ta, now_utc())
+                .await
+                .expect("v")
+                .is_none()
+        );
+        assert!(
+            !s.set_inquiry_status(ther_scope, a, InquiryStatus::Contacted, &ta, now_utc())
+                .await
+                .expect("s")
+        );
+
+        assert!(
+            s.assign_inquiry(desk_scope, a, Some((ther, "T".into())), &da, now_utc())
+                .await
+                .expect("assign")
+        );
+        assert!(
+            s.set_inquiry_status(desk_scope, a, InquiryStatus::Contacted, &da, now_utc())
+                .await
+                .expect("status")
+        );
+        assert!(
+            s.add_inquiry_note(desk_scope, a, "Left a voicemail", &da, now_utc())
+                .await
+                .expect("note")
+        );
+        let mine = s
+            .list_inquiries(ther_scope, None, None, &ta, now_utc())
+            .await
+            .expect("l");
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].id, a);
+        let (detail, events) = s
+            .view_inquiry(ther_scope, a, &ta, now_utc())
+            .await
+            .expect("v")
+            .expect("visible");
+        assert_eq!(detail.status, "contacted");
+        let kinds: Vec<_> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["received", "assigned", "status", "note"]);
+        assert!(
+            s.view_inquiry(ther_scope, b, &ta, now_utc())
+                .await
+                .expect("v")
+                .is_none()
+        );
+
+        // Search escapes wildcards and matches the message.
+        let found = s
+            .list_inquiries(desk_scope, None, Some("100%"), &da, now_utc())
+            .await
+            .expect("l");
+        assert_eq!(found.len(), 2);
+        assert!(
+            s.list_inquiries(desk_scope, None, Some("zz%"), &da, now_utc())
+                .await
+                .expect("l")
+                .is_empty()
+        );
+        assert_eq!(
+            s.list_inquiries(desk_scope, Some(InquiryStatus::New), None, &da, now_utc())
+                .await
+                .expect("l")
+                .len(),
+            1
+        );
+
+        let denied = s
+            .query_audit(
+                &kapflow_store::audit::AuditFilter {
+                    actor: Some(ther),
+                    ..Default::default()
+                },
+                50,
+            )
+            .await
+            .expect("audit");
+        assert!(denied.iter().any(|r| r.entry.action == "inquiry.view"
+            && r.entry.outcome == kapflow_domain::AuditOutcome::Denied));
+        assert!(denied.iter().any(|r| r.entry.action == "inquiry.view"
+            && r.entry.outcome == kapflow_domain::AuditOutcome::Success));
+    }
+);
