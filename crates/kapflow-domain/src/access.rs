@@ -28,12 +28,14 @@ pub enum Action {
     /// The inquiry inbox (therapists see only inquiries assigned to them).
     ViewInquiries,
     ManageInquiries,
+    /// Give an inquiry to a clinician (owner and front desk).
+    AssignInquiries,
     /// The public site's content and the practice's settings.
     EditSite,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::ViewDashboard,
         Action::ManageOwnAccount,
         Action::ManageStaff,
@@ -45,6 +47,7 @@ impl Action {
         Action::EditClinicalRecord,
         Action::ViewInquiries,
         Action::ManageInquiries,
+        Action::AssignInquiries,
         Action::EditSite,
     ];
 
@@ -72,6 +75,7 @@ impl Action {
                 | Action::EditClinicalRecord
                 | Action::ManageStaff
                 | Action::ManageInquiries
+                | Action::AssignInquiries
                 | Action::EditSite
         )
     }
@@ -149,6 +153,7 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
         Action::ViewInquiries | Action::ManageInquiries => {
             matches!(role, Role::Owner | Role::FrontDesk | Role::Therapist)
         }
+        Action::AssignInquiries => matches!(role, Role::Owner | Role::FrontDesk),
         Action::ViewClientDemographics | Action::EditClientDemographics => match role {
             Role::Owner | Role::FrontDesk => true,
             Role::Therapist => {

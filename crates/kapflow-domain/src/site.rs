@@ -67,7 +67,7 @@ impl Page {
             Page::HowItWorks => "How KAP works here",
             Page::Medication => "Medication management",
             Page::Research => "Research on KAP",
-            Page::Faq => "Frequently asked questions",
+            Page::Faq => "Frequently Asked Questions",
             Page::Connect => "Connect with me",
         }
     }

@@ -269,3 +269,16 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// The practice's secret for signing public form tokens: made once (by whichever instance
+    /// starts first), then the same for every instance.
+    pub async fn form_secret(&self, fresh: &str) -> Result<String, StoreError> {
+        let mut tx = self.begin().await?;
+        settings::put_once(&mut tx, keys::FORM_SECRET, fresh, OffsetDateTime::now_utc()).await?;
+        tx.commit().await?;
+        self.setting(keys::FORM_SECRET)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("form secret vanished".into()))
+    }
+}

@@ -14,6 +14,8 @@ pub struct Nav {
     pub role_label: &'static str,
     pub csrf: String,
     pub is_owner: bool,
+    /// May open the inquiry inbox.
+    pub inbox: bool,
     /// Both factors passed: the full navigation is shown.
     pub full: bool,
     pub idle_seconds: i64,
@@ -56,6 +58,7 @@ impl Layout {
                 role_label: u.role.label(),
                 csrf: user.csrf().to_owned(),
                 is_owner: u.role == Role::Owner,
+                inbox: matches!(u.role, Role::Owner | Role::FrontDesk | Role::Therapist),
                 full: user.fully_signed_in(),
                 idle_seconds: state.config.idle.for_role(u.role).whole_seconds(),
                 warn_seconds: IDLE_WARNING.whole_seconds(),

@@ -8,12 +8,15 @@ pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod error;
+pub mod forms;
 pub mod layout;
 pub mod mail;
+pub mod markdown;
 pub mod metrics;
 pub mod middleware;
 pub mod routes;
 pub mod setup_link;
+pub mod site;
 pub mod state;
 pub mod templates;
 

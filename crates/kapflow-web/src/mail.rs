@@ -75,6 +75,12 @@ fn compose(template: &str, practice: &str, link: Option<&str>) -> Option<(String
                 "Someone asked to reset the password of your {practice} account.\n\nChoose a new password with this link (it works once and expires in 1 hour):\n{link}\n\nIf it was not you, ignore this email: your password stays as it is.\n"
             ),
         ),
+        "new_inquiry" => (
+            "New inquiry".to_owned(),
+            format!(
+                "A new inquiry arrived through the {practice} website.\n\nRead it in the inbox (sign-in required):\n{link}\n"
+            ),
+        ),
         "account_locked" => (
             "Security notice from kapflow".to_owned(),
             format!(
@@ -85,56 +91,70 @@ fn compose(template: &str, practice: &str, link: Option<&str>) -> Option<(String
     })
 }
 
-/// Turns an outbox payload into a message; `None` for payloads this worker does not send.
-async fn message_for(
+/// Where and how to send: the transport, the sender, and the address links point to.
+#[derive(Clone, Debug)]
+pub struct MailContext {
+    pub mailer: Mailer,
+    pub from: Mailbox,
+    pub public_url: String,
+}
+
+/// Turns an outbox payload into messages; none for payloads this worker does not send.
+async fn messages_for(
     store: &Store,
-    from: &Mailbox,
+    ctx: &MailContext,
     payload: &serde_json::Value,
-) -> Result<Option<Message>, String> {
+) -> Result<Vec<Message>, String> {
     let template = payload
         .get("template")
         .and_then(|v| v.as_str())
         .unwrap_or("");
-    let to = match payload.get("to").and_then(|v| v.as_str()) {
-        Some(to) => to.to_owned(),
-        None => {
-            // Notices about an account name the account, not its address.
-            let Some(id) = payload
-                .get("user_id")
-                .and_then(|v| v.as_str())
-                .and_then(kapflow_domain::UserId::parse)
-            else {
-                return Ok(None);
-            };
-            match store.user_by_id(id).await.map_err(|e| e.to_string())? {
-                Some(u) => u.email,
-                None => return Ok(None),
-            }
+    let mut link = payload
+        .get("link")
+        .and_then(|v| v.as_str())
+        .map(str::to_owned);
+    let recipients: Vec<String> = if let Some(to) = payload.get("to").and_then(|v| v.as_str()) {
+        vec![to.to_owned()]
+    } else if let Some(id) = payload.get("inquiry_id").and_then(|v| v.as_str()) {
+        // Staff notices carry a link only: the inquiry stays in the app.
+        link = Some(format!("{}/inquiries/{id}", ctx.public_url));
+        store.inbox_recipients().await.map_err(|e| e.to_string())?
+    } else if let Some(id) = payload
+        .get("user_id")
+        .and_then(|v| v.as_str())
+        .and_then(kapflow_domain::UserId::parse)
+    {
+        // Notices about an account name the account, not its address.
+        match store.user_by_id(id).await.map_err(|e| e.to_string())? {
+            Some(u) => vec![u.email],
+            None => Vec::new(),
         }
+    } else {
+        Vec::new()
     };
     let practice = store
         .setting(kapflow_store::settings::keys::PRACTICE_NAME)
         .await
         .map_err(|e| e.to_string())?
         .unwrap_or_else(|| "kapflow".to_owned());
-    let Some((subject, body)) = compose(
-        template,
-        &practice,
-        payload.get("link").and_then(|v| v.as_str()),
-    ) else {
-        return Ok(None);
+    let Some((subject, body)) = compose(template, &practice, link.as_deref()) else {
+        return Ok(Vec::new());
     };
-    let to: Mailbox = to
-        .parse()
-        .map_err(|_| "stored address does not parse".to_owned())?;
-    Message::builder()
-        .from(from.clone())
-        .to(to)
-        .subject(subject)
-        .header(ContentType::TEXT_PLAIN)
-        .body(body)
-        .map(Some)
-        .map_err(|e| format!("message: {e}"))
+    let mut out = Vec::new();
+    for to in recipients {
+        let to: Mailbox = to
+            .parse()
+            .map_err(|_| "stored address does not parse".to_owned())?;
+        let msg = Message::builder()
+            .from(ctx.from.clone())
+            .to(to)
+            .subject(subject.clone())
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.clone())
+            .map_err(|e| format!("message: {e}"))?;
+        out.push(msg);
+    }
+    Ok(out)
 }
 
 /// Delivers due `email` outbox rows until `shutdown` resolves. At-least-once: a row is marked
@@ -142,8 +162,7 @@ async fn message_for(
 /// the lease runs out (on this instance after a restart, or on another).
 pub async fn run_outbox_worker(
     store: Store,
-    mailer: Mailer,
-    from: Mailbox,
+    ctx: MailContext,
     worker_id: String,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -152,7 +171,7 @@ pub async fn run_outbox_worker(
         if *shutdown.borrow() {
             return;
         }
-        match deliver_due(&store, &mailer, &from, &worker_id).await {
+        match deliver_due(&store, &ctx, &worker_id).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(delivered = n, "outbox"),
             Err(e) => tracing::warn!(error = %e, "outbox delivery round failed"),
@@ -164,11 +183,10 @@ pub async fn run_outbox_worker(
     }
 }
 
-/// One delivery round; returns how many messages were delivered.
+/// One delivery round; returns how many outbox rows were delivered.
 pub async fn deliver_due(
     store: &Store,
-    mailer: &Mailer,
-    from: &Mailbox,
+    ctx: &MailContext,
     worker_id: &str,
 ) -> Result<usize, String> {
     let now = now_utc();
@@ -179,15 +197,20 @@ pub async fn deliver_due(
     let mut delivered = 0;
     for item in items {
         let payload: serde_json::Value = serde_json::from_str(&item.payload).unwrap_or_default();
-        let result = if item.kind == "email" {
-            match message_for(store, from, &payload).await {
-                Ok(Some(msg)) => mailer.send(msg).await,
-                Ok(None) => Ok(()),
-                Err(e) => Err(e),
+        let mut result = Ok(());
+        if item.kind == "email" {
+            match messages_for(store, ctx, &payload).await {
+                Ok(msgs) => {
+                    for msg in msgs {
+                        if let Err(e) = ctx.mailer.send(msg).await {
+                            result = Err(e);
+                            break;
+                        }
+                    }
+                }
+                Err(e) => result = Err(e),
             }
-        } else {
-            Ok(())
-        };
+        }
         match result {
             Ok(()) => {
                 store

@@ -11,6 +11,10 @@ pub struct AppState {
     pub store: Store,
     pub config: Arc<WebConfig>,
     pub metrics: PrometheusHandle,
+    /// Rendered public pages (see `site`); a cache, not state that matters.
+    pub site: Arc<crate::site::SiteCache>,
+    /// The key that signs public form tokens, loaded from the database once.
+    pub form_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl AppState {
@@ -19,6 +23,8 @@ impl AppState {
             store,
             config: Arc::new(config),
             metrics: crate::metrics::handle(),
+            site: Arc::default(),
+            form_secret: Arc::default(),
         }
     }
 }

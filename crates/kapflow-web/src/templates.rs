@@ -26,13 +26,6 @@ pub struct ErrorPage<'a> {
     pub request_id: &'a str,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "home.html")]
-pub struct HomePage {
-    pub layout: Layout,
-    pub needs_setup: bool,
-}
-
 /// What the person typed into the setup form (never the passwords), and what was wrong.
 #[derive(Default, Debug, Clone)]
 pub struct SetupValues {
@@ -241,4 +234,147 @@ pub struct AuditPage {
     pub rows: Vec<AuditRowView>,
     pub next_page: Option<String>,
     pub csv_href: String,
+}
+
+/// The frame of a public page.
+pub struct PublicLayout {
+    pub site: crate::site::SiteInfo,
+    pub title: String,
+    pub description: &'static str,
+    pub canonical: String,
+    pub json_ld: String,
+    /// (path, label, current)
+    pub nav: Vec<(&'static str, &'static str, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "public_page.html")]
+pub struct PublicPageView {
+    pub p: PublicLayout,
+    pub heading: String,
+    pub single: bool,
+    pub sections: Vec<crate::site::RenderedSection>,
+    pub show_cta: bool,
+    pub needs_setup: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "connect.html")]
+pub struct ConnectPage {
+    pub p: PublicLayout,
+    pub sections: Vec<crate::site::RenderedSection>,
+    pub form_token: String,
+    pub v: kapflow_domain::inquiry::InquiryInput,
+    pub e: kapflow_domain::inquiry::InquiryErrors,
+    pub form_error: Option<String>,
+    pub contact_methods: Vec<(&'static str, &'static str)>,
+    pub concern_options: Vec<(&'static str, &'static str)>,
+    pub max_message: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "connect_thanks.html")]
+pub struct ConnectThanksPage {
+    pub p: PublicLayout,
+    pub sections: Vec<crate::site::RenderedSection>,
+}
+
+pub struct InquiryRowView {
+    pub id: String,
+    pub received: String,
+    pub name: String,
+    pub concerns: String,
+    pub status: &'static str,
+    pub assigned: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "inquiries.html")]
+pub struct InquiriesPage {
+    pub layout: Layout,
+    pub q: String,
+    pub status: String,
+    pub statuses: Vec<(&'static str, &'static str)>,
+    pub rows: Vec<InquiryRowView>,
+}
+
+pub struct InquiryView {
+    pub id: String,
+    pub name: String,
+    pub received: String,
+    pub status: &'static str,
+    pub status_value: String,
+    pub preferred_contact: &'static str,
+    pub email: String,
+    pub phone: String,
+    pub preferred_time: String,
+    pub concerns: String,
+    pub heard_from: String,
+    pub message: String,
+    pub assigned: String,
+    pub assigned_id: String,
+}
+
+pub struct EventView {
+    pub at: String,
+    pub who: String,
+    pub kind: String,
+    pub detail: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "inquiry.html")]
+pub struct InquiryPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub d: InquiryView,
+    pub events: Vec<EventView>,
+    pub statuses: Vec<(&'static str, &'static str)>,
+    pub clinicians: Vec<(String, String)>,
+    pub can_assign: bool,
+    pub notice: Option<String>,
+    pub note: String,
+    pub note_error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "site_sections.html")]
+pub struct SiteSectionsPage {
+    pub layout: Layout,
+    /// (page, label, heading, key)
+    pub sections: Vec<(&'static str, String, String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "site_edit.html")]
+pub struct SiteEditPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub key: String,
+    pub label: String,
+    pub title: String,
+    pub body: String,
+    pub title_error: Option<String>,
+    pub body_error: Option<String>,
+    pub preview_html: String,
+    pub has_draft: bool,
+    pub notice: Option<String>,
+    /// (saved, by, kind, heading, id)
+    pub history: Vec<(String, String, &'static str, String, String)>,
+}
+
+pub struct SettingField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "settings.html")]
+pub struct SettingsPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub fields: Vec<SettingField>,
+    pub saved: bool,
 }

@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use kapflow_domain::Role;
 use kapflow_domain::time_util::now_utc;
 use kapflow_web::auth::totp;
-use support::{PASSWORD, Person, Reply, TestApp};
+use support::{PASSWORD, Person, Reply, TestApp, mailed_link};
 use time::Duration;
 
 fn form_login(email: &str, password: &str) -> String {
@@ -437,34 +437,6 @@ async fn role_changes_need_a_fresh_step_up() {
             .starts_with("/login?next="),
         "the changed account signs in afresh"
     );
-}
-
-async fn mailed_link(t: &TestApp, marker: &str) -> String {
-    let dir = tempfile::tempdir().expect("dir");
-    let mailer = kapflow_web::mail::Mailer::Files(dir.path().to_owned());
-    let from = "kapflow <kapflow@localhost>".parse().expect("from");
-    kapflow_web::mail::deliver_due(&t.db.store, &mailer, &from, "test")
-        .await
-        .expect("deliver");
-    let mut found = None;
-    for f in std::fs::read_dir(dir.path()).expect("dir") {
-        let text = std::fs::read_to_string(f.expect("f").path()).expect("read");
-        let unfolded = text
-            .replace("=\r\n", "")
-            .replace("=\n", "")
-            .replace("=3D", "=");
-        if let Some(i) = unfolded.find(marker) {
-            let rest = &unfolded[i..];
-            let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
-            found = Some(rest[..end].to_owned());
-            assert!(
-                !text.to_lowercase().contains("subject: ")
-                    || !text.contains("@example.org\r\nSubject: ann"),
-                "generic subject"
-            );
-        }
-    }
-    found.expect("a mailed link")
 }
 
 #[tokio::test]

@@ -34,10 +34,23 @@ const STAFF: &[Role] = &[
     Role::Prescriber,
 ];
 const OWNER: &[Role] = &[Role::Owner];
+/// The inbox route is open to these; which inquiries each sees is scoped per record (below).
+const INBOX: &[Role] = &[Role::Owner, Role::FrontDesk, Role::Therapist];
 
 /// The expected access of every route, written independently of the app's registry.
 const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/", Who::Anyone),
+    ("GET", "/ketamine", Who::Anyone),
+    ("GET", "/benefits", Who::Anyone),
+    ("GET", "/how-kap-works", Who::Anyone),
+    ("GET", "/medication", Who::Anyone),
+    ("GET", "/research", Who::Anyone),
+    ("GET", "/faq", Who::Anyone),
+    ("GET", "/connect", Who::Anyone),
+    ("POST", "/connect", Who::Anyone),
+    ("GET", "/connect/thanks", Who::Anyone),
+    ("GET", "/sitemap.xml", Who::Anyone),
+    ("GET", "/robots.txt", Who::Anyone),
     ("GET", "/healthz", Who::Anyone),
     ("GET", "/readyz", Who::Anyone),
     ("GET", "/metrics", Who::Anyone),
@@ -70,6 +83,22 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/staff/{id}/reset-mfa", Who::Only(OWNER)),
     ("GET", "/audit", Who::Only(OWNER)),
     ("GET", "/audit/export.csv", Who::Only(OWNER)),
+    ("GET", "/inquiries", Who::Only(INBOX)),
+    ("GET", "/inquiries/{id}", Who::Only(INBOX)),
+    ("POST", "/inquiries/{id}/status", Who::Only(INBOX)),
+    (
+        "POST",
+        "/inquiries/{id}/assign",
+        Who::Only(&[Role::Owner, Role::FrontDesk]),
+    ),
+    ("POST", "/inquiries/{id}/notes", Who::Only(INBOX)),
+    ("GET", "/site", Who::Only(OWNER)),
+    ("POST", "/site/preview", Who::Only(OWNER)),
+    ("GET", "/site/{key}", Who::Only(OWNER)),
+    ("POST", "/site/{key}", Who::Only(OWNER)),
+    ("POST", "/site/{key}/restore/{rev}", Who::Only(OWNER)),
+    ("GET", "/settings", Who::Only(OWNER)),
+    ("POST", "/settings", Who::Only(OWNER)),
 ];
 
 #[test]

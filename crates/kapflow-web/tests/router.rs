@@ -26,6 +26,10 @@ struct Reply {
 impl TestApp {
     async fn new() -> TestApp {
         let db = testkit::sqlite().await;
+        db.store
+            .seed_site(kapflow_domain::site::SEED, now_utc())
+            .await
+            .expect("seed site");
         let app = kapflow_web::app(AppState::new(db.store.clone(), WebConfig::default()));
         TestApp { db, app }
     }
@@ -120,7 +124,7 @@ async fn every_response_carries_the_security_headers() {
     ] {
         let r = t.get(uri).await;
         assert_security_headers(&r);
-        if uri != "/static/kapflow.css" {
+        if uri != "/static/kapflow.css" && uri != "/" {
             assert_eq!(r.headers[header::CACHE_CONTROL], "no-store", "{uri}");
         }
     }
@@ -172,7 +176,7 @@ async fn a_panic_becomes_an_error_page_with_the_request_id_and_no_detail() {
 #[tokio::test]
 async fn static_assets_are_served_from_our_origin_with_long_caching() {
     let t = TestApp::new().await;
-    let home = t.get("/").await;
+    let home = t.get("/login").await;
     let css_href = kapflow_web::routes::assets::href("kapflow.css");
     let htmx_src = kapflow_web::routes::assets::href("htmx-4.0.1.min.js");
     assert!(home.body.contains(css_href));

@@ -29,6 +29,13 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         ),
     };
 
+    store
+        .seed_site(
+            kapflow_domain::site::SEED,
+            kapflow_domain::time_util::now_utc(),
+        )
+        .await
+        .context("cannot create the public site's first content")?;
     let mut notice = String::new();
     if let Some(link) = kapflow_web::setup_link::issue_if_needed(&store, &public_url).await? {
         notice.push_str(
@@ -57,8 +64,11 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(kapflow_web::mail::run_outbox_worker(
         store.clone(),
-        mailer,
-        from,
+        kapflow_web::mail::MailContext {
+            mailer,
+            from,
+            public_url: public_url.clone(),
+        },
         format!("{}-{}", bound, std::process::id()),
         stop_rx,
     ));

@@ -4,13 +4,16 @@
 pub mod account;
 pub mod assets;
 pub mod audit;
+pub mod connect;
 pub mod health;
-pub mod home;
+pub mod inbox;
 pub mod invite;
 pub mod login;
 pub mod mfa;
+pub mod public;
 pub mod reset;
 pub mod setup;
+pub mod site_admin;
 pub mod staff;
 
 use crate::AppState;
@@ -50,6 +53,26 @@ pub mod paths {
     pub const RESET: &str = "/password/reset/{token}";
     pub const AUDIT: &str = "/audit";
     pub const AUDIT_CSV: &str = "/audit/export.csv";
+    pub const KETAMINE: &str = "/ketamine";
+    pub const BENEFITS: &str = "/benefits";
+    pub const HOW: &str = "/how-kap-works";
+    pub const MEDICATION: &str = "/medication";
+    pub const RESEARCH: &str = "/research";
+    pub const FAQ: &str = "/faq";
+    pub const CONNECT: &str = "/connect";
+    pub const CONNECT_THANKS: &str = "/connect/thanks";
+    pub const SITEMAP: &str = "/sitemap.xml";
+    pub const ROBOTS: &str = "/robots.txt";
+    pub const INQUIRIES: &str = "/inquiries";
+    pub const INQUIRY: &str = "/inquiries/{id}";
+    pub const INQUIRY_STATUS: &str = "/inquiries/{id}/status";
+    pub const INQUIRY_ASSIGN: &str = "/inquiries/{id}/assign";
+    pub const INQUIRY_NOTES: &str = "/inquiries/{id}/notes";
+    pub const SITE: &str = "/site";
+    pub const SITE_PREVIEW: &str = "/site/preview";
+    pub const SITE_SECTION: &str = "/site/{key}";
+    pub const SITE_RESTORE: &str = "/site/{key}/restore/{rev}";
+    pub const SETTINGS: &str = "/settings";
 
     pub fn setup(token: &str) -> String {
         format!("/setup/{token}")
@@ -109,7 +132,18 @@ pub fn build() -> Routes {
     use Access::{PasswordOnly, Policy, Public};
     use paths::*;
     Routes::new()
-        .get(HOME, Public, home::show)
+        .get(HOME, Public, public::home)
+        .get(KETAMINE, Public, public::ketamine)
+        .get(BENEFITS, Public, public::benefits)
+        .get(HOW, Public, public::how_it_works)
+        .get(MEDICATION, Public, public::medication)
+        .get(RESEARCH, Public, public::research)
+        .get(FAQ, Public, public::faq)
+        .get(CONNECT, Public, connect::show)
+        .post(CONNECT, Public, connect::submit)
+        .get(CONNECT_THANKS, Public, connect::thanks)
+        .get(SITEMAP, Public, public::sitemap)
+        .get(ROBOTS, Public, public::robots)
         .get(HEALTHZ, Public, health::healthz)
         .get(READYZ, Public, health::readyz)
         .get(METRICS, Public, health::metrics)
@@ -162,6 +196,34 @@ pub fn build() -> Routes {
         )
         .get(AUDIT, Policy(Action::ViewAudit), audit::view)
         .get(AUDIT_CSV, Policy(Action::ExportAudit), audit::export_csv)
+        .get(INQUIRIES, Policy(Action::ViewInquiries), inbox::list)
+        .get(INQUIRY, Policy(Action::ViewInquiries), inbox::view)
+        .post(
+            INQUIRY_STATUS,
+            Policy(Action::ManageInquiries),
+            inbox::set_status,
+        )
+        .post(
+            INQUIRY_ASSIGN,
+            Policy(Action::AssignInquiries),
+            inbox::assign,
+        )
+        .post(
+            INQUIRY_NOTES,
+            Policy(Action::ManageInquiries),
+            inbox::add_note,
+        )
+        .get(SITE, Policy(Action::EditSite), site_admin::sections)
+        .post(SITE_PREVIEW, Policy(Action::EditSite), site_admin::preview)
+        .get(SITE_SECTION, Policy(Action::EditSite), site_admin::edit)
+        .post(SITE_SECTION, Policy(Action::EditSite), site_admin::save)
+        .post(SITE_RESTORE, Policy(Action::EditSite), site_admin::restore)
+        .get(SETTINGS, Policy(Action::EditSite), site_admin::settings)
+        .post(
+            SETTINGS,
+            Policy(Action::EditSite),
+            site_admin::save_settings,
+        )
 }
 
 /// Anything unrouted: the error-page middleware renders the 404 page.

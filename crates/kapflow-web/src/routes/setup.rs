@@ -137,11 +137,14 @@ pub async fn submit(
         .complete_owner_setup(&hash, &owner, now_utc())
         .await?
     {
-        Ok(_) => Ok(SetupDonePage {
-            layout: Layout::plain(practice_name),
-            owner_email: email.to_string(),
+        Ok(_) => {
+            state.site.invalidate().await;
+            Ok(SetupDonePage {
+                layout: Layout::plain(practice_name),
+                owner_email: email.to_string(),
+            }
+            .into_response())
         }
-        .into_response()),
         Err(status) => Ok(unavailable(status)),
     }
 }

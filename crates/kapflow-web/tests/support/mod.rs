@@ -60,6 +60,10 @@ pub const PASSWORD: &str = "correct horse battery";
 impl TestApp {
     pub async fn new() -> TestApp {
         let db = testkit::sqlite().await;
+        db.store
+            .seed_site(kapflow_domain::site::SEED, now_utc())
+            .await
+            .expect("seed site");
         let app = kapflow_web::app(AppState::new(db.store.clone(), WebConfig::default()));
         TestApp { db, app }
     }
@@ -193,4 +197,45 @@ pub async fn send(app: &Router, req: Request<Body>) -> Reply {
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
+}
+
+/// Delivers the outbox as files and returns the first link containing `marker`.
+pub async fn mailed_link(t: &TestApp, marker: &str) -> String {
+    mailed(t)
+        .await
+        .into_iter()
+        .find_map(|text| {
+            let i = text.find(marker)?;
+            let start = text[..i].rfind("http").unwrap_or(i);
+            let rest = &text[start..];
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            Some(
+                rest[..end]
+                    .trim_start_matches("http://127.0.0.1:8080")
+                    .to_owned(),
+            )
+        })
+        .expect("a mailed link")
+}
+
+/// Delivers the outbox as `.eml` files and returns their text, unfolded.
+pub async fn mailed(t: &TestApp) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("dir");
+    let ctx = kapflow_web::mail::MailContext {
+        mailer: kapflow_web::mail::Mailer::Files(dir.path().to_owned()),
+        from: "kapflow <kapflow@localhost>".parse().expect("from"),
+        public_url: "http://127.0.0.1:8080".into(),
+    };
+    kapflow_web::mail::deliver_due(&t.db.store, &ctx, "test")
+        .await
+        .expect("deliver");
+    std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|f| {
+            let text = std::fs::read_to_string(f.expect("f").path()).expect("read");
+            text.replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=")
+        })
+        .collect()
 }

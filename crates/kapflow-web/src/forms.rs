@@ -1,0 +1,68 @@
+//! Tokens for anonymous public forms (the inquiry form): `time.random.mac`, signed with the
+//! practice's secret. A token proves the form came from this site recently, and doubles as the
+//! submission's idempotency key, so a double click or a refresh makes one inquiry.
+
+use crate::AppState;
+use crate::error::AppError;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use time::{Duration, OffsetDateTime};
+
+/// A form older than this must be reloaded.
+pub const MAX_AGE: Duration = Duration::hours(24);
+
+async fn secret(state: &AppState) -> Result<Vec<u8>, AppError> {
+    let s = state
+        .form_secret
+        .get_or_try_init(|| async {
+            let fresh = crate::setup_link::new_token();
+            state
+                .store
+                .form_secret(&fresh)
+                .await
+                .map(|s| s.into_bytes())
+        })
+        .await?;
+    Ok(s.clone())
+}
+
+fn mac(secret: &[u8], payload: &str) -> Result<String, AppError> {
+    let mut m =
+        Hmac::<Sha256>::new_from_slice(secret).map_err(|_| AppError::internal("hmac key"))?;
+    m.update(payload.as_bytes());
+    Ok(hex::encode(m.finalize().into_bytes()))
+}
+
+pub async fn issue(state: &AppState, now: OffsetDateTime) -> Result<String, AppError> {
+    let key = secret(state).await?;
+    let payload = format!(
+        "{}.{}",
+        now.unix_timestamp(),
+        &crate::setup_link::new_token()[..32]
+    );
+    Ok(format!("{payload}.{}", mac(&key, &payload)?))
+}
+
+/// Whether `token` is one this practice issued within `MAX_AGE`.
+pub async fn verify(state: &AppState, token: &str, now: OffsetDateTime) -> Result<bool, AppError> {
+    let mut parts = token.rsplitn(2, '.');
+    let (Some(sig), Some(payload)) = (parts.next(), parts.next()) else {
+        return Ok(false);
+    };
+    let Some(ts) = payload
+        .split('.')
+        .next()
+        .and_then(|t| t.parse::<i64>().ok())
+    else {
+        return Ok(false);
+    };
+    let Ok(issued) = OffsetDateTime::from_unix_timestamp(ts) else {
+        return Ok(false);
+    };
+    if issued > now + Duration::minutes(5) || now - issued > MAX_AGE {
+        return Ok(false);
+    }
+    let expected = mac(&secret(state).await?, payload)?;
+    // Both are hex of equal length; compare their hashes so timing says nothing.
+    Ok(kapflow_domain::token::token_hash(&expected) == kapflow_domain::token::token_hash(sig))
+}

@@ -1,0 +1,194 @@
+//! "Connect with me": the public inquiry form, its submission, and the confirmation page.
+
+use crate::AppState;
+use crate::client_ip::ClientIp;
+use crate::error::AppError;
+use crate::forms;
+use crate::routes::public::layout;
+use crate::site::{SiteInfo, sections};
+use crate::templates::{ConnectPage, ConnectThanksPage};
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::Actor;
+use kapflow_domain::inquiry::{
+    Concern, ContactMethod, InquiryErrors, InquiryInput, MAX_MESSAGE_CHARS,
+};
+use kapflow_domain::site::Page;
+use kapflow_domain::time_util::now_utc;
+use kapflow_store::inquiries::Submitted;
+use kapflow_store::rate_limit::RateDecision;
+use sha2::{Digest, Sha256};
+use time::Duration;
+
+/// Inquiries accepted per IP address per hour.
+pub const PER_IP_PER_HOUR: i64 = 5;
+
+async fn page(
+    state: &AppState,
+    v: InquiryInput,
+    e: InquiryErrors,
+    form_error: Option<String>,
+    token: Option<String>,
+) -> Result<ConnectPage, AppError> {
+    let site = SiteInfo::load(state).await?;
+    let sections = sections(state, Page::Connect, &site)
+        .await?
+        .into_iter()
+        .filter(|s| s.key == "connect.intro")
+        .collect();
+    let form_token = match token {
+        Some(t) => t,
+        None => forms::issue(state, now_utc()).await?,
+    };
+    Ok(ConnectPage {
+        p: layout(state, site, Page::Connect),
+        sections,
+        form_token,
+        v,
+        e,
+        form_error,
+        contact_methods: ContactMethod::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
+        concern_options: Concern::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label()))
+            .collect(),
+        max_message: MAX_MESSAGE_CHARS,
+    })
+}
+
+pub async fn show(State(state): State<AppState>) -> Result<ConnectPage, AppError> {
+    page(
+        &state,
+        InquiryInput::default(),
+        InquiryErrors::default(),
+        None,
+        None,
+    )
+    .await
+}
+
+/// The submitted form, read by hand: `concerns` repeats, which serde's urlencoded maps do not
+/// take.
+struct Submission {
+    input: InquiryInput,
+    token: String,
+    honeypot: String,
+}
+
+fn parse(body: &[u8]) -> Submission {
+    let mut s = Submission {
+        input: InquiryInput::default(),
+        token: String::new(),
+        honeypot: String::new(),
+    };
+    for (k, v) in form_urlencoded::parse(body) {
+        let v = v.into_owned();
+        match k.as_ref() {
+            "name" => s.input.name = v,
+            "email" => s.input.email = v,
+            "phone" => s.input.phone = v,
+            "preferred_contact" => s.input.preferred_contact = v,
+            "preferred_time" => s.input.preferred_time = v,
+            "concerns" => s.input.concerns.push(v),
+            "message" => s.input.message = v,
+            "heard_from" => s.input.heard_from = v,
+            "consent" => s.input.consent = v == "yes",
+            "form_token" => s.token = v,
+            "website" => s.honeypot = v,
+            _ => {}
+        }
+    }
+    s
+}
+
+/// The canonical form of what was sent, so the same content under the same key is a repeat.
+fn request_hash(i: &InquiryInput) -> Vec<u8> {
+    let canonical = serde_json::json!([
+        i.name,
+        i.email,
+        i.phone,
+        i.preferred_contact,
+        i.preferred_time,
+        i.concerns,
+        i.message,
+        i.heard_from,
+        i.consent
+    ]);
+    Sha256::digest(canonical.to_string().as_bytes()).to_vec()
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let now = now_utc();
+    let sub = parse(&body);
+    if !forms::verify(&state, &sub.token, now).await? {
+        // Keep what was typed; give a fresh token.
+        let msg = "This form had expired, so it was not sent. Please check your details and send it again.".to_owned();
+        let p = page(&state, sub.input, InquiryErrors::default(), Some(msg), None).await?;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+    }
+    if !sub.honeypot.is_empty() {
+        // A bot filled the hidden field: answer as if sent, keep nothing.
+        tracing::info!("inquiry dropped by the honeypot");
+        return Ok(Redirect::to("/connect/thanks").into_response());
+    }
+    let inquiry = match sub.input.validate() {
+        Ok(i) => i,
+        Err(e) => {
+            let p = page(&state, sub.input, e, None, Some(sub.token)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+        }
+    };
+    let bucket = format!("inquiry-ip:{}", ip.as_deref().unwrap_or("unknown"));
+    if let RateDecision::Limited { retry_after } = state
+        .store
+        .rate_limit_hit(&bucket, now, Duration::hours(1), PER_IP_PER_HOUR)
+        .await?
+    {
+        let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
+        if let Ok(v) = HeaderValue::from_str(&retry_after.whole_seconds().to_string()) {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(res);
+    }
+    match state
+        .store
+        .submit_inquiry(
+            &sub.token,
+            &request_hash(&sub.input),
+            &inquiry,
+            &Actor::anonymous(ip),
+            now,
+        )
+        .await?
+    {
+        Submitted::Created(_) | Submitted::Repeat => {
+            Ok(Redirect::to("/connect/thanks").into_response())
+        }
+        Submitted::KeyReused => {
+            let msg = "This form was already sent. To send another inquiry, check the details below and send again.".to_owned();
+            let p = page(&state, sub.input, InquiryErrors::default(), Some(msg), None).await?;
+            Ok((StatusCode::CONFLICT, p).into_response())
+        }
+    }
+}
+
+pub async fn thanks(State(state): State<AppState>) -> Result<ConnectThanksPage, AppError> {
+    let site = SiteInfo::load(&state).await?;
+    let sections = sections(&state, Page::Connect, &site)
+        .await?
+        .into_iter()
+        .filter(|s| s.key == "connect.next")
+        .collect();
+    Ok(ConnectThanksPage {
+        p: layout(&state, site, Page::Connect),
+        sections,
+    })
+}

@@ -1,0 +1,278 @@
+//! The inquiry inbox: owner and front desk see every inquiry, a therapist those assigned to
+//! them; every list, search and view is audited (in the store, before anything is shown).
+
+use crate::AppState;
+use crate::auth::StaffUser;
+use crate::error::AppError;
+use crate::layout::Layout;
+use crate::routes::account::when;
+use crate::templates::{EventView, InquiriesPage, InquiryPage, InquiryRowView, InquiryView};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::inquiry::{Concern, ContactMethod, InquiryStatus};
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::{Role, UserId};
+use kapflow_store::inquiries::InboxScope;
+use serde::Deserialize;
+use uuid::Uuid;
+
+fn scope(u: &StaffUser) -> InboxScope {
+    InboxScope {
+        user: u.0.id(),
+        role: u.0.role(),
+    }
+}
+
+fn statuses() -> Vec<(&'static str, &'static str)> {
+    InquiryStatus::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.label()))
+        .collect()
+}
+
+fn concerns_label(stored: &str) -> String {
+    stored
+        .split(',')
+        .filter_map(Concern::parse)
+        .map(Concern::label)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn status_label(s: &str) -> &'static str {
+    InquiryStatus::parse(s)
+        .map(InquiryStatus::label)
+        .unwrap_or("Unknown")
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    q: String,
+    status: String,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Query(query): Query<ListQuery>,
+) -> Result<InquiriesPage, AppError> {
+    let status = InquiryStatus::parse(&query.status);
+    let search = Some(query.q.trim()).filter(|s| !s.is_empty());
+    let rows = state
+        .store
+        .list_inquiries(scope(&user), status, search, &user.0.actor(), now_utc())
+        .await?;
+    Ok(InquiriesPage {
+        layout: Layout::for_user(&state, &user.0).await?,
+        q: query.q,
+        status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        statuses: statuses(),
+        rows: rows
+            .into_iter()
+            .map(|r| InquiryRowView {
+                id: r.id.to_string(),
+                received: when(r.created_at),
+                name: r.name,
+                concerns: concerns_label(&r.concerns),
+                status: status_label(&r.status),
+                assigned: r.assigned_name.unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
+
+fn inquiry_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ViewQuery {
+    done: String,
+}
+
+async fn detail_page(
+    state: &AppState,
+    user: &StaffUser,
+    id: Uuid,
+    notice: Option<String>,
+    note: String,
+    note_error: Option<String>,
+) -> Result<Response, AppError> {
+    let Some((d, events)) = state
+        .store
+        .view_inquiry(scope(user), id, &user.0.actor(), now_utc())
+        .await?
+    else {
+        return Err(AppError::NotFound);
+    };
+    let staff = state.store.staff_listing().await?;
+    let name_of = |id: Option<Uuid>| {
+        id.and_then(|i| staff.iter().find(|s| s.user.id.as_uuid() == i))
+            .map(|s| s.user.display_name.clone())
+            .unwrap_or_default()
+    };
+    let can_assign = matches!(user.0.role(), Role::Owner | Role::FrontDesk);
+    let clinicians = staff
+        .iter()
+        .filter(|s| !s.user.disabled && matches!(s.user.role, Role::Therapist | Role::Owner))
+        .map(|s| (s.user.id.to_string(), s.user.display_name.clone()))
+        .collect();
+    let page = InquiryPage {
+        layout: Layout::for_user(state, &user.0).await?,
+        csrf: user.0.csrf().to_owned(),
+        d: InquiryView {
+            id: d.id.to_string(),
+            name: d.name,
+            received: when(d.created_at),
+            status: status_label(&d.status),
+            status_value: d.status,
+            preferred_contact: ContactMethod::parse(&d.preferred_contact)
+                .map(ContactMethod::label)
+                .unwrap_or(""),
+            email: d.email.unwrap_or_default(),
+            phone: d.phone.unwrap_or_default(),
+            preferred_time: d.preferred_time.unwrap_or_default(),
+            concerns: concerns_label(&d.concerns),
+            heard_from: d.heard_from.unwrap_or_default(),
+            message: d.message,
+            assigned: name_of(d.assigned_to),
+            assigned_id: d.assigned_to.map(|u| u.to_string()).unwrap_or_default(),
+        },
+        events: events
+            .into_iter()
+            .map(|e| EventView {
+                at: when(e.at),
+                who: e.actor_name.unwrap_or_default(),
+                kind: e.kind,
+                detail: e.detail,
+            })
+            .collect(),
+        statuses: statuses(),
+        clinicians,
+        can_assign,
+        notice,
+        note_error: note_error.clone(),
+        note,
+    };
+    let code = if note_error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((code, page).into_response())
+}
+
+pub async fn view(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+    Query(q): Query<ViewQuery>,
+) -> Result<Response, AppError> {
+    let notice = match q.done.as_str() {
+        "status" => Some("Status updated.".to_owned()),
+        "assigned" => Some("Assignment saved.".to_owned()),
+        "note" => Some("Note added.".to_owned()),
+        _ => None,
+    };
+    detail_page(&state, &user, inquiry_id(&id)?, notice, String::new(), None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StatusForm {
+    status: String,
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+    Form(f): Form<StatusForm>,
+) -> Result<Response, AppError> {
+    let id = inquiry_id(&id)?;
+    let status = InquiryStatus::parse(&f.status).ok_or(AppError::BadRequest)?;
+    if !state
+        .store
+        .set_inquiry_status(scope(&user), id, status, &user.0.actor(), now_utc())
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/inquiries/{id}?done=status")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AssignForm {
+    user: String,
+}
+
+pub async fn assign(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+    Form(f): Form<AssignForm>,
+) -> Result<Response, AppError> {
+    if !matches!(user.0.role(), Role::Owner | Role::FrontDesk) {
+        return Err(AppError::Forbidden);
+    }
+    let id = inquiry_id(&id)?;
+    let to = if f.user.is_empty() {
+        None
+    } else {
+        let uid = UserId::parse(&f.user).ok_or(AppError::BadRequest)?;
+        let target = state
+            .store
+            .user_by_id(uid)
+            .await?
+            .ok_or(AppError::BadRequest)?;
+        if target.disabled || !matches!(target.role, Role::Therapist | Role::Owner) {
+            return Err(AppError::BadRequest);
+        }
+        Some((uid, target.display_name))
+    };
+    if !state
+        .store
+        .assign_inquiry(scope(&user), id, to, &user.0.actor(), now_utc())
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/inquiries/{id}?done=assigned")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NoteForm {
+    note: String,
+}
+
+pub async fn add_note(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Path(id): Path<String>,
+    Form(f): Form<NoteForm>,
+) -> Result<Response, AppError> {
+    let id = inquiry_id(&id)?;
+    let note = f.note.trim();
+    if note.is_empty() || note.chars().count() > 2000 {
+        let msg = if note.is_empty() {
+            "Write the note first."
+        } else {
+            "Use at most 2000 characters."
+        };
+        return detail_page(&state, &user, id, None, f.note.clone(), Some(msg.into())).await;
+    }
+    if !state
+        .store
+        .add_inquiry_note(scope(&user), id, note, &user.0.actor(), now_utc())
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to(&format!("/inquiries/{id}?done=note")).into_response())
+}

@@ -1,0 +1,245 @@
+//! The public site: the practice's details, pages rendered from published sections, and an
+//! in-memory cache of rendered pages with ETags.
+//!
+//! The cache holds no state that matters: it is keyed by the database's site version, which
+//! every instance re-reads at most once a second, so a publication on one instance shows on
+//! all of them within a second and pages are not re-rendered from the database on every hit.
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::markdown;
+use askama::Template;
+use kapflow_domain::site::{FAQ_PREFIX, Page};
+use kapflow_store::settings::keys;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::RwLock;
+
+pub const DEFAULT_PARTNER: &str = "Skylight Psychedelics";
+
+/// The practice's public details (settings), with defaults for what is not set.
+#[derive(Clone, Debug, Default)]
+pub struct SiteInfo {
+    pub practice_name: String,
+    pub clinician_name: String,
+    pub clinician_credentials: String,
+    pub partner: String,
+    pub address: String,
+    pub phone: String,
+    pub email: String,
+    pub hours: String,
+    pub states: String,
+}
+
+impl SiteInfo {
+    pub async fn load(state: &AppState) -> Result<SiteInfo, AppError> {
+        let rows = state
+            .store
+            .settings_many(&[
+                keys::PRACTICE_NAME,
+                keys::CLINICIAN_NAME,
+                keys::CLINICIAN_CREDENTIALS,
+                keys::PARTNER_NAME,
+                keys::ADDRESS,
+                keys::PHONE,
+                keys::EMAIL,
+                keys::HOURS,
+                keys::STATES,
+            ])
+            .await?;
+        let get = |k: &str| {
+            rows.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let or = |v: String, d: &str| if v.trim().is_empty() { d.to_owned() } else { v };
+        Ok(SiteInfo {
+            practice_name: or(get(keys::PRACTICE_NAME), "kapflow"),
+            clinician_name: get(keys::CLINICIAN_NAME),
+            clinician_credentials: get(keys::CLINICIAN_CREDENTIALS),
+            partner: or(get(keys::PARTNER_NAME), DEFAULT_PARTNER),
+            address: get(keys::ADDRESS),
+            phone: get(keys::PHONE),
+            email: get(keys::EMAIL),
+            hours: get(keys::HOURS),
+            states: get(keys::STATES),
+        })
+    }
+
+    /// `tel:` form of the phone number.
+    pub fn phone_href(&self) -> String {
+        let digits: String = self
+            .phone
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+')
+            .collect();
+        format!("tel:{digits}")
+    }
+
+    /// schema.org JSON-LD for the practice, safe inside a `<script>` element.
+    pub fn json_ld(&self, public_url: &str) -> String {
+        let mut v = serde_json::json!({
+            "@context": "https://schema.org",
+            "@type": "MedicalBusiness",
+            "name": self.practice_name,
+            "url": format!("{public_url}/"),
+            "medicalSpecialty": "Psychiatric",
+            "description": Page::Home.description(),
+        });
+        let set = |v: &mut serde_json::Value, k: &str, x: &str| {
+            if !x.trim().is_empty() {
+                v[k] = serde_json::Value::String(x.to_owned());
+            }
+        };
+        set(&mut v, "telephone", &self.phone);
+        set(&mut v, "email", &self.email);
+        set(&mut v, "address", &self.address);
+        set(&mut v, "openingHours", &self.hours);
+        set(&mut v, "areaServed", &self.states);
+        if !self.clinician_name.trim().is_empty() {
+            v["employee"] = serde_json::json!({ "@type": "Person", "name": self.clinician_name, "jobTitle": self.clinician_credentials });
+        }
+        // `<` never appears raw, so the text cannot close the script element.
+        v.to_string().replace('<', "\\u003c")
+    }
+}
+
+/// One section, rendered.
+#[derive(Clone, Debug)]
+pub struct RenderedSection {
+    pub key: String,
+    pub anchor: String,
+    pub title: String,
+    pub html: String,
+    /// Rendered as a question with its answer in a disclosure widget.
+    pub faq: bool,
+}
+
+/// The sections of `page` as published, rendered.
+pub async fn sections(
+    state: &AppState,
+    page: Page,
+    info: &SiteInfo,
+) -> Result<Vec<RenderedSection>, AppError> {
+    let all = state.store.published_site().await?;
+    Ok(all
+        .into_iter()
+        .filter(|s| s.page == page.slug())
+        .map(|s| RenderedSection {
+            anchor: s.key.replace('.', "-"),
+            faq: s.key.starts_with(FAQ_PREFIX),
+            html: markdown::render(&s.body_md, &info.partner),
+            title: s
+                .title
+                .replace(kapflow_domain::site::PARTNER_PLACEHOLDER, &info.partner),
+            key: s.key,
+        })
+        .collect())
+}
+
+/// A rendered response body and its validator.
+#[derive(Debug)]
+pub struct CachedPage {
+    pub body: String,
+    pub etag: String,
+    pub content_type: &'static str,
+}
+
+impl CachedPage {
+    pub fn new(body: String, content_type: &'static str) -> CachedPage {
+        let etag = format!(
+            "\"{}\"",
+            hex::encode(&Sha256::digest(body.as_bytes())[..12])
+        );
+        CachedPage {
+            body,
+            etag,
+            content_type,
+        }
+    }
+}
+
+struct Inner {
+    version: i64,
+    checked: Option<Instant>,
+    pages: HashMap<&'static str, Arc<CachedPage>>,
+}
+
+/// See the module comment.
+pub struct SiteCache {
+    inner: RwLock<Inner>,
+}
+
+/// How stale another instance's publication may look here.
+const RECHECK_EVERY: Duration = Duration::from_secs(1);
+
+impl Default for SiteCache {
+    fn default() -> Self {
+        SiteCache {
+            inner: RwLock::new(Inner {
+                version: -1,
+                checked: None,
+                pages: HashMap::new(),
+            }),
+        }
+    }
+}
+
+impl SiteCache {
+    /// Forgets every page now (this instance just changed something; others notice within
+    /// a second through the version).
+    pub async fn invalidate(&self) {
+        let mut inner = self.inner.write().await;
+        inner.pages.clear();
+        inner.checked = None;
+    }
+
+    /// The cached page `key`, rendering it with `render` when missing or out of date.
+    pub async fn get<F, Fut>(
+        &self,
+        state: &AppState,
+        key: &'static str,
+        render: F,
+    ) -> Result<Arc<CachedPage>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<CachedPage, AppError>>,
+    {
+        {
+            let inner = self.inner.read().await;
+            if inner.checked.is_some_and(|t| t.elapsed() < RECHECK_EVERY)
+                && let Some(p) = inner.pages.get(key)
+            {
+                return Ok(p.clone());
+            }
+        }
+        let version = state.store.site_version().await?;
+        {
+            let mut inner = self.inner.write().await;
+            if inner.version != version {
+                inner.pages.clear();
+                inner.version = version;
+            }
+            inner.checked = Some(Instant::now());
+            if let Some(p) = inner.pages.get(key) {
+                return Ok(p.clone());
+            }
+        }
+        let page = Arc::new(render().await?);
+        let mut inner = self.inner.write().await;
+        if inner.version == version {
+            inner.pages.insert(key, page.clone());
+        }
+        Ok(page)
+    }
+}
+
+/// Renders a template into a cacheable page.
+pub fn html_page<T: Template>(t: &T) -> Result<CachedPage, AppError> {
+    t.render()
+        .map(|b| CachedPage::new(b, "text/html; charset=utf-8"))
+        .map_err(|e| AppError::internal(format!("template: {e}")))
+}
