@@ -425,3 +425,197 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
         assert!(!logged.contains(secret), "a secret reached the log");
     }
 }
+
+async fn assert_accessible(c: &fantoccini::Client, axe: Option<&str>, what: &str) {
+    if let Some(js) = axe {
+        let v = support::browser::axe_violations(c, js).await;
+        assert!(v.is_empty(), "axe-core found violations on {what}: {v:#?}");
+    }
+}
+
+/// Owner setup and TOTP enrolment through the browser; returns the owner's secret.
+async fn set_up_owner(c: &fantoccini::Client, setup_link: &str, password: &str) -> Vec<u8> {
+    c.goto(setup_link).await.expect("setup");
+    fill(c, "practice_name", "Alvarado Therapy").await;
+    fill(c, "display_name", "Catherine Alvarado").await;
+    fill(c, "email", "catherine@example.org").await;
+    fill(c, "password", password).await;
+    fill(c, "password_confirm", password).await;
+    click(c, "form button[type=submit]").await;
+    expect_h1(c, "Your practice is set up").await;
+    click(c, "a.button.primary").await;
+    fill(c, "email", "catherine@example.org").await;
+    fill(c, "password", password).await;
+    click(c, "form[action='/login'] button[type=submit]").await;
+    let (secret, _) = enrol(c).await;
+    click(c, "a.button.primary").await;
+    expect_h1(c, "Welcome, Catherine Alvarado").await;
+    secret
+}
+
+#[tokio::test]
+async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let axe_js = support::browser::axe_source();
+    let axe = axe_js.as_deref();
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_owned();
+    let server = {
+        let data = data.clone();
+        tokio::task::spawn_blocking(move || Server::start(&data, None))
+            .await
+            .expect("server")
+    };
+    let c = &browser.client;
+    let base = server.url.clone();
+    let owner_pw = "lantern orbit pebble";
+    let owner_secret = set_up_owner(c, server.setup_link.as_deref().expect("link"), owner_pw).await;
+
+    // Front desk: invited from the console, accepts through the link.
+    let out = support::kapflow_command(&data, None)
+        .args([
+            "user",
+            "add",
+            "--email",
+            "desk@example.org",
+            "--role",
+            "front_desk",
+            "--public-url",
+            &base,
+        ])
+        .output()
+        .expect("user add");
+    let link = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find(|w| w.contains("/invite/"))
+        .expect("link")
+        .to_owned();
+    let desk_pw = "quiet harbour violet";
+    let accepted = server.post_form(
+        &support::path_of(&link),
+        &format!(
+            "display_name=Dana+Desk&password={0}&password_confirm={0}",
+            desk_pw.replace(' ', "+")
+        ),
+    );
+    assert_eq!(accepted.status, 200);
+
+    // A visitor reads every public page at three widths: accessible, screenshotted.
+    c.delete_all_cookies().await.expect("visitor");
+    for (w, h) in [(360u32, 800u32), (768, 1000), (1280, 900)] {
+        c.set_window_size(w, h).await.expect("resize");
+        for page in kapflow_domain::site::Page::ALL {
+            c.goto(&format!("{base}{}", page.path()))
+                .await
+                .expect("page");
+            assert_accessible(c, axe, &format!("{} at {w}px", page.path())).await;
+            shot(c, &format!("public{}-{w}", page.path().replace('/', "-"))).await;
+        }
+    }
+    c.set_window_size(1280, 900).await.expect("resize");
+
+    // The inquiry: a mistake, fixed without retyping, then a double click.
+    c.goto(&format!("{base}/connect")).await.expect("connect");
+    fill(c, "name", "Jo Lee").await;
+    click(c, "#contact-email").await;
+    fill(c, "email", "jo.example.org").await;
+    click(c, "#concern-depression").await;
+    fill(
+        c,
+        "message",
+        "I would like to know whether KAP could help me.",
+    )
+    .await;
+    click(c, "#consent").await;
+    click(c, "form.inquiry-form button[type=submit]").await;
+    expect_h1(c, "Connect with me").await;
+    let err = c
+        .find(Locator::Id("email-error"))
+        .await
+        .expect("error by the field")
+        .text()
+        .await
+        .expect("t");
+    assert!(err.contains("name@example.com"), "{err}");
+    assert_accessible(c, axe, "/connect with errors").await;
+    let kept = c
+        .find(Locator::Id("name"))
+        .await
+        .expect("name")
+        .prop("value")
+        .await
+        .expect("v");
+    assert_eq!(kept.as_deref(), Some("Jo Lee"));
+    let message = c
+        .find(Locator::Id("message"))
+        .await
+        .expect("m")
+        .prop("value")
+        .await
+        .expect("v");
+    assert_eq!(
+        message.as_deref(),
+        Some("I would like to know whether KAP could help me.")
+    );
+    fill(c, "email", "jo@example.org").await;
+    c.execute("const b = document.querySelector('form.inquiry-form button[type=submit]'); b.click(); b.click();", vec![]).await.expect("double click");
+    expect_h1(c, "Thank you, your inquiry has been sent").await;
+    assert_accessible(c, axe, "/connect/thanks").await;
+
+    // The front desk signs in, sees one inquiry, marks it contacted.
+    sign_in(c, &base, "desk@example.org", desk_pw).await;
+    enrol(c).await;
+    click(c, "a.button.primary").await;
+    c.goto(&format!("{base}/inquiries")).await.expect("inbox");
+    expect_h1(c, "Inquiries").await;
+    let rows = c
+        .find_all(Locator::Css("table.table tbody tr"))
+        .await
+        .expect("rows");
+    assert_eq!(rows.len(), 1, "one inquiry despite the double click");
+    assert_accessible(c, axe, "the inbox").await;
+    click(c, "table.table tbody a").await;
+    expect_h1(c, "Jo Lee").await;
+    assert_accessible(c, axe, "an inquiry").await;
+    c.find(Locator::Id("new-status"))
+        .await
+        .expect("status")
+        .select_by_value("contacted")
+        .await
+        .expect("select");
+    click(c, "form[action$='/status'] button").await;
+    let notice = c
+        .find(Locator::Css(".notice"))
+        .await
+        .expect("notice")
+        .text()
+        .await
+        .expect("t");
+    assert_eq!(notice, "Status updated.");
+    shot(c, "inquiry").await;
+
+    // The owner's audit trail shows who viewed it.
+    c.delete_all_cookies().await.expect("owner");
+    sign_in(c, &base, "catherine@example.org", owner_pw).await;
+    fill(c, "code", &totp_code(&owner_secret, 1)).await;
+    click(c, "form[action='/login/mfa'] button[type=submit]").await;
+    expect_h1(c, "Welcome, Catherine Alvarado").await;
+    c.goto(&format!("{base}/audit?action=inquiry.view"))
+        .await
+        .expect("audit");
+    let table = c
+        .find(Locator::Css("table.audit"))
+        .await
+        .expect("table")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        table.contains("desk@example.org") && table.contains("inquiry.view"),
+        "{table}"
+    );
+
+    browser.close().await;
+}

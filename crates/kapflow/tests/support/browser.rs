@@ -101,3 +101,47 @@ impl Drop for Browser {
         let _ = self.driver.wait();
     }
 }
+
+/// axe-core's source, from `KAPFLOW_AXE_JS` (scripts/test fetches it from the npm registry).
+/// Without it the checks are skipped with a message, except under `CI=true`.
+pub fn axe_source() -> Option<String> {
+    let path = std::env::var("KAPFLOW_AXE_JS").ok().or_else(|| {
+        let p = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../target/test-deps/axe-core/axe.min.js"
+        );
+        std::path::Path::new(p).exists().then(|| p.to_owned())
+    });
+    match path.and_then(|p| std::fs::read_to_string(p).ok()) {
+        Some(js) => Some(js),
+        None => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but axe-core is missing (KAPFLOW_AXE_JS)"
+            );
+            eprintln!("SKIPPED: accessibility checks need axe-core (run ./scripts/test)");
+            None
+        }
+    }
+}
+
+/// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page; returns the violations.
+pub async fn axe_violations(c: &fantoccini::Client, axe_js: &str) -> Vec<String> {
+    c.execute(axe_js, vec![]).await.expect("inject axe-core");
+    let script = "const done = arguments[arguments.length - 1];\
+        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })\
+          .then(r => done({ passes: r.passes.length, violations: r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', ')) }))\
+          .catch(e => done({ passes: 0, violations: ['axe failed: ' + e] }));";
+    let v = c.execute_async(script, vec![]).await.expect("run axe-core");
+    let passes = v["passes"].as_u64().expect("axe-core answered");
+    assert!(
+        passes > 10,
+        "axe-core ran only {passes} passing rules: it did not really check the page"
+    );
+    v["violations"]
+        .as_array()
+        .expect("violations")
+        .iter()
+        .filter_map(|x| x.as_str().map(str::to_owned))
+        .collect()
+}
