@@ -206,7 +206,7 @@ fn phone(raw: &str) -> Result<Option<String>, String> {
 }
 
 impl InquiryInput {
-    pub fn validate(&self) -> Result<NewInquiry, InquiryErrors> {
+    pub fn validate(&self) -> Result<NewInquiry, Box<InquiryErrors>> {
         let mut e = InquiryErrors::default();
         let name = required_line(&self.name, MAX_NAME_CHARS, "your name")
             .map_err(|m| e.name = Some(m))
@@ -267,7 +267,7 @@ impl InquiryInput {
             e.consent = Some("Tick this box so I may contact you.".into());
         }
         if e.any() {
-            return Err(e);
+            return Err(Box::new(e));
         }
         match (name, method) {
             (Some(name), Some(preferred_contact)) => Ok(NewInquiry {
@@ -280,7 +280,7 @@ impl InquiryInput {
                 message: message.to_owned(),
                 heard_from,
             }),
-            _ => Err(e),
+            _ => Err(Box::new(e)),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod inquiries;
 pub mod invitations;
 pub mod migrate;
 pub mod outbox;
+pub mod photos;
 pub mod rate_limit;
 pub mod sessions;
 pub mod settings;

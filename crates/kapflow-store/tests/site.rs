@@ -322,3 +322,36 @@ store_test!(
             && r.entry.outcome == kapflow_domain::AuditOutcome::Success));
     }
 );
+
+store_test!(photos_are_stored_served_and_removed, async |db: &TestDb| {
+    let s = &db.store;
+    let owner = Actor::user(
+        user(db, "o@example.org", Role::Owner).await,
+        Role::Owner,
+        None,
+        None,
+    );
+    let v0 = s.site_version().await.expect("v");
+    let bytes = [0x89u8, b'P', b'N', b'G', 1, 2, 3];
+    let photo = kapflow_store::photos::NewPhoto {
+        page: "home",
+        content_type: "image/png",
+        bytes: &bytes,
+        alt: "The office",
+    };
+    let id = s.add_photo(&photo, &owner, now_utc()).await.expect("add");
+    assert!(s.site_version().await.expect("v") > v0);
+    assert_eq!(
+        s.photo_bytes(id).await.expect("q"),
+        Some(("image/png".to_owned(), bytes.to_vec()))
+    );
+    let list = s.site_photos().await.expect("list");
+    assert_eq!(
+        (list.len(), list[0].alt.as_str(), list[0].page.as_str()),
+        (1, "The office", "home")
+    );
+    assert!(s.remove_photo(id, &owner, now_utc()).await.expect("remove"));
+    assert!(!s.remove_photo(id, &owner, now_utc()).await.expect("again"));
+    assert!(s.photo_bytes(id).await.expect("q").is_none());
+    assert!(s.site_photos().await.expect("list").is_empty());
+});

@@ -11,6 +11,8 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Largest request body accepted, in bytes (photo uploads raise it on their own route).
     pub max_body_bytes: usize,
+    /// Inquiries accepted from one IP address per hour.
+    pub inquiries_per_hour: i64,
     /// How long a session may sit idle, for staff and for clients.
     pub idle: kapflow_domain::session_policy::IdleLimits,
 }
@@ -28,6 +30,7 @@ impl Default for WebConfig {
             public_url: "http://127.0.0.1:8080".into(),
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 * 1024,
+            inquiries_per_hour: 5,
             idle: Default::default(),
         }
     }

@@ -14,6 +14,7 @@ pub mod mail;
 pub mod markdown;
 pub mod metrics;
 pub mod middleware;
+pub mod photo;
 pub mod routes;
 pub mod setup_link;
 pub mod site;

@@ -251,6 +251,8 @@ pub struct PublicLayout {
 #[template(path = "public_page.html")]
 pub struct PublicPageView {
     pub p: PublicLayout,
+    /// (id, alt) of the page's photos.
+    pub photos: Vec<(String, String)>,
     pub heading: String,
     pub single: bool,
     pub sections: Vec<crate::site::RenderedSection>,
@@ -377,4 +379,22 @@ pub struct SettingsPage {
     pub csrf: String,
     pub fields: Vec<SettingField>,
     pub saved: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "photos.html")]
+pub struct PhotosPage {
+    pub layout: Layout,
+    pub csrf: String,
+    /// (slug, label)
+    pub pages: Vec<(&'static str, &'static str)>,
+    /// (id, page label, alt, added)
+    pub photos: Vec<(String, &'static str, String, String)>,
+    pub page_value: String,
+    pub alt_value: String,
+    pub page_error: Option<String>,
+    pub alt_error: Option<String>,
+    pub file_error: Option<String>,
+    pub max_mb: usize,
+    pub notice: Option<&'static str>,
 }

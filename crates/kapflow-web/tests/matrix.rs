@@ -97,6 +97,10 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/site/{key}", Who::Only(OWNER)),
     ("POST", "/site/{key}", Who::Only(OWNER)),
     ("POST", "/site/{key}/restore/{rev}", Who::Only(OWNER)),
+    ("GET", "/photos/{id}", Who::Anyone),
+    ("GET", "/site/photos", Who::Only(OWNER)),
+    ("POST", "/site/photos", Who::Only(OWNER)),
+    ("POST", "/site/photos/{id}/remove", Who::Only(OWNER)),
     ("GET", "/settings", Who::Only(OWNER)),
     ("POST", "/settings", Who::Only(OWNER)),
 ];

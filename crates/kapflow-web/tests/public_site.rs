@@ -505,3 +505,111 @@ async fn the_inbox_works_for_front_desk_and_hides_unassigned_inquiries_from_ther
             .contains("Jo Lee")
     );
 }
+
+fn multipart(csrf: &str, page: &str, alt: &str, file: Option<&[u8]>) -> (String, Vec<u8>) {
+    let boundary = "----kapflowtest";
+    let mut body = Vec::new();
+    for (name, value) in [("_csrf", csrf), ("page", page), ("alt", alt)] {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"office.png\"\r\nContent-Type: image/gif\r\n\r\n").as_bytes());
+    body.extend_from_slice(file.unwrap_or_default());
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(
+    t: &TestApp,
+    who: &support::Person,
+    csrf: &str,
+    page: &str,
+    alt: &str,
+    file: Option<&[u8]>,
+) -> support::Reply {
+    let (ct, body) = multipart(csrf, page, alt, file);
+    let req = axum::http::Request::post("/site/photos")
+        .header(header::CONTENT_TYPE, ct)
+        .header(header::COOKIE, format!("kapflow_session={}", who.token))
+        .body(axum::body::Body::from(body))
+        .expect("req");
+    t.send(req).await
+}
+
+#[tokio::test]
+async fn photos_are_sniffed_stripped_described_and_served() {
+    let t = TestApp::new().await;
+    let owner = t.signed_in("owner@example.org", Role::Owner).await;
+    let png = kapflow_web::photo::samples::png_with_text();
+
+    // Refusals keep what was typed and say why beside the field.
+    let no_alt = upload(&t, &owner, &owner.csrf, "home", "", Some(&png)).await;
+    assert_eq!(no_alt.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_alt.body.contains("id=\"alt-error\""));
+    let not_image = upload(
+        &t,
+        &owner,
+        &owner.csrf,
+        "home",
+        "The office",
+        Some(b"GIF89a not allowed"),
+    )
+    .await;
+    assert_eq!(not_image.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        not_image.body.contains("Upload a JPEG, PNG or WebP photo.")
+            && not_image.body.contains("value=\"The office\"")
+    );
+    let forged = upload(&t, &owner, "wrong-token", "home", "The office", Some(&png)).await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "the form token is checked in multipart bodies too"
+    );
+    let huge = vec![0u8; kapflow_web::photo::MAX_PHOTO_BYTES + 70 * 1024];
+    assert_eq!(
+        upload(&t, &owner, &owner.csrf, "home", "Big", Some(&huge))
+            .await
+            .status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+
+    let ok = upload(
+        &t,
+        &owner,
+        &owner.csrf,
+        "home",
+        "The therapy room: two armchairs by a window",
+        Some(&png),
+    )
+    .await;
+    assert_eq!(ok.location(), "/site/photos?done=added");
+    let home = t.get("/", None).await.body;
+    let src = home
+        .split("<img src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("photo on the page")
+        .to_owned();
+    assert!(home.contains("alt=\"The therapy room: two armchairs by a window\""));
+    let photo = t.get(&src, None).await;
+    assert_eq!(
+        photo.headers[header::CONTENT_TYPE],
+        "image/png",
+        "type from the bytes, not the browser's claim"
+    );
+    assert!(!photo.body.contains("Oakland"), "metadata stripped");
+    let id = src.trim_start_matches("/photos/");
+    assert_eq!(
+        t.post(&format!("/site/photos/{id}/remove"), "", Some(&owner))
+            .await
+            .location(),
+        "/site/photos?done=removed"
+    );
+    assert!(!t.get("/", None).await.body.contains("<img"));
+    assert_eq!(t.get(&src, None).await.status, StatusCode::NOT_FOUND);
+}

@@ -120,6 +120,10 @@ pub struct ServeArgs {
     #[arg(long, env = "KAPFLOW_CLIENT_IDLE_MINUTES", default_value_t = 15)]
     pub client_idle_minutes: i64,
 
+    /// Inquiries the public form accepts from one IP address per hour.
+    #[arg(long, env = "KAPFLOW_INQUIRIES_PER_HOUR", default_value_t = 5)]
+    pub inquiries_per_hour: i64,
+
     /// The sender of kapflow's emails.
     #[arg(
         long,

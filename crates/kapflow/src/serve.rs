@@ -23,6 +23,7 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         public_url: public_url.clone(),
         request_timeout: Duration::from_secs(args.request_timeout_secs.max(1)),
         max_body_bytes: args.max_body_bytes,
+        inquiries_per_hour: args.inquiries_per_hour.max(1),
         idle: kapflow_domain::session_policy::IdleLimits::new(
             time::Duration::minutes(args.staff_idle_minutes),
             time::Duration::minutes(args.client_idle_minutes),

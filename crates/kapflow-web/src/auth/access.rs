@@ -242,15 +242,23 @@ async fn verify_csrf(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, state.config.max_body_bytes).await {
+    // The body is already limited per route (middleware::body_limit).
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(b) => b,
         Err(_) => return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response()),
     };
-    let presented = header_token.or_else(|| {
-        form_urlencoded::parse(&bytes)
+    let multipart_boundary = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| multer::parse_boundary(ct).ok());
+    let presented = match (header_token, multipart_boundary) {
+        (Some(t), _) => Some(t),
+        (None, Some(boundary)) => multipart_field(bytes.clone(), boundary, "_csrf").await,
+        (None, None) => form_urlencoded::parse(&bytes)
             .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.into_owned())
-    });
+            .map(|(_, v)| v.into_owned()),
+    };
     // Compare hashes: equal-length values, no early exit on the secret's bytes.
     let ok = presented.is_some_and(|p| token_hash(&p) == token_hash(expected));
     if !ok {
@@ -264,4 +272,17 @@ async fn verify_csrf(
         return Err(AppError::Forbidden.into_response());
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The text of one field of a buffered multipart body (forms put `_csrf` first).
+async fn multipart_field(bytes: bytes::Bytes, boundary: String, name: &str) -> Option<String> {
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, std::convert::Infallible>(bytes) });
+    let mut mp = multer::Multipart::new(stream, boundary);
+    while let Ok(Some(field)) = mp.next_field().await {
+        if field.name() == Some(name) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }

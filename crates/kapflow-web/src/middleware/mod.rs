@@ -1,8 +1,9 @@
 //! The one middleware stack, applied to every route, the fallback and static files alike.
 //!
 //! Outermost first: request id → sensitive headers hidden → tracing span → metrics → compression
-//! → security headers → error pages → catch-panic → timeouts → body limit → CSRF origin check.
+//! → security headers → error pages → catch-panic → request timeout → body limit (per route) → body timeout → CSRF origin check.
 
+mod body_limit;
 mod error_pages;
 mod security_headers;
 mod trace;
@@ -14,11 +15,11 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
+pub use body_limit::{UPLOAD_LIMIT, UPLOAD_ROUTE};
 pub use error_pages::ErrorPageRendered;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -26,6 +27,7 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let config = &state.config;
     let tls = config.served_over_tls();
+    let max_body = config.max_body_bytes;
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
@@ -46,8 +48,12 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
         ))
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                body_limit::limit(max_body, req, next)
+            },
+        ))
         .layer(RequestBodyTimeoutLayer::new(config.request_timeout))
-        .layer(RequestBodyLimitLayer::new(config.max_body_bytes))
         // Cross-site state-changing requests get 403 and change nothing (Origin/Sec-Fetch-Site).
         .layer(CsrfLayer::new());
     router.layer(stack)

@@ -21,9 +21,6 @@ use kapflow_store::rate_limit::RateDecision;
 use sha2::{Digest, Sha256};
 use time::Duration;
 
-/// Inquiries accepted per IP address per hour.
-pub const PER_IP_PER_HOUR: i64 = 5;
-
 async fn page(
     state: &AppState,
     v: InquiryInput,
@@ -142,14 +139,19 @@ pub async fn submit(
     let inquiry = match sub.input.validate() {
         Ok(i) => i,
         Err(e) => {
-            let p = page(&state, sub.input, e, None, Some(sub.token)).await?;
+            let p = page(&state, sub.input, *e, None, Some(sub.token)).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
         }
     };
     let bucket = format!("inquiry-ip:{}", ip.as_deref().unwrap_or("unknown"));
     if let RateDecision::Limited { retry_after } = state
         .store
-        .rate_limit_hit(&bucket, now, Duration::hours(1), PER_IP_PER_HOUR)
+        .rate_limit_hit(
+            &bucket,
+            now,
+            Duration::hours(1),
+            state.config.inquiries_per_hour,
+        )
         .await?
     {
         let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();

@@ -73,6 +73,9 @@ pub mod paths {
     pub const SITE_SECTION: &str = "/site/{key}";
     pub const SITE_RESTORE: &str = "/site/{key}/restore/{rev}";
     pub const SETTINGS: &str = "/settings";
+    pub const SITE_PHOTOS: &str = "/site/photos";
+    pub const SITE_PHOTO_REMOVE: &str = "/site/photos/{id}/remove";
+    pub const PHOTO: &str = "/photos/{id}";
 
     pub fn setup(token: &str) -> String {
         format!("/setup/{token}")
@@ -144,6 +147,7 @@ pub fn build() -> Routes {
         .get(CONNECT_THANKS, Public, connect::thanks)
         .get(SITEMAP, Public, public::sitemap)
         .get(ROBOTS, Public, public::robots)
+        .get(PHOTO, Public, public::photo)
         .get(HEALTHZ, Public, health::healthz)
         .get(READYZ, Public, health::readyz)
         .get(METRICS, Public, health::metrics)
@@ -218,6 +222,17 @@ pub fn build() -> Routes {
         .get(SITE_SECTION, Policy(Action::EditSite), site_admin::edit)
         .post(SITE_SECTION, Policy(Action::EditSite), site_admin::save)
         .post(SITE_RESTORE, Policy(Action::EditSite), site_admin::restore)
+        .get(SITE_PHOTOS, Policy(Action::EditSite), site_admin::photos)
+        .post(
+            SITE_PHOTOS,
+            Policy(Action::EditSite),
+            site_admin::upload_photo,
+        )
+        .post(
+            SITE_PHOTO_REMOVE,
+            Policy(Action::EditSite),
+            site_admin::remove_photo,
+        )
         .get(SETTINGS, Policy(Action::EditSite), site_admin::settings)
         .post(
             SETTINGS,

@@ -30,7 +30,16 @@ async fn render(state: &AppState, page: Page) -> Result<CachedPage, AppError> {
     let site = SiteInfo::load(state).await?;
     let sections = sections(state, page, &site).await?;
     let needs_setup = page == Page::Home && state.store.needs_setup().await?;
+    let photos = state
+        .store
+        .site_photos()
+        .await?
+        .into_iter()
+        .filter(|p| p.page == page.slug())
+        .map(|p| (p.id.to_string(), p.alt))
+        .collect();
     let view = PublicPageView {
+        photos,
         heading: page.title().to_owned(),
         single: sections.len() == 1,
         show_cta: page != Page::Connect,
@@ -127,4 +136,26 @@ pub async fn robots(State(state): State<AppState>) -> Response {
         HeaderValue::from_static("public, max-age=3600"),
     );
     res
+}
+
+/// A photo of the public site. Ids are never reused, so the bytes may be cached for a year.
+pub async fn photo(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, AppError> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let Some((content_type, bytes)) = state.store.photo_bytes(id).await? else {
+        return Err(AppError::NotFound);
+    };
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type).map_err(|_| AppError::internal("photo type"))?,
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    Ok(res)
 }

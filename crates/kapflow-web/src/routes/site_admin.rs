@@ -386,3 +386,172 @@ pub async fn save_settings(
     state.site.invalidate().await;
     Ok(Redirect::to("/settings?saved=1").into_response())
 }
+
+/// The photo upload: a multipart form with the page, the alt text and the file.
+pub async fn upload_photo(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let (mut page, mut alt, mut file) = (String::new(), String::new(), None::<Vec<u8>>);
+    let mut too_big = false;
+    while let Some(field) = form.next_field().await.map_err(|_| AppError::BadRequest)? {
+        match field.name() {
+            Some("page") => page = field.text().await.map_err(|_| AppError::BadRequest)?,
+            Some("alt") => alt = field.text().await.map_err(|_| AppError::BadRequest)?,
+            Some("photo") => match field.bytes().await {
+                Ok(b) if b.len() <= crate::photo::MAX_PHOTO_BYTES => {
+                    file = Some(b.to_vec()).filter(|b| !b.is_empty())
+                }
+                Ok(_) => too_big = true,
+                Err(_) => too_big = true,
+            },
+            _ => {}
+        }
+    }
+    let mut errors = PhotoErrors::default();
+    let page_ok = Page::parse(&page);
+    if page_ok.is_none() {
+        errors.page = Some("Choose the page the photo belongs on.".into());
+    }
+    let alt_text = required_line(
+        &alt,
+        300,
+        "a description of the photo for people who cannot see it",
+    )
+    .map_err(|e| errors.alt = Some(e))
+    .ok();
+    let cleaned = match (file, too_big) {
+        (_, true) => {
+            errors.file = Some(format!(
+                "Photos can be at most {} MB.",
+                crate::photo::MAX_PHOTO_BYTES / 1024 / 1024
+            ));
+            None
+        }
+        (None, false) => {
+            errors.file = Some("Choose a photo to upload.".into());
+            None
+        }
+        (Some(bytes), false) => match crate::photo::sniff(&bytes) {
+            None => {
+                errors.file = Some("Upload a JPEG, PNG or WebP photo.".into());
+                None
+            }
+            Some(kind) => match crate::photo::strip_metadata(kind, &bytes) {
+                Ok(clean) => Some((kind, clean)),
+                Err(e) => {
+                    errors.file = Some(e.into());
+                    None
+                }
+            },
+        },
+    };
+    let (Some(page), Some(alt), Some((kind, clean))) = (page_ok, alt_text, cleaned) else {
+        errors.values = (page, alt);
+        return photos_page(
+            &state,
+            &owner,
+            errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let photo = kapflow_store::photos::NewPhoto {
+        page: page.slug(),
+        content_type: kind.content_type(),
+        bytes: &clean,
+        alt: &alt,
+    };
+    state
+        .store
+        .add_photo(&photo, &owner.0.actor(), now_utc())
+        .await?;
+    state.site.invalidate().await;
+    Ok(Redirect::to("/site/photos?done=added").into_response())
+}
+
+#[derive(Default)]
+pub struct PhotoErrors {
+    pub page: Option<String>,
+    pub alt: Option<String>,
+    pub file: Option<String>,
+    /// What was typed: (page, alt).
+    pub values: (String, String),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PhotosQuery {
+    done: String,
+}
+
+pub async fn photos(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Query(q): Query<PhotosQuery>,
+) -> Result<Response, AppError> {
+    let mut errors = PhotoErrors::default();
+    errors.values.0 = "home".into();
+    let notice = match q.done.as_str() {
+        "added" => Some("Photo added. Its metadata (camera, place, time) was removed."),
+        "removed" => Some("Photo taken off the site."),
+        _ => None,
+    };
+    photos_page(&state, &owner, errors, notice, StatusCode::OK).await
+}
+
+async fn photos_page(
+    state: &AppState,
+    owner: &OwnerUser,
+    errors: PhotoErrors,
+    notice: Option<&'static str>,
+    code: StatusCode,
+) -> Result<Response, AppError> {
+    let photos = state.store.site_photos().await?;
+    let page = crate::templates::PhotosPage {
+        layout: Layout::for_user(state, &owner.0).await?,
+        csrf: owner.0.csrf().to_owned(),
+        pages: Page::ALL
+            .iter()
+            .map(|p| (p.slug(), p.nav_label()))
+            .collect(),
+        photos: photos
+            .into_iter()
+            .map(|p| {
+                (
+                    p.id.to_string(),
+                    Page::parse(&p.page).map(Page::nav_label).unwrap_or(""),
+                    p.alt,
+                    when(p.created_at),
+                )
+            })
+            .collect(),
+        page_value: errors.values.0,
+        alt_value: errors.values.1,
+        page_error: errors.page,
+        alt_error: errors.alt,
+        file_error: errors.file,
+        max_mb: crate::photo::MAX_PHOTO_BYTES / 1024 / 1024,
+        notice,
+    };
+    Ok((code, page).into_response())
+}
+
+pub async fn remove_photo(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    if !state
+        .store
+        .remove_photo(id, &owner.0.actor(), now_utc())
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    state.site.invalidate().await;
+    Ok(Redirect::to("/site/photos?done=removed").into_response())
+}
