@@ -67,6 +67,8 @@ pub enum Submitted {
     Repeat,
     /// The form's key was used for different content.
     KeyReused,
+    /// Over the per-address limit; nothing was stored.
+    Limited(time::Duration),
 }
 
 /// Escapes `%`, `_` and `\\` for a LIKE pattern with `ESCAPE '\\'`, then wraps in `%…%`.
@@ -99,17 +101,25 @@ async fn event(
 }
 
 impl Store {
-    /// Records a public inquiry once per form key, notifies staff through the outbox (a link
-    /// only), and audits it, all in one transaction.
+    /// Records a public inquiry once per form key, within the sender's limit, notifies staff
+    /// through the outbox (a link only), and audits it, all in one transaction.
     pub async fn submit_inquiry(
         &self,
         form_key: &str,
         request_hash: &[u8],
         inquiry: &NewInquiry,
+        limit: &crate::rate_limit::RateLimit<'_>,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Submitted, StoreError> {
+        // One transaction, one commit: the limit's count, the inquiry and everything with it.
         let mut tx = self.begin().await?;
+        if let crate::rate_limit::RateDecision::Limited { retry_after } =
+            crate::rate_limit::hit(&mut tx, limit, now).await?
+        {
+            tx.commit().await?;
+            return Ok(Submitted::Limited(retry_after));
+        }
         match idempotency::claim(&mut tx, "inquiry", form_key, request_hash, now).await? {
             Claim::Fresh => {}
             Claim::Replay { .. } => return Ok(Submitted::Repeat),

@@ -14,6 +14,41 @@ pub enum RateDecision {
     },
 }
 
+/// A limit to count against: `limit` hits per `window` in `bucket`.
+#[derive(Debug, Clone)]
+pub struct RateLimit<'a> {
+    pub bucket: &'a str,
+    pub window: Duration,
+    pub limit: i64,
+}
+
+/// Counts one hit inside the caller's transaction (so a write and its count share one commit).
+pub async fn hit(
+    tx: &mut crate::Tx,
+    rl: &RateLimit<'_>,
+    now: OffsetDateTime,
+) -> Result<RateDecision, StoreError> {
+    let stale_before = now - rl.window;
+    let (window_start, hits): (OffsetDateTime, i32) = on_tx!(tx, c => sqlx::query_as(
+        "INSERT INTO rate_limit_buckets (bucket, window_start, hits) VALUES ($1, $2, 1) \
+         ON CONFLICT (bucket) DO UPDATE SET \
+           hits = CASE WHEN rate_limit_buckets.window_start <= $3 THEN 1 ELSE rate_limit_buckets.hits + 1 END, \
+           window_start = CASE WHEN rate_limit_buckets.window_start <= $3 THEN excluded.window_start \
+                          ELSE rate_limit_buckets.window_start END \
+         RETURNING window_start, hits"
+    ).bind(rl.bucket).bind(now).bind(stale_before).fetch_one(c).await)?;
+    let hits = i64::from(hits);
+    Ok(if hits > rl.limit {
+        RateDecision::Limited {
+            retry_after: (window_start + rl.window - now).max(Duration::seconds(1)),
+        }
+    } else {
+        RateDecision::Allowed {
+            remaining: rl.limit - hits,
+        }
+    })
+}
+
 impl Store {
     /// Counts one hit on `bucket` (such as `login-ip:203.0.113.7`) in a window of `window`,
     /// allowing `limit` hits per window.
@@ -24,25 +59,18 @@ impl Store {
         window: Duration,
         limit: i64,
     ) -> Result<RateDecision, StoreError> {
-        let stale_before = now - window;
         let mut tx = self.begin().await?;
-        let (window_start, hits): (OffsetDateTime, i32) = on_tx!(&mut tx, c => sqlx::query_as(
-            "INSERT INTO rate_limit_buckets (bucket, window_start, hits) VALUES ($1, $2, 1) \
-             ON CONFLICT (bucket) DO UPDATE SET \
-               hits = CASE WHEN rate_limit_buckets.window_start <= $3 THEN 1 ELSE rate_limit_buckets.hits + 1 END, \
-               window_start = CASE WHEN rate_limit_buckets.window_start <= $3 THEN excluded.window_start \
-                              ELSE rate_limit_buckets.window_start END \
-             RETURNING window_start, hits"
-        ).bind(bucket).bind(now).bind(stale_before).fetch_one(c).await)?;
+        let decision = hit(
+            &mut tx,
+            &RateLimit {
+                bucket,
+                window,
+                limit,
+            },
+            now,
+        )
+        .await?;
         tx.commit().await?;
-        let hits = i64::from(hits);
-        if hits > limit {
-            let retry_after = (window_start + window - now).max(Duration::seconds(1));
-            Ok(RateDecision::Limited { retry_after })
-        } else {
-            Ok(RateDecision::Allowed {
-                remaining: limit - hits,
-            })
-        }
+        Ok(decision)
     }
 }

@@ -5,6 +5,13 @@ use kapflow_domain::site::SEED;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Actor, Email, Role, UserId};
 use kapflow_store::inquiries::{InboxScope, Submitted};
+use kapflow_store::rate_limit::RateLimit;
+
+const LIMIT: RateLimit<'static> = RateLimit {
+    bucket: "inquiry-ip:test",
+    window: time::Duration::HOUR,
+    limit: 100,
+};
 use kapflow_store::site::RevisionStatus;
 use kapflow_store::store_test;
 use kapflow_store::testkit::TestDb;
@@ -153,18 +160,18 @@ store_test!(an_inquiry_is_made_once_per_form_key, async |db: &TestDb| {
     let i = inquiry("Jo Lee");
     let actor = Actor::anonymous(Some("198.51.100.4".into()));
     let first = s
-        .submit_inquiry("key-1", b"hash-a", &i, &actor, now_utc())
+        .submit_inquiry("key-1", b"hash-a", &i, &LIMIT, &actor, now_utc())
         .await
         .expect("submit");
     assert!(matches!(first, Submitted::Created(_)));
     assert_eq!(
-        s.submit_inquiry("key-1", b"hash-a", &i, &actor, now_utc())
+        s.submit_inquiry("key-1", b"hash-a", &i, &LIMIT, &actor, now_utc())
             .await
             .expect("again"),
         Submitted::Repeat
     );
     assert_eq!(
-        s.submit_inquiry("key-1", b"hash-b", &i, &actor, now_utc())
+        s.submit_inquiry("key-1", b"hash-b", &i, &LIMIT, &actor, now_utc())
             .await
             .expect("again"),
         Submitted::KeyReused
@@ -198,6 +205,7 @@ store_test!(
                 "k-a",
                 b"a",
                 &inquiry("Alex A"),
+                &LIMIT,
                 &Actor::default(),
                 now_utc(),
             )
@@ -211,6 +219,7 @@ store_test!(
                 "k-b",
                 b"b",
                 &inquiry("Blair B"),
+                &LIMIT,
                 &Actor::default(),
                 now_utc(),
             )

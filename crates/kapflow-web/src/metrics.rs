@@ -3,12 +3,8 @@
 //! Labels are the matched route (`/setup/{token}`), never the raw path, so no token or id can
 //! reach a label.
 
-use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
-use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
-use std::time::Instant;
 
 pub const REQUESTS: &str = "kapflow_http_requests_total";
 pub const DURATION: &str = "kapflow_http_request_duration_seconds";
@@ -36,19 +32,32 @@ pub fn handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Counts and times every request under its route template.
-pub async fn track(req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().as_str().to_owned();
-    let start = Instant::now();
-    let response = next.run(req).await;
-    let status = response.status().as_u16().to_string();
-    let labels = [("method", method), ("route", route), ("status", status)];
+/// A static label for the method (no allocation for the usual ones).
+pub fn method_label(m: &axum::http::Method) -> &'static str {
+    match m.as_str() {
+        "GET" => "GET",
+        "POST" => "POST",
+        "HEAD" => "HEAD",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "PATCH" => "PATCH",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+/// Counts and times one request under its route template.
+pub fn record(
+    method: &'static str,
+    route: String,
+    status: axum::http::StatusCode,
+    elapsed: std::time::Duration,
+) {
+    let labels = [
+        ("method", method.to_owned()),
+        ("route", route),
+        ("status", status.as_u16().to_string()),
+    ];
     metrics::counter!(REQUESTS, &labels).increment(1);
-    metrics::histogram!(DURATION, &labels).record(start.elapsed().as_secs_f64());
-    response
+    metrics::histogram!(DURATION, &labels).record(elapsed.as_secs_f64());
 }

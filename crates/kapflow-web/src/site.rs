@@ -143,7 +143,7 @@ pub async fn sections(
 /// A rendered response body and its validator.
 #[derive(Debug)]
 pub struct CachedPage {
-    pub body: String,
+    pub body: bytes::Bytes,
     pub etag: String,
     pub content_type: &'static str,
 }
@@ -155,7 +155,7 @@ impl CachedPage {
             hex::encode(&Sha256::digest(body.as_bytes())[..12])
         );
         CachedPage {
-            body,
+            body: body.into(),
             etag,
             content_type,
         }

@@ -4,9 +4,7 @@
 use crate::templates::ErrorPage;
 use askama::Template;
 use axum::body::Body;
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::any::Any;
 
@@ -14,14 +12,8 @@ use std::any::Any;
 #[derive(Clone, Copy, Debug)]
 pub struct ErrorPageRendered;
 
-pub async fn render(req: Request, next: Next) -> Response {
-    let request_id = req
-        .headers()
-        .get(super::REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let res = next.run(req).await;
+/// `res`, or the page that explains it when it is a bare error response.
+pub fn render_for(res: Response, request_id: &str) -> Response {
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error())
         || res.extensions().get::<ErrorPageRendered>().is_some()
@@ -36,7 +28,7 @@ pub async fn render(req: Request, next: Next) -> Response {
         status: status.as_u16(),
         message,
         detail,
-        request_id: &request_id,
+        request_id,
     };
     let mut out = match page.render() {
         Ok(html) => (status, Body::from(html)).into_response(),

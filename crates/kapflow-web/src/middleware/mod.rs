@@ -1,10 +1,11 @@
 //! The one middleware stack, applied to every route, the fallback and static files alike.
 //!
-//! Outermost first: request id → sensitive headers hidden → tracing span → metrics → compression
-//! → security headers → error pages → catch-panic → request timeout → body limit (per route) → body timeout → CSRF origin check.
+//! Outermost first: request id → sensitive headers hidden → tracing span → metrics, security
+//! headers and error pages (one pass, `response`) → compression → catch-panic → request timeout → body limit (per route) → body timeout → CSRF origin check.
 
 mod body_limit;
 mod error_pages;
+mod response;
 mod security_headers;
 mod trace;
 
@@ -37,12 +38,10 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             header::AUTHORIZATION,
         ]))
         .layer(trace::layer())
-        .layer(axum::middleware::from_fn(crate::metrics::track))
-        .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(move |req, next| {
-            security_headers::apply(tls, req, next)
+            response::finish(tls, req, next)
         }))
-        .layer(axum::middleware::from_fn(error_pages::render))
+        .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(error_pages::on_panic))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,

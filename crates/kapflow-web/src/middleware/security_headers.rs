@@ -1,8 +1,6 @@
 //! Security headers on every response, errors and static files included.
 
-use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 
 /// No inline script or style, nothing from other origins, never framed.
@@ -10,8 +8,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
     font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
     base-uri 'none'; object-src 'none'";
 
-pub async fn apply(tls: bool, req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
+pub fn set(tls: bool, res: &mut Response) {
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -45,5 +42,4 @@ pub async fn apply(tls: bool, req: Request, next: Next) -> Response {
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    res
 }

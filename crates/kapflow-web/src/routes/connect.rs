@@ -17,7 +17,7 @@ use kapflow_domain::inquiry::{
 use kapflow_domain::site::Page;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::inquiries::Submitted;
-use kapflow_store::rate_limit::RateDecision;
+use kapflow_store::rate_limit::RateLimit;
 use sha2::{Digest, Sha256};
 use time::Duration;
 
@@ -144,35 +144,32 @@ pub async fn submit(
         }
     };
     let bucket = format!("inquiry-ip:{}", ip.as_deref().unwrap_or("unknown"));
-    if let RateDecision::Limited { retry_after } = state
-        .store
-        .rate_limit_hit(
-            &bucket,
-            now,
-            Duration::hours(1),
-            state.config.inquiries_per_hour,
-        )
-        .await?
-    {
-        let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
-        if let Ok(v) = HeaderValue::from_str(&retry_after.whole_seconds().to_string()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(res);
-    }
-    match state
+    let limit = RateLimit {
+        bucket: &bucket,
+        window: Duration::hours(1),
+        limit: state.config.inquiries_per_hour,
+    };
+    let outcome = state
         .store
         .submit_inquiry(
             &sub.token,
             &request_hash(&sub.input),
             &inquiry,
+            &limit,
             &Actor::anonymous(ip),
             now,
         )
-        .await?
-    {
+        .await?;
+    match outcome {
         Submitted::Created(_) | Submitted::Repeat => {
             Ok(Redirect::to("/connect/thanks").into_response())
+        }
+        Submitted::Limited(retry_after) => {
+            let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
+            if let Ok(v) = HeaderValue::from_str(&retry_after.whole_seconds().to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(res)
         }
         Submitted::KeyReused => {
             let msg = "This form was already sent. To send another inquiry, check the details below and send again.".to_owned();
