@@ -132,7 +132,8 @@ pub struct SeedSection {
     pub body: &'static str,
 }
 
-/// Sections whose key starts with this render as disclosure widgets (question and answer).
+/// Sections whose key starts with this render as disclosure widgets (question and answer),
+/// except the page's first section, whose title is the page's heading.
 pub const FAQ_PREFIX: &str = "faq.";
 
 pub const SEED: &[SeedSection] = &[
@@ -141,8 +142,8 @@ pub const SEED: &[SeedSection] = &[
         page: Page::Home,
         position: 1,
         label: "Home: what KAP is",
-        title: "What is Ketamine-Assisted Psychotherapy (KAP)?",
-        body: "Ketamine-Assisted Psychotherapy (KAP) is a therapeutic approach that combines ketamine administration with psychotherapy sessions to enhance the treatment process. This method involves several stages: preparatory sessions to set goals and build rapport, controlled administration of ketamine, therapeutic sessions guided by a therapist during the ketamine experience, and follow-up integration sessions to incorporate the insights gained into daily life. By leveraging the psychological and neurochemical effects of ketamine, KAP facilitates deep emotional processing and psychological exploration.",
+        title: "Ketamine-Assisted Psychotherapy (KAP)",
+        body: "## What is Ketamine-Assisted Psychotherapy (KAP)?\n\nKetamine-Assisted Psychotherapy (KAP) is a therapeutic approach that combines ketamine administration with psychotherapy sessions to enhance the treatment process. This method involves several stages: preparatory sessions to set goals and build rapport, controlled administration of ketamine, therapeutic sessions guided by a therapist during the ketamine experience, and follow-up integration sessions to incorporate the insights gained into daily life. By leveraging the psychological and neurochemical effects of ketamine, KAP facilitates deep emotional processing and psychological exploration.",
     },
     SeedSection {
         key: "home.who",
@@ -207,6 +208,14 @@ pub const SEED: &[SeedSection] = &[
         label: "Research: the studies",
         title: "Research on KAP",
         body: "- **A 2019 study of three large practices** explored patient demographics, clinical data and outcomes of ketamine administered with psychotherapy. It was retrospective, with 235 patients and no control group: depression scores (BDI) fell by 11.24 points and anxiety scores (HAM-A) by 5.5 on average, with the largest benefit in older patients and those with severe symptoms. Findings suggest that KAP is an effective method for decreasing depression and anxiety, though without a comparison group they cannot show how much was due to ketamine itself.  \n  Dore J, Turnipseed B, Dwyer S, et al. Ketamine Assisted Psychotherapy (KAP): Patient Demographics, Clinical Data and Outcomes in Three Large Practices Administering Ketamine with Psychotherapy. *Journal of Psychoactive Drugs*. 2019. [doi:10.1080/02791072.2019.1587556](https://doi.org/10.1080/02791072.2019.1587556)\n- **Another 2019 study** tested repeated oral ketamine for out-patient treatment of resistant depression in a randomised, double-blind, placebo-controlled, proof-of-concept trial: 41 patients took 1 mg/kg by mouth three times a week for 21 days, added to their usual treatment. Depression scores (MADRS) fell by 12.75 points with ketamine against 2.49 with placebo, and 27.3% against 0% reached remission. The results suggest that add-on oral ketamine may hold significant promise in the care of patients suffering from treatment-resistant depression in the community.  \n  Domany Y, Bleich-Cohen M, Tarrasch R, et al. Repeated oral ketamine for out-patient treatment of resistant depression: randomised, double-blind, placebo-controlled, proof-of-concept study. *British Journal of Psychiatry*. 2019;214(1):20–26. [doi:10.1192/bjp.2018.196](https://doi.org/10.1192/bjp.2018.196)\n- **A 2021 randomized controlled trial** of repeated ketamine administration for chronic PTSD gave 30 patients six intravenous infusions over two weeks, compared with midazolam. PTSD symptoms (CAPS-5) were 11.88 points lower with ketamine, and 67% responded against 20%. Note that this trial used intravenous ketamine, not the sublingual form used here, and a larger trial in veterans found no effect on PTSD.  \n  Feder A, Costi S, Rutter SB, et al. A Randomized Controlled Trial of Repeated Ketamine Administration for Chronic Posttraumatic Stress Disorder. *American Journal of Psychiatry*. 2021;178(2):193–202. [doi:10.1176/appi.ajp.2020.20050596](https://doi.org/10.1176/appi.ajp.2020.20050596)",
+    },
+    SeedSection {
+        key: "faq.heading",
+        page: Page::Faq,
+        position: 0,
+        label: "FAQ: heading",
+        title: "Frequently Asked Questions",
+        body: "Answers to questions people often ask about ketamine-assisted psychotherapy. If yours is not here, [ask me](/connect).",
     },
     SeedSection {
         key: "faq.1",

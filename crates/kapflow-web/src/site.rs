@@ -145,6 +145,7 @@ pub async fn sections(
 pub struct CachedPage {
     pub body: bytes::Bytes,
     pub etag: String,
+    pub etag_header: axum::http::HeaderValue,
     pub content_type: &'static str,
 }
 
@@ -156,6 +157,8 @@ impl CachedPage {
         );
         CachedPage {
             body: body.into(),
+            etag_header: axum::http::HeaderValue::from_str(&etag)
+                .unwrap_or_else(|_| axum::http::HeaderValue::from_static("\"\"")),
             etag,
             content_type,
         }

@@ -253,8 +253,6 @@ pub struct PublicPageView {
     pub p: PublicLayout,
     /// (id, alt) of the page's photos.
     pub photos: Vec<(String, String)>,
-    pub heading: String,
-    pub single: bool,
     pub sections: Vec<crate::site::RenderedSection>,
     pub show_cta: bool,
     pub needs_setup: bool,

@@ -19,16 +19,19 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
     let c = &browser.client;
     let link = server.setup_link.clone().expect("setup link");
 
-    // The home page explains where the setup link is, and loads our own htmx under the CSP.
+    // The home page explains where the setup link is; staff pages load our own htmx under the CSP.
     c.goto(&server.url).await.expect("home");
-    let h1 = c
-        .find(Locator::Css("h1"))
+    let notice = c
+        .find(Locator::Id("setup-heading"))
         .await
-        .expect("h1")
+        .expect("notice")
         .text()
         .await
         .expect("text");
-    assert_eq!(h1, "kapflow is installed");
+    assert_eq!(notice, "kapflow is installed");
+    c.goto(&format!("{}/login", server.url))
+        .await
+        .expect("login");
     let htmx: serde_json::Value = c.execute("return typeof htmx", vec![]).await.expect("js");
     assert_eq!(htmx, "object", "vendored htmx loads from our origin");
 
@@ -146,6 +149,10 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
         .await
         .expect("t");
     assert_eq!(name, "Alvarado Therapy");
+    assert!(
+        c.find(Locator::Id("setup-heading")).await.is_err(),
+        "no setup notice once set up"
+    );
 
     browser.close().await;
 }

@@ -43,10 +43,16 @@ pub struct RouteSpec {
 #[derive(Clone, Debug, Default)]
 pub struct Registry {
     specs: Vec<RouteSpec>,
+    /// path → (method, index into `specs`): the check runs on every request.
+    index: std::collections::HashMap<&'static str, Vec<(Method, usize)>>,
 }
 
 impl Registry {
     pub fn add(&mut self, method: Method, path: &'static str, access: Access) {
+        self.index
+            .entry(path)
+            .or_default()
+            .push((method.clone(), self.specs.len()));
         self.specs.push(RouteSpec {
             method,
             path,
@@ -71,7 +77,7 @@ impl Registry {
     }
 
     fn knows_path(&self, path: &str) -> bool {
-        self.specs.iter().any(|s| s.path == path)
+        self.index.contains_key(path)
     }
 }
 

@@ -12,6 +12,15 @@ pub const UPLOAD_ROUTE: &str = "/site/photos";
 pub const UPLOAD_LIMIT: usize = crate::photo::MAX_PHOTO_BYTES + 64 * 1024;
 
 pub async fn limit(default: usize, req: Request, next: Next) -> Response {
+    // Reads carry no body worth limiting; skip the wrapping on the hottest path.
+    if matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    ) && !req.headers().contains_key(header::CONTENT_LENGTH)
+        && !req.headers().contains_key(header::TRANSFER_ENCODING)
+    {
+        return next.run(req).await;
+    }
     let max = match req.extensions().get::<MatchedPath>() {
         Some(p) if p.as_str() == UPLOAD_ROUTE => UPLOAD_LIMIT,
         _ => default,
@@ -21,7 +30,9 @@ pub async fn limit(default: usize, req: Request, next: Next) -> Response {
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > max) {
+    // A body whose length is known up front (declared, or exact) is refused before reading.
+    let known = axum::body::HttpBody::size_hint(req.body()).lower() as usize;
+    if declared.is_some_and(|n| n > max) || known > max {
         return StatusCode::PAYLOAD_TOO_LARGE.into_response();
     }
     let req = req.map(|b| Body::new(http_body_util::Limited::new(b, max)));

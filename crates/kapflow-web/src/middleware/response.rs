@@ -15,15 +15,15 @@ pub async fn finish(tls: bool, req: Request, next: Next) -> Response {
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
     let method = crate::metrics::method_label(req.method());
-    let request_id = req
-        .headers()
-        .get(super::REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    // A header value clone is a reference count, not a copy.
+    let request_id = req.headers().get(super::REQUEST_ID).cloned();
     let start = Instant::now();
     let res = next.run(req).await;
-    let mut res = error_pages::render_for(res, &request_id);
+    let id = request_id
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mut res = error_pages::render_for(res, id);
     security_headers::set(tls, &mut res);
     crate::metrics::record(method, route, res.status(), start.elapsed());
     res

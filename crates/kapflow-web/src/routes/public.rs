@@ -40,8 +40,6 @@ async fn render(state: &AppState, page: Page) -> Result<CachedPage, AppError> {
         .collect();
     let view = PublicPageView {
         photos,
-        heading: page.title().to_owned(),
-        single: sections.len() == 1,
         show_cta: page != Page::Connect,
         needs_setup,
         sections,
@@ -65,9 +63,7 @@ pub fn respond(page: &CachedPage, headers: &HeaderMap) -> Response {
         page.body.clone().into_response()
     };
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&page.etag) {
-        h.insert(header::ETAG, v);
-    }
+    h.insert(header::ETAG, page.etag_header.clone());
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(page.content_type),
