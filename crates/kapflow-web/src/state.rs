@@ -4,27 +4,38 @@
 use crate::config::WebConfig;
 use kapflow_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
+use std::ops::Deref;
 use std::sync::Arc;
 
+/// Cloned for every request by axum, so it is one reference count (see `Inner` for the parts).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
     pub store: Store,
-    pub config: Arc<WebConfig>,
+    pub config: WebConfig,
     pub metrics: PrometheusHandle,
     /// Rendered public pages (see `site`); a cache, not state that matters.
-    pub site: Arc<crate::site::SiteCache>,
+    pub site: crate::site::SiteCache,
     /// The key that signs public form tokens, loaded from the database once.
-    pub form_secret: Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    pub form_secret: tokio::sync::OnceCell<Vec<u8>>,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
 }
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> AppState {
-        AppState {
+        AppState(Arc::new(Inner {
             store,
-            config: Arc::new(config),
+            config,
             metrics: crate::metrics::handle(),
-            site: Arc::default(),
-            form_secret: Arc::default(),
-        }
+            site: Default::default(),
+            form_secret: Default::default(),
+        }))
     }
 }

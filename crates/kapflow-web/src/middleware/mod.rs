@@ -5,6 +5,7 @@
 
 mod body_limit;
 mod error_pages;
+mod request_id;
 mod response;
 mod security_headers;
 mod trace;
@@ -16,7 +17,7 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
@@ -30,7 +31,7 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let tls = config.served_over_tls();
     let max_body = config.max_body_bytes;
     let stack = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, request_id::FastUuid))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetSensitiveHeadersLayer::new([
             header::COOKIE,
