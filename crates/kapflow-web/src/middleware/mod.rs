@@ -1,24 +1,22 @@
 //! The one middleware stack, applied to every route, the fallback and static files alike.
 //!
-//! Outermost first: request id → sensitive headers hidden → tracing span → metrics, security
-//! headers and error pages (one pass, `response`) → compression → catch-panic → request timeout → body limit (per route) → body timeout → CSRF origin check.
+//! Outermost first: request id → span, access log, metrics, security headers and error pages
+//! (one pass, `response`) → compression → catch-panic → request timeout → body limit (per route) → body timeout → CSRF origin check.
 
 mod body_limit;
 mod error_pages;
 mod request_id;
 mod response;
 mod security_headers;
-mod trace;
 
 use crate::AppState;
 use axum::Router;
-use axum::http::{HeaderName, StatusCode, header};
+use axum::http::{HeaderName, StatusCode};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::csrf::CsrfLayer;
-use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::sensitive_headers::SetSensitiveHeadersLayer;
+use tower_http::request_id::SetRequestIdLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 pub use body_limit::{UPLOAD_LIMIT, UPLOAD_ROUTE};
@@ -32,13 +30,6 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let max_body = config.max_body_bytes;
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, request_id::FastUuid))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetSensitiveHeadersLayer::new([
-            header::COOKIE,
-            header::SET_COOKIE,
-            header::AUTHORIZATION,
-        ]))
-        .layer(trace::layer())
         .layer(axum::middleware::from_fn(move |req, next| {
             response::finish(tls, req, next)
         }))

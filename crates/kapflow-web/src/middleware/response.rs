@@ -1,12 +1,17 @@
-//! One pass over every response: metrics, security headers, and the error page. Kept in one
-//! middleware (rather than three) because each layer of `from_fn` costs a boxed future on the
-//! hottest path of the app.
+//! One pass over every request and response: the tracing span and access log line, metrics,
+//! the request id on the response, security headers, and the error page. Kept in one
+//! middleware (rather than five layers) because each layer costs a boxed future or a body
+//! wrapper on the hottest path of the app.
+//!
+//! The span and log line carry the method, the route template, the status, the latency and the
+//! request id: never the raw path (it may hold a link token), the query, headers or bodies.
 
 use super::{error_pages, security_headers};
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
+use tracing::Instrument;
 
 pub async fn finish(tls: bool, req: Request, next: Next) -> Response {
     let route = req
@@ -17,14 +22,36 @@ pub async fn finish(tls: bool, req: Request, next: Next) -> Response {
     let method = crate::metrics::method_label(req.method());
     // A header value clone is a reference count, not a copy.
     let request_id = req.headers().get(super::REQUEST_ID).cloned();
-    let start = Instant::now();
-    let res = next.run(req).await;
     let id = request_id
         .as_ref()
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mut res = error_pages::render_for(res, id);
+        .unwrap_or("")
+        .to_owned();
+    let span = tracing::info_span!("request", method, route = %route, request_id = %id);
+    let start = Instant::now();
+    let res = next.run(req).instrument(span.clone()).await;
+    let mut res = error_pages::render_for(res, &id);
     security_headers::set(tls, &mut res);
-    crate::metrics::record(method, route, res.status(), start.elapsed());
+    if let Some(v) = request_id {
+        res.headers_mut().insert(super::REQUEST_ID, v);
+    }
+    let elapsed = start.elapsed();
+    let status = res.status();
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::error!(
+                status = status.as_u16(),
+                latency_ms = elapsed.as_millis() as u64,
+                "request failed"
+            );
+        } else {
+            tracing::info!(
+                status = status.as_u16(),
+                latency_ms = elapsed.as_millis() as u64,
+                "request"
+            );
+        }
+    });
+    crate::metrics::record(method, route, status, elapsed);
     res
 }
