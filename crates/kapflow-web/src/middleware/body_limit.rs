@@ -4,14 +4,16 @@
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// The route that takes photo uploads, and its limit (the photo plus the form around it).
 pub const UPLOAD_ROUTE: &str = "/site/photos";
 pub const UPLOAD_LIMIT: usize = crate::photo::MAX_PHOTO_BYTES + 64 * 1024;
 
-pub async fn limit(default: usize, req: Request, next: Next) -> Response {
+/// `Err(413)` when the body is declared or known to be too large for the route; otherwise the
+/// request with its body capped at the route's limit (reads pass untouched).
+#[allow(clippy::result_large_err)] // the error is the response itself
+pub fn apply(default: usize, req: Request) -> Result<Request, Response> {
     // Reads carry no body worth limiting; skip the wrapping on the hottest path.
     if matches!(
         *req.method(),
@@ -19,7 +21,7 @@ pub async fn limit(default: usize, req: Request, next: Next) -> Response {
     ) && !req.headers().contains_key(header::CONTENT_LENGTH)
         && !req.headers().contains_key(header::TRANSFER_ENCODING)
     {
-        return next.run(req).await;
+        return Ok(req);
     }
     let max = match req.extensions().get::<MatchedPath>() {
         Some(p) if p.as_str() == UPLOAD_ROUTE => UPLOAD_LIMIT,
@@ -33,8 +35,7 @@ pub async fn limit(default: usize, req: Request, next: Next) -> Response {
     // A body whose length is known up front (declared, or exact) is refused before reading.
     let known = axum::body::HttpBody::size_hint(req.body()).lower() as usize;
     if declared.is_some_and(|n| n > max) || known > max {
-        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+        return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
     }
-    let req = req.map(|b| Body::new(http_body_util::Limited::new(b, max)));
-    next.run(req).await
+    Ok(req.map(|b| Body::new(http_body_util::Limited::new(b, max))))
 }

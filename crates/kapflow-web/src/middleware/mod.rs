@@ -1,7 +1,8 @@
 //! The one middleware stack, applied to every route, the fallback and static files alike.
 //!
 //! Outermost first: request id → span, access log, metrics, security headers and error pages
-//! (one pass, `response`) → compression → catch-panic → request timeout → body limit (per route) → body timeout → CSRF origin check.
+//! (one pass, `response`) → compression → catch-panic → request timeout → body timeout → CSRF origin check. (The per-route body limit is applied
+//! in the response pass, before the body is read anywhere.)
 
 mod body_limit;
 mod error_pages;
@@ -31,18 +32,13 @@ pub fn wrap(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::new(REQUEST_ID, request_id::FastUuid))
         .layer(axum::middleware::from_fn(move |req, next| {
-            response::finish(tls, req, next)
+            response::finish(tls, max_body, req, next)
         }))
         .layer(CompressionLayer::new())
         .layer(CatchPanicLayer::custom(error_pages::on_panic))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             config.request_timeout,
-        ))
-        .layer(axum::middleware::from_fn(
-            move |req: axum::extract::Request, next: axum::middleware::Next| {
-                body_limit::limit(max_body, req, next)
-            },
         ))
         .layer(RequestBodyTimeoutLayer::new(config.request_timeout))
         // Cross-site state-changing requests get 403 and change nothing (Origin/Sec-Fetch-Site).

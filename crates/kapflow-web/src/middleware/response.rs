@@ -1,5 +1,5 @@
-//! One pass over every request and response: the tracing span and access log line, metrics,
-//! the request id on the response, security headers, and the error page. Kept in one
+//! One pass over every request and response: the body limit, the tracing span and access log
+//! line, metrics, the request id on the response, security headers, and the error page. Kept in one
 //! middleware (rather than five layers) because each layer costs a boxed future or a body
 //! wrapper on the hottest path of the app.
 //!
@@ -13,7 +13,7 @@ use axum::response::Response;
 use std::time::Instant;
 use tracing::Instrument;
 
-pub async fn finish(tls: bool, req: Request, next: Next) -> Response {
+pub async fn finish(tls: bool, max_body: usize, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -29,7 +29,10 @@ pub async fn finish(tls: bool, req: Request, next: Next) -> Response {
         .to_owned();
     let span = tracing::info_span!("request", method, route = %route, request_id = %id);
     let start = Instant::now();
-    let res = next.run(req).instrument(span.clone()).await;
+    let res = match super::body_limit::apply(max_body, req) {
+        Ok(req) => next.run(req).instrument(span.clone()).await,
+        Err(too_large) => too_large,
+    };
     let mut res = error_pages::render_for(res, &id);
     security_headers::set(tls, &mut res);
     if let Some(v) = request_id {
