@@ -55,3 +55,14 @@ impl IntoResponse for AppError {
         status.into_response()
     }
 }
+
+/// 429 with `Retry-After`: the error-page middleware renders the page around it.
+pub fn too_many_requests(retry_after: time::Duration) -> Response {
+    let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
+    if let Ok(v) =
+        axum::http::HeaderValue::from_str(&retry_after.whole_seconds().max(1).to_string())
+    {
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    res
+}

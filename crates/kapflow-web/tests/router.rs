@@ -1,26 +1,21 @@
 //! In-process router tests: the real app with a fresh SQLite database, called with `oneshot`.
 
+mod support;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use axum::routing::get;
-use http_body_util::BodyExt;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use kapflow_store::testkit::{self, TestDb};
 use kapflow_web::{AppState, WebConfig};
+use support::{Reply, send};
 use time::Duration;
-use tower::ServiceExt;
 
 struct TestApp {
     db: TestDb,
     app: Router,
-}
-
-struct Reply {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    body: String,
 }
 
 impl TestApp {
@@ -63,18 +58,6 @@ impl TestApp {
             .await
             .expect("issue");
         format!("/setup/{token}")
-    }
-}
-
-async fn send(app: &Router, req: Request<Body>) -> Reply {
-    let res = app.clone().oneshot(req).await.expect("infallible");
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    Reply {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 

@@ -188,12 +188,12 @@ pub async fn export_csv(
     }
     let now = now_utc();
     let bucket = format!("export:{}", owner.0.id());
-    if let RateDecision::Limited { .. } = state
+    if let RateDecision::Limited { retry_after } = state
         .store
         .rate_limit_hit(&bucket, now, Duration::hours(1), 20)
         .await?
     {
-        return Ok(StatusCode::TOO_MANY_REQUESTS.into_response());
+        return Ok(crate::error::too_many_requests(retry_after));
     }
     let f = match filter(&state, &q).await? {
         Ok(f) => AuditFilter {

@@ -8,7 +8,7 @@ use crate::routes::public::layout;
 use crate::site::{SiteInfo, sections};
 use crate::templates::{ConnectPage, ConnectThanksPage};
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::Actor;
 use kapflow_domain::inquiry::{
@@ -164,13 +164,7 @@ pub async fn submit(
         Submitted::Created(_) | Submitted::Repeat => {
             Ok(Redirect::to("/connect/thanks").into_response())
         }
-        Submitted::Limited(retry_after) => {
-            let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
-            if let Ok(v) = HeaderValue::from_str(&retry_after.whole_seconds().to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            Ok(res)
-        }
+        Submitted::Limited(retry_after) => Ok(crate::error::too_many_requests(retry_after)),
         Submitted::KeyReused => {
             let msg = "This form was already sent. To send another inquiry, check the details below and send again.".to_owned();
             let p = page(&state, sub.input, InquiryErrors::default(), Some(msg), None).await?;

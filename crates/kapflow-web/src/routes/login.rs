@@ -8,7 +8,7 @@ use crate::layout::Layout;
 use crate::templates::LoginPage;
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
@@ -73,14 +73,6 @@ pub fn new_tokens() -> (String, String) {
     )
 }
 
-fn too_many(retry_after: Duration) -> Response {
-    let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
-    if let Ok(v) = HeaderValue::from_str(&retry_after.whole_seconds().max(1).to_string()) {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    res
-}
-
 /// Ends the session this browser already had (a fresh id at every sign-in: no fixation).
 async fn end_previous(
     state: &AppState,
@@ -114,7 +106,7 @@ pub async fn submit(
         .rate_limit_hit(&ip_key, now, WINDOW, IP_ATTEMPTS)
         .await?
     {
-        return Ok(too_many(retry_after));
+        return Ok(crate::error::too_many_requests(retry_after));
     }
     let layout = Layout::public(&state).await?;
     let refuse = |layout: Layout, email: String| {
@@ -139,7 +131,7 @@ pub async fn submit(
         .rate_limit_hit(&account_key, now, WINDOW, ACCOUNT_ATTEMPTS)
         .await?
     {
-        return Ok(too_many(retry_after));
+        return Ok(crate::error::too_many_requests(retry_after));
     }
     let record = state.store.login_record(&email).await?;
     // Verify even when there is no account, so both cases take as long.
@@ -162,7 +154,7 @@ pub async fn submit(
             .store
             .record_login_failure(Some(user), &actor, "account locked", now)
             .await?;
-        return Ok(too_many(
+        return Ok(crate::error::too_many_requests(
             record.locked_until.map(|t| t - now).unwrap_or(WINDOW),
         ));
     }

@@ -136,16 +136,6 @@ fn with_cookie(mut res: Response, state: &AppState, token: &str) -> Response {
     res
 }
 
-fn throttled(retry_after: Duration) -> Response {
-    let mut res = StatusCode::TOO_MANY_REQUESTS.into_response();
-    if let Ok(v) =
-        axum::http::HeaderValue::from_str(&retry_after.whole_seconds().max(1).to_string())
-    {
-        res.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    res
-}
-
 async fn code_page(
     state: &AppState,
     user: &CurrentUser,
@@ -176,11 +166,16 @@ pub async fn login_show(
     if !user.session.mfa_enrolled {
         return Ok(Redirect::to("/mfa/enrol").into_response());
     }
-    Ok(
-        code_page(&state, &user, "Confirm it is you", "/login/mfa", next, None)
-            .await?
-            .into_response(),
+    Ok(code_page(
+        &state,
+        &user,
+        Confirmation::SignIn.heading(),
+        Confirmation::SignIn.action(),
+        next,
+        None,
     )
+    .await?
+    .into_response())
 }
 
 pub async fn login_submit(
@@ -188,32 +183,74 @@ pub async fn login_submit(
     user: CurrentUser,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
+    confirm(&state, &user, &form, Confirmation::SignIn).await
+}
+
+/// The two places a code is typed once enrolled: signing in, and step-up.
+#[derive(Clone, Copy)]
+enum Confirmation {
+    SignIn,
+    StepUp,
+}
+
+impl Confirmation {
+    fn heading(self) -> &'static str {
+        match self {
+            Confirmation::SignIn => "Confirm it is you",
+            Confirmation::StepUp => "Confirm with your code",
+        }
+    }
+    fn action(self) -> &'static str {
+        match self {
+            Confirmation::SignIn => "/login/mfa",
+            Confirmation::StepUp => "/step-up",
+        }
+    }
+    fn audit(self) -> &'static str {
+        match self {
+            Confirmation::SignIn => "auth.mfa",
+            Confirmation::StepUp => "auth.step_up",
+        }
+    }
+}
+
+/// Checks the code; on success replaces the session with a raised one and goes on to `next`.
+async fn confirm(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &CodeForm,
+    kind: Confirmation,
+) -> Result<Response, AppError> {
     let next = safe_next(Some(&form.next), "/dashboard");
-    match check_code(&state, &user, &form.code, "auth.mfa").await? {
+    match check_code(state, user, &form.code, kind.audit()).await? {
         Checked::Ok => {
-            let (token, _) = raise_session(&state, &user, false, "auth.mfa").await?;
+            let step_up = matches!(kind, Confirmation::StepUp);
+            let (token, _) = raise_session(state, user, step_up, kind.audit()).await?;
             Ok(with_cookie(
                 Redirect::to(&next).into_response(),
-                &state,
+                state,
                 &token,
             ))
         }
         Checked::Wrong => {
-            let page = code_page(
-                &state,
-                &user,
-                "Confirm it is you",
-                "/login/mfa",
-                next,
-                Some(
+            let error = match kind {
+                Confirmation::SignIn => {
                     "That code is not right. Codes change every 30 seconds: try the current one."
-                        .into(),
-                ),
+                }
+                Confirmation::StepUp => "That code is not right.",
+            };
+            let page = code_page(
+                state,
+                user,
+                kind.heading(),
+                kind.action(),
+                next,
+                Some(error.into()),
             )
             .await?;
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
         }
-        Checked::Throttled(d) => Ok(throttled(d)),
+        Checked::Throttled(d) => Ok(crate::error::too_many_requests(d)),
     }
 }
 
@@ -268,7 +305,7 @@ pub async fn enrol_submit(
         .rate_limit_hit(&bucket, now, MFA_WINDOW, MFA_ATTEMPTS)
         .await?
     {
-        return Ok(throttled(retry_after));
+        return Ok(crate::error::too_many_requests(retry_after));
     }
     let secret = state
         .store
@@ -314,8 +351,8 @@ pub async fn step_up_show(
     code_page(
         &state,
         &user,
-        "Confirm with your code",
-        "/step-up",
+        Confirmation::StepUp.heading(),
+        Confirmation::StepUp.action(),
         next,
         None,
     )
@@ -327,30 +364,7 @@ pub async fn step_up_submit(
     user: CurrentUser,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
-    let next = safe_next(Some(&form.next), "/dashboard");
-    match check_code(&state, &user, &form.code, "auth.step_up").await? {
-        Checked::Ok => {
-            let (token, _) = raise_session(&state, &user, true, "auth.step_up").await?;
-            Ok(with_cookie(
-                Redirect::to(&next).into_response(),
-                &state,
-                &token,
-            ))
-        }
-        Checked::Wrong => {
-            let page = code_page(
-                &state,
-                &user,
-                "Confirm with your code",
-                "/step-up",
-                next,
-                Some("That code is not right.".into()),
-            )
-            .await?;
-            Ok((StatusCode::UNAUTHORIZED, page).into_response())
-        }
-        Checked::Throttled(d) => Ok(throttled(d)),
-    }
+    confirm(&state, &user, &form, Confirmation::StepUp).await
 }
 
 /// For handlers of sensitive actions: `Some(redirect)` to the step-up page when the session's

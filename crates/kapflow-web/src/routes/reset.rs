@@ -43,12 +43,12 @@ pub async fn forgot_submit(
 ) -> Result<Response, AppError> {
     let now = now_utc();
     let bucket = format!("reset-ip:{}", ip.as_deref().unwrap_or("unknown"));
-    if let RateDecision::Limited { .. } = state
+    if let RateDecision::Limited { retry_after } = state
         .store
         .rate_limit_hit(&bucket, now, Duration::minutes(15), 10)
         .await?
     {
-        return Ok(StatusCode::TOO_MANY_REQUESTS.into_response());
+        return Ok(crate::error::too_many_requests(retry_after));
     }
     if let Ok(email) = Email::parse(&form.email) {
         let token = crate::setup_link::new_token();
