@@ -202,7 +202,15 @@ async fn ten_wrong_passwords_lock_the_account_and_send_a_notice() {
 
 #[tokio::test]
 async fn the_full_sign_in_with_mfa_enrolment_replay_refusal_and_recovery_codes() {
-    let t = TestApp::new().await;
+    full_sign_in(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn the_full_sign_in_with_mfa_enrolment_replay_refusal_and_recovery_codes_postgres() {
+    full_sign_in(TestApp::new_postgres().await).await;
+}
+
+async fn full_sign_in(t: TestApp) {
     let id = t.account("ann@example.org", Role::Therapist).await;
     let (r, p) = password_step(&t, "ann@example.org", id, Role::Therapist).await;
     assert!(r.location().starts_with("/mfa/enrol"));

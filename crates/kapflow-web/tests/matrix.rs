@@ -140,7 +140,15 @@ fn is_login_redirect(r: &support::Reply) -> bool {
 
 #[tokio::test]
 async fn every_route_for_every_role_allows_or_denies_as_the_table_says() {
-    let t = TestApp::new().await;
+    matrix(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn every_route_for_every_role_allows_or_denies_as_the_table_says_postgres() {
+    matrix(TestApp::new_postgres().await).await;
+}
+
+async fn matrix(t: TestApp) {
     // Two people per role; the victim is who owner actions are aimed at.
     let mut people: Vec<(Role, usize)> = Vec::new();
     for role in ALL_ROLES {

@@ -311,7 +311,15 @@ async fn inquiries(t: &TestApp) -> usize {
 
 #[tokio::test]
 async fn an_inquiry_with_a_mistake_keeps_what_was_typed_and_a_double_submit_makes_one() {
-    let t = TestApp::new().await;
+    inquiry_flow(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn an_inquiry_with_a_mistake_keeps_what_was_typed_and_a_double_submit_makes_one_postgres() {
+    inquiry_flow(TestApp::new_postgres().await).await;
+}
+
+async fn inquiry_flow(t: TestApp) {
     let form = t.get("/connect", None).await;
     assert_eq!(form.status, StatusCode::OK);
     assert_eq!(form.headers[header::CACHE_CONTROL], "no-store");
@@ -417,7 +425,15 @@ async fn one_address_may_send_only_a_few_inquiries_an_hour() {
 
 #[tokio::test]
 async fn the_inbox_works_for_front_desk_and_hides_unassigned_inquiries_from_therapists() {
-    let t = TestApp::new().await;
+    inbox(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn the_inbox_works_for_front_desk_and_hides_unassigned_inquiries_from_therapists_postgres() {
+    inbox(TestApp::new_postgres().await).await;
+}
+
+async fn inbox(t: TestApp) {
     let token = token_of(&t.get("/connect", None).await.body);
     t.post("/connect", &format!("{GOOD}&form_token={token}"), None)
         .await;

@@ -59,7 +59,15 @@ pub const PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
     pub async fn new() -> TestApp {
-        let db = testkit::sqlite().await;
+        TestApp::on(testkit::sqlite().await).await
+    }
+
+    /// The same app on a fresh PostgreSQL database.
+    pub async fn new_postgres() -> TestApp {
+        TestApp::on(testkit::postgres().await).await
+    }
+
+    async fn on(db: TestDb) -> TestApp {
         db.store
             .seed_site(kapflow_domain::site::SEED, now_utc())
             .await
