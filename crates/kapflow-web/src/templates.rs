@@ -12,6 +12,9 @@ pub fn css_href() -> &'static str {
 pub fn htmx_src() -> &'static str {
     crate::routes::assets::href("htmx-4.0.1.min.js")
 }
+pub fn forms_js_src() -> &'static str {
+    crate::routes::assets::href("forms.js")
+}
 pub fn session_js_src() -> &'static str {
     crate::routes::assets::href("session.js")
 }

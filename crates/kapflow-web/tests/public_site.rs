@@ -81,10 +81,12 @@ async fn every_public_page_is_complete_small_and_self_contained() {
                 "{page:?} loads from another origin: {attr}"
             );
         }
-        assert!(
-            !b.contains("<script src"),
-            "{page:?}: public pages need no script"
-        );
+        for src in b.split("<script src=\"").skip(1) {
+            assert!(
+                src.starts_with("/static/forms.js"),
+                "{page:?}: only our own small form script, got {src:.40}"
+            );
+        }
     }
     let faq = t.get("/faq", None).await.body;
     assert_eq!(

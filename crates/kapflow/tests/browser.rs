@@ -535,6 +535,17 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
         "I would like to know whether KAP could help me.",
     )
     .await;
+    let count = c
+        .find(Locator::Id("message-count"))
+        .await
+        .expect("counter")
+        .text()
+        .await
+        .expect("t");
+    assert_eq!(
+        count, "953 of 1000 characters left",
+        "a visible, live character limit"
+    );
     click(c, "#consent").await;
     click(c, "form.inquiry-form button[type=submit]").await;
     expect_h1(c, "Connect with me").await;

@@ -22,6 +22,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../assets/kapflow.css"),
     },
     Asset {
+        name: "forms.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/forms.js"),
+    },
+    Asset {
         name: "session.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../assets/session.js"),
