@@ -269,3 +269,92 @@ fn out_link(out: &str) -> String {
         .expect("a link")
         .to_owned()
 }
+
+/// An acknowledged write is never lost and never doubled: inquiries are sent from four threads,
+/// the server is killed with SIGKILL in the middle, and after a restart every inquiry that got
+/// its 303 is there exactly once.
+#[test]
+fn acknowledged_inquiries_survive_kill_9_under_load() {
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().expect("dir");
+    let env = [("KAPFLOW_INQUIRIES_PER_HOUR", "100000")];
+    let mut server = Server::start_env(dir.path(), &env);
+    let base = server.url.clone();
+    // Form tokens first (each inquiry needs its own).
+    let tokens: Vec<String> = (0..240)
+        .map(|_| {
+            let page = server.get("/connect").body;
+            page.split("name=\"form_token\" value=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .expect("token")
+                .to_owned()
+        })
+        .collect();
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let workers: Vec<_> = tokens
+        .chunks(60)
+        .enumerate()
+        .map(|(w, chunk)| {
+            let chunk = chunk.to_vec();
+            let (base, acknowledged) = (base.clone(), acknowledged.clone());
+            std::thread::spawn(move || {
+                for (i, token) in chunk.iter().enumerate() {
+                    let name = format!("Load{w}x{i}");
+                    let form = format!("name={name}&email=l{w}x{i}%40example.org&preferred_contact=email&concerns=other&consent=yes&form_token={token}");
+                    match support::try_http(&base, "POST", "/connect", Some(&form)) {
+                        Ok(r) if r.status == 303 => acknowledged.lock().expect("lock").push(name),
+                        Ok(_) => {}
+                        Err(_) => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(250));
+    server.child.kill().expect("kill -9");
+    server.child.wait().expect("reap");
+    for w in workers {
+        w.join().expect("worker");
+    }
+    let acknowledged = acknowledged.lock().expect("lock").clone();
+    assert!(
+        !acknowledged.is_empty(),
+        "some inquiries were acknowledged before the kill"
+    );
+
+    let again = Server::start_env(dir.path(), &env);
+    drop(again);
+    let (ok, out) = check(dir.path(), None);
+    assert!(ok, "{out}");
+    let db = dir.path().join("kapflow.db");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let stored: Vec<(String, i64)> = rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("open");
+        sqlx::query_as("SELECT name, COUNT(*) FROM inquiries GROUP BY name")
+            .fetch_all(&mut c)
+            .await
+            .expect("query")
+    });
+    assert!(
+        stored.iter().all(|(_, n)| *n == 1),
+        "no inquiry stored twice"
+    );
+    for name in &acknowledged {
+        assert!(
+            stored.iter().any(|(s, _)| s == name),
+            "acknowledged {name} was lost"
+        );
+    }
+    eprintln!(
+        "{} acknowledged before the kill, {} stored",
+        acknowledged.len(),
+        stored.len()
+    );
+}

@@ -42,10 +42,21 @@ impl Server {
         Server::start_logged(data_dir, database_url, None)
     }
 
+    /// Starts with extra environment settings.
+    pub fn start_env(data_dir: &Path, env: &[(&str, &str)]) -> Server {
+        Server::spawn(
+            kapflow_command(data_dir, None).envs(env.iter().copied()),
+            None,
+        )
+    }
+
     /// Starts with debug logging written to `log` (tests read it back to prove no secret is
     /// ever logged).
     pub fn start_logged(data_dir: &Path, database_url: Option<&str>, log: Option<&Path>) -> Server {
-        let mut cmd = kapflow_command(data_dir, database_url);
+        Server::spawn(&mut kapflow_command(data_dir, database_url), log)
+    }
+
+    fn spawn(cmd: &mut Command, log: Option<&Path>) -> Server {
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped());
         match log {
@@ -132,32 +143,40 @@ pub struct HttpReply {
 
 /// A minimal HTTP/1.1 client for black-box checks (one request per connection).
 pub fn http(base: &str, method: &str, path: &str, form: Option<&str>) -> HttpReply {
+    try_http(base, method, path, form).expect("HTTP exchange")
+}
+
+/// Like [`http`], but a refused or broken connection is an error, not a panic.
+pub fn try_http(
+    base: &str,
+    method: &str,
+    path: &str,
+    form: Option<&str>,
+) -> std::io::Result<HttpReply> {
     let authority = base.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(authority).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
+    let mut stream = TcpStream::connect(authority)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
     let body = form.unwrap_or("");
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
     if form.is_some() {
         req.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
     }
     req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    stream.write_all(req.as_bytes()).expect("write");
+    stream.write_all(req.as_bytes())?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).expect("read");
+    stream.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .expect("status line");
-    HttpReply {
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    Ok(HttpReply {
         status,
         head: head.to_owned(),
         body: body.to_owned(),
-    }
+    })
 }
 
 /// The path part of a full link printed by the server.
