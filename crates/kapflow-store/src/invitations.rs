@@ -257,3 +257,49 @@ impl Store {
         Ok(LinkStatus::Valid(user))
     }
 }
+
+/// An invitation not yet accepted, for the owner's staff page.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingInvitation {
+    pub email: String,
+    pub role: String,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+impl Store {
+    /// Invitations that can still be accepted, newest first.
+    pub async fn pending_invitations(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<Vec<PendingInvitation>, StoreError> {
+        Ok(on_db!(self, c => sqlx::query_as(
+            "SELECT email, role, created_at, expires_at FROM one_time_tokens \
+             WHERE purpose = 'invitation' AND used_at IS NULL AND expires_at > $1 ORDER BY created_at DESC"
+        ).bind(now).fetch_all(c).await)?)
+    }
+
+    /// Withdraws every open invitation for `email`; returns how many. Audited.
+    pub async fn revoke_invitations(
+        &self,
+        email: &Email,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let n = on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE one_time_tokens SET used_at = $1 WHERE email = $2 AND purpose = 'invitation' AND used_at IS NULL"
+        ).bind(now).bind(email.as_str()).execute(c).await.map(|r| r.rows_affected()))?;
+        if n > 0 {
+            audit::append(
+                &mut tx,
+                &actor
+                    .entry("user.invitation_revoked", now)
+                    .record("invitation", n),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+}

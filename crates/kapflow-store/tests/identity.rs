@@ -543,3 +543,46 @@ store_test!(audit_queries_filter_and_page, async |db: &TestDb| {
     assert_eq!(page1.len(), 3);
     assert!(page2[0].seq < page1[2].seq);
 });
+
+store_test!(
+    open_invitations_are_listed_and_can_be_withdrawn,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let now = now_utc();
+        let email = Email::parse("new@example.org").expect("e");
+        let h = token_hash("inv");
+        let link = IssuedLink {
+            token_hash: &h,
+            link: "l",
+            expires_at: now + Duration::days(3),
+        };
+        s.create_invitation(&email, Role::Therapist, &link, &Actor::default(), now)
+            .await
+            .expect("q")
+            .expect("ok");
+        let open = s.pending_invitations(now).await.expect("q");
+        assert_eq!(
+            (open.len(), open[0].email.as_str(), open[0].role.as_str()),
+            (1, "new@example.org", "therapist")
+        );
+        assert!(
+            s.pending_invitations(now + Duration::days(4))
+                .await
+                .expect("q")
+                .is_empty(),
+            "expired ones are not open"
+        );
+        assert_eq!(
+            s.revoke_invitations(&email, &Actor::default(), now)
+                .await
+                .expect("revoke"),
+            1
+        );
+        assert!(s.pending_invitations(now).await.expect("q").is_empty());
+        assert_eq!(
+            s.invitation_status(&h, now).await.expect("q"),
+            LinkStatus::Used,
+            "a withdrawn link no longer works"
+        );
+    }
+);

@@ -152,6 +152,13 @@ pub struct StaffRow {
     pub mfa: bool,
     pub disabled: bool,
     pub is_self: bool,
+    pub last_active: String,
+}
+
+pub struct PendingInvitationRow {
+    pub email: String,
+    pub role_label: &'static str,
+    pub expires: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -160,6 +167,7 @@ pub struct StaffPage {
     pub layout: Layout,
     pub csrf: String,
     pub rows: Vec<StaffRow>,
+    pub pending: Vec<PendingInvitationRow>,
     pub roles: Vec<(&'static str, &'static str)>,
     pub invite_email: String,
     pub invite_role: &'static str,

@@ -468,6 +468,11 @@ async fn an_invitation_is_single_use_and_makes_the_account() {
         )
         .await;
     assert_eq!(r.location(), "/staff?done=invited");
+    let staff = t.get("/staff", Some(&owner)).await.body;
+    assert!(
+        staff.contains("Invitations not yet accepted")
+            && staff.contains("<td>new@example.org</td>")
+    );
     let link = mailed_link(&t, "/invite/").await;
     assert_eq!(t.get(&link, None).await.status, StatusCode::OK);
     let weak = t
@@ -615,5 +620,37 @@ async fn sign_out_everywhere_else_keeps_this_session() {
             .await
             .location()
             .starts_with("/login?next=")
+    );
+}
+
+#[tokio::test]
+async fn a_withdrawn_invitation_link_stops_working() {
+    let t = TestApp::new().await;
+    let owner = t.signed_in("owner@example.org", Role::Owner).await;
+    t.post(
+        "/staff/invite",
+        "email=new%40example.org&role=front_desk",
+        Some(&owner),
+    )
+    .await;
+    let link = mailed_link(&t, "/invite/").await;
+    let r = t
+        .post(
+            "/staff/invitations/revoke",
+            "email=new%40example.org",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.location(), "/staff?done=revoked");
+    assert_eq!(t.get(&link, None).await.status, StatusCode::GONE);
+    assert_eq!(
+        t.post(
+            "/staff/invitations/revoke",
+            "email=new%40example.org",
+            Some(&owner)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
     );
 }

@@ -78,6 +78,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/step-up", Who::Only(ALL_ROLES)),
     ("GET", "/staff", Who::Only(OWNER)),
     ("POST", "/staff/invite", Who::Only(OWNER)),
+    ("POST", "/staff/invitations/revoke", Who::Only(OWNER)),
     ("POST", "/staff/{id}/disable", Who::Only(OWNER)),
     ("POST", "/staff/{id}/role", Who::Only(OWNER)),
     ("POST", "/staff/{id}/reset-mfa", Who::Only(OWNER)),

@@ -45,6 +45,7 @@ pub mod paths {
     pub const STEP_UP: &str = "/step-up";
     pub const STAFF: &str = "/staff";
     pub const STAFF_INVITE: &str = "/staff/invite";
+    pub const STAFF_REVOKE: &str = "/staff/invitations/revoke";
     pub const STAFF_DISABLE: &str = "/staff/{id}/disable";
     pub const STAFF_ROLE: &str = "/staff/{id}/role";
     pub const STAFF_RESET_MFA: &str = "/staff/{id}/reset-mfa";
@@ -191,6 +192,11 @@ pub fn build() -> Routes {
         )
         .get(STAFF, Policy(Action::ManageStaff), staff::list)
         .post(STAFF_INVITE, Policy(Action::ManageStaff), staff::invite)
+        .post(
+            STAFF_REVOKE,
+            Policy(Action::ManageStaff),
+            staff::revoke_invitation,
+        )
         .post(STAFF_DISABLE, Policy(Action::ManageStaff), staff::disable)
         .post(STAFF_ROLE, Policy(Action::ManageStaff), staff::change_role)
         .post(

@@ -5,7 +5,7 @@ use crate::auth::OwnerUser;
 use crate::error::AppError;
 use crate::layout::Layout;
 use crate::routes::mfa::require_step_up;
-use crate::templates::{StaffPage, StaffRow};
+use crate::templates::{PendingInvitationRow, StaffPage, StaffRow};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -41,6 +41,7 @@ fn notice_for(done: Option<&str>) -> Option<String> {
             "disabled" => "The account is disabled and signed out everywhere.",
             "role" => "The role is changed; that person signs in again to use it.",
             "mfa" => "Two-step sign-in was reset; that person sets it up again at next sign-in.",
+            "revoked" => "The invitation is withdrawn; its link no longer works.",
             _ => return None,
         }
         .to_owned(),
@@ -71,12 +72,27 @@ async fn page(
             mfa: l.mfa_enrolled,
             disabled: l.user.disabled,
             is_self: l.user.id == me,
+            last_active: l
+                .last_seen_at
+                .map(crate::routes::account::when)
+                .unwrap_or_else(|| "never".into()),
         })
         .collect();
     Ok(StaffPage {
         layout: Layout::for_user(state, &owner.0).await?,
         csrf: owner.0.csrf().to_owned(),
         rows,
+        pending: state
+            .store
+            .pending_invitations(now_utc())
+            .await?
+            .into_iter()
+            .map(|p| PendingInvitationRow {
+                role_label: Role::parse(&p.role).map(Role::label).unwrap_or(""),
+                email: p.email,
+                expires: crate::routes::account::when(p.expires_at),
+            })
+            .collect(),
         roles: roles(),
         invite_email,
         invite_role,
@@ -250,4 +266,28 @@ pub async fn reset_mfa(
         .reset_mfa(target(&id)?, &owner.0.actor(), now_utc())
         .await?;
     outcome(r, "mfa")
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RevokeForm {
+    email: String,
+}
+
+/// Withdraws the open invitation(s) of an address.
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Form(form): Form<RevokeForm>,
+) -> Result<Response, AppError> {
+    let email = Email::parse(&form.email).map_err(|_| AppError::BadRequest)?;
+    if state
+        .store
+        .revoke_invitations(&email, &owner.0.actor(), now_utc())
+        .await?
+        == 0
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to("/staff?done=revoked").into_response())
 }
