@@ -257,10 +257,12 @@ async fn full_sign_in(t: TestApp) {
             .any(|(a, o)| a == "auth.mfa" && o == "failure"),
         "{actions:?}"
     );
+    // One code, used twice: the second use is a replay whatever the clock does meanwhile.
+    let code = code_now(&secret, 1);
     let ok = t
         .post(
             "/login/mfa",
-            &format!("code={}&next=%2Fdashboard", code_now(&secret, 1)),
+            &format!("code={code}&next=%2Fdashboard"),
             Some(&p2),
         )
         .await;
@@ -270,11 +272,7 @@ async fn full_sign_in(t: TestApp) {
     );
     let (_, p3) = password_step(&t, "ann@example.org", id, Role::Therapist).await;
     let replay = t
-        .post(
-            "/login/mfa",
-            &format!("code={}", code_now(&secret, 1)),
-            Some(&p3),
-        )
+        .post("/login/mfa", &format!("code={code}"), Some(&p3))
         .await;
     assert_eq!(
         replay.status,

@@ -228,7 +228,12 @@ async fn enrol(c: &fantoccini::Client) -> (Vec<u8>, Vec<String>) {
         "QR code shown as SVG"
     );
     shot(c, "mfa-enrol").await;
-    assert_accessible(c, support::browser::axe_source().as_deref(), "the MFA enrolment page").await;
+    assert_accessible(
+        c,
+        support::browser::axe_source().as_deref(),
+        "the MFA enrolment page",
+    )
+    .await;
     let text = c
         .find(Locator::Id("totp-secret"))
         .await
@@ -355,7 +360,12 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
         .expect("t");
     assert_eq!(notice, "Invitation sent.");
     shot(c, "staff").await;
-    assert_accessible(c, support::browser::axe_source().as_deref(), "the staff page").await;
+    assert_accessible(
+        c,
+        support::browser::axe_source().as_deref(),
+        "the staff page",
+    )
+    .await;
     let invite = mailed_link(&data, "/invite/");
 
     // The therapist, in a fresh browser session: accepts, signs in, enrols, sees an empty dashboard.
@@ -380,7 +390,12 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
         .expect("t");
     assert!(body.contains("Nothing needs your attention"), "{body}");
     shot(c, "dashboard-therapist").await;
-    assert_accessible(c, support::browser::axe_source().as_deref(), "the dashboard").await;
+    assert_accessible(
+        c,
+        support::browser::axe_source().as_deref(),
+        "the dashboard",
+    )
+    .await;
     assert!(
         c.find(Locator::Css("a[href='/staff']")).await.is_err(),
         "a therapist has no staff menu"
@@ -397,7 +412,12 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
         .await
         .expect("audit");
     shot(c, "audit").await;
-    assert_accessible(c, support::browser::axe_source().as_deref(), "the audit trail").await;
+    assert_accessible(
+        c,
+        support::browser::axe_source().as_deref(),
+        "the audit trail",
+    )
+    .await;
     let table = c
         .find(Locator::Css("table.audit"))
         .await
@@ -485,7 +505,13 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
     let owner_secret = set_up_owner(c, server.setup_link.as_deref().expect("link"), owner_pw).await;
 
     // The owner's website editor and practice details are accessible too.
-    for path in ["/site", "/site/faq.1", "/settings", "/site/photos", "/account/sessions"] {
+    for path in [
+        "/site",
+        "/site/faq.1",
+        "/settings",
+        "/site/photos",
+        "/account/sessions",
+    ] {
         c.goto(&format!("{base}{path}")).await.expect("editor page");
         assert_accessible(c, axe, path).await;
     }
@@ -528,6 +554,16 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
                 .await
                 .expect("page");
             assert_accessible(c, axe, &format!("{} at {w}px", page.path())).await;
+            let foreign: serde_json::Value = c
+                .execute("return performance.getEntriesByType('resource').map(e => e.name).filter(n => !n.startsWith(location.origin))", vec![])
+                .await
+                .expect("resource timing");
+            assert_eq!(
+                foreign,
+                serde_json::json!([]),
+                "{} loaded something from another origin",
+                page.path()
+            );
             shot(c, &format!("public{}-{w}", page.path().replace('/', "-"))).await;
         }
     }
