@@ -21,13 +21,7 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
 
     // The home page explains where the setup link is; staff pages load our own htmx under the CSP.
     c.goto(&server.url).await.expect("home");
-    let notice = c
-        .find(Locator::Id("setup-heading"))
-        .await
-        .expect("notice")
-        .text()
-        .await
-        .expect("text");
+    let notice = wait_text(c, Locator::Id("setup-heading")).await;
     assert_eq!(notice, "kapflow is installed");
     c.goto(&format!("{}/login", server.url))
         .await
@@ -37,13 +31,7 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
 
     // The setup link shows the form.
     c.goto(&link).await.expect("setup link");
-    let h1 = c
-        .find(Locator::Css("h1"))
-        .await
-        .expect("h1")
-        .text()
-        .await
-        .expect("text");
+    let h1 = wait_text(c, Locator::Css("h1")).await;
     assert_eq!(h1, "Set up your practice");
     let form = c.form(Locator::Css("form")).await.expect("form");
 
@@ -79,13 +67,7 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
         .await
         .expect("type");
     form.submit().await.expect("submit");
-    let err = c
-        .find(Locator::Id("email-error"))
-        .await
-        .expect("email error")
-        .text()
-        .await
-        .expect("t");
+    let err = wait_text(c, Locator::Id("email-error")).await;
     assert!(err.contains("like name@example.com"), "{err}");
     let kept = c
         .find(Locator::Id("practice_name"))
@@ -121,33 +103,15 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
         .submit()
         .await
         .expect("submit");
-    let h1 = c
-        .find(Locator::Css("h1"))
-        .await
-        .expect("h1")
-        .text()
-        .await
-        .expect("text");
+    let h1 = wait_text(c, Locator::Css("h1")).await;
     assert_eq!(h1, "Your practice is set up");
 
     // The link is spent.
     c.goto(&link).await.expect("link again");
-    let h1 = c
-        .find(Locator::Css("h1"))
-        .await
-        .expect("h1")
-        .text()
-        .await
-        .expect("text");
+    let h1 = wait_text(c, Locator::Css("h1")).await;
     assert_eq!(h1, "This setup link cannot be used");
     c.goto(&server.url).await.expect("home");
-    let name = c
-        .find(Locator::Css(".site-name"))
-        .await
-        .expect("name")
-        .text()
-        .await
-        .expect("t");
+    let name = wait_text(c, Locator::Css(".site-name")).await;
     assert_eq!(name, "Alvarado Therapy");
     assert!(
         c.find(Locator::Id("setup-heading")).await.is_err(),
@@ -157,23 +121,45 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
     browser.close().await;
 }
 
-/// Types into the field with this id, replacing what is there.
+/// Types into the field with this id, replacing what is there. Waits (up to 10 s) for the
+/// field: a click that submits a form returns before the next page has loaded.
 async fn fill(c: &fantoccini::Client, id: &str, text: &str) {
-    let el = c
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|_| panic!("field #{id}"));
-    el.clear().await.expect("clear");
-    el.send_keys(text).await.expect("type");
+    for _ in 0..100 {
+        if let Ok(el) = c.find(Locator::Id(id)).await
+            && el.clear().await.is_ok()
+            && el.send_keys(text).await.is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("field #{id} never became usable");
 }
 
+/// The text of the element, waiting (up to 10 s) for it to appear.
+async fn wait_text(c: &fantoccini::Client, locator: Locator<'_>) -> String {
+    for _ in 0..100 {
+        if let Ok(el) = c.find(locator).await
+            && let Ok(text) = el.text().await
+        {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{locator:?} never appeared");
+}
+
+/// Clicks the element, waiting (up to 10 s) for it to appear.
 async fn click(c: &fantoccini::Client, css: &str) {
-    c.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("element {css}"))
-        .click()
-        .await
-        .expect("click");
+    for _ in 0..100 {
+        if let Ok(el) = c.find(Locator::Css(css)).await
+            && el.click().await.is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("element {css} never became clickable");
 }
 
 /// Waits (up to 10 s) until the page's heading is `expected`: a click that submits a form
@@ -234,13 +220,7 @@ async fn enrol(c: &fantoccini::Client) -> (Vec<u8>, Vec<String>) {
         "the MFA enrolment page",
     )
     .await;
-    let text = c
-        .find(Locator::Id("totp-secret"))
-        .await
-        .expect("secret")
-        .text()
-        .await
-        .expect("t");
+    let text = wait_text(c, Locator::Id("totp-secret")).await;
     let secret = kapflow_web::auth::totp::decode_secret_text(&text).expect("base32 secret");
     fill(c, "code", &totp_code(&secret, 0)).await;
     click(c, "form[action='/mfa/enrol'] button[type=submit]").await;
@@ -335,13 +315,7 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
     expect_h1(c, "Confirm it is you").await;
     fill(c, "code", "000000").await;
     click(c, "form[action='/login/mfa'] button[type=submit]").await;
-    let err = c
-        .find(Locator::Css(".error-summary"))
-        .await
-        .expect("error")
-        .text()
-        .await
-        .expect("t");
+    let err = wait_text(c, Locator::Css(".error-summary")).await;
     assert!(err.contains("not right"), "{err}");
     fill(c, "code", &totp_code(&owner_secret, 1)).await;
     click(c, "form[action='/login/mfa'] button[type=submit]").await;
@@ -351,13 +325,7 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
     c.goto(&format!("{base}/staff")).await.expect("staff");
     fill(c, "invite-email", "sam@example.org").await;
     click(c, "form[action='/staff/invite'] button[type=submit]").await;
-    let notice = c
-        .find(Locator::Css(".notice"))
-        .await
-        .expect("notice")
-        .text()
-        .await
-        .expect("t");
+    let notice = wait_text(c, Locator::Css(".notice")).await;
     assert_eq!(notice, "Invitation sent.");
     shot(c, "staff").await;
     assert_accessible(
@@ -381,13 +349,7 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
     let (_ther_secret, ther_codes) = enrol(c).await;
     click(c, "a.button.primary").await;
     expect_h1(c, "Welcome, Sam Rivera").await;
-    let body = c
-        .find(Locator::Css("main"))
-        .await
-        .expect("main")
-        .text()
-        .await
-        .expect("t");
+    let body = wait_text(c, Locator::Css("main")).await;
     assert!(body.contains("Nothing needs your attention"), "{body}");
     shot(c, "dashboard-therapist").await;
     assert_accessible(
@@ -418,13 +380,7 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
         "the audit trail",
     )
     .await;
-    let table = c
-        .find(Locator::Css("table.audit"))
-        .await
-        .expect("table")
-        .text()
-        .await
-        .expect("t");
+    let table = wait_text(c, Locator::Css("table.audit")).await;
     assert!(
         table.contains("failure") && table.contains("wrong code"),
         "{table}"
@@ -581,13 +537,7 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
         "I would like to know whether KAP could help me.",
     )
     .await;
-    let count = c
-        .find(Locator::Id("message-count"))
-        .await
-        .expect("counter")
-        .text()
-        .await
-        .expect("t");
+    let count = wait_text(c, Locator::Id("message-count")).await;
     assert_eq!(
         count, "953 of 1000 characters left",
         "a visible, live character limit"
@@ -595,13 +545,7 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
     click(c, "#consent").await;
     click(c, "form.inquiry-form button[type=submit]").await;
     expect_h1(c, "Connect with me").await;
-    let err = c
-        .find(Locator::Id("email-error"))
-        .await
-        .expect("error by the field")
-        .text()
-        .await
-        .expect("t");
+    let err = wait_text(c, Locator::Id("email-error")).await;
     assert!(err.contains("name@example.com"), "{err}");
     assert_accessible(c, axe, "/connect with errors").await;
     let kept = c
@@ -650,13 +594,7 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
         .await
         .expect("select");
     click(c, "form[action$='/status'] button").await;
-    let notice = c
-        .find(Locator::Css(".notice"))
-        .await
-        .expect("notice")
-        .text()
-        .await
-        .expect("t");
+    let notice = wait_text(c, Locator::Css(".notice")).await;
     assert_eq!(notice, "Status updated.");
     shot(c, "inquiry").await;
 
@@ -669,13 +607,7 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
     c.goto(&format!("{base}/audit?action=inquiry.view"))
         .await
         .expect("audit");
-    let table = c
-        .find(Locator::Css("table.audit"))
-        .await
-        .expect("table")
-        .text()
-        .await
-        .expect("t");
+    let table = wait_text(c, Locator::Css("table.audit")).await;
     assert!(
         table.contains("desk@example.org") && table.contains("inquiry.view"),
         "{table}"
