@@ -118,16 +118,25 @@ pub struct RenderedSection {
     pub faq: bool,
 }
 
+/// What the public site shows, read from the database once per content version.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub info: SiteInfo,
+    pub sections: Vec<kapflow_store::site::PublishedSection>,
+}
+
 /// The sections of `page` as published, rendered.
 pub async fn sections(
     state: &AppState,
     page: Page,
     info: &SiteInfo,
 ) -> Result<Vec<RenderedSection>, AppError> {
-    let all = state.store.published_site().await?;
-    Ok(all
-        .into_iter()
+    let snap = state.site.snapshot(state).await?;
+    Ok(snap
+        .sections
+        .iter()
         .filter(|s| s.page == page.slug())
+        .cloned()
         .map(|s| RenderedSection {
             anchor: s.key.replace('.', "-"),
             faq: s.key.starts_with(FAQ_PREFIX),
@@ -169,6 +178,7 @@ struct Inner {
     version: i64,
     checked: Option<Instant>,
     pages: HashMap<&'static str, Arc<CachedPage>>,
+    snapshot: Option<Arc<Snapshot>>,
 }
 
 /// See the module comment.
@@ -186,6 +196,7 @@ impl Default for SiteCache {
                 version: -1,
                 checked: None,
                 pages: HashMap::new(),
+                snapshot: None,
             }),
         }
     }
@@ -197,6 +208,7 @@ impl SiteCache {
     pub async fn invalidate(&self) {
         let mut inner = self.inner.write().await;
         inner.pages.clear();
+        inner.snapshot = None;
         inner.checked = None;
     }
 
@@ -222,11 +234,7 @@ impl SiteCache {
         let version = state.store.site_version().await?;
         {
             let mut inner = self.inner.write().await;
-            if inner.version != version {
-                inner.pages.clear();
-                inner.version = version;
-            }
-            inner.checked = Some(Instant::now());
+            inner.note_version(version);
             if let Some(p) = inner.pages.get(key) {
                 return Ok(p.clone());
             }
@@ -237,6 +245,49 @@ impl SiteCache {
             inner.pages.insert(key, page.clone());
         }
         Ok(page)
+    }
+}
+
+impl Inner {
+    /// Records a freshly read version, forgetting everything rendered for an older one.
+    fn note_version(&mut self, version: i64) {
+        if self.version != version {
+            self.pages.clear();
+            self.snapshot = None;
+            self.version = version;
+        }
+        self.checked = Some(Instant::now());
+    }
+}
+
+impl SiteCache {
+    /// The published content and practice details, read from the database once per version.
+    pub async fn snapshot(&self, state: &AppState) -> Result<Arc<Snapshot>, AppError> {
+        {
+            let inner = self.inner.read().await;
+            if inner.checked.is_some_and(|t| t.elapsed() < RECHECK_EVERY)
+                && let Some(s) = &inner.snapshot
+            {
+                return Ok(s.clone());
+            }
+        }
+        let version = state.store.site_version().await?;
+        {
+            let mut inner = self.inner.write().await;
+            inner.note_version(version);
+            if let Some(s) = &inner.snapshot {
+                return Ok(s.clone());
+            }
+        }
+        let snap = Arc::new(Snapshot {
+            info: SiteInfo::load(state).await?,
+            sections: state.store.published_site().await?,
+        });
+        let mut inner = self.inner.write().await;
+        if inner.version == version {
+            inner.snapshot = Some(snap.clone());
+        }
+        Ok(snap)
     }
 }
 

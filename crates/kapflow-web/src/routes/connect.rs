@@ -5,7 +5,7 @@ use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::forms;
 use crate::routes::public::layout;
-use crate::site::{SiteInfo, sections};
+use crate::site::sections;
 use crate::templates::{ConnectPage, ConnectThanksPage};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -28,7 +28,7 @@ async fn page(
     form_error: Option<String>,
     token: Option<String>,
 ) -> Result<ConnectPage, AppError> {
-    let site = SiteInfo::load(state).await?;
+    let site = state.site.snapshot(state).await?.info.clone();
     let sections = sections(state, Page::Connect, &site)
         .await?
         .into_iter()
@@ -174,7 +174,7 @@ pub async fn submit(
 }
 
 pub async fn thanks(State(state): State<AppState>) -> Result<ConnectThanksPage, AppError> {
-    let site = SiteInfo::load(&state).await?;
+    let site = state.site.snapshot(&state).await?.info.clone();
     let sections = sections(&state, Page::Connect, &site)
         .await?
         .into_iter()

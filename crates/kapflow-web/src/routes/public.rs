@@ -27,7 +27,7 @@ pub fn layout(state: &AppState, site: SiteInfo, page: Page) -> PublicLayout {
 }
 
 async fn render(state: &AppState, page: Page) -> Result<CachedPage, AppError> {
-    let site = SiteInfo::load(state).await?;
+    let site = state.site.snapshot(state).await?.info.clone();
     let sections = sections(state, page, &site).await?;
     let needs_setup = page == Page::Home && state.store.needs_setup().await?;
     let photos = state
