@@ -5,6 +5,7 @@ mod support;
 use fantoccini::Locator;
 use support::Server;
 use support::browser::Browser;
+use support::ui::*;
 
 #[tokio::test]
 async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice() {
@@ -119,148 +120,6 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
     );
 
     browser.close().await;
-}
-
-/// Types into the field with this id, replacing what is there. Waits (up to 10 s) for the
-/// field: a click that submits a form returns before the next page has loaded.
-async fn fill(c: &fantoccini::Client, id: &str, text: &str) {
-    for _ in 0..100 {
-        if let Ok(el) = c.find(Locator::Id(id)).await
-            && el.clear().await.is_ok()
-            && el.send_keys(text).await.is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("field #{id} never became usable");
-}
-
-/// The text of the element, waiting (up to 10 s) for it to appear.
-async fn wait_text(c: &fantoccini::Client, locator: Locator<'_>) -> String {
-    for _ in 0..100 {
-        if let Ok(el) = c.find(locator).await
-            && let Ok(text) = el.text().await
-        {
-            return text;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("{locator:?} never appeared");
-}
-
-/// Clicks the element, waiting (up to 10 s) for it to appear.
-async fn click(c: &fantoccini::Client, css: &str) {
-    for _ in 0..100 {
-        if let Ok(el) = c.find(Locator::Css(css)).await
-            && el.click().await.is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("element {css} never became clickable");
-}
-
-/// Waits (up to 10 s) until the page's heading is `expected`: a click that submits a form
-/// returns before the next page has loaded.
-async fn expect_h1(c: &fantoccini::Client, expected: &str) {
-    let mut seen = String::new();
-    for _ in 0..100 {
-        if let Ok(el) = c.find(Locator::Css("h1")).await
-            && let Ok(text) = el.text().await
-        {
-            if text == expected {
-                return;
-            }
-            seen = text;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("expected the heading {expected:?}, the page shows {seen:?}");
-}
-
-/// Saves a screenshot when KAPFLOW_SCREENSHOTS_DIR is set (for looking at pages by eye).
-async fn shot(c: &fantoccini::Client, name: &str) {
-    if let Ok(dir) = std::env::var("KAPFLOW_SCREENSHOTS_DIR") {
-        let png = c.screenshot().await.expect("screenshot");
-        std::fs::create_dir_all(&dir).expect("dir");
-        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).expect("write");
-    }
-}
-
-fn totp_code(secret: &[u8], steps_ahead: i64) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs();
-    kapflow_web::auth::totp::code_at(secret, now + (steps_ahead * 30) as u64)
-}
-
-/// Signs in with the password and lands on the second-factor page.
-async fn sign_in(c: &fantoccini::Client, base: &str, email: &str, password: &str) {
-    c.goto(&format!("{base}/login")).await.expect("login page");
-    fill(c, "email", email).await;
-    fill(c, "password", password).await;
-    click(c, "form[action='/login'] button[type=submit]").await;
-}
-
-/// On the enrolment page: reads the shown secret, enters the current code, and returns the
-/// secret and the recovery codes shown.
-async fn enrol(c: &fantoccini::Client) -> (Vec<u8>, Vec<String>) {
-    expect_h1(c, "Set up two-step sign-in").await;
-    assert!(
-        c.find(Locator::Css(".qr svg")).await.is_ok(),
-        "QR code shown as SVG"
-    );
-    shot(c, "mfa-enrol").await;
-    assert_accessible(
-        c,
-        support::browser::axe_source().as_deref(),
-        "the MFA enrolment page",
-    )
-    .await;
-    let text = wait_text(c, Locator::Id("totp-secret")).await;
-    let secret = kapflow_web::auth::totp::decode_secret_text(&text).expect("base32 secret");
-    fill(c, "code", &totp_code(&secret, 0)).await;
-    click(c, "form[action='/mfa/enrol'] button[type=submit]").await;
-    expect_h1(c, "Two-step sign-in is on").await;
-    let mut codes = Vec::new();
-    for el in c
-        .find_all(Locator::Css("#recovery-codes code"))
-        .await
-        .expect("codes")
-    {
-        codes.push(el.text().await.expect("code"));
-    }
-    assert_eq!(codes.len(), 10);
-    (secret, codes)
-}
-
-fn mailed_link(data: &std::path::Path, marker: &str) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        if let Ok(dir) = std::fs::read_dir(data.join("mail")) {
-            for f in dir.flatten() {
-                let text = std::fs::read_to_string(f.path()).unwrap_or_default();
-                let unfolded = text
-                    .replace("=\r\n", "")
-                    .replace("=\n", "")
-                    .replace("=3D", "=");
-                if let Some(i) = unfolded.find(marker) {
-                    let start = unfolded[..i].rfind("http").expect("link start");
-                    let rest = &unfolded[start..];
-                    let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-                    return rest[..end].to_owned();
-                }
-            }
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no email with {marker}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(200));
-    }
 }
 
 #[tokio::test]
@@ -411,33 +270,6 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
     ] {
         assert!(!logged.contains(secret), "a secret reached the log");
     }
-}
-
-async fn assert_accessible(c: &fantoccini::Client, axe: Option<&str>, what: &str) {
-    if let Some(js) = axe {
-        let v = support::browser::axe_violations(c, js).await;
-        assert!(v.is_empty(), "axe-core found violations on {what}: {v:#?}");
-    }
-}
-
-/// Owner setup and TOTP enrolment through the browser; returns the owner's secret.
-async fn set_up_owner(c: &fantoccini::Client, setup_link: &str, password: &str) -> Vec<u8> {
-    c.goto(setup_link).await.expect("setup");
-    fill(c, "practice_name", "Alvarado Therapy").await;
-    fill(c, "display_name", "Catherine Alvarado").await;
-    fill(c, "email", "catherine@example.org").await;
-    fill(c, "password", password).await;
-    fill(c, "password_confirm", password).await;
-    click(c, "form button[type=submit]").await;
-    expect_h1(c, "Your practice is set up").await;
-    click(c, "a.button.primary").await;
-    fill(c, "email", "catherine@example.org").await;
-    fill(c, "password", password).await;
-    click(c, "form[action='/login'] button[type=submit]").await;
-    let (secret, _) = enrol(c).await;
-    click(c, "a.button.primary").await;
-    expect_h1(c, "Welcome, Catherine Alvarado").await;
-    secret
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod signin;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode, header};

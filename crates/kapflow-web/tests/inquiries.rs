@@ -1,0 +1,255 @@
+//! The "connect with me" inquiry and the inquiry inbox through HTTP, in process.
+
+mod support;
+
+use axum::http::{StatusCode, header};
+use kapflow_domain::Role;
+use support::{TestApp, mailed};
+
+fn token_of(page: &str) -> String {
+    page.split("name=\"form_token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("form token")
+        .to_owned()
+}
+
+const GOOD: &str = "name=Jo+Lee&email=jo%40example.org&phone=&preferred_contact=email&preferred_time=mornings&concerns=depression&concerns=anxiety&message=I+would+like+to+know+more.&heard_from=a+friend&consent=yes";
+
+async fn inquiries(t: &TestApp) -> usize {
+    let owner =
+        t.db.store
+            .staff_listing()
+            .await
+            .expect("q")
+            .into_iter()
+            .find(|l| l.user.role == Role::Owner);
+    let (id, role) = owner
+        .map(|o| (o.user.id, o.user.role))
+        .unwrap_or((kapflow_domain::UserId::new(), Role::Owner));
+    let scope = kapflow_store::inquiries::InboxScope { user: id, role };
+    t.db.store
+        .list_inquiries(
+            scope,
+            None,
+            None,
+            &kapflow_domain::Actor::default(),
+            kapflow_domain::time_util::now_utc(),
+        )
+        .await
+        .expect("list")
+        .len()
+}
+
+#[tokio::test]
+async fn an_inquiry_with_a_mistake_keeps_what_was_typed_and_a_double_submit_makes_one() {
+    inquiry_flow(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn an_inquiry_with_a_mistake_keeps_what_was_typed_and_a_double_submit_makes_one_postgres() {
+    inquiry_flow(TestApp::new_postgres().await).await;
+}
+
+async fn inquiry_flow(t: TestApp) {
+    let form = t.get("/connect", None).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_eq!(form.headers[header::CACHE_CONTROL], "no-store");
+    let token = token_of(&form.body);
+    let mistake = GOOD
+        .replace("email=jo%40example.org", "email=jo.example.org")
+        .replace("&consent=yes", "");
+    let r = t
+        .post(
+            "/connect",
+            &format!("{mistake}&form_token={token}&website="),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"email-error\""));
+    assert!(r.body.contains("id=\"consent-error\""));
+    assert!(
+        r.body.contains("value=\"Jo Lee\"")
+            && r.body.contains("value=\"jo.example.org\"")
+            && r.body.contains("I would like to know more.")
+    );
+    assert!(
+        r.body.contains("value=\"depression\" checked")
+            && r.body.contains("value=\"anxiety\" checked")
+    );
+    assert_eq!(token_of(&r.body), token, "the same form keeps its key");
+
+    let body = format!("{GOOD}&form_token={token}&website=");
+    let (a, b) = tokio::join!(
+        t.post("/connect", &body, None),
+        t.post("/connect", &body, None)
+    );
+    for r in [&a, &b] {
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, "/connect/thanks")
+        );
+    }
+    assert_eq!(inquiries(&t).await, 1, "a double submit makes one inquiry");
+    let thanks = t.get("/connect/thanks", None).await.body;
+    assert!(thanks.contains("What happens next") && thanks.contains("tel:988"));
+
+    // Staff are told there is an inquiry, and nothing of its content.
+    t.signed_in("owner@example.org", Role::Owner).await;
+    t.signed_in("desk@example.org", Role::FrontDesk).await;
+    let mails = mailed(&t).await;
+    assert_eq!(mails.len(), 2);
+    for m in &mails {
+        assert!(m.contains("Subject: New inquiry") && m.contains("/inquiries/"));
+        assert!(!m.contains("Jo Lee") && !m.contains("jo@example.org") && !m.contains("know more"));
+    }
+}
+
+#[tokio::test]
+async fn bots_and_forged_or_stale_forms_are_refused() {
+    let t = TestApp::new().await;
+    let token = token_of(&t.get("/connect", None).await.body);
+    let bot = t
+        .post(
+            "/connect",
+            &format!("{GOOD}&form_token={token}&website=http%3A%2F%2Fspam"),
+            None,
+        )
+        .await;
+    assert_eq!(bot.location(), "/connect/thanks");
+    assert_eq!(inquiries(&t).await, 0, "the honeypot keeps nothing");
+    let forged = t
+        .post("/connect", &format!("{GOOD}&form_token=1.abc.def"), None)
+        .await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        forged.body.contains("value=\"Jo Lee\""),
+        "kept what was typed"
+    );
+    assert_eq!(inquiries(&t).await, 0);
+}
+
+#[tokio::test]
+async fn one_address_may_send_only_a_few_inquiries_an_hour() {
+    let t = TestApp::new().await;
+    for i in 0..5 {
+        let token = token_of(&t.get("/connect", None).await.body);
+        let r = t
+            .post(
+                "/connect",
+                &format!(
+                    "{}&form_token={token}",
+                    GOOD.replace("Jo+Lee", &format!("Person+{i}"))
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "inquiry {i}");
+    }
+    let token = token_of(&t.get("/connect", None).await.body);
+    let r = t
+        .post("/connect", &format!("{GOOD}&form_token={token}"), None)
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(inquiries(&t).await, 5);
+}
+
+#[tokio::test]
+async fn the_inbox_works_for_front_desk_and_hides_unassigned_inquiries_from_therapists() {
+    inbox(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn the_inbox_works_for_front_desk_and_hides_unassigned_inquiries_from_therapists_postgres() {
+    inbox(TestApp::new_postgres().await).await;
+}
+
+async fn inbox(t: TestApp) {
+    let token = token_of(&t.get("/connect", None).await.body);
+    t.post("/connect", &format!("{GOOD}&form_token={token}"), None)
+        .await;
+    let desk = t.signed_in("desk@example.org", Role::FrontDesk).await;
+    let ther_a = t.signed_in("a@example.org", Role::Therapist).await;
+    let ther_b = t.signed_in("b@example.org", Role::Therapist).await;
+    let list = t.get("/inquiries", Some(&desk)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let id = list
+        .body
+        .split("/inquiries/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a row")
+        .to_owned();
+    let uri = format!("/inquiries/{id}");
+
+    // Therapists see nothing unassigned: 404, nothing changed, the denial audited.
+    assert_eq!(
+        t.get(&uri, Some(&ther_a)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.post(&format!("{uri}/status"), "status=declined", Some(&ther_a))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(!t.get("/inquiries", Some(&ther_a)).await.body.contains(&id));
+
+    let view = t.get(&uri, Some(&desk)).await;
+    assert!(view.body.contains("Jo Lee") && view.body.contains("I would like to know more."));
+    assert_eq!(
+        t.post(&format!("{uri}/status"), "status=contacted", Some(&desk))
+            .await
+            .location(),
+        format!("{uri}?done=status")
+    );
+    assert_eq!(
+        t.post(
+            &format!("{uri}/assign"),
+            &format!("user={}", ther_a.id),
+            Some(&desk)
+        )
+        .await
+        .location(),
+        format!("{uri}?done=assigned")
+    );
+    let empty_note = t.post(&format!("{uri}/notes"), "note=", Some(&desk)).await;
+    assert_eq!(empty_note.status, StatusCode::UNPROCESSABLE_ENTITY);
+    t.post(
+        &format!("{uri}/notes"),
+        "note=Called%2C+left+a+message",
+        Some(&desk),
+    )
+    .await;
+
+    let a_view = t.get(&uri, Some(&ther_a)).await;
+    assert_eq!(a_view.status, StatusCode::OK, "assigned now");
+    assert!(a_view.body.contains("Called, left a message") && a_view.body.contains("Contacted"));
+    assert_eq!(
+        t.get(&uri, Some(&ther_b)).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let rows =
+        t.db.store
+            .query_audit(
+                &kapflow_store::audit::AuditFilter {
+                    action: Some("inquiry.view".into()),
+                    ..Default::default()
+                },
+                50,
+            )
+            .await
+            .expect("audit");
+    assert!(rows.iter().any(|r| r.entry.actor_user_id == Some(desk.id)
+        && r.entry.outcome == kapflow_domain::AuditOutcome::Success));
+    assert!(rows.iter().any(|r| r.entry.actor_user_id == Some(ther_b.id)
+        && r.entry.outcome == kapflow_domain::AuditOutcome::Denied));
+    assert!(
+        t.get("/inquiries?status=contacted&q=jo", Some(&desk))
+            .await
+            .body
+            .contains("Jo Lee")
+    );
+}

@@ -1,0 +1,259 @@
+//! The owner's account administration through HTTP, in process: role changes with step-up,
+//! invitations, password resets, and the audit viewer.
+
+mod support;
+
+use axum::http::{StatusCode, header};
+use kapflow_domain::Role;
+use support::signin::*;
+use support::{PASSWORD, Person, TestApp, mailed_link};
+
+#[tokio::test]
+async fn role_changes_need_a_fresh_step_up() {
+    let t = TestApp::new().await;
+    let owner_id = t.account("owner@example.org", Role::Owner).await;
+    let ther = t.signed_in("t@example.org", Role::Therapist).await;
+    let (_, p) = password_step(&t, "owner@example.org", owner_id, Role::Owner).await;
+    let (owner, secret, _) = enrol(&t, &p).await;
+    let uri = format!("/staff/{}/role", ther.id);
+    let r = t.post(&uri, "role=front_desk", Some(&owner)).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, "/step-up?next=%2Fstaff")
+    );
+    assert_eq!(
+        t.db.store
+            .user_by_id(ther.id)
+            .await
+            .expect("q")
+            .expect("u")
+            .role,
+        Role::Therapist
+    );
+    let s = t
+        .post(
+            "/step-up",
+            &format!("code={}&next=%2Fstaff", code_now(&secret, 1)),
+            Some(&owner),
+        )
+        .await;
+    assert_eq!((s.status, s.location()), (StatusCode::SEE_OTHER, "/staff"));
+    let token = s.session_cookie().expect("new session at step-up");
+    let rec =
+        t.db.store
+            .session_by_token(&kapflow_domain::token::token_hash(&token))
+            .await
+            .expect("q")
+            .expect("s");
+    let stepped = Person {
+        token,
+        csrf: rec.csrf_token,
+        ..owner.clone()
+    };
+    let r = t.post(&uri, "role=front_desk", Some(&stepped)).await;
+    assert_eq!(r.location(), "/staff?done=role");
+    assert_eq!(
+        t.db.store
+            .user_by_id(ther.id)
+            .await
+            .expect("q")
+            .expect("u")
+            .role,
+        Role::FrontDesk
+    );
+    assert!(
+        t.get("/dashboard", Some(&ther))
+            .await
+            .location()
+            .starts_with("/login?next="),
+        "the changed account signs in afresh"
+    );
+}
+
+#[tokio::test]
+async fn an_invitation_is_single_use_and_makes_the_account() {
+    let t = TestApp::new().await;
+    let owner = t.signed_in("owner@example.org", Role::Owner).await;
+    let bad = t
+        .post(
+            "/staff/invite",
+            "email=not-an-address&role=therapist",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("value=\"not-an-address\""));
+    let r = t
+        .post(
+            "/staff/invite",
+            "email=new%40example.org&role=therapist",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.location(), "/staff?done=invited");
+    let staff = t.get("/staff", Some(&owner)).await.body;
+    assert!(
+        staff.contains("Invitations not yet accepted")
+            && staff.contains("<td>new@example.org</td>")
+    );
+    let link = mailed_link(&t, "/invite/").await;
+    assert_eq!(t.get(&link, None).await.status, StatusCode::OK);
+    let weak = t
+        .post(
+            &link,
+            "display_name=New+Therapist&password=short&password_confirm=short",
+            None,
+        )
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(weak.body.contains("value=\"New Therapist\""));
+    let ok = t
+        .post(
+            &link,
+            &format!(
+                "display_name=New+Therapist&password={0}&password_confirm={0}",
+                PASSWORD.replace(' ', "+")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(t.get(&link, None).await.status, StatusCode::GONE);
+    let u =
+        t.db.store
+            .user_by_email(&kapflow_domain::Email::parse("new@example.org").expect("e"))
+            .await
+            .expect("q")
+            .expect("u");
+    assert_eq!(u.role, Role::Therapist);
+    let login = t
+        .post("/login", &form_login("new@example.org", PASSWORD), None)
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_password_reset_link_works_once_and_ends_old_sessions() {
+    let t = TestApp::new().await;
+    let id = t.account("ann@example.org", Role::Therapist).await;
+    let live = t
+        .session_for(id, Role::Therapist, "ann@example.org", true)
+        .await;
+    for email in ["nobody%40example.org", "ann%40example.org"] {
+        let r = t
+            .post("/password/forgot", &format!("email={email}"), None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("If an active account uses that address"));
+    }
+    let link = mailed_link(&t, "/password/reset/").await;
+    let r = t
+        .post(
+            &link,
+            "password=lantern+orbit+pebble&password_confirm=lantern+orbit+pebble",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, "/login?reset=1")
+    );
+    assert_eq!(t.get(&link, None).await.status, StatusCode::GONE);
+    assert!(
+        t.get("/dashboard", Some(&live))
+            .await
+            .location()
+            .starts_with("/login?next=")
+    );
+    assert_eq!(
+        t.post(
+            "/login",
+            &form_login("ann@example.org", "lantern orbit pebble"),
+            None
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn the_audit_viewer_filters_and_its_export_needs_step_up_and_is_audited() {
+    let t = TestApp::new().await;
+    let owner_id = t.account("owner@example.org", Role::Owner).await;
+    let (_, p) = password_step(&t, "owner@example.org", owner_id, Role::Owner).await;
+    let (owner, secret, _) = enrol(&t, &p).await;
+    let page = t.get("/audit?action=mfa.enrolled", Some(&owner)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<td>mfa.enrolled</td>"));
+    assert!(!page.body.contains("<td>auth.password_ok</td>"));
+    let bad = t.get("/audit?from=yesterday", Some(&owner)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let csv = t
+        .get("/audit/export.csv?person=owner%40example.org", Some(&owner))
+        .await;
+    assert!(csv.location().starts_with("/step-up?next="));
+    let s = t
+        .post(
+            "/step-up",
+            &format!("code={}&next=%2Faudit%2Fexport.csv", code_now(&secret, 1)),
+            Some(&owner),
+        )
+        .await;
+    let token = s.session_cookie().expect("stepped up");
+    let rec =
+        t.db.store
+            .session_by_token(&kapflow_domain::token::token_hash(&token))
+            .await
+            .expect("q")
+            .expect("s");
+    let stepped = Person {
+        token,
+        csrf: rec.csrf_token,
+        ..owner.clone()
+    };
+    let csv = t
+        .get(
+            "/audit/export.csv?person=owner%40example.org",
+            Some(&stepped),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
+    assert!(csv.body.starts_with("seq,time_utc,person"));
+    assert!(csv.body.contains("\"mfa.enrolled\""));
+    let actions = t.audit_actions(Some(owner_id)).await;
+    assert!(actions.iter().any(|(a, _)| a == "audit.export"));
+}
+
+#[tokio::test]
+async fn a_withdrawn_invitation_link_stops_working() {
+    let t = TestApp::new().await;
+    let owner = t.signed_in("owner@example.org", Role::Owner).await;
+    t.post(
+        "/staff/invite",
+        "email=new%40example.org&role=front_desk",
+        Some(&owner),
+    )
+    .await;
+    let link = mailed_link(&t, "/invite/").await;
+    let r = t
+        .post(
+            "/staff/invitations/revoke",
+            "email=new%40example.org",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.location(), "/staff?done=revoked");
+    assert_eq!(t.get(&link, None).await.status, StatusCode::GONE);
+    assert_eq!(
+        t.post(
+            "/staff/invitations/revoke",
+            "email=new%40example.org",
+            Some(&owner)
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -1,0 +1,101 @@
+//! Signing in through the pages, as the tests need it: the password step, TOTP enrolment from
+//! the shown secret, and codes computed the way an authenticator app does.
+
+use super::{PASSWORD, Person, Reply, TestApp};
+use axum::http::StatusCode;
+use kapflow_domain::Role;
+use kapflow_domain::time_util::now_utc;
+use kapflow_web::auth::totp;
+
+pub fn form_login(email: &str, password: &str) -> String {
+    format!(
+        "email={}&password={}&next=%2Fdashboard",
+        email.replace('@', "%40"),
+        password.replace(' ', "+")
+    )
+}
+
+/// Signs in with the password; returns the new session (second factor still pending).
+pub async fn password_step(
+    t: &TestApp,
+    email: &str,
+    id: kapflow_domain::UserId,
+    role: Role,
+) -> (Reply, Person) {
+    let r = t.post("/login", &form_login(email, PASSWORD), None).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let token = r.session_cookie().expect("a session cookie");
+    let rec =
+        t.db.store
+            .session_by_token(&kapflow_domain::token::token_hash(&token))
+            .await
+            .expect("q")
+            .expect("session");
+    let p = Person {
+        id,
+        role,
+        email: email.into(),
+        token,
+        csrf: rec.csrf_token,
+    };
+    (r, p)
+}
+
+pub fn between<'a>(s: &'a str, start: &str, end: &str) -> &'a str {
+    let i = s
+        .find(start)
+        .map(|i| i + start.len())
+        .expect("start marker");
+    let j = s[i..].find(end).expect("end marker");
+    &s[i..i + j]
+}
+
+pub fn code_now(secret: &[u8], offset_steps: i64) -> String {
+    let t = now_utc().unix_timestamp() + offset_steps * 30;
+    totp::code_at(secret, u64::try_from(t).expect("time"))
+}
+
+/// Enrols TOTP through the pages; returns the fully signed-in person and the secret.
+pub async fn enrol(t: &TestApp, p: &Person) -> (Person, Vec<u8>, Vec<String>) {
+    let page = t.get("/mfa/enrol", Some(p)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<svg"), "QR code rendered as SVG");
+    let secret = totp::decode_secret_text(between(
+        &page.body,
+        "id=\"totp-secret\" class=\"secret\">",
+        "<",
+    ))
+    .expect("secret");
+    let r = t
+        .post(
+            "/mfa/enrol",
+            &format!("code={}", code_now(&secret, 0)),
+            Some(p),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let codes: Vec<String> = r
+        .body
+        .split("<li><code>")
+        .skip(1)
+        .map(|s| s.split('<').next().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    let token = r.session_cookie().expect("rotated session");
+    assert_ne!(token, p.token, "a new session id after the second factor");
+    let rec =
+        t.db.store
+            .session_by_token(&kapflow_domain::token::token_hash(&token))
+            .await
+            .expect("q")
+            .expect("s");
+    (
+        Person {
+            token,
+            csrf: rec.csrf_token,
+            ..p.clone()
+        },
+        secret,
+        codes,
+    )
+}
