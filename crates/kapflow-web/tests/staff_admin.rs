@@ -6,7 +6,7 @@ mod support;
 use axum::http::{StatusCode, header};
 use kapflow_domain::Role;
 use support::signin::*;
-use support::{PASSWORD, Person, TestApp, mailed_link};
+use support::{PASSWORD, TestApp, mailed_link};
 
 #[tokio::test]
 async fn role_changes_need_a_fresh_step_up() {
@@ -38,18 +38,7 @@ async fn role_changes_need_a_fresh_step_up() {
         )
         .await;
     assert_eq!((s.status, s.location()), (StatusCode::SEE_OTHER, "/staff"));
-    let token = s.session_cookie().expect("new session at step-up");
-    let rec =
-        t.db.store
-            .session_by_token(&kapflow_domain::token::token_hash(&token))
-            .await
-            .expect("q")
-            .expect("s");
-    let stepped = Person {
-        token,
-        csrf: rec.csrf_token,
-        ..owner.clone()
-    };
+    let stepped = continue_session(&t, &s, &owner).await;
     let r = t.post(&uri, "role=front_desk", Some(&stepped)).await;
     assert_eq!(r.location(), "/staff?done=role");
     assert_eq!(
@@ -200,18 +189,7 @@ async fn the_audit_viewer_filters_and_its_export_needs_step_up_and_is_audited() 
             Some(&owner),
         )
         .await;
-    let token = s.session_cookie().expect("stepped up");
-    let rec =
-        t.db.store
-            .session_by_token(&kapflow_domain::token::token_hash(&token))
-            .await
-            .expect("q")
-            .expect("s");
-    let stepped = Person {
-        token,
-        csrf: rec.csrf_token,
-        ..owner.clone()
-    };
+    let stepped = continue_session(&t, &s, &owner).await;
     let csv = t
         .get(
             "/audit/export.csv?person=owner%40example.org",

@@ -32,42 +32,15 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
 
     // The setup link shows the form.
     c.goto(&link).await.expect("setup link");
-    let h1 = wait_text(c, Locator::Css("h1")).await;
-    assert_eq!(h1, "Set up your practice");
-    let form = c.form(Locator::Css("form")).await.expect("form");
+    expect_h1(c, "Set up your practice").await;
 
     // A mistake is shown next to its field, and what was typed stays.
-    c.find(Locator::Id("practice_name"))
-        .await
-        .expect("f")
-        .send_keys("Alvarado Therapy")
-        .await
-        .expect("type");
-    c.find(Locator::Id("display_name"))
-        .await
-        .expect("f")
-        .send_keys("Catherine Alvarado, LMFT")
-        .await
-        .expect("type");
-    c.find(Locator::Id("email"))
-        .await
-        .expect("f")
-        .send_keys("catherine.example.org")
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("f")
-        .send_keys("correct horse battery")
-        .await
-        .expect("type");
-    c.find(Locator::Id("password_confirm"))
-        .await
-        .expect("f")
-        .send_keys("correct horse battery")
-        .await
-        .expect("type");
-    form.submit().await.expect("submit");
+    fill(c, "practice_name", "Alvarado Therapy").await;
+    fill(c, "display_name", "Catherine Alvarado, LMFT").await;
+    fill(c, "email", "catherine.example.org").await;
+    fill(c, "password", "correct horse battery").await;
+    fill(c, "password_confirm", "correct horse battery").await;
+    click(c, "form button[type=submit]").await;
     let err = wait_text(c, Locator::Id("email-error")).await;
     assert!(err.contains("like name@example.com"), "{err}");
     let kept = c
@@ -80,37 +53,15 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
     assert_eq!(kept.as_deref(), Some("Alvarado Therapy"));
 
     // Fixed, it goes through once.
-    let email = c.find(Locator::Id("email")).await.expect("f");
-    email.clear().await.expect("clear");
-    email
-        .send_keys("catherine@example.org")
-        .await
-        .expect("type");
-    c.find(Locator::Id("password"))
-        .await
-        .expect("f")
-        .send_keys("correct horse battery")
-        .await
-        .expect("type");
-    c.find(Locator::Id("password_confirm"))
-        .await
-        .expect("f")
-        .send_keys("correct horse battery")
-        .await
-        .expect("type");
-    c.form(Locator::Css("form"))
-        .await
-        .expect("form")
-        .submit()
-        .await
-        .expect("submit");
-    let h1 = wait_text(c, Locator::Css("h1")).await;
-    assert_eq!(h1, "Your practice is set up");
+    fill(c, "email", "catherine@example.org").await;
+    fill(c, "password", "correct horse battery").await;
+    fill(c, "password_confirm", "correct horse battery").await;
+    click(c, "form button[type=submit]").await;
+    expect_h1(c, "Your practice is set up").await;
 
     // The link is spent.
     c.goto(&link).await.expect("link again");
-    let h1 = wait_text(c, Locator::Css("h1")).await;
-    assert_eq!(h1, "This setup link cannot be used");
+    expect_h1(c, "This setup link cannot be used").await;
     c.goto(&server.url).await.expect("home");
     let name = wait_text(c, Locator::Css(".site-name")).await;
     assert_eq!(name, "Alvarado Therapy");

@@ -24,20 +24,14 @@ pub async fn password_step(
 ) -> (Reply, Person) {
     let r = t.post("/login", &form_login(email, PASSWORD), None).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let token = r.session_cookie().expect("a session cookie");
-    let rec =
-        t.db.store
-            .session_by_token(&kapflow_domain::token::token_hash(&token))
-            .await
-            .expect("q")
-            .expect("session");
-    let p = Person {
+    let who = Person {
         id,
         role,
         email: email.into(),
-        token,
-        csrf: rec.csrf_token,
+        token: String::new(),
+        csrf: String::new(),
     };
+    let p = continue_session(t, &r, &who).await;
     (r, p)
 }
 
@@ -81,21 +75,26 @@ pub async fn enrol(t: &TestApp, p: &Person) -> (Person, Vec<u8>, Vec<String>) {
         .map(|s| s.split('<').next().unwrap_or("").to_owned())
         .collect();
     assert_eq!(codes.len(), 10);
-    let token = r.session_cookie().expect("rotated session");
-    assert_ne!(token, p.token, "a new session id after the second factor");
+    let full = continue_session(t, &r, p).await;
+    assert_ne!(
+        full.token, p.token,
+        "a new session id after the second factor"
+    );
+    (full, secret, codes)
+}
+
+/// `p` as the session the reply just set (sign-in, second factor, step-up rotate the session).
+pub async fn continue_session(t: &TestApp, r: &Reply, p: &Person) -> Person {
+    let token = r.session_cookie().expect("the reply sets a new session");
     let rec =
         t.db.store
             .session_by_token(&kapflow_domain::token::token_hash(&token))
             .await
             .expect("q")
-            .expect("s");
-    (
-        Person {
-            token,
-            csrf: rec.csrf_token,
-            ..p.clone()
-        },
-        secret,
-        codes,
-    )
+            .expect("the new session exists");
+    Person {
+        token,
+        csrf: rec.csrf_token,
+        ..p.clone()
+    }
 }
