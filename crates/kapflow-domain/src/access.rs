@@ -32,10 +32,24 @@ pub enum Action {
     AssignInquiries,
     /// The public site's content and the practice's settings.
     EditSite,
+    /// The caseload list (the store scopes rows to what the caller may see).
+    ListClients,
+    /// Open a new client record (from an inquiry or directly).
+    CreateClient,
+    /// Put clinicians on, or take them off, a client's care team.
+    AssignCareTeam,
+    /// The prescriber's own acts: evaluation, prescription, shipment, dose-change answers.
+    Prescribe,
+    /// Messages between the care team and the prescriber about a client.
+    MessageCareTeam,
+    /// Versioned consent documents (owner).
+    ManageConsentDocuments,
+    /// Open a record outside one's caseload, with a reason, for a limited time, read-only.
+    BreakGlass,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 20] = [
         Action::ViewDashboard,
         Action::ManageOwnAccount,
         Action::ManageStaff,
@@ -49,12 +63,22 @@ impl Action {
         Action::ManageInquiries,
         Action::AssignInquiries,
         Action::EditSite,
+        Action::ListClients,
+        Action::CreateClient,
+        Action::AssignCareTeam,
+        Action::Prescribe,
+        Action::MessageCareTeam,
+        Action::ManageConsentDocuments,
+        Action::BreakGlass,
     ];
 
     fn is_clinical(self) -> bool {
         matches!(
             self,
-            Action::ViewClinicalRecord | Action::EditClinicalRecord
+            Action::ViewClinicalRecord
+                | Action::EditClinicalRecord
+                | Action::Prescribe
+                | Action::MessageCareTeam
         )
     }
 
@@ -65,6 +89,9 @@ impl Action {
                 | Action::EditClientDemographics
                 | Action::ViewClinicalRecord
                 | Action::EditClinicalRecord
+                | Action::Prescribe
+                | Action::MessageCareTeam
+                | Action::AssignCareTeam
         )
     }
 
@@ -77,6 +104,11 @@ impl Action {
                 | Action::ManageInquiries
                 | Action::AssignInquiries
                 | Action::EditSite
+                | Action::CreateClient
+                | Action::AssignCareTeam
+                | Action::Prescribe
+                | Action::MessageCareTeam
+                | Action::ManageConsentDocuments
         )
     }
 }
@@ -136,7 +168,10 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
     if role != Role::Owner
         && matches!(
             action,
-            Action::ManageStaff | Action::ViewAudit | Action::ExportAudit
+            Action::ManageStaff
+                | Action::ViewAudit
+                | Action::ExportAudit
+                | Action::ManageConsentDocuments
         )
     {
         return Decision::Deny("only the owner manages staff and reads the audit trail");
@@ -145,9 +180,22 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
     let allowed = match action {
         Action::ManageOwnAccount => true,
         Action::ViewDashboard => role.is_staff(),
-        Action::ManageStaff | Action::ViewAudit | Action::ExportAudit | Action::EditSite => {
-            role == Role::Owner
-        }
+        Action::ManageStaff
+        | Action::ViewAudit
+        | Action::ExportAudit
+        | Action::EditSite
+        | Action::ManageConsentDocuments => role == Role::Owner,
+        Action::ListClients => role.is_staff(),
+        Action::CreateClient => matches!(role, Role::Owner | Role::FrontDesk | Role::Therapist),
+        Action::AssignCareTeam => matches!(role, Role::Owner | Role::FrontDesk),
+        // Only a clinician can reach for a record outside the caseload; the grant is read-only.
+        Action::BreakGlass => matches!(role, Role::Owner | Role::Therapist),
+        Action::Prescribe => role == Role::Prescriber && rel == Relationship::ReferredPrescriber,
+        Action::MessageCareTeam => match role {
+            Role::Owner | Role::Therapist => rel == Relationship::AssignedClinician,
+            Role::Prescriber => rel == Relationship::ReferredPrescriber,
+            Role::FrontDesk | Role::Client => false,
+        },
         // Owner and front desk see the whole inbox; a therapist only what is assigned to them
         // (the store scopes the rows; the route is open to them).
         Action::ViewInquiries | Action::ManageInquiries => {
@@ -173,7 +221,10 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
                 matches!(rel, Relationship::AssignedClinician)
                     || (rel == Relationship::BreakGlass && action == Action::ViewClinicalRecord)
             }
-            Role::Prescriber => rel == Relationship::ReferredPrescriber,
+            // The prescriber reads the referral packet; their writes are `Prescribe` only.
+            Role::Prescriber => {
+                rel == Relationship::ReferredPrescriber && action == Action::ViewClinicalRecord
+            }
             Role::FrontDesk | Role::Client => false,
         },
     };
@@ -273,6 +324,44 @@ mod tests {
             !decide(
                 Role::Therapist,
                 Action::EditClinicalRecord,
+                Relationship::BreakGlass
+            )
+            .is_allowed()
+        );
+    }
+
+    #[test]
+    fn only_a_referred_prescriber_prescribes_and_never_edits_the_record() {
+        for role in Role::ALL {
+            for rel in Relationship::ALL {
+                let allowed = decide(role, Action::Prescribe, rel).is_allowed();
+                assert_eq!(
+                    allowed,
+                    role == Role::Prescriber && rel == Relationship::ReferredPrescriber,
+                    "{role:?} {rel:?}"
+                );
+            }
+        }
+        assert!(
+            !decide(
+                Role::Prescriber,
+                Action::EditClinicalRecord,
+                Relationship::ReferredPrescriber
+            )
+            .is_allowed()
+        );
+        assert!(
+            decide(
+                Role::Prescriber,
+                Action::MessageCareTeam,
+                Relationship::ReferredPrescriber
+            )
+            .is_allowed()
+        );
+        assert!(
+            !decide(
+                Role::Therapist,
+                Action::MessageCareTeam,
                 Relationship::BreakGlass
             )
             .is_allowed()

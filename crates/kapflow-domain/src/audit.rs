@@ -88,6 +88,12 @@ impl AuditEntry {
         self
     }
 
+    /// The client whose record the action touched, so a client's access history is one query.
+    pub fn client(mut self, id: impl ToString) -> Self {
+        self.client_id = Some(id.to_string());
+        self
+    }
+
     pub fn actor(mut self, user: UserId, role: Role) -> Self {
         self.actor_user_id = Some(user);
         self.actor_role = Some(role);

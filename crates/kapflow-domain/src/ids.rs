@@ -60,6 +60,14 @@ typed_id!(
     /// One row of the audit trail.
     AuditId
 );
+typed_id!(
+    /// A person in treatment (the client record, not a portal account).
+    ClientId
+);
+typed_id!(
+    /// One course of treatment of a client.
+    CourseId
+);
 
 #[cfg(test)]
 mod tests {

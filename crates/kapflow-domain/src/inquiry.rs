@@ -2,7 +2,7 @@
 //! the statuses an inquiry moves through in the inbox.
 
 use crate::Email;
-use crate::text::required_line;
+use crate::text::{optional_line, phone, required_line};
 
 pub const MAX_MESSAGE_CHARS: usize = 1000;
 pub const MAX_NAME_CHARS: usize = 120;
@@ -176,32 +176,6 @@ pub struct InquiryErrors {
 impl InquiryErrors {
     pub fn any(&self) -> bool {
         *self != InquiryErrors::default()
-    }
-}
-
-fn optional_line(raw: &str, max: usize) -> Result<Option<String>, String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        Ok(None)
-    } else {
-        required_line(v, max, "it").map(Some)
-    }
-}
-
-/// A phone number: digits and the usual punctuation, 7 to 15 digits.
-fn phone(raw: &str) -> Result<Option<String>, String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        return Ok(None);
-    }
-    let digits = v.chars().filter(char::is_ascii_digit).count();
-    let allowed = v
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    if allowed && (7..=15).contains(&digits) && v.len() <= 30 {
-        Ok(Some(v.to_owned()))
-    } else {
-        Err("Enter a phone number like 555-123-4567.".into())
     }
 }
 

@@ -5,12 +5,18 @@
 
 pub mod access;
 pub mod audit;
+pub mod client;
+pub mod consent;
 pub mod email;
+pub mod form;
 pub mod ids;
 pub mod inquiry;
+pub mod intake;
 pub mod mfa;
 pub mod password;
 pub mod pathway;
+pub mod preparation;
+pub mod prescribing;
 pub mod role;
 pub mod screening;
 pub mod session_policy;
@@ -21,6 +27,6 @@ pub mod token;
 
 pub use audit::{Actor, AuditEntry, AuditOutcome, ChainHash};
 pub use email::Email;
-pub use ids::{AuditId, SessionId, UserId};
+pub use ids::{AuditId, ClientId, CourseId, SessionId, UserId};
 pub use password::{NewPassword, PasswordRejected};
 pub use role::Role;

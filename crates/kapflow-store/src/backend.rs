@@ -112,6 +112,14 @@ impl Store {
         })
     }
 
+    /// A transaction for reads that belong together (no write lock taken up front on SQLite).
+    pub async fn begin_read(&self) -> Result<Tx, StoreError> {
+        Ok(match &self.db {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+
     /// Answers whether the database takes a query at all.
     pub async fn ping(&self) -> Result<(), StoreError> {
         on_db!(self, c => sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()))?;

@@ -8,8 +8,12 @@
 #[macro_use]
 mod backend;
 pub mod accounts;
+pub mod assessment;
 pub mod audit;
 pub mod check;
+pub mod clients;
+pub mod consents;
+pub mod courses;
 mod error;
 pub mod idempotency;
 pub mod inquiries;
@@ -17,6 +21,7 @@ pub mod invitations;
 pub mod migrate;
 pub mod outbox;
 pub mod photos;
+pub mod prescribing;
 pub mod rate_limit;
 pub mod sessions;
 pub mod settings;

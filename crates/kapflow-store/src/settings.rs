@@ -15,6 +15,8 @@ pub mod keys {
     pub const CLINICIAN_CREDENTIALS: &str = "clinician.credentials";
     /// The partner physician organisation (domain reference §1).
     pub const PARTNER_NAME: &str = "partner.name";
+    /// How long a break-glass grant lasts, in hours (default 4).
+    pub const BREAK_GLASS_HOURS: &str = "break_glass.hours";
     pub const ADDRESS: &str = "practice.address";
     pub const PHONE: &str = "practice.phone";
     pub const EMAIL: &str = "practice.email";

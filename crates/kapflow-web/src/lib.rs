@@ -8,6 +8,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod config;
 pub mod error;
+pub mod form_fields;
 pub mod forms;
 pub mod layout;
 pub mod mail;

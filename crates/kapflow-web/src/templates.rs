@@ -153,6 +153,8 @@ pub struct StaffRow {
     pub disabled: bool,
     pub is_self: bool,
     pub last_active: String,
+    /// A prescriber's partner organisation (id), empty if none.
+    pub org: String,
 }
 
 pub struct PendingInvitationRow {
@@ -173,6 +175,7 @@ pub struct StaffPage {
     pub invite_role: &'static str,
     pub invite_error: Option<String>,
     pub notice: Option<String>,
+    pub orgs: Vec<(String, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -346,6 +349,8 @@ pub struct InquiryPage {
     pub notice: Option<String>,
     pub note: String,
     pub note_error: Option<String>,
+    pub client: Option<String>,
+    pub can_create_client: bool,
 }
 
 #[derive(Template, WebTemplate)]

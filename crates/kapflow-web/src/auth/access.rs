@@ -30,6 +30,20 @@ pub enum Access {
     PasswordOnly,
     /// Signed in with both factors, and the policy allows this role the action.
     Policy(Action),
+    /// A route about one client (its path has `{client}`): the policy is decided with the
+    /// caller's relationship to that client. A role that could never do the action is refused
+    /// (403); a client outside the caller's reach is answered 404, so its existence is not
+    /// revealed. Both refusals are audited; every allowed read is audited too.
+    Client(Action),
+}
+
+/// The client a `Client` route is about and how the caller stands to them (set by the access
+/// check for the handler).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientAccess {
+    pub client: kapflow_domain::ClientId,
+    pub relationship: Relationship,
+    pub break_glass_until: Option<time::OffsetDateTime>,
 }
 
 #[derive(Clone, Debug)]
@@ -145,7 +159,7 @@ async fn check(
         .await
         .unwrap_or(ClientIp(None));
     let tls = state.config.served_over_tls();
-    let req = Request::from_parts(parts, body);
+    let mut req = Request::from_parts(parts, body);
     let Some(token) = cookie::read(req.headers(), tls) else {
         return Err(login_redirect(&req, None));
     };
@@ -198,7 +212,8 @@ async fn check(
         return Err(AppError::from(e).into_response());
     }
 
-    if let Access::Policy(action) = access {
+    let mut client_access = None;
+    if let Access::Policy(action) | Access::Client(action) = access {
         if !record.mfa_verified {
             let to = if record.mfa_enrolled {
                 "/login/mfa"
@@ -207,9 +222,21 @@ async fn check(
             };
             return Err(Redirect::to(to).into_response());
         }
-        if let kapflow_domain::access::Decision::Deny(why) =
-            decide(record.user.role, action, Relationship::None)
-        {
+        let role_level = match access {
+            // Could this role do the action under any relationship at all?
+            Access::Client(_) => {
+                if Relationship::ALL
+                    .iter()
+                    .any(|r| decide(record.user.role, action, *r).is_allowed())
+                {
+                    kapflow_domain::access::Decision::Allow
+                } else {
+                    decide(record.user.role, action, Relationship::None)
+                }
+            }
+            _ => decide(record.user.role, action, Relationship::None),
+        };
+        if let kapflow_domain::access::Decision::Deny(why) = role_level {
             let entry = actor
                 .entry("access.denied", now)
                 .record("route", &path)
@@ -219,10 +246,43 @@ async fn check(
             }
             return Err(AppError::Forbidden.into_response());
         }
+        if let Access::Client(action) = access {
+            let (mut parts, body) = req.into_parts();
+            let raw = axum::extract::RawPathParams::from_request_parts(&mut parts, &())
+                .await
+                .ok();
+            req = Request::from_parts(parts, body);
+            let client = raw
+                .as_ref()
+                .and_then(|p| {
+                    p.iter()
+                        .find(|(k, _)| *k == "client")
+                        .map(|(_, v)| v.to_owned())
+                })
+                .and_then(|v| kapflow_domain::ClientId::parse(&v));
+            let ca = client_check(state, &record, &actor, action, client, &path, now).await?;
+            if req.method() == Method::GET {
+                // Every read of a client's record is audited, break-glass reads marked so.
+                let mut entry = actor
+                    .entry("client.viewed", now)
+                    .record("route", &path)
+                    .client(ca.client);
+                if ca.relationship == Relationship::BreakGlass {
+                    entry.reason = Some("break-glass".into());
+                }
+                if let Err(e) = state.store.audit(&entry).await {
+                    return Err(AppError::from(e).into_response());
+                }
+            }
+            client_access = Some(ca);
+        }
     }
 
     let csrf = record.csrf_token.clone();
     let mut req = req;
+    if let Some(ca) = client_access {
+        req.extensions_mut().insert(ca);
+    }
     req.extensions_mut().insert(CurrentUser {
         session: record,
         ip,
@@ -231,6 +291,60 @@ async fn check(
         req = verify_csrf(state, req, &csrf, &actor, &path).await?;
     }
     Ok(next.run(req).await)
+}
+
+/// Decides a `Client` route against the caller's standing with the client in the path; a
+/// refusal is audited and answered 404.
+async fn client_check(
+    state: &AppState,
+    record: &kapflow_store::sessions::SessionRecord,
+    actor: &Actor,
+    action: Action,
+    client: Option<kapflow_domain::ClientId>,
+    path: &str,
+    now: time::OffsetDateTime,
+) -> Result<ClientAccess, Response> {
+    let deny = |why: &str, client: Option<kapflow_domain::ClientId>| {
+        let mut entry = actor
+            .entry("access.denied", now)
+            .record("route", path)
+            .outcome(AuditOutcome::Denied, Some(why));
+        if let Some(c) = client {
+            entry = entry.client(c);
+        }
+        entry
+    };
+    let Some(client) = client else {
+        return Err(AppError::NotFound.into_response());
+    };
+    let standing = state
+        .store
+        .standing(record.user.id, record.user.role, client, now)
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    let Some(standing) = standing else {
+        state
+            .store
+            .audit(&deny("no such client", None))
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        return Err(AppError::NotFound.into_response());
+    };
+    if let kapflow_domain::access::Decision::Deny(why) =
+        decide(record.user.role, action, standing.relationship)
+    {
+        state
+            .store
+            .audit(&deny(why, Some(client)))
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        return Err(AppError::NotFound.into_response());
+    }
+    Ok(ClientAccess {
+        client,
+        relationship: standing.relationship,
+        break_glass_until: standing.break_glass_until,
+    })
 }
 
 /// The form's `_csrf` field (or an `x-csrf-token` header, for htmx and scripts) must carry
@@ -291,4 +405,20 @@ async fn multipart_field(bytes: bytes::Bytes, boundary: String, name: &str) -> O
         }
     }
     None
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAccess {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        // Only `Access::Client` routes carry it; a handler asking elsewhere is a wiring bug.
+        parts
+            .extensions
+            .get::<ClientAccess>()
+            .copied()
+            .ok_or_else(|| AppError::internal("client route without a client access check"))
+    }
 }

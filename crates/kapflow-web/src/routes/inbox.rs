@@ -154,6 +154,15 @@ async fn detail_page(
         statuses: statuses(),
         clinicians,
         can_assign,
+        client: state
+            .store
+            .client_of_inquiry(id)
+            .await?
+            .map(|c| c.to_string()),
+        can_create_client: matches!(
+            user.0.role(),
+            Role::Owner | Role::FrontDesk | Role::Therapist
+        ),
         notice,
         note_error: note_error.clone(),
         note,

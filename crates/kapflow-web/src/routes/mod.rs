@@ -4,6 +4,7 @@
 pub mod account;
 pub mod assets;
 pub mod audit;
+pub mod clients;
 pub mod connect;
 pub mod health;
 pub mod inbox;
@@ -77,6 +78,33 @@ pub mod paths {
     pub const SITE_PHOTOS: &str = "/site/photos";
     pub const SITE_PHOTO_REMOVE: &str = "/site/photos/{id}/remove";
     pub const PHOTO: &str = "/photos/{id}";
+    pub const CLIENTS: &str = "/clients";
+    pub const CLIENT_NEW: &str = "/clients/new";
+    pub const CLIENT: &str = "/clients/{client}";
+    pub const CLIENT_EDIT: &str = "/clients/{client}/edit";
+    pub const CLIENT_TEAM: &str = "/clients/{client}/care-team";
+    pub const COURSE: &str = "/clients/{client}/course";
+    pub const COURSE_ADVANCE: &str = "/clients/{client}/course/advance";
+    pub const COURSE_DISCONTINUE: &str = "/clients/{client}/course/discontinue";
+    pub const COURSE_NEW: &str = "/clients/{client}/course/new";
+    pub const REFERRAL: &str = "/clients/{client}/referral";
+    pub const INTAKE: &str = "/clients/{client}/intake";
+    pub const SCREENING_REVIEW: &str = "/clients/{client}/screening/review";
+    pub const CONSENTS: &str = "/clients/{client}/consents";
+    pub const CONSENT_REVOKE: &str = "/clients/{client}/consents/{signature}/revoke";
+    pub const PREPARATION: &str = "/clients/{client}/preparation";
+    pub const PRESCRIBER: &str = "/clients/{client}/prescriber";
+    pub const EVALUATION: &str = "/clients/{client}/evaluation";
+    pub const PRESCRIPTION: &str = "/clients/{client}/prescription";
+    pub const SHIPMENTS: &str = "/clients/{client}/shipments";
+    pub const SHIPMENT_RECEIVED: &str = "/clients/{client}/shipments/{shipment}/received";
+    pub const DOSE_REQUESTS: &str = "/clients/{client}/dose-requests";
+    pub const DOSE_ANSWER: &str = "/clients/{client}/dose-requests/{request}/answer";
+    pub const MESSAGES: &str = "/clients/{client}/messages";
+    pub const BREAK_GLASS: &str = "/break-glass";
+    pub const CONSENT_DOCUMENTS: &str = "/consent-documents";
+    pub const PARTNER_ORGS: &str = "/partner-orgs";
+    pub const STAFF_PARTNER_ORG: &str = "/staff/{id}/partner-org";
 
     pub fn setup(token: &str) -> String {
         format!("/setup/{token}")
@@ -133,9 +161,127 @@ impl Routes {
 
 /// Every route and its access rule.
 pub fn build() -> Routes {
-    use Access::{PasswordOnly, Policy, Public};
+    use Access::{Client, PasswordOnly, Policy, Public};
+    use clients::{
+        break_glass, consents, course, intake, messages, preparation, prescriber, record,
+    };
     use paths::*;
     Routes::new()
+        .get(CLIENTS, Policy(Action::ListClients), record::list)
+        .get(CLIENT_NEW, Policy(Action::CreateClient), record::new_form)
+        .post(CLIENTS, Policy(Action::CreateClient), record::create)
+        .get(
+            CLIENT,
+            Client(Action::ViewClientDemographics),
+            record::overview,
+        )
+        .get(
+            CLIENT_EDIT,
+            Client(Action::EditClientDemographics),
+            record::edit_form,
+        )
+        .post(
+            CLIENT_EDIT,
+            Client(Action::EditClientDemographics),
+            record::edit,
+        )
+        .post(
+            CLIENT_TEAM,
+            Client(Action::AssignCareTeam),
+            record::care_team,
+        )
+        .get(COURSE, Client(Action::ViewClinicalRecord), course::show)
+        .post(
+            COURSE_ADVANCE,
+            Client(Action::EditClinicalRecord),
+            course::advance,
+        )
+        .post(
+            COURSE_DISCONTINUE,
+            Client(Action::EditClinicalRecord),
+            course::discontinue,
+        )
+        .post(
+            COURSE_NEW,
+            Client(Action::EditClinicalRecord),
+            course::new_course,
+        )
+        .post(REFERRAL, Client(Action::EditClinicalRecord), course::refer)
+        .get(INTAKE, Client(Action::ViewClinicalRecord), intake::show)
+        .post(INTAKE, Client(Action::EditClinicalRecord), intake::save)
+        .post(
+            SCREENING_REVIEW,
+            Client(Action::EditClinicalRecord),
+            intake::review,
+        )
+        .get(CONSENTS, Client(Action::ViewClinicalRecord), consents::show)
+        .post(CONSENTS, Client(Action::EditClinicalRecord), consents::sign)
+        .post(
+            CONSENT_REVOKE,
+            Client(Action::EditClinicalRecord),
+            consents::revoke,
+        )
+        .get(
+            PREPARATION,
+            Client(Action::ViewClinicalRecord),
+            preparation::show,
+        )
+        .post(
+            PREPARATION,
+            Client(Action::EditClinicalRecord),
+            preparation::save,
+        )
+        .get(
+            PRESCRIBER,
+            Client(Action::ViewClinicalRecord),
+            prescriber::show,
+        )
+        .post(EVALUATION, Client(Action::Prescribe), prescriber::evaluate)
+        .post(
+            PRESCRIPTION,
+            Client(Action::Prescribe),
+            prescriber::prescribe,
+        )
+        .post(SHIPMENTS, Client(Action::Prescribe), prescriber::ship)
+        .post(
+            SHIPMENT_RECEIVED,
+            Client(Action::Prescribe),
+            prescriber::received,
+        )
+        .post(
+            DOSE_REQUESTS,
+            Client(Action::EditClinicalRecord),
+            prescriber::request_dose,
+        )
+        .post(
+            DOSE_ANSWER,
+            Client(Action::Prescribe),
+            prescriber::answer_dose,
+        )
+        .get(MESSAGES, Client(Action::ViewClinicalRecord), messages::show)
+        .post(MESSAGES, Client(Action::MessageCareTeam), messages::post)
+        .get(BREAK_GLASS, Policy(Action::BreakGlass), break_glass::show)
+        .post(BREAK_GLASS, Policy(Action::BreakGlass), break_glass::open)
+        .get(
+            CONSENT_DOCUMENTS,
+            Policy(Action::ManageConsentDocuments),
+            consents::documents,
+        )
+        .post(
+            CONSENT_DOCUMENTS,
+            Policy(Action::ManageConsentDocuments),
+            consents::publish,
+        )
+        .post(
+            PARTNER_ORGS,
+            Policy(Action::ManageStaff),
+            staff::add_partner_org,
+        )
+        .post(
+            STAFF_PARTNER_ORG,
+            Policy(Action::ManageStaff),
+            staff::set_partner_org,
+        )
         .get(HOME, Public, public::home)
         .get(KETAMINE, Public, public::ketamine)
         .get(BENEFITS, Public, public::benefits)

@@ -42,6 +42,8 @@ fn notice_for(done: Option<&str>) -> Option<String> {
             "role" => "The role is changed; that person signs in again to use it.",
             "mfa" => "Two-step sign-in was reset; that person sets it up again at next sign-in.",
             "revoked" => "The invitation is withdrawn; its link no longer works.",
+            "org" => "Partner organisation added.",
+            "org_member" => "The prescriber's organisation is saved.",
             _ => return None,
         }
         .to_owned(),
@@ -57,13 +59,18 @@ async fn page(
     notice: Option<String>,
 ) -> Result<StaffPage, AppError> {
     let me = owner.0.id();
-    let rows = state
-        .store
-        .staff_listing()
-        .await?
+    let listing = state.store.staff_listing().await?;
+    let mut orgs_of = std::collections::HashMap::new();
+    for l in listing.iter().filter(|l| l.user.role == Role::Prescriber) {
+        if let Some(org) = state.store.partner_org_of(l.user.id).await? {
+            orgs_of.insert(l.user.id, org.to_string());
+        }
+    }
+    let rows = listing
         .into_iter()
         .filter(|l| l.user.role.is_staff())
         .map(|l| StaffRow {
+            org: orgs_of.get(&l.user.id).cloned().unwrap_or_default(),
             id: l.user.id.to_string(),
             name: l.user.display_name,
             email: l.user.email,
@@ -98,6 +105,13 @@ async fn page(
         invite_role,
         invite_error,
         notice,
+        orgs: state
+            .store
+            .partner_orgs()
+            .await?
+            .into_iter()
+            .map(|o| (o.id.to_string(), o.name))
+            .collect(),
     })
 }
 
@@ -290,4 +304,76 @@ pub async fn revoke_invitation(
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to("/staff?done=revoked").into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OrgForm {
+    name: String,
+}
+
+/// Adds a partner prescriber organisation.
+pub async fn add_partner_org(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Form(f): Form<OrgForm>,
+) -> Result<Response, AppError> {
+    let name = match kapflow_domain::text::required_line(&f.name, 120, "the organisation's name") {
+        Ok(n) => n,
+        Err(m) => {
+            let p = page(&state, &owner, String::new(), "therapist", None, Some(m)).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+        }
+    };
+    match state
+        .store
+        .add_partner_org(&name, &owner.0.actor(), now_utc())
+        .await?
+    {
+        Some(_) => Ok(Redirect::to("/staff?done=org").into_response()),
+        None => {
+            let msg = "An organisation with this name already exists.".to_owned();
+            let p = page(&state, &owner, String::new(), "therapist", None, Some(msg)).await?;
+            Ok((StatusCode::CONFLICT, p).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MemberForm {
+    org: String,
+}
+
+/// Puts a prescriber into a partner organisation (or none).
+pub async fn set_partner_org(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Path(id): Path<String>,
+    Form(f): Form<MemberForm>,
+) -> Result<Response, AppError> {
+    let user = UserId::parse(&id).ok_or(AppError::NotFound)?;
+    let org = if f.org.is_empty() {
+        None
+    } else {
+        let org = uuid::Uuid::parse_str(&f.org).map_err(|_| AppError::BadRequest)?;
+        if !state
+            .store
+            .partner_orgs()
+            .await?
+            .iter()
+            .any(|o| o.id == org)
+        {
+            return Err(AppError::BadRequest);
+        }
+        Some(org)
+    };
+    if !state
+        .store
+        .set_partner_org(user, org, &owner.0.actor(), now_utc())
+        .await?
+    {
+        return Err(AppError::BadRequest);
+    }
+    Ok(Redirect::to("/staff?done=org_member").into_response())
 }

@@ -1,0 +1,191 @@
+//! Informed consent documents and signatures (domain reference §2): the owner keeps versioned
+//! documents; a client signs one exact version in the office, a staff member witnesses, and the
+//! signature holds a SHA-256 of the text signed, so later edits can never change what was agreed.
+
+use crate::form::FieldErrors;
+use crate::text::{date, required_line, required_text};
+use sha2::{Digest, Sha256};
+use time::Date;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConsentKind {
+    /// Informed consent to ketamine-assisted psychotherapy.
+    Kap,
+    /// Release of information to the partner prescriber organisation.
+    ReleaseOfInformation,
+    /// Consent to supportive touch during sessions, where the practice uses touch.
+    Touch,
+}
+
+impl ConsentKind {
+    pub const ALL: [ConsentKind; 3] = [
+        ConsentKind::Kap,
+        ConsentKind::ReleaseOfInformation,
+        ConsentKind::Touch,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentKind::Kap => "kap",
+            ConsentKind::ReleaseOfInformation => "release_of_information",
+            ConsentKind::Touch => "touch",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ConsentKind::Kap => "KAP informed consent",
+            ConsentKind::ReleaseOfInformation => "Release of information to the prescriber",
+            ConsentKind::Touch => "Touch consent",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ConsentKind> {
+        ConsentKind::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// The SHA-256 of the exact text a client signs, as lowercase hex.
+pub fn text_sha256(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// A new version of a consent document, as the owner typed it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct DocumentInput {
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewDocument {
+    pub kind: ConsentKind,
+    pub title: String,
+    pub body: String,
+}
+
+impl DocumentInput {
+    pub fn validate(&self) -> Result<NewDocument, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let kind = e.take(
+            "kind",
+            ConsentKind::parse(&self.kind)
+                .ok_or_else(|| "Choose which consent this is.".to_owned()),
+        );
+        let title = e.take("title", required_line(&self.title, 200, "a title"));
+        let body = e.take(
+            "body",
+            required_text(&self.body, 50_000, "the text the client will sign"),
+        );
+        match (kind, title, body) {
+            (Some(kind), Some(title), Some(body)) if e.is_empty() => {
+                Ok(NewDocument { kind, title, body })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+/// What was typed at signing. Every field is required: a blank form is never a signature.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct SignatureInput {
+    pub document_id: String,
+    pub typed_name: String,
+    pub signed_on: String,
+    pub agree: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signature {
+    pub typed_name: String,
+    pub signed_on: Date,
+}
+
+impl SignatureInput {
+    /// `today` is the practice's date; a signature is dated the day it is given.
+    pub fn validate(&self, today: Date) -> Result<Signature, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let typed_name = e.take(
+            "typed_name",
+            required_line(
+                &self.typed_name,
+                200,
+                "the client's full name as their signature",
+            ),
+        );
+        let signed_on = e.take(
+            "signed_on",
+            date(&self.signed_on, "today's date").and_then(|d| {
+                if d == today {
+                    Ok(d)
+                } else {
+                    Err(format!(
+                        "A signature is dated the day it is given: {today}."
+                    ))
+                }
+            }),
+        );
+        if self.agree != "yes" {
+            e.add("agree", "The client must tick the box to agree.");
+        }
+        match (typed_name, signed_on) {
+            (Some(typed_name), Some(signed_on)) if e.is_empty() => Ok(Signature {
+                typed_name,
+                signed_on,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn the_hash_is_of_the_exact_text() {
+        assert_eq!(
+            text_sha256("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_ne!(text_sha256("abc"), text_sha256("abc "));
+    }
+
+    #[test]
+    fn a_blank_signature_is_refused_field_by_field() {
+        let e = SignatureInput::default()
+            .validate(date!(2026 - 11 - 29))
+            .unwrap_err();
+        assert!(e.has("typed_name") && e.has("signed_on") && e.has("agree"));
+        let ok = SignatureInput {
+            document_id: "x".into(),
+            typed_name: "Ada Lovelace".into(),
+            signed_on: "2026-11-29".into(),
+            agree: "yes".into(),
+        };
+        assert!(ok.validate(date!(2026 - 11 - 29)).is_ok());
+        let backdated = SignatureInput {
+            signed_on: "2026-11-01".into(),
+            ..ok
+        };
+        assert!(
+            backdated
+                .validate(date!(2026 - 11 - 29))
+                .unwrap_err()
+                .has("signed_on")
+        );
+    }
+
+    #[test]
+    fn documents_need_kind_title_and_text() {
+        let e = DocumentInput::default().validate().unwrap_err();
+        assert!(e.has("kind") && e.has("title") && e.has("body"));
+        let d = DocumentInput {
+            kind: "kap".into(),
+            title: "KAP consent".into(),
+            body: "I understand…".into(),
+        };
+        assert_eq!(d.validate().unwrap().kind, ConsentKind::Kap);
+    }
+}

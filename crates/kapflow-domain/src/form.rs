@@ -1,0 +1,63 @@
+//! Field-by-field validation messages for staff forms, in words for the person, keyed by the
+//! form field's name so a template can show each one beside its field.
+
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldErrors(BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    /// Records the first message for `field`; later ones for the same field are dropped so the
+    /// person fixes one thing at a time.
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_insert_with(|| message.into());
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.0.iter().map(|(k, v)| (*k, v.as_str()))
+    }
+
+    /// Keeps `Ok` values and files an `Err` message under `field`.
+    pub fn take<T>(&mut self, field: &'static str, r: Result<T, String>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(m) => {
+                self.add(field, m);
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_message_per_field_wins() {
+        let mut e = FieldErrors::default();
+        assert!(e.is_empty());
+        e.add("name", "Enter a name.");
+        e.add("name", "Too long.");
+        assert_eq!(e.get("name"), Some("Enter a name."));
+        assert_eq!(e.take::<u8>("dob", Err("Enter a date.".into())), None);
+        assert_eq!(e.take("x", Ok(3)), Some(3));
+        assert_eq!(e.len(), 2);
+    }
+}

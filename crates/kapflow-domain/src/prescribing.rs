@@ -1,0 +1,470 @@
+//! What the partner prescriber records (domain reference §2–3): the evaluation, the
+//! prescription, the shipment, and answers to dose-change requests. The therapist can only
+//! *ask* for a dose change; nothing here lets anyone but the prescriber set a dose.
+
+use crate::form::FieldErrors;
+use crate::pathway::Eligibility;
+use crate::text::{date, number_in, optional_line, required_line, required_text};
+use time::Date;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Eligible,
+    NotEligible,
+    MoreInformationNeeded,
+}
+
+impl Decision {
+    pub const ALL: [Decision; 3] = [
+        Decision::Eligible,
+        Decision::NotEligible,
+        Decision::MoreInformationNeeded,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Eligible => "eligible",
+            Decision::NotEligible => "not_eligible",
+            Decision::MoreInformationNeeded => "more_information_needed",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Decision::Eligible => "Eligible",
+            Decision::NotEligible => "Not eligible",
+            Decision::MoreInformationNeeded => "More information needed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Decision> {
+        Decision::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// The stored decision as the pathway reads it.
+pub fn eligibility(decision: Decision, valid_until: Option<Date>) -> Option<Eligibility> {
+    match (decision, valid_until) {
+        (Decision::Eligible, Some(valid_until)) => Some(Eligibility::Eligible { valid_until }),
+        // An "eligible" without an expiry cannot be stored (validation); treat it as no decision.
+        (Decision::Eligible, None) => None,
+        (Decision::NotEligible, _) => Some(Eligibility::NotEligible),
+        (Decision::MoreInformationNeeded, _) => Some(Eligibility::MoreInformationNeeded),
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct EvaluationInput {
+    pub decision: String,
+    pub reasons: String,
+    pub valid_until: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Evaluation {
+    pub decision: Decision,
+    pub reasons: String,
+    pub valid_until: Option<Date>,
+}
+
+impl EvaluationInput {
+    pub fn validate(&self, today: Date) -> Result<Evaluation, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let decision = e.take(
+            "decision",
+            Decision::parse(&self.decision).ok_or_else(|| "Choose a decision.".to_owned()),
+        );
+        let reasons = e.take(
+            "reasons",
+            required_text(&self.reasons, 4000, "the reasons for the decision"),
+        );
+        let valid_until = match decision {
+            Some(Decision::Eligible) => e.take(
+                "valid_until",
+                date(&self.valid_until, "the date eligibility is valid until").and_then(|d| {
+                    if d < today {
+                        Err("Eligibility cannot end in the past.".into())
+                    } else {
+                        Ok(d)
+                    }
+                }),
+            ),
+            _ => None,
+        };
+        match (decision, reasons) {
+            (Some(decision), Some(reasons)) if e.is_empty() => Ok(Evaluation {
+                decision,
+                reasons,
+                valid_until,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// Sublingual forms (domain reference §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DoseForm {
+    Troche,
+    RapidDissolveTablet,
+}
+
+impl DoseForm {
+    pub const ALL: [DoseForm; 2] = [DoseForm::Troche, DoseForm::RapidDissolveTablet];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DoseForm::Troche => "troche",
+            DoseForm::RapidDissolveTablet => "rdt",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            DoseForm::Troche => "Troche (lozenge)",
+            DoseForm::RapidDissolveTablet => "Rapid-dissolve tablet",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DoseForm> {
+        DoseForm::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Strengths outside this are refused as likely typing errors; lozenge doses seen in KAP span
+/// 10–350 mg (domain reference §3).
+pub const STRENGTH_MG: std::ops::RangeInclusive<u32> = 1..=500;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct PrescriptionInput {
+    pub drug: String,
+    pub form: String,
+    pub strength_mg: String,
+    pub quantity: String,
+    pub directions: String,
+    pub pharmacy: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prescription {
+    pub drug: String,
+    pub form: DoseForm,
+    pub strength_mg: u32,
+    pub quantity: u32,
+    pub directions: String,
+    pub pharmacy: String,
+}
+
+impl PrescriptionInput {
+    pub fn validate(&self) -> Result<Prescription, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let drug = e.take("drug", required_line(&self.drug, 120, "the drug"));
+        let form = e.take(
+            "form",
+            DoseForm::parse(&self.form)
+                .ok_or_else(|| "Choose troche or rapid-dissolve tablet.".to_owned()),
+        );
+        let strength_mg = e.take(
+            "strength_mg",
+            number_in(&self.strength_mg, STRENGTH_MG, "the strength in mg"),
+        );
+        let quantity = e.take(
+            "quantity",
+            number_in(&self.quantity, 1..=100, "the quantity"),
+        );
+        let directions = e.take(
+            "directions",
+            required_text(&self.directions, 2000, "the directions"),
+        );
+        let pharmacy = e.take(
+            "pharmacy",
+            required_line(&self.pharmacy, 200, "the pharmacy"),
+        );
+        match (drug, form, strength_mg, quantity, directions, pharmacy) {
+            (
+                Some(drug),
+                Some(form),
+                Some(strength_mg),
+                Some(quantity),
+                Some(directions),
+                Some(pharmacy),
+            ) if e.is_empty() => Ok(Prescription {
+                drug,
+                form,
+                strength_mg,
+                quantity,
+                directions,
+                pharmacy,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct ShipmentInput {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub shipped_on: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shipment {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub shipped_on: Date,
+}
+
+impl ShipmentInput {
+    pub fn validate(&self, today: Date) -> Result<Shipment, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let carrier = e.take("carrier", required_line(&self.carrier, 80, "the carrier"));
+        let tracking_number = e.take(
+            "tracking_number",
+            required_line(&self.tracking_number, 80, "the tracking number"),
+        );
+        let shipped_on = e.take(
+            "shipped_on",
+            date(&self.shipped_on, "the date it shipped").and_then(|d| {
+                if d > today {
+                    Err("The shipping date cannot be in the future.".into())
+                } else {
+                    Ok(d)
+                }
+            }),
+        );
+        match (carrier, tracking_number, shipped_on) {
+            (Some(carrier), Some(tracking_number), Some(shipped_on)) if e.is_empty() => {
+                Ok(Shipment {
+                    carrier,
+                    tracking_number,
+                    shipped_on,
+                })
+            }
+            _ => Err(e),
+        }
+    }
+}
+
+/// The therapist's request: words, never a new dose field.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct DoseChangeRequestInput {
+    pub request: String,
+}
+
+impl DoseChangeRequestInput {
+    pub fn validate(&self) -> Result<String, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let r = e.take(
+            "request",
+            required_text(&self.request, 2000, "what change you suggest and why"),
+        );
+        r.filter(|_| e.is_empty()).ok_or(e)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DoseAnswer {
+    Approved,
+    Declined,
+}
+
+impl DoseAnswer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DoseAnswer::Approved => "approved",
+            DoseAnswer::Declined => "declined",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DoseAnswer> {
+        match s {
+            "approved" => Some(DoseAnswer::Approved),
+            "declined" => Some(DoseAnswer::Declined),
+            _ => None,
+        }
+    }
+}
+
+/// The prescriber's answer. Approving changes the dose only through a new strength here,
+/// which replaces the active prescription.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct DoseChangeAnswerInput {
+    pub answer: String,
+    pub note: String,
+    pub new_strength_mg: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DoseChangeAnswer {
+    pub answer: DoseAnswer,
+    pub note: String,
+    pub new_strength_mg: Option<u32>,
+}
+
+impl DoseChangeAnswerInput {
+    pub fn validate(&self) -> Result<DoseChangeAnswer, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let answer = e.take(
+            "answer",
+            DoseAnswer::parse(&self.answer).ok_or_else(|| "Choose approve or decline.".to_owned()),
+        );
+        let note = e.take(
+            "note",
+            required_text(&self.note, 2000, "a note for the therapist"),
+        );
+        let new_strength_mg = match answer {
+            Some(DoseAnswer::Approved) => e.take(
+                "new_strength_mg",
+                number_in(&self.new_strength_mg, STRENGTH_MG, "the new strength in mg"),
+            ),
+            _ => {
+                if !self.new_strength_mg.trim().is_empty() {
+                    e.add(
+                        "new_strength_mg",
+                        "Leave the strength empty when declining.",
+                    );
+                }
+                None
+            }
+        };
+        match (answer, note) {
+            (Some(answer), Some(note)) if e.is_empty() => Ok(DoseChangeAnswer {
+                answer,
+                note,
+                new_strength_mg,
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// A message between therapist and prescriber about a client.
+pub fn message_body(raw: &str) -> Result<String, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let m = e.take("body", required_text(raw, 4000, "a message"));
+    m.filter(|_| e.is_empty()).ok_or(e)
+}
+
+/// A break-glass reason: required, one line.
+pub fn break_glass_reason(raw: &str) -> Result<String, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let m = e.take(
+        "reason",
+        required_line(raw, 300, "why you need this record now"),
+    );
+    m.filter(|_| e.is_empty()).ok_or(e)
+}
+
+/// A discontinuation or other reason that must be stated.
+pub fn reason(raw: &str, what: &str) -> Result<String, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let m = e.take("reason", required_line(raw, 500, what));
+    m.filter(|_| e.is_empty()).ok_or(e)
+}
+
+/// An optional one-line note (e.g. who received a shipment).
+pub fn optional_note(raw: &str) -> Result<Option<String>, FieldErrors> {
+    let mut e = FieldErrors::default();
+    let m = e.take("note", optional_line(raw, 300));
+    m.filter(|_| e.is_empty()).ok_or(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 29);
+
+    #[test]
+    fn eligible_needs_a_future_expiry_and_reasons() {
+        let e = EvaluationInput {
+            decision: "eligible".into(),
+            ..Default::default()
+        }
+        .validate(TODAY)
+        .unwrap_err();
+        assert!(e.has("reasons") && e.has("valid_until"));
+        let ok = EvaluationInput {
+            decision: "eligible".into(),
+            reasons: "No contraindications; BP controlled.".into(),
+            valid_until: "2027-05-29".into(),
+        }
+        .validate(TODAY)
+        .unwrap();
+        assert_eq!(
+            eligibility(ok.decision, ok.valid_until),
+            Some(Eligibility::Eligible {
+                valid_until: date!(2027 - 05 - 29)
+            })
+        );
+        let not = EvaluationInput {
+            decision: "not_eligible".into(),
+            reasons: "Psychosis history".into(),
+            valid_until: String::new(),
+        }
+        .validate(TODAY)
+        .unwrap();
+        assert_eq!(
+            eligibility(not.decision, None),
+            Some(Eligibility::NotEligible)
+        );
+    }
+
+    #[test]
+    fn a_prescription_is_complete_or_refused() {
+        let e = PrescriptionInput::default().validate().unwrap_err();
+        for f in [
+            "drug",
+            "form",
+            "strength_mg",
+            "quantity",
+            "directions",
+            "pharmacy",
+        ] {
+            assert!(e.has(f), "{f}");
+        }
+        let p = PrescriptionInput {
+            drug: "Ketamine HCl".into(),
+            form: "troche".into(),
+            strength_mg: "100".into(),
+            quantity: "6".into(),
+            directions: "Dissolve one under the tongue in session.".into(),
+            pharmacy: "Compounding Pharmacy".into(),
+        };
+        assert_eq!(p.validate().unwrap().strength_mg, 100);
+        let typo = PrescriptionInput {
+            strength_mg: "1000".into(),
+            ..p
+        };
+        assert!(typo.validate().unwrap_err().has("strength_mg"));
+    }
+
+    #[test]
+    fn dose_answers_carry_a_strength_only_when_approved() {
+        let ok = DoseChangeAnswerInput {
+            answer: "approved".into(),
+            note: "Increase".into(),
+            new_strength_mg: "150".into(),
+        };
+        assert_eq!(ok.validate().unwrap().new_strength_mg, Some(150));
+        let bad = DoseChangeAnswerInput {
+            answer: "declined".into(),
+            note: "No".into(),
+            new_strength_mg: "150".into(),
+        };
+        assert!(bad.validate().unwrap_err().has("new_strength_mg"));
+        assert!(DoseChangeRequestInput::default().validate().is_err());
+    }
+
+    #[test]
+    fn shipments_are_not_dated_in_the_future() {
+        let s = ShipmentInput {
+            carrier: "UPS".into(),
+            tracking_number: "1Z999".into(),
+            shipped_on: "2026-11-30".into(),
+        };
+        assert!(s.validate(TODAY).unwrap_err().has("shipped_on"));
+        assert!(break_glass_reason(" ").is_err());
+        assert!(message_body("hello").is_ok());
+    }
+}

@@ -1,0 +1,165 @@
+//! The client record and its course of treatment: caseload, demographics, intake and screening,
+//! consents, preparation, the prescriber's evaluation, prescription and shipment, messages and
+//! break-glass access. Every route about one client is `Access::Client`: the access check has
+//! already decided the caller's relationship and audited the read before a handler runs.
+
+pub mod break_glass;
+pub mod consents;
+pub mod course;
+pub mod intake;
+pub mod messages;
+pub mod preparation;
+pub mod prescriber;
+pub mod record;
+
+use crate::AppState;
+use crate::auth::{ClientAccess, CurrentUser};
+use crate::error::AppError;
+use crate::routes::account::when;
+use kapflow_domain::ClientId;
+use kapflow_domain::access::{Action, decide};
+use kapflow_domain::client::age_on;
+use kapflow_domain::pathway::today;
+use kapflow_domain::screening::{Flag, ScreeningSettings, screen};
+use kapflow_domain::time_util::now_utc;
+use kapflow_store::clients::ClientRecord;
+use kapflow_store::courses::CourseRow;
+
+/// One screening flag as shown: what, how serious, the rule and its source.
+#[derive(Clone, Debug)]
+pub struct FlagView {
+    pub severity: &'static str,
+    pub absolute: bool,
+    pub finding: String,
+    pub rule: &'static str,
+    pub source: &'static str,
+}
+
+impl From<&Flag> for FlagView {
+    fn from(f: &Flag) -> Self {
+        FlagView {
+            severity: f.severity.label(),
+            absolute: f.severity == kapflow_domain::screening::Severity::Absolute,
+            finding: f.finding.clone(),
+            rule: f.rule,
+            source: f.source,
+        }
+    }
+}
+
+/// The header on every client page: name, age, the active course's stage, open flags, and
+/// the tabs this caller may open.
+#[derive(Clone, Debug)]
+pub struct HeaderView {
+    pub id: String,
+    pub name: String,
+    pub age: i32,
+    pub pronouns: String,
+    pub stage: &'static str,
+    pub flags: Vec<FlagView>,
+    pub clinical: bool,
+    pub break_glass_until: Option<String>,
+    pub tabs: Vec<(String, &'static str, bool)>,
+}
+
+/// What a client page knows about its caller and client.
+pub struct Ctx {
+    pub client: ClientRecord,
+    pub course: Option<CourseRow>,
+    pub header: HeaderView,
+    pub access: ClientAccess,
+}
+
+impl Ctx {
+    pub fn id(&self) -> ClientId {
+        self.access.client
+    }
+}
+
+pub fn may(user: &CurrentUser, access: &ClientAccess, action: Action) -> bool {
+    decide(user.role(), action, access.relationship).is_allowed()
+}
+
+pub fn display_name(c: &ClientRecord) -> String {
+    match &c.preferred_name {
+        Some(p) if p != &c.legal_name => format!("{} ({p})", c.legal_name),
+        _ => c.legal_name.clone(),
+    }
+}
+
+/// The flags of a course's intake (draft or completed), most serious first.
+pub async fn flags_of(
+    state: &AppState,
+    client: &ClientRecord,
+    course: Option<&CourseRow>,
+) -> Result<Vec<Flag>, AppError> {
+    let Some(course) = course else {
+        return Ok(vec![]);
+    };
+    let Some(intake) = state.store.intake(course.id).await? else {
+        return Ok(vec![]);
+    };
+    let age = u32::try_from(age_on(client.date_of_birth, today(now_utc()))).ok();
+    Ok(screen(
+        &intake.form.answers(age),
+        &ScreeningSettings::default(),
+    ))
+}
+
+const TABS: &[(&str, &str, bool)] = &[
+    ("", "Overview", false),
+    ("/course", "Course", true),
+    ("/intake", "Intake & screening", true),
+    ("/consents", "Consents", true),
+    ("/preparation", "Preparation", true),
+    ("/prescriber", "Prescriber", true),
+    ("/messages", "Messages", true),
+];
+
+/// Loads the client, the current course and the header for a page under `tab`.
+pub async fn ctx(
+    state: &AppState,
+    user: &CurrentUser,
+    access: ClientAccess,
+    tab: &str,
+) -> Result<Ctx, AppError> {
+    let client = state
+        .store
+        .client(access.client)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let course = state.store.current_course(access.client).await?;
+    let clinical = may(user, &access, Action::ViewClinicalRecord);
+    let flags = if clinical {
+        flags_of(state, &client, course.as_ref()).await?
+    } else {
+        vec![]
+    };
+    let id = client.id.to_string();
+    let header = HeaderView {
+        name: display_name(&client),
+        age: age_on(client.date_of_birth, today(now_utc())),
+        pronouns: client.pronouns.clone().unwrap_or_default(),
+        stage: course.as_ref().map(|c| c.stage().label()).unwrap_or("—"),
+        flags: flags.iter().map(FlagView::from).collect(),
+        clinical,
+        break_glass_until: access.break_glass_until.map(when),
+        tabs: TABS
+            .iter()
+            .filter(|(_, _, needs_clinical)| clinical || !needs_clinical)
+            .map(|(suffix, label, _)| (format!("/clients/{id}{suffix}"), *label, *suffix == tab))
+            .collect(),
+        id,
+    };
+    Ok(Ctx {
+        client,
+        course,
+        header,
+        access,
+    })
+}
+
+/// A hidden random key for create forms, so a double submission makes one record.
+pub fn form_key() -> String {
+    crate::setup_link::new_token()[..32].to_owned()
+}

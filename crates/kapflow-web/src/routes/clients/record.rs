@@ -1,0 +1,603 @@
+//! The caseload list, opening a client (directly or from an inquiry), the overview page,
+//! demographics editing and the care team.
+
+use super::{Ctx, HeaderView, ctx, display_name, form_key, may};
+use crate::AppState;
+use crate::auth::{ClientAccess, StaffUser};
+use crate::error::AppError;
+use crate::form_fields::Fields;
+use crate::layout::Layout;
+use crate::routes::account::when;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::access::Action;
+use kapflow_domain::client::{CaseloadSort, ClientInput, Sensitivity, age_on, concerns_from_text};
+use kapflow_domain::form::FieldErrors;
+use kapflow_domain::inquiry::Concern;
+use kapflow_domain::pathway::{Stage, today};
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::{Role, UserId};
+use kapflow_store::clients::{CaseloadScope, Created, PAGE_SIZE};
+use kapflow_store::inquiries::InboxScope;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub struct Row {
+    pub id: String,
+    pub name: String,
+    pub age: i32,
+    pub stage: &'static str,
+    pub since: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "clients.html")]
+pub struct ListPage {
+    pub layout: Layout,
+    pub q: String,
+    pub sort: &'static str,
+    pub sorts: Vec<(&'static str, &'static str)>,
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub can_create: bool,
+    pub can_break_glass: bool,
+    pub prescriber: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    q: String,
+    sort: String,
+    page: i64,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Query(query): Query<ListQuery>,
+) -> Result<ListPage, AppError> {
+    let sort = CaseloadSort::parse(&query.sort);
+    let search = Some(query.q.trim()).filter(|s| !s.is_empty());
+    let page = query.page.max(1);
+    let scope = CaseloadScope {
+        user: user.0.id(),
+        role: user.0.role(),
+    };
+    let result = state.store.caseload(scope, search, sort, page).await?;
+    // A search reads client names: audited like any read of the record.
+    let mut entry = user
+        .0
+        .actor()
+        .entry("client.list", now_utc())
+        .record("clients", result.rows.len());
+    entry.reason = search.map(|_| "search".to_owned());
+    state.store.audit(&entry).await?;
+    let today = today(now_utc());
+    let role = user.0.role();
+    Ok(ListPage {
+        layout: Layout::for_user(&state, &user.0).await?,
+        q: query.q,
+        sort: sort.as_str(),
+        sorts: CaseloadSort::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        rows: result
+            .rows
+            .into_iter()
+            .map(|r| Row {
+                id: r.id.to_string(),
+                name: match r.preferred_name {
+                    Some(p) if p != r.legal_name => format!("{} ({p})", r.legal_name),
+                    _ => r.legal_name,
+                },
+                age: age_on(r.date_of_birth, today),
+                stage: r
+                    .stage
+                    .as_deref()
+                    .and_then(Stage::parse)
+                    .map(Stage::label)
+                    .unwrap_or("—"),
+                since: when(r.created_at),
+            })
+            .collect(),
+        total: result.total,
+        page,
+        pages: ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
+        can_create: matches!(role, Role::Owner | Role::FrontDesk | Role::Therapist),
+        can_break_glass: matches!(role, Role::Owner | Role::Therapist),
+        prescriber: role == Role::Prescriber,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "client_form.html")]
+pub struct FormPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub action: String,
+    pub creating: bool,
+    pub cancel: String,
+    pub form_key: String,
+    pub inquiry: String,
+    pub v: ClientInput,
+    pub e: FieldErrors,
+    pub concerns: Vec<(&'static str, &'static str)>,
+    pub sensitivities: Vec<(&'static str, &'static str)>,
+    pub clinicians: Vec<(String, String)>,
+    pub therapist: String,
+    pub can_pick_therapist: bool,
+    pub form_error: Option<String>,
+}
+
+fn concern_options() -> Vec<(&'static str, &'static str)> {
+    Concern::ALL
+        .iter()
+        .map(|c| (c.as_str(), c.label()))
+        .collect()
+}
+
+fn sensitivity_options() -> Vec<(&'static str, &'static str)> {
+    Sensitivity::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.label()))
+        .collect()
+}
+
+async fn clinicians(state: &AppState) -> Result<Vec<(String, String)>, AppError> {
+    Ok(state
+        .store
+        .staff_listing()
+        .await?
+        .into_iter()
+        .filter(|s| !s.user.disabled && matches!(s.user.role, Role::Therapist | Role::Owner))
+        .map(|s| (s.user.id.to_string(), s.user.display_name))
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(
+    state: &AppState,
+    user: &StaffUser,
+    v: ClientInput,
+    e: FieldErrors,
+    inquiry: String,
+    therapist: String,
+    key: String,
+    form_error: Option<String>,
+) -> Result<FormPage, AppError> {
+    Ok(FormPage {
+        layout: Layout::for_user(state, &user.0).await?,
+        csrf: user.0.csrf().to_owned(),
+        action: "/clients".into(),
+        creating: true,
+        cancel: "/clients".into(),
+        form_key: key,
+        inquiry,
+        v,
+        e,
+        concerns: concern_options(),
+        sensitivities: sensitivity_options(),
+        clinicians: clinicians(state).await?,
+        therapist,
+        can_pick_therapist: user.0.role() != Role::Therapist,
+        form_error,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewQuery {
+    inquiry: String,
+}
+
+/// The new-client form, prefilled from an inquiry when one is named.
+pub async fn new_form(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, AppError> {
+    let mut v = ClientInput::default();
+    let mut therapist = String::new();
+    let mut inquiry = String::new();
+    if let Ok(id) = Uuid::parse_str(&q.inquiry) {
+        if let Some(existing) = state.store.client_of_inquiry(id).await? {
+            return Ok(Redirect::to(&format!("/clients/{existing}")).into_response());
+        }
+        let scope = InboxScope {
+            user: user.0.id(),
+            role: user.0.role(),
+        };
+        let Some((d, _)) = state
+            .store
+            .view_inquiry(scope, id, &user.0.actor(), now_utc())
+            .await?
+        else {
+            return Err(AppError::NotFound);
+        };
+        v.legal_name = d.name;
+        v.email = d.email.unwrap_or_default();
+        v.phone = d.phone.unwrap_or_default();
+        v.concerns = d
+            .concerns
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect();
+        therapist = d.assigned_to.map(|u| u.to_string()).unwrap_or_default();
+        inquiry = id.to_string();
+    }
+    Ok(form_page(
+        &state,
+        &user,
+        v,
+        FieldErrors::default(),
+        inquiry,
+        therapist,
+        form_key(),
+        None,
+    )
+    .await?
+    .into_response())
+}
+
+fn input_from(f: &Fields) -> ClientInput {
+    ClientInput {
+        legal_name: f.get("legal_name"),
+        preferred_name: f.get("preferred_name"),
+        pronouns: f.get("pronouns"),
+        date_of_birth: f.get("date_of_birth"),
+        email: f.get("email"),
+        phone: f.get("phone"),
+        address: f.get("address"),
+        emergency_name: f.get("emergency_name"),
+        emergency_phone: f.get("emergency_phone"),
+        support_name: f.get("support_name"),
+        support_phone: f.get("support_phone"),
+        concerns: f.all("concerns"),
+        sensitivity: f.get("sensitivity"),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    user: StaffUser,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let f = Fields::parse(&body);
+    let v = input_from(&f);
+    let inquiry = f.get("inquiry");
+    let therapist = f.get("therapist");
+    let key = f.get("_key");
+    let mut errors = FieldErrors::default();
+    // A therapist opening a client takes them on; others choose the clinician.
+    let team: Vec<UserId> = if user.0.role() == Role::Therapist {
+        vec![user.0.id()]
+    } else if therapist.is_empty() {
+        vec![]
+    } else {
+        match UserId::parse(&therapist) {
+            Some(id)
+                if clinicians(&state)
+                    .await?
+                    .iter()
+                    .any(|(c, _)| *c == therapist) =>
+            {
+                vec![id]
+            }
+            _ => {
+                errors.add("therapist", "Choose a clinician from the list.");
+                vec![]
+            }
+        }
+    };
+    let validated = v.validate(today(now_utc()));
+    let client = match validated {
+        Ok(c) if errors.is_empty() => c,
+        Ok(_) => {
+            let page = form_page(&state, &user, v, errors, inquiry, therapist, key, None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+        Err(mut e) => {
+            if let Some(m) = errors.get("therapist") {
+                e.add("therapist", m.to_owned());
+            }
+            let page = form_page(&state, &user, v, e, inquiry, therapist, key, None).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+        }
+    };
+    let inquiry_id = if inquiry.is_empty() {
+        None
+    } else {
+        Some(Uuid::parse_str(&inquiry).map_err(|_| AppError::BadRequest)?)
+    };
+    if key.len() < 16 {
+        return Err(AppError::BadRequest);
+    }
+    match state
+        .store
+        .create_client(&key, &client, inquiry_id, &team, &user.0.actor(), now_utc())
+        .await?
+    {
+        Created::Client(id) | Created::Repeat(id) => {
+            Ok(Redirect::to(&format!("/clients/{id}?done=created")).into_response())
+        }
+        Created::InquiryTaken => {
+            let existing = match inquiry_id {
+                Some(i) => state.store.client_of_inquiry(i).await?,
+                None => None,
+            };
+            match existing {
+                Some(id) => Ok(Redirect::to(&format!("/clients/{id}")).into_response()),
+                None => Err(AppError::BadRequest),
+            }
+        }
+        Created::KeyReused => {
+            let msg = "This form was already used. Check the caseload before trying again.";
+            let page = form_page(
+                &state,
+                &user,
+                v,
+                FieldErrors::default(),
+                inquiry,
+                therapist,
+                form_key(),
+                Some(msg.into()),
+            )
+            .await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "client.html")]
+pub struct OverviewPage {
+    pub layout: Layout,
+    pub h: HeaderView,
+    pub csrf: String,
+    pub notice: Option<&'static str>,
+    pub facts: Vec<(&'static str, String)>,
+    pub team: Vec<(String, String, &'static str)>,
+    pub can_edit: bool,
+    pub can_assign: bool,
+    pub clinicians: Vec<(String, String)>,
+    pub courses: Vec<(i64, &'static str, String)>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    pub done: String,
+}
+
+fn or_dash(v: &Option<String>) -> String {
+    v.clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "—".into())
+}
+
+pub async fn overview(
+    State(state): State<AppState>,
+    user: StaffUser,
+    access: ClientAccess,
+    Query(q): Query<DoneQuery>,
+) -> Result<OverviewPage, AppError> {
+    let Ctx { client, header, .. } = ctx(&state, &user.0, access, "").await?;
+    let concerns = concerns_from_text(&client.concerns)
+        .iter()
+        .map(|c| c.label())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let contact = |n: &Option<String>, p: &Option<String>| match (n, p) {
+        (Some(n), Some(p)) => format!("{n}, {p}"),
+        (Some(n), None) => n.clone(),
+        _ => "—".into(),
+    };
+    let facts = vec![
+        ("Legal name", client.legal_name.clone()),
+        ("Preferred name", or_dash(&client.preferred_name)),
+        ("Pronouns", or_dash(&client.pronouns)),
+        ("Date of birth", client.date_of_birth.to_string()),
+        ("Email", or_dash(&client.email)),
+        ("Phone", or_dash(&client.phone)),
+        ("Address", or_dash(&client.address)),
+        (
+            "Emergency contact",
+            contact(&client.emergency_name, &client.emergency_phone),
+        ),
+        (
+            "Takes them home after dosing",
+            contact(&client.support_name, &client.support_phone),
+        ),
+        (
+            "Primary concerns",
+            if concerns.is_empty() {
+                "—".into()
+            } else {
+                concerns
+            },
+        ),
+        (
+            "Record sensitivity",
+            Sensitivity::parse(&client.sensitivity)
+                .map(Sensitivity::label)
+                .unwrap_or("General")
+                .to_owned(),
+        ),
+    ];
+    let team = state
+        .store
+        .care_team(access.client)
+        .await?
+        .into_iter()
+        .map(|m| {
+            (
+                m.user_id.to_string(),
+                m.display_name,
+                Role::parse(&m.role).map(Role::label).unwrap_or(""),
+            )
+        })
+        .collect();
+    let courses = state
+        .store
+        .courses(access.client)
+        .await?
+        .into_iter()
+        .map(|c| (c.number, c.stage().label(), when(c.opened_at)))
+        .collect();
+    let can_assign = may(&user.0, &access, Action::AssignCareTeam);
+    Ok(OverviewPage {
+        layout: Layout::for_user(&state, &user.0).await?,
+        h: header,
+        csrf: user.0.csrf().to_owned(),
+        notice: match q.done.as_str() {
+            "created" => Some("Client record opened. The first course starts at assessment."),
+            "saved" => Some("Details saved."),
+            "team" => Some("Care team updated."),
+            _ => None,
+        },
+        facts,
+        team,
+        can_edit: may(&user.0, &access, Action::EditClientDemographics),
+        can_assign,
+        clinicians: if can_assign {
+            clinicians(&state).await?
+        } else {
+            vec![]
+        },
+        courses,
+    })
+}
+
+fn input_of(c: &kapflow_store::clients::ClientRecord) -> ClientInput {
+    ClientInput {
+        legal_name: c.legal_name.clone(),
+        preferred_name: c.preferred_name.clone().unwrap_or_default(),
+        pronouns: c.pronouns.clone().unwrap_or_default(),
+        date_of_birth: c.date_of_birth.to_string(),
+        email: c.email.clone().unwrap_or_default(),
+        phone: c.phone.clone().unwrap_or_default(),
+        address: c.address.clone().unwrap_or_default(),
+        emergency_name: c.emergency_name.clone().unwrap_or_default(),
+        emergency_phone: c.emergency_phone.clone().unwrap_or_default(),
+        support_name: c.support_name.clone().unwrap_or_default(),
+        support_phone: c.support_phone.clone().unwrap_or_default(),
+        concerns: concerns_from_text(&c.concerns)
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
+        sensitivity: c.sensitivity.clone(),
+    }
+}
+
+async fn edit_page(
+    state: &AppState,
+    user: &StaffUser,
+    id: &str,
+    name: &str,
+    v: ClientInput,
+    e: FieldErrors,
+) -> Result<FormPage, AppError> {
+    let _ = name;
+    Ok(FormPage {
+        layout: Layout::for_user(state, &user.0).await?,
+        csrf: user.0.csrf().to_owned(),
+        action: format!("/clients/{id}/edit"),
+        creating: false,
+        cancel: format!("/clients/{id}"),
+        form_key: String::new(),
+        inquiry: String::new(),
+        v,
+        e,
+        concerns: concern_options(),
+        sensitivities: sensitivity_options(),
+        clinicians: vec![],
+        therapist: String::new(),
+        can_pick_therapist: false,
+        form_error: None,
+    })
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    user: StaffUser,
+    access: ClientAccess,
+) -> Result<FormPage, AppError> {
+    let c = state
+        .store
+        .client(access.client)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let id = c.id.to_string();
+    edit_page(
+        &state,
+        &user,
+        &id,
+        &display_name(&c),
+        input_of(&c),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    user: StaffUser,
+    access: ClientAccess,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let v = input_from(&Fields::parse(&body));
+    let id = access.client;
+    match v.validate(today(now_utc())) {
+        Ok(c) => {
+            if !state
+                .store
+                .update_client(id, &c, &user.0.actor(), now_utc())
+                .await?
+            {
+                return Err(AppError::NotFound);
+            }
+            Ok(Redirect::to(&format!("/clients/{id}?done=saved")).into_response())
+        }
+        Err(e) => {
+            let page = edit_page(&state, &user, &id.to_string(), "", v, e).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TeamForm {
+    user: String,
+    change: String,
+}
+
+pub async fn care_team(
+    State(state): State<AppState>,
+    user: StaffUser,
+    access: ClientAccess,
+    axum::Form(f): axum::Form<TeamForm>,
+) -> Result<Response, AppError> {
+    let member = UserId::parse(&f.user).ok_or(AppError::BadRequest)?;
+    let add = match f.change.as_str() {
+        "add" => true,
+        "remove" => false,
+        _ => return Err(AppError::BadRequest),
+    };
+    if !state
+        .store
+        .change_care_team(access.client, member, add, &user.0.actor(), now_utc())
+        .await?
+    {
+        return Err(AppError::BadRequest);
+    }
+    Ok(Redirect::to(&format!("/clients/{}?done=team", access.client)).into_response())
+}
