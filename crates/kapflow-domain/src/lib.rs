@@ -8,6 +8,7 @@ pub mod audit;
 pub mod email;
 pub mod ids;
 pub mod inquiry;
+pub mod measures;
 pub mod mfa;
 pub mod password;
 pub mod pathway;
