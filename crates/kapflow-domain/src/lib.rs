@@ -12,6 +12,7 @@ pub mod form;
 pub mod ids;
 pub mod inquiry;
 pub mod intake;
+pub mod measures;
 pub mod mfa;
 pub mod password;
 pub mod pathway;
