@@ -193,6 +193,13 @@ impl Store {
         Ok(true)
     }
 
+    /// The active prescribers of an organisation, for referral notices.
+    pub async fn partner_org_emails(&self, org: Uuid) -> Result<Vec<String>, StoreError> {
+        Ok(on_db!(self, c => sqlx::query_scalar(
+            "SELECT email FROM users WHERE partner_org_id = $1 AND role = 'prescriber' AND disabled_at IS NULL ORDER BY email"
+        ).bind(org).fetch_all(c).await)?)
+    }
+
     pub async fn partner_org_of(&self, user: UserId) -> Result<Option<Uuid>, StoreError> {
         let org: Option<Option<Uuid>> = on_db!(self, c => sqlx::query_scalar(
             "SELECT partner_org_id FROM users WHERE id = $1"

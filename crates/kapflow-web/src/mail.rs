@@ -81,6 +81,18 @@ fn compose(template: &str, practice: &str, link: Option<&str>) -> Option<(String
                 "A new inquiry arrived through the {practice} website.\n\nRead it in the inbox (sign-in required):\n{link}\n"
             ),
         ),
+        "break_glass" => (
+            "Security notice: emergency access used".to_owned(),
+            format!(
+                "At {practice}, {link}\n\nEvery view in that window is marked in the audit trail. No client details are in this email.\n"
+            ),
+        ),
+        "referral" => (
+            "New referral".to_owned(),
+            format!(
+                "{practice} referred a client to your organisation for a medical evaluation.\n\nOpen your referrals (sign-in required):\n{link}\n"
+            ),
+        ),
         "account_locked" => (
             "Security notice from kapflow".to_owned(),
             format!(
@@ -119,6 +131,35 @@ async fn messages_for(
         // Staff notices carry a link only: the inquiry stays in the app.
         link = Some(format!("{}/inquiries/{id}", ctx.public_url));
         store.inbox_recipients().await.map_err(|e| e.to_string())?
+    } else if let Some(grant) = payload
+        .get("grant_id")
+        .and_then(|v| v.as_str())
+        .and_then(|g| uuid::Uuid::parse_str(g).ok())
+    {
+        // The owner hears who opened a record outside their caseload and until when; the
+        // client stays in the app (the audit trail names them).
+        let notice = store
+            .break_glass_notice(grant)
+            .await
+            .map_err(|e| e.to_string())?;
+        link = notice.map(|(who, until)| {
+            format!(
+                "{who} opened a client's record outside their caseload (break-glass), read-only until {}. Review it: {}/audit",
+                crate::routes::account::when(until),
+                ctx.public_url
+            )
+        });
+        store.owner_emails().await.map_err(|e| e.to_string())?
+    } else if let Some(org) = payload
+        .get("org_id")
+        .and_then(|v| v.as_str())
+        .and_then(|g| uuid::Uuid::parse_str(g).ok())
+    {
+        link = Some(format!("{}/clients", ctx.public_url));
+        store
+            .partner_org_emails(org)
+            .await
+            .map_err(|e| e.to_string())?
     } else if let Some(id) = payload
         .get("user_id")
         .and_then(|v| v.as_str())

@@ -36,6 +36,13 @@ const STAFF: &[Role] = &[
 const OWNER: &[Role] = &[Role::Owner];
 /// The inbox route is open to these; which inquiries each sees is scoped per record (below).
 const INBOX: &[Role] = &[Role::Owner, Role::FrontDesk, Role::Therapist];
+/// Client routes: these roles pass the role check; which clients each reaches is decided per
+/// record (tests/client_records.rs probes every client route across caseloads).
+const CLINICIANS: &[Role] = &[Role::Owner, Role::Therapist];
+const DEMOGRAPHICS_EDIT: &[Role] = &[Role::Owner, Role::FrontDesk, Role::Therapist];
+const ADMIN_DESK: &[Role] = &[Role::Owner, Role::FrontDesk];
+const CLINICAL_READ: &[Role] = &[Role::Owner, Role::Therapist, Role::Prescriber];
+const PRESCRIBER: &[Role] = &[Role::Prescriber];
 
 /// The expected access of every route, written independently of the app's registry.
 const TABLE: &[(&str, &str, Who)] = &[
@@ -104,6 +111,113 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/site/photos/{id}/remove", Who::Only(OWNER)),
     ("GET", "/settings", Who::Only(OWNER)),
     ("POST", "/settings", Who::Only(OWNER)),
+    ("GET", "/clients", Who::Only(STAFF)),
+    ("GET", "/clients/new", Who::Only(DEMOGRAPHICS_EDIT)),
+    ("POST", "/clients", Who::Only(DEMOGRAPHICS_EDIT)),
+    ("GET", "/clients/{client}", Who::Only(STAFF)),
+    (
+        "GET",
+        "/clients/{client}/edit",
+        Who::Only(DEMOGRAPHICS_EDIT),
+    ),
+    (
+        "POST",
+        "/clients/{client}/edit",
+        Who::Only(DEMOGRAPHICS_EDIT),
+    ),
+    ("POST", "/clients/{client}/care-team", Who::Only(ADMIN_DESK)),
+    ("GET", "/clients/{client}/course", Who::Only(CLINICAL_READ)),
+    (
+        "POST",
+        "/clients/{client}/course/advance",
+        Who::Only(CLINICIANS),
+    ),
+    (
+        "POST",
+        "/clients/{client}/course/discontinue",
+        Who::Only(CLINICIANS),
+    ),
+    (
+        "POST",
+        "/clients/{client}/course/new",
+        Who::Only(CLINICIANS),
+    ),
+    ("POST", "/clients/{client}/referral", Who::Only(CLINICIANS)),
+    ("GET", "/clients/{client}/intake", Who::Only(CLINICAL_READ)),
+    ("POST", "/clients/{client}/intake", Who::Only(CLINICIANS)),
+    (
+        "POST",
+        "/clients/{client}/screening/review",
+        Who::Only(CLINICIANS),
+    ),
+    (
+        "GET",
+        "/clients/{client}/consents",
+        Who::Only(CLINICAL_READ),
+    ),
+    ("POST", "/clients/{client}/consents", Who::Only(CLINICIANS)),
+    (
+        "POST",
+        "/clients/{client}/consents/{signature}/revoke",
+        Who::Only(CLINICIANS),
+    ),
+    (
+        "GET",
+        "/clients/{client}/preparation",
+        Who::Only(CLINICAL_READ),
+    ),
+    (
+        "POST",
+        "/clients/{client}/preparation",
+        Who::Only(CLINICIANS),
+    ),
+    (
+        "GET",
+        "/clients/{client}/prescriber",
+        Who::Only(CLINICAL_READ),
+    ),
+    (
+        "POST",
+        "/clients/{client}/evaluation",
+        Who::Only(PRESCRIBER),
+    ),
+    (
+        "POST",
+        "/clients/{client}/prescription",
+        Who::Only(PRESCRIBER),
+    ),
+    ("POST", "/clients/{client}/shipments", Who::Only(PRESCRIBER)),
+    (
+        "POST",
+        "/clients/{client}/shipments/{shipment}/received",
+        Who::Only(PRESCRIBER),
+    ),
+    (
+        "POST",
+        "/clients/{client}/dose-requests",
+        Who::Only(CLINICIANS),
+    ),
+    (
+        "POST",
+        "/clients/{client}/dose-requests/{request}/answer",
+        Who::Only(PRESCRIBER),
+    ),
+    (
+        "GET",
+        "/clients/{client}/messages",
+        Who::Only(CLINICAL_READ),
+    ),
+    (
+        "POST",
+        "/clients/{client}/messages",
+        Who::Only(CLINICAL_READ),
+    ),
+    ("GET", "/break-glass", Who::Only(CLINICIANS)),
+    ("POST", "/break-glass", Who::Only(CLINICIANS)),
+    ("GET", "/consent-documents", Who::Only(OWNER)),
+    ("POST", "/consent-documents", Who::Only(OWNER)),
+    ("POST", "/partner-orgs", Who::Only(OWNER)),
+    ("POST", "/staff/{id}/partner-org", Who::Only(OWNER)),
 ];
 
 #[test]
@@ -133,6 +247,11 @@ fn concrete(path: &str, victim: &str) -> String {
     path.replace("{token}", &"ab".repeat(32))
         .replace("{id}", victim)
         .replace("{file}", "kapflow.css")
+        // No such client: an allowed role gets 404 (tests/client_records.rs covers real ones).
+        .replace("{client}", "0190c0de-0000-7000-8000-000000000001")
+        .replace("{signature}", "0190c0de-0000-7000-8000-000000000002")
+        .replace("{shipment}", "0190c0de-0000-7000-8000-000000000003")
+        .replace("{request}", "0190c0de-0000-7000-8000-000000000004")
 }
 
 fn is_login_redirect(r: &support::Reply) -> bool {

@@ -2,6 +2,9 @@
 
 mod support;
 
+#[path = "browser/pathway.rs"]
+mod pathway;
+
 use fantoccini::Locator;
 use support::Server;
 use support::browser::Browser;

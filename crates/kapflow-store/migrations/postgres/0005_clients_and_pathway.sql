@@ -57,7 +57,7 @@ CREATE INDEX care_team_user ON care_team (user_id, client_id);
 CREATE TABLE courses (
     id                  UUID PRIMARY KEY NOT NULL,
     client_id           UUID NOT NULL REFERENCES clients (id),
-    number              INTEGER NOT NULL,
+    number              BIGINT NOT NULL,
     stage               TEXT NOT NULL CHECK (stage IN ('assessment', 'preparation', 'medical_evaluation', 'medication', 'ready_for_dosing', 'discontinued')),
     opened_at           TIMESTAMPTZ NOT NULL,
     closed_at           TIMESTAMPTZ,
@@ -97,7 +97,7 @@ CREATE TABLE intakes (
 CREATE TABLE consent_documents (
     id         UUID PRIMARY KEY NOT NULL,
     kind       TEXT NOT NULL CHECK (kind IN ('kap', 'release_of_information', 'touch')),
-    version    INTEGER NOT NULL,
+    version    BIGINT NOT NULL,
     title      TEXT NOT NULL,
     body       TEXT NOT NULL,
     sha256     TEXT NOT NULL,
@@ -167,8 +167,8 @@ CREATE TABLE prescriptions (
     prescriber_id UUID NOT NULL REFERENCES users (id),
     drug          TEXT NOT NULL,
     form          TEXT NOT NULL CHECK (form IN ('troche', 'rdt')),
-    strength_mg   INTEGER NOT NULL CHECK (strength_mg > 0),
-    quantity      INTEGER NOT NULL CHECK (quantity > 0),
+    strength_mg   BIGINT NOT NULL CHECK (strength_mg > 0),
+    quantity      BIGINT NOT NULL CHECK (quantity > 0),
     directions    TEXT NOT NULL,
     pharmacy      TEXT NOT NULL,
     prescribed_at TIMESTAMPTZ NOT NULL,
@@ -228,3 +228,18 @@ CREATE TABLE break_glass_grants (
     expires_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX break_glass_user ON break_glass_grants (user_id, client_id, expires_at);
+
+-- What was signed never changes (only the revocation columns may be set), and nothing of the
+-- pathway's record is ever deleted.
+CREATE TRIGGER consent_signatures_signed_fields BEFORE UPDATE OF client_id, document_id, typed_name, signed_on, signed_at, sha256, witness_id ON consent_signatures
+    FOR EACH ROW EXECUTE FUNCTION kapflow_refuse_change('a signature cannot be changed, only revoked');
+CREATE TRIGGER consent_signatures_no_delete BEFORE DELETE ON consent_signatures
+    FOR EACH ROW EXECUTE FUNCTION kapflow_refuse_change('consent_signatures rows are never deleted');
+CREATE TRIGGER evaluations_no_delete BEFORE DELETE ON evaluations
+    FOR EACH ROW EXECUTE FUNCTION kapflow_refuse_change('evaluations rows are never deleted');
+CREATE TRIGGER prescriptions_no_delete BEFORE DELETE ON prescriptions
+    FOR EACH ROW EXECUTE FUNCTION kapflow_refuse_change('prescriptions rows are never deleted');
+CREATE TRIGGER client_messages_no_delete BEFORE DELETE ON client_messages
+    FOR EACH ROW EXECUTE FUNCTION kapflow_refuse_change('client_messages rows are never deleted');
+CREATE TRIGGER break_glass_grants_no_delete BEFORE DELETE ON break_glass_grants
+    FOR EACH ROW EXECUTE FUNCTION kapflow_refuse_change('break_glass_grants rows are never deleted');

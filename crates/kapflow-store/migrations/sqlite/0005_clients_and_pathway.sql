@@ -231,3 +231,30 @@ CREATE TABLE break_glass_grants (
     expires_at TEXT NOT NULL
 ) STRICT;
 CREATE INDEX break_glass_user ON break_glass_grants (user_id, client_id, expires_at);
+
+-- What was signed never changes (only the revocation columns may be set), and nothing of the
+-- pathway's record is ever deleted.
+CREATE TRIGGER consent_signatures_signed_fields BEFORE UPDATE OF client_id, document_id, typed_name, signed_on, signed_at, sha256, witness_id ON consent_signatures
+BEGIN
+    SELECT RAISE(ABORT, 'a signature cannot be changed, only revoked');
+END;
+CREATE TRIGGER consent_signatures_no_delete BEFORE DELETE ON consent_signatures
+BEGIN
+    SELECT RAISE(ABORT, 'consent_signatures rows are never deleted');
+END;
+CREATE TRIGGER evaluations_no_delete BEFORE DELETE ON evaluations
+BEGIN
+    SELECT RAISE(ABORT, 'evaluations rows are never deleted');
+END;
+CREATE TRIGGER prescriptions_no_delete BEFORE DELETE ON prescriptions
+BEGIN
+    SELECT RAISE(ABORT, 'prescriptions rows are never deleted');
+END;
+CREATE TRIGGER client_messages_no_delete BEFORE DELETE ON client_messages
+BEGIN
+    SELECT RAISE(ABORT, 'client_messages rows are never deleted');
+END;
+CREATE TRIGGER break_glass_grants_no_delete BEFORE DELETE ON break_glass_grants
+BEGIN
+    SELECT RAISE(ABORT, 'break_glass_grants rows are never deleted');
+END;

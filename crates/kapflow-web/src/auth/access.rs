@@ -223,10 +223,12 @@ async fn check(
             return Err(Redirect::to(to).into_response());
         }
         let role_level = match access {
-            // Could this role do the action under any relationship at all?
+            // Could this role do the action under any relationship at all? These are the
+            // staff's client pages: a client's own record will have its own portal routes.
             Access::Client(_) => {
                 if Relationship::ALL
                     .iter()
+                    .filter(|r| **r != Relationship::OwnRecord)
                     .any(|r| decide(record.user.role, action, *r).is_allowed())
                 {
                     kapflow_domain::access::Decision::Allow

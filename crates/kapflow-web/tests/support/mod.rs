@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod clinic;
 pub mod signin;
 
 use axum::Router;

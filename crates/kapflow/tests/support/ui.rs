@@ -174,3 +174,129 @@ pub async fn set_up_owner(c: &fantoccini::Client, setup_link: &str, password: &s
     expect_h1(c, "Welcome, Catherine Alvarado").await;
     secret
 }
+
+/// Clicks the element and waits (up to 10 s) until a new page has loaded in place of the one
+/// it was clicked on: for a submit whose next page looks like the last (same heading, same
+/// notice).
+pub async fn click_and_load(c: &fantoccini::Client, css: &str) {
+    c.execute("window.__kapflowOldPage = true;", vec![])
+        .await
+        .expect("mark the page");
+    click(c, css).await;
+    for _ in 0..100 {
+        if let Ok(v) = c
+            .execute(
+                "return window.__kapflowOldPage === undefined && document.readyState === 'complete'",
+                vec![],
+            )
+            .await
+            && v == serde_json::Value::Bool(true)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("clicking {css} did not load a new page");
+}
+
+/// The text of the element once it contains `needle`, waiting up to 10 s.
+pub async fn wait_contains(c: &fantoccini::Client, locator: Locator<'_>, needle: &str) -> String {
+    let mut seen = String::new();
+    for _ in 0..100 {
+        if let Ok(el) = c.find(locator).await
+            && let Ok(text) = el.text().await
+        {
+            if text.contains(needle) {
+                return text;
+            }
+            seen = text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{locator:?} never contained {needle:?}; it shows {seen:?}");
+}
+
+/// Chooses the option with this visible label in the select with this id (waits up to 10 s).
+pub async fn choose(c: &fantoccini::Client, id: &str, label: &str) {
+    for _ in 0..100 {
+        if let Ok(el) = c.find(Locator::Id(id)).await
+            && el.select_by_label(label).await.is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no option {label:?} in the select #{id}");
+}
+
+/// Sets a `type=date` field to `YYYY-MM-DD`. Typing into a date field goes through the
+/// browser's locale-ordered date parts, so the value is set as a date picker would set it,
+/// with the same input and change events.
+pub async fn set_date(c: &fantoccini::Client, id: &str, yyyy_mm_dd: &str) {
+    for _ in 0..100 {
+        if let Ok(v) = c
+            .execute(
+                "const el = document.getElementById(arguments[0]);\
+                 if (!el || el.type !== 'date') return null;\
+                 el.value = arguments[1];\
+                 el.dispatchEvent(new Event('input', { bubbles: true }));\
+                 el.dispatchEvent(new Event('change', { bubbles: true }));\
+                 return el.value;",
+                vec![id.into(), yyyy_mm_dd.into()],
+            )
+            .await
+            && v.as_str() == Some(yyyy_mm_dd)
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("date field #{id} never took {yyyy_mm_dd}");
+}
+
+/// The id of the form control a `<label>` with exactly this text is for (visually hidden
+/// labels included), waiting up to 10 s.
+pub async fn id_for_label(c: &fantoccini::Client, label: &str) -> String {
+    for _ in 0..100 {
+        if let Ok(v) = c
+            .execute(
+                "const l = [...document.querySelectorAll('label')].find(l => l.textContent.trim() === arguments[0]);\
+                 return l ? l.htmlFor : null;",
+                vec![label.into()],
+            )
+            .await
+            && let Some(id) = v.as_str()
+            && !id.is_empty()
+        {
+            return id.to_owned();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no label {label:?}");
+}
+
+/// Clicks the element of this tag whose whole visible text is `text` (a link, a summary,
+/// a button), waiting up to 10 s.
+pub async fn click_text(c: &fantoccini::Client, tag: &str, text: &str) {
+    let xpath = format!("//{tag}[normalize-space(.)={}]", xpath_literal(text));
+    for _ in 0..100 {
+        if let Ok(el) = c.find(Locator::XPath(&xpath)).await
+            && el.click().await.is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no clickable {tag} {text:?}");
+}
+
+fn xpath_literal(s: &str) -> String {
+    if !s.contains('\'') {
+        format!("'{s}'")
+    } else if !s.contains('"') {
+        format!("\"{s}\"")
+    } else {
+        let parts: Vec<String> = s.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}

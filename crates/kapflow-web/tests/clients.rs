@@ -1,0 +1,474 @@
+//! The client record and the pathway through the web: opening a client from an inquiry (once),
+//! forms that keep what was typed, gates that list every unmet condition, the prescriber's acts
+//! that nobody else can perform, and break-glass.
+
+mod support;
+
+use axum::http::StatusCode;
+use kapflow_domain::pathway::Stage;
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::{Actor, Role};
+use support::clinic::{clinic, publish_consents};
+use support::{TestApp, mailed};
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    let mut s = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        s.append_pair(k, v);
+    }
+    s.finish()
+}
+
+fn client_of(location: &str) -> kapflow_domain::ClientId {
+    let id = location
+        .trim_start_matches("/clients/")
+        .split(['?', '/'])
+        .next()
+        .unwrap_or("");
+    kapflow_domain::ClientId::parse(id).expect("client id in the redirect")
+}
+
+async fn inquiry(t: &TestApp) -> uuid::Uuid {
+    let i = kapflow_domain::inquiry::InquiryInput {
+        name: "Ada <b>Client</b>".into(),
+        email: "ada@example.org".into(),
+        preferred_contact: "email".into(),
+        concerns: vec!["ptsd".into()],
+        consent: true,
+        ..Default::default()
+    }
+    .validate()
+    .expect("valid");
+    let limit = kapflow_store::rate_limit::RateLimit {
+        bucket: "t",
+        window: time::Duration::HOUR,
+        limit: 10,
+    };
+    match t
+        .db
+        .store
+        .submit_inquiry(
+            "key-1",
+            b"h",
+            &i,
+            &limit,
+            &Actor::anonymous(None),
+            now_utc(),
+        )
+        .await
+        .expect("submit")
+    {
+        kapflow_store::inquiries::Submitted::Created(id) => id,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn from_inquiry_to_referral(t: TestApp) {
+    let front = t.signed_in("front@example.org", Role::FrontDesk).await;
+    let ther = t.signed_in("ther@example.org", Role::Therapist).await;
+    let owner = t.signed_in("owner@example.org", Role::Owner).await;
+    let inq = inquiry(&t).await;
+
+    // The inquiry offers "became a client"; the form comes prefilled and escaped.
+    let page = t.get(&format!("/inquiries/{inq}"), Some(&front)).await;
+    assert!(page.body.contains(&format!("/clients/new?inquiry={inq}")));
+    let new = t
+        .get(&format!("/clients/new?inquiry={inq}"), Some(&front))
+        .await;
+    assert_eq!(new.status, StatusCode::OK);
+    assert!(
+        new.body
+            .contains("value=\"Ada &#60;b&#62;Client&#60;/b&#62;\"")
+            || new.body.contains("value=\"Ada &lt;b&gt;Client&lt;/b&gt;\"")
+    );
+    assert!(!new.body.contains("<b>Client</b>"));
+    let key = support::signin::between(&new.body, "name=\"_key\" value=\"", "\"").to_owned();
+
+    // A mistake keeps everything typed and names the field.
+    let bad = form(&[
+        ("_key", &key),
+        ("inquiry", &inq.to_string()),
+        ("legal_name", "Ada Client"),
+        ("preferred_name", "Addie"),
+        ("date_of_birth", "14/03/1985"),
+        ("support_name", "Sam Support"),
+        ("concerns", "ptsd"),
+        ("concerns", "anxiety"),
+        ("therapist", &ther.id.to_string()),
+    ]);
+    let r = t.post("/clients", &bad, Some(&front)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"date_of_birth-error\""));
+    assert!(r.body.contains("value=\"Addie\"") && r.body.contains("value=\"14/03/1985\""));
+    assert!(r.body.contains("value=\"anxiety\" checked"));
+    let good = bad.replace("14%2F03%2F1985", "1985-03-14");
+    let r = t.post("/clients", &good, Some(&front)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let client = client_of(r.location());
+    // The same form again (double click): the same client, nothing new.
+    let again = t.post("/clients", &good, Some(&front)).await;
+    assert_eq!(client_of(again.location()), client);
+    let all =
+        t.db.store
+            .caseload(
+                kapflow_store::clients::CaseloadScope {
+                    user: owner.id,
+                    role: Role::Owner,
+                },
+                None,
+                kapflow_domain::client::CaseloadSort::Name,
+                1,
+            )
+            .await
+            .expect("list");
+    assert_eq!(all.total, 1);
+    let inbox = t.get(&format!("/inquiries/{inq}"), Some(&front)).await;
+    assert!(inbox.body.contains("Became client") || inbox.body.contains("Became a client"));
+    assert!(inbox.body.contains(&format!("/clients/{client}")));
+
+    // Front desk sees demographics, never clinical tabs or flags.
+    let overview = t.get(&format!("/clients/{client}"), Some(&front)).await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(
+        overview
+            .body
+            .contains("Course stage: <strong>Assessment</strong>")
+    );
+    assert!(!overview.body.contains("/intake\""));
+    assert_eq!(
+        t.get(&format!("/clients/{client}/intake"), Some(&front))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The therapist's caseload lists the client; advancing too early lists every reason.
+    let list = t.get("/clients?q=ada", Some(&ther)).await;
+    assert!(list.body.contains(&format!("/clients/{client}")));
+    let r = t
+        .post(
+            &format!("/clients/{client}/course/advance"),
+            "to=preparation",
+            Some(&ther),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("The intake is not completed."));
+    assert!(
+        r.body
+            .contains("The contraindication screening has not been reviewed.")
+    );
+
+    // A completion with blanks is refused and keeps the typed answers.
+    let partial = form(&[
+        ("intent", "complete"),
+        ("medical_history", "Asthma"),
+        ("bp_systolic", "150"),
+        ("sensitivity", "general"),
+    ]);
+    let r = t
+        .post(&format!("/clients/{client}/intake"), &partial, Some(&ther))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("Asthma") && r.body.contains("id=\"allergies-error\""));
+    let full = form(&[
+        ("intent", "complete"),
+        ("medical_history", "Asthma"),
+        ("psychiatric_history", "PTSD"),
+        ("current_medications", "None"),
+        ("allergies", "None known"),
+        ("substance_use", "None"),
+        ("prior_ketamine", "None"),
+        ("bp_systolic", "150"),
+        ("bp_diastolic", "92"),
+        ("goals", "Sleep"),
+        ("takes_benzodiazepines", "yes"),
+        ("sensitivity", "general"),
+    ]);
+    let r = t
+        .post(&format!("/clients/{client}/intake"), &full, Some(&ther))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let intake = t
+        .get(&format!("/clients/{client}/intake"), Some(&ther))
+        .await;
+    // Each flag shows its rule and its source; the header shows it too.
+    assert!(intake.body.contains("Blood pressure today 150/92 mmHg"));
+    assert!(intake.body.contains("140/90"));
+    assert!(intake.body.contains("Open screening flags"));
+    t.post(
+        &format!("/clients/{client}/screening/review"),
+        "",
+        Some(&ther),
+    )
+    .await;
+    let r = t
+        .post(
+            &format!("/clients/{client}/course/advance"),
+            "to=preparation",
+            Some(&ther),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // Referral without consents or sign-off: every unmet condition, nothing kept.
+    let org =
+        t.db.store
+            .add_partner_org(
+                "Skylight Psychedelics",
+                &Actor::user(owner.id, Role::Owner, None, None),
+                now_utc(),
+            )
+            .await
+            .expect("org")
+            .expect("new");
+    publish_consents(&t, &owner).await;
+    let r = t
+        .post(
+            &format!("/clients/{client}/referral"),
+            &format!("org={org}"),
+            Some(&ther),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for m in [
+        "There is no signed, current KAP informed consent.",
+        "There is no signed, current release of information to the prescriber organisation.",
+        "The therapist has not signed off readiness after preparation.",
+    ] {
+        assert!(r.body.contains(m), "{m}");
+    }
+    assert_eq!(
+        t.db.store.stage_of(client).await.expect("s"),
+        Some(Stage::Preparation)
+    );
+
+    // A blank signature is refused field by field.
+    let docs = t.db.store.latest_consent_documents().await.expect("docs");
+    let r = t
+        .post(
+            &format!("/clients/{client}/consents"),
+            &format!("document_id={}", docs[0].id),
+            Some(&ther),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("The client must tick the box to agree."));
+    assert!(t.db.store.signatures(client).await.expect("s").is_empty());
+    let today = kapflow_domain::pathway::today(now_utc()).to_string();
+    for d in &docs {
+        let r = t
+            .post(
+                &format!("/clients/{client}/consents"),
+                &form(&[
+                    ("document_id", &d.id.to_string()),
+                    ("typed_name", "Ada Client"),
+                    ("signed_on", &today),
+                    ("agree", "yes"),
+                ]),
+                Some(&ther),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let mut prep = vec![("intent", "sign_off"), ("intentions", "Rest")];
+    for (k, _) in kapflow_domain::preparation::CHECKLIST {
+        prep.push(("discussed", k));
+    }
+    let r = t
+        .post(
+            &format!("/clients/{client}/preparation"),
+            &form(&prep),
+            Some(&ther),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = t
+        .post(
+            &format!("/clients/{client}/referral"),
+            &format!("org={org}"),
+            Some(&ther),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.db.store.stage_of(client).await.expect("s"),
+        Some(Stage::MedicalEvaluation)
+    );
+}
+
+#[tokio::test]
+async fn front_desk_opens_a_client_from_an_inquiry_and_the_therapist_meets_every_gate() {
+    from_inquiry_to_referral(TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn front_desk_opens_a_client_from_an_inquiry_and_the_therapist_meets_every_gate_postgres() {
+    from_inquiry_to_referral(TestApp::new_postgres().await).await;
+}
+
+#[tokio::test]
+async fn only_the_prescriber_sets_a_dose() {
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    let a = c.a;
+    // No dose field anywhere in the therapist's view; only a request in words.
+    let page = t
+        .get(&format!("/clients/{a}/prescriber"), Some(&c.t1))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.body.contains("name=\"strength_mg\"")
+            && !page.body.contains("name=\"new_strength_mg\"")
+    );
+    assert!(page.body.contains("Ask the prescriber for a dose change"));
+    let rx = "drug=Ketamine&form=troche&strength_mg=300&quantity=6&directions=x&pharmacy=y";
+    // The server refuses the therapist's attempt, whatever the form says.
+    for (path, body) in [
+        ("prescription", rx.to_owned()),
+        (
+            &*format!("dose-requests/{}/answer", c.a_dose_request),
+            "answer=approved&note=x&new_strength_mg=300".to_owned(),
+        ),
+    ] {
+        let r = t
+            .post(&format!("/clients/{a}/{path}"), &body, Some(&c.t1))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let course =
+        t.db.store
+            .current_course(a)
+            .await
+            .expect("c")
+            .expect("course");
+    let rxs = t.db.store.prescriptions(course.id).await.expect("rx");
+    assert_eq!(rxs.len(), 1);
+    assert_eq!(rxs[0].strength_mg, 100);
+    // The other organisation's prescriber cannot even see the client.
+    assert_eq!(
+        t.post(&format!("/clients/{a}/prescription"), rx, Some(&c.p2))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.get(&format!("/clients/{a}/prescriber"), Some(&c.p2))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // The referred prescriber answers; the new strength replaces the active prescription.
+    let r = t
+        .post(
+            &format!("/clients/{a}/dose-requests/{}/answer", c.a_dose_request),
+            "answer=approved&note=Go%20up&new_strength_mg=150",
+            Some(&c.p1),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let rxs = t.db.store.prescriptions(course.id).await.expect("rx");
+    assert_eq!((rxs.len(), rxs[0].strength_mg), (2, 150));
+    // The therapist's request form has no dose field; the received shipment moves the course on.
+    let r = t
+        .post(
+            &format!("/clients/{a}/shipments/{}/received", c.a_shipment),
+            "",
+            Some(&c.p1),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn break_glass_is_reasoned_time_boxed_read_only_and_tells_the_owner() {
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    let a = c.a;
+    assert_eq!(
+        t.get(&format!("/clients/{a}/intake"), Some(&c.t2))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = t
+        .post(
+            "/break-glass",
+            "legal_name=Ada%20Alpha&date_of_birth=1985-03-14&reason=",
+            Some(&c.t2),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"reason-error\"") && r.body.contains("value=\"Ada Alpha\""));
+    let r = t
+        .post("/break-glass", "legal_name=ada%20alpha&date_of_birth=1985-03-14&reason=Crisis%20call%2C%20therapist%20away", Some(&c.t2))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), format!("/clients/{a}"));
+    let page = t.get(&format!("/clients/{a}/intake"), Some(&c.t2)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Break-glass access, read-only"));
+    assert!(!page.body.contains("Complete intake"));
+    // Read-only: writes look like the record is absent.
+    assert_eq!(
+        t.post(&format!("/clients/{a}/messages"), "body=hello", Some(&c.t2))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Every view in the window is marked.
+    let f = kapflow_store::audit::AuditFilter {
+        actor: Some(c.t2.id),
+        action: Some("client.viewed".into()),
+        ..Default::default()
+    };
+    let views = t.db.store.query_audit(&f, 100).await.expect("audit");
+    assert!(
+        !views.is_empty()
+            && views
+                .iter()
+                .all(|v| v.entry.reason.as_deref() == Some("break-glass"))
+    );
+    // The owner is told, without the client's name.
+    let mails = mailed(&t).await;
+    let notice = mails
+        .iter()
+        .find(|m| m.contains("break-glass"))
+        .expect("owner notice");
+    assert!(notice.contains("owner@example.org"));
+    assert!(!notice.contains("Ada") && !notice.contains("Alpha"));
+    // No match, no grant.
+    let r = t
+        .post(
+            "/break-glass",
+            "legal_name=Nobody&date_of_birth=1985-03-14&reason=x",
+            Some(&c.t2),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Front desk and prescribers cannot break glass at all.
+    assert_eq!(
+        t.get("/break-glass", Some(&c.front)).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_caseload_search_is_escaped_and_scoped() {
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    let r = t
+        .get("/clients?q=%3Cscript%3E&sort=name%3B%20drop", Some(&c.t1))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(!r.body.contains("<script>"));
+    assert!(r.body.contains("&#60;script&#62;") || r.body.contains("&lt;script&gt;"));
+    let mine = t.get("/clients", Some(&c.t1)).await;
+    assert!(mine.body.contains("Ada Alpha") && !mine.body.contains("Ben Beta"));
+    let referred = t.get("/clients", Some(&c.p1)).await;
+    assert!(referred.body.contains("Ada Alpha") && !referred.body.contains("Ben Beta"));
+    let other_org = t.get("/clients", Some(&c.p2)).await;
+    assert!(!other_org.body.contains("Ada Alpha") && !other_org.body.contains("Ben Beta"));
+    let desk = t.get("/clients?sort=newest", Some(&c.front)).await;
+    assert!(desk.body.contains("Ada Alpha") && desk.body.contains("Ben Beta"));
+}
