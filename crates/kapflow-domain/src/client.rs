@@ -127,7 +127,7 @@ impl ClientInput {
         let dob = e.take(
             "date_of_birth",
             date(&self.date_of_birth, "the date of birth").and_then(|d| {
-                if d > today {
+                if d > today + time::Duration::days(1) {
                     Err("The date of birth cannot be in the future.".into())
                 } else if age_on(d, today) > 120 {
                     Err("Check the year of birth.".into())

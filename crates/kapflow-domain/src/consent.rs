@@ -102,7 +102,8 @@ pub struct Signature {
 }
 
 impl SignatureInput {
-    /// `today` is the practice's date; a signature is dated the day it is given.
+    /// `today` is UTC's date. A signature is dated the day it is given where the client is;
+    /// anywhere on Earth that is UTC's date or a day either side, so that is what is accepted.
     pub fn validate(&self, today: Date) -> Result<Signature, FieldErrors> {
         let mut e = FieldErrors::default();
         let typed_name = e.take(
@@ -116,12 +117,10 @@ impl SignatureInput {
         let signed_on = e.take(
             "signed_on",
             date(&self.signed_on, "today's date").and_then(|d| {
-                if d == today {
+                if (d - today).whole_days().abs() <= 1 {
                     Ok(d)
                 } else {
-                    Err(format!(
-                        "A signature is dated the day it is given: {today}."
-                    ))
+                    Err("A signature is dated the day it is given: enter today's date.".into())
                 }
             }),
         );
@@ -165,8 +164,16 @@ mod tests {
             agree: "yes".into(),
         };
         assert!(ok.validate(date!(2026 - 11 - 29)).is_ok());
+        // The client's local date may be a day either side of UTC's.
+        for near in ["2026-11-28", "2026-11-30"] {
+            let s = SignatureInput {
+                signed_on: near.into(),
+                ..ok.clone()
+            };
+            assert!(s.validate(date!(2026 - 11 - 29)).is_ok(), "{near}");
+        }
         let backdated = SignatureInput {
-            signed_on: "2026-11-01".into(),
+            signed_on: "2026-11-27".into(),
             ..ok
         };
         assert!(

@@ -80,7 +80,8 @@ impl EvaluationInput {
             Some(Decision::Eligible) => e.take(
                 "valid_until",
                 date(&self.valid_until, "the date eligibility is valid until").and_then(|d| {
-                    if d < today {
+                    // A day of slack: the prescriber's "today" may be behind UTC's.
+                    if d < today - time::Duration::days(1) {
                         Err("Eligibility cannot end in the past.".into())
                     } else {
                         Ok(d)
@@ -223,7 +224,8 @@ impl ShipmentInput {
         let shipped_on = e.take(
             "shipped_on",
             date(&self.shipped_on, "the date it shipped").and_then(|d| {
-                if d > today {
+                // A day of slack: the pharmacy's "today" may be ahead of UTC's.
+                if d > today + time::Duration::days(1) {
                     Err("The shipping date cannot be in the future.".into())
                 } else {
                     Ok(d)
@@ -461,7 +463,7 @@ mod tests {
         let s = ShipmentInput {
             carrier: "UPS".into(),
             tracking_number: "1Z999".into(),
-            shipped_on: "2026-11-30".into(),
+            shipped_on: "2026-12-01".into(),
         };
         assert!(s.validate(TODAY).unwrap_err().has("shipped_on"));
         assert!(break_glass_reason(" ").is_err());

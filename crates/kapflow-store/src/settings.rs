@@ -17,6 +17,10 @@ pub mod keys {
     pub const PARTNER_NAME: &str = "partner.name";
     /// How long a break-glass grant lasts, in hours (default 4).
     pub const BREAK_GLASS_HOURS: &str = "break_glass.hours";
+    /// Screening thresholds (domain reference §3; defaults in `ScreeningSettings`).
+    pub const SCREEN_BP_SYSTOLIC: &str = "screening.bp_systolic";
+    pub const SCREEN_BP_DIASTOLIC: &str = "screening.bp_diastolic";
+    pub const SCREEN_MIN_AGE: &str = "screening.minimum_age";
     pub const ADDRESS: &str = "practice.address";
     pub const PHONE: &str = "practice.phone";
     pub const EMAIL: &str = "practice.email";

@@ -472,3 +472,45 @@ async fn the_caseload_search_is_escaped_and_scoped() {
     let desk = t.get("/clients?sort=newest", Some(&c.front)).await;
     assert!(desk.body.contains("Ada Alpha") && desk.body.contains("Ben Beta"));
 }
+
+#[tokio::test]
+async fn screening_thresholds_are_practice_settings() {
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    let intake = format!("/clients/{}/intake", c.a);
+    assert!(
+        t.get(&intake, Some(&c.t1))
+            .await
+            .body
+            .contains("Blood pressure today 150/85 mmHg")
+    );
+    let r = t
+        .post(
+            "/settings/clinical",
+            "break_glass_hours=2&bp_systolic=300&bp_diastolic=100&minimum_age=18",
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"bp_systolic-error\"") && r.body.contains("value=\"300\""));
+    let r = t
+        .post(
+            "/settings/clinical",
+            "break_glass_hours=2&bp_systolic=160&bp_diastolic=100&minimum_age=18",
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        !t.get(&intake, Some(&c.t1))
+            .await
+            .body
+            .contains("Blood pressure today 150/85")
+    );
+    assert!(
+        t.get("/break-glass", Some(&c.t1))
+            .await
+            .body
+            .contains("for 2 hours")
+    );
+}

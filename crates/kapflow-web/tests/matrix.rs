@@ -218,6 +218,8 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/consent-documents", Who::Only(OWNER)),
     ("POST", "/partner-orgs", Who::Only(OWNER)),
     ("POST", "/staff/{id}/partner-org", Who::Only(OWNER)),
+    ("GET", "/settings/clinical", Who::Only(OWNER)),
+    ("POST", "/settings/clinical", Who::Only(OWNER)),
 ];
 
 #[test]

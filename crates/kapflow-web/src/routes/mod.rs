@@ -5,6 +5,7 @@ pub mod account;
 pub mod assets;
 pub mod audit;
 pub mod clients;
+pub mod clinical_settings;
 pub mod connect;
 pub mod health;
 pub mod inbox;
@@ -105,6 +106,7 @@ pub mod paths {
     pub const CONSENT_DOCUMENTS: &str = "/consent-documents";
     pub const PARTNER_ORGS: &str = "/partner-orgs";
     pub const STAFF_PARTNER_ORG: &str = "/staff/{id}/partner-org";
+    pub const CLINICAL_SETTINGS: &str = "/settings/clinical";
 
     pub fn setup(token: &str) -> String {
         format!("/setup/{token}")
@@ -281,6 +283,16 @@ pub fn build() -> Routes {
             STAFF_PARTNER_ORG,
             Policy(Action::ManageStaff),
             staff::set_partner_org,
+        )
+        .get(
+            CLINICAL_SETTINGS,
+            Policy(Action::EditSite),
+            clinical_settings::show,
+        )
+        .post(
+            CLINICAL_SETTINGS,
+            Policy(Action::EditSite),
+            clinical_settings::save,
         )
         .get(HOME, Public, public::home)
         .get(KETAMINE, Public, public::ketamine)

@@ -20,7 +20,7 @@ use kapflow_domain::ClientId;
 use kapflow_domain::access::{Action, decide};
 use kapflow_domain::client::age_on;
 use kapflow_domain::pathway::today;
-use kapflow_domain::screening::{Flag, ScreeningSettings, screen};
+use kapflow_domain::screening::{Flag, screen};
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::clients::ClientRecord;
 use kapflow_store::courses::CourseRow;
@@ -100,10 +100,8 @@ pub async fn flags_of(
         return Ok(vec![]);
     };
     let age = u32::try_from(age_on(client.date_of_birth, today(now_utc()))).ok();
-    Ok(screen(
-        &intake.form.answers(age),
-        &ScreeningSettings::default(),
-    ))
+    let settings = crate::routes::clinical_settings::screening(state).await?;
+    Ok(screen(&intake.form.answers(age), &settings))
 }
 
 const TABS: &[(&str, &str, bool)] = &[

@@ -1,0 +1,179 @@
+//! The practice's clinical thresholds: how long break-glass lasts and the contraindication
+//! screening's flags. Every threshold is a setting with its default and where it comes from
+//! (domain reference §3), never a constant buried in code.
+
+use crate::AppState;
+use crate::auth::OwnerUser;
+use crate::error::AppError;
+use crate::layout::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::screening::ScreeningSettings;
+use kapflow_domain::text::number_in;
+use kapflow_domain::time_util::now_utc;
+use kapflow_store::settings::keys;
+use serde::Deserialize;
+use std::ops::RangeInclusive;
+
+/// (form name, setting key, label, allowed range, default, source)
+type Spec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    RangeInclusive<u32>,
+    u32,
+    &'static str,
+);
+
+fn specs() -> [Spec; 4] {
+    let d = ScreeningSettings::default();
+    [
+        (
+            "break_glass_hours",
+            keys::BREAK_GLASS_HOURS,
+            "Break-glass access lasts (hours)",
+            1..=24,
+            4,
+            "Practice default; HIPAA 45 CFR 164.312(a)(2)(ii) asks for an emergency access procedure.",
+        ),
+        (
+            "bp_systolic",
+            keys::SCREEN_BP_SYSTOLIC,
+            "Flag a systolic reading at or above (mmHg)",
+            100..=220,
+            d.bp_systolic_flag,
+            "An IV/nasal ketamine clinic's pre-dose hold rule (140/90); no published sublingual KAP threshold exists.",
+        ),
+        (
+            "bp_diastolic",
+            keys::SCREEN_BP_DIASTOLIC,
+            "Flag a diastolic reading at or above (mmHg)",
+            60..=140,
+            d.bp_diastolic_flag,
+            "As above (140/90).",
+        ),
+        (
+            "minimum_age",
+            keys::SCREEN_MIN_AGE,
+            "Flag clients younger than (years)",
+            18..=30,
+            d.minimum_age,
+            "Domain reference §3: under 18 is a contraindication.",
+        ),
+    ]
+}
+
+/// The screening thresholds in force.
+pub async fn screening(state: &AppState) -> Result<ScreeningSettings, AppError> {
+    let d = ScreeningSettings::default();
+    let get = |key: &'static str, default: u32| async move {
+        Ok::<u32, AppError>(
+            state
+                .store
+                .setting(key)
+                .await?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default),
+        )
+    };
+    Ok(ScreeningSettings {
+        bp_systolic_flag: get(keys::SCREEN_BP_SYSTOLIC, d.bp_systolic_flag).await?,
+        bp_diastolic_flag: get(keys::SCREEN_BP_DIASTOLIC, d.bp_diastolic_flag).await?,
+        minimum_age: get(keys::SCREEN_MIN_AGE, d.minimum_age).await?,
+    })
+}
+
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub default: u32,
+    pub source: &'static str,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "clinical_settings.html")]
+pub struct ClinicalSettingsPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub fields: Vec<Field>,
+    pub saved: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Query(q): Query<SavedQuery>,
+) -> Result<ClinicalSettingsPage, AppError> {
+    let mut fields = Vec::new();
+    for (name, key, label, _, default, source) in specs() {
+        let value = state
+            .store
+            .setting(key)
+            .await?
+            .unwrap_or_else(|| default.to_string());
+        fields.push(Field {
+            name,
+            label,
+            value,
+            default,
+            source,
+            error: None,
+        });
+    }
+    Ok(ClinicalSettingsPage {
+        layout: Layout::for_user(&state, &owner.0).await?,
+        csrf: owner.0.csrf().to_owned(),
+        fields,
+        saved: q.saved.is_some(),
+    })
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Form(form): Form<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let mut fields = Vec::new();
+    let mut values = Vec::new();
+    for (name, key, label, range, default, source) in specs() {
+        let raw = form.get(name).cloned().unwrap_or_default();
+        let checked = number_in(&raw, range, "a number");
+        if let Ok(v) = &checked {
+            values.push((key, v.to_string()));
+        }
+        fields.push(Field {
+            name,
+            label,
+            value: raw,
+            default,
+            source,
+            error: checked.err(),
+        });
+    }
+    if fields.iter().any(|f| f.error.is_some()) {
+        let page = ClinicalSettingsPage {
+            layout: Layout::for_user(&state, &owner.0).await?,
+            csrf: owner.0.csrf().to_owned(),
+            fields,
+            saved: false,
+        };
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    }
+    state
+        .store
+        .save_practice_settings(&values, &owner.0.actor(), now_utc())
+        .await?;
+    Ok(Redirect::to("/settings/clinical?saved=1").into_response())
+}
