@@ -276,7 +276,7 @@ mod tests {
 
     #[test]
     fn a_minimal_client_is_valid() {
-        let c = input().validate(date!(2026 - 11 - 29)).unwrap();
+        let c = input().validate(date!(2026 - 11 - 29)).expect("valid");
         assert_eq!(c.legal_name, "Ada Lovelace");
         assert_eq!(c.sensitivity, Sensitivity::General);
         assert_eq!(c.concerns_text(), "depression");
@@ -295,7 +295,7 @@ mod tests {
             sensitivity: "secret".into(),
             ..ClientInput::default()
         };
-        let e = bad.validate(date!(2026 - 11 - 29)).unwrap_err();
+        let e = bad.validate(date!(2026 - 11 - 29)).expect_err("refused");
         for f in [
             "legal_name",
             "date_of_birth",

@@ -155,7 +155,7 @@ mod tests {
     fn a_blank_signature_is_refused_field_by_field() {
         let e = SignatureInput::default()
             .validate(date!(2026 - 11 - 29))
-            .unwrap_err();
+            .expect_err("refused");
         assert!(e.has("typed_name") && e.has("signed_on") && e.has("agree"));
         let ok = SignatureInput {
             document_id: "x".into(),
@@ -179,20 +179,20 @@ mod tests {
         assert!(
             backdated
                 .validate(date!(2026 - 11 - 29))
-                .unwrap_err()
+                .expect_err("refused")
                 .has("signed_on")
         );
     }
 
     #[test]
     fn documents_need_kind_title_and_text() {
-        let e = DocumentInput::default().validate().unwrap_err();
+        let e = DocumentInput::default().validate().expect_err("refused");
         assert!(e.has("kind") && e.has("title") && e.has("body"));
         let d = DocumentInput {
             kind: "kap".into(),
             title: "KAP consent".into(),
             body: "I understand…".into(),
         };
-        assert_eq!(d.validate().unwrap().kind, ConsentKind::Kap);
+        assert_eq!(d.validate().expect("valid").kind, ConsentKind::Kap);
     }
 }

@@ -103,7 +103,7 @@ mod tests {
         assert!(
             f.check_sign_off()
                 .get("discussed")
-                .unwrap()
+                .expect("valid")
                 .contains("Aftercare")
         );
         assert!(f.check_draft().is_empty());

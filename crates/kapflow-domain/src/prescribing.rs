@@ -384,7 +384,7 @@ mod tests {
             ..Default::default()
         }
         .validate(TODAY)
-        .unwrap_err();
+        .expect_err("refused");
         assert!(e.has("reasons") && e.has("valid_until"));
         let ok = EvaluationInput {
             decision: "eligible".into(),
@@ -392,7 +392,7 @@ mod tests {
             valid_until: "2027-05-29".into(),
         }
         .validate(TODAY)
-        .unwrap();
+        .expect("valid");
         assert_eq!(
             eligibility(ok.decision, ok.valid_until),
             Some(Eligibility::Eligible {
@@ -405,7 +405,7 @@ mod tests {
             valid_until: String::new(),
         }
         .validate(TODAY)
-        .unwrap();
+        .expect("valid");
         assert_eq!(
             eligibility(not.decision, None),
             Some(Eligibility::NotEligible)
@@ -414,7 +414,7 @@ mod tests {
 
     #[test]
     fn a_prescription_is_complete_or_refused() {
-        let e = PrescriptionInput::default().validate().unwrap_err();
+        let e = PrescriptionInput::default().validate().expect_err("refused");
         for f in [
             "drug",
             "form",
@@ -433,12 +433,12 @@ mod tests {
             directions: "Dissolve one under the tongue in session.".into(),
             pharmacy: "Compounding Pharmacy".into(),
         };
-        assert_eq!(p.validate().unwrap().strength_mg, 100);
+        assert_eq!(p.validate().expect("valid").strength_mg, 100);
         let typo = PrescriptionInput {
             strength_mg: "1000".into(),
             ..p
         };
-        assert!(typo.validate().unwrap_err().has("strength_mg"));
+        assert!(typo.validate().expect_err("refused").has("strength_mg"));
     }
 
     #[test]
@@ -448,13 +448,13 @@ mod tests {
             note: "Increase".into(),
             new_strength_mg: "150".into(),
         };
-        assert_eq!(ok.validate().unwrap().new_strength_mg, Some(150));
+        assert_eq!(ok.validate().expect("valid").new_strength_mg, Some(150));
         let bad = DoseChangeAnswerInput {
             answer: "declined".into(),
             note: "No".into(),
             new_strength_mg: "150".into(),
         };
-        assert!(bad.validate().unwrap_err().has("new_strength_mg"));
+        assert!(bad.validate().expect_err("refused").has("new_strength_mg"));
         assert!(DoseChangeRequestInput::default().validate().is_err());
     }
 
@@ -465,7 +465,7 @@ mod tests {
             tracking_number: "1Z999".into(),
             shipped_on: "2026-12-01".into(),
         };
-        assert!(s.validate(TODAY).unwrap_err().has("shipped_on"));
+        assert!(s.validate(TODAY).expect_err("refused").has("shipped_on"));
         assert!(break_glass_reason(" ").is_err());
         assert!(message_body("hello").is_ok());
     }
