@@ -414,7 +414,9 @@ mod tests {
 
     #[test]
     fn a_prescription_is_complete_or_refused() {
-        let e = PrescriptionInput::default().validate().expect_err("refused");
+        let e = PrescriptionInput::default()
+            .validate()
+            .expect_err("refused");
         for f in [
             "drug",
             "form",

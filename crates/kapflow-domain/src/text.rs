@@ -123,7 +123,11 @@ mod tests {
         assert!(phone("call me").is_err());
         assert!(date("1980-04-23", "a date").is_ok());
         assert!(date("23/04/1980", "a date").is_err());
-        assert!(date("", "a date").expect_err("refused").starts_with("Enter"));
+        assert!(
+            date("", "a date")
+                .expect_err("refused")
+                .starts_with("Enter")
+        );
         assert_eq!(number_in("120", 40..=300, "systolic"), Ok(120));
         assert!(number_in("12a", 40..=300, "systolic").is_err());
         assert!(number_in("20", 40..=300, "systolic").is_err());

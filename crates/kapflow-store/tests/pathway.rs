@@ -480,7 +480,7 @@ store_test!(
                 .expect("course")
         };
         // Assessment → preparation needs a completed intake and a reviewed screening.
-        let refused = advance(Stage::Preparation).await.unwrap_err();
+        let refused = advance(Stage::Preparation).await.expect_err("refused");
         assert_eq!(
             refused.reasons,
             vec![Unmet::IntakeIncomplete, Unmet::ScreeningNotReviewed]
@@ -539,7 +539,10 @@ store_test!(
         assert_eq!(advance(Stage::Preparation).await, Ok(Stage::Preparation));
         // No skipping, and the refusal says so.
         assert_eq!(
-            advance(Stage::ReadyForDosing).await.unwrap_err().reasons,
+            advance(Stage::ReadyForDosing)
+                .await
+                .expect_err("refused")
+                .reasons,
             vec![Unmet::NotTheNextStage]
         );
 
@@ -548,7 +551,7 @@ store_test!(
             .refer(c, w.org1, t, now)
             .await
             .expect("refer")
-            .unwrap_err();
+            .expect_err("refused");
         let Refused::Because(reasons) = refused else {
             panic!("not found")
         };
@@ -757,7 +760,7 @@ store_test!(
                 .await
                 .expect("d")
                 .expect("c")
-                .unwrap_err()
+                .expect_err("refused")
                 .reasons,
             vec![Unmet::ReasonRequired]
         );
