@@ -2,7 +2,7 @@
 //! name, the date, an explicit tick), witnessed by the signed-in staff member; revocation is
 //! recorded and blocks what depends on it. The owner publishes document versions.
 
-use super::{Ctx, HeaderView, ctx, may};
+use super::{Ctx, DoneQuery, HeaderView, ctx, may};
 use crate::AppState;
 use crate::auth::{ClientAccess, OwnerUser, StaffUser};
 use crate::error::AppError;
@@ -130,12 +130,6 @@ async fn page(
         e,
         revoke_error,
     })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: String,
 }
 
 pub async fn show(

@@ -2,7 +2,7 @@
 //! precondition in words), the history of every change, and the therapist's acts: advance,
 //! refer to the prescriber organisation, discontinue with a reason, open a new course.
 
-use super::{Ctx, HeaderView, ctx, may};
+use super::{Ctx, DoneQuery, HeaderView, ctx, may};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
@@ -137,12 +137,6 @@ async fn page(
         reason: reason_typed,
         reason_error,
     })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: String,
 }
 
 pub async fn show(

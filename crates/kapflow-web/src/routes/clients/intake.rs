@@ -2,7 +2,7 @@
 //! (every required answer present), flags shown with the rule and its source, and the
 //! therapist's review of the screening. The screening never decides eligibility.
 
-use super::{Ctx, FlagView, HeaderView, ctx, flags_of, may};
+use super::{Ctx, DoneQuery, FlagView, HeaderView, ctx, flags_of, may};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
@@ -21,7 +21,6 @@ use kapflow_domain::intake::{IntakeForm, QUESTIONS};
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::assessment::Saved;
-use serde::Deserialize;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "intake.html")]
@@ -99,12 +98,6 @@ async fn page(
         flags: flags.iter().map(FlagView::from).collect(),
         form_error,
     })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: String,
 }
 
 pub async fn show(

@@ -157,6 +157,13 @@ pub async fn ctx(
     })
 }
 
+/// `?done=…` after a redirect: which confirmation the page shows.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    pub done: String,
+}
+
 /// A hidden random key for create forms, so a double submission makes one record.
 pub fn form_key() -> String {
     crate::setup_link::new_token()[..32].to_owned()

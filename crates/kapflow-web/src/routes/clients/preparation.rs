@@ -2,7 +2,7 @@
 //! them (checklist from the practice's page and the protocol facts), and the readiness
 //! sign-off that the referral needs.
 
-use super::{Ctx, HeaderView, ctx, may};
+use super::{Ctx, DoneQuery, HeaderView, ctx, may};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
@@ -20,7 +20,6 @@ use kapflow_domain::pathway::Stage;
 use kapflow_domain::preparation::{CHECKLIST, PreparationForm};
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::assessment::Saved;
-use serde::Deserialize;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "preparation.html")]
@@ -71,12 +70,6 @@ async fn page(
         signed_off,
         form_error,
     })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: String,
 }
 
 pub async fn show(

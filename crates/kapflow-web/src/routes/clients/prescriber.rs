@@ -4,7 +4,7 @@
 //! page read-only and can only *request* a dose change: no dose field is ever shown to them, and
 //! the server refuses their posts to the prescriber's routes.
 
-use super::{Ctx, FlagView, HeaderView, ctx, may};
+use super::{Ctx, DoneQuery, FlagView, HeaderView, ctx, may};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
@@ -26,7 +26,6 @@ use kapflow_domain::prescribing::{
 };
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::prescribing::Refused;
-use serde::Deserialize;
 use uuid::Uuid;
 
 pub struct RxView {
@@ -264,12 +263,6 @@ async fn page(
         today: today(now_utc()).to_string(),
         t,
     })
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    done: String,
 }
 
 pub async fn show(

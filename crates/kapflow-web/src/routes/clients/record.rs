@@ -1,7 +1,7 @@
 //! The caseload list, opening a client (directly or from an inquiry), the overview page,
 //! demographics editing and the care team.
 
-use super::{Ctx, HeaderView, ctx, display_name, form_key, may};
+use super::{Ctx, DoneQuery, HeaderView, ctx, display_name, form_key, may};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
@@ -369,12 +369,6 @@ pub struct OverviewPage {
     pub can_assign: bool,
     pub clinicians: Vec<(String, String)>,
     pub courses: Vec<(i64, &'static str, String)>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct DoneQuery {
-    pub done: String,
 }
 
 fn or_dash(v: &Option<String>) -> String {
