@@ -46,10 +46,16 @@ pub enum Action {
     ManageConsentDocuments,
     /// Open a record outside one's caseload, with a reason, for a limited time, read-only.
     BreakGlass,
+    /// The practice outcome report (owner: whole practice; therapist: their caseload).
+    ViewOutcomeReport,
+    /// The de-identified research export.
+    ExportResearchData,
+    /// The practice's own questionnaires.
+    ManageInstruments,
 }
 
 impl Action {
-    pub const ALL: [Action; 20] = [
+    pub const ALL: [Action; 23] = [
         Action::ViewDashboard,
         Action::ManageOwnAccount,
         Action::ManageStaff,
@@ -70,6 +76,9 @@ impl Action {
         Action::MessageCareTeam,
         Action::ManageConsentDocuments,
         Action::BreakGlass,
+        Action::ViewOutcomeReport,
+        Action::ExportResearchData,
+        Action::ManageInstruments,
     ];
 
     fn is_clinical(self) -> bool {
@@ -109,6 +118,7 @@ impl Action {
                 | Action::Prescribe
                 | Action::MessageCareTeam
                 | Action::ManageConsentDocuments
+                | Action::ManageInstruments
         )
     }
 }
@@ -172,6 +182,8 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
                 | Action::ViewAudit
                 | Action::ExportAudit
                 | Action::ManageConsentDocuments
+                | Action::ExportResearchData
+                | Action::ManageInstruments
         )
     {
         return Decision::Deny("only the owner manages staff and reads the audit trail");
@@ -184,7 +196,10 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
         | Action::ViewAudit
         | Action::ExportAudit
         | Action::EditSite
-        | Action::ManageConsentDocuments => role == Role::Owner,
+        | Action::ManageConsentDocuments
+        | Action::ExportResearchData
+        | Action::ManageInstruments => role == Role::Owner,
+        Action::ViewOutcomeReport => matches!(role, Role::Owner | Role::Therapist),
         Action::ListClients => role.is_staff(),
         Action::CreateClient => matches!(role, Role::Owner | Role::FrontDesk | Role::Therapist),
         Action::AssignCareTeam => matches!(role, Role::Owner | Role::FrontDesk),

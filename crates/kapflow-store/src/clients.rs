@@ -121,6 +121,8 @@ async fn open_course(
         "INSERT INTO course_transitions (id, course_id, at, actor_id, from_stage, to_stage, reason) \
          VALUES ($1, $2, $3, $4, NULL, 'assessment', 'Course opened')"
     ).bind(Uuid::now_v7()).bind(id).bind(now).bind(actor.map(|a| a.as_uuid())).execute(c).await.map(|r| r.rows_affected()))?;
+    crate::measures::schedule_baseline(tx, client.as_uuid(), id, actor.map(|a| a.as_uuid()), now)
+        .await?;
     Ok(id)
 }
 

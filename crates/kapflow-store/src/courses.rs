@@ -134,6 +134,16 @@ pub(crate) async fn apply(
         "INSERT INTO course_transitions (id, course_id, at, actor_id, from_stage, to_stage, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)"
     ).bind(Uuid::now_v7()).bind(course.id).bind(now).bind(actor.user.map(|(u, _)| u.as_uuid()))
         .bind(from.as_str()).bind(to.as_str()).bind(why).execute(c).await.map(|r| r.rows_affected()))?;
+    if to == Stage::Discontinued {
+        crate::measures::schedule_follow_ups(
+            tx,
+            course.client_id,
+            course.id,
+            actor.user.map(|(u, _)| u.as_uuid()),
+            now,
+        )
+        .await?;
+    }
     let mut entry = actor
         .entry("course.transition", now)
         .record("course", course.id)
@@ -259,6 +269,14 @@ impl Store {
             "INSERT INTO course_transitions (id, course_id, at, actor_id, from_stage, to_stage, reason) \
              VALUES ($1, $2, $3, $4, NULL, 'assessment', 'Course opened')"
         ).bind(Uuid::now_v7()).bind(id).bind(now).bind(actor.user.map(|(u, _)| u.as_uuid())).execute(c).await.map(|r| r.rows_affected()))?;
+        crate::measures::schedule_baseline(
+            &mut tx,
+            client.as_uuid(),
+            id,
+            actor.user.map(|(u, _)| u.as_uuid()),
+            now,
+        )
+        .await?;
         audit::append(
             &mut tx,
             &actor

@@ -8,6 +8,7 @@
 #[macro_use]
 mod backend;
 pub mod accounts;
+pub mod alerts;
 pub mod assessment;
 pub mod audit;
 pub mod check;
@@ -18,8 +19,10 @@ mod error;
 pub mod idempotency;
 pub mod inquiries;
 pub mod invitations;
+pub mod measures;
 pub mod migrate;
 pub mod outbox;
+pub mod outcomes;
 pub mod photos;
 pub mod prescribing;
 pub mod rate_limit;

@@ -21,6 +21,9 @@ pub mod keys {
     pub const SCREEN_BP_SYSTOLIC: &str = "screening.bp_systolic";
     pub const SCREEN_BP_DIASTOLIC: &str = "screening.bp_diastolic";
     pub const SCREEN_MIN_AGE: &str = "screening.minimum_age";
+    /// Hours before an unacknowledged suicide-risk alert goes to the owner (24 / 1 for high).
+    pub const ALERT_ESCALATE_HOURS: &str = "alerts.escalate_hours";
+    pub const ALERT_ESCALATE_HIGH_HOURS: &str = "alerts.escalate_high_hours";
     pub const ADDRESS: &str = "practice.address";
     pub const PHONE: &str = "practice.phone";
     pub const EMAIL: &str = "practice.email";

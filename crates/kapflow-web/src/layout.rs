@@ -16,6 +16,8 @@ pub struct Nav {
     pub is_owner: bool,
     /// May open the inquiry inbox.
     pub inbox: bool,
+    /// Owner or therapist: outcomes and measures.
+    pub clinician: bool,
     /// Both factors passed: the full navigation is shown.
     pub full: bool,
     pub idle_seconds: i64,
@@ -59,6 +61,7 @@ impl Layout {
                 csrf: user.csrf().to_owned(),
                 is_owner: u.role == Role::Owner,
                 inbox: matches!(u.role, Role::Owner | Role::FrontDesk | Role::Therapist),
+                clinician: matches!(u.role, Role::Owner | Role::Therapist),
                 full: user.fully_signed_in(),
                 idle_seconds: state.config.idle.for_role(u.role).whole_seconds(),
                 warn_seconds: IDLE_WARNING.whole_seconds(),

@@ -5,6 +5,7 @@
 //! names a database backend.
 
 pub mod auth;
+pub mod chart;
 pub mod client_ip;
 pub mod config;
 pub mod error;

@@ -93,6 +93,24 @@ fn compose(template: &str, practice: &str, link: Option<&str>) -> Option<(String
                 "{practice} referred a client to your organisation for a medical evaluation.\n\nOpen your referrals (sign-in required):\n{link}\n"
             ),
         ),
+        "measure_link" => (
+            format!("A questionnaire from {practice}"),
+            format!(
+                "Your care team at {practice} asks you to answer a short questionnaire.\n\nOpen it with this link (it works once and expires in 7 days):\n{link}\n\nIf you are in crisis, call or text 988 (Suicide & Crisis Lifeline, US). In an emergency, call 911.\n"
+            ),
+        ),
+        "risk_alert" => (
+            "Safety alert: please open kapflow".to_owned(),
+            format!(
+                "A questionnaire answer at {practice} raised a suicide-risk alert for a client on your care team. It stays open until a clinician acknowledges it with a note.\n\nOpen it (sign-in required):\n{link}\n"
+            ),
+        ),
+        "risk_alert_escalated" => (
+            "Escalated safety alert: please open kapflow".to_owned(),
+            format!(
+                "A suicide-risk alert at {practice} has not been acknowledged in time and is escalated to you.\n\nOpen it (sign-in required):\n{link}\n"
+            ),
+        ),
         "account_locked" => (
             "Security notice from kapflow".to_owned(),
             format!(
@@ -150,6 +168,25 @@ async fn messages_for(
             )
         });
         store.owner_emails().await.map_err(|e| e.to_string())?
+    } else if let Some(alert) = payload
+        .get("alert_id")
+        .and_then(|v| v.as_str())
+        .and_then(|g| uuid::Uuid::parse_str(g).ok())
+    {
+        // A link to the client's measures (an id, not a name); the care team, or the owner
+        // when escalated or when nobody is on the care team.
+        let escalated = template == "risk_alert_escalated";
+        match store
+            .alert_recipients(alert, escalated)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Some((to, client)) => {
+                link = Some(format!("{}/clients/{client}/measures", ctx.public_url));
+                to
+            }
+            None => Vec::new(),
+        }
     } else if let Some(org) = payload
         .get("org_id")
         .and_then(|v| v.as_str())
@@ -211,6 +248,13 @@ pub async fn run_outbox_worker(
     loop {
         if *shutdown.borrow() {
             return;
+        }
+        // Unacknowledged alerts past their deadline go to the owner (queued, then delivered
+        // in this same round).
+        match store.escalate_due_alerts(now_utc()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(escalated = n, "safety alerts escalated"),
+            Err(e) => tracing::warn!(error = %e, "alert escalation round failed"),
         }
         match deliver_due(&store, &ctx, &worker_id).await {
             Ok(0) => {}

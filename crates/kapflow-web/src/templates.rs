@@ -124,6 +124,27 @@ pub struct DashboardPage {
     pub name: String,
     pub role_label: &'static str,
     pub is_owner: bool,
+    pub clinician: bool,
+    pub alerts: Vec<DashAlert>,
+    pub due: Vec<DashDue>,
+}
+
+/// An open suicide-risk alert on the dashboard banner.
+pub struct DashAlert {
+    pub client: String,
+    pub name: String,
+    pub level: String,
+    pub raised: String,
+    pub escalated: bool,
+}
+
+/// A questionnaire due within three days, or overdue.
+pub struct DashDue {
+    pub client: String,
+    pub name: String,
+    pub instrument: String,
+    pub due: String,
+    pub overdue: bool,
 }
 
 pub struct SessionView {

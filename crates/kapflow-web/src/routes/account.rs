@@ -26,11 +26,50 @@ pub async fn dashboard(
     StaffUser(user): StaffUser,
 ) -> Result<DashboardPage, AppError> {
     let u = &user.session.user;
+    let clinician = matches!(u.role, Role::Owner | Role::Therapist);
+    let (alerts, due) = if clinician {
+        let everyone = u.role == Role::Owner;
+        let today = kapflow_domain::pathway::today(kapflow_domain::time_util::now_utc());
+        let alerts = state
+            .store
+            .open_alerts(u.id, everyone)
+            .await?
+            .into_iter()
+            .map(|a| crate::templates::DashAlert {
+                client: a.client_id.to_string(),
+                name: a.legal_name,
+                level: a.level,
+                raised: when(a.created_at),
+                escalated: a.escalated_at.is_some(),
+            })
+            .collect();
+        let due = state
+            .store
+            .due_measures(u.id, false, today + time::Duration::days(3))
+            .await?
+            .into_iter()
+            .map(|d| crate::templates::DashDue {
+                client: d.client_id.to_string(),
+                name: d.legal_name,
+                instrument: kapflow_domain::measures::builtin(&d.instrument)
+                    .map(|i| i.title)
+                    .unwrap_or(d.instrument),
+                due: d.due_on.to_string(),
+                overdue: d.due_on < today,
+            })
+            .collect();
+        (alerts, due)
+    } else {
+        (vec![], vec![])
+    };
     Ok(DashboardPage {
         layout: Layout::for_user(&state, &user).await?,
         name: u.display_name.clone(),
         role_label: u.role.label(),
         is_owner: u.role == Role::Owner,
+        clinician,
+        alerts,
+        due,
     })
 }
 

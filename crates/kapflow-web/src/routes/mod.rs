@@ -9,10 +9,13 @@ pub mod clinical_settings;
 pub mod connect;
 pub mod health;
 pub mod inbox;
+pub mod instruments;
 pub mod invite;
 pub mod login;
 pub mod mfa;
 pub mod public;
+pub mod questionnaire;
+pub mod reports;
 pub mod reset;
 pub mod setup;
 pub mod site_admin;
@@ -107,6 +110,14 @@ pub mod paths {
     pub const PARTNER_ORGS: &str = "/partner-orgs";
     pub const STAFF_PARTNER_ORG: &str = "/staff/{id}/partner-org";
     pub const CLINICAL_SETTINGS: &str = "/settings/clinical";
+    pub const QUESTIONNAIRE: &str = "/m/{token}";
+    pub const OUTCOMES: &str = "/reports/outcomes";
+    pub const RESEARCH_CSV: &str = "/reports/outcomes/research.csv";
+    pub const INSTRUMENTS: &str = "/measures/instruments";
+    pub const MEASURES: &str = "/clients/{client}/measures";
+    pub const MEASURE_REQUEST: &str = "/clients/{client}/measures/{request}";
+    pub const MEASURE_SEND: &str = "/clients/{client}/measures/{request}/send";
+    pub const ALERT_ACK: &str = "/clients/{client}/alerts/{alert}/acknowledge";
 
     pub fn setup(token: &str) -> String {
         format!("/setup/{token}")
@@ -293,6 +304,53 @@ pub fn build() -> Routes {
             CLINICAL_SETTINGS,
             Policy(Action::EditSite),
             clinical_settings::save,
+        )
+        .get(
+            OUTCOMES,
+            Policy(Action::ViewOutcomeReport),
+            reports::outcomes_page,
+        )
+        .get(
+            RESEARCH_CSV,
+            Policy(Action::ExportResearchData),
+            reports::research_csv,
+        )
+        .get(
+            INSTRUMENTS,
+            Policy(Action::ManageInstruments),
+            instruments::list,
+        )
+        .post(
+            INSTRUMENTS,
+            Policy(Action::ManageInstruments),
+            instruments::add,
+        )
+        .get(QUESTIONNAIRE, Public, questionnaire::show)
+        .post(QUESTIONNAIRE, Public, questionnaire::submit)
+        .get(
+            MEASURES,
+            Client(Action::ViewClinicalRecord),
+            clients::measures::show,
+        )
+        .post(
+            MEASURES,
+            Client(Action::EditClinicalRecord),
+            clients::measures::add,
+        )
+        .post(
+            MEASURE_REQUEST,
+            Client(Action::EditClinicalRecord),
+            clients::measures::change,
+        )
+        .post(
+            MEASURE_SEND,
+            Client(Action::EditClinicalRecord),
+            clients::measures::send,
+        )
+        .post(
+            ALERT_ACK,
+            Client(Action::EditClinicalRecord),
+            clients::measures::acknowledge,
         )
         .get(HOME, Public, public::home)
         .get(KETAMINE, Public, public::ketamine)

@@ -7,6 +7,7 @@ pub mod break_glass;
 pub mod consents;
 pub mod course;
 pub mod intake;
+pub mod measures;
 pub mod messages;
 pub mod preparation;
 pub mod prescriber;
@@ -111,6 +112,7 @@ const TABS: &[(&str, &str, bool)] = &[
     ("/consents", "Consents", true),
     ("/preparation", "Preparation", true),
     ("/prescriber", "Prescriber", true),
+    ("/measures", "Measures", true),
     ("/messages", "Messages", true),
 ];
 

@@ -1,0 +1,377 @@
+//! Questionnaires in the store, on both backends: the schedule made from the pathway, single-use
+//! links, immutable responses, suicide-risk alerts raised with the submission and escalated
+//! once, and the baseline/post pairs of the outcome report.
+
+use kapflow_domain::client::ClientInput;
+use kapflow_domain::measures::{self, MeasureSettings, score};
+use kapflow_domain::pathway::{Transition, today};
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::token::token_hash;
+use kapflow_domain::{Actor, ClientId, Email, Role, UserId};
+use kapflow_store::clients::Created;
+use kapflow_store::measures::{AlertTiming, LinkState, Submission};
+use kapflow_store::store_test;
+use kapflow_store::testkit::TestDb;
+use kapflow_store::users::NewUser;
+use std::collections::BTreeMap;
+use time::Duration;
+use uuid::Uuid;
+
+const TIMING: AlertTiming = AlertTiming {
+    escalate_after: Duration::hours(24),
+    escalate_high_after: Duration::hours(1),
+};
+
+async fn person(db: &TestDb, email: &str, role: Role) -> (UserId, Actor) {
+    let e = Email::parse(email).expect("email");
+    let id = db
+        .store
+        .create_user(
+            &NewUser {
+                email: &e,
+                display_name: email,
+                role,
+                password_hash: None,
+            },
+            &Actor::default(),
+            now_utc(),
+        )
+        .await
+        .expect("user");
+    (id, Actor::user(id, role, None, None))
+}
+
+async fn client(db: &TestDb, therapist: UserId, concerns: &[&str]) -> ClientId {
+    let c = ClientInput {
+        legal_name: "Ada Client".into(),
+        date_of_birth: "1985-03-14".into(),
+        email: "ada@example.org".into(),
+        concerns: concerns.iter().map(|c| c.to_string()).collect(),
+        ..ClientInput::default()
+    }
+    .validate(today(now_utc()))
+    .expect("valid");
+    match db
+        .store
+        .create_client(
+            &Uuid::now_v7().to_string(),
+            &c,
+            None,
+            &[therapist],
+            &Actor::default(),
+            now_utc(),
+        )
+        .await
+        .expect("create")
+    {
+        Created::Client(id) => id,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn phq9(items: [u8; 9]) -> measures::Scored {
+    let i = measures::builtin("phq9").expect("phq9");
+    let answers: BTreeMap<String, u8> = i
+        .items
+        .iter()
+        .zip(items)
+        .map(|(it, v)| (it.code.clone(), v))
+        .collect();
+    score(&i, &answers, &MeasureSettings::default()).expect("scored")
+}
+
+async fn link_for(
+    db: &TestDb,
+    c: ClientId,
+    code: &str,
+    t: &Actor,
+    now: time::OffsetDateTime,
+) -> String {
+    let req = db
+        .store
+        .measure_requests(c)
+        .await
+        .expect("requests")
+        .into_iter()
+        .find(|r| r.instrument == code && r.completed_at.is_none() && r.cancelled_at.is_none())
+        .expect("open request")
+        .id;
+    let token = format!("token-{}", Uuid::now_v7());
+    assert!(
+        db.store
+            .issue_measure_link(
+                c,
+                req,
+                &token_hash(&token),
+                "email",
+                Duration::days(60),
+                Some("http://x/m/t"),
+                t,
+                now
+            )
+            .await
+            .expect("link")
+    );
+    token
+}
+
+store_test!(
+    a_new_course_schedules_its_baseline_and_an_ended_one_its_follow_ups,
+    async |db: &TestDb| {
+        let (t, ta) = person(db, "t@example.org", Role::Therapist).await;
+        let c = client(db, t, &["ptsd"]).await;
+        let reqs = db.store.measure_requests(c).await.expect("r");
+        let mut codes: Vec<_> = reqs.iter().map(|r| r.instrument.as_str()).collect();
+        codes.sort_unstable();
+        assert_eq!(codes, vec!["cssrs", "gad7", "pcl5", "phq9"]);
+        assert!(
+            reqs.iter()
+                .all(|r| r.reason == "baseline" && r.due_on == today(now_utc()))
+        );
+        // Due on the therapist's list, not on another's.
+        assert_eq!(
+            db.store
+                .due_measures(t, false, today(now_utc()))
+                .await
+                .expect("due")
+                .len(),
+            4
+        );
+        let (other, _) = person(db, "o@example.org", Role::Therapist).await;
+        assert!(
+            db.store
+                .due_measures(other, false, today(now_utc()))
+                .await
+                .expect("due")
+                .is_empty()
+        );
+        let now = now_utc();
+        db.store
+            .transition_course(
+                c,
+                &Transition::Discontinue {
+                    reason: "Moved".into(),
+                },
+                &ta,
+                now,
+            )
+            .await
+            .expect("t")
+            .expect("c")
+            .expect("discontinued");
+        let reqs = db.store.measure_requests(c).await.expect("r");
+        assert!(
+            reqs.iter()
+                .filter(|r| r.reason == "baseline")
+                .all(|r| r.cancelled_at.is_some())
+        );
+        let follow: Vec<_> = reqs
+            .iter()
+            .filter(|r| r.reason.starts_with("follow_up"))
+            .collect();
+        assert_eq!(
+            follow.len(),
+            9,
+            "PHQ-9, GAD-7 and PCL-5 at 1, 3 and 6 months"
+        );
+        assert!(
+            follow
+                .iter()
+                .any(|r| r.due_on == today(now) + Duration::days(182))
+        );
+    }
+);
+
+store_test!(
+    a_submission_is_once_only_and_raises_its_alert_in_the_same_step,
+    async |db: &TestDb| {
+        let (t, ta) = person(db, "t@example.org", Role::Therapist).await;
+        let (owner, _) = person(db, "owner@example.org", Role::Owner).await;
+        let c = client(db, t, &["depression"]).await;
+        let now = now_utc();
+        let token = link_for(db, c, "phq9", &ta, now).await;
+        let h = token_hash(&token);
+        assert!(matches!(
+            db.store.measure_link(&h, now).await.expect("l"),
+            LinkState::Open { .. }
+        ));
+        // Item 9 = 1 with a low total: the flag fires whatever the total.
+        let s = phq9([0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        let Submission::Recorded { alert, .. } = db
+            .store
+            .submit_measure(&h, &s, TIMING, now)
+            .await
+            .expect("submit")
+        else {
+            panic!("not recorded")
+        };
+        assert!(alert);
+        assert_eq!(
+            db.store
+                .submit_measure(&h, &s, TIMING, now)
+                .await
+                .expect("again"),
+            Submission::AlreadySubmitted { alert: true }
+        );
+        assert!(matches!(
+            db.store.measure_link(&h, now).await.expect("l"),
+            LinkState::Submitted { alert: true }
+        ));
+        assert_eq!(db.store.measure_responses(c).await.expect("r").len(), 1);
+        let open = db.store.open_alerts(t, false).await.expect("alerts");
+        assert_eq!(open.len(), 1);
+        assert!(
+            open[0].rule.contains("item 9") || open[0].rule.contains("Item 9"),
+            "{}",
+            open[0].rule
+        );
+        assert!(!open[0].source.is_empty());
+        // The care team is told (outbox), with the alert id only.
+        let (to, _) = db
+            .store
+            .alert_recipients(open[0].id, false)
+            .await
+            .expect("r")
+            .expect("alert");
+        assert_eq!(to, vec!["t@example.org".to_owned()]);
+        // Not escalated before its time; escalated once after it, to the owner.
+        assert_eq!(
+            db.store
+                .escalate_due_alerts(now + Duration::hours(23))
+                .await
+                .expect("e"),
+            0
+        );
+        assert_eq!(
+            db.store
+                .escalate_due_alerts(now + Duration::hours(25))
+                .await
+                .expect("e"),
+            1
+        );
+        assert_eq!(
+            db.store
+                .escalate_due_alerts(now + Duration::hours(26))
+                .await
+                .expect("e"),
+            0
+        );
+        assert_eq!(
+            db.store
+                .open_alerts(owner, true)
+                .await
+                .expect("owner")
+                .len(),
+            1
+        );
+        // Closed only with a note, and only once.
+        assert!(
+            db.store
+                .acknowledge_alert(
+                    c,
+                    open[0].id,
+                    "Called the client; safe; plan made",
+                    &ta,
+                    now
+                )
+                .await
+                .expect("ack")
+        );
+        assert!(
+            !db.store
+                .acknowledge_alert(c, open[0].id, "again", &ta, now)
+                .await
+                .expect("ack")
+        );
+        assert!(
+            db.store
+                .open_alerts(t, false)
+                .await
+                .expect("alerts")
+                .is_empty()
+        );
+        // Responses are immutable.
+        assert!(
+            kapflow_store::testkit::raw_execute(db, "UPDATE measure_responses SET total = 0")
+                .await
+                .is_err()
+        );
+        assert!(
+            kapflow_store::testkit::raw_execute(db, "DELETE FROM risk_alerts")
+                .await
+                .is_err()
+        );
+        // An expired or unknown link takes nothing.
+        let late = link_for(db, c, "gad7", &ta, now).await;
+        let gad = measures::builtin("gad7").expect("gad7");
+        let zero: BTreeMap<String, u8> = gad.items.iter().map(|i| (i.code.clone(), 0)).collect();
+        let g = score(&gad, &zero, &MeasureSettings::default()).expect("g");
+        assert_eq!(
+            db.store
+                .submit_measure(&token_hash(&late), &g, TIMING, now + Duration::days(61))
+                .await
+                .expect("late"),
+            Submission::Expired
+        );
+        assert_eq!(
+            db.store
+                .submit_measure(&token_hash("nope"), &g, TIMING, now)
+                .await
+                .expect("unknown"),
+            Submission::Unknown
+        );
+        // A link for one questionnaire cannot carry another's answers.
+        assert_eq!(
+            db.store
+                .submit_measure(&token_hash(&late), &s, TIMING, now)
+                .await
+                .expect("wrong"),
+            Submission::Expired
+        );
+    }
+);
+
+store_test!(
+    outcome_pairs_take_the_first_and_last_score_of_each_course,
+    async |db: &TestDb| {
+        let (t, ta) = person(db, "t@example.org", Role::Therapist).await;
+        let (other, _) = person(db, "o@example.org", Role::Therapist).await;
+        let c = client(db, t, &["depression"]).await;
+        let now = now_utc();
+        for (i, items) in [[2u8; 9], [1; 9], [0; 9]].into_iter().enumerate() {
+            if i > 0 {
+                assert!(
+                    db.store
+                        .add_measure_request(c, "phq9", today(now), &ta, now)
+                        .await
+                        .expect("add")
+                );
+            }
+            let token = link_for(db, c, "phq9", &ta, now).await;
+            let at = now + Duration::days(i as i64 * 14);
+            let r = db
+                .store
+                .submit_measure(&token_hash(&token), &phq9(items), TIMING, at)
+                .await
+                .expect("submit");
+            assert!(matches!(r, Submission::Recorded { .. }), "{r:?}");
+        }
+        let resp = db.store.measure_responses(c).await.expect("r");
+        assert_eq!(resp.len(), 3, "{resp:?}");
+        assert!(resp.iter().all(|r| r.course_id.is_some()), "{resp:?}");
+        let pairs = db.store.outcome_pairs(None).await.expect("pairs");
+        assert_eq!(pairs.len(), 1);
+        assert_eq!((pairs[0].baseline, pairs[0].post), (18, 0));
+        assert_eq!(
+            db.store.outcome_pairs(Some(t)).await.expect("mine").len(),
+            1
+        );
+        assert!(
+            db.store
+                .outcome_pairs(Some(other))
+                .await
+                .expect("theirs")
+                .is_empty()
+        );
+    }
+);

@@ -1,0 +1,411 @@
+//! A client's questionnaires: suicide-risk alerts to acknowledge, the schedule (made from the
+//! pathway, adjustable here), sending a questionnaire by email, as a link to text, or on the
+//! office tablet (kiosk: the staff session ends so the client sees only the questionnaire), and
+//! one trend chart with its data table per instrument.
+
+use super::{Ctx, DoneQuery, HeaderView, ctx, may};
+use crate::AppState;
+use crate::auth::{ClientAccess, StaffUser, cookie};
+use crate::error::AppError;
+use crate::layout::Layout;
+use crate::routes::account::when;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::access::Action;
+use kapflow_domain::measures::Instrument;
+use kapflow_domain::pathway::today;
+use kapflow_domain::text::{date, required_text};
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::token::token_hash;
+use kapflow_store::measures::Reason;
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub struct AlertView {
+    pub id: String,
+    pub instrument: String,
+    pub level: String,
+    pub finding: String,
+    pub rule: String,
+    pub source: String,
+    pub raised: String,
+    pub escalated: bool,
+    pub closed: Option<String>,
+}
+
+pub struct RequestView {
+    pub id: String,
+    pub title: String,
+    pub due: String,
+    pub reason: &'static str,
+    pub status: &'static str,
+    pub open: bool,
+}
+
+pub struct SeriesView {
+    pub title: String,
+    pub chart: String,
+    pub rows: Vec<(String, i64, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "measures.html")]
+pub struct MeasuresPage {
+    pub layout: Layout,
+    pub h: HeaderView,
+    pub csrf: String,
+    pub notice: Option<&'static str>,
+    pub alerts: Vec<AlertView>,
+    pub requests: Vec<RequestView>,
+    pub series: Vec<SeriesView>,
+    pub instruments: Vec<(String, String)>,
+    pub can_edit: bool,
+    pub has_email: bool,
+    pub today: String,
+    pub error: Option<(String, String)>,
+    pub text_link: Option<String>,
+}
+
+fn title_of(all: &[Instrument], code: &str) -> String {
+    all.iter()
+        .find(|i| i.code == code)
+        .map(|i| i.title.clone())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+async fn page(
+    state: &AppState,
+    user: &StaffUser,
+    access: ClientAccess,
+    notice: Option<&'static str>,
+    error: Option<(String, String)>,
+    text_link: Option<String>,
+) -> Result<MeasuresPage, AppError> {
+    let Ctx { header, client, .. } = ctx(state, &user.0, access, "/measures").await?;
+    let all = state.store.instruments().await?;
+    let alerts = state
+        .store
+        .client_alerts(access.client)
+        .await?
+        .into_iter()
+        .map(|a| AlertView {
+            id: a.id.to_string(),
+            instrument: title_of(&all, &a.instrument),
+            level: match a.level.as_str() {
+                "high" => "High risk".to_owned(),
+                "moderate" => "Moderate risk".to_owned(),
+                "low" => "Low risk".to_owned(),
+                _ => "Safety flag".to_owned(),
+            },
+            finding: a.finding,
+            rule: a.rule,
+            source: a.source,
+            raised: when(a.created_at),
+            escalated: a.escalated_at.is_some(),
+            closed: a.acknowledged_at.map(|t| {
+                format!(
+                    "Acknowledged {} by {}: {}",
+                    when(t),
+                    a.acknowledged_by.unwrap_or_default(),
+                    a.ack_note.unwrap_or_default()
+                )
+            }),
+        })
+        .collect();
+    let today = today(now_utc());
+    let requests = state
+        .store
+        .measure_requests(access.client)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let open = r.completed_at.is_none() && r.cancelled_at.is_none();
+            RequestView {
+                id: r.id.to_string(),
+                title: title_of(&all, &r.instrument),
+                due: r.due_on.to_string(),
+                reason: Reason::parse(&r.reason).map(Reason::label).unwrap_or(""),
+                status: if r.completed_at.is_some() {
+                    "Answered"
+                } else if r.cancelled_at.is_some() {
+                    "Cancelled"
+                } else if r.due_on < today {
+                    "Overdue"
+                } else if r.due_on == today {
+                    "Due today"
+                } else {
+                    "Scheduled"
+                },
+                open,
+            }
+        })
+        .collect();
+    let responses = state.store.measure_responses(access.client).await?;
+    let dosing: Vec<(time::Date, String)> = vec![];
+    let mut series = Vec::new();
+    for i in &all {
+        let mine: Vec<_> = responses
+            .iter()
+            .filter(|r| r.instrument == i.code)
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let points: Vec<(time::Date, u32)> = mine
+            .iter()
+            .map(|r| (r.submitted_at.date(), u32::try_from(r.total).unwrap_or(0)))
+            .collect();
+        series.push(SeriesView {
+            title: i.title.clone(),
+            chart: crate::chart::trend(i, &points, &dosing),
+            rows: mine
+                .iter()
+                .map(|r| (when(r.submitted_at), r.total, r.band.clone()))
+                .collect(),
+        });
+    }
+    Ok(MeasuresPage {
+        layout: Layout::for_user(state, &user.0).await?,
+        h: header,
+        csrf: user.0.csrf().to_owned(),
+        notice,
+        alerts,
+        requests,
+        series,
+        instruments: all
+            .iter()
+            .map(|i| (i.code.clone(), i.title.clone()))
+            .collect(),
+        can_edit: may(&user.0, &access, Action::EditClinicalRecord),
+        has_email: client.email.is_some(),
+        today: today.to_string(),
+        error,
+        text_link,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    user: StaffUser,
+    access: ClientAccess,
+    Query(q): Query<DoneQuery>,
+) -> Result<MeasuresPage, AppError> {
+    let notice = match q.done.as_str() {
+        "added" => Some("Questionnaire added to the schedule."),
+        "changed" => Some("Schedule changed."),
+        "emailed" => Some("Emailed: the client receives a single-use link, valid for 7 days."),
+        "acknowledged" => Some("Alert acknowledged."),
+        _ => None,
+    };
+    page(&state, &user, access, notice, None, None).await
+}
+
+fn back(access: &ClientAccess, done: &str) -> Response {
+    Redirect::to(&format!("/clients/{}/measures?done={done}", access.client)).into_response()
+}
+
+async fn again(
+    state: &AppState,
+    user: &StaffUser,
+    access: ClientAccess,
+    field: &str,
+    message: String,
+) -> Result<Response, AppError> {
+    let p = page(
+        state,
+        user,
+        access,
+        None,
+        Some((field.to_owned(), message)),
+        None,
+    )
+    .await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AddForm {
+    instrument: String,
+    due_on: String,
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    user: StaffUser,
+    access: ClientAccess,
+    Form(f): Form<AddForm>,
+) -> Result<Response, AppError> {
+    if state.store.instrument(&f.instrument).await?.is_none() {
+        return again(
+            &state,
+            &user,
+            access,
+            "instrument",
+            "Choose a questionnaire.".into(),
+        )
+        .await;
+    }
+    let due = match date(&f.due_on, "the date it is due") {
+        Ok(d) => d,
+        Err(m) => return again(&state, &user, access, "due_on", m).await,
+    };
+    if !state
+        .store
+        .add_measure_request(
+            access.client,
+            &f.instrument,
+            due,
+            &user.0.actor(),
+            now_utc(),
+        )
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(back(&access, "added"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ChangeForm {
+    due_on: String,
+    cancel: String,
+}
+
+pub async fn change(
+    State(state): State<AppState>,
+    user: StaffUser,
+    access: ClientAccess,
+    Path((_, request)): Path<(String, String)>,
+    Form(f): Form<ChangeForm>,
+) -> Result<Response, AppError> {
+    let request = Uuid::parse_str(&request).map_err(|_| AppError::NotFound)?;
+    let due = if f.cancel == "yes" {
+        None
+    } else {
+        match date(&f.due_on, "the new date") {
+            Ok(d) => Some(d),
+            Err(m) => return again(&state, &user, access, "due_on", m).await,
+        }
+    };
+    if !state
+        .store
+        .change_measure_request(access.client, request, due, &user.0.actor(), now_utc())
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(back(&access, "changed"))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SendForm {
+    channel: String,
+}
+
+/// Sends an open questionnaire: by email (a link valid 7 days), as a link to text (shown
+/// once), or on this device in kiosk mode (1 hour; the staff member is signed out first).
+pub async fn send(
+    State(state): State<AppState>,
+    user: StaffUser,
+    access: ClientAccess,
+    Path((_, request)): Path<(String, String)>,
+    Form(f): Form<SendForm>,
+) -> Result<Response, AppError> {
+    let request = Uuid::parse_str(&request).map_err(|_| AppError::NotFound)?;
+    let (channel, valid) = match f.channel.as_str() {
+        "email" => ("email", time::Duration::days(7)),
+        "link" => ("link", time::Duration::days(7)),
+        "kiosk" => ("kiosk", time::Duration::hours(1)),
+        _ => return Err(AppError::BadRequest),
+    };
+    let token = crate::setup_link::new_token();
+    let link = format!("{}/m/{token}", state.config.public_url);
+    let now = now_utc();
+    if !state
+        .store
+        .issue_measure_link(
+            access.client,
+            request,
+            &token_hash(&token),
+            channel,
+            valid,
+            (channel == "email").then_some(link.as_str()),
+            &user.0.actor(),
+            now,
+        )
+        .await?
+    {
+        if channel == "email" {
+            return again(
+                &state,
+                &user,
+                access,
+                "send",
+                "This client has no email address on file, or the questionnaire is no longer open."
+                    .into(),
+            )
+            .await;
+        }
+        return Err(AppError::NotFound);
+    }
+    match channel {
+        "email" => Ok(back(&access, "emailed")),
+        "link" => {
+            let p = page(&state, &user, access, None, None, Some(link)).await?;
+            Ok(p.into_response())
+        }
+        _ => {
+            // Kiosk: this browser stops being the staff member's before the client holds it.
+            state
+                .store
+                .end_session(
+                    user.0.session_id(),
+                    &user.0.actor(),
+                    "session.kiosk_handover",
+                    now,
+                )
+                .await?;
+            let mut res = Redirect::to(&format!("/m/{token}")).into_response();
+            res.headers_mut().insert(
+                header::SET_COOKIE,
+                cookie::clear(state.config.served_over_tls()),
+            );
+            Ok(res)
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AckForm {
+    note: String,
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    user: StaffUser,
+    access: ClientAccess,
+    Path((_, alert)): Path<(String, String)>,
+    Form(f): Form<AckForm>,
+) -> Result<Response, AppError> {
+    let alert = Uuid::parse_str(&alert).map_err(|_| AppError::NotFound)?;
+    let note = match required_text(&f.note, 2000, "what you did (a note is required)") {
+        Ok(n) => n,
+        Err(m) => return again(&state, &user, access, &format!("ack-{alert}"), m).await,
+    };
+    if !state
+        .store
+        .acknowledge_alert(access.client, alert, &note, &user.0.actor(), now_utc())
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(back(&access, "acknowledged"))
+}

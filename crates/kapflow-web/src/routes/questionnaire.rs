@@ -1,0 +1,327 @@
+//! Answering a questionnaire without signing in: a single-use, expiring link (emailed to the
+//! client, or opened on the office tablet in kiosk mode). The page shows the practice's name
+//! and the questionnaire, nothing else. Scores are computed here, on the server, from the item
+//! answers; a missing or out-of-range answer is refused with the answers kept. When an answer
+//! raises a suicide-risk flag, the confirmation shows crisis resources at once.
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::form_fields::Fields;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kapflow_domain::measures::{AskWhen, Instrument, MeasureSettings, ScoreError, score};
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::token::token_hash;
+use kapflow_store::measures::{AlertTiming, LinkState, Submission};
+use kapflow_store::settings::keys;
+use std::collections::BTreeMap;
+
+/// One question as shown, with what was chosen and any problem.
+pub struct ItemView {
+    pub code: String,
+    pub number: usize,
+    pub text: String,
+    pub note: Option<String>,
+    pub condition: Option<String>,
+    pub options: Vec<(u8, String)>,
+    pub chosen: Option<u8>,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "questionnaire.html")]
+pub struct QuestionnairePage {
+    pub practice: String,
+    pub title: String,
+    pub instructions: String,
+    pub stem: String,
+    pub items: Vec<ItemView>,
+    pub action: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "questionnaire_done.html")]
+pub struct DonePage {
+    pub practice: String,
+    pub heading: &'static str,
+    pub message: &'static str,
+    pub crisis: bool,
+    pub kiosk: bool,
+}
+
+async fn practice(state: &AppState) -> Result<String, AppError> {
+    Ok(state
+        .store
+        .setting(keys::PRACTICE_NAME)
+        .await?
+        .unwrap_or_else(|| "Your care team".to_owned()))
+}
+
+async fn done(
+    state: &AppState,
+    heading: &'static str,
+    message: &'static str,
+    crisis: bool,
+    kiosk: bool,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let page = DonePage {
+        practice: practice(state).await?,
+        heading,
+        message,
+        crisis,
+        kiosk,
+    };
+    Ok((status, page).into_response())
+}
+
+fn is_asked(item_when: &AskWhen, chosen: &BTreeMap<String, u8>) -> bool {
+    match item_when {
+        AskWhen::Always => true,
+        AskWhen::Answered { item, value } => chosen.get(item) == Some(value),
+    }
+}
+
+fn page(
+    practice: String,
+    i: &Instrument,
+    token: &str,
+    chosen: &BTreeMap<String, u8>,
+    errors: &BTreeMap<String, String>,
+    error: Option<String>,
+) -> QuestionnairePage {
+    QuestionnairePage {
+        practice,
+        title: i.title.clone(),
+        instructions: i.instructions.clone(),
+        stem: i.stem.clone(),
+        items: i
+            .items
+            .iter()
+            .enumerate()
+            .map(|(n, it)| ItemView {
+                code: it.code.clone(),
+                number: n + 1,
+                text: it.text.clone(),
+                note: it.note.clone(),
+                condition: match &it.ask_when {
+                    AskWhen::Always => None,
+                    AskWhen::Answered { item, value } => {
+                        let q = i.items.iter().position(|x| &x.code == item).map(|p| p + 1);
+                        let label = i.item(item).and_then(|x| x.label_of(*value)).unwrap_or("");
+                        Some(format!(
+                            "Answer only if your answer to question {} was “{label}”.",
+                            q.unwrap_or(0)
+                        ))
+                    }
+                },
+                options: it
+                    .options
+                    .iter()
+                    .map(|o| (o.value, o.label.clone()))
+                    .collect(),
+                chosen: chosen.get(&it.code).copied(),
+                error: errors.get(&it.code).cloned(),
+            })
+            .collect(),
+        action: format!("/m/{token}"),
+        error,
+    }
+}
+
+async fn open(
+    state: &AppState,
+    token: &str,
+) -> Result<Result<(Instrument, String), Response>, AppError> {
+    let now = now_utc();
+    match state.store.measure_link(&token_hash(token), now).await? {
+        LinkState::Open {
+            instrument,
+            channel,
+            ..
+        } => {
+            let i = state
+                .store
+                .instrument(&instrument)
+                .await?
+                .ok_or_else(|| AppError::internal("request for an unknown instrument"))?;
+            Ok(Ok((i, channel)))
+        }
+        LinkState::Submitted { alert } => Ok(Err(done(
+            state,
+            "Thank you",
+            "Your answers were received. You do not need to answer again.",
+            alert,
+            false,
+            StatusCode::OK,
+        )
+        .await?)),
+        LinkState::Expired => Ok(Err(done(
+            state,
+            "This link has expired",
+            "Please ask your care team for a new link.",
+            false,
+            false,
+            StatusCode::GONE,
+        )
+        .await?)),
+        LinkState::Unknown => Err(AppError::NotFound),
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    let (i, _) = match open(&state, &token).await? {
+        Ok(x) => x,
+        Err(r) => return Ok(r),
+    };
+    let p = page(
+        practice(&state).await?,
+        &i,
+        &token,
+        &BTreeMap::new(),
+        &BTreeMap::new(),
+        None,
+    );
+    Ok(p.into_response())
+}
+
+async fn timing(state: &AppState) -> Result<AlertTiming, AppError> {
+    let hours = |key: &'static str, default: i64| async move {
+        Ok::<i64, AppError>(
+            state
+                .store
+                .setting(key)
+                .await?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default),
+        )
+    };
+    Ok(AlertTiming {
+        escalate_after: time::Duration::hours(hours(keys::ALERT_ESCALATE_HOURS, 24).await?),
+        escalate_high_after: time::Duration::hours(
+            hours(keys::ALERT_ESCALATE_HIGH_HOURS, 1).await?,
+        ),
+    })
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    let (i, channel) = match open(&state, &token).await? {
+        Ok(x) => x,
+        Err(r) => return Ok(r),
+    };
+    let kiosk = channel == "kiosk";
+    let f = Fields::parse(&body);
+    // What was chosen, as typed; anything unreadable is an error beside its question.
+    let mut chosen = BTreeMap::new();
+    let mut errors = BTreeMap::new();
+    for it in &i.items {
+        let raw = f.get(&it.code);
+        if raw.is_empty() {
+            continue;
+        }
+        match raw.parse::<u8>() {
+            Ok(v) if it.allows(v) => {
+                chosen.insert(it.code.clone(), v);
+            }
+            _ => {
+                errors.insert(it.code.clone(), "Choose one of the answers.".to_owned());
+            }
+        }
+    }
+    // Only the questions that apply are scored; an answer to one that does not apply (a
+    // conditional question whose condition was not met) is set aside, not held against them.
+    let answers: BTreeMap<String, u8> = chosen
+        .iter()
+        .filter(|(code, _)| {
+            i.item(code)
+                .map(|it| is_asked(&it.ask_when, &chosen))
+                .unwrap_or(false)
+        })
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    for it in &i.items {
+        if is_asked(&it.ask_when, &answers) && !answers.contains_key(&it.code) {
+            errors
+                .entry(it.code.clone())
+                .or_insert_with(|| "Please answer this question.".to_owned());
+        }
+    }
+    let settings = MeasureSettings::default();
+    let scored = if errors.is_empty() {
+        match score(&i, &answers, &settings) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let item = match &e {
+                    ScoreError::Missing { item, .. }
+                    | ScoreError::OutOfRange { item, .. }
+                    | ScoreError::UnknownItem { item, .. }
+                    | ScoreError::AnsweredSkippedItem { item, .. } => Some(item.clone()),
+                    _ => None,
+                };
+                if let Some(item) = item {
+                    errors.insert(item, "Please check this answer.".to_owned());
+                }
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let Some(scored) = scored else {
+        let n = errors.len();
+        let p = page(
+            practice(&state).await?,
+            &i,
+            &token,
+            &chosen,
+            &errors,
+            Some(format!(
+                "{n} question{} still need{} an answer. Your other answers are kept.",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "s" } else { "" }
+            )),
+        );
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+    };
+    let timing = timing(&state).await?;
+    match state
+        .store
+        .submit_measure(&token_hash(&token), &scored, timing, now_utc())
+        .await?
+    {
+        Submission::Recorded { alert, .. } | Submission::AlreadySubmitted { alert } => {
+            done(
+                &state,
+                "Thank you",
+                "Your answers were received and your care team will see them.",
+                alert,
+                kiosk,
+                StatusCode::OK,
+            )
+            .await
+        }
+        Submission::Expired => {
+            done(
+                &state,
+                "This link has expired",
+                "Please ask your care team for a new link.",
+                false,
+                kiosk,
+                StatusCode::GONE,
+            )
+            .await
+        }
+        Submission::Unknown => Err(AppError::NotFound),
+    }
+}
