@@ -4,13 +4,16 @@
 //! Scoring refuses anything incomplete; flags carry their rule and source so the UI can show
 //! why an alert fired. Not embedded: BDI-II and BAI (Pearson licence).
 
+pub mod chart;
 pub mod cssrs;
 pub mod custom;
+pub mod deidentify;
 pub mod gad7;
 pub mod instrument;
 pub mod outcome;
 pub mod pcl5;
 pub mod phq9;
+pub mod report;
 pub mod score;
 
 #[cfg(test)]
