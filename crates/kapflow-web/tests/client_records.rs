@@ -28,6 +28,7 @@ fn concrete(path: &str, c: &Clinic, client: ClientId) -> String {
         .replace("{signature}", &c.a_signature.to_string())
         .replace("{shipment}", &c.a_shipment.to_string())
         .replace("{request}", &c.a_dose_request.to_string())
+        .replace("{alert}", &c.a_dose_request.to_string())
 }
 
 async fn audit_of(t: &TestApp, p: &Person) -> Vec<kapflow_store::audit::AuditListing> {

@@ -219,6 +219,33 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/partner-orgs", Who::Only(OWNER)),
     ("POST", "/staff/{id}/partner-org", Who::Only(OWNER)),
     ("GET", "/settings/clinical", Who::Only(OWNER)),
+    ("GET", "/m/{token}", Who::Anyone),
+    ("POST", "/m/{token}", Who::Anyone),
+    ("GET", "/reports/outcomes", Who::Only(CLINICIANS)),
+    ("GET", "/reports/outcomes/research.csv", Who::Only(OWNER)),
+    ("GET", "/measures/instruments", Who::Only(OWNER)),
+    ("POST", "/measures/instruments", Who::Only(OWNER)),
+    (
+        "GET",
+        "/clients/{client}/measures",
+        Who::Only(CLINICAL_READ),
+    ),
+    ("POST", "/clients/{client}/measures", Who::Only(CLINICIANS)),
+    (
+        "POST",
+        "/clients/{client}/measures/{request}",
+        Who::Only(CLINICIANS),
+    ),
+    (
+        "POST",
+        "/clients/{client}/measures/{request}/send",
+        Who::Only(CLINICIANS),
+    ),
+    (
+        "POST",
+        "/clients/{client}/alerts/{alert}/acknowledge",
+        Who::Only(CLINICIANS),
+    ),
     ("POST", "/settings/clinical", Who::Only(OWNER)),
 ];
 
@@ -254,6 +281,7 @@ fn concrete(path: &str, victim: &str) -> String {
         .replace("{signature}", "0190c0de-0000-7000-8000-000000000002")
         .replace("{shipment}", "0190c0de-0000-7000-8000-000000000003")
         .replace("{request}", "0190c0de-0000-7000-8000-000000000004")
+        .replace("{alert}", "0190c0de-0000-7000-8000-000000000005")
 }
 
 fn is_login_redirect(r: &support::Reply) -> bool {

@@ -26,8 +26,8 @@ pub struct ItemView {
     pub text: String,
     pub note: Option<String>,
     pub condition: Option<String>,
-    pub options: Vec<(u8, String)>,
-    pub chosen: Option<u8>,
+    /// (value, label, chosen)
+    pub options: Vec<(u8, String, bool)>,
     pub error: Option<String>,
 }
 
@@ -122,9 +122,11 @@ fn page(
                 options: it
                     .options
                     .iter()
-                    .map(|o| (o.value, o.label.clone()))
+                    .map(|o| {
+                        let on = chosen.get(&it.code) == Some(&o.value);
+                        (o.value, o.label.clone(), on)
+                    })
                     .collect(),
-                chosen: chosen.get(&it.code).copied(),
                 error: errors.get(&it.code).cloned(),
             })
             .collect(),
