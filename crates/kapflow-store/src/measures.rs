@@ -161,6 +161,7 @@ pub fn follow_up_instruments(concerns: &[Concern]) -> Vec<&'static str> {
     v
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert_request(
     tx: &mut Tx,
     client: Uuid,
@@ -247,6 +248,17 @@ pub(crate) async fn schedule_follow_ups(
     }
     Ok(())
 }
+
+/// A link with its request, as a submission reads it.
+type LinkRow = (
+    Uuid,
+    Uuid,
+    Option<Uuid>,
+    String,
+    String,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+);
 
 fn who(actor: &Actor) -> Option<Uuid> {
     actor.user.map(|(u, _)| u.as_uuid())
@@ -477,15 +489,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Submission, StoreError> {
         let mut tx = self.begin().await?;
-        let row: Option<(
-            Uuid,
-            Uuid,
-            Option<Uuid>,
-            String,
-            String,
-            OffsetDateTime,
-            Option<OffsetDateTime>,
-        )> = on_tx!(&mut tx, c => sqlx::query_as(
+        let row: Option<LinkRow> = on_tx!(&mut tx, c => sqlx::query_as(
             "SELECT r.id, r.client_id, r.course_id, r.instrument, l.channel, l.expires_at, l.used_at FROM measure_links l \
              JOIN measure_requests r ON r.id = l.request_id WHERE l.token_hash = $1"
         ).bind(token_hash).fetch_optional(&mut *c).await)?;
