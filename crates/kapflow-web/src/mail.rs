@@ -242,6 +242,7 @@ pub async fn run_outbox_worker(
     store: Store,
     ctx: MailContext,
     worker_id: String,
+    every: Duration,
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut shutdown = shutdown;
@@ -262,7 +263,7 @@ pub async fn run_outbox_worker(
             Err(e) => tracing::warn!(error = %e, "outbox delivery round failed"),
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => {}
         }
     }

@@ -124,6 +124,11 @@ pub struct ServeArgs {
     #[arg(long, env = "KAPFLOW_INQUIRIES_PER_HOUR", default_value_t = 5)]
     pub inquiries_per_hour: i64,
 
+    /// Seconds between rounds of the mail worker (sending queued mail, escalating overdue
+    /// safety alerts), 1–3600.
+    #[arg(long, env = "KAPFLOW_OUTBOX_POLL_SECONDS", default_value_t = 1)]
+    pub outbox_poll_seconds: u64,
+
     /// The sender of kapflow's emails.
     #[arg(
         long,

@@ -71,6 +71,7 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             public_url: public_url.clone(),
         },
         format!("{}-{}", bound, std::process::id()),
+        std::time::Duration::from_secs(args.outbox_poll_seconds.clamp(1, 3600)),
         stop_rx,
     ));
 

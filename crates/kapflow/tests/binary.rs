@@ -358,3 +358,117 @@ fn acknowledged_inquiries_survive_kill_9_under_load() {
         stored.len()
     );
 }
+
+/// A suicide-risk alert is queued with the submission that raised it: the server is killed
+/// before it could send anything, and after a restart the therapist's notice goes out once.
+#[test]
+fn a_pending_alert_survives_a_kill_and_is_delivered_once() {
+    use kapflow_domain::client::ClientInput;
+    use kapflow_domain::time_util::now_utc;
+    use kapflow_domain::{Actor, Email, Role};
+    let dir = tempfile::tempdir().expect("dir");
+    // The first instance's mail worker never gets a second round.
+    let server = Server::start_env(dir.path(), &[("KAPFLOW_OUTBOX_POLL_SECONDS", "3600")]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt");
+    let token = "binary-test-questionnaire-token-0123456789";
+    rt.block_on(async {
+        let target = kapflow_store::DatabaseTarget::default_sqlite(dir.path());
+        let store = kapflow_store::Store::connect(&target).await.expect("open");
+        let email = Email::parse("ther@example.org").expect("email");
+        let ther = store
+            .create_user(
+                &kapflow_store::users::NewUser {
+                    email: &email,
+                    display_name: "Ther",
+                    role: Role::Therapist,
+                    password_hash: None,
+                },
+                &Actor::default(),
+                now_utc(),
+            )
+            .await
+            .expect("therapist");
+        let client = ClientInput {
+            legal_name: "Kill Test".into(),
+            date_of_birth: "1980-01-01".into(),
+            ..ClientInput::default()
+        }
+        .validate(kapflow_domain::pathway::today(now_utc()))
+        .expect("client");
+        let kapflow_store::clients::Created::Client(c) = store
+            .create_client(
+                "k-0123456789abcdef",
+                &client,
+                None,
+                &[ther],
+                &Actor::default(),
+                now_utc(),
+            )
+            .await
+            .expect("create")
+        else {
+            panic!("not created")
+        };
+        let req = store
+            .measure_requests(c)
+            .await
+            .expect("requests")
+            .into_iter()
+            .find(|r| r.instrument == "phq9")
+            .expect("baseline PHQ-9")
+            .id;
+        store
+            .issue_measure_link(
+                c,
+                req,
+                &kapflow_domain::token::token_hash(token),
+                "link",
+                time::Duration::days(7),
+                None,
+                &Actor::default(),
+                now_utc(),
+            )
+            .await
+            .expect("link");
+    });
+    let answers = "q1=1&q2=1&q3=0&q4=0&q5=0&q6=0&q7=0&q8=0&q9=2";
+    let r = server.post_form(&format!("/m/{token}"), answers);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("988"), "crisis resources shown at once");
+    let mut server = server;
+    server.child.kill().expect("kill -9");
+    server.child.wait().expect("reap");
+    let alert_mails = || -> usize {
+        std::fs::read_dir(dir.path().join("mail"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| {
+                        std::fs::read_to_string(e.path())
+                            .map(|t| t.contains("Safety alert"))
+                            .unwrap_or(false)
+                    })
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(alert_mails(), 0, "nothing was sent before the kill");
+    let again = Server::start(dir.path(), None);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while alert_mails() == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(alert_mails(), 1, "delivered after the restart");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(alert_mails(), 1, "and only once");
+    let mail = std::fs::read_dir(dir.path().join("mail"))
+        .expect("dir")
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .find(|t| t.contains("Safety alert"))
+        .expect("mail");
+    assert!(mail.contains("ther@example.org") && !mail.contains("Kill Test"));
+    drop(again);
+}
