@@ -24,6 +24,8 @@ pub mod keys {
     /// Hours before an unacknowledged suicide-risk alert goes to the owner (24 / 1 for high).
     pub const ALERT_ESCALATE_HOURS: &str = "alerts.escalate_hours";
     pub const ALERT_ESCALATE_HIGH_HOURS: &str = "alerts.escalate_high_hours";
+    /// PCL-5 total for provisional PTSD (default 33).
+    pub const PCL5_CUTOFF: &str = "measures.pcl5_cutoff";
     pub const ADDRESS: &str = "practice.address";
     pub const PHONE: &str = "practice.phone";
     pub const EMAIL: &str = "practice.email";

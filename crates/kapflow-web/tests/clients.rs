@@ -487,7 +487,7 @@ async fn screening_thresholds_are_practice_settings() {
     let r = t
         .post(
             "/settings/clinical",
-            "break_glass_hours=2&bp_systolic=300&bp_diastolic=100&minimum_age=18",
+            "break_glass_hours=2&bp_systolic=300&bp_diastolic=100&minimum_age=18&alert_hours=24&alert_high_hours=1&pcl5_cutoff=33",
             Some(&c.owner),
         )
         .await;
@@ -496,7 +496,7 @@ async fn screening_thresholds_are_practice_settings() {
     let r = t
         .post(
             "/settings/clinical",
-            "break_glass_hours=2&bp_systolic=160&bp_diastolic=100&minimum_age=18",
+            "break_glass_hours=2&bp_systolic=160&bp_diastolic=100&minimum_age=18&alert_hours=24&alert_high_hours=1&pcl5_cutoff=33",
             Some(&c.owner),
         )
         .await;

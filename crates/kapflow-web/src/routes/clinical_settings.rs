@@ -29,7 +29,7 @@ type Spec = (
     &'static str,
 );
 
-fn specs() -> [Spec; 4] {
+fn specs() -> [Spec; 7] {
     let d = ScreeningSettings::default();
     [
         (
@@ -64,7 +64,46 @@ fn specs() -> [Spec; 4] {
             d.minimum_age,
             "Domain reference §3: under 18 is a contraindication.",
         ),
+        (
+            "alert_hours",
+            keys::ALERT_ESCALATE_HOURS,
+            "Escalate an unacknowledged suicide-risk alert to the owner after (hours)",
+            1..=72,
+            24,
+            "Practice default (issue: 24 hours); the treating therapist is told at once.",
+        ),
+        (
+            "alert_high_hours",
+            keys::ALERT_ESCALATE_HIGH_HOURS,
+            "… and for a high-risk C-SSRS result after (hours)",
+            1..=24,
+            1,
+            "C-SSRS screener: yes to Q4/Q5 or recent behaviour means immediate evaluation.",
+        ),
+        (
+            "pcl5_cutoff",
+            keys::PCL5_CUTOFF,
+            "PCL-5 total for provisional PTSD",
+            25..=45,
+            33,
+            "National Center for PTSD: 31–33 suggested; 33 by default.",
+        ),
     ]
+}
+
+/// The scoring settings in force.
+pub async fn measure_settings(
+    state: &AppState,
+) -> Result<kapflow_domain::measures::MeasureSettings, AppError> {
+    let d = kapflow_domain::measures::MeasureSettings::default();
+    Ok(kapflow_domain::measures::MeasureSettings {
+        pcl5_provisional_cutoff: state
+            .store
+            .setting(keys::PCL5_CUTOFF)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d.pcl5_provisional_cutoff),
+    })
 }
 
 /// The screening thresholds in force.

@@ -259,7 +259,8 @@ pub async fn submit(
                 .or_insert_with(|| "Please answer this question.".to_owned());
         }
     }
-    let settings = MeasureSettings::default();
+    let settings: MeasureSettings =
+        crate::routes::clinical_settings::measure_settings(&state).await?;
     let scored = if errors.is_empty() {
         match score(&i, &answers, &settings) {
             Ok(s) => Some(s),

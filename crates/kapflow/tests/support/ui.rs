@@ -300,3 +300,149 @@ fn xpath_literal(s: &str) -> String {
         format!("concat({})", parts.join(", \"'\", "))
     }
 }
+
+/// Staff created the way an operator does: `kapflow user add` prints an invitation link,
+/// which the person accepts (over HTTP) with their name and this password.
+pub fn add_staff_from_console(
+    server: &super::Server,
+    data: &std::path::Path,
+    (email, role, name): (&str, &str, &str),
+    password: &str,
+) {
+    let out = super::kapflow_command(data, None)
+        .args([
+            "user",
+            "add",
+            "--email",
+            email,
+            "--role",
+            role,
+            "--public-url",
+            &server.url,
+        ])
+        .output()
+        .expect("user add");
+    assert!(out.status.success(), "user add {email}: {out:?}");
+    let link = String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find(|w| w.contains("/invite/"))
+        .expect("invitation link")
+        .to_owned();
+    let accepted = server.post_form(
+        &super::path_of(&link),
+        &format!(
+            "display_name={}&password={1}&password_confirm={1}",
+            name.replace(' ', "+"),
+            password.replace(' ', "+")
+        ),
+    );
+    assert_eq!(accepted.status, 200, "{email} accepts: {}", accepted.body);
+}
+
+/// A staff member's own browser (a fresh Chromium profile): signs in for the first time,
+/// enrols TOTP, lands on the dashboard.
+pub async fn staff_browser(
+    base: &str,
+    email: &str,
+    password: &str,
+    name: &str,
+) -> super::browser::Browser {
+    let browser = super::browser::Browser::start().await.expect("a browser");
+    let c = &browser.client;
+    sign_in(c, base, email, password).await;
+    enrol(c).await;
+    click(c, "a.button.primary").await;
+    expect_h1(c, &format!("Welcome, {name}")).await;
+    browser
+}
+
+/// One email written under DATA_DIR/mail (the server has no SMTP in tests): its `To` and
+/// `Subject` headers (unfolded) and its whole text with quoted-printable soft breaks undone.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+}
+
+impl Mail {
+    /// The first `http…` link in the text that contains `marker`.
+    pub fn link(&self, marker: &str) -> String {
+        let i = self
+            .text
+            .find(marker)
+            .unwrap_or_else(|| panic!("no {marker} in the email: {}", self.text));
+        let start = self.text[..i].rfind("http").expect("link start");
+        let rest = &self.text[start..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest[..end].to_owned()
+    }
+}
+
+fn parse_mail(raw: &str) -> Mail {
+    let raw = raw.replace("\r\n", "\n");
+    let (head, _) = raw.split_once("\n\n").unwrap_or((raw.as_str(), ""));
+    let head = head.replace("\n ", " ").replace("\n\t", " ");
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            })
+            .unwrap_or_default()
+    };
+    Mail {
+        to: header("To"),
+        subject: header("Subject"),
+        text: raw.replace("=\n", "").replace("=3D", "="),
+    }
+}
+
+/// The email to `to` whose text contains `marker`, waiting (up to 20 s) for the outbox
+/// worker to write it.
+pub fn mail_to(data: &std::path::Path, to: &str, marker: &str) -> Mail {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Ok(dir) = std::fs::read_dir(data.join("mail")) {
+            for f in dir.flatten() {
+                if f.path().extension().and_then(|e| e.to_str()) != Some("eml") {
+                    continue;
+                }
+                let mail = parse_mail(&std::fs::read_to_string(f.path()).unwrap_or_default());
+                if mail.to.to_lowercase().contains(&to.to_lowercase()) && mail.text.contains(marker)
+                {
+                    return mail;
+                }
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no email to {to} with {marker}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// Clicks the button whose text starts with `button` in the table row whose first cell is
+/// exactly `row` (a button per row, told apart by visually hidden text), waiting up to 10 s.
+pub async fn click_in_row(c: &fantoccini::Client, row: &str, button: &str) {
+    let xpath = format!(
+        "//tr[td[1][normalize-space(.)={}]]//button[starts-with(normalize-space(.), {})]",
+        xpath_literal(row),
+        xpath_literal(button)
+    );
+    for _ in 0..100 {
+        if let Ok(el) = c.find(Locator::XPath(&xpath)).await
+            && el.click().await.is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no button {button:?} in the row {row:?}");
+}
+
+/// Whether the element is on the page now (no waiting).
+pub async fn present(c: &fantoccini::Client, css: &str) -> bool {
+    c.find(Locator::Css(css)).await.is_ok()
+}
