@@ -2,6 +2,8 @@
 
 mod support;
 
+#[path = "browser/measures.rs"]
+mod measures;
 #[path = "browser/pathway.rs"]
 mod pathway;
 
