@@ -136,10 +136,9 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
     assert!(page.body.contains("<td>3</td>"));
     let alert = t.db.store.client_alerts(a).await.expect("alerts")[0].id;
     let ack = format!("/clients/{a}/alerts/{alert}/acknowledge");
-    assert_eq!(
-        t.post(&ack, "note=", Some(&c.t1)).await.status,
-        StatusCode::UNPROCESSABLE_ENTITY
-    );
+    let refused = t.post(&ack, "note=", Some(&c.t1)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains(&format!("id=\"ack-{alert}-error\"")));
     assert_eq!(
         t.post(&ack, "note=x", Some(&c.t2)).await.status,
         StatusCode::NOT_FOUND
