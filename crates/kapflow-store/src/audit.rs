@@ -128,6 +128,16 @@ impl Store {
         tx.commit().await
     }
 
+    /// Appends several entries in one transaction (one commit, one fsync): the read-audit
+    /// batcher's path. All or none are stored.
+    pub async fn audit_many(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for entry in entries {
+            append(&mut tx, entry).await?;
+        }
+        tx.commit().await
+    }
+
     /// The most recent rows, newest first (the owner's viewer grows filters in the identity issue).
     pub async fn recent_audit(&self, limit: i64) -> Result<Vec<StoredAudit>, StoreError> {
         const SQL: &str = "SELECT seq, id, at, actor_user_id, actor_role, session_id, ip, action, \

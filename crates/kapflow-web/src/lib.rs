@@ -4,6 +4,7 @@
 //! fallback and the static files alike (see `middleware`). Web code never writes SQL and never
 //! names a database backend.
 
+pub mod audit_batch;
 pub mod auth;
 pub mod chart;
 pub mod client_ip;

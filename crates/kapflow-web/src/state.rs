@@ -19,6 +19,8 @@ pub struct Inner {
     pub site: crate::site::SiteCache,
     /// The key that signs public form tokens, loaded from the database once.
     pub form_secret: tokio::sync::OnceCell<Vec<u8>>,
+    /// Commits read-audit rows in groups (started on first use, inside the runtime).
+    audit_batcher: std::sync::OnceLock<crate::audit_batch::AuditBatcher>,
 }
 
 impl Deref for AppState {
@@ -36,6 +38,14 @@ impl AppState {
             metrics: crate::metrics::handle(),
             site: Default::default(),
             form_secret: Default::default(),
+            audit_batcher: Default::default(),
         }))
+    }
+
+    /// The read-audit writer; returns once the row is committed.
+    pub fn audit_reads(&self) -> &crate::audit_batch::AuditBatcher {
+        self.0
+            .audit_batcher
+            .get_or_init(|| crate::audit_batch::AuditBatcher::spawn(self.0.store.clone()))
     }
 }

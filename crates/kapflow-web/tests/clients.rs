@@ -514,3 +514,36 @@ async fn screening_thresholds_are_practice_settings() {
             .contains("for 2 hours")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_reads_are_each_audited_before_they_are_answered() {
+    let t = std::sync::Arc::new(TestApp::new().await);
+    let c = clinic(&t).await;
+    let uri = format!("/clients/{}/intake", c.a);
+    let before = t.audit_actions(Some(c.t1.id)).await.len();
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let (t, uri, p) = (t.clone(), uri.clone(), c.t1.clone());
+        tasks.push(tokio::spawn(
+            async move { t.get(&uri, Some(&p)).await.status },
+        ));
+    }
+    for task in tasks {
+        assert_eq!(task.await.expect("join"), StatusCode::OK);
+    }
+    let views = t
+        .audit_actions(Some(c.t1.id))
+        .await
+        .into_iter()
+        .filter(|(a, _)| a == "client.viewed")
+        .count();
+    assert!(views >= 40, "{views} views audited");
+    assert!(t.audit_actions(Some(c.t1.id)).await.len() >= before + 40);
+    assert!(
+        t.db.store
+            .verify_audit_chain()
+            .await
+            .expect("verify")
+            .is_ok()
+    );
+}

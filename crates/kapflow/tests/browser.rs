@@ -165,7 +165,10 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
     click(c, "a.button.primary").await;
     expect_h1(c, "Welcome, Sam Rivera").await;
     let body = wait_text(c, Locator::Css("main")).await;
-    assert!(body.contains("No questionnaires are due for your clients"), "{body}");
+    assert!(
+        body.contains("No questionnaires are due for your clients"),
+        "{body}"
+    );
     shot(c, "dashboard-therapist").await;
     assert_accessible(
         c,

@@ -272,7 +272,7 @@ async fn check(
                 if ca.relationship == Relationship::BreakGlass {
                     entry.reason = Some("break-glass".into());
                 }
-                if let Err(e) = state.store.audit(&entry).await {
+                if let Err(e) = state.audit_reads().record(entry).await {
                     return Err(AppError::from(e).into_response());
                 }
             }
