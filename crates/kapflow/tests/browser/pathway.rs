@@ -2,57 +2,21 @@
 //! preparation, consents and referral to a partner prescriber, and on to "ready for dosing".
 //! Every person works in their own browser (a fresh Chromium profile), as they would.
 
+use super::support::Server;
 use super::support::browser::{Browser, axe_source};
 use super::support::ui::*;
-use super::support::{self, Server};
 use fantoccini::{Client, Locator};
 
 const CLIENT: &str = "Jordan Avery";
 const OWNER_PW: &str = "lantern orbit pebble";
 const STAFF_PW: &str = "quiet harbour violet";
 
-/// Staff created the way an operator does: `kapflow user add` prints an invitation link,
-/// which the person accepts with their name and a password.
 fn add_staff(server: &Server, data: &std::path::Path, email: &str, role: &str, name: &str) {
-    let out = support::kapflow_command(data, None)
-        .args([
-            "user",
-            "add",
-            "--email",
-            email,
-            "--role",
-            role,
-            "--public-url",
-            &server.url,
-        ])
-        .output()
-        .expect("user add");
-    assert!(out.status.success(), "user add {email}: {out:?}");
-    let link = String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .find(|w| w.contains("/invite/"))
-        .expect("invitation link")
-        .to_owned();
-    let accepted = server.post_form(
-        &support::path_of(&link),
-        &format!(
-            "display_name={}&password={1}&password_confirm={1}",
-            name.replace(' ', "+"),
-            STAFF_PW.replace(' ', "+")
-        ),
-    );
-    assert_eq!(accepted.status, 200, "{email} accepts: {}", accepted.body);
+    add_staff_from_console(server, data, (email, role, name), STAFF_PW);
 }
 
-/// A person's own browser: signs in for the first time, enrols TOTP, lands on the dashboard.
 async fn first_sign_in(base: &str, email: &str, name: &str) -> Browser {
-    let browser = Browser::start().await.expect("a browser");
-    let c = &browser.client;
-    sign_in(c, base, email, STAFF_PW).await;
-    enrol(c).await;
-    click(c, "a.button.primary").await;
-    expect_h1(c, &format!("Welcome, {name}")).await;
-    browser
+    staff_browser(base, email, STAFF_PW, name).await
 }
 
 /// Opens a tab of the client record and waits for it to be the current one.
