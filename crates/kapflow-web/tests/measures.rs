@@ -444,3 +444,51 @@ async fn the_practice_adds_its_own_questionnaire_without_code() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn the_cssrs_skip_logic_holds_through_the_form_and_grades_the_alert() {
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    let a = c.a;
+    let req = open_request(&t, a, "cssrs").await;
+    let r = t
+        .post(
+            &format!("/clients/{a}/measures/{req}/send"),
+            "channel=link",
+            Some(&c.t1),
+        )
+        .await;
+    let link = {
+        let i = r.body.find("/m/").expect("link shown");
+        let rest = &r.body[i..];
+        rest[..rest.find('<').unwrap_or(rest.len())].to_owned()
+    };
+    // Q2 yes makes Q3–Q5 required; the page says which are missing and keeps the rest.
+    let r = t.post(&link, "q1=1&q2=1&q6=0", None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("3 questions still need an answer"),
+        "{}",
+        r.body
+    );
+    // Q2 no: answers to Q3–Q5 are set aside rather than refused; Q6 yes asks "recent".
+    let r = t.post(&link, "q1=1&q2=0&q3=1&q6=1", None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("1 question still needs an answer"));
+    let r = t.post(&link, "q1=1&q2=0&q3=1&q6=1&q6_recent=1", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("988"));
+    let alerts = t.db.store.client_alerts(a).await.expect("alerts");
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(
+        alerts[0].level, "high",
+        "behaviour in the past 3 months is high risk"
+    );
+    let scored = t.db.store.measure_responses(a).await.expect("r")[0]
+        .scored()
+        .expect("scored");
+    assert!(
+        !scored.answers.contains_key("q3"),
+        "the skipped answer was not stored"
+    );
+}
