@@ -70,7 +70,7 @@ impl Store {
         let n = on_tx!(&mut tx, c => sqlx::query(
             "UPDATE risk_alerts SET acknowledged_at = $1, acknowledged_by = $2, ack_note = $3 \
              WHERE id = $4 AND client_id = $5 AND acknowledged_at IS NULL"
-        ).bind(now).bind(actor.user.map(|(u, _)| u.as_uuid())).bind(note).bind(alert).bind(client.as_uuid())
+        ).bind(now).bind(crate::actor_uuid(actor)).bind(note).bind(alert).bind(client.as_uuid())
             .execute(c).await.map(|r| r.rows_affected()))?;
         if n == 0 {
             return Ok(false);

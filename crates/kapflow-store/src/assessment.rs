@@ -105,7 +105,7 @@ impl Store {
             return Ok(Saved::Locked);
         }
         let json = serde_json::to_string(form).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let by = actor.user.map(|(u, _)| u.as_uuid());
+        let by = crate::actor_uuid(actor);
         let done = complete.then_some(now);
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO intakes (course_id, form_json, sensitivity, updated_at, updated_by, completed_at, completed_by) \
@@ -146,7 +146,7 @@ impl Store {
         let n = on_tx!(&mut tx, c => sqlx::query(
             "UPDATE intakes SET screening_reviewed_at = $1, screening_reviewed_by = $2 \
              WHERE course_id = $3 AND completed_at IS NOT NULL AND screening_reviewed_at IS NULL"
-        ).bind(now).bind(actor.user.map(|(u, _)| u.as_uuid())).bind(course.id).execute(c).await.map(|r| r.rows_affected()))?;
+        ).bind(now).bind(crate::actor_uuid(actor)).bind(course.id).execute(c).await.map(|r| r.rows_affected()))?;
         if n == 0 {
             return Ok(Saved::WrongStage);
         }
@@ -202,7 +202,7 @@ impl Store {
             return Ok(Saved::Locked);
         }
         let json = serde_json::to_string(form).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let by = actor.user.map(|(u, _)| u.as_uuid());
+        let by = crate::actor_uuid(actor);
         let done = sign_off.then_some(now);
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO preparations (course_id, form_json, updated_at, updated_by, signed_off_at, signed_off_by) \

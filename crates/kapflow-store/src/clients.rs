@@ -186,7 +186,7 @@ impl Store {
         .bind(&client.pronouns).bind(client.date_of_birth).bind(client.email.as_ref().map(|e| e.as_str()))
         .bind(&client.phone).bind(&client.address).bind(&client.emergency_name).bind(&client.emergency_phone)
         .bind(&client.support_name).bind(&client.support_phone).bind(client.concerns_text())
-        .bind(client.sensitivity.as_str()).bind(inquiry).bind(actor.user.map(|(u, _)| u.as_uuid()))
+        .bind(client.sensitivity.as_str()).bind(inquiry).bind(crate::actor_uuid(actor))
         .execute(c).await.map(|r| r.rows_affected()))?;
         for member in team {
             add_member(&mut tx, id, *member, now).await?;
@@ -199,7 +199,7 @@ impl Store {
             if n == 1 {
                 on_tx!(&mut tx, c => sqlx::query(
                     "INSERT INTO inquiry_events (id, inquiry_id, at, actor_id, kind, detail) VALUES ($1, $2, $3, $4, 'status', 'Became a client')"
-                ).bind(Uuid::now_v7()).bind(inq).bind(now).bind(actor.user.map(|(u, _)| u.as_uuid()))
+                ).bind(Uuid::now_v7()).bind(inq).bind(now).bind(crate::actor_uuid(actor))
                     .execute(c).await.map(|r| r.rows_affected()))?;
             }
         }

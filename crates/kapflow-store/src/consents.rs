@@ -91,7 +91,7 @@ impl Store {
             "INSERT INTO consent_documents (id, kind, version, title, body, sha256, created_at, created_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         ).bind(id).bind(doc.kind.as_str()).bind(version).bind(&doc.title).bind(&doc.body).bind(text_sha256(&doc.body))
-            .bind(now).bind(actor.user.map(|(u, _)| u.as_uuid())).execute(c).await.map(|r| r.rows_affected()))?;
+            .bind(now).bind(crate::actor_uuid(actor)).execute(c).await.map(|r| r.rows_affected()))?;
         let mut entry = actor
             .entry("consent_document.published", now)
             .record("consent_document", id);
@@ -172,7 +172,7 @@ impl Store {
         let n = on_tx!(&mut tx, c => sqlx::query(
             "UPDATE consent_signatures SET revoked_at = $1, revoked_by = $2, revoke_reason = $3 \
              WHERE id = $4 AND client_id = $5 AND revoked_at IS NULL"
-        ).bind(now).bind(actor.user.map(|(u, _)| u.as_uuid())).bind(reason).bind(signature).bind(client.as_uuid())
+        ).bind(now).bind(crate::actor_uuid(actor)).bind(reason).bind(signature).bind(client.as_uuid())
             .execute(c).await.map(|r| r.rows_affected()))?;
         if n == 0 {
             return Ok(false);

@@ -132,14 +132,14 @@ pub(crate) async fn apply(
     }
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO course_transitions (id, course_id, at, actor_id, from_stage, to_stage, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-    ).bind(Uuid::now_v7()).bind(course.id).bind(now).bind(actor.user.map(|(u, _)| u.as_uuid()))
+    ).bind(Uuid::now_v7()).bind(course.id).bind(now).bind(crate::actor_uuid(actor))
         .bind(from.as_str()).bind(to.as_str()).bind(why).execute(c).await.map(|r| r.rows_affected()))?;
     if to == Stage::Discontinued {
         crate::measures::schedule_follow_ups(
             tx,
             course.client_id,
             course.id,
-            actor.user.map(|(u, _)| u.as_uuid()),
+            crate::actor_uuid(actor),
             now,
         )
         .await?;
@@ -268,12 +268,12 @@ impl Store {
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO course_transitions (id, course_id, at, actor_id, from_stage, to_stage, reason) \
              VALUES ($1, $2, $3, $4, NULL, 'assessment', 'Course opened')"
-        ).bind(Uuid::now_v7()).bind(id).bind(now).bind(actor.user.map(|(u, _)| u.as_uuid())).execute(c).await.map(|r| r.rows_affected()))?;
+        ).bind(Uuid::now_v7()).bind(id).bind(now).bind(crate::actor_uuid(actor)).execute(c).await.map(|r| r.rows_affected()))?;
         crate::measures::schedule_baseline(
             &mut tx,
             client.as_uuid(),
             id,
-            actor.user.map(|(u, _)| u.as_uuid()),
+            crate::actor_uuid(actor),
             now,
         )
         .await?;

@@ -20,9 +20,11 @@ pub mod idempotency;
 pub mod inquiries;
 pub mod invitations;
 pub mod measures;
+pub mod messages;
 pub mod migrate;
 pub mod outbox;
 pub mod outcomes;
+pub mod partner_orgs;
 pub mod photos;
 pub mod prescribing;
 pub mod rate_limit;
@@ -36,5 +38,10 @@ pub mod testkit;
 pub mod users;
 
 pub use backend::{Backend, Store, Tx};
+
+/// The acting account's id as stored in `*_by` columns; `None` for the system or anonymous.
+pub(crate) fn actor_uuid(actor: &kapflow_domain::Actor) -> Option<uuid::Uuid> {
+    actor.user.map(|(u, _)| u.as_uuid())
+}
 pub use error::StoreError;
 pub use target::{DatabaseTarget, TargetError};

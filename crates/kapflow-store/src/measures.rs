@@ -260,10 +260,6 @@ type LinkRow = (
     Option<OffsetDateTime>,
 );
 
-fn who(actor: &Actor) -> Option<Uuid> {
-    actor.user.map(|(u, _)| u.as_uuid())
-}
-
 impl Store {
     /// A published instrument, or the latest version of the practice's own.
     pub async fn instrument(&self, code: &str) -> Result<Option<Instrument>, StoreError> {
@@ -304,7 +300,7 @@ impl Store {
         let n = on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO custom_instruments (id, code, version, definition, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (code, version) DO NOTHING"
-        ).bind(id).bind(&i.code).bind(&i.version).bind(json).bind(now).bind(who(actor)).execute(c).await.map(|r| r.rows_affected()))?;
+        ).bind(id).bind(&i.code).bind(&i.version).bind(json).bind(now).bind(crate::actor_uuid(actor)).execute(c).await.map(|r| r.rows_affected()))?;
         if n == 0 {
             return Ok(false);
         }
@@ -347,7 +343,7 @@ impl Store {
             instrument,
             due_on,
             Reason::Manual,
-            who(actor),
+            crate::actor_uuid(actor),
             now,
         )
         .await?;
@@ -380,7 +376,7 @@ impl Store {
             None => on_tx!(&mut tx, c => sqlx::query(
                 "UPDATE measure_requests SET cancelled_at = $1, cancelled_by = $2 WHERE id = $3 AND client_id = $4 \
                  AND completed_at IS NULL AND cancelled_at IS NULL"
-            ).bind(now).bind(who(actor)).bind(request).bind(client.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?,
+            ).bind(now).bind(crate::actor_uuid(actor)).bind(request).bind(client.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?,
         };
         if n == 0 {
             return Ok(false);
@@ -427,7 +423,7 @@ impl Store {
         }
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO measure_links (token_hash, request_id, channel, created_at, created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6)"
-        ).bind(token_hash).bind(request).bind(channel).bind(now).bind(who(actor)).bind(now + valid_for)
+        ).bind(token_hash).bind(request).bind(channel).bind(now).bind(crate::actor_uuid(actor)).bind(now + valid_for)
             .execute(c).await.map(|r| r.rows_affected()))?;
         if let (Some(to), Some(link)) = (email, email_link) {
             let payload = serde_json::json!({ "template": "measure_link", "to": to, "link": link });

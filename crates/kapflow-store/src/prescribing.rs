@@ -3,10 +3,8 @@
 //! client. Only a prescriber's own acts write evaluations, prescriptions, shipments and dose
 //! answers; a therapist can refer and *request* a change, never set a dose.
 
-use crate::clients::client_exists;
 use crate::courses::{CourseRow, advance_if_ready, apply, current_course_tx};
 use crate::{Store, StoreError, audit};
-use kapflow_domain::client::Sensitivity;
 use kapflow_domain::pathway::{self, Eligibility, GateRefused, Stage, Transition, Unmet};
 use kapflow_domain::prescribing::{
     DoseAnswer, DoseChangeAnswer, Evaluation, Prescription, Shipment,
@@ -14,12 +12,6 @@ use kapflow_domain::prescribing::{
 use kapflow_domain::{Actor, AuditOutcome, ClientId, UserId};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OrgRow {
-    pub id: Uuid,
-    pub name: String,
-}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReferralRow {
@@ -73,15 +65,6 @@ pub struct DoseRequestRow {
     pub answered_at: Option<OffsetDateTime>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct MessageRow {
-    pub at: OffsetDateTime,
-    pub author: String,
-    pub author_role: String,
-    pub body: String,
-    pub sensitivity: String,
-}
-
 /// One referred client on a prescriber's worklist.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct WorkItem {
@@ -102,10 +85,6 @@ pub enum Refused {
 
 fn because(reasons: &[Unmet]) -> Refused {
     Refused::Because(reasons.iter().map(|u| u.message().to_owned()).collect())
-}
-
-fn who(actor: &Actor) -> Option<Uuid> {
-    actor.user.map(|(u, _)| u.as_uuid())
 }
 
 async fn active_prescription(
@@ -138,75 +117,6 @@ async fn insert_prescription(
 }
 
 impl Store {
-    pub async fn partner_orgs(&self) -> Result<Vec<OrgRow>, StoreError> {
-        Ok(
-            on_db!(self, c => sqlx::query_as("SELECT id, name FROM partner_orgs ORDER BY name")
-            .fetch_all(c).await)?,
-        )
-    }
-
-    /// Adds a partner organisation; `None` if the name is taken.
-    pub async fn add_partner_org(
-        &self,
-        name: &str,
-        actor: &Actor,
-        now: OffsetDateTime,
-    ) -> Result<Option<Uuid>, StoreError> {
-        let mut tx = self.begin().await?;
-        let id = Uuid::now_v7();
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO partner_orgs (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING"
-        ).bind(id).bind(name).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Ok(None);
-        }
-        audit::append(
-            &mut tx,
-            &actor
-                .entry("partner_org.added", now)
-                .record("partner_org", id),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Some(id))
-    }
-
-    /// Puts a prescriber into an organisation (or none).
-    pub async fn set_partner_org(
-        &self,
-        user: UserId,
-        org: Option<Uuid>,
-        actor: &Actor,
-        now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE users SET partner_org_id = $1 WHERE id = $2 AND role = 'prescriber'"
-        ).bind(org).bind(user.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
-        if n == 0 {
-            return Ok(false);
-        }
-        let mut entry = actor.entry("user.partner_org", now).record("user", user);
-        entry.reason = org.map(|o| o.to_string());
-        audit::append(&mut tx, &entry).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// The active prescribers of an organisation, for referral notices.
-    pub async fn partner_org_emails(&self, org: Uuid) -> Result<Vec<String>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_scalar(
-            "SELECT email FROM users WHERE partner_org_id = $1 AND role = 'prescriber' AND disabled_at IS NULL ORDER BY email"
-        ).bind(org).fetch_all(c).await)?)
-    }
-
-    pub async fn partner_org_of(&self, user: UserId) -> Result<Option<Uuid>, StoreError> {
-        let org: Option<Option<Uuid>> = on_db!(self, c => sqlx::query_scalar(
-            "SELECT partner_org_id FROM users WHERE id = $1"
-        ).bind(user.as_uuid()).fetch_optional(c).await)?;
-        Ok(org.flatten())
-    }
-
     /// Refers the current course to `org` and moves it to medical evaluation — only if every
     /// gate of that stage is met (signed release of information, KAP consent, readiness
     /// sign-off); otherwise nothing is kept and every unmet condition is returned.
@@ -217,7 +127,7 @@ impl Store {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Result<(), Refused>, StoreError> {
-        let Some(by) = who(actor) else {
+        let Some(by) = crate::actor_uuid(actor) else {
             return Ok(Err(Refused::NotFound));
         };
         let mut tx = self.begin().await?;
@@ -320,7 +230,7 @@ impl Store {
         client: ClientId,
         actor: &Actor,
     ) -> Result<Option<CourseRow>, StoreError> {
-        let Some(user) = who(actor) else {
+        let Some(user) = crate::actor_uuid(actor) else {
             return Ok(None);
         };
         let Some(course) = current_course_tx(tx, client).await? else {
@@ -355,7 +265,7 @@ impl Store {
         let id = Uuid::now_v7();
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO evaluations (id, course_id, prescriber_id, decision, reasons, valid_until, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        ).bind(id).bind(course.id).bind(who(actor)).bind(eval.decision.as_str()).bind(&eval.reasons).bind(eval.valid_until).bind(now)
+        ).bind(id).bind(course.id).bind(crate::actor_uuid(actor)).bind(eval.decision.as_str()).bind(&eval.reasons).bind(eval.valid_until).bind(now)
             .execute(c).await.map(|r| r.rows_affected()))?;
         let mut entry = actor
             .entry("evaluation.recorded", now)
@@ -406,7 +316,7 @@ impl Store {
             Some(Eligibility::Eligible { valid_until }) if valid_until >= f.today => {}
             _ => return Ok(Err(because(&[Unmet::EligibilityExpired]))),
         }
-        let id = insert_prescription(&mut tx, course.id, rx, who(actor), now).await?;
+        let id = insert_prescription(&mut tx, course.id, rx, crate::actor_uuid(actor), now).await?;
         let mut entry = actor
             .entry("prescription.created", now)
             .record("prescription", id)
@@ -443,7 +353,7 @@ impl Store {
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO shipments (id, prescription_id, course_id, carrier, tracking_number, shipped_on, recorded_at, recorded_by) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        ).bind(id).bind(rx.id).bind(course.id).bind(&s.carrier).bind(&s.tracking_number).bind(s.shipped_on).bind(now).bind(who(actor))
+        ).bind(id).bind(rx.id).bind(course.id).bind(&s.carrier).bind(&s.tracking_number).bind(s.shipped_on).bind(now).bind(crate::actor_uuid(actor))
             .execute(c).await.map(|r| r.rows_affected()))?;
         audit::append(
             &mut tx,
@@ -472,7 +382,7 @@ impl Store {
         };
         let n = on_tx!(&mut tx, c => sqlx::query(
             "UPDATE shipments SET received_at = $1, received_by = $2 WHERE id = $3 AND course_id = $4 AND received_at IS NULL"
-        ).bind(now).bind(who(actor)).bind(shipment).bind(course.id).execute(c).await.map(|r| r.rows_affected()))?;
+        ).bind(now).bind(crate::actor_uuid(actor)).bind(shipment).bind(course.id).execute(c).await.map(|r| r.rows_affected()))?;
         if n == 0 {
             return Ok(Err(Refused::NotFound));
         }
@@ -522,7 +432,7 @@ impl Store {
         let id = Uuid::now_v7();
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO dose_change_requests (id, course_id, prescription_id, request, requested_at, requested_by) VALUES ($1, $2, $3, $4, $5, $6)"
-        ).bind(id).bind(course.id).bind(rx.id).bind(request).bind(now).bind(who(actor)).execute(c).await.map(|r| r.rows_affected()))?;
+        ).bind(id).bind(course.id).bind(rx.id).bind(request).bind(now).bind(crate::actor_uuid(actor)).execute(c).await.map(|r| r.rows_affected()))?;
         audit::append(
             &mut tx,
             &actor
@@ -569,11 +479,13 @@ impl Store {
                 directions: old.directions,
                 pharmacy: old.pharmacy,
             };
-            new_rx = Some(insert_prescription(&mut tx, course.id, &rx, who(actor), now).await?);
+            new_rx = Some(
+                insert_prescription(&mut tx, course.id, &rx, crate::actor_uuid(actor), now).await?,
+            );
         }
         on_tx!(&mut tx, c => sqlx::query(
             "UPDATE dose_change_requests SET answer = $1, answer_note = $2, answered_at = $3, answered_by = $4, new_prescription_id = $5 WHERE id = $6"
-        ).bind(a.answer.as_str()).bind(&a.note).bind(now).bind(who(actor)).bind(new_rx).bind(request)
+        ).bind(a.answer.as_str()).bind(&a.note).bind(now).bind(crate::actor_uuid(actor)).bind(new_rx).bind(request)
             .execute(c).await.map(|r| r.rows_affected()))?;
         let mut entry = actor
             .entry("dose_change.answered", now)
@@ -583,41 +495,5 @@ impl Store {
         audit::append(&mut tx, &entry).await?;
         tx.commit().await?;
         Ok(Ok(()))
-    }
-
-    pub async fn messages(&self, client: ClientId) -> Result<Vec<MessageRow>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT m.at, u.display_name AS author, u.role AS author_role, m.body, m.sensitivity FROM client_messages m \
-             JOIN users u ON u.id = m.author_id WHERE m.client_id = $1 ORDER BY m.at, m.id"
-        ).bind(client.as_uuid()).fetch_all(c).await)?)
-    }
-
-    pub async fn post_message(
-        &self,
-        client: ClientId,
-        body: &str,
-        sensitivity: Sensitivity,
-        actor: &Actor,
-        now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        if !client_exists(&mut tx, client).await? {
-            return Ok(false);
-        }
-        let id = Uuid::now_v7();
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO client_messages (id, client_id, at, author_id, body, sensitivity) VALUES ($1, $2, $3, $4, $5, $6)"
-        ).bind(id).bind(client.as_uuid()).bind(now).bind(who(actor)).bind(body).bind(sensitivity.as_str())
-            .execute(c).await.map(|r| r.rows_affected()))?;
-        audit::append(
-            &mut tx,
-            &actor
-                .entry("message.posted", now)
-                .record("message", id)
-                .client(client),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
     }
 }
