@@ -327,6 +327,7 @@ pub struct InquiryRowView {
 #[template(path = "inquiries.html")]
 pub struct InquiriesPage {
     pub layout: Layout,
+    pub csrf: String,
     pub q: String,
     pub status: String,
     pub statuses: Vec<(&'static str, &'static str)>,

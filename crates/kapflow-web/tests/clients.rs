@@ -143,7 +143,7 @@ async fn from_inquiry_to_referral(t: TestApp) {
     );
 
     // The therapist's caseload lists the client; advancing too early lists every reason.
-    let list = t.get("/clients?q=ada", Some(&ther)).await;
+    let list = t.post("/clients/search", "q=ada", Some(&ther)).await;
     assert!(list.body.contains(&format!("/clients/{client}")));
     let r = t
         .post(
@@ -458,7 +458,11 @@ async fn the_caseload_search_is_escaped_and_scoped() {
     let t = TestApp::new().await;
     let c = clinic(&t).await;
     let r = t
-        .get("/clients?q=%3Cscript%3E&sort=name%3B%20drop", Some(&c.t1))
+        .post(
+            "/clients/search",
+            "q=%3Cscript%3E&sort=name%3B%20drop",
+            Some(&c.t1),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(!r.body.contains("<script>"));
@@ -470,6 +474,13 @@ async fn the_caseload_search_is_escaped_and_scoped() {
     let other_org = t.get("/clients", Some(&c.p2)).await;
     assert!(!other_org.body.contains("Ada Alpha") && !other_org.body.contains("Ben Beta"));
     let desk = t.get("/clients?sort=newest", Some(&c.front)).await;
+    // A name typed into the search never travels in a URL: GET ignores `q`.
+    let in_url = t.get("/clients?q=Ada", Some(&c.front)).await;
+    assert!(
+        in_url.body.contains("Ben Beta"),
+        "the GET list is unfiltered"
+    );
+    assert!(!in_url.body.contains("value=\"Ada\""));
     assert!(desk.body.contains("Ada Alpha") && desk.body.contains("Ben Beta"));
 }
 

@@ -176,7 +176,7 @@ async fn inbox(t: TestApp) {
     assert_eq!(list.status, StatusCode::OK);
     let id = list
         .body
-        .split("/inquiries/")
+        .split("href=\"/inquiries/")
         .nth(1)
         .and_then(|s| s.split('"').next())
         .expect("a row")
@@ -247,7 +247,7 @@ async fn inbox(t: TestApp) {
     assert!(rows.iter().any(|r| r.entry.actor_user_id == Some(ther_b.id)
         && r.entry.outcome == kapflow_domain::AuditOutcome::Denied));
     assert!(
-        t.get("/inquiries?status=contacted&q=jo", Some(&desk))
+        t.post("/inquiries/search", "status=contacted&q=jo", Some(&desk))
             .await
             .body
             .contains("Jo Lee")

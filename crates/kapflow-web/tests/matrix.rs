@@ -92,6 +92,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/audit", Who::Only(OWNER)),
     ("GET", "/audit/export.csv", Who::Only(OWNER)),
     ("GET", "/inquiries", Who::Only(INBOX)),
+    ("POST", "/inquiries/search", Who::Only(INBOX)),
     ("GET", "/inquiries/{id}", Who::Only(INBOX)),
     ("POST", "/inquiries/{id}/status", Who::Only(INBOX)),
     (
@@ -112,6 +113,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/settings", Who::Only(OWNER)),
     ("POST", "/settings", Who::Only(OWNER)),
     ("GET", "/clients", Who::Only(STAFF)),
+    ("POST", "/clients/search", Who::Only(STAFF)),
     ("GET", "/clients/new", Who::Only(DEMOGRAPHICS_EDIT)),
     ("POST", "/clients", Who::Only(DEMOGRAPHICS_EDIT)),
     ("GET", "/clients/{client}", Who::Only(STAFF)),

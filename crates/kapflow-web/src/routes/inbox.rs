@@ -54,19 +54,42 @@ pub struct ListQuery {
     status: String,
 }
 
+/// The status filter travels in the URL; a search (a name, an address) only in a POST body,
+/// so it never reaches browser history or proxy logs.
 pub async fn list(
     State(state): State<AppState>,
     user: StaffUser,
     Query(query): Query<ListQuery>,
 ) -> Result<InquiriesPage, AppError> {
+    let query = ListQuery {
+        q: String::new(),
+        status: query.status,
+    };
+    render_list(&state, &user, query).await
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    user: StaffUser,
+    Form(query): Form<ListQuery>,
+) -> Result<InquiriesPage, AppError> {
+    render_list(&state, &user, query).await
+}
+
+async fn render_list(
+    state: &AppState,
+    user: &StaffUser,
+    query: ListQuery,
+) -> Result<InquiriesPage, AppError> {
     let status = InquiryStatus::parse(&query.status);
     let search = Some(query.q.trim()).filter(|s| !s.is_empty());
     let rows = state
         .store
-        .list_inquiries(scope(&user), status, search, &user.0.actor(), now_utc())
+        .list_inquiries(scope(user), status, search, &user.0.actor(), now_utc())
         .await?;
     Ok(InquiriesPage {
-        layout: Layout::for_user(&state, &user.0).await?,
+        layout: Layout::for_user(state, &user.0).await?,
+        csrf: user.0.csrf().to_owned(),
         q: query.q,
         status: status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
         statuses: statuses(),

@@ -71,6 +71,7 @@ pub mod paths {
     pub const ROBOTS: &str = "/robots.txt";
     pub const INQUIRIES: &str = "/inquiries";
     pub const INQUIRY: &str = "/inquiries/{id}";
+    pub const INQUIRY_SEARCH: &str = "/inquiries/search";
     pub const INQUIRY_STATUS: &str = "/inquiries/{id}/status";
     pub const INQUIRY_ASSIGN: &str = "/inquiries/{id}/assign";
     pub const INQUIRY_NOTES: &str = "/inquiries/{id}/notes";
@@ -84,6 +85,7 @@ pub mod paths {
     pub const PHOTO: &str = "/photos/{id}";
     pub const CLIENTS: &str = "/clients";
     pub const CLIENT_NEW: &str = "/clients/new";
+    pub const CLIENT_SEARCH: &str = "/clients/search";
     pub const CLIENT: &str = "/clients/{client}";
     pub const CLIENT_EDIT: &str = "/clients/{client}/edit";
     pub const CLIENT_TEAM: &str = "/clients/{client}/care-team";
@@ -181,6 +183,7 @@ pub fn build() -> Routes {
     use paths::*;
     Routes::new()
         .get(CLIENTS, Policy(Action::ListClients), record::list)
+        .post(CLIENT_SEARCH, Policy(Action::ListClients), record::search)
         .get(CLIENT_NEW, Policy(Action::CreateClient), record::new_form)
         .post(CLIENTS, Policy(Action::CreateClient), record::create)
         .get(
@@ -423,6 +426,7 @@ pub fn build() -> Routes {
         .get(AUDIT, Policy(Action::ViewAudit), audit::view)
         .get(AUDIT_CSV, Policy(Action::ExportAudit), audit::export_csv)
         .get(INQUIRIES, Policy(Action::ViewInquiries), inbox::list)
+        .post(INQUIRY_SEARCH, Policy(Action::ViewInquiries), inbox::search)
         .get(INQUIRY, Policy(Action::ViewInquiries), inbox::view)
         .post(
             INQUIRY_STATUS,

@@ -37,6 +37,7 @@ pub struct Row {
 #[template(path = "clients.html")]
 pub struct ListPage {
     pub layout: Layout,
+    pub csrf: String,
     pub q: String,
     pub sort: &'static str,
     pub sorts: Vec<(&'static str, &'static str)>,
@@ -52,6 +53,15 @@ pub struct ListPage {
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ListQuery {
+    sort: String,
+    page: i64,
+}
+
+/// The search form's fields. Sent as a POST body: a client's name never goes into a URL
+/// (browser history, proxy logs).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SearchForm {
     q: String,
     sort: String,
     page: i64,
@@ -61,6 +71,31 @@ pub async fn list(
     State(state): State<AppState>,
     user: StaffUser,
     Query(query): Query<ListQuery>,
+) -> Result<ListPage, AppError> {
+    render_list(
+        &state,
+        &user,
+        SearchForm {
+            q: String::new(),
+            sort: query.sort,
+            page: query.page,
+        },
+    )
+    .await
+}
+
+pub async fn search(
+    State(state): State<AppState>,
+    user: StaffUser,
+    axum::Form(query): axum::Form<SearchForm>,
+) -> Result<ListPage, AppError> {
+    render_list(&state, &user, query).await
+}
+
+async fn render_list(
+    state: &AppState,
+    user: &StaffUser,
+    query: SearchForm,
 ) -> Result<ListPage, AppError> {
     let sort = CaseloadSort::parse(&query.sort);
     let search = Some(query.q.trim()).filter(|s| !s.is_empty());
@@ -81,7 +116,8 @@ pub async fn list(
     let today = today(now_utc());
     let role = user.0.role();
     Ok(ListPage {
-        layout: Layout::for_user(&state, &user.0).await?,
+        layout: Layout::for_user(state, &user.0).await?,
+        csrf: user.0.csrf().to_owned(),
         q: query.q,
         sort: sort.as_str(),
         sorts: CaseloadSort::ALL
