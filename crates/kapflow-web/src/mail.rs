@@ -94,7 +94,8 @@ fn compose(template: &str, practice: &str, link: Option<&str>) -> Option<(String
             ),
         ),
         "measure_link" => (
-            format!("A questionnaire from {practice}"),
+            // The subject shows on lock screens: it names neither the practice nor the topic.
+            "A short questionnaire for you".to_owned(),
             format!(
                 "Your care team at {practice} asks you to answer a short questionnaire.\n\nOpen it with this link (it works once and expires in 7 days):\n{link}\n\nIf you are in crisis, call or text 988 (Suicide & Crisis Lifeline, US). In an emergency, call 911.\n"
             ),

@@ -1,7 +1,7 @@
 //! The caseload list, opening a client (directly or from an inquiry), the overview page,
 //! demographics editing and the care team.
 
-use super::{Ctx, DoneQuery, HeaderView, ctx, display_name, form_key, may};
+use super::{Ctx, DoneQuery, HeaderView, ctx, form_key, may};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
@@ -531,11 +531,9 @@ async fn edit_page(
     state: &AppState,
     user: &StaffUser,
     id: &str,
-    name: &str,
     v: ClientInput,
     e: FieldErrors,
 ) -> Result<FormPage, AppError> {
-    let _ = name;
     Ok(FormPage {
         layout: Layout::for_user(state, &user.0).await?,
         csrf: user.0.csrf().to_owned(),
@@ -566,15 +564,7 @@ pub async fn edit_form(
         .await?
         .ok_or(AppError::NotFound)?;
     let id = c.id.to_string();
-    edit_page(
-        &state,
-        &user,
-        &id,
-        &display_name(&c),
-        input_of(&c),
-        FieldErrors::default(),
-    )
-    .await
+    edit_page(&state, &user, &id, input_of(&c), FieldErrors::default()).await
 }
 
 pub async fn edit(
@@ -597,7 +587,7 @@ pub async fn edit(
             Ok(Redirect::to(&format!("/clients/{id}?done=saved")).into_response())
         }
         Err(e) => {
-            let page = edit_page(&state, &user, &id.to_string(), "", v, e).await?;
+            let page = edit_page(&state, &user, &id.to_string(), v, e).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
