@@ -176,10 +176,9 @@ pub(crate) async fn advance_if_ready(
 
 impl Store {
     pub async fn current_course(&self, client: ClientId) -> Result<Option<CourseRow>, StoreError> {
-        let mut tx = self.begin_read().await?;
-        let c = current_course_tx(&mut tx, client).await?;
-        tx.commit().await?;
-        Ok(c)
+        Ok(on_db!(self, c => sqlx::query_as(
+            "SELECT id, client_id, number, stage, opened_at, closed_at FROM courses WHERE client_id = $1 ORDER BY number DESC LIMIT 1"
+        ).bind(client.as_uuid()).fetch_optional(c).await)?)
     }
 
     pub async fn courses(&self, client: ClientId) -> Result<Vec<CourseRow>, StoreError> {

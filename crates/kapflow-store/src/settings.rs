@@ -36,6 +36,18 @@ pub mod keys {
 }
 
 impl Store {
+    /// Every setting whose key starts with `prefix` (e.g. "screening."), in one query.
+    pub async fn settings_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
+        let pattern = format!("{prefix}%");
+        let rows: Vec<(String, String)> = on_db!(self, c => sqlx::query_as(
+            "SELECT key, value FROM practice_settings WHERE key LIKE $1"
+        ).bind(pattern).fetch_all(c).await)?;
+        Ok(rows.into_iter().collect())
+    }
+
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(on_db!(self, c => sqlx::query_scalar::<_, String>(
             "SELECT value FROM practice_settings WHERE key = $1"

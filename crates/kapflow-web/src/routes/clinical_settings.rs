@@ -106,23 +106,16 @@ pub async fn measure_settings(
     })
 }
 
-/// The screening thresholds in force.
+/// The screening thresholds in force (one query: they share the `screening.` prefix).
 pub async fn screening(state: &AppState) -> Result<ScreeningSettings, AppError> {
     let d = ScreeningSettings::default();
-    let get = |key: &'static str, default: u32| async move {
-        Ok::<u32, AppError>(
-            state
-                .store
-                .setting(key)
-                .await?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(default),
-        )
-    };
+    let set = state.store.settings_with_prefix("screening.").await?;
+    let get =
+        |key: &str, default: u32| set.get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
     Ok(ScreeningSettings {
-        bp_systolic_flag: get(keys::SCREEN_BP_SYSTOLIC, d.bp_systolic_flag).await?,
-        bp_diastolic_flag: get(keys::SCREEN_BP_DIASTOLIC, d.bp_diastolic_flag).await?,
-        minimum_age: get(keys::SCREEN_MIN_AGE, d.minimum_age).await?,
+        bp_systolic_flag: get(keys::SCREEN_BP_SYSTOLIC, d.bp_systolic_flag),
+        bp_diastolic_flag: get(keys::SCREEN_BP_DIASTOLIC, d.bp_diastolic_flag),
+        minimum_age: get(keys::SCREEN_MIN_AGE, d.minimum_age),
     })
 }
 
