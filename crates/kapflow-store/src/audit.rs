@@ -2,7 +2,7 @@
 
 use crate::backend::Tx;
 use crate::{Store, StoreError};
-use kapflow_domain::audit::{ChainBreak, GENESIS_HASH, verify_chain_from};
+use kapflow_domain::audit::{ChainBreak, ChainHash, GENESIS_HASH, verify_chain_from};
 use kapflow_domain::{AuditEntry, AuditId, AuditOutcome, Role, SessionId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -73,6 +73,24 @@ pub struct StoredAudit {
 /// Appends `entry` inside `tx`; returns its sequence number. If this fails the caller's whole
 /// transaction fails: an unaudited change cannot be committed.
 pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64, StoreError> {
+    let (seq, prev) = tail(tx).await?;
+    insert(tx, entry, seq, &prev).await?;
+    Ok(seq)
+}
+
+/// Appends `entries` in order inside `tx`, reading the chain's end once.
+pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), StoreError> {
+    let (mut seq, mut prev) = tail(tx).await?;
+    for entry in entries {
+        prev = insert(tx, entry, seq, &prev).await?;
+        seq += 1;
+    }
+    Ok(())
+}
+
+/// The next sequence number and the hash it chains onto. On PostgreSQL this takes the chain's
+/// lock for the rest of the transaction, so no other writer chains onto the same row.
+async fn tail(tx: &mut Tx) -> Result<(i64, ChainHash), StoreError> {
     if let Tx::Pg(t) = tx {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(AUDIT_CHAIN_LOCK)
@@ -82,7 +100,7 @@ pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64, StoreError> 
     let last: Option<(i64, Vec<u8>)> = on_tx!(tx, c => sqlx::query_as(
         "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
     ).fetch_optional(c).await)?;
-    let (seq, prev) = match last {
+    Ok(match last {
         Some((seq, hash)) => {
             let prev: [u8; 32] = hash.try_into().map_err(|_| {
                 StoreError::Corrupt(format!("audit row {seq} has a malformed hash"))
@@ -90,8 +108,17 @@ pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64, StoreError> 
             (seq + 1, prev)
         }
         None => (1, GENESIS_HASH),
-    };
-    let hash = entry.chain_hash(seq, &prev);
+    })
+}
+
+/// Writes one row at `seq` after `prev`; returns its hash.
+async fn insert(
+    tx: &mut Tx,
+    entry: &AuditEntry,
+    seq: i64,
+    prev: &ChainHash,
+) -> Result<ChainHash, StoreError> {
+    let hash = entry.chain_hash(seq, prev);
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO audit_log (seq, id, at, actor_user_id, actor_role, session_id, ip, action, \
          record_kind, record_id, client_id, outcome, reason, prev_hash, hash) \
@@ -113,7 +140,7 @@ pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64, StoreError> 
     .bind(prev.as_slice())
     .bind(hash.as_slice())
     .execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(seq)
+    Ok(hash)
 }
 
 /// Rows fetched per query while walking the chain, so a long trail never sits in memory whole.
@@ -132,9 +159,7 @@ impl Store {
     /// batcher's path. All or none are stored.
     pub async fn audit_many(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        for entry in entries {
-            append(&mut tx, entry).await?;
-        }
+        append_all(&mut tx, entries).await?;
         tx.commit().await
     }
 
