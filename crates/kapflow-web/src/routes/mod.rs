@@ -178,12 +178,12 @@ impl Routes {
 pub fn build() -> Routes {
     use Access::{Client, PasswordOnly, Policy, Public};
     use clients::{
-        break_glass, consents, course, intake, messages, preparation, prescriber, record,
+        break_glass, caseload, consents, course, intake, messages, preparation, prescriber, record,
     };
     use paths::*;
     Routes::new()
-        .get(CLIENTS, Policy(Action::ListClients), record::list)
-        .post(CLIENT_SEARCH, Policy(Action::ListClients), record::search)
+        .get(CLIENTS, Policy(Action::ListClients), caseload::list)
+        .post(CLIENT_SEARCH, Policy(Action::ListClients), caseload::search)
         .get(CLIENT_NEW, Policy(Action::CreateClient), record::new_form)
         .post(CLIENTS, Policy(Action::CreateClient), record::create)
         .get(

@@ -4,6 +4,7 @@
 //! already decided the caller's relationship and audited the read before a handler runs.
 
 pub mod break_glass;
+pub mod caseload;
 pub mod consents;
 pub mod course;
 pub mod intake;

@@ -14,143 +14,16 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::access::Action;
-use kapflow_domain::client::{CaseloadSort, ClientInput, Sensitivity, age_on, concerns_from_text};
+use kapflow_domain::client::{ClientInput, Sensitivity, concerns_from_text};
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::inquiry::Concern;
-use kapflow_domain::pathway::{Stage, today};
+use kapflow_domain::pathway::today;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Role, UserId};
-use kapflow_store::clients::{CaseloadScope, Created, PAGE_SIZE};
+use kapflow_store::clients::Created;
 use kapflow_store::inquiries::InboxScope;
 use serde::Deserialize;
 use uuid::Uuid;
-
-pub struct Row {
-    pub id: String,
-    pub name: String,
-    pub age: i32,
-    pub stage: &'static str,
-    pub since: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "clients.html")]
-pub struct ListPage {
-    pub layout: Layout,
-    pub csrf: String,
-    pub q: String,
-    pub sort: &'static str,
-    pub sorts: Vec<(&'static str, &'static str)>,
-    pub rows: Vec<Row>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-    pub can_create: bool,
-    pub can_break_glass: bool,
-    pub prescriber: bool,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ListQuery {
-    sort: String,
-    page: i64,
-}
-
-/// The search form's fields. Sent as a POST body: a client's name never goes into a URL
-/// (browser history, proxy logs).
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct SearchForm {
-    q: String,
-    sort: String,
-    page: i64,
-}
-
-pub async fn list(
-    State(state): State<AppState>,
-    user: StaffUser,
-    Query(query): Query<ListQuery>,
-) -> Result<ListPage, AppError> {
-    render_list(
-        &state,
-        &user,
-        SearchForm {
-            q: String::new(),
-            sort: query.sort,
-            page: query.page,
-        },
-    )
-    .await
-}
-
-pub async fn search(
-    State(state): State<AppState>,
-    user: StaffUser,
-    axum::Form(query): axum::Form<SearchForm>,
-) -> Result<ListPage, AppError> {
-    render_list(&state, &user, query).await
-}
-
-async fn render_list(
-    state: &AppState,
-    user: &StaffUser,
-    query: SearchForm,
-) -> Result<ListPage, AppError> {
-    let sort = CaseloadSort::parse(&query.sort);
-    let search = Some(query.q.trim()).filter(|s| !s.is_empty());
-    let page = query.page.max(1);
-    let scope = CaseloadScope {
-        user: user.0.id(),
-        role: user.0.role(),
-    };
-    let result = state.store.caseload(scope, search, sort, page).await?;
-    // A search reads client names: audited like any read of the record.
-    let mut entry = user
-        .0
-        .actor()
-        .entry("client.list", now_utc())
-        .record("clients", result.rows.len());
-    entry.reason = search.map(|_| "search".to_owned());
-    state.store.audit(&entry).await?;
-    let today = today(now_utc());
-    let role = user.0.role();
-    Ok(ListPage {
-        layout: Layout::for_user(state, &user.0).await?,
-        csrf: user.0.csrf().to_owned(),
-        q: query.q,
-        sort: sort.as_str(),
-        sorts: CaseloadSort::ALL
-            .iter()
-            .map(|s| (s.as_str(), s.label()))
-            .collect(),
-        rows: result
-            .rows
-            .into_iter()
-            .map(|r| Row {
-                id: r.id.to_string(),
-                name: match r.preferred_name {
-                    Some(p) if p != r.legal_name => format!("{} ({p})", r.legal_name),
-                    _ => r.legal_name,
-                },
-                age: age_on(r.date_of_birth, today),
-                stage: r
-                    .stage
-                    .as_deref()
-                    .and_then(Stage::parse)
-                    .map(Stage::label)
-                    .unwrap_or("—"),
-                since: when(r.created_at),
-            })
-            .collect(),
-        total: result.total,
-        page,
-        pages: ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1),
-        can_create: matches!(role, Role::Owner | Role::FrontDesk | Role::Therapist),
-        can_break_glass: matches!(role, Role::Owner | Role::Therapist),
-        prescriber: role == Role::Prescriber,
-    })
-}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "client_form.html")]
