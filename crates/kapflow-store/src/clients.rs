@@ -15,6 +15,13 @@ use uuid::Uuid;
 
 pub const PAGE_SIZE: i64 = 50;
 
+/// The client `c` has a signed, unrevoked release of information: without it the prescriber
+/// organisation neither sees the client in its list nor opens the record (one condition for
+/// both, so they cannot disagree).
+pub(crate) const RELEASE_STANDS: &str = "EXISTS (SELECT 1 FROM consent_signatures s \
+     JOIN consent_documents d ON d.id = s.document_id \
+     WHERE s.client_id = c.id AND d.kind = 'release_of_information' AND s.revoked_at IS NULL)";
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClientRecord {
     pub id: Uuid,
@@ -275,16 +282,16 @@ impl Store {
         id: ClientId,
         now: OffsetDateTime,
     ) -> Result<Option<Standing>, StoreError> {
-        let row: Option<(bool, Option<OffsetDateTime>, bool)> = on_db!(self, c => sqlx::query_as(
+        let sql = format!(
             "SELECT \
                (SELECT COUNT(*) > 0 FROM care_team WHERE client_id = c.id AND user_id = $2), \
                (SELECT MAX(expires_at) FROM break_glass_grants WHERE client_id = c.id AND user_id = $2 AND expires_at > $3), \
                (SELECT COUNT(*) > 0 FROM referrals r JOIN users u ON u.partner_org_id = r.org_id \
-                  WHERE r.client_id = c.id AND u.id = $2 \
-                  AND EXISTS (SELECT 1 FROM consent_signatures s JOIN consent_documents d ON d.id = s.document_id \
-                              WHERE s.client_id = c.id AND d.kind = 'release_of_information' AND s.revoked_at IS NULL)) \
+                  WHERE r.client_id = c.id AND u.id = $2 AND {RELEASE_STANDS}) \
              FROM clients c WHERE c.id = $1"
-        ).bind(id.as_uuid()).bind(user.as_uuid()).bind(now).fetch_optional(c).await)?;
+        );
+        let row: Option<(bool, Option<OffsetDateTime>, bool)> = on_db!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(id.as_uuid()).bind(user.as_uuid()).bind(now).fetch_optional(c).await)?;
         let Some((on_team, glass, referred)) = row else {
             return Ok(None);
         };
@@ -330,9 +337,11 @@ impl Store {
         };
         let pattern = search.map(like_pattern);
         // Only constant SQL is spliced in (the filter and `order_by`); values are bound.
-        let filter = "FROM clients c WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = c.id AND t.user_id = $1)) \
-             AND ($2 IS NULL OR EXISTS (SELECT 1 FROM referrals r WHERE r.client_id = c.id AND r.org_id = $2)) \
-             AND ($3 IS NULL OR c.search_text LIKE $3 ESCAPE '\\')";
+        let filter = format!(
+            "FROM clients c WHERE ($1 IS NULL OR EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = c.id AND t.user_id = $1)) \
+             AND ($2 IS NULL OR (EXISTS (SELECT 1 FROM referrals r WHERE r.client_id = c.id AND r.org_id = $2) AND {RELEASE_STANDS})) \
+             AND ($3 IS NULL OR c.search_text LIKE $3 ESCAPE '\\')"
+        );
         let total: i64 = on_db!(self, c => sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {filter}")))
             .bind(team_of).bind(org_of).bind(pattern.as_deref()).fetch_one(c).await)?;
         let sql = format!(

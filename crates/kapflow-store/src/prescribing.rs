@@ -9,7 +9,7 @@ use kapflow_domain::pathway::{self, Eligibility, GateRefused, Stage, Transition,
 use kapflow_domain::prescribing::{
     DoseAnswer, DoseChangeAnswer, Evaluation, Prescription, Shipment,
 };
-use kapflow_domain::{Actor, AuditOutcome, ClientId, UserId};
+use kapflow_domain::{Actor, AuditOutcome, ClientId};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -63,16 +63,6 @@ pub struct DoseRequestRow {
     pub answer: Option<String>,
     pub answer_note: Option<String>,
     pub answered_at: Option<OffsetDateTime>,
-}
-
-/// One referred client on a prescriber's worklist.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct WorkItem {
-    pub client_id: Uuid,
-    pub legal_name: String,
-    pub date_of_birth: Date,
-    pub stage: String,
-    pub referred_at: OffsetDateTime,
 }
 
 /// Why a prescriber's act was refused, in words for them.
@@ -201,19 +191,6 @@ impl Store {
             "SELECT r.org_id, o.name AS org_name, r.referred_at, u.display_name AS referred_by FROM referrals r \
              JOIN partner_orgs o ON o.id = r.org_id JOIN users u ON u.id = r.referred_by WHERE r.course_id = $1"
         ).bind(course).fetch_optional(c).await)?)
-    }
-
-    /// The referred clients of the prescriber's organisation whose release of information
-    /// stands, latest referral first.
-    pub async fn prescriber_worklist(&self, user: UserId) -> Result<Vec<WorkItem>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT c.id AS client_id, c.legal_name, c.date_of_birth, co.stage, r.referred_at FROM referrals r \
-             JOIN users u ON u.partner_org_id = r.org_id AND u.id = $1 \
-             JOIN clients c ON c.id = r.client_id JOIN courses co ON co.id = r.course_id \
-             WHERE EXISTS (SELECT 1 FROM consent_signatures s JOIN consent_documents d ON d.id = s.document_id \
-                           WHERE s.client_id = c.id AND d.kind = 'release_of_information' AND s.revoked_at IS NULL) \
-             ORDER BY r.referred_at DESC LIMIT 500"
-        ).bind(user.as_uuid()).fetch_all(c).await)?)
     }
 
     pub async fn evaluations(&self, course: Uuid) -> Result<Vec<EvaluationRow>, StoreError> {
