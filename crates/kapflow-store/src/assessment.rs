@@ -58,6 +58,29 @@ fn parse_json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
     serde_json::from_str(s).unwrap_or_default()
 }
 
+/// The client's current course if its form of `stage` may still change: the course is in that
+/// stage and `locked_sql` (a count query on the course id) finds no completion yet.
+async fn editable_course(
+    tx: &mut crate::Tx,
+    client: ClientId,
+    stage: Stage,
+    locked_sql: &'static str,
+) -> Result<Result<crate::courses::CourseRow, Saved>, StoreError> {
+    let Some(course) = current_course_tx(tx, client).await? else {
+        return Ok(Err(Saved::NoCourse));
+    };
+    if course.stage() != stage {
+        return Ok(Err(Saved::WrongStage));
+    }
+    let locked: bool = on_tx!(tx, c => sqlx::query_scalar::<_, bool>(locked_sql)
+        .bind(course.id).fetch_one(c).await)?;
+    Ok(if locked {
+        Err(Saved::Locked)
+    } else {
+        Ok(course)
+    })
+}
+
 impl Store {
     pub async fn intake(&self, course: Uuid) -> Result<Option<IntakeRecord>, StoreError> {
         let row: Option<IntakeRow> = on_db!(self, c => sqlx::query_as(
@@ -92,18 +115,12 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Saved, StoreError> {
         let mut tx = self.begin().await?;
-        let Some(course) = current_course_tx(&mut tx, client).await? else {
-            return Ok(Saved::NoCourse);
+        const LOCKED: &str =
+            "SELECT COUNT(*) > 0 FROM intakes WHERE course_id = $1 AND completed_at IS NOT NULL";
+        let course = match editable_course(&mut tx, client, Stage::Assessment, LOCKED).await? {
+            Ok(c) => c,
+            Err(refused) => return Ok(refused),
         };
-        if course.stage() != Stage::Assessment {
-            return Ok(Saved::WrongStage);
-        }
-        let locked: bool = on_tx!(&mut tx, c => sqlx::query_scalar::<_, bool>(
-            "SELECT COUNT(*) > 0 FROM intakes WHERE course_id = $1 AND completed_at IS NOT NULL"
-        ).bind(course.id).fetch_one(c).await)?;
-        if locked {
-            return Ok(Saved::Locked);
-        }
         let json = serde_json::to_string(form).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let by = crate::actor_uuid(actor);
         let done = complete.then_some(now);
@@ -189,18 +206,11 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Saved, StoreError> {
         let mut tx = self.begin().await?;
-        let Some(course) = current_course_tx(&mut tx, client).await? else {
-            return Ok(Saved::NoCourse);
+        const LOCKED: &str = "SELECT COUNT(*) > 0 FROM preparations WHERE course_id = $1 AND signed_off_at IS NOT NULL";
+        let course = match editable_course(&mut tx, client, Stage::Preparation, LOCKED).await? {
+            Ok(c) => c,
+            Err(refused) => return Ok(refused),
         };
-        if course.stage() != Stage::Preparation {
-            return Ok(Saved::WrongStage);
-        }
-        let locked: bool = on_tx!(&mut tx, c => sqlx::query_scalar::<_, bool>(
-            "SELECT COUNT(*) > 0 FROM preparations WHERE course_id = $1 AND signed_off_at IS NOT NULL"
-        ).bind(course.id).fetch_one(c).await)?;
-        if locked {
-            return Ok(Saved::Locked);
-        }
         let json = serde_json::to_string(form).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let by = crate::actor_uuid(actor);
         let done = sign_off.then_some(now);
