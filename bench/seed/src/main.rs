@@ -33,6 +33,7 @@ async fn main() -> anyhow::Result<()> {
     let now = now_utc();
     let email = Email::parse("bench-therapist@example.org").context("email")?;
     let ther = store
+        .accounts()
         .create_user(
             &NewUser {
                 email: &email,
@@ -46,6 +47,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
     store
+        .accounts()
         .start_session_after_password(
             &NewSession {
                 user: ther,

@@ -256,6 +256,21 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
     }
 }
 
+/// Whether a staff role could do `action` to some client under any relationship staff can have
+/// (a client's own record is the portal's, not a staff page's). The access check refuses a role
+/// that never could with 403 before it looks at the client; the navigation asks the same.
+pub fn staff_may_ever(role: Role, action: Action) -> Decision {
+    if Relationship::ALL
+        .iter()
+        .filter(|r| **r != Relationship::OwnRecord)
+        .any(|r| decide(role, action, *r).is_allowed())
+    {
+        Decision::Allow
+    } else {
+        decide(role, action, Relationship::None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,29 +15,16 @@ pub type ChainHash = [u8; 32];
 /// The chain starts from all zeroes.
 pub const GENESIS_HASH: ChainHash = [0; 32];
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditOutcome {
-    Success,
-    /// The caller was not allowed to do it.
-    Denied,
-    /// The caller was allowed, but it failed (wrong password, refused gate, ...).
-    Failure,
-}
-
-impl AuditOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditOutcome::Success => "success",
-            AuditOutcome::Denied => "denied",
-            AuditOutcome::Failure => "failure",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Success, Self::Denied, Self::Failure]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+crate::named_enum! {
+    /// How an audited action ended.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum AuditOutcome {
+        Success = "success", "Success";
+        /// The caller was not allowed to do it.
+        Denied = "denied", "Denied";
+        /// The caller was allowed, but it failed (wrong password, refused gate, ...).
+        Failure = "failure", "Failure";
     }
 }
 

@@ -9,37 +9,13 @@ use time::Date;
 
 pub const MAX_NAME: usize = 120;
 
-/// How sensitive a client's clinical records are, for segmentation (45 CFR 164.501 keeps
-/// psychotherapy notes apart; 42 CFR Part 2 protects substance-use-disorder records).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sensitivity {
-    General,
-    PsychotherapyNote,
-    SubstanceUseDisorder,
-}
-
-impl Sensitivity {
-    pub const ALL: [Sensitivity; 3] = [
-        Sensitivity::General,
-        Sensitivity::PsychotherapyNote,
-        Sensitivity::SubstanceUseDisorder,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Sensitivity::General => "general",
-            Sensitivity::PsychotherapyNote => "psychotherapy_note",
-            Sensitivity::SubstanceUseDisorder => "substance_use_disorder",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Sensitivity::General => "General",
-            Sensitivity::PsychotherapyNote => "Psychotherapy note",
-            Sensitivity::SubstanceUseDisorder => "Substance-use-disorder record (42 CFR Part 2)",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Sensitivity> {
-        Sensitivity::ALL.into_iter().find(|x| x.as_str() == s)
+crate::named_enum! {
+    /// How sensitive a client's clinical records are, for segmentation (45 CFR 164.501 keeps
+    /// psychotherapy notes apart; 42 CFR Part 2 protects substance-use-disorder records).
+    pub enum Sensitivity {
+        General = "general", "General";
+        PsychotherapyNote = "psychotherapy_note", "Psychotherapy note";
+        SubstanceUseDisorder = "substance_use_disorder", "Substance-use-disorder record (42 CFR Part 2)";
     }
 }
 
@@ -92,6 +68,31 @@ pub fn concerns_to_text(c: &[Concern]) -> String {
 
 pub fn concerns_from_text(s: &str) -> Vec<Concern> {
     s.split(',').filter_map(Concern::parse).collect()
+}
+
+/// A stored list of primary concerns (comma-separated names); an unknown name is an error.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Concerns(pub Vec<Concern>);
+
+impl Concerns {
+    pub fn labels(&self) -> String {
+        self.0
+            .iter()
+            .map(|c| c.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl TryFrom<String> for Concerns {
+    type Error = crate::named::UnknownName;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .map(Concerns)
+    }
 }
 
 /// Whole years between `dob` and `today`.
@@ -223,40 +224,14 @@ impl ClientInput {
     }
 }
 
-/// The fixed keys a caseload can be sorted by (never a column name from the request).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum CaseloadSort {
-    #[default]
-    Name,
-    Newest,
-    Stage,
-}
-
-impl CaseloadSort {
-    pub const ALL: [CaseloadSort; 3] = [
-        CaseloadSort::Name,
-        CaseloadSort::Newest,
-        CaseloadSort::Stage,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseloadSort::Name => "name",
-            CaseloadSort::Newest => "newest",
-            CaseloadSort::Stage => "stage",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            CaseloadSort::Name => "Name",
-            CaseloadSort::Newest => "Newest first",
-            CaseloadSort::Stage => "Stage",
-        }
-    }
-    pub fn parse(s: &str) -> CaseloadSort {
-        CaseloadSort::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .unwrap_or_default()
+crate::named_enum! {
+    /// The fixed keys a caseload can be sorted by (never a column name from the request).
+    #[derive(Default)]
+    pub enum CaseloadSort {
+        #[default]
+        Name = "name", "Name";
+        Newest = "newest", "Newest first";
+        Stage = "stage", "Stage";
     }
 }
 
@@ -320,7 +295,12 @@ mod tests {
 
     #[test]
     fn sort_keys_are_fixed() {
-        assert_eq!(CaseloadSort::parse("name; DROP TABLE"), CaseloadSort::Name);
-        assert_eq!(CaseloadSort::parse("stage"), CaseloadSort::Stage);
+        // An unknown key is refused, and the caseload falls back to sorting by name.
+        assert_eq!(CaseloadSort::parse("name; DROP TABLE"), None);
+        assert_eq!(
+            CaseloadSort::parse("name; DROP TABLE").unwrap_or_default(),
+            CaseloadSort::Name
+        );
+        assert_eq!(CaseloadSort::parse("stage"), Some(CaseloadSort::Stage));
     }
 }

@@ -7,38 +7,15 @@ use crate::text::{date, required_line, required_text};
 use sha2::{Digest, Sha256};
 use time::Date;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ConsentKind {
-    /// Informed consent to ketamine-assisted psychotherapy.
-    Kap,
-    /// Release of information to the partner prescriber organisation.
-    ReleaseOfInformation,
-    /// Consent to supportive touch during sessions, where the practice uses touch.
-    Touch,
-}
-
-impl ConsentKind {
-    pub const ALL: [ConsentKind; 3] = [
-        ConsentKind::Kap,
-        ConsentKind::ReleaseOfInformation,
-        ConsentKind::Touch,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConsentKind::Kap => "kap",
-            ConsentKind::ReleaseOfInformation => "release_of_information",
-            ConsentKind::Touch => "touch",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            ConsentKind::Kap => "KAP informed consent",
-            ConsentKind::ReleaseOfInformation => "Release of information to the prescriber",
-            ConsentKind::Touch => "Touch consent",
-        }
-    }
-    pub fn parse(s: &str) -> Option<ConsentKind> {
-        ConsentKind::ALL.into_iter().find(|x| x.as_str() == s)
+crate::named_enum! {
+    /// The consent documents a practice keeps.
+    pub enum ConsentKind {
+        /// Informed consent to ketamine-assisted psychotherapy.
+        Kap = "kap", "KAP informed consent";
+        /// Release of information to the partner prescriber organisation.
+        ReleaseOfInformation = "release_of_information", "Release of information to the prescriber";
+        /// Consent to supportive touch during sessions, where the practice uses touch.
+        Touch = "touch", "Touch consent";
     }
 }
 

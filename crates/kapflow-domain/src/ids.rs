@@ -28,6 +28,12 @@ macro_rules! typed_id {
             }
         }
 
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> Self {
+                Self(id)
+            }
+        }
+
         impl Default for $name {
             fn default() -> Self {
                 Self::new()
@@ -67,6 +73,67 @@ typed_id!(
 typed_id!(
     /// One course of treatment of a client.
     CourseId
+);
+
+typed_id!(
+    /// An inquiry sent through the public site.
+    InquiryId
+);
+typed_id!(
+    /// A partner (prescriber) organisation.
+    OrgId
+);
+typed_id!(
+    /// One version of a consent document.
+    DocumentId
+);
+typed_id!(
+    /// A client's signature of one consent document version.
+    SignatureId
+);
+typed_id!(
+    /// A prescriber's evaluation of a course.
+    EvaluationId
+);
+typed_id!(
+    /// A prescription (a dose change makes a new one).
+    PrescriptionId
+);
+typed_id!(
+    /// A shipment of medication to the client.
+    ShipmentId
+);
+typed_id!(
+    /// A therapist's request for a dose change.
+    DoseRequestId
+);
+typed_id!(
+    /// A questionnaire on a client's schedule.
+    MeasureRequestId
+);
+typed_id!(
+    /// A submitted questionnaire.
+    ResponseId
+);
+typed_id!(
+    /// A suicide-risk alert.
+    AlertId
+);
+typed_id!(
+    /// A time-boxed emergency (break-glass) grant.
+    GrantId
+);
+typed_id!(
+    /// A photo on the public site.
+    PhotoId
+);
+typed_id!(
+    /// A message between the care team and the prescriber about a client.
+    MessageId
+);
+typed_id!(
+    /// A row of the outbox (a message waiting to be delivered).
+    OutboxId
 );
 
 #[cfg(test)]

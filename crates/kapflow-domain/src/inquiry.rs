@@ -7,128 +7,35 @@ use crate::text::{optional_line, phone, required_line};
 pub const MAX_MESSAGE_CHARS: usize = 1000;
 pub const MAX_NAME_CHARS: usize = 120;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Concern {
-    Depression,
-    Ptsd,
-    Anxiety,
-    ChronicPain,
-    Other,
-}
-
-impl Concern {
-    pub const ALL: [Concern; 5] = [
-        Concern::Depression,
-        Concern::Ptsd,
-        Concern::Anxiety,
-        Concern::ChronicPain,
-        Concern::Other,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Concern::Depression => "depression",
-            Concern::Ptsd => "ptsd",
-            Concern::Anxiety => "anxiety",
-            Concern::ChronicPain => "chronic_pain",
-            Concern::Other => "other",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Concern::Depression => "Depression",
-            Concern::Ptsd => "PTSD or trauma",
-            Concern::Anxiety => "Anxiety",
-            Concern::ChronicPain => "Chronic pain",
-            Concern::Other => "Something else",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Concern> {
-        Concern::ALL.into_iter().find(|c| c.as_str() == s)
+crate::named_enum! {
+    /// What a person seeks help with (the inquiry's and the client record's primary concerns).
+    pub enum Concern {
+        Depression = "depression", "Depression";
+        Ptsd = "ptsd", "PTSD or trauma";
+        Anxiety = "anxiety", "Anxiety";
+        ChronicPain = "chronic_pain", "Chronic pain";
+        Other = "other", "Something else";
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ContactMethod {
-    Email,
-    Phone,
-    Text,
-}
-
-impl ContactMethod {
-    pub const ALL: [ContactMethod; 3] = [
-        ContactMethod::Email,
-        ContactMethod::Phone,
-        ContactMethod::Text,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactMethod::Email => "email",
-            ContactMethod::Phone => "phone",
-            ContactMethod::Text => "text",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ContactMethod::Email => "Email",
-            ContactMethod::Phone => "Phone call",
-            ContactMethod::Text => "Text message",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ContactMethod> {
-        ContactMethod::ALL.into_iter().find(|c| c.as_str() == s)
+crate::named_enum! {
+    /// How an inquirer would like to be contacted.
+    pub enum ContactMethod {
+        Email = "email", "Email";
+        Phone = "phone", "Phone call";
+        Text = "text", "Text message";
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InquiryStatus {
-    New,
-    Contacted,
-    ConsultationBooked,
-    BecameClient,
-    Declined,
-    Spam,
-}
-
-impl InquiryStatus {
-    pub const ALL: [InquiryStatus; 6] = [
-        InquiryStatus::New,
-        InquiryStatus::Contacted,
-        InquiryStatus::ConsultationBooked,
-        InquiryStatus::BecameClient,
-        InquiryStatus::Declined,
-        InquiryStatus::Spam,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InquiryStatus::New => "new",
-            InquiryStatus::Contacted => "contacted",
-            InquiryStatus::ConsultationBooked => "consultation_booked",
-            InquiryStatus::BecameClient => "became_client",
-            InquiryStatus::Declined => "declined",
-            InquiryStatus::Spam => "spam",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            InquiryStatus::New => "New",
-            InquiryStatus::Contacted => "Contacted",
-            InquiryStatus::ConsultationBooked => "Consultation booked",
-            InquiryStatus::BecameClient => "Became client",
-            InquiryStatus::Declined => "Declined",
-            InquiryStatus::Spam => "Spam",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<InquiryStatus> {
-        InquiryStatus::ALL.into_iter().find(|c| c.as_str() == s)
+crate::named_enum! {
+    /// Where an inquiry stands in the inbox.
+    pub enum InquiryStatus {
+        New = "new", "New";
+        Contacted = "contacted", "Contacted";
+        ConsultationBooked = "consultation_booked", "Consultation booked";
+        BecameClient = "became_client", "Became client";
+        Declined = "declined", "Declined";
+        Spam = "spam", "Spam";
     }
 }
 

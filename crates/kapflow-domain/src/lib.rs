@@ -14,6 +14,7 @@ pub mod inquiry;
 pub mod intake;
 pub mod measures;
 pub mod mfa;
+pub mod named;
 pub mod password;
 pub mod pathway;
 pub mod preparation;
@@ -21,13 +22,16 @@ pub mod prescribing;
 pub mod role;
 pub mod screening;
 pub mod session_policy;
-pub mod site;
 pub mod text;
 pub mod time_util;
 pub mod token;
 
 pub use audit::{Actor, AuditEntry, AuditOutcome, ChainHash};
 pub use email::Email;
-pub use ids::{AuditId, ClientId, CourseId, SessionId, UserId};
+pub use ids::{
+    AlertId, AuditId, ClientId, CourseId, DocumentId, DoseRequestId, EvaluationId, GrantId,
+    InquiryId, MeasureRequestId, MessageId, OrgId, OutboxId, PhotoId, PrescriptionId, ResponseId,
+    SessionId, ShipmentId, SignatureId, UserId,
+};
 pub use password::{NewPassword, PasswordRejected};
 pub use role::Role;

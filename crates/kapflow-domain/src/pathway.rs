@@ -7,50 +7,15 @@
 
 use time::{Date, OffsetDateTime};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Stage {
-    Assessment,
-    Preparation,
-    MedicalEvaluation,
-    Medication,
-    ReadyForDosing,
-    Discontinued,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 6] = [
-        Stage::Assessment,
-        Stage::Preparation,
-        Stage::MedicalEvaluation,
-        Stage::Medication,
-        Stage::ReadyForDosing,
-        Stage::Discontinued,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Assessment => "assessment",
-            Stage::Preparation => "preparation",
-            Stage::MedicalEvaluation => "medical_evaluation",
-            Stage::Medication => "medication",
-            Stage::ReadyForDosing => "ready_for_dosing",
-            Stage::Discontinued => "discontinued",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Stage> {
-        Stage::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Stage::Assessment => "Assessment",
-            Stage::Preparation => "Preparation",
-            Stage::MedicalEvaluation => "Medical evaluation",
-            Stage::Medication => "Medication",
-            Stage::ReadyForDosing => "Ready for dosing",
-            Stage::Discontinued => "Discontinued",
-        }
+crate::named_enum! {
+    /// Where a course of treatment stands.
+    pub enum Stage {
+        Assessment = "assessment", "Assessment";
+        Preparation = "preparation", "Preparation";
+        MedicalEvaluation = "medical_evaluation", "Medical evaluation";
+        Medication = "medication", "Medication";
+        ReadyForDosing = "ready_for_dosing", "Ready for dosing";
+        Discontinued = "discontinued", "Discontinued";
     }
 }
 

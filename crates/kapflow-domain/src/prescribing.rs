@@ -7,35 +7,12 @@ use crate::pathway::Eligibility;
 use crate::text::{date, number_in, optional_line, required_line, required_text};
 use time::Date;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Decision {
-    Eligible,
-    NotEligible,
-    MoreInformationNeeded,
-}
-
-impl Decision {
-    pub const ALL: [Decision; 3] = [
-        Decision::Eligible,
-        Decision::NotEligible,
-        Decision::MoreInformationNeeded,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Eligible => "eligible",
-            Decision::NotEligible => "not_eligible",
-            Decision::MoreInformationNeeded => "more_information_needed",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            Decision::Eligible => "Eligible",
-            Decision::NotEligible => "Not eligible",
-            Decision::MoreInformationNeeded => "More information needed",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Decision> {
-        Decision::ALL.into_iter().find(|x| x.as_str() == s)
+crate::named_enum! {
+    /// The prescriber's decision on an evaluation.
+    pub enum Decision {
+        Eligible = "eligible", "Eligible";
+        NotEligible = "not_eligible", "Not eligible";
+        MoreInformationNeeded = "more_information_needed", "More information needed";
     }
 }
 
@@ -101,29 +78,11 @@ impl EvaluationInput {
     }
 }
 
-/// Sublingual forms (domain reference §3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DoseForm {
-    Troche,
-    RapidDissolveTablet,
-}
-
-impl DoseForm {
-    pub const ALL: [DoseForm; 2] = [DoseForm::Troche, DoseForm::RapidDissolveTablet];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DoseForm::Troche => "troche",
-            DoseForm::RapidDissolveTablet => "rdt",
-        }
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            DoseForm::Troche => "Troche (lozenge)",
-            DoseForm::RapidDissolveTablet => "Rapid-dissolve tablet",
-        }
-    }
-    pub fn parse(s: &str) -> Option<DoseForm> {
-        DoseForm::ALL.into_iter().find(|x| x.as_str() == s)
+crate::named_enum! {
+    /// Sublingual forms (domain reference §3).
+    pub enum DoseForm {
+        Troche = "troche", "Troche (lozenge)";
+        RapidDissolveTablet = "rdt", "Rapid-dissolve tablet";
     }
 }
 
@@ -263,25 +222,11 @@ impl DoseChangeRequestInput {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DoseAnswer {
-    Approved,
-    Declined,
-}
-
-impl DoseAnswer {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DoseAnswer::Approved => "approved",
-            DoseAnswer::Declined => "declined",
-        }
-    }
-    pub fn parse(s: &str) -> Option<DoseAnswer> {
-        match s {
-            "approved" => Some(DoseAnswer::Approved),
-            "declined" => Some(DoseAnswer::Declined),
-            _ => None,
-        }
+crate::named_enum! {
+    /// The prescriber's answer to a dose-change request.
+    pub enum DoseAnswer {
+        Approved = "approved", "Approved";
+        Declined = "declined", "Declined";
     }
 }
 

@@ -1,18 +1,25 @@
 //! Signing in, lockout, second factors, and the owner's management of staff accounts.
 
 use crate::sessions::{self, NewSession};
-use crate::users::{self, NewUser, User};
-use crate::{Store, StoreError, audit, outbox};
+use crate::users::{self, NewUser};
+use crate::{StoreError, audit, outbox};
 use kapflow_domain::{Actor, AuditOutcome, Email, Role, SessionId, UserId};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
+
+crate::topic!(
+    /// Sign-in, second factors and changes to accounts.
+    Accounts
+);
 
 /// What the login check needs about an account. The password hash never leaves the store
 /// except here.
 #[derive(Clone, sqlx::FromRow)]
 pub struct LoginRecord {
-    pub id: Uuid,
-    pub role: String,
+    #[sqlx(try_from = "Uuid")]
+    pub id: UserId,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub password_hash: Option<String>,
     pub disabled_at: Option<OffsetDateTime>,
     pub locked_until: Option<OffsetDateTime>,
@@ -47,11 +54,16 @@ pub enum AccountChangeRefused {
     OwnAccount,
 }
 
-impl Store {
+impl Accounts<'_> {
     pub async fn login_record(&self, email: &Email) -> Result<Option<LoginRecord>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT id, role, password_hash, disabled_at, locked_until, failed_logins FROM users WHERE email = $1"
-        ).bind(email.as_str()).fetch_optional(c).await)?)
+        self.store
+            .db
+            .fetch_optional(
+                "SELECT id, role, password_hash, disabled_at, locked_until, failed_logins FROM \
+                 users WHERE email = $1",
+                args![email.as_str()],
+            )
+            .await
     }
 
     /// Counts a wrong password; at the threshold locks the account for a while and queues a
@@ -63,20 +75,31 @@ impl Store {
         reason: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.store.begin().await?;
         let mut entry = actor
             .entry("auth.login", now)
             .outcome(AuditOutcome::Failure, Some(reason));
         if let Some(user) = user {
             entry = entry.record("user", user);
-            let failures: i32 = on_tx!(&mut tx, c => sqlx::query_scalar(
-                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins"
-            ).bind(user.as_uuid()).fetch_one(c).await)?;
+            let failures: i32 = tx
+                .scalar(
+                    "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING \
+                     failed_logins",
+                    args![user],
+                )
+                .await?;
             if failures == LOCK_AFTER_FAILURES {
-                on_tx!(&mut tx, c => sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
-                    .bind(now + LOCKOUT).bind(user.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
-                let payload = serde_json::json!({ "template": "account_locked", "user_id": user.to_string() });
-                outbox::enqueue(&mut tx, "email", &payload.to_string(), now).await?;
+                tx.exec(
+                    "UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2",
+                    args![now + LOCKOUT, user],
+                )
+                .await?;
+                outbox::enqueue(
+                    &mut tx,
+                    &outbox::Email::AccountLocked { user_id: user },
+                    now,
+                )
+                .await?;
                 audit::append(
                     &mut tx,
                     &Actor::anonymous(actor.ip.clone())
@@ -98,9 +121,12 @@ impl Store {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<SessionId, StoreError> {
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(new.user.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
+        let mut tx = self.store.begin().await?;
+        tx.exec(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+            args![new.user],
+        )
+        .await?;
         let id = sessions::insert(&mut tx, new, now).await?;
         audit::append(
             &mut tx,
@@ -112,19 +138,26 @@ impl Store {
     }
 
     pub async fn totp_record(&self, user: UserId) -> Result<TotpRecord, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT totp_secret, totp_last_step FROM users WHERE id = $1"
-        ).bind(user.as_uuid()).fetch_one(c).await)?)
+        self.store
+            .db
+            .fetch_one(
+                "SELECT totp_secret, totp_last_step FROM users WHERE id = $1",
+                args![user],
+            )
+            .await
     }
 
     /// Accepts a TOTP time step only if it is later than the last accepted one (no replays);
     /// atomic, so two racing requests with the same code cannot both pass.
     pub async fn accept_totp_step(&self, user: UserId, step: i64) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_secret IS NOT NULL \
-             AND (totp_last_step IS NULL OR totp_last_step < $1)"
-        ).bind(step).bind(user.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
+        let mut tx = self.store.begin().await?;
+        let n = tx
+            .exec(
+                "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_secret IS NOT \
+                     NULL AND (totp_last_step IS NULL OR totp_last_step < $1)",
+                args![step, user],
+            )
+            .await?;
         tx.commit().await?;
         Ok(n == 1)
     }
@@ -136,13 +169,19 @@ impl Store {
         user: UserId,
         fresh: &[u8],
     ) -> Result<Vec<u8>, StoreError> {
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE users SET totp_pending_secret = $1 WHERE id = $2 AND totp_pending_secret IS NULL"
-        ).bind(fresh).bind(user.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
-        let secret: Option<Vec<u8>> = on_tx!(&mut tx, c => sqlx::query_scalar(
-            "SELECT totp_pending_secret FROM users WHERE id = $1"
-        ).bind(user.as_uuid()).fetch_one(c).await)?;
+        let mut tx = self.store.begin().await?;
+        tx.exec(
+            "UPDATE users SET totp_pending_secret = $1 WHERE id = $2 AND totp_pending_secret \
+                 IS NULL",
+            args![fresh, user],
+        )
+        .await?;
+        let secret: Option<Vec<u8>> = tx
+            .scalar(
+                "SELECT totp_pending_secret FROM users WHERE id = $1",
+                args![user],
+            )
+            .await?;
         tx.commit().await?;
         secret.ok_or_else(|| StoreError::Corrupt("pending TOTP secret vanished".into()))
     }
@@ -158,16 +197,21 @@ impl Store {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE users SET totp_secret = $1, totp_last_step = $2, mfa_enrolled_at = $3, updated_at = $3, \
-             totp_pending_secret = NULL WHERE id = $4"
-        ).bind(secret).bind(step).bind(now).bind(user.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
-        on_tx!(&mut tx, c => sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-            .bind(user.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
+        let mut tx = self.store.begin().await?;
+        tx.exec(
+            "UPDATE users SET totp_secret = $1, totp_last_step = $2, mfa_enrolled_at = $3, \
+                 updated_at = $3, totp_pending_secret = NULL WHERE id = $4",
+            args![secret, step, now, user],
+        )
+        .await?;
+        tx.exec("DELETE FROM recovery_codes WHERE user_id = $1", args![user])
+            .await?;
         for h in recovery_code_hashes {
-            on_tx!(&mut tx, c => sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                .bind(user.as_uuid()).bind(h.as_slice()).execute(c).await.map(|r| r.rows_affected()))?;
+            tx.exec(
+                "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)",
+                args![user, h.as_slice()],
+            )
+            .await?;
         }
         audit::append(
             &mut tx,
@@ -184,18 +228,26 @@ impl Store {
         code_hash: &[u8],
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL"
-        ).bind(now).bind(user.as_uuid()).bind(code_hash).execute(c).await.map(|r| r.rows_affected()))?;
+        let mut tx = self.store.begin().await?;
+        let n = tx
+            .exec(
+                "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND \
+                 used_at IS NULL",
+                args![now, user, code_hash],
+            )
+            .await?;
         tx.commit().await?;
         Ok(n == 1)
     }
 
     pub async fn unused_recovery_codes(&self, user: UserId) -> Result<i64, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_scalar::<_, i64>(
-            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL"
-        ).bind(user.as_uuid()).fetch_one(c).await)?)
+        self.store
+            .db
+            .scalar::<i64>(
+                "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+                args![user],
+            )
+            .await
     }
 
     /// Disables an account; every session it has ends at once.
@@ -205,11 +257,17 @@ impl Store {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Result<(), AccountChangeRefused>, StoreError> {
-        self.owner_change(target, actor, now, "user.disabled", |tx, now| Box::pin(async move {
-            on_tx!(tx, c => sqlx::query("UPDATE users SET disabled_at = $1, updated_at = $1 WHERE id = $2")
-                .bind(now).bind(target.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
-            Ok(())
-        })).await
+        self.owner_change(target, actor, now, "user.disabled", |tx, now| {
+            Box::pin(async move {
+                tx.exec(
+                    "UPDATE users SET disabled_at = $1, updated_at = $1 WHERE id = $2",
+                    args![now, target],
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Changes an account's role (the caller has checked step-up); its sessions end, so the new
@@ -221,11 +279,17 @@ impl Store {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Result<(), AccountChangeRefused>, StoreError> {
-        self.owner_change(target, actor, now, "user.role_changed", move |tx, now| Box::pin(async move {
-            on_tx!(tx, c => sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
-                .bind(role.as_str()).bind(now).bind(target.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
-            Ok(())
-        })).await
+        self.owner_change(target, actor, now, "user.role_changed", move |tx, now| {
+            Box::pin(async move {
+                tx.exec(
+                    "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3",
+                    args![role, now, target],
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Clears an account's second factor and recovery codes; it must enrol again at next sign-in.
@@ -235,15 +299,23 @@ impl Store {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Result<(), AccountChangeRefused>, StoreError> {
-        self.owner_change(target, actor, now, "mfa.reset", |tx, now| Box::pin(async move {
-            on_tx!(tx, c => sqlx::query(
-                "UPDATE users SET totp_secret = NULL, totp_last_step = NULL, mfa_enrolled_at = NULL, \
-                 totp_pending_secret = NULL, updated_at = $1 WHERE id = $2"
-            ).bind(now).bind(target.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
-            on_tx!(tx, c => sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                .bind(target.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
-            Ok(())
-        })).await
+        self.owner_change(target, actor, now, "mfa.reset", |tx, now| {
+            Box::pin(async move {
+                tx.exec(
+                    "UPDATE users SET totp_secret = NULL, totp_last_step = NULL, mfa_enrolled_at = \
+                     NULL, totp_pending_secret = NULL, updated_at = $1 WHERE id = $2",
+                    args![now, target],
+                )
+                .await?;
+                tx.exec(
+                    "DELETE FROM recovery_codes WHERE user_id = $1",
+                    args![target],
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The frame of every owner change to another account: the target exists and is not the
@@ -268,9 +340,13 @@ impl Store {
         if actor.user.map(|u| u.0) == Some(target) {
             return Ok(Err(AccountChangeRefused::OwnAccount));
         }
-        let mut tx = self.begin().await?;
-        let exists: bool = on_tx!(&mut tx, c => sqlx::query_scalar::<_, bool>("SELECT COUNT(*) > 0 FROM users WHERE id = $1")
-            .bind(target.as_uuid()).fetch_one(c).await)?;
+        let mut tx = self.store.begin().await?;
+        let exists: bool = tx
+            .scalar::<bool>(
+                "SELECT COUNT(*) > 0 FROM users WHERE id = $1",
+                args![target],
+            )
+            .await?;
         if !exists {
             return Ok(Err(AccountChangeRefused::NotFound));
         }
@@ -281,15 +357,6 @@ impl Store {
         Ok(Ok(()))
     }
 
-    pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
-        let id: Option<Uuid> = on_db!(self, c => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(email.as_str()).fetch_optional(c).await)?;
-        match id {
-            Some(id) => self.user_by_id(UserId::from_uuid(id)).await,
-            None => Ok(None),
-        }
-    }
-
     /// Creates an account directly (the CLI's `user add` goes through invitations instead; this
     /// is for tests and demo data).
     pub async fn create_user(
@@ -298,7 +365,7 @@ impl Store {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<UserId, StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.store.begin().await?;
         let id = users::insert(&mut tx, new, now).await?;
         audit::append(
             &mut tx,

@@ -3,18 +3,28 @@
 //! nobody has by the practice's deadline. Escalation is a conditional update, so with several
 //! instances each alert escalates once.
 
-use crate::{Store, StoreError, audit, outbox};
-use kapflow_domain::{Actor, AuditEntry, ClientId, UserId};
+use crate::{ClientAccess, ClinicalAccess, StoreError, audit, lookup, outbox};
+use kapflow_domain::measures::schedule::AlertLevel;
+use kapflow_domain::{Actor, AlertId, AuditEntry, ClientId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+crate::topic!(
+    /// Suicide-risk alerts and their escalation.
+    Alerts
+);
+
+/// One alert with the questionnaire that raised it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AlertRow {
-    pub id: Uuid,
-    pub client_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: AlertId,
+    #[sqlx(try_from = "Uuid")]
+    pub client_id: ClientId,
     pub legal_name: String,
     pub instrument: String,
-    pub level: String,
+    #[sqlx(try_from = "String")]
+    pub level: AlertLevel,
     pub finding: String,
     pub rule: String,
     pub source: String,
@@ -25,53 +35,67 @@ pub struct AlertRow {
     pub ack_note: Option<String>,
 }
 
-const SELECT: &str = "SELECT a.id, a.client_id, cl.legal_name, m.instrument, a.level, a.finding, a.rule, a.source, \
-     a.created_at, a.escalated_at, a.acknowledged_at, u.display_name AS acknowledged_by, a.ack_note \
-     FROM risk_alerts a JOIN clients cl ON cl.id = a.client_id JOIN measure_responses m ON m.id = a.response_id \
-     LEFT JOIN users u ON u.id = a.acknowledged_by";
-
-impl Store {
-    /// Open alerts for `user`'s care team; the owner (`everyone`) also sees escalated ones.
-    pub async fn open_alerts(
-        &self,
-        user: UserId,
-        everyone: bool,
-    ) -> Result<Vec<AlertRow>, StoreError> {
-        let sql = format!(
-            "{SELECT} WHERE a.acknowledged_at IS NULL AND (EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = a.client_id AND t.user_id = $1) \
-             OR ($2 AND a.escalated_at IS NOT NULL)) ORDER BY a.created_at"
-        );
-        Ok(
-            on_db!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(user.as_uuid()).bind(everyone).fetch_all(c).await)?,
+/// The columns of an [`AlertRow`], before the `WHERE` of each query.
+macro_rules! alert_query {
+    ($where:literal) => {
+        concat!(
+            "SELECT a.id, a.client_id, cl.legal_name, m.instrument, a.level, a.finding, a.rule, a.source, \
+             a.created_at, a.escalated_at, a.acknowledged_at, u.display_name AS acknowledged_by, a.ack_note \
+             FROM risk_alerts a JOIN clients cl ON cl.id = a.client_id \
+             JOIN measure_responses m ON m.id = a.response_id \
+             LEFT JOIN users u ON u.id = a.acknowledged_by ",
+            $where
         )
+    };
+}
+
+impl Alerts<'_> {
+    /// Open alerts for `user`'s care team; the owner (`everyone`) also sees escalated ones.
+    pub async fn open(&self, user: UserId, everyone: bool) -> Result<Vec<AlertRow>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                alert_query!(
+                    "WHERE a.acknowledged_at IS NULL AND (EXISTS (SELECT 1 FROM care_team t \
+                     WHERE t.client_id = a.client_id AND t.user_id = $1) \
+                     OR ($2 AND a.escalated_at IS NOT NULL)) ORDER BY a.created_at"
+                ),
+                args![user, everyone],
+            )
+            .await
     }
 
-    pub async fn client_alerts(&self, client: ClientId) -> Result<Vec<AlertRow>, StoreError> {
-        let sql = format!(
-            "{SELECT} WHERE a.client_id = $1 ORDER BY a.acknowledged_at IS NOT NULL, a.created_at DESC"
-        );
-        Ok(
-            on_db!(self, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(client.as_uuid()).fetch_all(c).await)?,
-        )
+    /// Every alert of the client, open ones first.
+    pub async fn of_client(&self, access: &ClinicalAccess) -> Result<Vec<AlertRow>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                alert_query!(
+                    "WHERE a.client_id = $1 ORDER BY a.acknowledged_at IS NOT NULL, a.created_at DESC"
+                ),
+                args![access.client()],
+            )
+            .await
     }
 
     /// A clinician closes an alert with a note; false if it is not this client's or is closed.
-    pub async fn acknowledge_alert(
+    pub async fn acknowledge(
         &self,
-        client: ClientId,
-        alert: Uuid,
+        access: &ClientAccess,
+        alert: AlertId,
         note: &str,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE risk_alerts SET acknowledged_at = $1, acknowledged_by = $2, ack_note = $3 \
-             WHERE id = $4 AND client_id = $5 AND acknowledged_at IS NULL"
-        ).bind(now).bind(crate::actor_uuid(actor)).bind(note).bind(alert).bind(client.as_uuid())
-            .execute(c).await.map(|r| r.rows_affected()))?;
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
+        let n = tx
+            .exec(
+                "UPDATE risk_alerts SET acknowledged_at = $1, acknowledged_by = $2, ack_note = \
+                     $3 WHERE id = $4 AND client_id = $5 AND acknowledged_at IS NULL",
+                args![now, crate::actor_uuid(actor), note, alert, client],
+            )
+            .await?;
         if n == 0 {
             return Ok(false);
         }
@@ -88,25 +112,39 @@ impl Store {
     }
 
     /// Escalates every unacknowledged alert past its deadline to the owner, once each.
-    pub async fn escalate_due_alerts(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
-        let mut tx = self.begin().await?;
-        let due: Vec<(Uuid, Uuid)> = on_tx!(&mut tx, c => sqlx::query_as(
-            "SELECT id, client_id FROM risk_alerts WHERE acknowledged_at IS NULL AND escalated_at IS NULL AND escalate_at <= $1 \
-             ORDER BY escalate_at LIMIT 100"
-        ).bind(now).fetch_all(c).await)?;
+    pub async fn escalate_due(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
+        #[derive(sqlx::FromRow)]
+        struct Due {
+            #[sqlx(try_from = "Uuid")]
+            id: AlertId,
+            #[sqlx(try_from = "Uuid")]
+            client_id: ClientId,
+        }
+        let mut tx = self.store.begin().await?;
+        let due: Vec<Due> = tx
+            .fetch_all(
+                "SELECT id, client_id FROM risk_alerts WHERE acknowledged_at IS NULL AND \
+                     escalated_at IS NULL AND escalate_at <= $1 ORDER BY escalate_at LIMIT 100",
+                args![now],
+            )
+            .await?;
         let mut count = 0;
-        for (id, client) in due {
-            let n = on_tx!(&mut tx, c => sqlx::query(
-                "UPDATE risk_alerts SET escalated_at = $1 WHERE id = $2 AND escalated_at IS NULL AND acknowledged_at IS NULL"
-            ).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        for Due { id, client_id } in due {
+            let n = tx
+                .exec(
+                    "UPDATE risk_alerts SET escalated_at = $1 WHERE id = $2 AND escalated_at \
+                         IS NULL AND acknowledged_at IS NULL",
+                    args![now, id],
+                )
+                .await?;
             if n == 1 {
-                let payload = serde_json::json!({ "template": "risk_alert_escalated", "alert_id": id.to_string() });
-                outbox::enqueue(&mut tx, "email", &payload.to_string(), now).await?;
+                let message = outbox::Email::RiskAlertEscalated { alert_id: id };
+                outbox::enqueue(&mut tx, &message, now).await?;
                 audit::append(
                     &mut tx,
                     &AuditEntry::system("alert.escalated", now)
                         .record("risk_alert", id)
-                        .client(client),
+                        .client(client_id),
                 )
                 .await?;
                 count += 1;
@@ -118,26 +156,35 @@ impl Store {
 
     /// Who hears of an alert: the client's care team, or the owner when there is none (or
     /// when `escalated`). Returns the addresses and the client's id (for a link, not a name).
-    pub async fn alert_recipients(
+    pub async fn recipients(
         &self,
-        alert: Uuid,
+        alert: AlertId,
         escalated: bool,
-    ) -> Result<Option<(Vec<String>, Uuid)>, StoreError> {
-        let client: Option<Uuid> = on_db!(self, c => sqlx::query_scalar("SELECT client_id FROM risk_alerts WHERE id = $1")
-            .bind(alert).fetch_optional(c).await)?;
-        let Some(client) = client else {
+    ) -> Result<Option<(Vec<String>, ClientId)>, StoreError> {
+        let mut tx = self.store.begin_read().await?;
+        let client: Option<Uuid> = tx
+            .scalar_optional(
+                "SELECT client_id FROM risk_alerts WHERE id = $1",
+                args![alert],
+            )
+            .await?;
+        let Some(client) = client.map(ClientId::from_uuid) else {
             return Ok(None);
         };
         let mut to: Vec<String> = if escalated {
             vec![]
         } else {
-            on_db!(self, c => sqlx::query_scalar(
-                "SELECT u.email FROM care_team t JOIN users u ON u.id = t.user_id WHERE t.client_id = $1 AND u.disabled_at IS NULL ORDER BY u.email"
-            ).bind(client).fetch_all(c).await)?
+            tx.scalars(
+                "SELECT u.email FROM care_team t JOIN users u ON u.id = t.user_id WHERE \
+                     t.client_id = $1 AND u.disabled_at IS NULL ORDER BY u.email",
+                args![client],
+            )
+            .await?
         };
         if to.is_empty() {
-            to = self.owner_emails().await?;
+            to = lookup::owner_emails(&mut tx).await?;
         }
+        tx.commit().await?;
         Ok(Some((to, client)))
     }
 }

@@ -1,21 +1,33 @@
 //! The intake (with its screening review) and the preparation of a client's current course.
 //! Both are kept as typed, JSON-encoded domain forms; a completed intake and a signed-off
 //! preparation are locked, so what the prescriber was shown cannot change underneath them.
+//! A stored form this code cannot read is reported as unreadable — never shown as blank — and
+//! `kapflow check` lists it.
 
-use crate::courses::current_course_tx;
-use crate::{Store, StoreError, audit};
+use crate::lookup::current_course;
+use crate::{ClientAccess, ClinicalAccess, StoreError, audit};
 use kapflow_domain::client::Sensitivity;
 use kapflow_domain::intake::IntakeForm;
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::preparation::PreparationForm;
-use kapflow_domain::{Actor, ClientId};
+use kapflow_domain::{Actor, CourseId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+crate::topic!(
+    /// Intake, screening review and preparation.
+    Assessment
+);
+
+/// A stored form that does not decode into today's type: the page says so and `check`
+/// reports it; nothing pretends it is empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unreadable;
+
 #[derive(Debug, Clone)]
 pub struct IntakeRecord {
-    pub course_id: Uuid,
-    pub form: IntakeForm,
+    pub course_id: CourseId,
+    pub form: Result<IntakeForm, Unreadable>,
     pub sensitivity: Sensitivity,
     pub updated_at: OffsetDateTime,
     pub completed: Option<(OffsetDateTime, String)>,
@@ -24,7 +36,7 @@ pub struct IntakeRecord {
 
 #[derive(Debug, Clone)]
 pub struct PreparationRecord {
-    pub form: PreparationForm,
+    pub form: Result<PreparationForm, Unreadable>,
     pub updated_at: OffsetDateTime,
     pub signed_off: Option<(OffsetDateTime, String)>,
 }
@@ -38,13 +50,17 @@ pub enum Saved {
     /// The course is past the stage where this form is filled in, or ended.
     WrongStage,
     NoCourse,
+    /// The stored form cannot be read: nothing is saved over it.
+    Unreadable,
 }
 
 #[derive(sqlx::FromRow)]
 struct IntakeRow {
-    course_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    course_id: CourseId,
     form_json: String,
-    sensitivity: String,
+    #[sqlx(try_from = "String")]
+    sensitivity: Sensitivity,
     updated_at: OffsetDateTime,
     completed_at: Option<OffsetDateTime>,
     completed_name: Option<String>,
@@ -52,47 +68,90 @@ struct IntakeRow {
     reviewed_name: Option<String>,
 }
 
-fn parse_json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
-    // Written by this code from the same types; an unreadable row shows as empty rather than
-    // failing the whole page, and `check` reports it.
-    serde_json::from_str(s).unwrap_or_default()
+#[derive(sqlx::FromRow)]
+struct PreparationRow {
+    form_json: String,
+    updated_at: OffsetDateTime,
+    signed_off_at: Option<OffsetDateTime>,
+    signed_off_name: Option<String>,
 }
 
-/// The client's current course if its form of `stage` may still change: the course is in that
-/// stage and `locked_sql` (a count query on the course id) finds no completion yet.
-async fn editable_course(
-    tx: &mut crate::Tx,
-    client: ClientId,
+/// Decodes a stored form; written by this code from the same types, so a failure means the row
+/// was damaged or written by an incompatible version.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Unreadable> {
+    serde_json::from_str(json).map_err(|_| Unreadable)
+}
+
+/// Where a form of one stage is stored: the stage, and queries for its lock and its JSON.
+struct FormTable {
     stage: Stage,
-    locked_sql: &'static str,
+    /// Counts a completion (or sign-off) of the course's form: `$1` is the course.
+    locked: &'static str,
+    /// The stored JSON of the course's form: `$1` is the course.
+    stored: &'static str,
+}
+
+const INTAKE: FormTable = FormTable {
+    stage: Stage::Assessment,
+    locked: "SELECT COUNT(*) > 0 FROM intakes WHERE course_id = $1 AND completed_at IS NOT NULL",
+    stored: "SELECT form_json FROM intakes WHERE course_id = $1",
+};
+
+const PREPARATION: FormTable = FormTable {
+    stage: Stage::Preparation,
+    locked: "SELECT COUNT(*) > 0 FROM preparations WHERE course_id = $1 \
+             AND signed_off_at IS NOT NULL",
+    stored: "SELECT form_json FROM preparations WHERE course_id = $1",
+};
+
+/// The client's current course if its form may still change: the course is in the form's
+/// stage, the form is not completed yet, and what is stored can be read (a draft this code
+/// cannot read is never overwritten, so nothing is lost).
+async fn editable_course<T: serde::de::DeserializeOwned>(
+    tx: &mut crate::Tx,
+    access: &ClientAccess,
+    table: &FormTable,
 ) -> Result<Result<crate::courses::CourseRow, Saved>, StoreError> {
-    let Some(course) = current_course_tx(tx, client).await? else {
+    let Some(course) = current_course(tx, access.client()).await? else {
         return Ok(Err(Saved::NoCourse));
     };
-    if course.stage() != stage {
+    if course.stage != table.stage {
         return Ok(Err(Saved::WrongStage));
     }
-    let locked: bool = on_tx!(tx, c => sqlx::query_scalar::<_, bool>(locked_sql)
-        .bind(course.id).fetch_one(c).await)?;
-    Ok(if locked {
-        Err(Saved::Locked)
-    } else {
-        Ok(course)
-    })
+    let locked: bool = tx.scalar(table.locked, args![course.id]).await?;
+    if locked {
+        return Ok(Err(Saved::Locked));
+    }
+    let stored: Option<String> = tx.scalar_optional(table.stored, args![course.id]).await?;
+    if stored.is_some_and(|json| decode::<T>(&json).is_err()) {
+        return Ok(Err(Saved::Unreadable));
+    }
+    Ok(Ok(course))
 }
 
-impl Store {
-    pub async fn intake(&self, course: Uuid) -> Result<Option<IntakeRecord>, StoreError> {
-        let row: Option<IntakeRow> = on_db!(self, c => sqlx::query_as(
-            "SELECT i.course_id, i.form_json, i.sensitivity, i.updated_at, i.completed_at, cu.display_name AS completed_name, \
-             i.screening_reviewed_at, ru.display_name AS reviewed_name FROM intakes i \
-             LEFT JOIN users cu ON cu.id = i.completed_by LEFT JOIN users ru ON ru.id = i.screening_reviewed_by \
-             WHERE i.course_id = $1"
-        ).bind(course).fetch_optional(c).await)?;
+impl Assessment<'_> {
+    /// The intake of one of the client's courses.
+    pub async fn intake(
+        &self,
+        access: &ClinicalAccess,
+        course: CourseId,
+    ) -> Result<Option<IntakeRecord>, StoreError> {
+        let row: Option<IntakeRow> = self
+            .store
+            .db
+            .fetch_optional(
+                "SELECT i.course_id, i.form_json, i.sensitivity, i.updated_at, i.completed_at, \
+                     cu.display_name AS completed_name, i.screening_reviewed_at, ru.display_name \
+                     AS reviewed_name FROM intakes i JOIN courses c ON c.id = i.course_id LEFT \
+                     JOIN users cu ON cu.id = i.completed_by LEFT JOIN users ru ON ru.id = \
+                     i.screening_reviewed_by WHERE i.course_id = $1 AND c.client_id = $2",
+                args![course, access.client()],
+            )
+            .await?;
         Ok(row.map(|r| IntakeRecord {
             course_id: r.course_id,
-            form: parse_json(&r.form_json),
-            sensitivity: Sensitivity::parse(&r.sensitivity).unwrap_or(Sensitivity::General),
+            form: decode(&r.form_json),
+            sensitivity: r.sensitivity,
             updated_at: r.updated_at,
             completed: r
                 .completed_at
@@ -107,31 +166,31 @@ impl Store {
     /// caller has checked `IntakeForm::check_complete`). Only during assessment.
     pub async fn save_intake(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         form: &IntakeForm,
         sensitivity: Sensitivity,
         complete: bool,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Saved, StoreError> {
-        let mut tx = self.begin().await?;
-        const LOCKED: &str =
-            "SELECT COUNT(*) > 0 FROM intakes WHERE course_id = $1 AND completed_at IS NOT NULL";
-        let course = match editable_course(&mut tx, client, Stage::Assessment, LOCKED).await? {
+        let mut tx = self.store.begin().await?;
+        let course = match editable_course::<IntakeForm>(&mut tx, access, &INTAKE).await? {
             Ok(c) => c,
             Err(refused) => return Ok(refused),
         };
         let json = serde_json::to_string(form).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let by = crate::actor_uuid(actor);
         let done = complete.then_some(now);
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO intakes (course_id, form_json, sensitivity, updated_at, updated_by, completed_at, completed_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) \
-             ON CONFLICT (course_id) DO UPDATE SET form_json = excluded.form_json, sensitivity = excluded.sensitivity, \
-             updated_at = excluded.updated_at, updated_by = excluded.updated_by, completed_at = excluded.completed_at, \
-             completed_by = excluded.completed_by"
-        ).bind(course.id).bind(json).bind(sensitivity.as_str()).bind(now).bind(by).bind(done).bind(done.and(by))
-            .execute(c).await.map(|r| r.rows_affected()))?;
+        tx.exec(
+            "INSERT INTO intakes (course_id, form_json, sensitivity, updated_at, updated_by, \
+                 completed_at, completed_by) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT \
+                 (course_id) DO UPDATE SET form_json = excluded.form_json, sensitivity = \
+                 excluded.sensitivity, updated_at = excluded.updated_at, updated_by = \
+                 excluded.updated_by, completed_at = excluded.completed_at, completed_by = \
+                 excluded.completed_by",
+            args![course.id, json, sensitivity, now, by, done, done.and(by)],
+        )
+        .await?;
         let action = if complete {
             "intake.completed"
         } else {
@@ -142,7 +201,7 @@ impl Store {
             &actor
                 .entry(action, now)
                 .record("intake", course.id)
-                .client(client),
+                .client(access.client()),
         )
         .await?;
         tx.commit().await?;
@@ -152,18 +211,22 @@ impl Store {
     /// The therapist confirms they have read the screening flags of the completed intake.
     pub async fn review_screening(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Saved, StoreError> {
-        let mut tx = self.begin().await?;
-        let Some(course) = current_course_tx(&mut tx, client).await? else {
+        let mut tx = self.store.begin().await?;
+        let Some(course) = current_course(&mut tx, access.client()).await? else {
             return Ok(Saved::NoCourse);
         };
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE intakes SET screening_reviewed_at = $1, screening_reviewed_by = $2 \
-             WHERE course_id = $3 AND completed_at IS NOT NULL AND screening_reviewed_at IS NULL"
-        ).bind(now).bind(crate::actor_uuid(actor)).bind(course.id).execute(c).await.map(|r| r.rows_affected()))?;
+        let n = tx
+            .exec(
+                "UPDATE intakes SET screening_reviewed_at = $1, screening_reviewed_by = $2 \
+                     WHERE course_id = $3 AND completed_at IS NOT NULL AND screening_reviewed_at \
+                     IS NULL",
+                args![now, crate::actor_uuid(actor), course.id],
+            )
+            .await?;
         if n == 0 {
             return Ok(Saved::WrongStage);
         }
@@ -172,55 +235,66 @@ impl Store {
             &actor
                 .entry("screening.reviewed", now)
                 .record("intake", course.id)
-                .client(client),
+                .client(access.client()),
         )
         .await?;
         tx.commit().await?;
         Ok(Saved::Saved)
     }
 
-    pub async fn preparation(&self, course: Uuid) -> Result<Option<PreparationRecord>, StoreError> {
-        let row: Option<(
-            String,
-            OffsetDateTime,
-            Option<OffsetDateTime>,
-            Option<String>,
-        )> = on_db!(self, c => sqlx::query_as(
-            "SELECT p.form_json, p.updated_at, p.signed_off_at, u.display_name FROM preparations p \
-             LEFT JOIN users u ON u.id = p.signed_off_by WHERE p.course_id = $1"
-        ).bind(course).fetch_optional(c).await)?;
-        Ok(row.map(|(json, updated_at, at, name)| PreparationRecord {
-            form: parse_json(&json),
-            updated_at,
-            signed_off: at.map(|t| (t, name.unwrap_or_default())),
+    /// The preparation of one of the client's courses.
+    pub async fn preparation(
+        &self,
+        access: &ClinicalAccess,
+        course: CourseId,
+    ) -> Result<Option<PreparationRecord>, StoreError> {
+        let row: Option<PreparationRow> = self
+            .store
+            .db
+            .fetch_optional(
+                "SELECT p.form_json, p.updated_at, p.signed_off_at, u.display_name AS \
+                     signed_off_name FROM preparations p JOIN courses c ON c.id = p.course_id LEFT \
+                     JOIN users u ON u.id = p.signed_off_by WHERE p.course_id = $1 AND c.client_id \
+                     = $2",
+                args![course, access.client()],
+            )
+            .await?;
+        Ok(row.map(|r| PreparationRecord {
+            form: decode(&r.form_json),
+            updated_at: r.updated_at,
+            signed_off: r
+                .signed_off_at
+                .map(|t| (t, r.signed_off_name.unwrap_or_default())),
         }))
     }
 
     /// Saves preparation of the current course (during preparation), or signs off readiness.
     pub async fn save_preparation(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         form: &PreparationForm,
         sign_off: bool,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Saved, StoreError> {
-        let mut tx = self.begin().await?;
-        const LOCKED: &str = "SELECT COUNT(*) > 0 FROM preparations WHERE course_id = $1 AND signed_off_at IS NOT NULL";
-        let course = match editable_course(&mut tx, client, Stage::Preparation, LOCKED).await? {
+        let mut tx = self.store.begin().await?;
+        let course = match editable_course::<PreparationForm>(&mut tx, access, &PREPARATION).await?
+        {
             Ok(c) => c,
             Err(refused) => return Ok(refused),
         };
         let json = serde_json::to_string(form).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let by = crate::actor_uuid(actor);
         let done = sign_off.then_some(now);
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO preparations (course_id, form_json, updated_at, updated_by, signed_off_at, signed_off_by) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (course_id) DO UPDATE SET form_json = excluded.form_json, updated_at = excluded.updated_at, \
-             updated_by = excluded.updated_by, signed_off_at = excluded.signed_off_at, signed_off_by = excluded.signed_off_by"
-        ).bind(course.id).bind(json).bind(now).bind(by).bind(done).bind(done.and(by))
-            .execute(c).await.map(|r| r.rows_affected()))?;
+        tx.exec(
+            "INSERT INTO preparations (course_id, form_json, updated_at, updated_by, \
+                 signed_off_at, signed_off_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT \
+                 (course_id) DO UPDATE SET form_json = excluded.form_json, updated_at = \
+                 excluded.updated_at, updated_by = excluded.updated_by, signed_off_at = \
+                 excluded.signed_off_at, signed_off_by = excluded.signed_off_by",
+            args![course.id, json, now, by, done, done.and(by)],
+        )
+        .await?;
         let action = if sign_off {
             "preparation.signed_off"
         } else {
@@ -231,7 +305,7 @@ impl Store {
             &actor
                 .entry(action, now)
                 .record("preparation", course.id)
-                .client(client),
+                .client(access.client()),
         )
         .await?;
         tx.commit().await?;

@@ -1,11 +1,16 @@
 //! Appending to and reading the hash-chained audit trail.
 
+use crate::StoreError;
 use crate::backend::Tx;
-use crate::{Store, StoreError};
 use kapflow_domain::audit::{ChainBreak, ChainHash, GENESIS_HASH, verify_chain_from};
 use kapflow_domain::{AuditEntry, AuditId, AuditOutcome, Role, SessionId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+crate::topic!(
+    /// The hash-chained audit trail.
+    Audit
+);
 
 /// Serialises appends on PostgreSQL so two transactions never chain onto the same row.
 /// (SQLite's IMMEDIATE transactions already have one writer.) An arbitrary, fixed key.
@@ -91,15 +96,16 @@ pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), Store
 /// The next sequence number and the hash it chains onto. On PostgreSQL this takes the chain's
 /// lock for the rest of the transaction, so no other writer chains onto the same row.
 async fn tail(tx: &mut Tx) -> Result<(i64, ChainHash), StoreError> {
-    if let Tx::Pg(t) = tx {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(AUDIT_CHAIN_LOCK)
-            .execute(&mut **t)
+    if let Tx::Pg(_) = tx {
+        tx.exec("SELECT pg_advisory_xact_lock($1)", args![AUDIT_CHAIN_LOCK])
             .await?;
     }
-    let last: Option<(i64, Vec<u8>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
-    ).fetch_optional(c).await)?;
+    let last: Option<(i64, Vec<u8>)> = tx
+        .fetch_optional(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            args![],
+        )
+        .await?;
     Ok(match last {
         Some((seq, hash)) => {
             let prev: [u8; 32] = hash.try_into().map_err(|_| {
@@ -119,57 +125,58 @@ async fn insert(
     prev: &ChainHash,
 ) -> Result<ChainHash, StoreError> {
     let hash = entry.chain_hash(seq, prev);
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO audit_log (seq, id, at, actor_user_id, actor_role, session_id, ip, action, \
-         record_kind, record_id, client_id, outcome, reason, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    tx.exec(
+        "INSERT INTO audit_log (seq, id, at, actor_user_id, actor_role, session_id, ip, \
+             action, record_kind, record_id, client_id, outcome, reason, prev_hash, hash) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        args![
+            seq,
+            entry.id,
+            entry.at,
+            entry.actor_user_id,
+            entry.actor_role,
+            entry.session_id,
+            entry.ip.as_deref(),
+            entry.action.as_str(),
+            entry.record_kind.as_deref(),
+            entry.record_id.as_deref(),
+            entry.client_id.as_deref(),
+            entry.outcome.as_str(),
+            entry.reason.as_deref(),
+            prev.as_slice(),
+            hash.as_slice()
+        ],
     )
-    .bind(seq)
-    .bind(entry.id.as_uuid())
-    .bind(entry.at)
-    .bind(entry.actor_user_id.map(|u| u.as_uuid()))
-    .bind(entry.actor_role.map(Role::as_str))
-    .bind(entry.session_id.map(|s| s.as_uuid()))
-    .bind(entry.ip.as_deref())
-    .bind(entry.action.as_str())
-    .bind(entry.record_kind.as_deref())
-    .bind(entry.record_id.as_deref())
-    .bind(entry.client_id.as_deref())
-    .bind(entry.outcome.as_str())
-    .bind(entry.reason.as_deref())
-    .bind(prev.as_slice())
-    .bind(hash.as_slice())
-    .execute(c).await.map(|r| r.rows_affected()))?;
+    .await?;
     Ok(hash)
 }
 
 /// Rows fetched per query while walking the chain, so a long trail never sits in memory whole.
 const VERIFY_PAGE: i64 = 2_000;
 
-impl Store {
+impl Audit<'_> {
     /// Records an event that changes nothing else (a read, a denial, a failed login) in its own
     /// transaction. Returns only once the row is committed: a read is audited before it is shown.
-    pub async fn audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
+    pub async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        let mut tx = self.store.begin().await?;
         append(&mut tx, entry).await?;
         tx.commit().await
     }
 
     /// Appends several entries in one transaction (one commit, one fsync): the read-audit
     /// batcher's path. All or none are stored.
-    pub async fn audit_many(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
+    pub async fn record_many(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        let mut tx = self.store.begin().await?;
         append_all(&mut tx, entries).await?;
         tx.commit().await
     }
 
     /// The most recent rows, newest first (the owner's viewer grows filters in the identity issue).
-    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<StoredAudit>, StoreError> {
+    pub async fn recent(&self, limit: i64) -> Result<Vec<StoredAudit>, StoreError> {
         const SQL: &str = "SELECT seq, id, at, actor_user_id, actor_role, session_id, ip, action, \
              record_kind, record_id, client_id, outcome, reason, prev_hash, hash FROM audit_log \
              ORDER BY seq DESC LIMIT $1";
-        let rows: Vec<AuditRow> =
-            on_db!(self, c => sqlx::query_as(SQL).bind(limit).fetch_all(c).await)?;
+        let rows: Vec<AuditRow> = self.store.db.fetch_all(SQL, args![limit]).await?;
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -180,7 +187,7 @@ impl Store {
     }
 
     /// Walks the whole chain; `Ok(n)` when all `n` rows verify, else the first broken row.
-    pub async fn verify_audit_chain(&self) -> Result<Result<u64, ChainBreak>, StoreError> {
+    pub async fn verify_chain(&self) -> Result<Result<u64, ChainBreak>, StoreError> {
         const SQL: &str = "SELECT seq, id, at, actor_user_id, actor_role, session_id, ip, action, \
              record_kind, record_id, client_id, outcome, reason, prev_hash, hash FROM audit_log \
              WHERE seq > $1 ORDER BY seq LIMIT $2";
@@ -188,10 +195,11 @@ impl Store {
         let mut prev = GENESIS_HASH;
         let mut total = 0u64;
         loop {
-            let rows: Vec<AuditRow> = on_db!(self, c => sqlx::query_as(SQL)
-                .bind(after)
-                .bind(VERIFY_PAGE)
-                .fetch_all(c).await)?;
+            let rows: Vec<AuditRow> = self
+                .store
+                .db
+                .fetch_all(SQL, args![after, VERIFY_PAGE])
+                .await?;
             if rows.is_empty() {
                 return Ok(Ok(total));
             }
@@ -229,9 +237,9 @@ pub struct AuditListing {
     pub actor_email: Option<String>,
 }
 
-impl Store {
+impl Audit<'_> {
     /// Rows matching `filter`, newest first, at most `limit`.
-    pub async fn query_audit(
+    pub async fn query(
         &self,
         filter: &AuditFilter,
         limit: i64,
@@ -249,15 +257,22 @@ impl Store {
              WHERE ($1 IS NULL OR a.actor_user_id = $1) AND ($2 IS NULL OR a.client_id = $2) \
              AND ($3 IS NULL OR a.action = $3) AND ($4 IS NULL OR a.at >= $4) AND ($5 IS NULL OR a.at < $5) \
              AND ($6 IS NULL OR a.seq < $6) ORDER BY a.seq DESC LIMIT $7";
-        let rows: Vec<Row> = on_db!(self, c => sqlx::query_as(SQL)
-            .bind(filter.actor.map(|u| u.as_uuid()))
-            .bind(filter.client_id.as_deref())
-            .bind(filter.action.as_deref())
-            .bind(filter.from)
-            .bind(filter.until)
-            .bind(filter.before_seq)
-            .bind(limit)
-            .fetch_all(c).await)?;
+        let rows: Vec<Row> = self
+            .store
+            .db
+            .fetch_all(
+                SQL,
+                args![
+                    filter.actor,
+                    filter.client_id.as_deref(),
+                    filter.action.as_deref(),
+                    filter.from,
+                    filter.until,
+                    filter.before_seq,
+                    limit
+                ],
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| {

@@ -33,34 +33,7 @@ pub enum Tx {
     Pg(sqlx::Transaction<'static, Postgres>),
 }
 
-/// Runs one statement against the pool of whichever backend `$store` uses.
-/// `$c` is bound to the pool; the body is compiled once per backend.
-macro_rules! on_db {
-    ($store:expr, $c:ident => $body:expr) => {
-        match &$store.db {
-            $crate::backend::Db::Sqlite($c) => $body,
-            $crate::backend::Db::Pg($c) => $body,
-        }
-    };
-}
-
-/// Runs one statement inside the transaction `$tx`; `$c` is bound to its connection.
-macro_rules! on_tx {
-    ($tx:expr, $c:ident => $body:expr) => {
-        match $tx {
-            $crate::backend::Tx::Sqlite(t) => {
-                let $c = &mut **t;
-                $body
-            }
-            $crate::backend::Tx::Pg(t) => {
-                let $c = &mut **t;
-                $body
-            }
-        }
-    };
-}
-
-/// SQLite waits this long for the single writer before giving up (issue 2: at least 5 s).
+/// SQLite waits this long for the single writer before giving up (at least 5 s, so a burst of writers queues rather than fails).
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Store {
@@ -122,13 +95,16 @@ impl Store {
 
     /// Answers whether the database takes a query at all.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        on_db!(self, c => sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()))?;
+        self.db.exec("SELECT 1", args![]).await?;
         Ok(())
     }
 
     /// Closes every pooled connection (graceful shutdown, tests).
     pub async fn close(&self) {
-        on_db!(self, c => c.close().await)
+        match &self.db {
+            Db::Sqlite(p) => p.close().await,
+            Db::Pg(p) => p.close().await,
+        }
     }
 }
 

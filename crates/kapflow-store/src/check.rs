@@ -47,7 +47,7 @@ impl Store {
             }
             Db::Pg(_) => (Vec::new(), Vec::new()),
         };
-        let audit = self.verify_audit_chain().await?;
+        let audit = self.audit().verify_chain().await?;
         Ok(CheckReport {
             integrity,
             foreign_keys,

@@ -2,59 +2,73 @@
 //! (`CourseFacts`) inside the transaction that changes the stage, asks the domain's state
 //! machine, and records who, when, from, to and why — or returns every unmet precondition.
 
-use crate::{Store, StoreError, Tx, audit};
+use crate::lookup::{COURSE_COLUMNS, current_consent, current_course};
+use crate::sql::OptText;
+use crate::{ClientAccess, ClinicalAccess, StoreError, Tx, audit, measures};
+use kapflow_domain::consent::ConsentKind;
 use kapflow_domain::pathway::{self, CourseFacts, GateRefused, Stage, Transition};
 use kapflow_domain::prescribing::{Decision, eligibility};
-use kapflow_domain::{Actor, AuditOutcome, ClientId};
+use kapflow_domain::{Actor, AuditOutcome, ClientId, CourseId};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CourseRow {
-    pub id: Uuid,
-    pub client_id: Uuid,
-    pub number: i64,
-    pub stage: String,
-    pub opened_at: OffsetDateTime,
-    pub closed_at: Option<OffsetDateTime>,
-}
+pub use crate::lookup::CourseRow;
 
-impl CourseRow {
-    pub fn stage(&self) -> Stage {
-        // The CHECK constraint admits only known names.
-        Stage::parse(&self.stage).unwrap_or(Stage::Discontinued)
-    }
-}
+crate::topic!(
+    /// Courses of treatment and their stages.
+    Courses
+);
 
+/// One stage change in a course's history.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TransitionRow {
     pub at: OffsetDateTime,
     pub actor_name: Option<String>,
-    pub from_stage: Option<String>,
-    pub to_stage: String,
+    #[sqlx(try_from = "OptText")]
+    pub from_stage: Option<Stage>,
+    #[sqlx(try_from = "String")]
+    pub to_stage: Stage,
     pub reason: String,
 }
 
-pub(crate) async fn current_course_tx(
+/// Opens course `number` of a client at assessment, with its first history row and its
+/// baseline questionnaires (inside the caller's transaction).
+pub(crate) async fn open(
     tx: &mut Tx,
     client: ClientId,
-) -> Result<Option<CourseRow>, StoreError> {
-    Ok(on_tx!(tx, c => sqlx::query_as(
-        "SELECT id, client_id, number, stage, opened_at, closed_at FROM courses WHERE client_id = $1 ORDER BY number DESC LIMIT 1"
-    ).bind(client.as_uuid()).fetch_optional(c).await)?)
-}
-
-/// Whether the client has a signed, unrevoked signature of the latest version of `kind`.
-pub(crate) async fn current_consent(
-    tx: &mut Tx,
-    client: ClientId,
-    kind: &str,
-) -> Result<bool, StoreError> {
-    Ok(on_tx!(tx, c => sqlx::query_scalar::<_, bool>(
-        "SELECT COUNT(*) > 0 FROM consent_signatures s JOIN consent_documents d ON d.id = s.document_id \
-         WHERE s.client_id = $1 AND d.kind = $2 AND s.revoked_at IS NULL \
-         AND d.version = (SELECT MAX(version) FROM consent_documents WHERE kind = $2)"
-    ).bind(client.as_uuid()).bind(kind).fetch_one(c).await)?)
+    number: i64,
+    actor: &Actor,
+    now: OffsetDateTime,
+) -> Result<CourseId, StoreError> {
+    let id = CourseId::new();
+    tx.exec(
+        "INSERT INTO courses (id, client_id, number, stage, opened_at) VALUES ($1, $2, $3, $4, \
+             $5)",
+        args![id, client, number, Stage::Assessment, now],
+    )
+    .await?;
+    tx.exec(
+        "INSERT INTO course_transitions (id, course_id, at, actor_id, from_stage, to_stage, \
+             reason) VALUES ($1, $2, $3, $4, NULL, $5, 'Course opened')",
+        args![
+            Uuid::now_v7(),
+            id,
+            now,
+            crate::actor_uuid(actor),
+            Stage::Assessment
+        ],
+    )
+    .await?;
+    measures::schedule_baseline(tx, client, id, actor, now).await?;
+    audit::append(
+        tx,
+        &actor
+            .entry("course.opened", now)
+            .record("course", id)
+            .client(client),
+    )
+    .await?;
+    Ok(id)
 }
 
 /// Everything the gates read, as of now, inside `tx`.
@@ -63,7 +77,6 @@ pub(crate) async fn facts(
     course: &CourseRow,
     today: Date,
 ) -> Result<CourseFacts, StoreError> {
-    let client = ClientId::from_uuid(course.client_id);
     #[derive(sqlx::FromRow)]
     struct Row {
         intake_completed: bool,
@@ -74,29 +87,48 @@ pub(crate) async fn facts(
         received: bool,
         support_named: bool,
     }
-    let r: Row = on_tx!(tx, c => sqlx::query_as(
-        "SELECT \
-           (SELECT COUNT(*) > 0 FROM intakes WHERE course_id = $1 AND completed_at IS NOT NULL) AS intake_completed, \
-           (SELECT COUNT(*) > 0 FROM intakes WHERE course_id = $1 AND screening_reviewed_at IS NOT NULL) AS screening_reviewed, \
-           (SELECT COUNT(*) > 0 FROM preparations WHERE course_id = $1 AND signed_off_at IS NOT NULL) AS preparation_signed_off, \
-           (SELECT COUNT(*) > 0 FROM referrals WHERE course_id = $1) AS referred, \
-           (SELECT COUNT(*) > 0 FROM prescriptions WHERE course_id = $1 AND superseded_at IS NULL) AS active_prescription, \
-           (SELECT COUNT(*) > 0 FROM shipments s JOIN prescriptions p ON p.id = s.prescription_id \
-              WHERE s.course_id = $1 AND p.superseded_at IS NULL AND s.received_at IS NOT NULL) AS received, \
-           (SELECT COUNT(*) > 0 FROM clients WHERE id = $2 AND support_name IS NOT NULL) AS support_named"
-    ).bind(course.id).bind(course.client_id).fetch_one(c).await)?;
-    let evaluation: Option<(String, Option<Date>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT decision, valid_until FROM evaluations WHERE course_id = $1 ORDER BY recorded_at DESC, id DESC LIMIT 1"
-    ).bind(course.id).fetch_optional(c).await)?;
+    let r: Row = tx
+        .fetch_one(
+            "SELECT (SELECT COUNT(*) > 0 FROM intakes WHERE course_id = $1 AND completed_at IS \
+                 NOT NULL) AS intake_completed, (SELECT COUNT(*) > 0 FROM intakes WHERE course_id \
+                 = $1 AND screening_reviewed_at IS NOT NULL) AS screening_reviewed, (SELECT \
+                 COUNT(*) > 0 FROM preparations WHERE course_id = $1 AND signed_off_at IS NOT \
+                 NULL) AS preparation_signed_off, (SELECT COUNT(*) > 0 FROM referrals WHERE \
+                 course_id = $1) AS referred, (SELECT COUNT(*) > 0 FROM prescriptions WHERE \
+                 course_id = $1 AND superseded_at IS NULL) AS active_prescription, (SELECT \
+                 COUNT(*) > 0 FROM shipments s JOIN prescriptions p ON p.id = s.prescription_id \
+                 WHERE s.course_id = $1 AND p.superseded_at IS NULL AND s.received_at IS NOT NULL) \
+                 AS received, (SELECT COUNT(*) > 0 FROM clients WHERE id = $2 AND support_name IS \
+                 NOT NULL) AS support_named",
+            args![course.id, course.client_id],
+        )
+        .await?;
+    #[derive(sqlx::FromRow)]
+    struct LastEvaluation {
+        #[sqlx(try_from = "String")]
+        decision: Decision,
+        valid_until: Option<Date>,
+    }
+    let evaluation: Option<LastEvaluation> = tx
+        .fetch_optional(
+            "SELECT decision, valid_until FROM evaluations WHERE course_id = $1 ORDER BY \
+                 recorded_at DESC, id DESC LIMIT 1",
+            args![course.id],
+        )
+        .await?;
     Ok(CourseFacts {
         intake_completed: r.intake_completed,
         screening_reviewed: r.screening_reviewed,
-        kap_consent: current_consent(tx, client, "kap").await?,
-        release_of_information: current_consent(tx, client, "release_of_information").await?,
+        kap_consent: current_consent(tx, course.client_id, ConsentKind::Kap).await?,
+        release_of_information: current_consent(
+            tx,
+            course.client_id,
+            ConsentKind::ReleaseOfInformation,
+        )
+        .await?,
         preparation_signed_off: r.preparation_signed_off,
         referred: r.referred,
-        eligibility: evaluation
-            .and_then(|(d, until)| Decision::parse(&d).and_then(|d| eligibility(d, until))),
+        eligibility: evaluation.and_then(|e| eligibility(e.decision, e.valid_until)),
         active_prescription: r.active_prescription,
         medication_received_by_client: r.received,
         support_person_named: r.support_named,
@@ -113,7 +145,7 @@ pub(crate) async fn apply(
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<Result<Stage, GateRefused>, StoreError> {
-    let from = course.stage();
+    let from = course.stage;
     let f = facts(tx, course, pathway::today(now)).await?;
     let to = match pathway::transition(from, t, &f) {
         Ok(to) => to,
@@ -122,33 +154,40 @@ pub(crate) async fn apply(
     // The stage must still be what the facts were read against (another request may have
     // moved it); one writer per row either way.
     let closed = (to == Stage::Discontinued).then_some(now);
-    let n = on_tx!(tx, c => sqlx::query(
-        "UPDATE courses SET stage = $1, closed_at = COALESCE($2, closed_at) WHERE id = $3 AND stage = $4"
-    ).bind(to.as_str()).bind(closed).bind(course.id).bind(from.as_str()).execute(c).await.map(|r| r.rows_affected()))?;
+    let n = tx
+        .exec(
+            "UPDATE courses SET stage = $1, closed_at = COALESCE($2, closed_at) WHERE id = $3 \
+                 AND stage = $4",
+            args![to, closed, course.id, from],
+        )
+        .await?;
     if n != 1 {
         return Ok(Err(GateRefused {
             reasons: vec![pathway::Unmet::NotTheNextStage],
         }));
     }
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO course_transitions (id, course_id, at, actor_id, from_stage, to_stage, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-    ).bind(Uuid::now_v7()).bind(course.id).bind(now).bind(crate::actor_uuid(actor))
-        .bind(from.as_str()).bind(to.as_str()).bind(why).execute(c).await.map(|r| r.rows_affected()))?;
-    if to == Stage::Discontinued {
-        crate::measures::schedule_follow_ups(
-            tx,
-            course.client_id,
+    tx.exec(
+        "INSERT INTO course_transitions (id, course_id, at, actor_id, from_stage, to_stage, \
+             reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        args![
+            Uuid::now_v7(),
             course.id,
-            crate::actor_uuid(actor),
             now,
-        )
-        .await?;
+            crate::actor_uuid(actor),
+            from,
+            to,
+            why
+        ],
+    )
+    .await?;
+    if to == Stage::Discontinued {
+        measures::schedule_follow_ups(tx, course.client_id, course.id, actor, now).await?;
     }
     let mut entry = actor
         .entry("course.transition", now)
         .record("course", course.id)
         .client(course.client_id);
-    entry.reason = Some(format!("{} -> {}", from.as_str(), to.as_str()));
+    entry.reason = Some(format!("{from} -> {to}"));
     audit::append(tx, &entry).await?;
     Ok(Ok(to))
 }
@@ -157,15 +196,20 @@ pub(crate) async fn apply(
 /// otherwise leaves it where it is.
 pub(crate) async fn advance_if_ready(
     tx: &mut Tx,
-    course_id: Uuid,
+    course: CourseId,
     why: &str,
     actor: &Actor,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let course: CourseRow = on_tx!(tx, c => sqlx::query_as(
-        "SELECT id, client_id, number, stage, opened_at, closed_at FROM courses WHERE id = $1"
-    ).bind(course_id).fetch_one(c).await)?;
-    let next = match course.stage() {
+    let course: CourseRow = tx
+        .fetch_one(
+            sqlx::AssertSqlSafe(format!(
+                "SELECT {COURSE_COLUMNS} FROM courses WHERE id = $1"
+            )),
+            args![course],
+        )
+        .await?;
+    let next = match course.stage {
         Stage::MedicalEvaluation => Stage::Medication,
         Stage::Medication => Stage::ReadyForDosing,
         _ => return Ok(()),
@@ -174,34 +218,53 @@ pub(crate) async fn advance_if_ready(
     Ok(())
 }
 
-impl Store {
-    pub async fn current_course(&self, client: ClientId) -> Result<Option<CourseRow>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT id, client_id, number, stage, opened_at, closed_at FROM courses WHERE client_id = $1 ORDER BY number DESC LIMIT 1"
-        ).bind(client.as_uuid()).fetch_optional(c).await)?)
+impl Courses<'_> {
+    /// The client's current course (its stage shows on every client page).
+    pub async fn current(&self, access: &ClientAccess) -> Result<Option<CourseRow>, StoreError> {
+        let mut tx = self.store.begin_read().await?;
+        let course = current_course(&mut tx, access.client()).await?;
+        tx.commit().await?;
+        Ok(course)
     }
 
-    pub async fn courses(&self, client: ClientId) -> Result<Vec<CourseRow>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT id, client_id, number, stage, opened_at, closed_at FROM courses WHERE client_id = $1 ORDER BY number DESC"
-        ).bind(client.as_uuid()).fetch_all(c).await)?)
+    /// Every course of the client, newest first.
+    pub async fn all(&self, access: &ClientAccess) -> Result<Vec<CourseRow>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                "SELECT id, client_id, number, stage, opened_at, closed_at FROM courses WHERE \
+                     client_id = $1 ORDER BY number DESC",
+                args![access.client()],
+            )
+            .await
     }
 
-    pub async fn course_history(&self, course: Uuid) -> Result<Vec<TransitionRow>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT t.at, u.display_name AS actor_name, t.from_stage, t.to_stage, t.reason FROM course_transitions t \
-             LEFT JOIN users u ON u.id = t.actor_id WHERE t.course_id = $1 ORDER BY t.at, t.id"
-        ).bind(course).fetch_all(c).await)?)
+    /// The stage changes of one of the client's courses.
+    pub async fn history(
+        &self,
+        access: &ClinicalAccess,
+        course: CourseId,
+    ) -> Result<Vec<TransitionRow>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                "SELECT t.at, u.display_name AS actor_name, t.from_stage, t.to_stage, t.reason \
+                     FROM course_transitions t JOIN courses c ON c.id = t.course_id LEFT JOIN \
+                     users u ON u.id = t.actor_id WHERE t.course_id = $1 AND c.client_id = $2 \
+                     ORDER BY t.at, t.id",
+                args![course, access.client()],
+            )
+            .await
     }
 
     /// The current course's facts, for showing what the next step still needs.
-    pub async fn course_facts(
+    pub async fn facts(
         &self,
-        client: ClientId,
+        access: &ClinicalAccess,
         now: OffsetDateTime,
     ) -> Result<Option<(CourseRow, CourseFacts)>, StoreError> {
-        let mut tx = self.begin_read().await?;
-        let Some(course) = current_course_tx(&mut tx, client).await? else {
+        let mut tx = self.store.begin_read().await?;
+        let Some(course) = current_course(&mut tx, access.client()).await? else {
             return Ok(None);
         };
         let f = facts(&mut tx, &course, pathway::today(now)).await?;
@@ -211,15 +274,16 @@ impl Store {
 
     /// Applies a transition to the client's current course; a refusal lists every unmet
     /// precondition and is audited too.
-    pub async fn transition_course(
+    pub async fn transition(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         t: &Transition,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Option<Result<Stage, GateRefused>>, StoreError> {
-        let mut tx = self.begin().await?;
-        let Some(course) = current_course_tx(&mut tx, client).await? else {
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
+        let Some(course) = current_course(&mut tx, client).await? else {
             return Ok(None);
         };
         let why = match t {
@@ -246,44 +310,21 @@ impl Store {
     }
 
     /// Opens a new course after the current one was discontinued.
-    pub async fn start_new_course(
+    pub async fn start_new(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let Some(course) = current_course_tx(&mut tx, client).await? else {
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
+        let Some(course) = current_course(&mut tx, client).await? else {
             return Ok(false);
         };
-        if course.stage() != Stage::Discontinued {
+        if course.stage != Stage::Discontinued {
             return Ok(false);
         }
-        let number = course.number + 1;
-        let id = Uuid::now_v7();
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO courses (id, client_id, number, stage, opened_at) VALUES ($1, $2, $3, 'assessment', $4)"
-        ).bind(id).bind(client.as_uuid()).bind(number).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO course_transitions (id, course_id, at, actor_id, from_stage, to_stage, reason) \
-             VALUES ($1, $2, $3, $4, NULL, 'assessment', 'Course opened')"
-        ).bind(Uuid::now_v7()).bind(id).bind(now).bind(crate::actor_uuid(actor)).execute(c).await.map(|r| r.rows_affected()))?;
-        crate::measures::schedule_baseline(
-            &mut tx,
-            client.as_uuid(),
-            id,
-            crate::actor_uuid(actor),
-            now,
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            &actor
-                .entry("course.opened", now)
-                .record("course", id)
-                .client(client),
-        )
-        .await?;
+        open(&mut tx, client, course.number + 1, actor, now).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -26,16 +26,23 @@ pub async fn claim(
     request_hash: &[u8],
     now: OffsetDateTime,
 ) -> Result<Claim, StoreError> {
-    let inserted = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (scope, key) DO NOTHING"
-    ).bind(scope).bind(key).bind(request_hash).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    let inserted = tx
+        .exec(
+            "INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, $2, \
+             $3, $4) ON CONFLICT (scope, key) DO NOTHING",
+            args![scope, key, request_hash, now],
+        )
+        .await?;
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    let (stored_hash, status, body): (Vec<u8>, Option<i32>, Option<String>) = on_tx!(tx, c => sqlx::query_as(
-        "SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE scope = $1 AND key = $2"
-    ).bind(scope).bind(key).fetch_one(c).await)?;
+    let (stored_hash, status, body): (Vec<u8>, Option<i32>, Option<String>) = tx
+        .fetch_one(
+            "SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE scope \
+             = $1 AND key = $2",
+            args![scope, key],
+        )
+        .await?;
     if stored_hash != request_hash {
         return Ok(Claim::KeyReused);
     }
@@ -53,8 +60,11 @@ pub async fn complete(
     status: u16,
     body: &str,
 ) -> Result<(), StoreError> {
-    on_tx!(tx, c => sqlx::query(
-        "UPDATE idempotency_keys SET response_status = $1, response_body = $2 WHERE scope = $3 AND key = $4"
-    ).bind(i32::from(status)).bind(body).bind(scope).bind(key).execute(c).await.map(|r| r.rows_affected()))?;
+    tx.exec(
+        "UPDATE idempotency_keys SET response_status = $1, response_body = $2 WHERE scope = $3 \
+             AND key = $4",
+        args![i32::from(status), body, scope, key],
+    )
+    .await?;
     Ok(())
 }

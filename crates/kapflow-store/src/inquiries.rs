@@ -2,11 +2,18 @@
 //! inquiries assigned to them (scoped in SQL), others get nothing — not even that it exists.
 
 use crate::idempotency::{self, Claim};
-use crate::{Store, StoreError, audit, outbox};
-use kapflow_domain::inquiry::{InquiryStatus, NewInquiry};
-use kapflow_domain::{Actor, AuditOutcome, Role, UserId};
+use crate::sql::OptUuid;
+use crate::{StoreError, audit, outbox};
+use kapflow_domain::client::Concerns;
+use kapflow_domain::inquiry::{ContactMethod, InquiryStatus, NewInquiry};
+use kapflow_domain::{Actor, AuditOutcome, InquiryId, Role, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+crate::topic!(
+    /// Inquiries from the public site and the inbox.
+    Inquiries
+);
 
 /// Whose view of the inbox a query serves.
 #[derive(Clone, Copy, Debug)]
@@ -17,38 +24,46 @@ pub struct InboxScope {
 
 impl InboxScope {
     /// `Some(user)` when the rows must be assigned to this user.
-    fn assigned_only(&self) -> Option<Uuid> {
+    fn assigned_only(&self) -> Option<UserId> {
         match self.role {
             Role::Owner | Role::FrontDesk => None,
-            _ => Some(self.user.as_uuid()),
+            _ => Some(self.user),
         }
     }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InquirySummary {
-    pub id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: InquiryId,
     pub created_at: OffsetDateTime,
     pub name: String,
-    pub status: String,
-    pub concerns: String,
+    #[sqlx(try_from = "String")]
+    pub status: InquiryStatus,
+    #[sqlx(try_from = "String")]
+    pub concerns: Concerns,
     pub assigned_name: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InquiryDetail {
-    pub id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: InquiryId,
     pub created_at: OffsetDateTime,
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub preferred_contact: String,
+    #[sqlx(try_from = "String")]
+    pub preferred_contact: ContactMethod,
     pub preferred_time: Option<String>,
-    pub concerns: String,
+    #[sqlx(try_from = "String")]
+    pub concerns: Concerns,
     pub message: String,
     pub heard_from: Option<String>,
-    pub status: String,
-    pub assigned_to: Option<Uuid>,
+    #[sqlx(try_from = "String")]
+    pub status: InquiryStatus,
+    #[sqlx(try_from = "OptUuid")]
+    pub assigned_to: Option<UserId>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -62,7 +77,7 @@ pub struct InquiryEvent {
 /// What the public form's submission came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Submitted {
-    Created(Uuid),
+    Created(InquiryId),
     /// The same form submitted again (double click, refresh): nothing new was made.
     Repeat,
     /// The form's key was used for different content.
@@ -87,23 +102,25 @@ pub fn like_pattern(q: &str) -> String {
 
 async fn event(
     tx: &mut crate::Tx,
-    inquiry: Uuid,
+    inquiry: InquiryId,
     actor: Option<UserId>,
     kind: &str,
     detail: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO inquiry_events (id, inquiry_id, at, actor_id, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)"
-    ).bind(Uuid::now_v7()).bind(inquiry).bind(now).bind(actor.map(|u| u.as_uuid())).bind(kind).bind(detail)
-        .execute(c).await.map(|r| r.rows_affected()))?;
+    tx.exec(
+        "INSERT INTO inquiry_events (id, inquiry_id, at, actor_id, kind, detail) VALUES ($1, \
+             $2, $3, $4, $5, $6)",
+        args![Uuid::now_v7(), inquiry, now, actor, kind, detail],
+    )
+    .await?;
     Ok(())
 }
 
-impl Store {
+impl Inquiries<'_> {
     /// Records a public inquiry once per form key, within the sender's limit, notifies staff
     /// through the outbox (a link only), and audits it, all in one transaction.
-    pub async fn submit_inquiry(
+    pub async fn submit(
         &self,
         form_key: &str,
         request_hash: &[u8],
@@ -113,7 +130,7 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Submitted, StoreError> {
         // One transaction, one commit: the limit's count, the inquiry and everything with it.
-        let mut tx = self.begin().await?;
+        let mut tx = self.store.begin().await?;
         if let crate::rate_limit::RateDecision::Limited { retry_after } =
             crate::rate_limit::hit(&mut tx, limit, now).await?
         {
@@ -125,22 +142,31 @@ impl Store {
             Claim::Replay { .. } => return Ok(Submitted::Repeat),
             Claim::KeyReused => return Ok(Submitted::KeyReused),
         }
-        let id = Uuid::now_v7();
+        let id = InquiryId::new();
         let concerns = inquiry
             .concerns
             .iter()
             .map(|c| c.as_str())
             .collect::<Vec<_>>()
             .join(",");
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO inquiries (id, created_at, name, email, phone, preferred_contact, preferred_time, concerns, \
-             message, heard_from, consent_at, status, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $2, 'new', $2)"
+        tx.exec(
+            "INSERT INTO inquiries (id, created_at, name, email, phone, preferred_contact, \
+                 preferred_time, concerns, message, heard_from, consent_at, status, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $2, 'new', $2)",
+            args![
+                id,
+                now,
+                inquiry.name.as_str(),
+                inquiry.email.as_ref().map(|e| e.as_str()),
+                inquiry.phone.as_deref(),
+                inquiry.preferred_contact,
+                inquiry.preferred_time.as_deref(),
+                concerns.as_str(),
+                inquiry.message.as_str(),
+                inquiry.heard_from.as_deref()
+            ],
         )
-        .bind(id).bind(now).bind(inquiry.name.as_str()).bind(inquiry.email.as_ref().map(|e| e.as_str()))
-        .bind(inquiry.phone.as_deref()).bind(inquiry.preferred_contact.as_str()).bind(inquiry.preferred_time.as_deref())
-        .bind(concerns.as_str()).bind(inquiry.message.as_str()).bind(inquiry.heard_from.as_deref())
-        .execute(c).await.map(|r| r.rows_affected()))?;
+        .await?;
         event(
             &mut tx,
             id,
@@ -150,9 +176,7 @@ impl Store {
             now,
         )
         .await?;
-        let payload =
-            serde_json::json!({ "template": "new_inquiry", "inquiry_id": id.to_string() });
-        outbox::enqueue(&mut tx, "email", &payload.to_string(), now).await?;
+        outbox::enqueue(&mut tx, &outbox::Email::NewInquiry { inquiry_id: id }, now).await?;
         audit::append(
             &mut tx,
             &actor.entry("inquiry.received", now).record("inquiry", id),
@@ -165,7 +189,7 @@ impl Store {
 
     /// The inbox, newest first: optionally one status, optionally matching `search` in name,
     /// email, phone or message. The search is audited (it reads client data).
-    pub async fn list_inquiries(
+    pub async fn list(
         &self,
         scope: InboxScope,
         status: Option<InquiryStatus>,
@@ -174,17 +198,19 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<Vec<InquirySummary>, StoreError> {
         let pattern = search.map(like_pattern);
-        let mut tx = self.begin().await?;
-        let rows: Vec<InquirySummary> = on_tx!(&mut tx, c => sqlx::query_as(
-            "SELECT i.id, i.created_at, i.name, i.status, i.concerns, u.display_name AS assigned_name \
-             FROM inquiries i LEFT JOIN users u ON u.id = i.assigned_to \
-             WHERE ($1 IS NULL OR i.assigned_to = $1) AND ($2 IS NULL OR i.status = $2) \
-             AND ($3 IS NULL OR lower(i.name) LIKE $3 ESCAPE '\\' OR lower(COALESCE(i.email, '')) LIKE $3 ESCAPE '\\' \
-                  OR lower(COALESCE(i.phone, '')) LIKE $3 ESCAPE '\\' OR lower(i.message) LIKE $3 ESCAPE '\\') \
-             ORDER BY i.created_at DESC, i.id DESC LIMIT 200"
-        )
-        .bind(scope.assigned_only()).bind(status.map(InquiryStatus::as_str)).bind(pattern.as_deref())
-        .fetch_all(c).await)?;
+        let mut tx = self.store.begin().await?;
+        let rows: Vec<InquirySummary> = tx
+            .fetch_all(
+                "SELECT i.id, i.created_at, i.name, i.status, i.concerns, u.display_name AS \
+                 assigned_name FROM inquiries i LEFT JOIN users u ON u.id = i.assigned_to WHERE \
+                 ($1 IS NULL OR i.assigned_to = $1) AND ($2 IS NULL OR i.status = $2) AND ($3 IS \
+                 NULL OR lower(i.name) LIKE $3 ESCAPE '\\' OR lower(COALESCE(i.email, '')) LIKE $3 \
+                 ESCAPE '\\' OR lower(COALESCE(i.phone, '')) LIKE $3 ESCAPE '\\' OR \
+                 lower(i.message) LIKE $3 ESCAPE '\\') ORDER BY i.created_at DESC, i.id DESC LIMIT \
+                 200",
+                args![scope.assigned_only(), status, pattern.as_deref()],
+            )
+            .await?;
         let action = if search.is_some() {
             "inquiry.search"
         } else {
@@ -199,18 +225,22 @@ impl Store {
 
     /// One inquiry with its timeline, if the caller may see it; the view (or the refusal) is
     /// audited before anything is returned.
-    pub async fn view_inquiry(
+    pub async fn view(
         &self,
         scope: InboxScope,
-        id: Uuid,
+        id: InquiryId,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Option<(InquiryDetail, Vec<InquiryEvent>)>, StoreError> {
-        let mut tx = self.begin().await?;
-        let detail: Option<InquiryDetail> = on_tx!(&mut tx, c => sqlx::query_as(
-            "SELECT id, created_at, name, email, phone, preferred_contact, preferred_time, concerns, message, heard_from, \
-             status, assigned_to FROM inquiries WHERE id = $1 AND ($2 IS NULL OR assigned_to = $2)"
-        ).bind(id).bind(scope.assigned_only()).fetch_optional(c).await)?;
+        let mut tx = self.store.begin().await?;
+        let detail: Option<InquiryDetail> = tx
+            .fetch_optional(
+                "SELECT id, created_at, name, email, phone, preferred_contact, preferred_time, \
+                 concerns, message, heard_from, status, assigned_to FROM inquiries WHERE id = $1 \
+                 AND ($2 IS NULL OR assigned_to = $2)",
+                args![id, scope.assigned_only()],
+            )
+            .await?;
         let Some(detail) = detail else {
             let entry = actor
                 .entry("inquiry.view", now)
@@ -220,10 +250,14 @@ impl Store {
             tx.commit().await?;
             return Ok(None);
         };
-        let events: Vec<InquiryEvent> = on_tx!(&mut tx, c => sqlx::query_as(
-            "SELECT e.at, u.display_name AS actor_name, e.kind, e.detail FROM inquiry_events e \
-             LEFT JOIN users u ON u.id = e.actor_id WHERE e.inquiry_id = $1 ORDER BY e.at, e.id"
-        ).bind(id).fetch_all(c).await)?;
+        let events: Vec<InquiryEvent> = tx
+            .fetch_all(
+                "SELECT e.at, u.display_name AS actor_name, e.kind, e.detail FROM \
+                     inquiry_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.inquiry_id = \
+                     $1 ORDER BY e.at, e.id",
+                args![id],
+            )
+            .await?;
         audit::append(
             &mut tx,
             &actor.entry("inquiry.view", now).record("inquiry", id),
@@ -237,7 +271,7 @@ impl Store {
     async fn change_inquiry<F>(
         &self,
         scope: InboxScope,
-        id: Uuid,
+        id: InquiryId,
         actor: &Actor,
         action: &str,
         now: OffsetDateTime,
@@ -250,10 +284,14 @@ impl Store {
             Box<dyn std::future::Future<Output = Result<(), StoreError>> + Send + 't>,
         >,
     {
-        let mut tx = self.begin().await?;
-        let visible: bool = on_tx!(&mut tx, c => sqlx::query_scalar::<_, bool>(
-            "SELECT COUNT(*) > 0 FROM inquiries WHERE id = $1 AND ($2 IS NULL OR assigned_to = $2)"
-        ).bind(id).bind(scope.assigned_only()).fetch_one(c).await)?;
+        let mut tx = self.store.begin().await?;
+        let visible: bool = tx
+            .scalar::<bool>(
+                "SELECT COUNT(*) > 0 FROM inquiries WHERE id = $1 AND ($2 IS NULL OR assigned_to = \
+                 $2)",
+                args![id, scope.assigned_only()],
+            )
+            .await?;
         if !visible {
             let entry = actor
                 .entry(action, now)
@@ -269,44 +307,58 @@ impl Store {
         Ok(true)
     }
 
-    pub async fn set_inquiry_status(
+    pub async fn set_status(
         &self,
         scope: InboxScope,
-        id: Uuid,
+        id: InquiryId,
         status: InquiryStatus,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let who = scope.user;
-        self.change_inquiry(scope, id, actor, "inquiry.status", now, move |tx| Box::pin(async move {
-            on_tx!(tx, c => sqlx::query("UPDATE inquiries SET status = $1, updated_at = $2 WHERE id = $3")
-                .bind(status.as_str()).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
-            event(tx, id, Some(who), "status", status.label(), now).await
-        })).await
+        self.change_inquiry(scope, id, actor, "inquiry.status", now, move |tx| {
+            Box::pin(async move {
+                tx.exec(
+                    "UPDATE inquiries SET status = $1, updated_at = $2 WHERE id = $3",
+                    args![status, now, id],
+                )
+                .await?;
+                event(tx, id, Some(who), "status", status.label(), now).await
+            })
+        })
+        .await
     }
 
     /// Assigns to a therapist or owner (or nobody). Refuses accounts that cannot hold inquiries.
-    pub async fn assign_inquiry(
+    pub async fn assign(
         &self,
         scope: InboxScope,
-        id: Uuid,
+        id: InquiryId,
         to: Option<(UserId, String)>,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let who = scope.user;
-        self.change_inquiry(scope, id, actor, "inquiry.assigned", now, move |tx| Box::pin(async move {
-            on_tx!(tx, c => sqlx::query("UPDATE inquiries SET assigned_to = $1, updated_at = $2 WHERE id = $3")
-                .bind(to.as_ref().map(|t| t.0.as_uuid())).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
-            let detail = to.map(|t| format!("Assigned to {}", t.1)).unwrap_or_else(|| "Unassigned".into());
-            event(tx, id, Some(who), "assigned", &detail, now).await
-        })).await
+        self.change_inquiry(scope, id, actor, "inquiry.assigned", now, move |tx| {
+            Box::pin(async move {
+                tx.exec(
+                    "UPDATE inquiries SET assigned_to = $1, updated_at = $2 WHERE id = $3",
+                    args![to.as_ref().map(|t| t.0), now, id],
+                )
+                .await?;
+                let detail = to
+                    .map(|t| format!("Assigned to {}", t.1))
+                    .unwrap_or_else(|| "Unassigned".into());
+                event(tx, id, Some(who), "assigned", &detail, now).await
+            })
+        })
+        .await
     }
 
-    pub async fn add_inquiry_note(
+    pub async fn add_note(
         &self,
         scope: InboxScope,
-        id: Uuid,
+        id: InquiryId,
         note: &str,
         actor: &Actor,
         now: OffsetDateTime,
@@ -321,9 +373,14 @@ impl Store {
 
     /// Owner and front desk addresses, for inbox notifications.
     pub async fn inbox_recipients(&self) -> Result<Vec<String>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_scalar(
-            "SELECT email FROM users WHERE role IN ('owner', 'front_desk') AND disabled_at IS NULL ORDER BY email"
-        ).fetch_all(c).await)?)
+        self.store
+            .db
+            .scalars(
+                "SELECT email FROM users WHERE role IN ('owner', 'front_desk') AND disabled_at IS \
+                 NULL ORDER BY email",
+                args![],
+            )
+            .await
     }
 }
 

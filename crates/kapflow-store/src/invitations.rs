@@ -1,10 +1,16 @@
 //! Staff invitations and password-reset links: single-use, expiring, bound to one address.
 
+use crate::sql::OptText;
 use crate::users::{self, NewUser};
-use crate::{Store, StoreError, audit, outbox};
+use crate::{StoreError, audit, outbox};
 use kapflow_domain::{Actor, AuditOutcome, Email, Role, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+crate::topic!(
+    /// Staff invitations and password resets.
+    Invitations
+);
 
 /// What a presented link is worth now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,20 +44,30 @@ pub enum InviteRefused {
 #[derive(sqlx::FromRow)]
 struct TokenRow {
     email: Option<String>,
-    role: Option<String>,
+    #[sqlx(try_from = "OptText")]
+    role: Option<Role>,
     expires_at: OffsetDateTime,
     used_at: Option<OffsetDateTime>,
 }
 
 async fn token_row(
-    store: &Store,
+    tx: &mut crate::Tx,
     hash: &[u8],
     purpose: &str,
 ) -> Result<Option<TokenRow>, StoreError> {
-    let purpose = purpose.to_owned();
-    Ok(on_db!(store, c => sqlx::query_as(
-        "SELECT email, role, expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 AND purpose = $2"
-    ).bind(hash).bind(purpose.as_str()).fetch_optional(c).await)?)
+    tx.fetch_optional(
+        "SELECT email, role, expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 \
+             AND purpose = $2",
+        args![hash, purpose],
+    )
+    .await
+}
+
+fn invitation(r: TokenRow) -> Option<Invitation> {
+    Some(Invitation {
+        email: r.email?,
+        role: r.role?,
+    })
 }
 
 fn status_of<T>(
@@ -67,9 +83,9 @@ fn status_of<T>(
     }
 }
 
-impl Store {
+impl Invitations<'_> {
     /// Records an invitation for `email` as `role` and queues the email carrying `link`.
-    pub async fn create_invitation(
+    pub async fn create(
         &self,
         email: &Email,
         role: Role,
@@ -77,24 +93,42 @@ impl Store {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Result<(), InviteRefused>, StoreError> {
-        let mut tx = self.begin().await?;
-        let exists: bool = on_tx!(&mut tx, c => sqlx::query_scalar::<_, bool>("SELECT COUNT(*) > 0 FROM users WHERE email = $1")
-            .bind(email.as_str()).fetch_one(c).await)?;
+        let mut tx = self.store.begin().await?;
+        let exists: bool = tx
+            .scalar::<bool>(
+                "SELECT COUNT(*) > 0 FROM users WHERE email = $1",
+                args![email.as_str()],
+            )
+            .await?;
         if exists {
             return Ok(Err(InviteRefused::AccountExists));
         }
         // A new invitation replaces any earlier unused one for the same address.
-        on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE one_time_tokens SET used_at = $1 WHERE email = $2 AND purpose = 'invitation' AND used_at IS NULL"
-        ).bind(now).bind(email.as_str()).execute(c).await.map(|r| r.rows_affected()))?;
+        tx.exec(
+            "UPDATE one_time_tokens SET used_at = $1 WHERE email = $2 AND purpose = \
+                 'invitation' AND used_at IS NULL",
+            args![now, email.as_str()],
+        )
+        .await?;
         let created_by = actor.user.map(|u| u.0.as_uuid());
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO one_time_tokens (token_hash, purpose, email, role, created_by, created_at, expires_at) \
-             VALUES ($1, 'invitation', $2, $3, $4, $5, $6)"
-        ).bind(issued.token_hash).bind(email.as_str()).bind(role.as_str()).bind(created_by).bind(now).bind(issued.expires_at)
-            .execute(c).await.map(|r| r.rows_affected()))?;
-        let payload = serde_json::json!({ "template": "invitation", "to": email.as_str(), "link": issued.link });
-        outbox::enqueue(&mut tx, "email", &payload.to_string(), now).await?;
+        tx.exec(
+            "INSERT INTO one_time_tokens (token_hash, purpose, email, role, created_by, \
+                 created_at, expires_at) VALUES ($1, 'invitation', $2, $3, $4, $5, $6)",
+            args![
+                issued.token_hash,
+                email.as_str(),
+                role,
+                created_by,
+                now,
+                issued.expires_at
+            ],
+        )
+        .await?;
+        let message = outbox::Email::Invitation {
+            to: email.as_str().to_owned(),
+            link: issued.link.to_owned(),
+        };
+        outbox::enqueue(&mut tx, &message, now).await?;
         let mut entry = actor
             .entry("user.invited", now)
             .record("invitation", role.as_str());
@@ -104,22 +138,19 @@ impl Store {
         Ok(Ok(()))
     }
 
-    pub async fn invitation_status(
+    pub async fn status(
         &self,
         token_hash: &[u8],
         now: OffsetDateTime,
     ) -> Result<LinkStatus<Invitation>, StoreError> {
-        let row = token_row(self, token_hash, "invitation").await?;
-        Ok(status_of(row, now, |r| {
-            Some(Invitation {
-                email: r.email?,
-                role: Role::parse(r.role.as_deref()?)?,
-            })
-        }))
+        let mut tx = self.store.begin_read().await?;
+        let row = token_row(&mut tx, token_hash, "invitation").await?;
+        tx.commit().await?;
+        Ok(status_of(row, now, invitation))
     }
 
     /// Creates the invited account (name and password chosen by the invitee) and spends the link.
-    pub async fn accept_invitation(
+    pub async fn accept(
         &self,
         token_hash: &[u8],
         display_name: &str,
@@ -127,16 +158,9 @@ impl Store {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<LinkStatus<UserId>, StoreError> {
-        let mut tx = self.begin().await?;
-        let row: Option<TokenRow> = on_tx!(&mut tx, c => sqlx::query_as(
-            "SELECT email, role, expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 AND purpose = 'invitation'"
-        ).bind(token_hash).fetch_optional(c).await)?;
-        let inv = match status_of(row, now, |r| {
-            Some(Invitation {
-                email: r.email?,
-                role: Role::parse(r.role.as_deref()?)?,
-            })
-        }) {
+        let mut tx = self.store.begin().await?;
+        let row = token_row(&mut tx, token_hash, "invitation").await?;
+        let inv = match status_of(row, now, invitation) {
             LinkStatus::Valid(inv) => inv,
             LinkStatus::Used => return Ok(LinkStatus::Used),
             LinkStatus::Expired => return Ok(LinkStatus::Expired),
@@ -155,8 +179,11 @@ impl Store {
             now,
         )
         .await?;
-        on_tx!(&mut tx, c => sqlx::query("UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2")
-            .bind(now).bind(token_hash).execute(c).await.map(|r| r.rows_affected()))?;
+        tx.exec(
+            "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2",
+            args![now, token_hash],
+        )
+        .await?;
         let invitee = Actor {
             user: Some((id, inv.role)),
             ..actor.clone()
@@ -181,10 +208,13 @@ impl Store {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        let user: Option<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar(
-            "SELECT id FROM users WHERE email = $1 AND disabled_at IS NULL"
-        ).bind(email.as_str()).fetch_optional(c).await)?;
+        let mut tx = self.store.begin().await?;
+        let user: Option<Uuid> = tx
+            .scalar_optional(
+                "SELECT id FROM users WHERE email = $1 AND disabled_at IS NULL",
+                args![email.as_str()],
+            )
+            .await?;
         let Some(user) = user else {
             audit::append(
                 &mut tx,
@@ -195,11 +225,17 @@ impl Store {
             .await?;
             return tx.commit().await;
         };
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO one_time_tokens (token_hash, purpose, email, created_at, expires_at) VALUES ($1, 'password_reset', $2, $3, $4)"
-        ).bind(issued.token_hash).bind(email.as_str()).bind(now).bind(issued.expires_at).execute(c).await.map(|r| r.rows_affected()))?;
-        let payload = serde_json::json!({ "template": "password_reset", "to": email.as_str(), "link": issued.link });
-        outbox::enqueue(&mut tx, "email", &payload.to_string(), now).await?;
+        tx.exec(
+            "INSERT INTO one_time_tokens (token_hash, purpose, email, created_at, expires_at) \
+                 VALUES ($1, 'password_reset', $2, $3, $4)",
+            args![issued.token_hash, email.as_str(), now, issued.expires_at],
+        )
+        .await?;
+        let message = outbox::Email::PasswordReset {
+            to: email.as_str().to_owned(),
+            link: issued.link.to_owned(),
+        };
+        outbox::enqueue(&mut tx, &message, now).await?;
         audit::append(
             &mut tx,
             &actor
@@ -215,7 +251,9 @@ impl Store {
         token_hash: &[u8],
         now: OffsetDateTime,
     ) -> Result<LinkStatus<String>, StoreError> {
-        let row = token_row(self, token_hash, "password_reset").await?;
+        let mut tx = self.store.begin_read().await?;
+        let row = token_row(&mut tx, token_hash, "password_reset").await?;
+        tx.commit().await?;
         Ok(status_of(row, now, |r| r.email))
     }
 
@@ -233,20 +271,31 @@ impl Store {
             LinkStatus::Expired => return Ok(LinkStatus::Expired),
             LinkStatus::Unknown => return Ok(LinkStatus::Unknown),
         };
-        let mut tx = self.begin().await?;
+        let mut tx = self.store.begin().await?;
         // Spend first, conditionally: a second concurrent use finds nothing to spend.
-        let spent = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL"
-        ).bind(now).bind(token_hash).execute(c).await.map(|r| r.rows_affected()))?;
-        let user: Option<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-            .bind(email.as_str()).fetch_optional(c).await)?;
+        let spent = tx
+            .exec(
+                "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS \
+                     NULL",
+                args![now, token_hash],
+            )
+            .await?;
+        let user: Option<Uuid> = tx
+            .scalar_optional(
+                "SELECT id FROM users WHERE email = $1",
+                args![email.as_str()],
+            )
+            .await?;
         let (1, Some(user)) = (spent, user) else {
             return Ok(LinkStatus::Used);
         };
         let user = UserId::from_uuid(user);
-        on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3"
-        ).bind(password_hash).bind(now).bind(user.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
+        tx.exec(
+            "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, \
+                 updated_at = $2 WHERE id = $3",
+            args![password_hash, now, user],
+        )
+        .await?;
         crate::sessions::end_all(&mut tx, user, None, now).await?;
         audit::append(
             &mut tx,
@@ -262,34 +311,40 @@ impl Store {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PendingInvitation {
     pub email: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
     pub created_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
 }
 
-impl Store {
+impl Invitations<'_> {
     /// Invitations that can still be accepted, newest first.
-    pub async fn pending_invitations(
-        &self,
-        now: OffsetDateTime,
-    ) -> Result<Vec<PendingInvitation>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT email, role, created_at, expires_at FROM one_time_tokens \
-             WHERE purpose = 'invitation' AND used_at IS NULL AND expires_at > $1 ORDER BY created_at DESC"
-        ).bind(now).fetch_all(c).await)?)
+    pub async fn pending(&self, now: OffsetDateTime) -> Result<Vec<PendingInvitation>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                "SELECT email, role, created_at, expires_at FROM one_time_tokens WHERE purpose = \
+                 'invitation' AND used_at IS NULL AND expires_at > $1 ORDER BY created_at DESC",
+                args![now],
+            )
+            .await
     }
 
     /// Withdraws every open invitation for `email`; returns how many. Audited.
-    pub async fn revoke_invitations(
+    pub async fn revoke(
         &self,
         email: &Email,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE one_time_tokens SET used_at = $1 WHERE email = $2 AND purpose = 'invitation' AND used_at IS NULL"
-        ).bind(now).bind(email.as_str()).execute(c).await.map(|r| r.rows_affected()))?;
+        let mut tx = self.store.begin().await?;
+        let n = tx
+            .exec(
+                "UPDATE one_time_tokens SET used_at = $1 WHERE email = $2 AND purpose = \
+                 'invitation' AND used_at IS NULL",
+                args![now, email.as_str()],
+            )
+            .await?;
         if n > 0 {
             audit::append(
                 &mut tx,

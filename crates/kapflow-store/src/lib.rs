@@ -1,12 +1,19 @@
 //! kapflow's persistence: one `Store` over SQLite or PostgreSQL, chosen once from the URL.
 //!
-//! Every SQL text is shared by both backends (`$N` placeholders, `RETURNING`, `ON CONFLICT`);
-//! `Db`/`Tx` carry the backend and the `on_db!`/`on_tx!` macros expand one statement for each.
-//! Web code calls `Store` methods and never names a backend. Every state change writes its audit
-//! row in the same transaction.
+//! The store is read by topic: `store.clients()`, `store.courses()`, `store.measures()`… each
+//! a borrowed handle over the same pool, in its own module. Every SQL text is shared by both
+//! backends (`$N` placeholders, `RETURNING`, `ON CONFLICT`) and runs through the calls in
+//! [`sql`] (`tx.exec(SQL, args![…])`). Web code never names a backend. Every state change
+//! writes its audit row in the same transaction, and reads of a client's clinical record take
+//! the [`access::ClinicalAccess`] the access check produced.
 
 #[macro_use]
+mod sql;
 mod backend;
+mod error;
+mod lookup;
+
+pub mod access;
 pub mod accounts;
 pub mod alerts;
 pub mod assessment;
@@ -15,7 +22,6 @@ pub mod check;
 pub mod clients;
 pub mod consents;
 pub mod courses;
-mod error;
 pub mod idempotency;
 pub mod inquiries;
 pub mod invitations;
@@ -37,11 +43,64 @@ pub mod target;
 pub mod testkit;
 pub mod users;
 
+pub use access::{ClientAccess, ClinicalAccess};
 pub use backend::{Backend, Store, Tx};
+pub use error::StoreError;
+pub use target::{DatabaseTarget, TargetError};
 
 /// The acting account's id as stored in `*_by` columns; `None` for the system or anonymous.
 pub(crate) fn actor_uuid(actor: &kapflow_domain::Actor) -> Option<uuid::Uuid> {
     actor.user.map(|(u, _)| u.as_uuid())
 }
-pub use error::StoreError;
-pub use target::{DatabaseTarget, TargetError};
+
+/// Declares a topic handle: the store seen from one subject.
+macro_rules! topic {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy)]
+        pub struct $name<'a> {
+            pub(crate) store: &'a $crate::Store,
+        }
+    };
+}
+pub(crate) use topic;
+
+/// The topics, each a handle into its module.
+macro_rules! topics {
+    ($($method:ident => $module:ident :: $handle:ident),* $(,)?) => {
+        impl Store {
+            $(
+                #[doc = concat!("The store's `", stringify!($module), "` topic.")]
+                pub fn $method(&self) -> $module::$handle<'_> {
+                    $module::$handle { store: self }
+                }
+            )*
+        }
+    };
+}
+
+topics! {
+    access => access::Access,
+    accounts => accounts::Accounts,
+    alerts => alerts::Alerts,
+    assessment => assessment::Assessment,
+    audit => audit::Audit,
+    clients => clients::Clients,
+    consents => consents::Consents,
+    courses => courses::Courses,
+    inquiries => inquiries::Inquiries,
+    invitations => invitations::Invitations,
+    measures => measures::Measures,
+    messages => messages::Messages,
+    outbox => outbox::Outbox,
+    outcomes => outcomes::Outcomes,
+    partner_orgs => partner_orgs::PartnerOrgs,
+    photos => photos::Photos,
+    prescribing => prescribing::Prescribing,
+    rate_limits => rate_limit::RateLimits,
+    sessions => sessions::Sessions,
+    settings => settings::Settings,
+    setup => setup::Setup,
+    site => site::Site,
+    users => users::Users,
+}

@@ -1,47 +1,62 @@
 //! Messages between the care team and the prescriber about one client, kept on the client.
 //! Append-only (trigger): a message is never edited or removed.
 
-use crate::clients::client_exists;
-use crate::{Store, StoreError, audit};
+use crate::lookup::client_exists;
+use crate::{ClientAccess, ClinicalAccess, StoreError, audit};
 use kapflow_domain::client::Sensitivity;
-use kapflow_domain::{Actor, ClientId};
+use kapflow_domain::{Actor, MessageId, Role};
 use time::OffsetDateTime;
-use uuid::Uuid;
+
+crate::topic!(
+    /// Messages between the care team and the prescriber.
+    Messages
+);
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageRow {
     pub at: OffsetDateTime,
     pub author: String,
-    pub author_role: String,
+    #[sqlx(try_from = "String")]
+    pub author_role: Role,
     pub body: String,
-    pub sensitivity: String,
+    #[sqlx(try_from = "String")]
+    pub sensitivity: Sensitivity,
 }
 
-impl Store {
-    pub async fn messages(&self, client: ClientId) -> Result<Vec<MessageRow>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT m.at, u.display_name AS author, u.role AS author_role, m.body, m.sensitivity FROM client_messages m \
-             JOIN users u ON u.id = m.author_id WHERE m.client_id = $1 ORDER BY m.at, m.id"
-        ).bind(client.as_uuid()).fetch_all(c).await)?)
+impl Messages<'_> {
+    pub async fn list(&self, access: &ClinicalAccess) -> Result<Vec<MessageRow>, StoreError> {
+        let client = access.client();
+        self.store
+            .db
+            .fetch_all(
+                "SELECT m.at, u.display_name AS author, u.role AS author_role, m.body, \
+                 m.sensitivity FROM client_messages m JOIN users u ON u.id = m.author_id WHERE \
+                 m.client_id = $1 ORDER BY m.at, m.id",
+                args![client],
+            )
+            .await
     }
 
-    pub async fn post_message(
+    pub async fn post(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         body: &str,
         sensitivity: Sensitivity,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
         if !client_exists(&mut tx, client).await? {
             return Ok(false);
         }
-        let id = Uuid::now_v7();
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO client_messages (id, client_id, at, author_id, body, sensitivity) VALUES ($1, $2, $3, $4, $5, $6)"
-        ).bind(id).bind(client.as_uuid()).bind(now).bind(crate::actor_uuid(actor)).bind(body).bind(sensitivity.as_str())
-            .execute(c).await.map(|r| r.rows_affected()))?;
+        let id = MessageId::new();
+        tx.exec(
+            "INSERT INTO client_messages (id, client_id, at, author_id, body, sensitivity) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            args![id, client, now, crate::actor_uuid(actor), body, sensitivity],
+        )
+        .await?;
         audit::append(
             &mut tx,
             &actor

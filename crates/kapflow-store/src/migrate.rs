@@ -42,10 +42,13 @@ impl Store {
         };
         let expected: Vec<i64> = migrator.iter().map(|m| m.version).collect();
         // Before the first migration the bookkeeping table does not exist yet: nothing applied.
-        let applied = match on_db!(self, c => sqlx::query_scalar::<_, i64>(
-            "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version"
-        ).fetch_all(c).await)
-        {
+        const APPLIED: &str = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
+        let applied = match &self.db {
+            Db::Sqlite(p) => sqlx::query_scalar(APPLIED).fetch_all(p).await,
+            Db::Pg(p) => sqlx::query_scalar(APPLIED).fetch_all(p).await,
+        };
+        // Before the first migration the bookkeeping table does not exist yet: nothing applied.
+        let applied = match applied {
             Ok(v) => v,
             Err(sqlx::Error::Database(_)) => Vec::new(),
             Err(e) => return Err(e.into()),

@@ -1,37 +1,47 @@
 //! The partner prescriber organisations and which prescriber belongs to which: a prescriber
 //! sees only the clients referred to their organisation.
 
-use crate::{Store, StoreError, audit};
-use kapflow_domain::{Actor, UserId};
+use crate::{StoreError, audit, lookup};
+use kapflow_domain::{Actor, OrgId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+crate::topic!(
+    /// Partner prescriber organisations.
+    PartnerOrgs
+);
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrgRow {
-    pub id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: OrgId,
     pub name: String,
 }
 
-impl Store {
-    pub async fn partner_orgs(&self) -> Result<Vec<OrgRow>, StoreError> {
-        Ok(
-            on_db!(self, c => sqlx::query_as("SELECT id, name FROM partner_orgs ORDER BY name")
-            .fetch_all(c).await)?,
-        )
+impl PartnerOrgs<'_> {
+    pub async fn list(&self) -> Result<Vec<OrgRow>, StoreError> {
+        self.store
+            .db
+            .fetch_all("SELECT id, name FROM partner_orgs ORDER BY name", args![])
+            .await
     }
 
     /// Adds a partner organisation; `None` if the name is taken.
-    pub async fn add_partner_org(
+    pub async fn add(
         &self,
         name: &str,
         actor: &Actor,
         now: OffsetDateTime,
-    ) -> Result<Option<Uuid>, StoreError> {
-        let mut tx = self.begin().await?;
-        let id = Uuid::now_v7();
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO partner_orgs (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING"
-        ).bind(id).bind(name).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    ) -> Result<Option<OrgId>, StoreError> {
+        let mut tx = self.store.begin().await?;
+        let id = OrgId::new();
+        let n = tx
+            .exec(
+                "INSERT INTO partner_orgs (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT \
+                 (name) DO NOTHING",
+                args![id, name, now],
+            )
+            .await?;
         if n == 0 {
             return Ok(None);
         }
@@ -47,17 +57,20 @@ impl Store {
     }
 
     /// Puts a prescriber into an organisation (or none).
-    pub async fn set_partner_org(
+    pub async fn set_member(
         &self,
         user: UserId,
-        org: Option<Uuid>,
+        org: Option<OrgId>,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE users SET partner_org_id = $1 WHERE id = $2 AND role = 'prescriber'"
-        ).bind(org).bind(user.as_uuid()).execute(c).await.map(|r| r.rows_affected()))?;
+        let mut tx = self.store.begin().await?;
+        let n = tx
+            .exec(
+                "UPDATE users SET partner_org_id = $1 WHERE id = $2 AND role = 'prescriber'",
+                args![org, user],
+            )
+            .await?;
         if n == 0 {
             return Ok(false);
         }
@@ -69,16 +82,22 @@ impl Store {
     }
 
     /// The active prescribers of an organisation, for referral notices.
-    pub async fn partner_org_emails(&self, org: Uuid) -> Result<Vec<String>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_scalar(
-            "SELECT email FROM users WHERE partner_org_id = $1 AND role = 'prescriber' AND disabled_at IS NULL ORDER BY email"
-        ).bind(org).fetch_all(c).await)?)
+    pub async fn emails(&self, org: OrgId) -> Result<Vec<String>, StoreError> {
+        self.store
+            .db
+            .scalars(
+                "SELECT email FROM users WHERE partner_org_id = $1 AND role = 'prescriber' AND \
+                 disabled_at IS NULL ORDER BY email",
+                args![org],
+            )
+            .await
     }
 
-    pub async fn partner_org_of(&self, user: UserId) -> Result<Option<Uuid>, StoreError> {
-        let org: Option<Option<Uuid>> = on_db!(self, c => sqlx::query_scalar(
-            "SELECT partner_org_id FROM users WHERE id = $1"
-        ).bind(user.as_uuid()).fetch_optional(c).await)?;
-        Ok(org.flatten())
+    /// The partner organisation a prescriber belongs to.
+    pub async fn of(&self, user: UserId) -> Result<Option<OrgId>, StoreError> {
+        let mut tx = self.store.begin_read().await?;
+        let org = lookup::partner_org_of(&mut tx, user).await?;
+        tx.commit().await?;
+        Ok(org)
     }
 }

@@ -1,13 +1,19 @@
 //! Photos of the public site.
 
-use crate::{Store, StoreError, audit};
-use kapflow_domain::Actor;
+use crate::{StoreError, audit};
+use kapflow_domain::{Actor, PhotoId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+crate::topic!(
+    /// Photos on the public site.
+    Photos
+);
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PhotoInfo {
-    pub id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: PhotoId,
     pub page: String,
     pub content_type: String,
     pub alt: String,
@@ -22,19 +28,29 @@ pub struct NewPhoto<'a> {
     pub alt: &'a str,
 }
 
-impl Store {
-    pub async fn add_photo(
+impl Photos<'_> {
+    pub async fn add(
         &self,
         photo: &NewPhoto<'_>,
         actor: &Actor,
         now: OffsetDateTime,
-    ) -> Result<Uuid, StoreError> {
-        let id = Uuid::now_v7();
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO site_photos (id, page, content_type, bytes, alt, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        ).bind(id).bind(photo.page).bind(photo.content_type).bind(photo.bytes).bind(photo.alt)
-            .bind(actor.user.map(|u| u.0.as_uuid())).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    ) -> Result<PhotoId, StoreError> {
+        let id = PhotoId::new();
+        let mut tx = self.store.begin().await?;
+        tx.exec(
+            "INSERT INTO site_photos (id, page, content_type, bytes, alt, author_id, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![
+                id,
+                photo.page,
+                photo.content_type,
+                photo.bytes,
+                photo.alt,
+                crate::actor_uuid(actor),
+                now
+            ],
+        )
+        .await?;
         crate::site::bump_version(&mut tx, now).await?;
         audit::append(
             &mut tx,
@@ -48,15 +64,19 @@ impl Store {
     }
 
     /// Takes a photo off the site (kept in the database for the record). False if unknown.
-    pub async fn remove_photo(
+    pub async fn remove(
         &self,
-        id: Uuid,
+        id: PhotoId,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let n = on_tx!(&mut tx, c => sqlx::query("UPDATE site_photos SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL")
-            .bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+        let mut tx = self.store.begin().await?;
+        let n = tx
+            .exec(
+                "UPDATE site_photos SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL",
+                args![now, id],
+            )
+            .await?;
         if n == 1 {
             crate::site::bump_version(&mut tx, now).await?;
             audit::append(
@@ -72,16 +92,26 @@ impl Store {
     }
 
     /// Photos on the site now, oldest first.
-    pub async fn site_photos(&self) -> Result<Vec<PhotoInfo>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT id, page, content_type, alt, created_at FROM site_photos WHERE removed_at IS NULL ORDER BY created_at, id"
-        ).fetch_all(c).await)?)
+    pub async fn list(&self) -> Result<Vec<PhotoInfo>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                "SELECT id, page, content_type, alt, created_at FROM site_photos WHERE removed_at \
+                 IS NULL ORDER BY created_at, id",
+                args![],
+            )
+            .await
     }
 
     /// A photo's bytes and type, if it is on the site.
-    pub async fn photo_bytes(&self, id: Uuid) -> Result<Option<(String, Vec<u8>)>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT content_type, bytes FROM site_photos WHERE id = $1 AND removed_at IS NULL"
-        ).bind(id).fetch_optional(c).await)?)
+    pub async fn bytes(&self, id: PhotoId) -> Result<Option<(String, Vec<u8>)>, StoreError> {
+        self.store
+            .db
+            .fetch_optional(
+                "SELECT content_type, bytes FROM site_photos WHERE id = $1 AND removed_at IS \
+                     NULL",
+                args![id],
+            )
+            .await
     }
 }

@@ -3,19 +3,29 @@
 //! client. Only a prescriber's own acts write evaluations, prescriptions, shipments and dose
 //! answers; a therapist can refer and *request* a change, never set a dose.
 
-use crate::courses::{CourseRow, advance_if_ready, apply, current_course_tx};
-use crate::{Store, StoreError, audit};
+use crate::courses::{CourseRow, advance_if_ready, apply};
+use crate::lookup::current_course;
+use crate::sql::OptText;
+use crate::{ClientAccess, ClinicalAccess, StoreError, audit, outbox};
 use kapflow_domain::pathway::{self, Eligibility, GateRefused, Stage, Transition, Unmet};
 use kapflow_domain::prescribing::{
-    DoseAnswer, DoseChangeAnswer, Evaluation, Prescription, Shipment,
+    Decision, DoseAnswer, DoseChangeAnswer, DoseForm, Evaluation, Prescription, Shipment,
 };
-use kapflow_domain::{Actor, AuditOutcome, ClientId};
+use kapflow_domain::{
+    Actor, AuditOutcome, CourseId, DoseRequestId, EvaluationId, OrgId, PrescriptionId, ShipmentId,
+};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+crate::topic!(
+    /// The partner prescriber's side of the pathway.
+    Prescribing
+);
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReferralRow {
-    pub org_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub org_id: OrgId,
     pub org_name: String,
     pub referred_at: OffsetDateTime,
     pub referred_by: String,
@@ -23,7 +33,8 @@ pub struct ReferralRow {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EvaluationRow {
-    pub decision: String,
+    #[sqlx(try_from = "String")]
+    pub decision: Decision,
     pub reasons: String,
     pub valid_until: Option<Date>,
     pub recorded_at: OffsetDateTime,
@@ -32,9 +43,11 @@ pub struct EvaluationRow {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct PrescriptionRow {
-    pub id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: PrescriptionId,
     pub drug: String,
-    pub form: String,
+    #[sqlx(try_from = "String")]
+    pub form: DoseForm,
     pub strength_mg: i64,
     pub quantity: i64,
     pub directions: String,
@@ -46,8 +59,10 @@ pub struct PrescriptionRow {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ShipmentRow {
-    pub id: Uuid,
-    pub prescription_id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: ShipmentId,
+    #[sqlx(try_from = "Uuid")]
+    pub prescription_id: PrescriptionId,
     pub carrier: String,
     pub tracking_number: String,
     pub shipped_on: Date,
@@ -56,11 +71,13 @@ pub struct ShipmentRow {
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DoseRequestRow {
-    pub id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    pub id: DoseRequestId,
     pub request: String,
     pub requested_at: OffsetDateTime,
     pub requested_by: String,
-    pub answer: Option<String>,
+    #[sqlx(try_from = "OptText")]
+    pub answer: Option<DoseAnswer>,
     pub answer_note: Option<String>,
     pub answered_at: Option<OffsetDateTime>,
 }
@@ -79,67 +96,96 @@ fn because(reasons: &[Unmet]) -> Refused {
 
 async fn active_prescription(
     tx: &mut crate::Tx,
-    course: Uuid,
+    course: CourseId,
 ) -> Result<Option<PrescriptionRow>, StoreError> {
-    Ok(on_tx!(tx, c => sqlx::query_as(
-        "SELECT p.id, p.drug, p.form, p.strength_mg, p.quantity, p.directions, p.pharmacy, p.prescribed_at, p.superseded_at, \
-         u.display_name AS prescriber FROM prescriptions p JOIN users u ON u.id = p.prescriber_id \
-         WHERE p.course_id = $1 AND p.superseded_at IS NULL"
-    ).bind(course).fetch_optional(c).await)?)
+    tx.fetch_optional(
+        "SELECT p.id, p.drug, p.form, p.strength_mg, p.quantity, p.directions, p.pharmacy, \
+             p.prescribed_at, p.superseded_at, u.display_name AS prescriber FROM prescriptions p \
+             JOIN users u ON u.id = p.prescriber_id WHERE p.course_id = $1 AND p.superseded_at IS \
+             NULL",
+        args![course],
+    )
+    .await
 }
 
 async fn insert_prescription(
     tx: &mut crate::Tx,
-    course: Uuid,
+    course: CourseId,
     rx: &Prescription,
     prescriber: Option<Uuid>,
     now: OffsetDateTime,
-) -> Result<Uuid, StoreError> {
-    on_tx!(tx, c => sqlx::query("UPDATE prescriptions SET superseded_at = $1 WHERE course_id = $2 AND superseded_at IS NULL")
-        .bind(now).bind(course).execute(c).await.map(|r| r.rows_affected()))?;
-    let id = Uuid::now_v7();
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO prescriptions (id, course_id, prescriber_id, drug, form, strength_mg, quantity, directions, pharmacy, prescribed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    ).bind(id).bind(course).bind(prescriber).bind(&rx.drug).bind(rx.form.as_str()).bind(i64::from(rx.strength_mg))
-        .bind(i64::from(rx.quantity)).bind(&rx.directions).bind(&rx.pharmacy).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+) -> Result<PrescriptionId, StoreError> {
+    tx.exec(
+        "UPDATE prescriptions SET superseded_at = $1 WHERE course_id = $2 AND superseded_at IS \
+             NULL",
+        args![now, course],
+    )
+    .await?;
+    let id = PrescriptionId::new();
+    tx.exec(
+        "INSERT INTO prescriptions (id, course_id, prescriber_id, drug, form, strength_mg, \
+             quantity, directions, pharmacy, prescribed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+             $8, $9, $10)",
+        args![
+            id,
+            course,
+            prescriber,
+            &rx.drug,
+            rx.form,
+            rx.strength_mg,
+            rx.quantity,
+            &rx.directions,
+            &rx.pharmacy,
+            now
+        ],
+    )
+    .await?;
     Ok(id)
 }
 
-impl Store {
+impl Prescribing<'_> {
     /// Refers the current course to `org` and moves it to medical evaluation — only if every
     /// gate of that stage is met (signed release of information, KAP consent, readiness
     /// sign-off); otherwise nothing is kept and every unmet condition is returned.
     pub async fn refer(
         &self,
-        client: ClientId,
-        org: Uuid,
+        access: &ClientAccess,
+        org: OrgId,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Result<(), Refused>, StoreError> {
+        let client = access.client();
         let Some(by) = crate::actor_uuid(actor) else {
             return Ok(Err(Refused::NotFound));
         };
-        let mut tx = self.begin().await?;
-        let Some(course) = current_course_tx(&mut tx, client).await? else {
+        let mut tx = self.store.begin().await?;
+        let Some(course) = current_course(&mut tx, client).await? else {
             return Ok(Err(Refused::NotFound));
         };
-        let org_ok: bool = on_tx!(&mut tx, c => sqlx::query_scalar::<_, bool>("SELECT COUNT(*) > 0 FROM partner_orgs WHERE id = $1")
-            .bind(org).fetch_one(c).await)?;
+        let org_ok: bool = tx
+            .scalar::<bool>(
+                "SELECT COUNT(*) > 0 FROM partner_orgs WHERE id = $1",
+                args![org],
+            )
+            .await?;
         if !org_ok {
             return Ok(Err(Refused::Because(vec![
                 "Choose a partner organisation.".into(),
             ])));
         }
-        if course.stage() != Stage::Preparation {
+        if course.stage != Stage::Preparation {
             return Ok(Err(Refused::Because(vec![
                 "A client is referred at the end of preparation.".into(),
             ])));
         }
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO referrals (course_id, client_id, org_id, referred_at, referred_by) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (course_id) DO UPDATE SET org_id = excluded.org_id, referred_at = excluded.referred_at, referred_by = excluded.referred_by"
-        ).bind(course.id).bind(client.as_uuid()).bind(org).bind(now).bind(by).execute(c).await.map(|r| r.rows_affected()))?;
+        tx.exec(
+            "INSERT INTO referrals (course_id, client_id, org_id, referred_at, referred_by) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (course_id) DO UPDATE SET org_id = \
+                 excluded.org_id, referred_at = excluded.referred_at, referred_by = \
+                 excluded.referred_by",
+            args![course.id, client, org, now, by],
+        )
+        .await?;
         match apply(
             &mut tx,
             &course,
@@ -159,16 +205,14 @@ impl Store {
                         .client(client),
                 )
                 .await?;
-                let payload =
-                    serde_json::json!({ "template": "referral", "org_id": org.to_string() });
-                crate::outbox::enqueue(&mut tx, "email", &payload.to_string(), now).await?;
+                outbox::enqueue(&mut tx, &outbox::Email::Referral { org_id: org }, now).await?;
                 tx.commit().await?;
                 Ok(Ok(()))
             }
             Err(GateRefused { reasons }) => {
                 // Keep nothing of the attempt but its audit row.
                 drop(tx);
-                let mut tx = self.begin().await?;
+                let mut tx = self.store.begin().await?;
                 let msg = reasons
                     .iter()
                     .map(|u| u.message())
@@ -186,64 +230,98 @@ impl Store {
         }
     }
 
-    pub async fn referral(&self, course: Uuid) -> Result<Option<ReferralRow>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT r.org_id, o.name AS org_name, r.referred_at, u.display_name AS referred_by FROM referrals r \
-             JOIN partner_orgs o ON o.id = r.org_id JOIN users u ON u.id = r.referred_by WHERE r.course_id = $1"
-        ).bind(course).fetch_optional(c).await)?)
+    pub async fn referral(
+        &self,
+        access: &ClinicalAccess,
+        course: CourseId,
+    ) -> Result<Option<ReferralRow>, StoreError> {
+        self.store
+            .db
+            .fetch_optional(
+                "SELECT r.org_id, o.name AS org_name, r.referred_at, u.display_name AS referred_by \
+                 FROM referrals r JOIN partner_orgs o ON o.id = r.org_id JOIN users u ON u.id = \
+                 r.referred_by WHERE r.course_id = $1 AND r.client_id = $2",
+                args![course, access.client()],
+            )
+            .await
     }
 
-    pub async fn evaluations(&self, course: Uuid) -> Result<Vec<EvaluationRow>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT e.decision, e.reasons, e.valid_until, e.recorded_at, u.display_name AS prescriber FROM evaluations e \
-             JOIN users u ON u.id = e.prescriber_id WHERE e.course_id = $1 ORDER BY e.recorded_at DESC, e.id DESC"
-        ).bind(course).fetch_all(c).await)?)
+    pub async fn evaluations(
+        &self,
+        access: &ClinicalAccess,
+        course: CourseId,
+    ) -> Result<Vec<EvaluationRow>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                "SELECT e.decision, e.reasons, e.valid_until, e.recorded_at, u.display_name AS \
+                 prescriber FROM evaluations e JOIN users u ON u.id = e.prescriber_id JOIN courses \
+                 c ON c.id = e.course_id WHERE e.course_id = $1 AND c.client_id = $2 ORDER BY \
+                 e.recorded_at DESC, e.id DESC",
+                args![course, access.client()],
+            )
+            .await
     }
 
     /// Loads the current course of a client referred to the prescriber's organisation.
     async fn referred_course(
         &self,
         tx: &mut crate::Tx,
-        client: ClientId,
+        access: &ClientAccess,
         actor: &Actor,
     ) -> Result<Option<CourseRow>, StoreError> {
         let Some(user) = crate::actor_uuid(actor) else {
             return Ok(None);
         };
-        let Some(course) = current_course_tx(tx, client).await? else {
+        let Some(course) = current_course(tx, access.client()).await? else {
             return Ok(None);
         };
-        let ok: bool = on_tx!(tx, c => sqlx::query_scalar::<_, bool>(
-            "SELECT COUNT(*) > 0 FROM referrals r JOIN users u ON u.partner_org_id = r.org_id WHERE r.course_id = $1 AND u.id = $2"
-        ).bind(course.id).bind(user).fetch_one(c).await)?;
+        let ok: bool = tx
+            .scalar::<bool>(
+                "SELECT COUNT(*) > 0 FROM referrals r JOIN users u ON u.partner_org_id = r.org_id \
+                 WHERE r.course_id = $1 AND u.id = $2",
+                args![course.id, user],
+            )
+            .await?;
         Ok(ok.then_some(course))
     }
 
     /// The prescriber's decision on the current course; "eligible" moves it to medication.
     pub async fn record_evaluation(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         eval: &Evaluation,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Result<(), Refused>, StoreError> {
-        let mut tx = self.begin().await?;
-        let Some(course) = self.referred_course(&mut tx, client, actor).await? else {
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
+        let Some(course) = self.referred_course(&mut tx, access, actor).await? else {
             return Ok(Err(Refused::NotFound));
         };
         if !matches!(
-            course.stage(),
+            course.stage,
             Stage::MedicalEvaluation | Stage::Medication | Stage::ReadyForDosing
         ) {
             return Ok(Err(Refused::Because(vec![
                 "This course is not awaiting a medical evaluation.".into(),
             ])));
         }
-        let id = Uuid::now_v7();
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO evaluations (id, course_id, prescriber_id, decision, reasons, valid_until, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        ).bind(id).bind(course.id).bind(crate::actor_uuid(actor)).bind(eval.decision.as_str()).bind(&eval.reasons).bind(eval.valid_until).bind(now)
-            .execute(c).await.map(|r| r.rows_affected()))?;
+        let id = EvaluationId::new();
+        tx.exec(
+            "INSERT INTO evaluations (id, course_id, prescriber_id, decision, reasons, \
+                 valid_until, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![
+                id,
+                course.id,
+                crate::actor_uuid(actor),
+                eval.decision,
+                &eval.reasons,
+                eval.valid_until,
+                now
+            ],
+        )
+        .await?;
         let mut entry = actor
             .entry("evaluation.recorded", now)
             .record("evaluation", id)
@@ -262,28 +340,39 @@ impl Store {
         Ok(Ok(()))
     }
 
-    pub async fn prescriptions(&self, course: Uuid) -> Result<Vec<PrescriptionRow>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT p.id, p.drug, p.form, p.strength_mg, p.quantity, p.directions, p.pharmacy, p.prescribed_at, p.superseded_at, \
-             u.display_name AS prescriber FROM prescriptions p JOIN users u ON u.id = p.prescriber_id \
-             WHERE p.course_id = $1 ORDER BY p.prescribed_at DESC, p.id DESC"
-        ).bind(course).fetch_all(c).await)?)
+    pub async fn prescriptions(
+        &self,
+        access: &ClinicalAccess,
+        course: CourseId,
+    ) -> Result<Vec<PrescriptionRow>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                "SELECT p.id, p.drug, p.form, p.strength_mg, p.quantity, p.directions, p.pharmacy, \
+                 p.prescribed_at, p.superseded_at, u.display_name AS prescriber FROM prescriptions \
+                 p JOIN users u ON u.id = p.prescriber_id JOIN courses c ON c.id = p.course_id \
+                 WHERE p.course_id = $1 AND c.client_id = $2 ORDER BY p.prescribed_at DESC, p.id \
+                 DESC",
+                args![course, access.client()],
+            )
+            .await
     }
 
     /// A prescription on the current course; needs a standing "eligible". Supersedes the
     /// active one.
     pub async fn prescribe(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         rx: &Prescription,
         actor: &Actor,
         now: OffsetDateTime,
-    ) -> Result<Result<Uuid, Refused>, StoreError> {
-        let mut tx = self.begin().await?;
-        let Some(course) = self.referred_course(&mut tx, client, actor).await? else {
+    ) -> Result<Result<PrescriptionId, Refused>, StoreError> {
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
+        let Some(course) = self.referred_course(&mut tx, access, actor).await? else {
             return Ok(Err(Refused::NotFound));
         };
-        if !matches!(course.stage(), Stage::Medication | Stage::ReadyForDosing) {
+        if !matches!(course.stage, Stage::Medication | Stage::ReadyForDosing) {
             return Ok(Err(Refused::Because(vec![
                 "Record the evaluation as eligible before prescribing.".into(),
             ])));
@@ -304,34 +393,54 @@ impl Store {
         Ok(Ok(id))
     }
 
-    pub async fn shipments(&self, course: Uuid) -> Result<Vec<ShipmentRow>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT id, prescription_id, carrier, tracking_number, shipped_on, received_at FROM shipments \
-             WHERE course_id = $1 ORDER BY recorded_at DESC, id DESC"
-        ).bind(course).fetch_all(c).await)?)
+    pub async fn shipments(
+        &self,
+        access: &ClinicalAccess,
+        course: CourseId,
+    ) -> Result<Vec<ShipmentRow>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                "SELECT id, prescription_id, carrier, tracking_number, shipped_on, received_at \
+                 FROM shipments WHERE course_id = $1 AND course_id IN (SELECT id FROM courses \
+                 WHERE client_id = $2) ORDER BY recorded_at DESC, id DESC",
+                args![course, access.client()],
+            )
+            .await
     }
 
     /// The pharmacy shipped the active prescription.
     pub async fn record_shipment(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         s: &Shipment,
         actor: &Actor,
         now: OffsetDateTime,
-    ) -> Result<Result<Uuid, Refused>, StoreError> {
-        let mut tx = self.begin().await?;
-        let Some(course) = self.referred_course(&mut tx, client, actor).await? else {
+    ) -> Result<Result<ShipmentId, Refused>, StoreError> {
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
+        let Some(course) = self.referred_course(&mut tx, access, actor).await? else {
             return Ok(Err(Refused::NotFound));
         };
         let Some(rx) = active_prescription(&mut tx, course.id).await? else {
             return Ok(Err(because(&[Unmet::NoActivePrescription])));
         };
-        let id = Uuid::now_v7();
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO shipments (id, prescription_id, course_id, carrier, tracking_number, shipped_on, recorded_at, recorded_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        ).bind(id).bind(rx.id).bind(course.id).bind(&s.carrier).bind(&s.tracking_number).bind(s.shipped_on).bind(now).bind(crate::actor_uuid(actor))
-            .execute(c).await.map(|r| r.rows_affected()))?;
+        let id = ShipmentId::new();
+        tx.exec(
+            "INSERT INTO shipments (id, prescription_id, course_id, carrier, tracking_number, \
+                 shipped_on, recorded_at, recorded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            args![
+                id,
+                rx.id,
+                course.id,
+                &s.carrier,
+                &s.tracking_number,
+                s.shipped_on,
+                now,
+                crate::actor_uuid(actor)
+            ],
+        )
+        .await?;
         audit::append(
             &mut tx,
             &actor
@@ -348,18 +457,23 @@ impl Store {
     /// is met.
     pub async fn record_receipt(
         &self,
-        client: ClientId,
-        shipment: Uuid,
+        access: &ClientAccess,
+        shipment: ShipmentId,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Result<(), Refused>, StoreError> {
-        let mut tx = self.begin().await?;
-        let Some(course) = self.referred_course(&mut tx, client, actor).await? else {
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
+        let Some(course) = self.referred_course(&mut tx, access, actor).await? else {
             return Ok(Err(Refused::NotFound));
         };
-        let n = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE shipments SET received_at = $1, received_by = $2 WHERE id = $3 AND course_id = $4 AND received_at IS NULL"
-        ).bind(now).bind(crate::actor_uuid(actor)).bind(shipment).bind(course.id).execute(c).await.map(|r| r.rows_affected()))?;
+        let n = tx
+            .exec(
+                "UPDATE shipments SET received_at = $1, received_by = $2 WHERE id = $3 AND \
+                 course_id = $4 AND received_at IS NULL",
+                args![now, crate::actor_uuid(actor), shipment, course.id],
+            )
+            .await?;
         if n == 0 {
             return Ok(Err(Refused::NotFound));
         }
@@ -383,33 +497,46 @@ impl Store {
         Ok(Ok(()))
     }
 
-    pub async fn dose_requests(&self, course: Uuid) -> Result<Vec<DoseRequestRow>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT d.id, d.request, d.requested_at, u.display_name AS requested_by, d.answer, d.answer_note, d.answered_at \
-             FROM dose_change_requests d JOIN users u ON u.id = d.requested_by WHERE d.course_id = $1 \
-             ORDER BY d.requested_at DESC, d.id DESC"
-        ).bind(course).fetch_all(c).await)?)
+    pub async fn dose_requests(
+        &self,
+        access: &ClinicalAccess,
+        course: CourseId,
+    ) -> Result<Vec<DoseRequestRow>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                "SELECT d.id, d.request, d.requested_at, u.display_name AS requested_by, d.answer, \
+                 d.answer_note, d.answered_at FROM dose_change_requests d JOIN users u ON u.id = \
+                 d.requested_by JOIN courses c ON c.id = d.course_id WHERE d.course_id = $1 AND \
+                 c.client_id = $2 ORDER BY d.requested_at DESC, d.id DESC",
+                args![course, access.client()],
+            )
+            .await
     }
 
     /// The therapist asks the prescriber for a dose change (words only).
     pub async fn request_dose_change(
         &self,
-        client: ClientId,
+        access: &ClientAccess,
         request: &str,
         actor: &Actor,
         now: OffsetDateTime,
-    ) -> Result<Result<Uuid, Refused>, StoreError> {
-        let mut tx = self.begin().await?;
-        let Some(course) = current_course_tx(&mut tx, client).await? else {
+    ) -> Result<Result<DoseRequestId, Refused>, StoreError> {
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
+        let Some(course) = current_course(&mut tx, client).await? else {
             return Ok(Err(Refused::NotFound));
         };
         let Some(rx) = active_prescription(&mut tx, course.id).await? else {
             return Ok(Err(because(&[Unmet::NoActivePrescription])));
         };
-        let id = Uuid::now_v7();
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO dose_change_requests (id, course_id, prescription_id, request, requested_at, requested_by) VALUES ($1, $2, $3, $4, $5, $6)"
-        ).bind(id).bind(course.id).bind(rx.id).bind(request).bind(now).bind(crate::actor_uuid(actor)).execute(c).await.map(|r| r.rows_affected()))?;
+        let id = DoseRequestId::new();
+        tx.exec(
+            "INSERT INTO dose_change_requests (id, course_id, prescription_id, request, \
+                 requested_at, requested_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            args![id, course.id, rx.id, request, now, crate::actor_uuid(actor)],
+        )
+        .await?;
         audit::append(
             &mut tx,
             &actor
@@ -426,19 +553,24 @@ impl Store {
     /// supersedes the active one.
     pub async fn answer_dose_change(
         &self,
-        client: ClientId,
-        request: Uuid,
+        access: &ClientAccess,
+        request: DoseRequestId,
         a: &DoseChangeAnswer,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Result<(), Refused>, StoreError> {
-        let mut tx = self.begin().await?;
-        let Some(course) = self.referred_course(&mut tx, client, actor).await? else {
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
+        let Some(course) = self.referred_course(&mut tx, access, actor).await? else {
             return Ok(Err(Refused::NotFound));
         };
-        let open: bool = on_tx!(&mut tx, c => sqlx::query_scalar::<_, bool>(
-            "SELECT COUNT(*) > 0 FROM dose_change_requests WHERE id = $1 AND course_id = $2 AND answer IS NULL"
-        ).bind(request).bind(course.id).fetch_one(c).await)?;
+        let open: bool = tx
+            .scalar::<bool>(
+                "SELECT COUNT(*) > 0 FROM dose_change_requests WHERE id = $1 AND course_id = $2 \
+                 AND answer IS NULL",
+                args![request, course.id],
+            )
+            .await?;
         if !open {
             return Ok(Err(Refused::NotFound));
         }
@@ -449,8 +581,7 @@ impl Store {
             };
             let rx = Prescription {
                 drug: old.drug,
-                form: kapflow_domain::prescribing::DoseForm::parse(&old.form)
-                    .ok_or_else(|| StoreError::Corrupt("prescription form".into()))?,
+                form: old.form,
                 strength_mg: mg,
                 quantity: u32::try_from(old.quantity).unwrap_or(1),
                 directions: old.directions,
@@ -460,10 +591,19 @@ impl Store {
                 insert_prescription(&mut tx, course.id, &rx, crate::actor_uuid(actor), now).await?,
             );
         }
-        on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE dose_change_requests SET answer = $1, answer_note = $2, answered_at = $3, answered_by = $4, new_prescription_id = $5 WHERE id = $6"
-        ).bind(a.answer.as_str()).bind(&a.note).bind(now).bind(crate::actor_uuid(actor)).bind(new_rx).bind(request)
-            .execute(c).await.map(|r| r.rows_affected()))?;
+        tx.exec(
+            "UPDATE dose_change_requests SET answer = $1, answer_note = $2, answered_at = $3, \
+                 answered_by = $4, new_prescription_id = $5 WHERE id = $6",
+            args![
+                a.answer,
+                &a.note,
+                now,
+                crate::actor_uuid(actor),
+                new_rx,
+                request
+            ],
+        )
+        .await?;
         let mut entry = actor
             .entry("dose_change.answered", now)
             .record("dose_change_request", request)

@@ -1,7 +1,12 @@
 //! Fixed-window rate limits held in the database, so every instance counts against one limit.
 
-use crate::{Store, StoreError};
+use crate::StoreError;
 use time::{Duration, OffsetDateTime};
+
+crate::topic!(
+    /// Database-backed rate limits.
+    RateLimits
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateDecision {
@@ -29,14 +34,16 @@ pub async fn hit(
     now: OffsetDateTime,
 ) -> Result<RateDecision, StoreError> {
     let stale_before = now - rl.window;
-    let (window_start, hits): (OffsetDateTime, i32) = on_tx!(tx, c => sqlx::query_as(
-        "INSERT INTO rate_limit_buckets (bucket, window_start, hits) VALUES ($1, $2, 1) \
-         ON CONFLICT (bucket) DO UPDATE SET \
-           hits = CASE WHEN rate_limit_buckets.window_start <= $3 THEN 1 ELSE rate_limit_buckets.hits + 1 END, \
-           window_start = CASE WHEN rate_limit_buckets.window_start <= $3 THEN excluded.window_start \
-                          ELSE rate_limit_buckets.window_start END \
-         RETURNING window_start, hits"
-    ).bind(rl.bucket).bind(now).bind(stale_before).fetch_one(c).await)?;
+    let (window_start, hits): (OffsetDateTime, i32) = tx
+        .fetch_one(
+            "INSERT INTO rate_limit_buckets (bucket, window_start, hits) VALUES ($1, $2, 1) ON \
+             CONFLICT (bucket) DO UPDATE SET hits = CASE WHEN rate_limit_buckets.window_start <= \
+             $3 THEN 1 ELSE rate_limit_buckets.hits + 1 END, window_start = CASE WHEN \
+             rate_limit_buckets.window_start <= $3 THEN excluded.window_start ELSE \
+             rate_limit_buckets.window_start END RETURNING window_start, hits",
+            args![rl.bucket, now, stale_before],
+        )
+        .await?;
     let hits = i64::from(hits);
     Ok(if hits > rl.limit {
         RateDecision::Limited {
@@ -49,17 +56,17 @@ pub async fn hit(
     })
 }
 
-impl Store {
+impl RateLimits<'_> {
     /// Counts one hit on `bucket` (such as `login-ip:203.0.113.7`) in a window of `window`,
     /// allowing `limit` hits per window.
-    pub async fn rate_limit_hit(
+    pub async fn hit(
         &self,
         bucket: &str,
         now: OffsetDateTime,
         window: Duration,
         limit: i64,
     ) -> Result<RateDecision, StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.store.begin().await?;
         let decision = hit(
             &mut tx,
             &RateLimit {

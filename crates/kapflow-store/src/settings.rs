@@ -1,8 +1,13 @@
 //! Practice-wide settings, as key/value rows.
 
+use crate::StoreError;
 use crate::backend::Tx;
-use crate::{Store, StoreError};
 use time::OffsetDateTime;
+
+crate::topic!(
+    /// Practice-wide settings.
+    Settings
+);
 
 /// The keys kapflow knows. Values are text; each feature parses its own.
 pub mod keys {
@@ -35,23 +40,56 @@ pub mod keys {
     pub const FORM_SECRET: &str = "forms.secret";
 }
 
-impl Store {
+impl Settings<'_> {
     /// Every setting whose key starts with `prefix` (e.g. "screening."), in one query.
-    pub async fn settings_with_prefix(
+    pub async fn with_prefix(
         &self,
         prefix: &str,
     ) -> Result<std::collections::HashMap<String, String>, StoreError> {
         let pattern = format!("{prefix}%");
-        let rows: Vec<(String, String)> = on_db!(self, c => sqlx::query_as(
-            "SELECT key, value FROM practice_settings WHERE key LIKE $1"
-        ).bind(pattern).fetch_all(c).await)?;
+        let rows: Vec<(String, String)> = self
+            .store
+            .db
+            .fetch_all(
+                "SELECT key, value FROM practice_settings WHERE key LIKE $1",
+                args![pattern],
+            )
+            .await?;
         Ok(rows.into_iter().collect())
     }
 
-    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_scalar::<_, String>(
-            "SELECT value FROM practice_settings WHERE key = $1"
-        ).bind(key).fetch_optional(c).await)?)
+    /// Several settings at once (missing ones absent from the result).
+    pub async fn many(&self, wanted: &[&str]) -> Result<Vec<(String, String)>, StoreError> {
+        let rows: Vec<(String, String)> = self
+            .store
+            .db
+            .fetch_all("SELECT key, value FROM practice_settings", args![])
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(k, _)| wanted.contains(&k.as_str()))
+            .collect())
+    }
+
+    /// The practice's secret for signing public form tokens: made once (by whichever instance
+    /// starts first), then the same for every instance.
+    pub async fn form_secret(&self, fresh: &str) -> Result<String, StoreError> {
+        let mut tx = self.store.begin().await?;
+        put_once(&mut tx, keys::FORM_SECRET, fresh, OffsetDateTime::now_utc()).await?;
+        tx.commit().await?;
+        self.get(keys::FORM_SECRET)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("form secret vanished".into()))
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.store
+            .db
+            .scalar_optional::<String>(
+                "SELECT value FROM practice_settings WHERE key = $1",
+                args![key],
+            )
+            .await
     }
 }
 
@@ -62,10 +100,12 @@ pub async fn put(
     value: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
-    ).bind(key).bind(value).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    tx.exec(
+        "INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3) ON \
+             CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        args![key, value, now],
+    )
+    .await?;
     Ok(())
 }
 
@@ -76,9 +116,12 @@ pub async fn put_once(
     value: &str,
     now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
-    let done = on_tx!(tx, c => sqlx::query(
-        "INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (key) DO NOTHING"
-    ).bind(key).bind(value).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    let done = tx
+        .exec(
+            "INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3) ON \
+                 CONFLICT (key) DO NOTHING",
+            args![key, value, now],
+        )
+        .await?;
     Ok(done == 1)
 }

@@ -3,9 +3,14 @@
 use crate::backend::Tx;
 use crate::settings::{self, keys};
 use crate::users::{self, NewUser};
-use crate::{Store, StoreError, audit};
+use crate::{StoreError, audit};
 use kapflow_domain::{AuditEntry, AuditOutcome, Email, Role, UserId};
 use time::OffsetDateTime;
+
+crate::topic!(
+    /// The first-run setup of the owner's account.
+    Setup
+);
 
 /// What a presented setup link is worth right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,12 +36,19 @@ async fn link_status(
     token_hash: &[u8],
     now: OffsetDateTime,
 ) -> Result<SetupLinkStatus, StoreError> {
-    let row: Option<(OffsetDateTime, Option<OffsetDateTime>)> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 AND purpose = 'owner_setup'"
-    ).bind(token_hash).fetch_optional(c).await)?;
-    let done: bool = on_tx!(tx, c => sqlx::query_scalar::<_, bool>(
-        "SELECT COUNT(*) > 0 FROM practice_settings WHERE key = $1"
-    ).bind(keys::SETUP_COMPLETED_AT).fetch_one(c).await)?;
+    let row: Option<(OffsetDateTime, Option<OffsetDateTime>)> = tx
+        .fetch_optional(
+            "SELECT expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 AND purpose = \
+             'owner_setup'",
+            args![token_hash],
+        )
+        .await?;
+    let done: bool = tx
+        .scalar::<bool>(
+            "SELECT COUNT(*) > 0 FROM practice_settings WHERE key = $1",
+            args![keys::SETUP_COMPLETED_AT],
+        )
+        .await?;
     Ok(match row {
         None => SetupLinkStatus::Unknown,
         Some((_, Some(_))) => SetupLinkStatus::AlreadyUsed,
@@ -46,35 +58,42 @@ async fn link_status(
     })
 }
 
-impl Store {
+impl Setup<'_> {
     /// Whether the practice still needs its owner (no setup has been completed).
     pub async fn needs_setup(&self) -> Result<bool, StoreError> {
-        Ok(self.setting(keys::SETUP_COMPLETED_AT).await?.is_none())
+        Ok(self
+            .store
+            .settings()
+            .get(keys::SETUP_COMPLETED_AT)
+            .await?
+            .is_none())
     }
 
     /// Stores the hash of a new setup link's token, valid until `expires_at`, and audits it.
-    pub async fn issue_setup_link(
+    pub async fn issue_link(
         &self,
         token_hash: &[u8],
         now: OffsetDateTime,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO one_time_tokens (token_hash, purpose, created_at, expires_at) \
-             VALUES ($1, 'owner_setup', $2, $3)"
-        ).bind(token_hash).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected()))?;
+        let mut tx = self.store.begin().await?;
+        tx.exec(
+            "INSERT INTO one_time_tokens (token_hash, purpose, created_at, expires_at) VALUES \
+                 ($1, 'owner_setup', $2, $3)",
+            args![token_hash, now, expires_at],
+        )
+        .await?;
         audit::append(&mut tx, &AuditEntry::system("setup.link_issued", now)).await?;
         tx.commit().await
     }
 
-    pub async fn setup_link_status(
+    pub async fn link_status(
         &self,
         token_hash: &[u8],
         now: OffsetDateTime,
     ) -> Result<SetupLinkStatus, StoreError> {
         // A read-only look; a transaction keeps the two reads consistent.
-        let mut tx = self.begin().await?;
+        let mut tx = self.store.begin_read().await?;
         let status = link_status(&mut tx, token_hash, now).await?;
         tx.rollback().await?;
         Ok(status)
@@ -82,20 +101,20 @@ impl Store {
 
     /// Creates the owner, names the practice and spends the link, all in one transaction with
     /// its audit row. Refuses (and audits the refusal) unless the link is valid.
-    pub async fn complete_owner_setup(
+    pub async fn complete(
         &self,
         token_hash: &[u8],
         owner: &OwnerSetup<'_>,
         now: OffsetDateTime,
     ) -> Result<Result<UserId, SetupLinkStatus>, StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.store.begin().await?;
         let status = link_status(&mut tx, token_hash, now).await?;
         if status != SetupLinkStatus::Valid {
             tx.rollback().await?;
             let refused = AuditEntry::system("setup.owner_created", now)
                 .ip(owner.ip.clone())
                 .outcome(AuditOutcome::Denied, Some(setup_refusal(status)));
-            self.audit(&refused).await?;
+            self.store.audit().record(&refused).await?;
             return Ok(Err(status));
         }
         // The unique key makes a concurrent second completion (another instance) fail here.
@@ -117,9 +136,11 @@ impl Store {
         settings::put(&mut tx, keys::PRACTICE_NAME, owner.practice_name, now).await?;
         settings::put(&mut tx, keys::CLINICIAN_NAME, owner.display_name, now).await?;
         crate::site::bump_version(&mut tx, now).await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2"
-        ).bind(now).bind(token_hash).execute(c).await.map(|r| r.rows_affected()))?;
+        tx.exec(
+            "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2",
+            args![now, token_hash],
+        )
+        .await?;
         let entry = AuditEntry::system("setup.owner_created", now)
             .actor(id, Role::Owner)
             .ip(owner.ip.clone())

@@ -2,11 +2,29 @@
 //! version number that changes whenever anything visitors see changes (for page caches).
 
 use crate::settings::{self, keys};
-use crate::{Store, StoreError, audit};
+use crate::{StoreError, audit};
 use kapflow_domain::Actor;
-use kapflow_domain::site::SeedSection;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+crate::topic!(
+    /// The public site's content.
+    Site
+);
+
+/// One section of content as the practice first publishes it (the web layer holds the text).
+#[derive(Clone, Copy, Debug)]
+pub struct SeedSection {
+    pub key: &'static str,
+    /// The page's stored name (its slug).
+    pub page: &'static str,
+    pub position: i32,
+    /// What the section is, for the editor's list.
+    pub label: &'static str,
+    pub title: &'static str,
+    /// Markdown without raw HTML.
+    pub body: &'static str,
+}
 
 /// A section as visitors see it now.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -24,7 +42,8 @@ pub struct Revision {
     pub id: Uuid,
     pub title: String,
     pub body_md: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: RevisionStatus,
     pub author_email: Option<String>,
     pub created_at: OffsetDateTime,
 }
@@ -39,18 +58,11 @@ pub struct SectionForEdit {
     pub draft: Option<Revision>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RevisionStatus {
-    Draft,
-    Published,
-}
-
-impl RevisionStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            RevisionStatus::Draft => "draft",
-            RevisionStatus::Published => "published",
-        }
+kapflow_domain::named_enum! {
+    /// Whether a revision is what visitors see or a draft.
+    pub enum RevisionStatus {
+        Draft = "draft", "Draft";
+        Published = "published", "Published";
     }
 }
 
@@ -59,30 +71,37 @@ pub(crate) async fn bump_version(
     tx: &mut crate::Tx,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let current: Option<String> = on_tx!(tx, c => sqlx::query_scalar("SELECT value FROM practice_settings WHERE key = $1")
-        .bind(keys::SITE_VERSION).fetch_optional(c).await)?;
+    let current: Option<String> = tx
+        .scalar_optional(
+            "SELECT value FROM practice_settings WHERE key = $1",
+            args![keys::SITE_VERSION],
+        )
+        .await?;
     let next = current.and_then(|v| v.parse::<i64>().ok()).unwrap_or(0) + 1;
     settings::put(tx, keys::SITE_VERSION, &next.to_string(), now).await
 }
 
-impl Store {
+impl Site<'_> {
     /// Creates the sections that do not exist yet, each with its first published revision.
     /// Runs at every start; existing content is never touched.
-    pub async fn seed_site(
-        &self,
-        seed: &[SeedSection],
-        now: OffsetDateTime,
-    ) -> Result<u32, StoreError> {
-        let mut tx = self.begin().await?;
+    pub async fn seed(&self, seed: &[SeedSection], now: OffsetDateTime) -> Result<u32, StoreError> {
+        let mut tx = self.store.begin().await?;
         let mut added = 0;
         for s in seed {
-            let inserted = on_tx!(&mut tx, c => sqlx::query(
-                "INSERT INTO site_sections (key, page, position, label) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING"
-            ).bind(s.key).bind(s.page.slug()).bind(s.position).bind(s.label).execute(c).await.map(|r| r.rows_affected()))?;
+            let inserted = tx
+                .exec(
+                    "INSERT INTO site_sections (key, page, position, label) VALUES ($1, $2, $3, \
+                     $4) ON CONFLICT (key) DO NOTHING",
+                    args![s.key, s.page, s.position, s.label],
+                )
+                .await?;
             if inserted == 1 {
-                on_tx!(&mut tx, c => sqlx::query(
-                    "INSERT INTO site_revisions (id, section_key, title, body_md, status, created_at) VALUES ($1, $2, $3, $4, 'published', $5)"
-                ).bind(Uuid::now_v7()).bind(s.key).bind(s.title).bind(s.body).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+                tx.exec(
+                    "INSERT INTO site_revisions (id, section_key, title, body_md, status, \
+                         created_at) VALUES ($1, $2, $3, $4, 'published', $5)",
+                    args![Uuid::now_v7(), s.key, s.title, s.body, now],
+                )
+                .await?;
                 added += 1;
             }
         }
@@ -101,38 +120,52 @@ impl Store {
     }
 
     /// The version of everything visitors see (content and practice settings).
-    pub async fn site_version(&self) -> Result<i64, StoreError> {
+    pub async fn version(&self) -> Result<i64, StoreError> {
         Ok(self
-            .setting(keys::SITE_VERSION)
+            .store
+            .settings()
+            .get(keys::SITE_VERSION)
             .await?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0))
     }
 
     /// Every section's latest publication, in page order.
-    pub async fn published_site(&self) -> Result<Vec<PublishedSection>, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_as(
-            "SELECT s.key, s.page, s.position, s.label, r.title, r.body_md FROM site_sections s \
-             JOIN site_revisions r ON r.id = (SELECT r2.id FROM site_revisions r2 WHERE r2.section_key = s.key \
-               AND r2.status = 'published' ORDER BY r2.created_at DESC, r2.id DESC LIMIT 1) \
-             ORDER BY s.page, s.position"
-        ).fetch_all(c).await)?)
+    pub async fn published(&self) -> Result<Vec<PublishedSection>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                "SELECT s.key, s.page, s.position, s.label, r.title, r.body_md FROM site_sections \
+                 s JOIN site_revisions r ON r.id = (SELECT r2.id FROM site_revisions r2 WHERE \
+                 r2.section_key = s.key AND r2.status = 'published' ORDER BY r2.created_at DESC, \
+                 r2.id DESC LIMIT 1) ORDER BY s.page, s.position",
+                args![],
+            )
+            .await
     }
 
     /// One section with its publication and any newer draft; `None` for an unknown key.
     pub async fn section_for_edit(&self, key: &str) -> Result<Option<SectionForEdit>, StoreError> {
         let key = key.to_owned();
-        let row: Option<(String, String, String)> = on_db!(self, c => sqlx::query_as(
-            "SELECT key, page, label FROM site_sections WHERE key = $1"
-        ).bind(key.as_str()).fetch_optional(c).await)?;
+        let row: Option<(String, String, String)> = self
+            .store
+            .db
+            .fetch_optional(
+                "SELECT key, page, label FROM site_sections WHERE key = $1",
+                args![key.as_str()],
+            )
+            .await?;
         let Some((key, page, label)) = row else {
             return Ok(None);
         };
         let history = self.section_history(&key).await?;
-        let published = history.iter().find(|r| r.status == "published").cloned();
+        let published = history
+            .iter()
+            .find(|r| r.status == RevisionStatus::Published)
+            .cloned();
         let draft = history
             .iter()
-            .find(|r| r.status == "draft")
+            .find(|r| r.status == RevisionStatus::Draft)
             .filter(|d| {
                 published
                     .as_ref()
@@ -154,7 +187,7 @@ impl Store {
              FROM site_revisions r LEFT JOIN users u ON u.id = r.author_id \
              WHERE r.section_key = $1 ORDER BY r.created_at DESC, r.id DESC";
         let key = key.to_owned();
-        Ok(on_db!(self, c => sqlx::query_as(SQL).bind(key.as_str()).fetch_all(c).await)?)
+        self.store.db.fetch_all(SQL, args![key.as_str()]).await
     }
 
     /// Saves a new revision of a section (draft, or published at once); publishing bumps the
@@ -186,9 +219,14 @@ impl Store {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Option<Uuid>, StoreError> {
-        let old: Option<(String, String)> = on_db!(self, c => sqlx::query_as(
-            "SELECT title, body_md FROM site_revisions WHERE id = $1 AND section_key = $2"
-        ).bind(revision).bind(key).fetch_optional(c).await)?;
+        let old: Option<(String, String)> = self
+            .store
+            .db
+            .fetch_optional(
+                "SELECT title, body_md FROM site_revisions WHERE id = $1 AND section_key = $2",
+                args![revision, key],
+            )
+            .await?;
         let Some((title, body)) = old else {
             return Ok(None);
         };
@@ -217,12 +255,15 @@ impl Store {
         action: &str,
         now: OffsetDateTime,
     ) -> Result<Uuid, StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.store.begin().await?;
         let id = Uuid::now_v7();
         let author = actor.user.map(|u| u.0.as_uuid());
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO site_revisions (id, section_key, title, body_md, status, author_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        ).bind(id).bind(key).bind(title).bind(body_md).bind(status.as_str()).bind(author).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        tx.exec(
+            "INSERT INTO site_revisions (id, section_key, title, body_md, status, author_id, \
+                 created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            args![id, key, title, body_md, status, author, now],
+        )
+        .await?;
         if status == RevisionStatus::Published {
             bump_version(&mut tx, now).await?;
         }
@@ -236,13 +277,13 @@ impl Store {
     }
 
     /// Saves practice settings (public contact details and names) and bumps the site version.
-    pub async fn save_practice_settings(
+    pub async fn save_practice_details(
         &self,
         values: &[(&str, String)],
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.store.begin().await?;
         for (k, v) in values {
             settings::put(&mut tx, k, v, now).await?;
         }
@@ -255,30 +296,5 @@ impl Store {
         )
         .await?;
         tx.commit().await
-    }
-
-    /// Several settings at once (missing ones absent from the result).
-    pub async fn settings_many(
-        &self,
-        wanted: &[&str],
-    ) -> Result<Vec<(String, String)>, StoreError> {
-        let rows: Vec<(String, String)> = on_db!(self, c => sqlx::query_as("SELECT key, value FROM practice_settings").fetch_all(c).await)?;
-        Ok(rows
-            .into_iter()
-            .filter(|(k, _)| wanted.contains(&k.as_str()))
-            .collect())
-    }
-}
-
-impl Store {
-    /// The practice's secret for signing public form tokens: made once (by whichever instance
-    /// starts first), then the same for every instance.
-    pub async fn form_secret(&self, fresh: &str) -> Result<String, StoreError> {
-        let mut tx = self.begin().await?;
-        settings::put_once(&mut tx, keys::FORM_SECRET, fresh, OffsetDateTime::now_utc()).await?;
-        tx.commit().await?;
-        self.setting(keys::FORM_SECRET)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("form secret vanished".into()))
     }
 }

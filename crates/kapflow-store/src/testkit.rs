@@ -142,8 +142,8 @@ macro_rules! store_test {
 }
 
 /// Runs raw SQL as an operator (or attacker) with database access would, bypassing the store.
-pub async fn raw_execute(db: &TestDb, sql: &'static str) -> Result<u64, sqlx::Error> {
-    Ok(on_db!(db.store, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()))?)
+pub async fn raw_execute(db: &TestDb, sql: &'static str) -> Result<u64, crate::StoreError> {
+    db.store.db.exec(sql, args![]).await
 }
 
 /// Removes the audit log's append-only triggers, as an attacker with database access could.

@@ -1,10 +1,15 @@
 //! Accounts: staff and clients.
 
+use crate::StoreError;
 use crate::backend::Tx;
-use crate::{Store, StoreError};
 use kapflow_domain::{Email, Role, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+crate::topic!(
+    /// The practice's accounts, as a directory.
+    Users
+);
 
 /// An account as the rest of the app sees it (no password hash, no MFA secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,26 +32,26 @@ pub struct StaffListing {
 
 #[derive(sqlx::FromRow)]
 struct UserRow {
-    id: Uuid,
+    #[sqlx(try_from = "Uuid")]
+    id: UserId,
     email: String,
     display_name: String,
-    role: String,
+    #[sqlx(try_from = "String")]
+    role: Role,
     disabled_at: Option<OffsetDateTime>,
     created_at: OffsetDateTime,
 }
 
-impl TryFrom<UserRow> for User {
-    type Error = StoreError;
-    fn try_from(r: UserRow) -> Result<User, StoreError> {
-        Ok(User {
-            id: UserId::from_uuid(r.id),
-            role: Role::parse(&r.role)
-                .ok_or_else(|| StoreError::Corrupt(format!("unknown role {}", r.role)))?,
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> User {
+        User {
+            id: r.id,
+            role: r.role,
             email: r.email,
             display_name: r.display_name,
             disabled: r.disabled_at.is_some(),
             created_at: r.created_at,
-        })
+        }
     }
 }
 
@@ -64,36 +69,48 @@ pub(crate) async fn insert(
     now: OffsetDateTime,
 ) -> Result<UserId, StoreError> {
     let id = UserId::new();
-    on_tx!(tx, c => sqlx::query(
-        "INSERT INTO users (id, email, display_name, role, password_hash, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6)"
+    tx.exec(
+        "INSERT INTO users (id, email, display_name, role, password_hash, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        args![
+            id,
+            user.email.as_str(),
+            user.display_name,
+            user.role,
+            user.password_hash,
+            now
+        ],
     )
-    .bind(id.as_uuid())
-    .bind(user.email.as_str())
-    .bind(user.display_name)
-    .bind(user.role.as_str())
-    .bind(user.password_hash)
-    .bind(now)
-    .execute(c).await.map(|r| r.rows_affected()))?;
+    .await?;
     Ok(id)
 }
 
-impl Store {
+impl Users<'_> {
     pub async fn owner_exists(&self) -> Result<bool, StoreError> {
-        Ok(on_db!(self, c => sqlx::query_scalar::<_, bool>(
-            "SELECT COUNT(*) > 0 FROM users WHERE role = 'owner'"
-        ).fetch_one(c).await)?)
+        self.store
+            .db
+            .scalar::<bool>(
+                "SELECT COUNT(*) > 0 FROM users WHERE role = 'owner'",
+                args![],
+            )
+            .await
     }
 
-    pub async fn list_users(&self) -> Result<Vec<User>, StoreError> {
-        let rows: Vec<UserRow> = on_db!(self, c => sqlx::query_as(
-            "SELECT id, email, display_name, role, disabled_at, created_at FROM users ORDER BY created_at, id"
-        ).fetch_all(c).await)?;
-        rows.into_iter().map(User::try_from).collect()
+    pub async fn list(&self) -> Result<Vec<User>, StoreError> {
+        let rows: Vec<UserRow> = self
+            .store
+            .db
+            .fetch_all(
+                "SELECT id, email, display_name, role, disabled_at, created_at FROM users ORDER BY \
+                 created_at, id",
+                args![],
+            )
+            .await?;
+        Ok(rows.into_iter().map(User::from).collect())
     }
 
     /// Every account with its MFA state and last activity, for the owner's staff page.
-    pub async fn staff_listing(&self) -> Result<Vec<StaffListing>, StoreError> {
+    pub async fn staff(&self) -> Result<Vec<StaffListing>, StoreError> {
         #[derive(sqlx::FromRow)]
         struct Row {
             #[sqlx(flatten)]
@@ -101,26 +118,59 @@ impl Store {
             mfa_enrolled_at: Option<OffsetDateTime>,
             last_seen_at: Option<OffsetDateTime>,
         }
-        let rows: Vec<Row> = on_db!(self, c => sqlx::query_as(
-            "SELECT u.id, u.email, u.display_name, u.role, u.disabled_at, u.created_at, u.mfa_enrolled_at, \
-             (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id) AS last_seen_at \
-             FROM users u ORDER BY u.role, u.display_name, u.id"
-        ).fetch_all(c).await)?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(StaffListing {
-                    user: User::try_from(r.user)?,
-                    mfa_enrolled: r.mfa_enrolled_at.is_some(),
-                    last_seen_at: r.last_seen_at,
-                })
+        let rows: Vec<Row> = self
+            .store
+            .db
+            .fetch_all(
+                "SELECT u.id, u.email, u.display_name, u.role, u.disabled_at, u.created_at, \
+                 u.mfa_enrolled_at, (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = \
+                 u.id) AS last_seen_at FROM users u ORDER BY u.role, u.display_name, u.id",
+                args![],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| StaffListing {
+                user: User::from(r.user),
+                mfa_enrolled: r.mfa_enrolled_at.is_some(),
+                last_seen_at: r.last_seen_at,
             })
-            .collect()
+            .collect())
     }
 
-    pub async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        let row: Option<UserRow> = on_db!(self, c => sqlx::query_as(
-            "SELECT id, email, display_name, role, disabled_at, created_at FROM users WHERE id = $1"
-        ).bind(id.as_uuid()).fetch_optional(c).await)?;
-        row.map(User::try_from).transpose()
+    pub async fn by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        let row: Option<UserRow> = self
+            .store
+            .db
+            .fetch_optional(
+                "SELECT id, email, display_name, role, disabled_at, created_at FROM users WHERE id \
+                 = $1",
+                args![id],
+            )
+            .await?;
+        Ok(row.map(User::from))
+    }
+
+    pub async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
+        let id: Option<Uuid> = self
+            .store
+            .db
+            .scalar_optional(
+                "SELECT id FROM users WHERE email = $1",
+                args![email.as_str()],
+            )
+            .await?;
+        match id {
+            Some(id) => self.by_id(UserId::from_uuid(id)).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The active owners' addresses (notices that go to the practice's owner).
+    pub async fn owner_emails(&self) -> Result<Vec<String>, StoreError> {
+        self.store
+            .db
+            .scalars(crate::lookup::OWNER_EMAILS, args![])
+            .await
     }
 }

@@ -36,7 +36,8 @@ store_test!(
             limit: 10,
         };
         let kapflow_store::inquiries::Submitted::Created(inq) = s
-            .submit_inquiry("k1", b"h", &inquiry, &limit, &Actor::anonymous(None), now)
+            .inquiries()
+            .submit("k1", b"h", &inquiry, &limit, &Actor::anonymous(None), now)
             .await
             .expect("submit")
         else {
@@ -44,7 +45,8 @@ store_test!(
         };
         let key = "form-key-0123456789";
         let made = s
-            .create_client(
+            .clients()
+            .create(
                 key,
                 &client_input("Ada Client"),
                 Some(inq),
@@ -59,58 +61,74 @@ store_test!(
         };
         // A double submission answers with the same client and makes nothing new.
         assert_eq!(
-            s.create_client(
-                key,
-                &client_input("Ada Client"),
-                Some(inq),
-                &[w.t1.0],
-                &w.front.1,
-                now
-            )
-            .await
-            .expect("again"),
+            s.clients()
+                .create(
+                    key,
+                    &client_input("Ada Client"),
+                    Some(inq),
+                    &[w.t1.0],
+                    &w.front.1,
+                    now
+                )
+                .await
+                .expect("again"),
             Created::Repeat(id)
         );
         // The inquiry cannot become a second client through another form.
         assert_eq!(
-            s.create_client(
-                "other-key-0123456789",
-                &client_input("Ada Client"),
-                Some(inq),
-                &[],
-                &w.front.1,
-                now
-            )
-            .await
-            .expect("other"),
+            s.clients()
+                .create(
+                    "other-key-0123456789",
+                    &client_input("Ada Client"),
+                    Some(inq),
+                    &[],
+                    &w.front.1,
+                    now
+                )
+                .await
+                .expect("other"),
             Created::InquiryTaken
         );
-        assert_eq!(s.client_of_inquiry(inq).await.expect("of"), Some(id));
+        assert_eq!(s.clients().of_inquiry(inq).await.expect("of"), Some(id));
         let scope = kapflow_store::inquiries::InboxScope {
             user: w.front.0,
             role: Role::FrontDesk,
         };
         let (d, events) = s
-            .view_inquiry(scope, inq, &w.front.1, now)
+            .inquiries()
+            .view(scope, inq, &w.front.1, now)
             .await
             .expect("view")
             .expect("visible");
-        assert_eq!(d.status, "became_client");
+        assert_eq!(
+            d.status,
+            kapflow_domain::inquiry::InquiryStatus::BecameClient
+        );
         assert!(events.iter().any(|e| e.detail == "Became a client"));
         assert_eq!(stage(db, id).await, Stage::Assessment);
         let history = s
-            .course_history(s.current_course(id).await.expect("c").expect("course").id)
+            .courses()
+            .history(
+                &seen(id),
+                s.courses()
+                    .current(&for_tests(id))
+                    .await
+                    .expect("c")
+                    .expect("course")
+                    .id,
+            )
             .await
             .expect("history");
         assert_eq!(history.len(), 1);
-        assert_eq!(history[0].to_stage, "assessment");
+        assert_eq!(history[0].to_stage, Stage::Assessment);
         let audit = s
-            .query_audit(&kapflow_store::audit::AuditFilter::default(), 500)
+            .audit()
+            .query(&kapflow_store::audit::AuditFilter::default(), 500)
             .await
             .expect("audit");
         assert!(audit.iter().any(|a| a.entry.action == "client.created"
             && a.entry.client_id.as_deref() == Some(&id.to_string())));
-        assert!(s.verify_audit_chain().await.expect("verify").is_ok());
+        assert!(s.audit().verify_chain().await.expect("verify").is_ok());
     }
 );
 
@@ -129,6 +147,7 @@ store_test!(
         };
         let scope = |u: &(UserId, Actor), role| CaseloadScope { user: u.0, role };
         let all = s
+            .clients()
             .caseload(
                 scope(&w.front, Role::FrontDesk),
                 None,
@@ -140,7 +159,8 @@ store_test!(
         assert_eq!(all.total, 2);
         assert_eq!(
             names(
-                s.caseload(scope(&w.t1, Role::Therapist), None, CaseloadSort::Name, 1)
+                s.clients()
+                    .caseload(scope(&w.t1, Role::Therapist), None, CaseloadSort::Name, 1)
                     .await
                     .expect("t1")
             ),
@@ -148,7 +168,8 @@ store_test!(
         );
         assert_eq!(
             names(
-                s.caseload(scope(&w.t2, Role::Therapist), None, CaseloadSort::Newest, 1)
+                s.clients()
+                    .caseload(scope(&w.t2, Role::Therapist), None, CaseloadSort::Newest, 1)
                     .await
                     .expect("t2")
             ),
@@ -156,7 +177,8 @@ store_test!(
         );
         // Nobody is referred yet: prescribers see nothing.
         assert_eq!(
-            s.caseload(scope(&w.p1, Role::Prescriber), None, CaseloadSort::Name, 1)
+            s.clients()
+                .caseload(scope(&w.p1, Role::Prescriber), None, CaseloadSort::Name, 1)
                 .await
                 .expect("p1")
                 .total,
@@ -165,31 +187,34 @@ store_test!(
         // LIKE wildcards are matched literally.
         assert_eq!(
             names(
-                s.caseload(
+                s.clients()
+                    .caseload(
+                        scope(&w.owner, Role::Owner),
+                        Some("100%_"),
+                        CaseloadSort::Name,
+                        1
+                    )
+                    .await
+                    .expect("q")
+            ),
+            vec!["Ben 100%_Beta"]
+        );
+        assert!(
+            s.clients()
+                .caseload(
                     scope(&w.owner, Role::Owner),
-                    Some("100%_"),
+                    Some("%a"),
                     CaseloadSort::Name,
                     1
                 )
                 .await
                 .expect("q")
-            ),
-            vec!["Ben 100%_Beta"]
+                .rows
+                .is_empty()
         );
         assert!(
-            s.caseload(
-                scope(&w.owner, Role::Owner),
-                Some("%a"),
-                CaseloadSort::Name,
-                1
-            )
-            .await
-            .expect("q")
-            .rows
-            .is_empty()
-        );
-        assert!(
-            s.caseload(scope(&w.owner, Role::Owner), None, CaseloadSort::Name, 2)
+            s.clients()
+                .caseload(scope(&w.owner, Role::Owner), None, CaseloadSort::Name, 2)
                 .await
                 .expect("p2")
                 .rows
@@ -199,7 +224,8 @@ store_test!(
         let standing = |u: &(UserId, Actor), role, c| {
             let user = u.0;
             async move {
-                s.standing(user, role, c, now)
+                s.access()
+                    .standing(user, role, c, now)
                     .await
                     .expect("standing")
                     .expect("client")
@@ -219,13 +245,15 @@ store_test!(
             Relationship::None
         );
         assert!(
-            s.standing(w.t1.0, Role::Therapist, ClientId::new(), now)
+            s.access()
+                .standing(w.t1.0, Role::Therapist, ClientId::new(), now)
                 .await
                 .expect("s")
                 .is_none()
         );
         // Break-glass: read-only standing for a limited time, the owner told through the outbox.
         let until = s
+            .access()
             .open_break_glass(
                 w.t1.0,
                 b,
@@ -244,7 +272,8 @@ store_test!(
         );
         let later = now + Duration::hours(5);
         assert_eq!(
-            s.standing(w.t1.0, Role::Therapist, b, later)
+            s.access()
+                .standing(w.t1.0, Role::Therapist, b, later)
                 .await
                 .expect("s")
                 .expect("c")
@@ -253,12 +282,14 @@ store_test!(
         );
         // Care team changes are for clinicians only.
         assert!(
-            !s.change_care_team(a, w.front.0, true, &w.owner.1, now)
+            !s.clients()
+                .change_care_team(&for_tests(a), w.front.0, true, &w.owner.1, now)
                 .await
                 .expect("team")
         );
         assert!(
-            s.change_care_team(a, w.t2.0, true, &w.owner.1, now)
+            s.clients()
+                .change_care_team(&for_tests(a), w.t2.0, true, &w.owner.1, now)
                 .await
                 .expect("team")
         );
@@ -267,7 +298,8 @@ store_test!(
             Relationship::AssignedClinician
         );
         assert!(
-            s.change_care_team(a, w.t2.0, false, &w.owner.1, now)
+            s.clients()
+                .change_care_team(&for_tests(a), w.t2.0, false, &w.owner.1, now)
                 .await
                 .expect("team")
         );
@@ -276,7 +308,8 @@ store_test!(
             Relationship::None
         );
         assert_eq!(
-            s.find_client_exact("ada alpha", client_input("x").date_of_birth)
+            s.access()
+                .find_client_exact("ada alpha", client_input("x").date_of_birth)
                 .await
                 .expect("find"),
             Some(a)

@@ -15,6 +15,7 @@ use time::Duration;
 async fn user(db: &TestDb, email: &str, role: Role) -> UserId {
     let e = Email::parse(email).expect("email");
     db.store
+        .accounts()
         .create_user(
             &NewUser {
                 email: &e,
@@ -32,6 +33,7 @@ async fn user(db: &TestDb, email: &str, role: Role) -> UserId {
 async fn session(db: &TestDb, user: UserId, token: &str) -> kapflow_domain::SessionId {
     let hash = token_hash(token);
     db.store
+        .accounts()
         .start_session_after_password(
             &NewSession {
                 user,
@@ -56,7 +58,8 @@ store_test!(
         let u = user(db, "t@example.org", Role::Therapist).await;
         let id = session(db, u, "tok-1").await;
         let rec = s
-            .session_by_token(&token_hash("tok-1"))
+            .sessions()
+            .by_token(&token_hash("tok-1"))
             .await
             .expect("q")
             .expect("found");
@@ -65,19 +68,23 @@ store_test!(
         assert_eq!(rec.user.role, Role::Therapist);
         assert!(!rec.mfa_verified && !rec.mfa_enrolled);
         assert!(
-            s.session_by_token(&token_hash("other"))
+            s.sessions()
+                .by_token(&token_hash("other"))
                 .await
                 .expect("q")
                 .is_none()
         );
-        s.touch_session(id, now_utc() + Duration::minutes(1))
+        s.sessions()
+            .touch(id, now_utc() + Duration::minutes(1))
             .await
             .expect("touch");
-        s.end_session(id, &Actor::default(), "auth.logout", now_utc())
+        s.sessions()
+            .end(id, &Actor::default(), "auth.logout", now_utc())
             .await
             .expect("end");
         assert!(
-            s.session_by_token(&token_hash("tok-1"))
+            s.sessions()
+                .by_token(&token_hash("tok-1"))
                 .await
                 .expect("q")
                 .is_none(),
@@ -94,16 +101,17 @@ store_test!(
         let a = session(db, u, "a").await;
         session(db, u, "b").await;
         session(db, u, "c").await;
-        assert_eq!(s.list_sessions(u).await.expect("list").len(), 3);
+        assert_eq!(s.sessions().list(u).await.expect("list").len(), 3);
         assert_eq!(
-            s.end_other_sessions(u, a, &Actor::default(), now_utc())
+            s.sessions()
+                .end_others(u, a, &Actor::default(), now_utc())
                 .await
                 .expect("end"),
             2
         );
-        let left = s.list_sessions(u).await.expect("list");
+        let left = s.sessions().list(u).await.expect("list");
         assert_eq!(left.len(), 1);
-        assert_eq!(left[0].id, a.as_uuid());
+        assert_eq!(left[0].id, a);
     }
 );
 
@@ -114,29 +122,34 @@ store_test!(
         let u = user(db, "t@example.org", Role::Therapist).await;
         let actor = Actor::anonymous(Some("203.0.113.9".into()));
         for _ in 0..9 {
-            s.record_login_failure(Some(u), &actor, "wrong password", now_utc())
+            s.accounts()
+                .record_login_failure(Some(u), &actor, "wrong password", now_utc())
                 .await
                 .expect("fail");
         }
         let rec = s
+            .accounts()
             .login_record(&Email::parse("t@example.org").expect("e"))
             .await
             .expect("q")
             .expect("rec");
         assert!(rec.locked_until.is_none());
-        assert_eq!(s.outbox_pending().await.expect("p"), 0);
-        s.record_login_failure(Some(u), &actor, "wrong password", now_utc())
+        assert_eq!(s.outbox().pending().await.expect("p"), 0);
+        s.accounts()
+            .record_login_failure(Some(u), &actor, "wrong password", now_utc())
             .await
             .expect("fail");
         let rec = s
+            .accounts()
             .login_record(&Email::parse("t@example.org").expect("e"))
             .await
             .expect("q")
             .expect("rec");
         assert!(rec.locked_until.is_some_and(|t| t > now_utc()));
-        assert_eq!(s.outbox_pending().await.expect("p"), 1);
+        assert_eq!(s.outbox().pending().await.expect("p"), 1);
         let locked = s
-            .query_audit(
+            .audit()
+            .query(
                 &AuditFilter {
                     action: Some("auth.account_locked".into()),
                     ..Default::default()
@@ -147,7 +160,8 @@ store_test!(
             .expect("audit");
         assert_eq!(locked.len(), 1);
         let failures = s
-            .query_audit(
+            .audit()
+            .query(
                 &AuditFilter {
                     action: Some("auth.login".into()),
                     ..Default::default()
@@ -169,53 +183,66 @@ store_test!(totp_steps_only_move_forward, async |db: &TestDb| {
     let s = &db.store;
     let u = user(db, "t@example.org", Role::Therapist).await;
     assert!(
-        !s.accept_totp_step(u, 100).await.expect("q"),
+        !s.accounts().accept_totp_step(u, 100).await.expect("q"),
         "no secret, no step"
     );
     let pending = s
+        .accounts()
         .pending_totp_secret(u, b"first-secret")
         .await
         .expect("pending");
     assert_eq!(pending, b"first-secret");
     assert_eq!(
-        s.pending_totp_secret(u, b"second").await.expect("pending"),
+        s.accounts()
+            .pending_totp_secret(u, b"second")
+            .await
+            .expect("pending"),
         b"first-secret",
         "stable across reloads"
     );
     let codes = vec![token_hash("r1"), token_hash("r2")];
-    s.enrol_totp(u, &pending, 100, &codes, &Actor::default(), now_utc())
+    s.accounts()
+        .enrol_totp(u, &pending, 100, &codes, &Actor::default(), now_utc())
         .await
         .expect("enrol");
     assert!(
-        !s.accept_totp_step(u, 100).await.expect("q"),
+        !s.accounts().accept_totp_step(u, 100).await.expect("q"),
         "the enrolment code cannot be replayed"
     );
-    assert!(s.accept_totp_step(u, 101).await.expect("q"));
-    assert!(!s.accept_totp_step(u, 101).await.expect("q"));
-    assert!(!s.accept_totp_step(u, 99).await.expect("q"));
+    assert!(s.accounts().accept_totp_step(u, 101).await.expect("q"));
+    assert!(!s.accounts().accept_totp_step(u, 101).await.expect("q"));
+    assert!(!s.accounts().accept_totp_step(u, 99).await.expect("q"));
     assert_eq!(
-        s.totp_record(u).await.expect("r").totp_secret.as_deref(),
+        s.accounts()
+            .totp_record(u)
+            .await
+            .expect("r")
+            .totp_secret
+            .as_deref(),
         Some(&b"first-secret"[..])
     );
 
-    assert_eq!(s.unused_recovery_codes(u).await.expect("n"), 2);
+    assert_eq!(s.accounts().unused_recovery_codes(u).await.expect("n"), 2);
     assert!(
-        s.use_recovery_code(u, &token_hash("r1"), now_utc())
+        s.accounts()
+            .use_recovery_code(u, &token_hash("r1"), now_utc())
             .await
             .expect("use")
     );
     assert!(
-        !s.use_recovery_code(u, &token_hash("r1"), now_utc())
+        !s.accounts()
+            .use_recovery_code(u, &token_hash("r1"), now_utc())
             .await
             .expect("use"),
         "single use"
     );
     assert!(
-        !s.use_recovery_code(u, &token_hash("nope"), now_utc())
+        !s.accounts()
+            .use_recovery_code(u, &token_hash("nope"), now_utc())
             .await
             .expect("use")
     );
-    assert_eq!(s.unused_recovery_codes(u).await.expect("n"), 1);
+    assert_eq!(s.accounts().unused_recovery_codes(u).await.expect("n"), 1);
 });
 
 store_test!(
@@ -226,58 +253,69 @@ store_test!(
         let t = user(db, "t@example.org", Role::Therapist).await;
         let actor = Actor::user(owner, Role::Owner, None, None);
         session(db, t, "t1").await;
-        s.change_role(t, Role::FrontDesk, &actor, now_utc())
+        s.accounts()
+            .change_role(t, Role::FrontDesk, &actor, now_utc())
             .await
             .expect("q")
             .expect("ok");
         assert!(
-            s.session_by_token(&token_hash("t1"))
+            s.sessions()
+                .by_token(&token_hash("t1"))
                 .await
                 .expect("q")
                 .is_none()
         );
         assert_eq!(
-            s.user_by_id(t).await.expect("q").expect("u").role,
+            s.users().by_id(t).await.expect("q").expect("u").role,
             Role::FrontDesk
         );
 
         session(db, t, "t2").await;
-        s.reset_mfa(t, &actor, now_utc())
+        s.accounts()
+            .reset_mfa(t, &actor, now_utc())
             .await
             .expect("q")
             .expect("ok");
         assert!(
-            s.session_by_token(&token_hash("t2"))
+            s.sessions()
+                .by_token(&token_hash("t2"))
                 .await
                 .expect("q")
                 .is_none()
         );
 
         session(db, t, "t3").await;
-        s.disable_user(t, &actor, now_utc())
+        s.accounts()
+            .disable_user(t, &actor, now_utc())
             .await
             .expect("q")
             .expect("ok");
         assert!(
-            s.session_by_token(&token_hash("t3"))
+            s.sessions()
+                .by_token(&token_hash("t3"))
                 .await
                 .expect("q")
                 .is_none()
         );
-        assert!(s.user_by_id(t).await.expect("q").expect("u").disabled);
+        assert!(s.users().by_id(t).await.expect("q").expect("u").disabled);
 
         assert_eq!(
-            s.disable_user(owner, &actor, now_utc()).await.expect("q"),
+            s.accounts()
+                .disable_user(owner, &actor, now_utc())
+                .await
+                .expect("q"),
             Err(AccountChangeRefused::OwnAccount)
         );
         assert_eq!(
-            s.disable_user(UserId::new(), &actor, now_utc())
+            s.accounts()
+                .disable_user(UserId::new(), &actor, now_utc())
                 .await
                 .expect("q"),
             Err(AccountChangeRefused::NotFound)
         );
         let rows = s
-            .query_audit(
+            .audit()
+            .query(
                 &AuditFilter {
                     actor: Some(owner),
                     ..Default::default()
@@ -301,66 +339,71 @@ store_test!(
         let now = now_utc();
         let email = Email::parse("new@example.org").expect("e");
         let h = token_hash("invite");
-        s.create_invitation(
-            &email,
-            Role::Therapist,
-            &IssuedLink {
-                token_hash: &h,
-                link: "http://x/invite/t",
-                expires_at: now + Duration::days(3),
-            },
-            &actor,
-            now,
-        )
-        .await
-        .expect("q")
-        .expect("ok");
-        assert_eq!(s.outbox_pending().await.expect("p"), 1);
+        s.invitations()
+            .create(
+                &email,
+                Role::Therapist,
+                &IssuedLink {
+                    token_hash: &h,
+                    link: "http://x/invite/t",
+                    expires_at: now + Duration::days(3),
+                },
+                &actor,
+                now,
+            )
+            .await
+            .expect("q")
+            .expect("ok");
+        assert_eq!(s.outbox().pending().await.expect("p"), 1);
         assert_eq!(
-            s.invitation_status(&h, now).await.expect("q"),
+            s.invitations().status(&h, now).await.expect("q"),
             LinkStatus::Valid(kapflow_store::invitations::Invitation {
                 email: "new@example.org".into(),
                 role: Role::Therapist
             })
         );
         assert_eq!(
-            s.invitation_status(&h, now + Duration::days(4))
+            s.invitations()
+                .status(&h, now + Duration::days(4))
                 .await
                 .expect("q"),
             LinkStatus::Expired
         );
         let LinkStatus::Valid(id) = s
-            .accept_invitation(&h, "New Therapist", "hash", &Actor::default(), now)
+            .invitations()
+            .accept(&h, "New Therapist", "hash", &Actor::default(), now)
             .await
             .expect("q")
         else {
             panic!("accept failed")
         };
-        let u = s.user_by_id(id).await.expect("q").expect("u");
+        let u = s.users().by_id(id).await.expect("q").expect("u");
         assert_eq!(
             (u.email.as_str(), u.role),
             ("new@example.org", Role::Therapist)
         );
         assert_eq!(
-            s.accept_invitation(&h, "Again", "hash", &Actor::default(), now)
+            s.invitations()
+                .accept(&h, "Again", "hash", &Actor::default(), now)
                 .await
                 .expect("q"),
             LinkStatus::Used
         );
         assert_eq!(
-            s.create_invitation(
-                &email,
-                Role::FrontDesk,
-                &IssuedLink {
-                    token_hash: &token_hash("x"),
-                    link: "l",
-                    expires_at: now + Duration::days(3)
-                },
-                &actor,
-                now
-            )
-            .await
-            .expect("q"),
+            s.invitations()
+                .create(
+                    &email,
+                    Role::FrontDesk,
+                    &IssuedLink {
+                        token_hash: &token_hash("x"),
+                        link: "l",
+                        expires_at: now + Duration::days(3)
+                    },
+                    &actor,
+                    now
+                )
+                .await
+                .expect("q"),
             Err(InviteRefused::AccountExists)
         );
     }
@@ -373,40 +416,42 @@ store_test!(
         let now = now_utc();
         let email = Email::parse("new@example.org").expect("e");
         let (a, b) = (token_hash("a"), token_hash("b"));
-        s.create_invitation(
-            &email,
-            Role::Therapist,
-            &IssuedLink {
-                token_hash: &a,
-                link: "l",
-                expires_at: now + Duration::days(3),
-            },
-            &Actor::default(),
-            now,
-        )
-        .await
-        .expect("q")
-        .expect("ok");
-        s.create_invitation(
-            &email,
-            Role::FrontDesk,
-            &IssuedLink {
-                token_hash: &b,
-                link: "l",
-                expires_at: now + Duration::days(3),
-            },
-            &Actor::default(),
-            now,
-        )
-        .await
-        .expect("q")
-        .expect("ok");
+        s.invitations()
+            .create(
+                &email,
+                Role::Therapist,
+                &IssuedLink {
+                    token_hash: &a,
+                    link: "l",
+                    expires_at: now + Duration::days(3),
+                },
+                &Actor::default(),
+                now,
+            )
+            .await
+            .expect("q")
+            .expect("ok");
+        s.invitations()
+            .create(
+                &email,
+                Role::FrontDesk,
+                &IssuedLink {
+                    token_hash: &b,
+                    link: "l",
+                    expires_at: now + Duration::days(3),
+                },
+                &Actor::default(),
+                now,
+            )
+            .await
+            .expect("q")
+            .expect("ok");
         assert_eq!(
-            s.invitation_status(&a, now).await.expect("q"),
+            s.invitations().status(&a, now).await.expect("q"),
             LinkStatus::Used
         );
         assert!(matches!(
-            s.invitation_status(&b, now).await.expect("q"),
+            s.invitations().status(&b, now).await.expect("q"),
             LinkStatus::Valid(_)
         ));
     }
@@ -420,54 +465,62 @@ store_test!(
         let u = user(db, "t@example.org", Role::Therapist).await;
         session(db, u, "live").await;
         let unknown = Email::parse("nobody@example.org").expect("e");
-        s.request_password_reset(
-            &unknown,
-            &IssuedLink {
-                token_hash: &token_hash("x"),
-                link: "l",
-                expires_at: now + Duration::hours(1),
-            },
-            &Actor::default(),
-            now,
-        )
-        .await
-        .expect("q");
-        assert_eq!(s.outbox_pending().await.expect("p"), 0);
+        s.invitations()
+            .request_password_reset(
+                &unknown,
+                &IssuedLink {
+                    token_hash: &token_hash("x"),
+                    link: "l",
+                    expires_at: now + Duration::hours(1),
+                },
+                &Actor::default(),
+                now,
+            )
+            .await
+            .expect("q");
+        assert_eq!(s.outbox().pending().await.expect("p"), 0);
         assert_eq!(
-            s.reset_link_status(&token_hash("x"), now).await.expect("q"),
+            s.invitations()
+                .reset_link_status(&token_hash("x"), now)
+                .await
+                .expect("q"),
             LinkStatus::Unknown
         );
 
         let known = Email::parse("t@example.org").expect("e");
         let h = token_hash("reset");
-        s.request_password_reset(
-            &known,
-            &IssuedLink {
-                token_hash: &h,
-                link: "l",
-                expires_at: now + Duration::hours(1),
-            },
-            &Actor::default(),
-            now,
-        )
-        .await
-        .expect("q");
-        assert_eq!(s.outbox_pending().await.expect("p"), 1);
+        s.invitations()
+            .request_password_reset(
+                &known,
+                &IssuedLink {
+                    token_hash: &h,
+                    link: "l",
+                    expires_at: now + Duration::hours(1),
+                },
+                &Actor::default(),
+                now,
+            )
+            .await
+            .expect("q");
+        assert_eq!(s.outbox().pending().await.expect("p"), 1);
         assert_eq!(
-            s.complete_password_reset(&h, "new-hash", &Actor::default(), now)
+            s.invitations()
+                .complete_password_reset(&h, "new-hash", &Actor::default(), now)
                 .await
                 .expect("q"),
             LinkStatus::Valid(u)
         );
         assert!(
-            s.session_by_token(&token_hash("live"))
+            s.sessions()
+                .by_token(&token_hash("live"))
                 .await
                 .expect("q")
                 .is_none(),
             "old sessions end"
         );
         assert_eq!(
-            s.login_record(&known)
+            s.accounts()
+                .login_record(&known)
                 .await
                 .expect("q")
                 .expect("r")
@@ -476,7 +529,8 @@ store_test!(
             Some("new-hash")
         );
         assert_eq!(
-            s.complete_password_reset(&h, "again", &Actor::default(), now)
+            s.invitations()
+                .complete_password_reset(&h, "again", &Actor::default(), now)
                 .await
                 .expect("q"),
             LinkStatus::Used
@@ -498,10 +552,11 @@ store_test!(audit_queries_filter_and_page, async |db: &TestDb| {
             base + Duration::minutes(i),
         );
         e.client_id = Some(format!("c{}", i % 3));
-        s.audit(&e).await.expect("audit");
+        s.audit().record(&e).await.expect("audit");
     }
     let views = s
-        .query_audit(
+        .audit()
+        .query(
             &AuditFilter {
                 action: Some("client.view".into()),
                 ..Default::default()
@@ -512,7 +567,8 @@ store_test!(audit_queries_filter_and_page, async |db: &TestDb| {
         .expect("q");
     assert_eq!(views.len(), 4);
     let c0 = s
-        .query_audit(
+        .audit()
+        .query(
             &AuditFilter {
                 client_id: Some("c0".into()),
                 ..Default::default()
@@ -528,10 +584,15 @@ store_test!(audit_queries_filter_and_page, async |db: &TestDb| {
         actor: Some(u),
         ..Default::default()
     };
-    assert_eq!(s.query_audit(&window, 100).await.expect("q").len(), 3);
-    let page1 = s.query_audit(&AuditFilter::default(), 3).await.expect("q");
+    assert_eq!(s.audit().query(&window, 100).await.expect("q").len(), 3);
+    let page1 = s
+        .audit()
+        .query(&AuditFilter::default(), 3)
+        .await
+        .expect("q");
     let page2 = s
-        .query_audit(
+        .audit()
+        .query(
             &AuditFilter {
                 before_seq: Some(page1[2].seq),
                 ..Default::default()
@@ -556,31 +617,34 @@ store_test!(
             link: "l",
             expires_at: now + Duration::days(3),
         };
-        s.create_invitation(&email, Role::Therapist, &link, &Actor::default(), now)
+        s.invitations()
+            .create(&email, Role::Therapist, &link, &Actor::default(), now)
             .await
             .expect("q")
             .expect("ok");
-        let open = s.pending_invitations(now).await.expect("q");
+        let open = s.invitations().pending(now).await.expect("q");
         assert_eq!(
             (open.len(), open[0].email.as_str(), open[0].role.as_str()),
             (1, "new@example.org", "therapist")
         );
         assert!(
-            s.pending_invitations(now + Duration::days(4))
+            s.invitations()
+                .pending(now + Duration::days(4))
                 .await
                 .expect("q")
                 .is_empty(),
             "expired ones are not open"
         );
         assert_eq!(
-            s.revoke_invitations(&email, &Actor::default(), now)
+            s.invitations()
+                .revoke(&email, &Actor::default(), now)
                 .await
                 .expect("revoke"),
             1
         );
-        assert!(s.pending_invitations(now).await.expect("q").is_empty());
+        assert!(s.invitations().pending(now).await.expect("q").is_empty());
         assert_eq!(
-            s.invitation_status(&h, now).await.expect("q"),
+            s.invitations().status(&h, now).await.expect("q"),
             LinkStatus::Used,
             "a withdrawn link no longer works"
         );

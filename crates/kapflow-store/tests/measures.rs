@@ -3,13 +3,15 @@
 //! once, and the baseline/post pairs of the outcome report.
 
 use kapflow_domain::client::ClientInput;
+use kapflow_domain::measures::schedule::{AlertTiming, Channel, Reason};
 use kapflow_domain::measures::{self, MeasureSettings, score};
 use kapflow_domain::pathway::{Transition, today};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use kapflow_domain::{Actor, ClientId, Email, Role, UserId};
+use kapflow_store::access::for_tests;
 use kapflow_store::clients::Created;
-use kapflow_store::measures::{AlertTiming, LinkState, Submission};
+use kapflow_store::measures::{LinkState, Submission};
 use kapflow_store::store_test;
 use kapflow_store::testkit::TestDb;
 use kapflow_store::users::NewUser;
@@ -22,10 +24,16 @@ const TIMING: AlertTiming = AlertTiming {
     escalate_high_after: Duration::hours(1),
 };
 
+/// Test setup's view of a client's clinical record.
+fn seen(c: ClientId) -> kapflow_store::ClinicalAccess {
+    for_tests(c).clinical().expect("clinical")
+}
+
 async fn person(db: &TestDb, email: &str, role: Role) -> (UserId, Actor) {
     let e = Email::parse(email).expect("email");
     let id = db
         .store
+        .accounts()
         .create_user(
             &NewUser {
                 email: &e,
@@ -53,7 +61,8 @@ async fn client(db: &TestDb, therapist: UserId, concerns: &[&str]) -> ClientId {
     .expect("valid");
     match db
         .store
-        .create_client(
+        .clients()
+        .create(
             &Uuid::now_v7().to_string(),
             &c,
             None,
@@ -89,7 +98,8 @@ async fn link_for(
 ) -> String {
     let req = db
         .store
-        .measure_requests(c)
+        .measures()
+        .requests(&seen(c))
         .await
         .expect("requests")
         .into_iter()
@@ -99,13 +109,14 @@ async fn link_for(
     let token = format!("token-{}", Uuid::now_v7());
     assert!(
         db.store
-            .issue_measure_link(
-                c,
+            .measures()
+            .issue_link(
+                &seen(c),
                 req,
                 &token_hash(&token),
-                "email",
+                Channel::Email,
                 Duration::days(60),
-                Some("http://x/m/t"),
+                "http://x/m/t",
                 t,
                 now
             )
@@ -120,18 +131,19 @@ store_test!(
     async |db: &TestDb| {
         let (t, ta) = person(db, "t@example.org", Role::Therapist).await;
         let c = client(db, t, &["ptsd"]).await;
-        let reqs = db.store.measure_requests(c).await.expect("r");
+        let reqs = db.store.measures().requests(&seen(c)).await.expect("r");
         let mut codes: Vec<_> = reqs.iter().map(|r| r.instrument.as_str()).collect();
         codes.sort_unstable();
         assert_eq!(codes, vec!["cssrs", "gad7", "pcl5", "phq9"]);
         assert!(
             reqs.iter()
-                .all(|r| r.reason == "baseline" && r.due_on == today(now_utc()))
+                .all(|r| r.reason == Reason::Baseline && r.due_on == today(now_utc()))
         );
         // Due on the therapist's list, not on another's.
         assert_eq!(
             db.store
-                .due_measures(t, false, today(now_utc()))
+                .measures()
+                .due(t, false, today(now_utc()))
                 .await
                 .expect("due")
                 .len(),
@@ -140,15 +152,17 @@ store_test!(
         let (other, _) = person(db, "o@example.org", Role::Therapist).await;
         assert!(
             db.store
-                .due_measures(other, false, today(now_utc()))
+                .measures()
+                .due(other, false, today(now_utc()))
                 .await
                 .expect("due")
                 .is_empty()
         );
         let now = now_utc();
         db.store
-            .transition_course(
-                c,
+            .courses()
+            .transition(
+                &for_tests(c),
                 &Transition::Discontinue {
                     reason: "Moved".into(),
                 },
@@ -159,16 +173,13 @@ store_test!(
             .expect("t")
             .expect("c")
             .expect("discontinued");
-        let reqs = db.store.measure_requests(c).await.expect("r");
+        let reqs = db.store.measures().requests(&seen(c)).await.expect("r");
         assert!(
             reqs.iter()
-                .filter(|r| r.reason == "baseline")
+                .filter(|r| r.reason == Reason::Baseline)
                 .all(|r| r.cancelled_at.is_some())
         );
-        let follow: Vec<_> = reqs
-            .iter()
-            .filter(|r| r.reason.starts_with("follow_up"))
-            .collect();
+        let follow: Vec<_> = reqs.iter().filter(|r| r.reason.is_follow_up()).collect();
         assert_eq!(
             follow.len(),
             9,
@@ -192,14 +203,15 @@ store_test!(
         let token = link_for(db, c, "phq9", &ta, now).await;
         let h = token_hash(&token);
         assert!(matches!(
-            db.store.measure_link(&h, now).await.expect("l"),
+            db.store.measures().link(&h, now).await.expect("l"),
             LinkState::Open { .. }
         ));
         // Item 9 = 1 with a low total: the flag fires whatever the total.
         let s = phq9([0, 0, 0, 0, 0, 0, 0, 0, 1]);
         let Submission::Recorded { alert, .. } = db
             .store
-            .submit_measure(&h, &s, TIMING, now)
+            .measures()
+            .submit(&h, &s, TIMING, now)
             .await
             .expect("submit")
         else {
@@ -208,17 +220,26 @@ store_test!(
         assert!(alert);
         assert_eq!(
             db.store
-                .submit_measure(&h, &s, TIMING, now)
+                .measures()
+                .submit(&h, &s, TIMING, now)
                 .await
                 .expect("again"),
             Submission::AlreadySubmitted { alert: true }
         );
         assert!(matches!(
-            db.store.measure_link(&h, now).await.expect("l"),
+            db.store.measures().link(&h, now).await.expect("l"),
             LinkState::Submitted { alert: true }
         ));
-        assert_eq!(db.store.measure_responses(c).await.expect("r").len(), 1);
-        let open = db.store.open_alerts(t, false).await.expect("alerts");
+        assert_eq!(
+            db.store
+                .measures()
+                .responses(&seen(c))
+                .await
+                .expect("r")
+                .len(),
+            1
+        );
+        let open = db.store.alerts().open(t, false).await.expect("alerts");
         assert_eq!(open.len(), 1);
         assert!(
             open[0].rule.contains("item 9") || open[0].rule.contains("Item 9"),
@@ -229,7 +250,8 @@ store_test!(
         // The care team is told (outbox), with the alert id only.
         let (to, _) = db
             .store
-            .alert_recipients(open[0].id, false)
+            .alerts()
+            .recipients(open[0].id, false)
             .await
             .expect("r")
             .expect("alert");
@@ -237,28 +259,32 @@ store_test!(
         // Not escalated before its time; escalated once after it, to the owner.
         assert_eq!(
             db.store
-                .escalate_due_alerts(now + Duration::hours(23))
+                .alerts()
+                .escalate_due(now + Duration::hours(23))
                 .await
                 .expect("e"),
             0
         );
         assert_eq!(
             db.store
-                .escalate_due_alerts(now + Duration::hours(25))
+                .alerts()
+                .escalate_due(now + Duration::hours(25))
                 .await
                 .expect("e"),
             1
         );
         assert_eq!(
             db.store
-                .escalate_due_alerts(now + Duration::hours(26))
+                .alerts()
+                .escalate_due(now + Duration::hours(26))
                 .await
                 .expect("e"),
             0
         );
         assert_eq!(
             db.store
-                .open_alerts(owner, true)
+                .alerts()
+                .open(owner, true)
                 .await
                 .expect("owner")
                 .len(),
@@ -267,8 +293,9 @@ store_test!(
         // Closed only with a note, and only once.
         assert!(
             db.store
-                .acknowledge_alert(
-                    c,
+                .alerts()
+                .acknowledge(
+                    &for_tests(c),
                     open[0].id,
                     "Called the client; safe; plan made",
                     &ta,
@@ -279,13 +306,15 @@ store_test!(
         );
         assert!(
             !db.store
-                .acknowledge_alert(c, open[0].id, "again", &ta, now)
+                .alerts()
+                .acknowledge(&for_tests(c), open[0].id, "again", &ta, now)
                 .await
                 .expect("ack")
         );
         assert!(
             db.store
-                .open_alerts(t, false)
+                .alerts()
+                .open(t, false)
                 .await
                 .expect("alerts")
                 .is_empty()
@@ -308,14 +337,16 @@ store_test!(
         let g = score(&gad, &zero, &MeasureSettings::default()).expect("g");
         assert_eq!(
             db.store
-                .submit_measure(&token_hash(&late), &g, TIMING, now + Duration::days(61))
+                .measures()
+                .submit(&token_hash(&late), &g, TIMING, now + Duration::days(61))
                 .await
                 .expect("late"),
             Submission::Expired
         );
         assert_eq!(
             db.store
-                .submit_measure(&token_hash("nope"), &g, TIMING, now)
+                .measures()
+                .submit(&token_hash("nope"), &g, TIMING, now)
                 .await
                 .expect("unknown"),
             Submission::Unknown
@@ -323,7 +354,8 @@ store_test!(
         // A link for one questionnaire cannot carry another's answers.
         assert_eq!(
             db.store
-                .submit_measure(&token_hash(&late), &s, TIMING, now)
+                .measures()
+                .submit(&token_hash(&late), &s, TIMING, now)
                 .await
                 .expect("wrong"),
             Submission::Expired
@@ -342,7 +374,8 @@ store_test!(
             if i > 0 {
                 assert!(
                     db.store
-                        .add_measure_request(c, "phq9", today(now), &ta, now)
+                        .measures()
+                        .add_request(&seen(c), "phq9", today(now), &ta, now)
                         .await
                         .expect("add")
                 );
@@ -351,24 +384,31 @@ store_test!(
             let at = now + Duration::days(i as i64 * 14);
             let r = db
                 .store
-                .submit_measure(&token_hash(&token), &phq9(items), TIMING, at)
+                .measures()
+                .submit(&token_hash(&token), &phq9(items), TIMING, at)
                 .await
                 .expect("submit");
             assert!(matches!(r, Submission::Recorded { .. }), "{r:?}");
         }
-        let resp = db.store.measure_responses(c).await.expect("r");
+        let resp = db.store.measures().responses(&seen(c)).await.expect("r");
         assert_eq!(resp.len(), 3, "{resp:?}");
         assert!(resp.iter().all(|r| r.course_id.is_some()), "{resp:?}");
-        let pairs = db.store.outcome_pairs(None).await.expect("pairs");
+        let pairs = db.store.outcomes().pairs(None).await.expect("pairs");
         assert_eq!(pairs.len(), 1);
         assert_eq!((pairs[0].baseline, pairs[0].post), (18, 0));
         assert_eq!(
-            db.store.outcome_pairs(Some(t)).await.expect("mine").len(),
+            db.store
+                .outcomes()
+                .pairs(Some(t))
+                .await
+                .expect("mine")
+                .len(),
             1
         );
         assert!(
             db.store
-                .outcome_pairs(Some(other))
+                .outcomes()
+                .pairs(Some(other))
                 .await
                 .expect("theirs")
                 .is_empty()

@@ -25,6 +25,7 @@ use time::Duration;
 /// How many clients a prescriber's list shows.
 async fn listed_for(db: &TestDb, prescriber: kapflow_domain::UserId) -> i64 {
     db.store
+        .clients()
         .caseload(
             CaseloadScope {
                 user: prescriber,
@@ -48,7 +49,8 @@ store_test!(
         let now = now_utc();
         let t = &w.t1.1;
         let advance = |to| async move {
-            s.transition_course(c, &Transition::Advance(to), t, now)
+            s.courses()
+                .transition(&for_tests(c), &Transition::Advance(to), t, now)
                 .await
                 .expect("t")
                 .expect("course")
@@ -60,54 +62,73 @@ store_test!(
             vec![Unmet::IntakeIncomplete, Unmet::ScreeningNotReviewed]
         );
         assert_eq!(
-            s.save_intake(
-                c,
-                &IntakeForm::default(),
-                kapflow_domain::client::Sensitivity::General,
-                false,
-                t,
-                now
-            )
-            .await
-            .expect("draft"),
+            s.assessment()
+                .save_intake(
+                    &for_tests(c),
+                    &IntakeForm::default(),
+                    kapflow_domain::client::Sensitivity::General,
+                    false,
+                    t,
+                    now
+                )
+                .await
+                .expect("draft"),
             Saved::Saved
         );
         assert_eq!(
-            s.review_screening(c, t, now).await.expect("review"),
+            s.assessment()
+                .review_screening(&for_tests(c), t, now)
+                .await
+                .expect("review"),
             Saved::WrongStage
         );
         assert_eq!(
-            s.save_intake(
-                c,
-                &completed_intake(),
-                kapflow_domain::client::Sensitivity::General,
-                true,
-                t,
-                now
-            )
-            .await
-            .expect("done"),
+            s.assessment()
+                .save_intake(
+                    &for_tests(c),
+                    &completed_intake(),
+                    kapflow_domain::client::Sensitivity::General,
+                    true,
+                    t,
+                    now
+                )
+                .await
+                .expect("done"),
             Saved::Saved
         );
         assert_eq!(
-            s.save_intake(
-                c,
-                &IntakeForm::default(),
-                kapflow_domain::client::Sensitivity::General,
-                false,
-                t,
-                now
-            )
-            .await
-            .expect("locked"),
+            s.assessment()
+                .save_intake(
+                    &for_tests(c),
+                    &IntakeForm::default(),
+                    kapflow_domain::client::Sensitivity::General,
+                    false,
+                    t,
+                    now
+                )
+                .await
+                .expect("locked"),
             Saved::Locked
         );
-        let course = s.current_course(c).await.expect("c").expect("course");
-        let intake = s.intake(course.id).await.expect("i").expect("intake");
-        assert_eq!(intake.form.bp_systolic, "150");
+        let course = s
+            .courses()
+            .current(&for_tests(c))
+            .await
+            .expect("c")
+            .expect("course");
+        let intake = s
+            .assessment()
+            .intake(&seen(c), course.id)
+            .await
+            .expect("i")
+            .expect("intake");
+        assert_eq!(intake.form.expect("readable").bp_systolic, "150");
         assert!(intake.completed.is_some());
         assert_eq!(
-            s.review_screening(c, t, now).await.expect("review"),
+            s.assessment()
+                .review_screening(&for_tests(c), t, now)
+                .await
+                .expect("review"),
             Saved::Saved
         );
         assert_eq!(advance(Stage::Preparation).await, Ok(Stage::Preparation));
@@ -122,7 +143,8 @@ store_test!(
 
         // Referral needs consents and the readiness sign-off; nothing is kept when refused.
         let refused = s
-            .refer(c, w.org1, t, now)
+            .prescribing()
+            .refer(&for_tests(c), w.org1, t, now)
             .await
             .expect("refer")
             .expect_err("refused");
@@ -137,20 +159,27 @@ store_test!(
                 Unmet::PreparationNotSignedOff.message(),
             ]
         );
-        assert!(s.referral(course.id).await.expect("r").is_none());
+        assert!(
+            s.prescribing()
+                .referral(&seen(c), course.id)
+                .await
+                .expect("r")
+                .is_none()
+        );
         assert_eq!(
-            s.caseload(
-                CaseloadScope {
-                    user: w.p1.0,
-                    role: Role::Prescriber
-                },
-                None,
-                CaseloadSort::Name,
-                1
-            )
-            .await
-            .expect("p")
-            .total,
+            s.clients()
+                .caseload(
+                    CaseloadScope {
+                        user: w.p1.0,
+                        role: Role::Prescriber
+                    },
+                    None,
+                    CaseloadSort::Name,
+                    1
+                )
+                .await
+                .expect("p")
+                .total,
             0
         );
         let prep = PreparationForm {
@@ -159,27 +188,36 @@ store_test!(
             notes: String::new(),
         };
         assert_eq!(
-            s.save_preparation(c, &prep, true, t, now)
+            s.assessment()
+                .save_preparation(&for_tests(c), &prep, true, t, now)
                 .await
                 .expect("prep"),
             Saved::Saved
         );
         assert_eq!(
-            s.save_preparation(c, &prep, false, t, now)
+            s.assessment()
+                .save_preparation(&for_tests(c), &prep, false, t, now)
                 .await
                 .expect("prep"),
             Saved::Locked
         );
         sign(db, &w, c, ConsentKind::Kap).await;
         let roi = sign(db, &w, c, ConsentKind::ReleaseOfInformation).await;
-        assert_eq!(s.refer(c, w.org1, t, now).await.expect("refer"), Ok(()));
+        assert_eq!(
+            s.prescribing()
+                .refer(&for_tests(c), w.org1, t, now)
+                .await
+                .expect("refer"),
+            Ok(())
+        );
         assert_eq!(stage(db, c).await, Stage::MedicalEvaluation);
 
         // Only the referred organisation's prescriber sees and acts.
         let p1 = &w.p1.1;
         let p2 = &w.p2.1;
         assert_eq!(
-            s.standing(w.p1.0, Role::Prescriber, c, now)
+            s.access()
+                .standing(w.p1.0, Role::Prescriber, c, now)
                 .await
                 .expect("s")
                 .expect("c")
@@ -187,7 +225,8 @@ store_test!(
             Relationship::ReferredPrescriber
         );
         assert_eq!(
-            s.standing(w.p2.0, Role::Prescriber, c, now)
+            s.access()
+                .standing(w.p2.0, Role::Prescriber, c, now)
                 .await
                 .expect("s")
                 .expect("c")
@@ -203,20 +242,23 @@ store_test!(
             valid_until: Some(today + Duration::days(180)),
         };
         assert_eq!(
-            s.record_evaluation(c, &eligible, p2, now)
+            s.prescribing()
+                .record_evaluation(&for_tests(c), &eligible, p2, now)
                 .await
                 .expect("eval"),
             Err(Refused::NotFound)
         );
         // A therapist (no organisation) can never prescribe or evaluate.
         assert_eq!(
-            s.record_evaluation(c, &eligible, t, now)
+            s.prescribing()
+                .record_evaluation(&for_tests(c), &eligible, t, now)
                 .await
                 .expect("eval"),
             Err(Refused::NotFound)
         );
         assert_eq!(
-            s.record_evaluation(c, &eligible, p1, now)
+            s.prescribing()
+                .record_evaluation(&for_tests(c), &eligible, p1, now)
                 .await
                 .expect("eval"),
             Ok(())
@@ -231,10 +273,14 @@ store_test!(
             pharmacy: "Compounding Pharmacy".into(),
         };
         assert_eq!(
-            s.prescribe(c, &rx, t, now).await.expect("rx"),
+            s.prescribing()
+                .prescribe(&for_tests(c), &rx, t, now)
+                .await
+                .expect("rx"),
             Err(Refused::NotFound)
         );
-        s.prescribe(c, &rx, p1, now)
+        s.prescribing()
+            .prescribe(&for_tests(c), &rx, p1, now)
             .await
             .expect("rx")
             .expect("prescribed");
@@ -243,21 +289,33 @@ store_test!(
             tracking_number: "1Z999".into(),
             shipped_on: today,
         };
-        s.record_shipment(c, &ship, p1, now)
+        s.prescribing()
+            .record_shipment(&for_tests(c), &ship, p1, now)
             .await
             .expect("ship")
             .expect("shipped");
-        let shipment = s.shipments(course.id).await.expect("s")[0].id;
+        let shipment = s
+            .prescribing()
+            .shipments(&seen(c), course.id)
+            .await
+            .expect("s")[0]
+            .id;
         assert_eq!(
-            s.record_receipt(c, shipment, p2, now).await.expect("r"),
+            s.prescribing()
+                .record_receipt(&for_tests(c), shipment, p2, now)
+                .await
+                .expect("r"),
             Err(Refused::NotFound)
         );
         assert_eq!(
-            s.record_receipt(c, shipment, p1, now).await.expect("r"),
+            s.prescribing()
+                .record_receipt(&for_tests(c), shipment, p1, now)
+                .await
+                .expect("r"),
             Ok(())
         );
         assert_eq!(stage(db, c).await, Stage::ReadyForDosing);
-        let history = s.course_history(course.id).await.expect("h");
+        let history = s.courses().history(&seen(c), course.id).await.expect("h");
         let stages: Vec<_> = history.iter().map(|h| h.to_stage.as_str()).collect();
         assert_eq!(
             stages,
@@ -272,7 +330,13 @@ store_test!(
 
         // A dose change is a request by the therapist and a new prescription by the prescriber.
         let req = s
-            .request_dose_change(c, "Client felt little at 100 mg; consider 150 mg.", t, now)
+            .prescribing()
+            .request_dose_change(
+                &for_tests(c),
+                "Client felt little at 100 mg; consider 150 mg.",
+                t,
+                now,
+            )
             .await
             .expect("req")
             .expect("made");
@@ -282,24 +346,31 @@ store_test!(
             new_strength_mg: Some(150),
         };
         assert_eq!(
-            s.answer_dose_change(c, req, &answer, t, now)
+            s.prescribing()
+                .answer_dose_change(&for_tests(c), req, &answer, t, now)
                 .await
                 .expect("a"),
             Err(Refused::NotFound)
         );
         assert_eq!(
-            s.answer_dose_change(c, req, &answer, p1, now)
+            s.prescribing()
+                .answer_dose_change(&for_tests(c), req, &answer, p1, now)
                 .await
                 .expect("a"),
             Ok(())
         );
         assert_eq!(
-            s.answer_dose_change(c, req, &answer, p1, now)
+            s.prescribing()
+                .answer_dose_change(&for_tests(c), req, &answer, p1, now)
                 .await
                 .expect("a"),
             Err(Refused::NotFound)
         );
-        let rxs = s.prescriptions(course.id).await.expect("rx");
+        let rxs = s
+            .prescribing()
+            .prescriptions(&seen(c), course.id)
+            .await
+            .expect("rx");
         assert_eq!(rxs.len(), 2);
         assert_eq!(
             (rxs[0].strength_mg, rxs[0].superseded_at.is_none()),
@@ -309,17 +380,20 @@ store_test!(
 
         // Revoking the release of information ends the prescriber's view.
         assert!(
-            s.revoke_consent(c, roi, "Client withdrew the release", t, now)
+            s.consents()
+                .revoke(&for_tests(c), roi, "Client withdrew the release", t, now)
                 .await
                 .expect("revoke")
         );
         assert!(
-            !s.revoke_consent(c, roi, "again", t, now)
+            !s.consents()
+                .revoke(&for_tests(c), roi, "again", t, now)
                 .await
                 .expect("revoke")
         );
         assert_eq!(
-            s.standing(w.p1.0, Role::Prescriber, c, now)
+            s.access()
+                .standing(w.p1.0, Role::Prescriber, c, now)
                 .await
                 .expect("s")
                 .expect("c")
@@ -331,7 +405,13 @@ store_test!(
 
         // Discontinuing needs a reason; a new course starts at assessment.
         assert_eq!(
-            s.transition_course(c, &Transition::Discontinue { reason: " ".into() }, t, now)
+            s.courses()
+                .transition(
+                    &for_tests(c),
+                    &Transition::Discontinue { reason: " ".into() },
+                    t,
+                    now
+                )
                 .await
                 .expect("d")
                 .expect("c")
@@ -339,24 +419,38 @@ store_test!(
                 .reasons,
             vec![Unmet::ReasonRequired]
         );
-        assert!(!s.start_new_course(c, t, now).await.expect("new"));
+        assert!(
+            !s.courses()
+                .start_new(&for_tests(c), t, now)
+                .await
+                .expect("new")
+        );
         assert_eq!(
-            s.transition_course(
-                c,
-                &Transition::Discontinue {
-                    reason: "Moved away".into()
-                },
-                t,
-                now
-            )
-            .await
-            .expect("d")
-            .expect("c"),
+            s.courses()
+                .transition(
+                    &for_tests(c),
+                    &Transition::Discontinue {
+                        reason: "Moved away".into()
+                    },
+                    t,
+                    now
+                )
+                .await
+                .expect("d")
+                .expect("c"),
             Ok(Stage::Discontinued)
         );
-        assert!(s.start_new_course(c, t, now).await.expect("new"));
+        assert!(
+            s.courses()
+                .start_new(&for_tests(c), t, now)
+                .await
+                .expect("new")
+        );
         assert_eq!(stage(db, c).await, Stage::Assessment);
-        assert_eq!(s.courses(c).await.expect("courses").len(), 2);
+        assert_eq!(
+            s.courses().all(&for_tests(c)).await.expect("courses").len(),
+            2
+        );
         let _ = &w.owner;
     }
 );
@@ -369,12 +463,24 @@ store_test!(
         let now = now_utc();
         let c = new_client(db, &w, "Ada Client", w.t1.0).await;
         sign(db, &w, c, ConsentKind::Kap).await;
-        let course = s.current_course(c).await.expect("c").expect("course");
+        let course = s
+            .courses()
+            .current(&for_tests(c))
+            .await
+            .expect("c")
+            .expect("course");
         let _ = course;
-        let facts = s.course_facts(c, now).await.expect("f").expect("course").1;
+        let facts = s
+            .courses()
+            .facts(&seen(c), now)
+            .await
+            .expect("f")
+            .expect("course")
+            .1;
         assert!(facts.kap_consent && !facts.release_of_information);
         let v2 = s
-            .add_consent_document(
+            .consents()
+            .add_document(
                 &NewDocument {
                     kind: ConsentKind::Kap,
                     title: "KAP consent".into(),
@@ -386,7 +492,13 @@ store_test!(
             .await
             .expect("v2");
         assert_eq!(v2, 2);
-        let facts = s.course_facts(c, now).await.expect("f").expect("course").1;
+        let facts = s
+            .courses()
+            .facts(&seen(c), now)
+            .await
+            .expect("f")
+            .expect("course")
+            .1;
         assert!(!facts.kap_consent, "an older version is not current");
         let old = w
             .docs
@@ -399,12 +511,13 @@ store_test!(
             signed_on: kapflow_domain::pathway::today(now),
         };
         assert_eq!(
-            s.sign_consent(c, old, &sig, &w.t1.1, now)
+            s.consents()
+                .sign(&for_tests(c), old, &sig, &w.t1.1, now)
                 .await
                 .expect("sign"),
             Some(Signed::Outdated)
         );
-        let sigs = s.signatures(c).await.expect("sigs");
+        let sigs = s.consents().signatures(&seen(c)).await.expect("sigs");
         assert_eq!(sigs.len(), 1);
         assert!(!sigs[0].is_current());
         assert_eq!(

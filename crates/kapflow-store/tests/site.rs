@@ -1,11 +1,11 @@
 //! The public site's content and the inquiry inbox in the store, on both backends.
 
 use kapflow_domain::inquiry::{InquiryInput, InquiryStatus};
-use kapflow_domain::site::SEED;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Actor, Email, Role, UserId};
 use kapflow_store::inquiries::{InboxScope, Submitted};
 use kapflow_store::rate_limit::RateLimit;
+use kapflow_store::site::SeedSection;
 
 const LIMIT: RateLimit<'static> = RateLimit {
     bucket: "inquiry-ip:test",
@@ -13,6 +13,34 @@ const LIMIT: RateLimit<'static> = RateLimit {
     limit: 100,
 };
 use kapflow_store::site::RevisionStatus;
+
+/// A small site to seed: two questions of a FAQ page and a home page.
+const SEED: &[SeedSection] = &[
+    SeedSection {
+        key: "home.intro",
+        page: "home",
+        position: 1,
+        label: "Home",
+        title: "Welcome",
+        body: "About the practice.",
+    },
+    SeedSection {
+        key: "faq.1",
+        page: "faq",
+        position: 1,
+        label: "FAQ 1",
+        title: "What is KAP?",
+        body: "Ketamine-assisted psychotherapy is a therapeutic approach.",
+    },
+    SeedSection {
+        key: "faq.2",
+        page: "faq",
+        position: 2,
+        label: "FAQ 2",
+        title: "Is it safe?",
+        body: "When administered by trained professionals.",
+    },
+];
 use kapflow_store::store_test;
 use kapflow_store::testkit::TestDb;
 use kapflow_store::users::NewUser;
@@ -20,6 +48,7 @@ use kapflow_store::users::NewUser;
 async fn user(db: &TestDb, email: &str, role: Role) -> UserId {
     let e = Email::parse(email).expect("email");
     db.store
+        .accounts()
         .create_user(
             &NewUser {
                 email: &e,
@@ -54,12 +83,12 @@ store_test!(
         let s = &db.store;
         let now = now_utc();
         assert_eq!(
-            s.seed_site(SEED, now).await.expect("seed") as usize,
+            s.site().seed(SEED, now).await.expect("seed") as usize,
             SEED.len()
         );
-        assert_eq!(s.seed_site(SEED, now).await.expect("seed"), 0);
-        let v1 = s.site_version().await.expect("v");
-        let site = s.published_site().await.expect("site");
+        assert_eq!(s.site().seed(SEED, now).await.expect("seed"), 0);
+        let v1 = s.site().version().await.expect("v");
+        let site = s.site().published().await.expect("site");
         assert_eq!(site.len(), SEED.len());
 
         let owner = Actor::user(
@@ -68,22 +97,24 @@ store_test!(
             None,
             None,
         );
-        s.save_section(
-            "faq.1",
-            "Q?",
-            "draft text",
-            RevisionStatus::Draft,
-            &owner,
-            now_utc(),
-        )
-        .await
-        .expect("draft");
+        s.site()
+            .save_section(
+                "faq.1",
+                "Q?",
+                "draft text",
+                RevisionStatus::Draft,
+                &owner,
+                now_utc(),
+            )
+            .await
+            .expect("draft");
         assert_eq!(
-            s.site_version().await.expect("v"),
+            s.site().version().await.expect("v"),
             v1,
             "a draft changes nothing visitors see"
         );
         let edit = s
+            .site()
             .section_for_edit("faq.1")
             .await
             .expect("q")
@@ -98,18 +129,19 @@ store_test!(
                 .is_some_and(|p| p.body_md.starts_with("Ketamine-assisted psychotherapy is"))
         );
 
-        s.save_section(
-            "faq.1",
-            "Q?",
-            "published text",
-            RevisionStatus::Published,
-            &owner,
-            now_utc(),
-        )
-        .await
-        .expect("publish");
-        assert!(s.site_version().await.expect("v") > v1);
-        let now_site = s.published_site().await.expect("site");
+        s.site()
+            .save_section(
+                "faq.1",
+                "Q?",
+                "published text",
+                RevisionStatus::Published,
+                &owner,
+                now_utc(),
+            )
+            .await
+            .expect("publish");
+        assert!(s.site().version().await.expect("v") > v1);
+        let now_site = s.site().published().await.expect("site");
         assert_eq!(
             now_site
                 .iter()
@@ -118,7 +150,8 @@ store_test!(
             Some("published text")
         );
         assert!(
-            s.section_for_edit("faq.1")
+            s.site()
+                .section_for_edit("faq.1")
                 .await
                 .expect("q")
                 .expect("s")
@@ -128,30 +161,38 @@ store_test!(
         );
 
         // Restore the original.
-        let history = s.section_history("faq.1").await.expect("h");
+        let history = s.site().section_history("faq.1").await.expect("h");
         assert_eq!(history.len(), 3);
         let original = history.last().expect("first").id;
         assert!(
-            s.restore_revision("faq.1", original, &owner, now_utc())
+            s.site()
+                .restore_revision("faq.1", original, &owner, now_utc())
                 .await
                 .expect("restore")
                 .is_some()
         );
         assert!(
-            s.restore_revision("faq.2", original, &owner, now_utc())
+            s.site()
+                .restore_revision("faq.2", original, &owner, now_utc())
                 .await
                 .expect("restore")
                 .is_none(),
             "a revision of another section"
         );
-        let restored = s.published_site().await.expect("site");
+        let restored = s.site().published().await.expect("site");
         assert!(
             restored
                 .iter()
                 .find(|x| x.key == "faq.1")
                 .is_some_and(|x| x.body_md.starts_with("Ketamine-assisted psychotherapy is"))
         );
-        assert!(s.section_for_edit("nope").await.expect("q").is_none());
+        assert!(
+            s.site()
+                .section_for_edit("nope")
+                .await
+                .expect("q")
+                .is_none()
+        );
     }
 );
 
@@ -160,18 +201,21 @@ store_test!(an_inquiry_is_made_once_per_form_key, async |db: &TestDb| {
     let i = inquiry("Jo Lee");
     let actor = Actor::anonymous(Some("198.51.100.4".into()));
     let first = s
-        .submit_inquiry("key-1", b"hash-a", &i, &LIMIT, &actor, now_utc())
+        .inquiries()
+        .submit("key-1", b"hash-a", &i, &LIMIT, &actor, now_utc())
         .await
         .expect("submit");
     assert!(matches!(first, Submitted::Created(_)));
     assert_eq!(
-        s.submit_inquiry("key-1", b"hash-a", &i, &LIMIT, &actor, now_utc())
+        s.inquiries()
+            .submit("key-1", b"hash-a", &i, &LIMIT, &actor, now_utc())
             .await
             .expect("again"),
         Submitted::Repeat
     );
     assert_eq!(
-        s.submit_inquiry("key-1", b"hash-b", &i, &LIMIT, &actor, now_utc())
+        s.inquiries()
+            .submit("key-1", b"hash-b", &i, &LIMIT, &actor, now_utc())
             .await
             .expect("again"),
         Submitted::KeyReused
@@ -183,14 +227,15 @@ store_test!(an_inquiry_is_made_once_per_form_key, async |db: &TestDb| {
     };
     let oa = Actor::user(owner, Role::Owner, None, None);
     assert_eq!(
-        s.list_inquiries(scope, None, None, &oa, now_utc())
+        s.inquiries()
+            .list(scope, None, None, &oa, now_utc())
             .await
             .expect("list")
             .len(),
         1
     );
     assert_eq!(
-        s.outbox_pending().await.expect("p"),
+        s.outbox().pending().await.expect("p"),
         1,
         "staff are notified"
     );
@@ -201,7 +246,8 @@ store_test!(
     async |db: &TestDb| {
         let s = &db.store;
         let Submitted::Created(a) = s
-            .submit_inquiry(
+            .inquiries()
+            .submit(
                 "k-a",
                 b"a",
                 &inquiry("Alex A"),
@@ -215,7 +261,8 @@ store_test!(
             panic!()
         };
         let Submitted::Created(b) = s
-            .submit_inquiry(
+            .inquiries()
+            .submit(
                 "k-b",
                 b"b",
                 &inquiry("Blair B"),
@@ -242,54 +289,63 @@ store_test!(
         let ta = Actor::user(ther, Role::Therapist, None, None);
 
         assert!(
-            s.list_inquiries(ther_scope, None, None, &ta, now_utc())
+            s.inquiries()
+                .list(ther_scope, None, None, &ta, now_utc())
                 .await
                 .expect("l")
                 .is_empty()
         );
         assert!(
-            s.view_inquiry(ther_scope, a, &ta, now_utc())
+            s.inquiries()
+                .view(ther_scope, a, &ta, now_utc())
                 .await
                 .expect("v")
                 .is_none()
         );
         assert!(
-            !s.set_inquiry_status(ther_scope, a, InquiryStatus::Contacted, &ta, now_utc())
+            !s.inquiries()
+                .set_status(ther_scope, a, InquiryStatus::Contacted, &ta, now_utc())
                 .await
                 .expect("s")
         );
 
         assert!(
-            s.assign_inquiry(desk_scope, a, Some((ther, "T".into())), &da, now_utc())
+            s.inquiries()
+                .assign(desk_scope, a, Some((ther, "T".into())), &da, now_utc())
                 .await
                 .expect("assign")
         );
         assert!(
-            s.set_inquiry_status(desk_scope, a, InquiryStatus::Contacted, &da, now_utc())
+            s.inquiries()
+                .set_status(desk_scope, a, InquiryStatus::Contacted, &da, now_utc())
                 .await
                 .expect("status")
         );
         assert!(
-            s.add_inquiry_note(desk_scope, a, "Left a voicemail", &da, now_utc())
+            s.inquiries()
+                .add_note(desk_scope, a, "Left a voicemail", &da, now_utc())
                 .await
                 .expect("note")
         );
         let mine = s
-            .list_inquiries(ther_scope, None, None, &ta, now_utc())
+            .inquiries()
+            .list(ther_scope, None, None, &ta, now_utc())
             .await
             .expect("l");
         assert_eq!(mine.len(), 1);
         assert_eq!(mine[0].id, a);
         let (detail, events) = s
-            .view_inquiry(ther_scope, a, &ta, now_utc())
+            .inquiries()
+            .view(ther_scope, a, &ta, now_utc())
             .await
             .expect("v")
             .expect("visible");
-        assert_eq!(detail.status, "contacted");
+        assert_eq!(detail.status, InquiryStatus::Contacted);
         let kinds: Vec<_> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["received", "assigned", "status", "note"]);
         assert!(
-            s.view_inquiry(ther_scope, b, &ta, now_utc())
+            s.inquiries()
+                .view(ther_scope, b, &ta, now_utc())
                 .await
                 .expect("v")
                 .is_none()
@@ -297,18 +353,21 @@ store_test!(
 
         // Search escapes wildcards and matches the message.
         let found = s
-            .list_inquiries(desk_scope, None, Some("100%"), &da, now_utc())
+            .inquiries()
+            .list(desk_scope, None, Some("100%"), &da, now_utc())
             .await
             .expect("l");
         assert_eq!(found.len(), 2);
         assert!(
-            s.list_inquiries(desk_scope, None, Some("zz%"), &da, now_utc())
+            s.inquiries()
+                .list(desk_scope, None, Some("zz%"), &da, now_utc())
                 .await
                 .expect("l")
                 .is_empty()
         );
         assert_eq!(
-            s.list_inquiries(desk_scope, Some(InquiryStatus::New), None, &da, now_utc())
+            s.inquiries()
+                .list(desk_scope, Some(InquiryStatus::New), None, &da, now_utc())
                 .await
                 .expect("l")
                 .len(),
@@ -316,7 +375,8 @@ store_test!(
         );
 
         let denied = s
-            .query_audit(
+            .audit()
+            .query(
                 &kapflow_store::audit::AuditFilter {
                     actor: Some(ther),
                     ..Default::default()
@@ -340,7 +400,7 @@ store_test!(photos_are_stored_served_and_removed, async |db: &TestDb| {
         None,
         None,
     );
-    let v0 = s.site_version().await.expect("v");
+    let v0 = s.site().version().await.expect("v");
     let bytes = [0x89u8, b'P', b'N', b'G', 1, 2, 3];
     let photo = kapflow_store::photos::NewPhoto {
         page: "home",
@@ -348,19 +408,33 @@ store_test!(photos_are_stored_served_and_removed, async |db: &TestDb| {
         bytes: &bytes,
         alt: "The office",
     };
-    let id = s.add_photo(&photo, &owner, now_utc()).await.expect("add");
-    assert!(s.site_version().await.expect("v") > v0);
+    let id = s
+        .photos()
+        .add(&photo, &owner, now_utc())
+        .await
+        .expect("add");
+    assert!(s.site().version().await.expect("v") > v0);
     assert_eq!(
-        s.photo_bytes(id).await.expect("q"),
+        s.photos().bytes(id).await.expect("q"),
         Some(("image/png".to_owned(), bytes.to_vec()))
     );
-    let list = s.site_photos().await.expect("list");
+    let list = s.photos().list().await.expect("list");
     assert_eq!(
         (list.len(), list[0].alt.as_str(), list[0].page.as_str()),
         (1, "The office", "home")
     );
-    assert!(s.remove_photo(id, &owner, now_utc()).await.expect("remove"));
-    assert!(!s.remove_photo(id, &owner, now_utc()).await.expect("again"));
-    assert!(s.photo_bytes(id).await.expect("q").is_none());
-    assert!(s.site_photos().await.expect("list").is_empty());
+    assert!(
+        s.photos()
+            .remove(id, &owner, now_utc())
+            .await
+            .expect("remove")
+    );
+    assert!(
+        !s.photos()
+            .remove(id, &owner, now_utc())
+            .await
+            .expect("again")
+    );
+    assert!(s.photos().bytes(id).await.expect("q").is_none());
+    assert!(s.photos().list().await.expect("list").is_empty());
 });

@@ -32,38 +32,45 @@ store_test!(setup_link_works_once_and_only_once, async |db: &TestDb| {
     let s = &db.store;
     let now = now_utc();
     let hash = token_hash("link-one");
-    assert!(s.needs_setup().await.expect("needs"));
-    s.issue_setup_link(&hash, now, now + Duration::hours(24))
+    assert!(s.setup().needs_setup().await.expect("needs"));
+    s.setup()
+        .issue_link(&hash, now, now + Duration::hours(24))
         .await
         .expect("issue");
     assert_eq!(
-        s.setup_link_status(&hash, now).await.expect("status"),
+        s.setup().link_status(&hash, now).await.expect("status"),
         SetupLinkStatus::Valid
     );
     let email = Email::parse("catherine@example.org").expect("email");
     let id = s
-        .complete_owner_setup(&hash, &owner(&email), now)
+        .setup()
+        .complete(&hash, &owner(&email), now)
         .await
         .expect("store")
         .expect("first use succeeds");
-    assert!(s.owner_exists().await.expect("owner"));
-    assert!(!s.needs_setup().await.expect("needs"));
+    assert!(s.users().owner_exists().await.expect("owner"));
+    assert!(!s.setup().needs_setup().await.expect("needs"));
     assert_eq!(
-        s.setting("practice.name").await.expect("name").as_deref(),
+        s.settings()
+            .get("practice.name")
+            .await
+            .expect("name")
+            .as_deref(),
         Some("Alvarado Therapy")
     );
-    let users = s.list_users().await.expect("users");
+    let users = s.users().list().await.expect("users");
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].id, id);
 
     // The same link again, and a second link issued before setup finished: both refused.
     assert_eq!(
-        s.complete_owner_setup(&hash, &owner(&email), now)
+        s.setup()
+            .complete(&hash, &owner(&email), now)
             .await
             .expect("store"),
         Err(SetupLinkStatus::AlreadyUsed)
     );
-    let audit = s.recent_audit(10).await.expect("audit");
+    let audit = s.audit().recent(10).await.expect("audit");
     assert_eq!(audit[0].entry.outcome, AuditOutcome::Denied);
     assert_eq!(audit[1].entry.action, "setup.owner_created");
     assert_eq!(audit[1].entry.actor_user_id, Some(id));
@@ -75,29 +82,33 @@ store_test!(
         let s = &db.store;
         let now = now_utc();
         let (a, b) = (token_hash("a"), token_hash("b"));
-        s.issue_setup_link(&a, now, now + Duration::hours(1))
+        s.setup()
+            .issue_link(&a, now, now + Duration::hours(1))
             .await
             .expect("a");
-        s.issue_setup_link(&b, now, now + Duration::hours(1))
+        s.setup()
+            .issue_link(&b, now, now + Duration::hours(1))
             .await
             .expect("b");
         let email = Email::parse("o@example.org").expect("email");
-        s.complete_owner_setup(&a, &owner(&email), now)
+        s.setup()
+            .complete(&a, &owner(&email), now)
             .await
             .expect("store")
             .expect("ok");
         assert_eq!(
-            s.setup_link_status(&b, now).await.expect("s"),
+            s.setup().link_status(&b, now).await.expect("s"),
             SetupLinkStatus::AlreadyUsed
         );
         let other = Email::parse("p@example.org").expect("email");
         assert_eq!(
-            s.complete_owner_setup(&b, &owner(&other), now)
+            s.setup()
+                .complete(&b, &owner(&other), now)
                 .await
                 .expect("store"),
             Err(SetupLinkStatus::AlreadyUsed)
         );
-        assert_eq!(s.list_users().await.expect("users").len(), 1);
+        assert_eq!(s.users().list().await.expect("users").len(), 1);
     }
 );
 
@@ -107,27 +118,30 @@ store_test!(
         let s = &db.store;
         let now = now_utc();
         let h = token_hash("old");
-        s.issue_setup_link(&h, now - Duration::hours(2), now - Duration::hours(1))
+        s.setup()
+            .issue_link(&h, now - Duration::hours(2), now - Duration::hours(1))
             .await
             .expect("issue");
         assert_eq!(
-            s.setup_link_status(&h, now).await.expect("s"),
+            s.setup().link_status(&h, now).await.expect("s"),
             SetupLinkStatus::Expired
         );
         assert_eq!(
-            s.setup_link_status(&token_hash("nope"), now)
+            s.setup()
+                .link_status(&token_hash("nope"), now)
                 .await
                 .expect("s"),
             SetupLinkStatus::Unknown
         );
         let email = Email::parse("o@example.org").expect("email");
         assert_eq!(
-            s.complete_owner_setup(&h, &owner(&email), now)
+            s.setup()
+                .complete(&h, &owner(&email), now)
                 .await
                 .expect("store"),
             Err(SetupLinkStatus::Expired)
         );
-        assert!(!s.owner_exists().await.expect("owner"));
+        assert!(!s.users().owner_exists().await.expect("owner"));
     }
 );
 
@@ -137,10 +151,10 @@ store_test!(
         let s = &db.store;
         for i in 0..5 {
             let e = AuditEntry::system("test.event", now_utc()).record("thing", i);
-            s.audit(&e).await.expect("append");
+            s.audit().record(&e).await.expect("append");
         }
-        assert_eq!(s.verify_audit_chain().await.expect("walk"), Ok(5));
-        let third = s.recent_audit(5).await.expect("rows")[2].clone();
+        assert_eq!(s.audit().verify_chain().await.expect("walk"), Ok(5));
+        let third = s.audit().recent(5).await.expect("rows")[2].clone();
         assert_eq!(third.seq, 3);
 
         // The triggers refuse changes and deletions...
@@ -157,7 +171,7 @@ store_test!(
                 .await
                 .is_err()
         );
-        assert_eq!(s.verify_audit_chain().await.expect("walk"), Ok(5));
+        assert_eq!(s.audit().verify_chain().await.expect("walk"), Ok(5));
 
         // ...and with the triggers removed, a changed row is found and named.
         kapflow_store::testkit::drop_audit_triggers(db).await;
@@ -168,7 +182,8 @@ store_test!(
         .await
         .expect("tamper");
         let broken = s
-            .verify_audit_chain()
+            .audit()
+            .verify_chain()
             .await
             .expect("walk")
             .expect_err("tampering found");
@@ -189,14 +204,14 @@ store_test!(
                 for j in 0..5 {
                     let e =
                         AuditEntry::system("test.concurrent", now_utc()).record("n", i * 100 + j);
-                    s.audit(&e).await.expect("append");
+                    s.audit().record(&e).await.expect("append");
                 }
             }));
         }
         for t in tasks {
             t.await.expect("task");
         }
-        assert_eq!(db.store.verify_audit_chain().await.expect("walk"), Ok(40));
+        assert_eq!(db.store.audit().verify_chain().await.expect("walk"), Ok(40));
     }
 );
 
@@ -260,21 +275,29 @@ store_test!(
         let s = &db.store;
         let now = now_utc();
         let mut tx = s.begin().await.expect("tx");
-        let id = outbox::enqueue(&mut tx, "email.notice", "{}", now)
-            .await
-            .expect("enqueue");
+        let id = outbox::enqueue(
+            &mut tx,
+            &outbox::Email::AccountLocked {
+                user_id: kapflow_domain::UserId::new(),
+            },
+            now,
+        )
+        .await
+        .expect("enqueue");
         tx.commit().await.expect("commit");
-        assert_eq!(s.outbox_pending().await.expect("pending"), 1);
+        assert_eq!(s.outbox().pending().await.expect("pending"), 1);
 
         let leased = s
-            .lease_outbox("w1", now, Duration::seconds(30), 10)
+            .outbox()
+            .lease("w1", now, Duration::seconds(30), 10)
             .await
             .expect("lease");
         assert_eq!(leased.len(), 1);
         assert_eq!(leased[0].id, id);
         // Leased: another worker sees nothing until the lease runs out...
         assert!(
-            s.lease_outbox("w2", now, Duration::seconds(30), 10)
+            s.outbox()
+                .lease("w2", now, Duration::seconds(30), 10)
                 .await
                 .expect("lease")
                 .is_empty()
@@ -282,16 +305,18 @@ store_test!(
         // ...then takes it over (w1 died), and w1's late acknowledgement is ignored.
         let later = now + Duration::seconds(31);
         let again = s
-            .lease_outbox("w2", later, Duration::seconds(30), 10)
+            .outbox()
+            .lease("w2", later, Duration::seconds(30), 10)
             .await
             .expect("lease");
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].attempts, 2);
-        assert!(!s.outbox_delivered(id, "w1", later).await.expect("ack"));
-        assert!(s.outbox_delivered(id, "w2", later).await.expect("ack"));
-        assert_eq!(s.outbox_pending().await.expect("pending"), 0);
+        assert!(!s.outbox().delivered(id, "w1", later).await.expect("ack"));
+        assert!(s.outbox().delivered(id, "w2", later).await.expect("ack"));
+        assert_eq!(s.outbox().pending().await.expect("pending"), 0);
         assert!(
-            s.lease_outbox("w3", later + Duration::hours(1), Duration::seconds(30), 10)
+            s.outbox()
+                .lease("w3", later + Duration::hours(1), Duration::seconds(30), 10)
                 .await
                 .expect("lease")
                 .is_empty()
@@ -303,24 +328,34 @@ store_test!(outbox_failure_schedules_a_retry, async |db: &TestDb| {
     let s = &db.store;
     let now = now_utc();
     let mut tx = s.begin().await.expect("tx");
-    let id = outbox::enqueue(&mut tx, "email.notice", "{}", now)
-        .await
-        .expect("enqueue");
+    let id = outbox::enqueue(
+        &mut tx,
+        &outbox::Email::AccountLocked {
+            user_id: kapflow_domain::UserId::new(),
+        },
+        now,
+    )
+    .await
+    .expect("enqueue");
     tx.commit().await.expect("commit");
-    s.lease_outbox("w", now, Duration::seconds(30), 10)
+    s.outbox()
+        .lease("w", now, Duration::seconds(30), 10)
         .await
         .expect("lease");
-    s.outbox_failed(id, "w", "smtp refused", now + Duration::minutes(5))
+    s.outbox()
+        .failed(id, "w", "smtp refused", now + Duration::minutes(5))
         .await
         .expect("fail");
     assert!(
-        s.lease_outbox("w", now + Duration::minutes(1), Duration::seconds(30), 10)
+        s.outbox()
+            .lease("w", now + Duration::minutes(1), Duration::seconds(30), 10)
             .await
             .expect("l")
             .is_empty()
     );
     assert_eq!(
-        s.lease_outbox("w", now + Duration::minutes(6), Duration::seconds(30), 10)
+        s.outbox()
+            .lease("w", now + Duration::minutes(6), Duration::seconds(30), 10)
             .await
             .expect("l")
             .len(),
@@ -336,14 +371,16 @@ store_test!(
         let w = Duration::minutes(15);
         for i in 0..3 {
             assert_eq!(
-                s.rate_limit_hit("login-ip:1", now, w, 3)
+                s.rate_limits()
+                    .hit("login-ip:1", now, w, 3)
                     .await
                     .expect("hit"),
                 RateDecision::Allowed { remaining: 2 - i }
             );
         }
         match s
-            .rate_limit_hit("login-ip:1", now + Duration::minutes(1), w, 3)
+            .rate_limits()
+            .hit("login-ip:1", now + Duration::minutes(1), w, 3)
             .await
             .expect("hit")
         {
@@ -352,13 +389,15 @@ store_test!(
         }
         // Another bucket is untouched; a new window starts afresh.
         assert!(matches!(
-            s.rate_limit_hit("login-ip:2", now, w, 3)
+            s.rate_limits()
+                .hit("login-ip:2", now, w, 3)
                 .await
                 .expect("hit"),
             RateDecision::Allowed { .. }
         ));
         assert_eq!(
-            s.rate_limit_hit("login-ip:1", now + Duration::minutes(16), w, 3)
+            s.rate_limits()
+                .hit("login-ip:1", now + Duration::minutes(16), w, 3)
                 .await
                 .expect("hit"),
             RateDecision::Allowed { remaining: 2 }
@@ -368,7 +407,8 @@ store_test!(
 
 store_test!(check_passes_on_a_sound_database, async |db: &TestDb| {
     db.store
-        .audit(&AuditEntry::system("test.event", now_utc()))
+        .audit()
+        .record(&AuditEntry::system("test.event", now_utc()))
         .await
         .expect("audit");
     let report = db.store.check().await.expect("check");
@@ -379,7 +419,7 @@ store_test!(check_passes_on_a_sound_database, async |db: &TestDb| {
 store_test!(settings_are_upserted, async |db: &TestDb| {
     let s = &db.store;
     let now = now_utc();
-    assert_eq!(s.setting("x.y").await.expect("get"), None);
+    assert_eq!(s.settings().get("x.y").await.expect("get"), None);
     let mut tx = s.begin().await.expect("tx");
     kapflow_store::settings::put(&mut tx, "x.y", "one", now)
         .await
@@ -393,5 +433,8 @@ store_test!(settings_are_upserted, async |db: &TestDb| {
             .expect("once")
     );
     tx.commit().await.expect("commit");
-    assert_eq!(s.setting("x.y").await.expect("get").as_deref(), Some("two"));
+    assert_eq!(
+        s.settings().get("x.y").await.expect("get").as_deref(),
+        Some("two")
+    );
 });

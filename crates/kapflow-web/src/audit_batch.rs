@@ -33,7 +33,11 @@ impl AuditBatcher {
                     }
                 }
                 let entries: Vec<AuditEntry> = jobs.iter().map(|(e, _)| e.clone()).collect();
-                let result = store.audit_many(&entries).await.map_err(|e| e.to_string());
+                let result = store
+                    .audit()
+                    .record_many(&entries)
+                    .await
+                    .map_err(|e| e.to_string());
                 for (_, reply) in jobs {
                     let _ = reply.send(result.clone());
                 }

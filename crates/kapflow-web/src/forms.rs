@@ -18,6 +18,7 @@ async fn secret(state: &AppState) -> Result<Vec<u8>, AppError> {
             let fresh = crate::setup_link::new_token();
             state
                 .store
+                .settings()
                 .form_secret(&fresh)
                 .await
                 .map(|s| s.into_bytes())

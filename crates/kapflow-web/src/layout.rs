@@ -42,7 +42,8 @@ impl Layout {
     async fn practice_name(state: &AppState) -> Result<String, AppError> {
         Ok(state
             .store
-            .setting(keys::PRACTICE_NAME)
+            .settings()
+            .get(keys::PRACTICE_NAME)
             .await?
             .unwrap_or_else(|| "kapflow".to_owned()))
     }

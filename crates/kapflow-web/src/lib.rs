@@ -17,12 +17,14 @@ pub mod mail;
 pub mod markdown;
 pub mod metrics;
 pub mod middleware;
+pub mod paths;
 pub mod photo;
 pub mod routes;
 pub mod setup_link;
 pub mod site;
 pub mod state;
 pub mod templates;
+pub mod time_fmt;
 
 pub use config::WebConfig;
 pub use state::AppState;

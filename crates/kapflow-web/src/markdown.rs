@@ -16,7 +16,7 @@ fn safe_url(url: &str) -> bool {
 
 /// Renders `md` after replacing `{partner}` with the partner organisation's name.
 pub fn render(md: &str, partner: &str) -> String {
-    let text = md.replace(kapflow_domain::site::PARTNER_PLACEHOLDER, partner);
+    let text = md.replace(crate::site::PARTNER_PLACEHOLDER, partner);
     let parser = Parser::new_ext(&text, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
         // Raw HTML becomes visible text.
         Event::Html(s) | Event::InlineHtml(s) => Event::Text(s),
@@ -43,7 +43,7 @@ pub fn render(md: &str, partner: &str) -> String {
 
 /// Plain text of rendered Markdown (for descriptions and tests).
 pub fn plain_text(md: &str, partner: &str) -> String {
-    let text = md.replace(kapflow_domain::site::PARTNER_PLACEHOLDER, partner);
+    let text = md.replace(crate::site::PARTNER_PLACEHOLDER, partner);
     let mut out = String::new();
     for event in Parser::new(&text) {
         match event {

@@ -21,13 +21,14 @@ pub async fn issue_if_needed(
     store: &Store,
     public_url: &str,
 ) -> Result<Option<String>, StoreError> {
-    if !store.needs_setup().await? {
+    if !store.setup().needs_setup().await? {
         return Ok(None);
     }
     let token = new_token();
     let now = now_utc();
     store
-        .issue_setup_link(&token_hash(&token), now, now + SETUP_LINK_LIFETIME)
+        .setup()
+        .issue_link(&token_hash(&token), now, now + SETUP_LINK_LIFETIME)
         .await?;
     Ok(Some(format!("{public_url}/setup/{token}")))
 }

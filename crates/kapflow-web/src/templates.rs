@@ -133,7 +133,7 @@ pub struct DashboardPage {
 pub struct DashAlert {
     pub client: String,
     pub name: String,
-    pub level: String,
+    pub level: &'static str,
     pub raised: String,
     pub escalated: bool,
 }

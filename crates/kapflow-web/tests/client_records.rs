@@ -36,7 +36,7 @@ async fn audit_of(t: &TestApp, p: &Person) -> Vec<kapflow_store::audit::AuditLis
         actor: Some(p.id),
         ..Default::default()
     };
-    t.db.store.query_audit(&f, 10_000).await.expect("audit")
+    t.db.store.audit().query(&f, 10_000).await.expect("audit")
 }
 
 async fn probe(t: TestApp) {

@@ -5,10 +5,11 @@
 mod support;
 
 use axum::http::StatusCode;
+use kapflow_domain::access::Action;
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Actor, Role};
-use support::clinic::{clinic, publish_consents};
+use support::clinic::{clinic, clinical, grant, publish_consents, stage};
 use support::{TestApp, mailed};
 
 fn form(pairs: &[(&str, &str)]) -> String {
@@ -28,7 +29,7 @@ fn client_of(location: &str) -> kapflow_domain::ClientId {
     kapflow_domain::ClientId::parse(id).expect("client id in the redirect")
 }
 
-async fn inquiry(t: &TestApp) -> uuid::Uuid {
+async fn inquiry(t: &TestApp) -> kapflow_domain::InquiryId {
     let i = kapflow_domain::inquiry::InquiryInput {
         name: "Ada <b>Client</b>".into(),
         email: "ada@example.org".into(),
@@ -47,7 +48,8 @@ async fn inquiry(t: &TestApp) -> uuid::Uuid {
     match t
         .db
         .store
-        .submit_inquiry(
+        .inquiries()
+        .submit(
             "key-1",
             b"h",
             &i,
@@ -110,6 +112,7 @@ async fn from_inquiry_to_referral(t: TestApp) {
     assert_eq!(client_of(again.location()), client);
     let all =
         t.db.store
+            .clients()
             .caseload(
                 kapflow_store::clients::CaseloadScope {
                     user: owner.id,
@@ -214,7 +217,8 @@ async fn from_inquiry_to_referral(t: TestApp) {
     // Referral without consents or sign-off: every unmet condition, nothing kept.
     let org =
         t.db.store
-            .add_partner_org(
+            .partner_orgs()
+            .add(
                 "Skylight Psychedelics",
                 &Actor::user(owner.id, Role::Owner, None, None),
                 now_utc(),
@@ -238,13 +242,15 @@ async fn from_inquiry_to_referral(t: TestApp) {
     ] {
         assert!(r.body.contains(m), "{m}");
     }
-    assert_eq!(
-        t.db.store.stage_of(client).await.expect("s"),
-        Some(Stage::Preparation)
-    );
+    assert_eq!(stage(&t, &ther, client).await, Some(Stage::Preparation));
 
     // A blank signature is refused field by field.
-    let docs = t.db.store.latest_consent_documents().await.expect("docs");
+    let docs =
+        t.db.store
+            .consents()
+            .latest_documents()
+            .await
+            .expect("docs");
     let r = t
         .post(
             &format!("/clients/{client}/consents"),
@@ -254,7 +260,14 @@ async fn from_inquiry_to_referral(t: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("The client must tick the box to agree."));
-    assert!(t.db.store.signatures(client).await.expect("s").is_empty());
+    assert!(
+        t.db.store
+            .consents()
+            .signatures(&clinical(&t, &ther, client).await)
+            .await
+            .expect("s")
+            .is_empty()
+    );
     let today = kapflow_domain::pathway::today(now_utc()).to_string();
     for d in &docs {
         let r = t
@@ -292,7 +305,7 @@ async fn from_inquiry_to_referral(t: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        t.db.store.stage_of(client).await.expect("s"),
+        stage(&t, &ther, client).await,
         Some(Stage::MedicalEvaluation)
     );
 }
@@ -338,11 +351,17 @@ async fn only_the_prescriber_sets_a_dose() {
     }
     let course =
         t.db.store
-            .current_course(a)
+            .courses()
+            .current(&grant(&t, &c.t1, Action::ViewClinicalRecord, a).await)
             .await
             .expect("c")
             .expect("course");
-    let rxs = t.db.store.prescriptions(course.id).await.expect("rx");
+    let rxs =
+        t.db.store
+            .prescribing()
+            .prescriptions(&clinical(&t, &c.t1, a).await, course.id)
+            .await
+            .expect("rx");
     assert_eq!(rxs.len(), 1);
     assert_eq!(rxs[0].strength_mg, 100);
     // The other organisation's prescriber cannot even see the client.
@@ -367,7 +386,12 @@ async fn only_the_prescriber_sets_a_dose() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let rxs = t.db.store.prescriptions(course.id).await.expect("rx");
+    let rxs =
+        t.db.store
+            .prescribing()
+            .prescriptions(&clinical(&t, &c.t1, a).await, course.id)
+            .await
+            .expect("rx");
     assert_eq!((rxs.len(), rxs[0].strength_mg), (2, 150));
     // The therapist's request form has no dose field; the received shipment moves the course on.
     let r = t
@@ -422,7 +446,7 @@ async fn break_glass_is_reasoned_time_boxed_read_only_and_tells_the_owner() {
         action: Some("client.viewed".into()),
         ..Default::default()
     };
-    let views = t.db.store.query_audit(&f, 100).await.expect("audit");
+    let views = t.db.store.audit().query(&f, 100).await.expect("audit");
     assert!(
         !views.is_empty()
             && views
@@ -552,7 +576,8 @@ async fn concurrent_reads_are_each_audited_before_they_are_answered() {
     assert!(t.audit_actions(Some(c.t1.id)).await.len() >= before + 40);
     assert!(
         t.db.store
-            .verify_audit_chain()
+            .audit()
+            .verify_chain()
             .await
             .expect("verify")
             .is_ok()

@@ -34,7 +34,8 @@ async fn wrong_password_and_unknown_account_get_the_same_answer_and_are_audited(
     assert!(wrong.session_cookie().is_none());
     let rows =
         t.db.store
-            .query_audit(
+            .audit()
+            .query(
                 &kapflow_store::audit::AuditFilter {
                     action: Some("auth.login".into()),
                     ..Default::default()
@@ -100,7 +101,7 @@ async fn ten_wrong_passwords_lock_the_account_and_send_a_notice() {
         "even the right password waits"
     );
     assert_eq!(
-        t.db.store.outbox_pending().await.expect("q"),
+        t.db.store.outbox().pending().await.expect("q"),
         1,
         "a lockout notice is queued"
     );
@@ -222,7 +223,7 @@ async fn a_disabled_account_is_signed_out_on_its_next_request() {
     let after = t.get("/dashboard", Some(&ther)).await;
     assert!(after.location().starts_with("/login?next="));
     // And cannot sign in again.
-    t.db.store.list_users().await.expect("users");
+    t.db.store.users().list().await.expect("users");
 }
 
 #[tokio::test]
@@ -231,12 +232,14 @@ async fn idle_sessions_end_and_say_why() {
     let p = t.signed_in("t@example.org", Role::Therapist).await;
     let rec =
         t.db.store
-            .session_by_token(&kapflow_domain::token::token_hash(&p.token))
+            .sessions()
+            .by_token(&kapflow_domain::token::token_hash(&p.token))
             .await
             .expect("q")
             .expect("s");
     t.db.store
-        .touch_session(rec.id, now_utc() - Duration::minutes(31))
+        .sessions()
+        .touch(rec.id, now_utc() - Duration::minutes(31))
         .await
         .expect("age it");
     let r = t.get("/dashboard", Some(&p)).await;
@@ -273,7 +276,8 @@ async fn forms_without_this_sessions_token_are_refused_and_change_nothing() {
     assert!(
         !t.db
             .store
-            .user_by_id(ther.id)
+            .users()
+            .by_id(ther.id)
             .await
             .expect("q")
             .expect("u")

@@ -19,7 +19,8 @@ const GOOD: &str = "name=Jo+Lee&email=jo%40example.org&phone=&preferred_contact=
 async fn inquiries(t: &TestApp) -> usize {
     let owner =
         t.db.store
-            .staff_listing()
+            .users()
+            .staff()
             .await
             .expect("q")
             .into_iter()
@@ -29,7 +30,8 @@ async fn inquiries(t: &TestApp) -> usize {
         .unwrap_or((kapflow_domain::UserId::new(), Role::Owner));
     let scope = kapflow_store::inquiries::InboxScope { user: id, role };
     t.db.store
-        .list_inquiries(
+        .inquiries()
+        .list(
             scope,
             None,
             None,
@@ -233,7 +235,8 @@ async fn inbox(t: TestApp) {
 
     let rows =
         t.db.store
-            .query_audit(
+            .audit()
+            .query(
                 &kapflow_store::audit::AuditFilter {
                     action: Some("inquiry.view".into()),
                     ..Default::default()

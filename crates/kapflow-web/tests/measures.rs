@@ -6,11 +6,13 @@
 mod support;
 
 use axum::http::StatusCode;
+use kapflow_domain::measures::schedule::{AlertLevel, AlertTiming, Channel, Reason};
 use kapflow_domain::measures::{self, MeasureSettings, score};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
-use kapflow_domain::{Actor, ClientId, Role};
-use kapflow_store::measures::{AlertTiming, Submission};
+use kapflow_domain::{Actor, ClientId, MeasureRequestId, Role};
+use kapflow_store::access::for_tests;
+use kapflow_store::measures::Submission;
 use std::collections::BTreeMap;
 use support::clinic::{adult, clinic};
 use support::{TestApp, mailed};
@@ -24,9 +26,15 @@ fn link_path(mail: &str) -> String {
     rest[..end].to_owned()
 }
 
-async fn open_request(t: &TestApp, c: ClientId, code: &str) -> Uuid {
+/// Test setup's view of a client's clinical record.
+fn seen(c: ClientId) -> kapflow_store::ClinicalAccess {
+    for_tests(c).clinical().expect("clinical")
+}
+
+async fn open_request(t: &TestApp, c: ClientId, code: &str) -> MeasureRequestId {
     t.db.store
-        .measure_requests(c)
+        .measures()
+        .requests(&seen(c))
         .await
         .expect("requests")
         .into_iter()
@@ -53,7 +61,8 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
     let mut with_email = adult("Ada Alpha");
     with_email.email = Some(kapflow_domain::Email::parse("ada@example.org").expect("email"));
     t.db.store
-        .update_client(a, &with_email, &Actor::default(), now_utc())
+        .clients()
+        .update(&for_tests(a), &with_email, &Actor::default(), now_utc())
         .await
         .expect("update");
     let req = open_request(&t, a, "phq9").await;
@@ -90,7 +99,14 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
         .post(&link, &phq9_form([0, 0, 0, 0, 0, 0, 0, 0, 4]), None)
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(t.db.store.measure_responses(a).await.expect("r").is_empty());
+    assert!(
+        t.db.store
+            .measures()
+            .responses(&seen(a))
+            .await
+            .expect("r")
+            .is_empty()
+    );
     // Item 9 = 1: crisis resources at once.
     let r = t
         .post(&link, &phq9_form([1, 1, 0, 0, 0, 0, 0, 0, 1]), None)
@@ -104,7 +120,7 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
     // A second submit (refresh) records nothing new and shows the same help.
     let again = t.post(&link, &phq9_form([0; 9]), None).await;
     assert!(again.body.contains("988"));
-    let responses = t.db.store.measure_responses(a).await.expect("r");
+    let responses = t.db.store.measures().responses(&seen(a)).await.expect("r");
     assert_eq!(responses.len(), 1);
     assert_eq!(responses[0].total, 3);
 
@@ -134,7 +150,13 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
     // The chart shows the point, with its data table beside it.
     assert!(page.body.contains("<svg") && page.body.contains("<circle"));
     assert!(page.body.contains("<td>3</td>"));
-    let alert = t.db.store.client_alerts(a).await.expect("alerts")[0].id;
+    let alert =
+        t.db.store
+            .alerts()
+            .of_client(&seen(a))
+            .await
+            .expect("alerts")[0]
+            .id;
     let ack = format!("/clients/{a}/alerts/{alert}/acknowledge");
     let refused = t.post(&ack, "note=", Some(&c.t1)).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -151,7 +173,8 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
     );
     assert!(
         t.db.store
-            .open_alerts(c.t1.id, false)
+            .alerts()
+            .open(c.t1.id, false)
             .await
             .expect("open")
             .is_empty()
@@ -237,10 +260,10 @@ async fn a_link_to_text_is_shown_once_and_the_schedule_can_change() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let reqs = t.db.store.measure_requests(a).await.expect("r");
+    let reqs = t.db.store.measures().requests(&seen(a)).await.expect("r");
     assert!(
         reqs.iter()
-            .any(|r| r.instrument == "pcl5" && r.reason == "manual")
+            .any(|r| r.instrument == "pcl5" && r.reason == Reason::Manual)
     );
     assert!(
         reqs.iter()
@@ -273,20 +296,22 @@ async fn phq9_at(t: &TestApp, client: ClientId, total: u8, at: time::OffsetDateT
     let s = score(&i, &answers, &MeasureSettings::default()).expect("scored");
     assert!(
         t.db.store
-            .add_measure_request(client, "phq9", at.date(), by, at)
+            .measures()
+            .add_request(&seen(client), "phq9", at.date(), by, at)
             .await
             .expect("req")
     );
     let req = open_request(t, client, "phq9").await;
     let token = format!("tok-{}", Uuid::now_v7());
     t.db.store
-        .issue_measure_link(
-            client,
+        .measures()
+        .issue_link(
+            &seen(client),
             req,
             &token_hash(&token),
-            "link",
+            Channel::Link,
             Duration::days(365),
-            None,
+            &format!("/m/{token}"),
             by,
             at,
         )
@@ -298,7 +323,8 @@ async fn phq9_at(t: &TestApp, client: ClientId, total: u8, at: time::OffsetDateT
     };
     let r =
         t.db.store
-            .submit_measure(&token_hash(&token), &s, timing, at)
+            .measures()
+            .submit(&token_hash(&token), &s, timing, at)
             .await
             .expect("submit");
     assert!(matches!(r, Submission::Recorded { .. }));
@@ -317,7 +343,8 @@ async fn the_outcome_report_matches_a_hand_calculation() {
         let id = match t
             .db
             .store
-            .create_client(
+            .clients()
+            .create(
                 &Uuid::now_v7().to_string(),
                 &adult(name),
                 None,
@@ -331,9 +358,10 @@ async fn the_outcome_report_matches_a_hand_calculation() {
             kapflow_store::clients::Created::Client(id) => id,
             other => panic!("{other:?}"),
         };
-        for r in t.db.store.measure_requests(id).await.expect("r") {
+        for r in t.db.store.measures().requests(&seen(id)).await.expect("r") {
             t.db.store
-                .change_measure_request(id, r.id, None, &by, now)
+                .measures()
+                .change_request(&seen(id), r.id, None, &by, now)
                 .await
                 .expect("cancel");
         }
@@ -410,7 +438,7 @@ async fn the_outcome_report_matches_a_hand_calculation() {
         ..Default::default()
     };
     assert_eq!(
-        t.db.store.query_audit(&f, 10).await.expect("audit").len(),
+        t.db.store.audit().query(&f, 10).await.expect("audit").len(),
         2
     );
 }
@@ -428,6 +456,7 @@ async fn the_practice_adds_its_own_questionnaire_without_code() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let i =
         t.db.store
+            .measures()
             .instrument("sleep_check")
             .await
             .expect("i")
@@ -478,13 +507,19 @@ async fn the_cssrs_skip_logic_holds_through_the_form_and_grades_the_alert() {
     let r = t.post(&link, "q1=1&q2=0&q3=1&q6=1&q6_recent=1", None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("988"));
-    let alerts = t.db.store.client_alerts(a).await.expect("alerts");
+    let alerts =
+        t.db.store
+            .alerts()
+            .of_client(&seen(a))
+            .await
+            .expect("alerts");
     assert_eq!(alerts.len(), 1);
     assert_eq!(
-        alerts[0].level, "high",
+        alerts[0].level,
+        AlertLevel::High,
         "behaviour in the past 3 months is high risk"
     );
-    let scored = t.db.store.measure_responses(a).await.expect("r")[0]
+    let scored = t.db.store.measures().responses(&seen(a)).await.expect("r")[0]
         .scored()
         .expect("scored");
     assert!(

@@ -5,7 +5,7 @@ mod support;
 
 use axum::http::{StatusCode, header};
 use kapflow_domain::Role;
-use kapflow_domain::site::Page;
+use kapflow_web::site::Page;
 use support::TestApp;
 
 /// The visible text of a page: tags dropped, entities decoded, whitespace collapsed.
@@ -122,7 +122,7 @@ async fn everything_on_the_seed_page_is_on_the_site() {
         site.push_str(&text_of(&t.get(page.path(), None).await.body));
         site.push(' ');
     }
-    let seed = include_str!("../../kapflow-domain/seed/kap-practice-page.txt");
+    let seed = include_str!("../../kapflow-web/seed/kap-practice-page.txt");
     // Photo descriptions belong to photos the practice may upload; the research bullets are
     // reworded to state each study accurately and are checked by their citations below.
     let photo_alts = [

@@ -22,7 +22,8 @@ impl TestApp {
     async fn new() -> TestApp {
         let db = testkit::sqlite().await;
         db.store
-            .seed_site(kapflow_domain::site::SEED, now_utc())
+            .site()
+            .seed(&kapflow_web::site::seed::sections(), now_utc())
             .await
             .expect("seed site");
         let app = kapflow_web::app(AppState::new(db.store.clone(), WebConfig::default()));
@@ -54,7 +55,8 @@ impl TestApp {
         let now = now_utc();
         self.db
             .store
-            .issue_setup_link(&token_hash(&token), now, now + Duration::hours(1))
+            .setup()
+            .issue_link(&token_hash(&token), now, now + Duration::hours(1))
             .await
             .expect("issue");
         format!("/setup/{token}")
@@ -215,14 +217,14 @@ async fn setup_link_creates_the_owner_once_and_only_once() {
     let done = t.post_form(&link, GOOD_FORM).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert!(done.body.contains("catherine@example.org"));
-    let users = t.db.store.list_users().await.expect("users");
+    let users = t.db.store.users().list().await.expect("users");
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].role, kapflow_domain::Role::Owner);
 
     assert_eq!(t.get(&link).await.status, StatusCode::GONE);
     let again = t.post_form(&link, GOOD_FORM).await;
     assert_eq!(again.status, StatusCode::GONE);
-    assert_eq!(t.db.store.list_users().await.expect("users").len(), 1);
+    assert_eq!(t.db.store.users().list().await.expect("users").len(), 1);
     let home = t.get("/").await;
     assert!(home.body.contains("Alvarado Therapy"));
 }
@@ -251,7 +253,7 @@ async fn setup_errors_stand_next_to_their_fields_and_keep_what_was_typed() {
     assert!(!r.body.contains("short pass"), "passwords are never echoed");
     // The link is still good after a failed attempt.
     assert_eq!(t.get(&link).await.status, StatusCode::OK);
-    assert!(t.db.store.list_users().await.expect("users").is_empty());
+    assert!(t.db.store.users().list().await.expect("users").is_empty());
 }
 
 #[tokio::test]
@@ -296,7 +298,7 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.body.contains("Not allowed"));
-    assert!(t.db.store.list_users().await.expect("users").is_empty());
+    assert!(t.db.store.users().list().await.expect("users").is_empty());
 }
 
 #[tokio::test]

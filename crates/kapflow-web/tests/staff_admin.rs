@@ -23,7 +23,8 @@ async fn role_changes_need_a_fresh_step_up() {
     );
     assert_eq!(
         t.db.store
-            .user_by_id(ther.id)
+            .users()
+            .by_id(ther.id)
             .await
             .expect("q")
             .expect("u")
@@ -43,7 +44,8 @@ async fn role_changes_need_a_fresh_step_up() {
     assert_eq!(r.location(), "/staff?done=role");
     assert_eq!(
         t.db.store
-            .user_by_id(ther.id)
+            .users()
+            .by_id(ther.id)
             .await
             .expect("q")
             .expect("u")
@@ -110,7 +112,8 @@ async fn an_invitation_is_single_use_and_makes_the_account() {
     assert_eq!(t.get(&link, None).await.status, StatusCode::GONE);
     let u =
         t.db.store
-            .user_by_email(&kapflow_domain::Email::parse("new@example.org").expect("e"))
+            .users()
+            .by_email(&kapflow_domain::Email::parse("new@example.org").expect("e"))
             .await
             .expect("q")
             .expect("u");

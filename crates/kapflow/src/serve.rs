@@ -31,8 +31,9 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     };
 
     store
-        .seed_site(
-            kapflow_domain::site::SEED,
+        .site()
+        .seed(
+            &kapflow_web::site::seed::sections(),
             kapflow_domain::time_util::now_utc(),
         )
         .await

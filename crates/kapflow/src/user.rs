@@ -31,7 +31,8 @@ pub async fn run(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<ExitCode> {
             let now = now_utc();
             let lifetime = kapflow_web::routes::staff::INVITATION_LIFETIME;
             match store
-                .create_invitation(
+                .invitations()
+                .create(
                     &email,
                     role,
                     &IssuedLink {
@@ -59,7 +60,7 @@ pub async fn run(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<ExitCode> {
             }
         }
         UserCommand::List => {
-            for l in store.staff_listing().await? {
+            for l in store.users().staff().await? {
                 let u = &l.user;
                 println!(
                     "{:<36} {:<11} {:<8} {:<8} {}",
@@ -74,9 +75,10 @@ pub async fn run(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<ExitCode> {
         }
         UserCommand::Disable { email } => {
             let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            match store.user_by_email(&email).await? {
+            match store.users().by_email(&email).await? {
                 Some(u) => {
                     store
+                        .accounts()
                         .disable_user(u.id, &operator(), now_utc())
                         .await?
                         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -85,7 +87,8 @@ pub async fn run(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<ExitCode> {
                 }
                 None => {
                     store
-                        .audit(&AuditEntry::system("user.disabled", now_utc()).outcome(
+                        .audit()
+                        .record(&AuditEntry::system("user.disabled", now_utc()).outcome(
                             kapflow_domain::AuditOutcome::Failure,
                             Some("no such account"),
                         ))

@@ -379,6 +379,7 @@ fn a_pending_alert_survives_a_kill_and_is_delivered_once() {
         let store = kapflow_store::Store::connect(&target).await.expect("open");
         let email = Email::parse("ther@example.org").expect("email");
         let ther = store
+            .accounts()
             .create_user(
                 &kapflow_store::users::NewUser {
                     email: &email,
@@ -399,7 +400,8 @@ fn a_pending_alert_survives_a_kill_and_is_delivered_once() {
         .validate(kapflow_domain::pathway::today(now_utc()))
         .expect("client");
         let kapflow_store::clients::Created::Client(c) = store
-            .create_client(
+            .clients()
+            .create(
                 "k-0123456789abcdef",
                 &client,
                 None,
@@ -412,8 +414,19 @@ fn a_pending_alert_survives_a_kill_and_is_delivered_once() {
         else {
             panic!("not created")
         };
+        let clinical = store
+            .grant_for_tests(
+                ther,
+                Role::Therapist,
+                kapflow_domain::access::Action::ViewClinicalRecord,
+                c,
+            )
+            .await
+            .and_then(|a| a.clinical())
+            .expect("the therapist's client");
         let req = store
-            .measure_requests(c)
+            .measures()
+            .requests(&clinical)
             .await
             .expect("requests")
             .into_iter()
@@ -421,13 +434,14 @@ fn a_pending_alert_survives_a_kill_and_is_delivered_once() {
             .expect("baseline PHQ-9")
             .id;
         store
-            .issue_measure_link(
-                c,
+            .measures()
+            .issue_link(
+                &clinical,
                 req,
                 &kapflow_domain::token::token_hash(token),
-                "link",
+                kapflow_domain::measures::schedule::Channel::Link,
                 time::Duration::days(7),
-                None,
+                &format!("/m/{token}"),
                 &Actor::default(),
                 now_utc(),
             )

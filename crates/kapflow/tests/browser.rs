@@ -296,7 +296,7 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
     c.delete_all_cookies().await.expect("visitor");
     for (w, h) in [(360u32, 800u32), (768, 1000), (1280, 900)] {
         c.set_window_size(w, h).await.expect("resize");
-        for page in kapflow_domain::site::Page::ALL {
+        for page in kapflow_web::site::Page::ALL {
             c.goto(&format!("{base}{}", page.path()))
                 .await
                 .expect("page");

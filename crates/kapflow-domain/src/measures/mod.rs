@@ -14,6 +14,7 @@ pub mod outcome;
 pub mod pcl5;
 pub mod phq9;
 pub mod report;
+pub mod schedule;
 pub mod score;
 
 #[cfg(test)]

@@ -8,12 +8,19 @@ use kapflow_domain::consent::{ConsentKind, NewDocument, Signature};
 use kapflow_domain::intake::IntakeForm;
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::time_util::now_utc;
-use kapflow_domain::{Actor, ClientId, Email, Role, UserId};
+use kapflow_domain::{Actor, ClientId, DocumentId, Email, OrgId, Role, SignatureId, UserId};
 use kapflow_store::clients::Created;
 use kapflow_store::consents::Signed;
 use kapflow_store::testkit::TestDb;
 use kapflow_store::users::NewUser;
 use uuid::Uuid;
+
+pub use kapflow_store::access::for_tests;
+
+/// Test setup's view of a client's clinical record (see `for_tests`).
+pub fn seen(c: ClientId) -> kapflow_store::ClinicalAccess {
+    for_tests(c).clinical().expect("clinical")
+}
 
 pub struct World {
     pub owner: (UserId, Actor),
@@ -22,14 +29,15 @@ pub struct World {
     pub t2: (UserId, Actor),
     pub p1: (UserId, Actor),
     pub p2: (UserId, Actor),
-    pub org1: Uuid,
-    pub docs: Vec<(ConsentKind, Uuid)>,
+    pub org1: OrgId,
+    pub docs: Vec<(ConsentKind, DocumentId)>,
 }
 
 pub async fn person(db: &TestDb, email: &str, role: Role) -> (UserId, Actor) {
     let e = Email::parse(email).expect("email");
     let id = db
         .store
+        .accounts()
         .create_user(
             &NewUser {
                 email: &e,
@@ -55,53 +63,60 @@ pub async fn world(db: &TestDb) -> World {
     let p1 = person(db, "p1@example.org", Role::Prescriber).await;
     let p2 = person(db, "p2@example.org", Role::Prescriber).await;
     let org1 = s
-        .add_partner_org("Skylight Psychedelics", &owner.1, now)
+        .partner_orgs()
+        .add("Skylight Psychedelics", &owner.1, now)
         .await
         .expect("org")
         .expect("new");
     let org2 = s
-        .add_partner_org("Other Medical", &owner.1, now)
+        .partner_orgs()
+        .add("Other Medical", &owner.1, now)
         .await
         .expect("org")
         .expect("new");
     assert!(
-        s.add_partner_org("Skylight Psychedelics", &owner.1, now)
+        s.partner_orgs()
+            .add("Skylight Psychedelics", &owner.1, now)
             .await
             .expect("dup")
             .is_none()
     );
     assert!(
-        s.set_partner_org(p1.0, Some(org1), &owner.1, now)
+        s.partner_orgs()
+            .set_member(p1.0, Some(org1), &owner.1, now)
             .await
             .expect("set")
     );
     assert!(
-        s.set_partner_org(p2.0, Some(org2), &owner.1, now)
+        s.partner_orgs()
+            .set_member(p2.0, Some(org2), &owner.1, now)
             .await
             .expect("set")
     );
     // Only prescribers belong to an organisation.
     assert!(
-        !s.set_partner_org(t1.0, Some(org1), &owner.1, now)
+        !s.partner_orgs()
+            .set_member(t1.0, Some(org1), &owner.1, now)
             .await
             .expect("set")
     );
     let mut docs = Vec::new();
     for kind in [ConsentKind::Kap, ConsentKind::ReleaseOfInformation] {
-        s.add_consent_document(
-            &NewDocument {
-                kind,
-                title: kind.label().into(),
-                body: format!("I consent: {}.", kind.label()),
-            },
-            &owner.1,
-            now,
-        )
-        .await
-        .expect("doc");
+        s.consents()
+            .add_document(
+                &NewDocument {
+                    kind,
+                    title: kind.label().into(),
+                    body: format!("I consent: {}.", kind.label()),
+                },
+                &owner.1,
+                now,
+            )
+            .await
+            .expect("doc");
     }
-    for d in s.latest_consent_documents().await.expect("docs") {
-        docs.push((d.kind().expect("kind"), d.id));
+    for d in s.consents().latest_documents().await.expect("docs") {
+        docs.push((d.kind, d.id));
     }
     World {
         owner,
@@ -131,7 +146,8 @@ pub fn client_input(name: &str) -> NewClient {
 pub async fn new_client(db: &TestDb, w: &World, name: &str, therapist: UserId) -> ClientId {
     match db
         .store
-        .create_client(
+        .clients()
+        .create(
             &Uuid::now_v7().to_string(),
             &client_input(name),
             None,
@@ -162,12 +178,13 @@ pub fn completed_intake() -> IntakeForm {
     }
 }
 
-pub async fn sign(db: &TestDb, w: &World, c: ClientId, kind: ConsentKind) -> Uuid {
+pub async fn sign(db: &TestDb, w: &World, c: ClientId, kind: ConsentKind) -> SignatureId {
     let doc = w.docs.iter().find(|(k, _)| *k == kind).expect("doc").1;
     match db
         .store
-        .sign_consent(
-            c,
+        .consents()
+        .sign(
+            &for_tests(c),
             doc,
             &Signature {
                 typed_name: "Ada Client".into(),
@@ -186,5 +203,11 @@ pub async fn sign(db: &TestDb, w: &World, c: ClientId, kind: ConsentKind) -> Uui
 }
 
 pub async fn stage(db: &TestDb, c: ClientId) -> Stage {
-    db.store.stage_of(c).await.expect("stage").expect("course")
+    db.store
+        .courses()
+        .current(&for_tests(c))
+        .await
+        .expect("stage")
+        .expect("course")
+        .stage
 }

@@ -12,11 +12,12 @@ use axum::extract::{FromRequestParts, MatchedPath, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use kapflow_domain::access::{Action, Relationship, decide};
+use kapflow_domain::access::{Action, Relationship, decide, staff_may_ever};
 use kapflow_domain::session_policy::{SessionState, session_state};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use kapflow_domain::{Actor, AuditOutcome};
+use kapflow_store::access::ClientDecision;
 use std::sync::Arc;
 use time::Duration;
 
@@ -37,13 +38,36 @@ pub enum Access {
     Client(Action),
 }
 
-/// The client a `Client` route is about and how the caller stands to them (set by the access
-/// check for the handler).
+/// The store's proof that the caller may act on the client in the path, as a handler
+/// argument (only `Access::Client` routes have one).
 #[derive(Clone, Copy, Debug)]
-pub struct ClientAccess {
-    pub client: kapflow_domain::ClientId,
-    pub relationship: Relationship,
-    pub break_glass_until: Option<time::OffsetDateTime>,
+pub struct ClientAccess(pub kapflow_store::ClientAccess);
+
+impl ClientAccess {
+    /// The proof for reading clinical content; a caller who may not read it is answered as if
+    /// the record did not exist.
+    pub fn clinical_or_404(&self) -> Result<kapflow_store::ClinicalAccess, AppError> {
+        self.0.clinical().ok_or(AppError::NotFound)
+    }
+}
+
+impl std::ops::Deref for ClientAccess {
+    type Target = kapflow_store::ClientAccess;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+/// The narrower proof that the caller may read this client's clinical record, for handlers of
+/// clinical pages; answers 404 (like any record out of reach) when the caller may not.
+#[derive(Clone, Copy, Debug)]
+pub struct ClinicalAccess(pub kapflow_store::ClinicalAccess);
+
+impl std::ops::Deref for ClinicalAccess {
+    type Target = kapflow_store::ClinicalAccess;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -164,7 +188,7 @@ async fn check(
         return Err(login_redirect(&req, None));
     };
     let now = now_utc();
-    let record = match state.store.session_by_token(&token_hash(&token)).await {
+    let record = match state.store.sessions().by_token(&token_hash(&token)).await {
         Ok(Some(r)) => r,
         Ok(None) => return Err(login_redirect(&req, None)),
         Err(e) => return Err(AppError::from(e).into_response()),
@@ -195,7 +219,8 @@ async fn check(
         entry_actor.ip = ip.clone();
         if let Err(e) = state
             .store
-            .end_session(record.id, &entry_actor, action, now)
+            .sessions()
+            .end(record.id, &entry_actor, action, now)
             .await
         {
             return Err(AppError::from(e).into_response());
@@ -207,7 +232,7 @@ async fn check(
         return Err(res);
     }
     if now - record.last_seen_at >= TOUCH_EVERY
-        && let Err(e) = state.store.touch_session(record.id, now).await
+        && let Err(e) = state.store.sessions().touch(record.id, now).await
     {
         return Err(AppError::from(e).into_response());
     }
@@ -223,19 +248,9 @@ async fn check(
             return Err(Redirect::to(to).into_response());
         }
         let role_level = match access {
-            // Could this role do the action under any relationship at all? These are the
-            // staff's client pages: a client's own record will have its own portal routes.
-            Access::Client(_) => {
-                if Relationship::ALL
-                    .iter()
-                    .filter(|r| **r != Relationship::OwnRecord)
-                    .any(|r| decide(record.user.role, action, *r).is_allowed())
-                {
-                    kapflow_domain::access::Decision::Allow
-                } else {
-                    decide(record.user.role, action, Relationship::None)
-                }
-            }
+            // Could this role do the action to some client at all? These are the staff's
+            // client pages: a client's own record will have its own portal routes.
+            Access::Client(_) => staff_may_ever(record.user.role, action),
             _ => decide(record.user.role, action, Relationship::None),
         };
         if let kapflow_domain::access::Decision::Deny(why) = role_level {
@@ -243,7 +258,7 @@ async fn check(
                 .entry("access.denied", now)
                 .record("route", &path)
                 .outcome(AuditOutcome::Denied, Some(why));
-            if let Err(e) = state.store.audit(&entry).await {
+            if let Err(e) = state.store.audit().record(&entry).await {
                 return Err(AppError::from(e).into_response());
             }
             return Err(AppError::Forbidden.into_response());
@@ -268,8 +283,8 @@ async fn check(
                 let mut entry = actor
                     .entry("client.viewed", now)
                     .record("route", &path)
-                    .client(ca.client);
-                if ca.relationship == Relationship::BreakGlass {
+                    .client(ca.client());
+                if ca.relationship() == Relationship::BreakGlass {
                     entry.reason = Some("break-glass".into());
                 }
                 if let Err(e) = state.audit_reads().record(entry).await {
@@ -306,47 +321,34 @@ async fn client_check(
     path: &str,
     now: time::OffsetDateTime,
 ) -> Result<ClientAccess, Response> {
-    let deny = |why: &str, client: Option<kapflow_domain::ClientId>| {
-        let mut entry = actor
-            .entry("access.denied", now)
-            .record("route", path)
-            .outcome(AuditOutcome::Denied, Some(why));
-        if let Some(c) = client {
-            entry = entry.client(c);
-        }
-        entry
-    };
     let Some(client) = client else {
         return Err(AppError::NotFound.into_response());
     };
-    let standing = state
+    let decision = state
         .store
-        .standing(record.user.id, record.user.role, client, now)
+        .access()
+        .to_client(record.user.id, record.user.role, action, client, now)
         .await
         .map_err(|e| AppError::from(e).into_response())?;
-    let Some(standing) = standing else {
-        state
-            .store
-            .audit(&deny("no such client", None))
-            .await
-            .map_err(|e| AppError::from(e).into_response())?;
-        return Err(AppError::NotFound.into_response());
+    let (why, about) = match decision {
+        ClientDecision::Allowed(access) => return Ok(ClientAccess(access)),
+        ClientDecision::NoSuchClient => ("no such client", None),
+        ClientDecision::Denied(why) => (why, Some(client)),
     };
-    if let kapflow_domain::access::Decision::Deny(why) =
-        decide(record.user.role, action, standing.relationship)
-    {
-        state
-            .store
-            .audit(&deny(why, Some(client)))
-            .await
-            .map_err(|e| AppError::from(e).into_response())?;
-        return Err(AppError::NotFound.into_response());
+    let mut entry = actor
+        .entry("access.denied", now)
+        .record("route", path)
+        .outcome(AuditOutcome::Denied, Some(why));
+    if let Some(c) = about {
+        entry = entry.client(c);
     }
-    Ok(ClientAccess {
-        client,
-        relationship: standing.relationship,
-        break_glass_until: standing.break_glass_until,
-    })
+    state
+        .store
+        .audit()
+        .record(&entry)
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    Err(AppError::NotFound.into_response())
 }
 
 /// The form's `_csrf` field (or an `x-csrf-token` header, for htmx and scripts) must carry
@@ -388,7 +390,7 @@ async fn verify_csrf(
             .entry("access.csrf_refused", now_utc())
             .record("route", path)
             .outcome(AuditOutcome::Denied, Some("missing or wrong form token"));
-        if let Err(e) = state.store.audit(&entry).await {
+        if let Err(e) = state.store.audit().record(&entry).await {
             return Err(AppError::from(e).into_response());
         }
         return Err(AppError::Forbidden.into_response());
@@ -422,5 +424,20 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAccess {
             .get::<ClientAccess>()
             .copied()
             .ok_or_else(|| AppError::internal("client route without a client access check"))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClinicalAccess {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        s: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let access = ClientAccess::from_request_parts(parts, s).await?;
+        access
+            .clinical()
+            .map(ClinicalAccess)
+            .ok_or(AppError::NotFound)
     }
 }

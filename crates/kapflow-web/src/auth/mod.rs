@@ -7,7 +7,7 @@ pub mod current;
 pub mod password;
 pub mod totp;
 
-pub use access::{Access, ClientAccess};
+pub use access::{Access, ClientAccess, ClinicalAccess};
 pub use current::{CurrentUser, OwnerUser, StaffUser};
 
 /// Only where to go next if it stays on this site: a path, never `//host` or a scheme.

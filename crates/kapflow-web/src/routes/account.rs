@@ -5,21 +5,13 @@ use crate::auth::{CurrentUser, StaffUser};
 use crate::error::AppError;
 use crate::layout::Layout;
 use crate::templates::{DashboardPage, SessionView, SessionsPage};
+use crate::time_fmt::when;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::Role;
 use kapflow_domain::time_util::now_utc;
 use serde::Deserialize;
-use time::OffsetDateTime;
-use time::macros::format_description;
-
-pub fn when(t: OffsetDateTime) -> String {
-    t.format(format_description!(
-        "[year]-[month]-[day] [hour]:[minute] UTC"
-    ))
-    .unwrap_or_default()
-}
 
 pub async fn dashboard(
     State(state): State<AppState>,
@@ -32,20 +24,22 @@ pub async fn dashboard(
         let today = kapflow_domain::pathway::today(kapflow_domain::time_util::now_utc());
         let alerts = state
             .store
-            .open_alerts(u.id, everyone)
+            .alerts()
+            .open(u.id, everyone)
             .await?
             .into_iter()
             .map(|a| crate::templates::DashAlert {
                 client: a.client_id.to_string(),
                 name: a.legal_name,
-                level: a.level,
+                level: a.level.phrase(),
                 raised: when(a.created_at),
                 escalated: a.escalated_at.is_some(),
             })
             .collect();
         let due = state
             .store
-            .due_measures(u.id, false, today + time::Duration::days(3))
+            .measures()
+            .due(u.id, false, today + time::Duration::days(3))
             .await?
             .into_iter()
             .map(|d| crate::templates::DashDue {
@@ -84,7 +78,7 @@ pub async fn sessions(
     user: CurrentUser,
     Query(q): Query<SessionsQuery>,
 ) -> Result<SessionsPage, AppError> {
-    let list = state.store.list_sessions(user.id()).await?;
+    let list = state.store.sessions().list(user.id()).await?;
     let sessions = list
         .into_iter()
         .map(|s| SessionView {
@@ -92,7 +86,7 @@ pub async fn sessions(
             last_seen: when(s.last_seen_at),
             ip: s.ip.unwrap_or_default(),
             user_agent: s.user_agent.unwrap_or_default(),
-            current: s.id == user.session_id().as_uuid(),
+            current: s.id == user.session_id(),
         })
         .collect();
     Ok(SessionsPage {
@@ -109,7 +103,8 @@ pub async fn end_others(
 ) -> Result<Response, AppError> {
     let n = state
         .store
-        .end_other_sessions(user.id(), user.session_id(), &user.actor(), now_utc())
+        .sessions()
+        .end_others(user.id(), user.session_id(), &user.actor(), now_utc())
         .await?;
     Ok(Redirect::to(&format!("/account/sessions?ended={n}")).into_response())
 }
@@ -121,7 +116,8 @@ pub async fn keepalive(
 ) -> Result<StatusCode, AppError> {
     state
         .store
-        .touch_session(user.session_id(), now_utc())
+        .sessions()
+        .touch(user.session_id(), now_utc())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -5,9 +5,9 @@ use crate::AppState;
 use crate::auth::OwnerUser;
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::routes::account::when;
 use crate::routes::mfa::require_step_up;
 use crate::templates::{AuditFilterValues, AuditPage, AuditRowView};
+use crate::time_fmt::when;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -77,7 +77,8 @@ async fn filter(state: &AppState, q: &AuditQuery) -> Result<Result<AuditFilter, 
         f.actor = Some(
             state
                 .store
-                .user_by_email(&email)
+                .users()
+                .by_email(&email)
                 .await?
                 .map(|u| u.id)
                 .unwrap_or_else(UserId::new),
@@ -131,7 +132,7 @@ pub async fn view_page(
     q: AuditQuery,
 ) -> Result<Response, AppError> {
     let (rows, filter_error) = match filter(state, &q).await? {
-        Ok(f) => (state.store.query_audit(&f, PAGE).await?, None),
+        Ok(f) => (state.store.audit().query(&f, PAGE).await?, None),
         Err(e) => (Vec::new(), Some(e)),
     };
     let next_page = (rows.len() as i64 == PAGE)
@@ -190,7 +191,8 @@ pub async fn export_csv(
     let bucket = format!("export:{}", owner.0.id());
     if let RateDecision::Limited { retry_after } = state
         .store
-        .rate_limit_hit(&bucket, now, Duration::hours(1), 20)
+        .rate_limits()
+        .hit(&bucket, now, Duration::hours(1), 20)
         .await?
     {
         return Ok(crate::error::too_many_requests(retry_after));
@@ -202,7 +204,7 @@ pub async fn export_csv(
         },
         Err(_) => return view_page(&state, &owner, q).await,
     };
-    let rows = state.store.query_audit(&f, EXPORT_MAX).await?;
+    let rows = state.store.audit().query(&f, EXPORT_MAX).await?;
     // Audited before the data leaves.
     let mut entry = owner
         .0
@@ -214,7 +216,7 @@ pub async fn export_csv(
         rows.len(),
         q.query_string(None)
     ));
-    state.store.audit(&entry).await?;
+    state.store.audit().record(&entry).await?;
     let mut csv = String::from(
         "seq,time_utc,person,role,action,record_kind,record_id,client_id,outcome,reason,ip,session\n",
     );

@@ -99,7 +99,8 @@ pub async fn measure_settings(
     Ok(kapflow_domain::measures::MeasureSettings {
         pcl5_provisional_cutoff: state
             .store
-            .setting(keys::PCL5_CUTOFF)
+            .settings()
+            .get(keys::PCL5_CUTOFF)
             .await?
             .and_then(|v| v.parse().ok())
             .unwrap_or(d.pcl5_provisional_cutoff),
@@ -109,7 +110,7 @@ pub async fn measure_settings(
 /// The screening thresholds in force (one query: they share the `screening.` prefix).
 pub async fn screening(state: &AppState) -> Result<ScreeningSettings, AppError> {
     let d = ScreeningSettings::default();
-    let set = state.store.settings_with_prefix("screening.").await?;
+    let set = state.store.settings().with_prefix("screening.").await?;
     let get =
         |key: &str, default: u32| set.get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
     Ok(ScreeningSettings {
@@ -152,7 +153,8 @@ pub async fn show(
     for (name, key, label, _, default, source) in specs() {
         let value = state
             .store
-            .setting(key)
+            .settings()
+            .get(key)
             .await?
             .unwrap_or_else(|| default.to_string());
         fields.push(Field {
@@ -205,7 +207,8 @@ pub async fn save(
     }
     state
         .store
-        .save_practice_settings(&values, &owner.0.actor(), now_utc())
+        .site()
+        .save_practice_details(&values, &owner.0.actor(), now_utc())
         .await?;
     Ok(Redirect::to("/settings/clinical?saved=1").into_response())
 }

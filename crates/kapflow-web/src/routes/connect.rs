@@ -5,6 +5,7 @@ use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::forms;
 use crate::routes::public::layout;
+use crate::site::Page;
 use crate::site::sections;
 use crate::templates::{ConnectPage, ConnectThanksPage};
 use axum::extract::State;
@@ -14,7 +15,6 @@ use kapflow_domain::Actor;
 use kapflow_domain::inquiry::{
     Concern, ContactMethod, InquiryErrors, InquiryInput, MAX_MESSAGE_CHARS,
 };
-use kapflow_domain::site::Page;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::inquiries::Submitted;
 use kapflow_store::rate_limit::RateLimit;
@@ -151,7 +151,8 @@ pub async fn submit(
     };
     let outcome = state
         .store
-        .submit_inquiry(
+        .inquiries()
+        .submit(
             &sub.token,
             &request_hash(&sub.input),
             &inquiry,

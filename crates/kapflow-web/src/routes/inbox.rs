@@ -5,18 +5,18 @@ use crate::AppState;
 use crate::auth::StaffUser;
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::routes::account::when;
 use crate::templates::{EventView, InquiriesPage, InquiryPage, InquiryRowView, InquiryView};
+use crate::time_fmt::when;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kapflow_domain::inquiry::{Concern, ContactMethod, InquiryStatus};
+use kapflow_domain::access::{Action, Relationship, decide};
+use kapflow_domain::inquiry::InquiryStatus;
 use kapflow_domain::time_util::now_utc;
-use kapflow_domain::{Role, UserId};
+use kapflow_domain::{InquiryId, Role, UserId};
 use kapflow_store::inquiries::InboxScope;
 use serde::Deserialize;
-use uuid::Uuid;
 
 fn scope(u: &StaffUser) -> InboxScope {
     InboxScope {
@@ -30,21 +30,6 @@ fn statuses() -> Vec<(&'static str, &'static str)> {
         .iter()
         .map(|s| (s.as_str(), s.label()))
         .collect()
-}
-
-fn concerns_label(stored: &str) -> String {
-    stored
-        .split(',')
-        .filter_map(Concern::parse)
-        .map(Concern::label)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn status_label(s: &str) -> &'static str {
-    InquiryStatus::parse(s)
-        .map(InquiryStatus::label)
-        .unwrap_or("Unknown")
 }
 
 #[derive(Deserialize, Default)]
@@ -85,7 +70,8 @@ async fn render_list(
     let search = Some(query.q.trim()).filter(|s| !s.is_empty());
     let rows = state
         .store
-        .list_inquiries(scope(user), status, search, &user.0.actor(), now_utc())
+        .inquiries()
+        .list(scope(user), status, search, &user.0.actor(), now_utc())
         .await?;
     Ok(InquiriesPage {
         layout: Layout::for_user(state, &user.0).await?,
@@ -99,16 +85,16 @@ async fn render_list(
                 id: r.id.to_string(),
                 received: when(r.created_at),
                 name: r.name,
-                concerns: concerns_label(&r.concerns),
-                status: status_label(&r.status),
+                concerns: r.concerns.labels(),
+                status: r.status.label(),
                 assigned: r.assigned_name.unwrap_or_default(),
             })
             .collect(),
     })
 }
 
-fn inquiry_id(raw: &str) -> Result<Uuid, AppError> {
-    Uuid::parse_str(raw).map_err(|_| AppError::NotFound)
+fn inquiry_id(raw: &str) -> Result<InquiryId, AppError> {
+    InquiryId::parse(raw).ok_or(AppError::NotFound)
 }
 
 #[derive(Deserialize, Default)]
@@ -120,25 +106,27 @@ pub struct ViewQuery {
 async fn detail_page(
     state: &AppState,
     user: &StaffUser,
-    id: Uuid,
+    id: InquiryId,
     notice: Option<String>,
     note: String,
     note_error: Option<String>,
 ) -> Result<Response, AppError> {
     let Some((d, events)) = state
         .store
-        .view_inquiry(scope(user), id, &user.0.actor(), now_utc())
+        .inquiries()
+        .view(scope(user), id, &user.0.actor(), now_utc())
         .await?
     else {
         return Err(AppError::NotFound);
     };
-    let staff = state.store.staff_listing().await?;
-    let name_of = |id: Option<Uuid>| {
-        id.and_then(|i| staff.iter().find(|s| s.user.id.as_uuid() == i))
+    let staff = state.store.users().staff().await?;
+    let name_of = |id: Option<UserId>| {
+        id.and_then(|i| staff.iter().find(|s| s.user.id == i))
             .map(|s| s.user.display_name.clone())
             .unwrap_or_default()
     };
-    let can_assign = matches!(user.0.role(), Role::Owner | Role::FrontDesk);
+    let can_assign =
+        decide(user.0.role(), Action::AssignInquiries, Relationship::None).is_allowed();
     let clinicians = staff
         .iter()
         .filter(|s| !s.user.disabled && matches!(s.user.role, Role::Therapist | Role::Owner))
@@ -151,15 +139,13 @@ async fn detail_page(
             id: d.id.to_string(),
             name: d.name,
             received: when(d.created_at),
-            status: status_label(&d.status),
-            status_value: d.status,
-            preferred_contact: ContactMethod::parse(&d.preferred_contact)
-                .map(ContactMethod::label)
-                .unwrap_or(""),
+            status: d.status.label(),
+            status_value: d.status.as_str().to_owned(),
+            preferred_contact: d.preferred_contact.label(),
             email: d.email.unwrap_or_default(),
             phone: d.phone.unwrap_or_default(),
             preferred_time: d.preferred_time.unwrap_or_default(),
-            concerns: concerns_label(&d.concerns),
+            concerns: d.concerns.labels(),
             heard_from: d.heard_from.unwrap_or_default(),
             message: d.message,
             assigned: name_of(d.assigned_to),
@@ -179,13 +165,12 @@ async fn detail_page(
         can_assign,
         client: state
             .store
-            .client_of_inquiry(id)
+            .clients()
+            .of_inquiry(id)
             .await?
             .map(|c| c.to_string()),
-        can_create_client: matches!(
-            user.0.role(),
-            Role::Owner | Role::FrontDesk | Role::Therapist
-        ),
+        can_create_client: decide(user.0.role(), Action::CreateClient, Relationship::None)
+            .is_allowed(),
         notice,
         note_error: note_error.clone(),
         note,
@@ -229,7 +214,8 @@ pub async fn set_status(
     let status = InquiryStatus::parse(&f.status).ok_or(AppError::BadRequest)?;
     if !state
         .store
-        .set_inquiry_status(scope(&user), id, status, &user.0.actor(), now_utc())
+        .inquiries()
+        .set_status(scope(&user), id, status, &user.0.actor(), now_utc())
         .await?
     {
         return Err(AppError::NotFound);
@@ -259,7 +245,8 @@ pub async fn assign(
         let uid = UserId::parse(&f.user).ok_or(AppError::BadRequest)?;
         let target = state
             .store
-            .user_by_id(uid)
+            .users()
+            .by_id(uid)
             .await?
             .ok_or(AppError::BadRequest)?;
         if target.disabled || !matches!(target.role, Role::Therapist | Role::Owner) {
@@ -269,7 +256,8 @@ pub async fn assign(
     };
     if !state
         .store
-        .assign_inquiry(scope(&user), id, to, &user.0.actor(), now_utc())
+        .inquiries()
+        .assign(scope(&user), id, to, &user.0.actor(), now_utc())
         .await?
     {
         return Err(AppError::NotFound);
@@ -301,7 +289,8 @@ pub async fn add_note(
     }
     if !state
         .store
-        .add_inquiry_note(scope(&user), id, note, &user.0.actor(), now_utc())
+        .inquiries()
+        .add_note(scope(&user), id, note, &user.0.actor(), now_utc())
         .await?
     {
         return Err(AppError::NotFound);

@@ -53,6 +53,7 @@ async fn page(
         notice,
         list: state
             .store
+            .measures()
             .instruments()
             .await?
             .into_iter()
@@ -164,6 +165,7 @@ pub async fn add(
     };
     if !state
         .store
+        .measures()
         .add_custom_instrument(&instrument, &owner.0.actor(), now_utc())
         .await?
     {

@@ -54,7 +54,8 @@ async fn status(state: &AppState, token: &str) -> Result<LinkStatus<Invitation>,
     }
     Ok(state
         .store
-        .invitation_status(&token_hash(token), now_utc())
+        .invitations()
+        .status(&token_hash(token), now_utc())
         .await?)
 }
 
@@ -68,7 +69,7 @@ fn form_page(
 ) -> InviteAcceptPage {
     InviteAcceptPage {
         layout,
-        action: crate::routes::paths::invite(token),
+        action: crate::paths::invite(token),
         email: inv.email.clone(),
         role_label: inv.role.label(),
         display_name,
@@ -131,7 +132,8 @@ pub async fn submit(
     let hash = crate::auth::password::hash(password).await?;
     match state
         .store
-        .accept_invitation(
+        .invitations()
+        .accept(
             &token_hash(&token),
             name,
             &hash,

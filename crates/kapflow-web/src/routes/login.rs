@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
-use kapflow_domain::{Actor, Email, Role, UserId};
+use kapflow_domain::{Actor, Email};
 use kapflow_store::rate_limit::RateDecision;
 use kapflow_store::sessions::NewSession;
 use serde::Deserialize;
@@ -81,12 +81,13 @@ async fn end_previous(
 ) -> Result<(), AppError> {
     let tls = state.config.served_over_tls();
     if let Some(old) = cookie::read(headers, tls)
-        && let Some(rec) = state.store.session_by_token(&token_hash(&old)).await?
+        && let Some(rec) = state.store.sessions().by_token(&token_hash(&old)).await?
     {
         let actor = Actor::user(rec.user.id, rec.user.role, Some(rec.id), ip.clone());
         state
             .store
-            .end_session(rec.id, &actor, "auth.session_replaced", now_utc())
+            .sessions()
+            .end(rec.id, &actor, "auth.session_replaced", now_utc())
             .await?;
     }
     Ok(())
@@ -103,7 +104,8 @@ pub async fn submit(
     let ip_key = format!("login-ip:{}", ip.as_deref().unwrap_or("unknown"));
     if let RateDecision::Limited { retry_after } = state
         .store
-        .rate_limit_hit(&ip_key, now, WINDOW, IP_ATTEMPTS)
+        .rate_limits()
+        .hit(&ip_key, now, WINDOW, IP_ATTEMPTS)
         .await?
     {
         return Ok(crate::error::too_many_requests(retry_after));
@@ -128,12 +130,13 @@ pub async fn submit(
     let account_key = format!("login-account:{}", email.as_str());
     if let RateDecision::Limited { retry_after } = state
         .store
-        .rate_limit_hit(&account_key, now, WINDOW, ACCOUNT_ATTEMPTS)
+        .rate_limits()
+        .hit(&account_key, now, WINDOW, ACCOUNT_ATTEMPTS)
         .await?
     {
         return Ok(crate::error::too_many_requests(retry_after));
     }
-    let record = state.store.login_record(&email).await?;
+    let record = state.store.accounts().login_record(&email).await?;
     // Verify even when there is no account, so both cases take as long.
     let ok = password::verify(
         form.password,
@@ -144,14 +147,16 @@ pub async fn submit(
     let Some(record) = record else {
         state
             .store
+            .accounts()
             .record_login_failure(None, &actor, "unknown account", now)
             .await?;
         return Ok(refuse(layout, email.to_string()));
     };
-    let user = UserId::from_uuid(record.id);
+    let user = record.id;
     if record.locked_until.is_some_and(|t| t > now) {
         state
             .store
+            .accounts()
             .record_login_failure(Some(user), &actor, "account locked", now)
             .await?;
         return Ok(crate::error::too_many_requests(
@@ -166,11 +171,12 @@ pub async fn submit(
         };
         state
             .store
+            .accounts()
             .record_login_failure(Some(user), &actor, why, now)
             .await?;
         return Ok(refuse(layout, email.to_string()));
     }
-    let role = Role::parse(&record.role).ok_or_else(|| AppError::internal("unknown role"))?;
+    let role = record.role;
     end_previous(&state, &headers, &ip).await?;
     let (token, csrf) = new_tokens();
     let hash = token_hash(&token);
@@ -190,9 +196,16 @@ pub async fn submit(
     let actor = Actor::user(user, role, None, ip.clone());
     state
         .store
+        .accounts()
         .start_session_after_password(&new, &actor, now)
         .await?;
-    let enrolled = state.store.totp_record(user).await?.totp_secret.is_some();
+    let enrolled = state
+        .store
+        .accounts()
+        .totp_record(user)
+        .await?
+        .totp_secret
+        .is_some();
     let go = if enrolled {
         format!(
             "/login/mfa?next={}",
@@ -218,7 +231,8 @@ pub async fn logout(
 ) -> Result<Response, AppError> {
     state
         .store
-        .end_session(user.session_id(), &user.actor(), "auth.logout", now_utc())
+        .sessions()
+        .end(user.session_id(), &user.actor(), "auth.logout", now_utc())
         .await?;
     let mut res = Redirect::to("/login?signed_out=1").into_response();
     res.headers_mut().insert(

@@ -59,20 +59,33 @@ async fn check_code(
     let bucket = format!("mfa:{}", user.id());
     if let RateDecision::Limited { retry_after } = state
         .store
-        .rate_limit_hit(&bucket, now, MFA_WINDOW, MFA_ATTEMPTS)
+        .rate_limits()
+        .hit(&bucket, now, MFA_WINDOW, MFA_ATTEMPTS)
         .await?
     {
         let entry = user
             .actor()
             .entry(action, now)
             .outcome(AuditOutcome::Denied, Some("too many attempts"));
-        state.store.audit(&entry).await?;
+        state.store.audit().record(&entry).await?;
         return Ok(Checked::Throttled(retry_after));
     }
     let ok = match parse_totp_code(typed) {
-        Some(code) => match state.store.totp_record(user.id()).await?.totp_secret {
+        Some(code) => match state
+            .store
+            .accounts()
+            .totp_record(user.id())
+            .await?
+            .totp_secret
+        {
             Some(secret) => match totp::matching_step(&secret, &code, unix_now()) {
-                Some(step) => state.store.accept_totp_step(user.id(), step).await?,
+                Some(step) => {
+                    state
+                        .store
+                        .accounts()
+                        .accept_totp_step(user.id(), step)
+                        .await?
+                }
                 None => false,
             },
             None => false,
@@ -80,6 +93,7 @@ async fn check_code(
         None => {
             state
                 .store
+                .accounts()
                 .use_recovery_code(user.id(), &totp::recovery_code_hash(typed), now)
                 .await?
         }
@@ -92,7 +106,7 @@ async fn check_code(
         .entry(action, now)
         .record("user", user.id())
         .outcome(AuditOutcome::Failure, Some("wrong code"));
-    state.store.audit(&entry).await?;
+    state.store.audit().record(&entry).await?;
     Ok(Checked::Wrong)
 }
 
@@ -118,7 +132,8 @@ async fn raise_session(
     let now = now_utc();
     state
         .store
-        .rotate_session(
+        .sessions()
+        .rotate(
             user.session_id(),
             &new,
             user.actor().entry(action, now),
@@ -261,6 +276,7 @@ async fn enrol_page(
 ) -> Result<MfaEnrolPage, AppError> {
     let secret = state
         .store
+        .accounts()
         .pending_totp_secret(user.id(), &totp::new_secret())
         .await?;
     let layout = Layout::for_user(state, user).await?;
@@ -302,13 +318,15 @@ pub async fn enrol_submit(
     let bucket = format!("mfa:{}", user.id());
     if let RateDecision::Limited { retry_after } = state
         .store
-        .rate_limit_hit(&bucket, now, MFA_WINDOW, MFA_ATTEMPTS)
+        .rate_limits()
+        .hit(&bucket, now, MFA_WINDOW, MFA_ATTEMPTS)
         .await?
     {
         return Ok(crate::error::too_many_requests(retry_after));
     }
     let secret = state
         .store
+        .accounts()
         .pending_totp_secret(user.id(), &totp::new_secret())
         .await?;
     let step =
@@ -319,13 +337,14 @@ pub async fn enrol_submit(
             .entry("mfa.enrolled", now)
             .record("user", user.id())
             .outcome(AuditOutcome::Failure, Some("wrong code"));
-        state.store.audit(&entry).await?;
+        state.store.audit().record(&entry).await?;
         let page = enrol_page(&state, &user, Some("That code is not right. Check the app shows kapflow's entry, then type its current six digits.".into())).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
     let (codes, hashes) = totp::new_recovery_codes();
     state
         .store
+        .accounts()
         .enrol_totp(user.id(), &secret, step, &hashes, &user.actor(), now)
         .await?;
     let (token, csrf) = raise_session(&state, &user, false, "auth.mfa").await?;

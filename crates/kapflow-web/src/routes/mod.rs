@@ -31,110 +31,6 @@ use axum::http::Method;
 use axum::routing::{get, post};
 use kapflow_domain::access::Action;
 
-/// The URL paths other code links to.
-pub mod paths {
-    pub const HOME: &str = "/";
-    pub const HEALTHZ: &str = "/healthz";
-    pub const READYZ: &str = "/readyz";
-    pub const METRICS: &str = "/metrics";
-    pub const SETUP: &str = "/setup/{token}";
-    pub const STATIC: &str = "/static/{file}";
-    pub const LOGIN: &str = "/login";
-    pub const LOGIN_MFA: &str = "/login/mfa";
-    pub const MFA_ENROL: &str = "/mfa/enrol";
-    pub const LOGOUT: &str = "/logout";
-    pub const DASHBOARD: &str = "/dashboard";
-    pub const SESSIONS: &str = "/account/sessions";
-    pub const SESSIONS_END_OTHERS: &str = "/account/sessions/end-others";
-    pub const KEEPALIVE: &str = "/session/keepalive";
-    pub const STEP_UP: &str = "/step-up";
-    pub const STAFF: &str = "/staff";
-    pub const STAFF_INVITE: &str = "/staff/invite";
-    pub const STAFF_REVOKE: &str = "/staff/invitations/revoke";
-    pub const STAFF_DISABLE: &str = "/staff/{id}/disable";
-    pub const STAFF_ROLE: &str = "/staff/{id}/role";
-    pub const STAFF_RESET_MFA: &str = "/staff/{id}/reset-mfa";
-    pub const INVITE: &str = "/invite/{token}";
-    pub const FORGOT: &str = "/password/forgot";
-    pub const RESET: &str = "/password/reset/{token}";
-    pub const AUDIT: &str = "/audit";
-    pub const AUDIT_CSV: &str = "/audit/export.csv";
-    pub const KETAMINE: &str = "/ketamine";
-    pub const BENEFITS: &str = "/benefits";
-    pub const HOW: &str = "/how-kap-works";
-    pub const MEDICATION: &str = "/medication";
-    pub const RESEARCH: &str = "/research";
-    pub const FAQ: &str = "/faq";
-    pub const CONNECT: &str = "/connect";
-    pub const CONNECT_THANKS: &str = "/connect/thanks";
-    pub const SITEMAP: &str = "/sitemap.xml";
-    pub const ROBOTS: &str = "/robots.txt";
-    pub const INQUIRIES: &str = "/inquiries";
-    pub const INQUIRY: &str = "/inquiries/{id}";
-    pub const INQUIRY_SEARCH: &str = "/inquiries/search";
-    pub const INQUIRY_STATUS: &str = "/inquiries/{id}/status";
-    pub const INQUIRY_ASSIGN: &str = "/inquiries/{id}/assign";
-    pub const INQUIRY_NOTES: &str = "/inquiries/{id}/notes";
-    pub const SITE: &str = "/site";
-    pub const SITE_PREVIEW: &str = "/site/preview";
-    pub const SITE_SECTION: &str = "/site/{key}";
-    pub const SITE_RESTORE: &str = "/site/{key}/restore/{rev}";
-    pub const SETTINGS: &str = "/settings";
-    pub const SITE_PHOTOS: &str = "/site/photos";
-    pub const SITE_PHOTO_REMOVE: &str = "/site/photos/{id}/remove";
-    pub const PHOTO: &str = "/photos/{id}";
-    pub const CLIENTS: &str = "/clients";
-    pub const CLIENT_NEW: &str = "/clients/new";
-    pub const CLIENT_SEARCH: &str = "/clients/search";
-    pub const CLIENT: &str = "/clients/{client}";
-    pub const CLIENT_EDIT: &str = "/clients/{client}/edit";
-    pub const CLIENT_TEAM: &str = "/clients/{client}/care-team";
-    pub const COURSE: &str = "/clients/{client}/course";
-    pub const COURSE_ADVANCE: &str = "/clients/{client}/course/advance";
-    pub const COURSE_DISCONTINUE: &str = "/clients/{client}/course/discontinue";
-    pub const COURSE_NEW: &str = "/clients/{client}/course/new";
-    pub const REFERRAL: &str = "/clients/{client}/referral";
-    pub const INTAKE: &str = "/clients/{client}/intake";
-    pub const SCREENING_REVIEW: &str = "/clients/{client}/screening/review";
-    pub const CONSENTS: &str = "/clients/{client}/consents";
-    pub const CONSENT_REVOKE: &str = "/clients/{client}/consents/{signature}/revoke";
-    pub const PREPARATION: &str = "/clients/{client}/preparation";
-    pub const PRESCRIBER: &str = "/clients/{client}/prescriber";
-    pub const EVALUATION: &str = "/clients/{client}/evaluation";
-    pub const PRESCRIPTION: &str = "/clients/{client}/prescription";
-    pub const SHIPMENTS: &str = "/clients/{client}/shipments";
-    pub const SHIPMENT_RECEIVED: &str = "/clients/{client}/shipments/{shipment}/received";
-    pub const DOSE_REQUESTS: &str = "/clients/{client}/dose-requests";
-    pub const DOSE_ANSWER: &str = "/clients/{client}/dose-requests/{request}/answer";
-    pub const MESSAGES: &str = "/clients/{client}/messages";
-    pub const BREAK_GLASS: &str = "/break-glass";
-    pub const CONSENT_DOCUMENTS: &str = "/consent-documents";
-    pub const PARTNER_ORGS: &str = "/partner-orgs";
-    pub const STAFF_PARTNER_ORG: &str = "/staff/{id}/partner-org";
-    pub const CLINICAL_SETTINGS: &str = "/settings/clinical";
-    pub const QUESTIONNAIRE: &str = "/m/{token}";
-    pub const OUTCOMES: &str = "/reports/outcomes";
-    pub const RESEARCH_CSV: &str = "/reports/outcomes/research.csv";
-    pub const INSTRUMENTS: &str = "/measures/instruments";
-    pub const MEASURES: &str = "/clients/{client}/measures";
-    pub const MEASURE_REQUEST: &str = "/clients/{client}/measures/{request}";
-    pub const MEASURE_SEND: &str = "/clients/{client}/measures/{request}/send";
-    pub const ALERT_ACK: &str = "/clients/{client}/alerts/{alert}/acknowledge";
-
-    pub fn setup(token: &str) -> String {
-        format!("/setup/{token}")
-    }
-    pub fn invite(token: &str) -> String {
-        format!("/invite/{token}")
-    }
-    pub fn reset(token: &str) -> String {
-        format!("/password/reset/{token}")
-    }
-    pub fn staff_action(id: &str, action: &str) -> String {
-        format!("/staff/{id}/{action}")
-    }
-}
-
 /// Builds the router and the access registry together.
 pub struct Routes {
     router: Router<AppState>,
@@ -176,11 +72,11 @@ impl Routes {
 
 /// Every route and its access rule.
 pub fn build() -> Routes {
+    use crate::paths::*;
     use Access::{Client, PasswordOnly, Policy, Public};
     use clients::{
         break_glass, caseload, consents, course, intake, messages, preparation, prescriber, record,
     };
-    use paths::*;
     Routes::new()
         .get(CLIENTS, Policy(Action::ListClients), caseload::list)
         .post(CLIENT_SEARCH, Policy(Action::ListClients), caseload::search)

@@ -3,12 +3,12 @@
 
 use crate::AppState;
 use crate::error::AppError;
+use crate::site::Page;
 use crate::site::{CachedPage, SiteInfo, html_page, sections};
 use crate::templates::{PublicLayout, PublicPageView};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use kapflow_domain::site::Page;
 
 /// The frame every public page shares.
 pub fn layout(state: &AppState, site: SiteInfo, page: Page) -> PublicLayout {
@@ -29,10 +29,11 @@ pub fn layout(state: &AppState, site: SiteInfo, page: Page) -> PublicLayout {
 async fn render(state: &AppState, page: Page) -> Result<CachedPage, AppError> {
     let site = state.site.snapshot(state).await?.info.clone();
     let sections = sections(state, page, &site).await?;
-    let needs_setup = page == Page::Home && state.store.needs_setup().await?;
+    let needs_setup = page == Page::Home && state.store.setup().needs_setup().await?;
     let photos = state
         .store
-        .site_photos()
+        .photos()
+        .list()
         .await?
         .into_iter()
         .filter(|p| p.page == page.slug())
@@ -139,8 +140,8 @@ pub async fn photo(
     State(state): State<AppState>,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Response, AppError> {
-    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
-    let Some((content_type, bytes)) = state.store.photo_bytes(id).await? else {
+    let id = kapflow_domain::PhotoId::parse(&id).ok_or(AppError::NotFound)?;
+    let Some((content_type, bytes)) = state.store.photos().bytes(id).await? else {
         return Err(AppError::NotFound);
     };
     let mut res = bytes.into_response();

@@ -12,10 +12,11 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use kapflow_domain::measures::schedule::{AlertTiming, Channel};
 use kapflow_domain::measures::{AskWhen, Instrument, MeasureSettings, ScoreError, score};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
-use kapflow_store::measures::{AlertTiming, LinkState, Submission};
+use kapflow_store::measures::{LinkState, Submission};
 use kapflow_store::settings::keys;
 use std::collections::BTreeMap;
 
@@ -56,7 +57,8 @@ pub struct DonePage {
 async fn practice(state: &AppState) -> Result<String, AppError> {
     Ok(state
         .store
-        .setting(keys::PRACTICE_NAME)
+        .settings()
+        .get(keys::PRACTICE_NAME)
         .await?
         .unwrap_or_else(|| "Your care team".to_owned()))
 }
@@ -138,9 +140,9 @@ fn page(
 async fn open(
     state: &AppState,
     token: &str,
-) -> Result<Result<(Instrument, String), Response>, AppError> {
+) -> Result<Result<(Instrument, Channel), Response>, AppError> {
     let now = now_utc();
-    match state.store.measure_link(&token_hash(token), now).await? {
+    match state.store.measures().link(&token_hash(token), now).await? {
         LinkState::Open {
             instrument,
             channel,
@@ -148,6 +150,7 @@ async fn open(
         } => {
             let i = state
                 .store
+                .measures()
                 .instrument(&instrument)
                 .await?
                 .ok_or_else(|| AppError::internal("request for an unknown instrument"))?;
@@ -199,7 +202,8 @@ async fn timing(state: &AppState) -> Result<AlertTiming, AppError> {
         Ok::<i64, AppError>(
             state
                 .store
-                .setting(key)
+                .settings()
+                .get(key)
                 .await?
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(default),
@@ -222,7 +226,7 @@ pub async fn submit(
         Ok(x) => x,
         Err(r) => return Ok(r),
     };
-    let kiosk = channel == "kiosk";
+    let kiosk = channel == Channel::Kiosk;
     let f = Fields::parse(&body);
     // What was chosen, as typed; anything unreadable is an error beside its question.
     let mut chosen = BTreeMap::new();
@@ -300,7 +304,8 @@ pub async fn submit(
     let timing = timing(&state).await?;
     match state
         .store
-        .submit_measure(&token_hash(&token), &scored, timing, now_utc())
+        .measures()
+        .submit(&token_hash(&token), &scored, timing, now_utc())
         .await?
     {
         Submission::Recorded { alert, .. } | Submission::AlreadySubmitted { alert } => {

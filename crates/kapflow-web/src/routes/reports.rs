@@ -14,7 +14,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kapflow_domain::Role;
-use kapflow_domain::client::{age_on, concerns_from_text};
+use kapflow_domain::client::age_on;
 use kapflow_domain::measures::deidentify::{age_band, csv_row, pseudonyms, shift_date};
 use kapflow_domain::measures::report::{CourseOutcome, Summary, display1, practice_report};
 use kapflow_domain::time_util::now_utc;
@@ -74,7 +74,7 @@ fn outcomes(pairs: &[OutcomePair]) -> Vec<CourseOutcome> {
             let i = kapflow_domain::measures::builtin(&p.instrument)?;
             Some(CourseOutcome {
                 subject: p.client_id.to_string(),
-                concerns: concerns_from_text(&p.concerns),
+                concerns: p.concerns.0.clone(),
                 instrument: p.instrument.clone(),
                 kind: i.kind,
                 baseline: u32::try_from(p.baseline).ok()?,
@@ -91,14 +91,15 @@ pub async fn outcomes_page(
     let owner = user.0.role() == Role::Owner;
     let pairs = state
         .store
-        .outcome_pairs((!owner).then(|| user.0.id()))
+        .outcomes()
+        .pairs((!owner).then(|| user.0.id()))
         .await?;
     let entry = user
         .0
         .actor()
         .entry("report.outcomes_viewed", now_utc())
         .record("courses", pairs.len());
-    state.store.audit(&entry).await?;
+    state.store.audit().record(&entry).await?;
     let instruments = practice_report(&outcomes(&pairs))
         .into_iter()
         .map(|r| {
@@ -134,7 +135,7 @@ pub async fn research_csv(
     State(state): State<AppState>,
     owner: OwnerUser,
 ) -> Result<Response, AppError> {
-    let pairs = state.store.outcome_pairs(None).await?;
+    let pairs = state.store.outcomes().pairs(None).await?;
     let secret: [u8; 32] = Sha256::digest(crate::setup_link::new_token().as_bytes()).into();
     let subjects: Vec<String> = pairs.iter().map(|p| p.client_id.to_string()).collect();
     let names = pseudonyms(&secret, subjects.iter().map(String::as_str));
@@ -154,7 +155,9 @@ pub async fn research_csv(
             continue;
         };
         let age = age_on(p.date_of_birth, p.baseline_at.date());
-        let concerns = concerns_from_text(&p.concerns)
+        let concerns = p
+            .concerns
+            .0
             .iter()
             .map(|c| c.as_str())
             .collect::<Vec<_>>()
@@ -176,7 +179,7 @@ pub async fn research_csv(
         .actor()
         .entry("report.research_exported", now_utc())
         .record("rows", pairs.len());
-    state.store.audit(&entry).await?;
+    state.store.audit().record(&entry).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),

@@ -45,20 +45,18 @@ pub async fn forgot_submit(
     let bucket = format!("reset-ip:{}", ip.as_deref().unwrap_or("unknown"));
     if let RateDecision::Limited { retry_after } = state
         .store
-        .rate_limit_hit(&bucket, now, Duration::minutes(15), 10)
+        .rate_limits()
+        .hit(&bucket, now, Duration::minutes(15), 10)
         .await?
     {
         return Ok(crate::error::too_many_requests(retry_after));
     }
     if let Ok(email) = Email::parse(&form.email) {
         let token = crate::setup_link::new_token();
-        let link = format!(
-            "{}{}",
-            state.config.public_url,
-            crate::routes::paths::reset(&token)
-        );
+        let link = format!("{}{}", state.config.public_url, crate::paths::reset(&token));
         state
             .store
+            .invitations()
             .request_password_reset(
                 &email,
                 &IssuedLink {
@@ -85,6 +83,7 @@ async fn usable(state: &AppState, token: &str) -> Result<LinkStatus<String>, App
     }
     Ok(state
         .store
+        .invitations()
         .reset_link_status(&token_hash(token), now_utc())
         .await?)
 }
@@ -96,7 +95,7 @@ pub async fn reset_show(
     match usable(&state, &token).await? {
         LinkStatus::Valid(_) => Ok(ResetPage {
             layout: Layout::public(&state).await?,
-            action: crate::routes::paths::reset(&token),
+            action: crate::paths::reset(&token),
             error: None,
             min_password: MIN_PASSWORD_CHARS,
         }
@@ -127,7 +126,7 @@ pub async fn reset_submit(
         Err(e) => {
             let page = ResetPage {
                 layout: Layout::public(&state).await?,
-                action: crate::routes::paths::reset(&token),
+                action: crate::paths::reset(&token),
                 error: Some(e.to_string()),
                 min_password: MIN_PASSWORD_CHARS,
             };
@@ -137,6 +136,7 @@ pub async fn reset_submit(
     let hash = crate::auth::password::hash(password).await?;
     match state
         .store
+        .invitations()
         .complete_password_reset(&token_hash(&token), &hash, &Actor::anonymous(ip), now_utc())
         .await?
     {

@@ -4,7 +4,7 @@ use crate::AppState;
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::routes::paths;
+use crate::paths;
 use crate::templates::{
     SetupDonePage, SetupErrors, SetupFormPage, SetupUnavailablePage, SetupValues,
 };
@@ -73,7 +73,8 @@ pub async fn show(
     }
     let status = state
         .store
-        .setup_link_status(&token_hash(&token), now_utc())
+        .setup()
+        .link_status(&token_hash(&token), now_utc())
         .await?;
     if status != SetupLinkStatus::Valid {
         return Ok(unavailable(status));
@@ -113,7 +114,7 @@ pub async fn submit(
         (practice_name, display_name, email, password)
     else {
         // Check the link first so a spent link never shows a form that cannot succeed.
-        let status = state.store.setup_link_status(&hash, now_utc()).await?;
+        let status = state.store.setup().link_status(&hash, now_utc()).await?;
         if status != SetupLinkStatus::Valid {
             return Ok(unavailable(status));
         }
@@ -134,7 +135,8 @@ pub async fn submit(
     };
     match state
         .store
-        .complete_owner_setup(&hash, &owner, now_utc())
+        .setup()
+        .complete(&hash, &owner, now_utc())
         .await?
     {
         Ok(_) => {

@@ -6,14 +6,15 @@ use crate::auth::OwnerUser;
 use crate::error::AppError;
 use crate::layout::Layout;
 use crate::markdown;
-use crate::routes::account::when;
+use crate::site::Page;
 use crate::site::{DEFAULT_PARTNER, SiteInfo};
 use crate::templates::{SettingField, SettingsPage, SiteEditPage, SiteSectionsPage};
+use crate::time_fmt::when;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use kapflow_domain::site::Page;
+use kapflow_domain::PhotoId;
 use kapflow_domain::text::required_line;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::settings::keys;
@@ -27,7 +28,7 @@ pub async fn sections(
     State(state): State<AppState>,
     owner: OwnerUser,
 ) -> Result<SiteSectionsPage, AppError> {
-    let mut all = state.store.published_site().await?;
+    let mut all = state.store.site().published().await?;
     let order = |slug: &str| {
         Page::ALL
             .iter()
@@ -71,7 +72,7 @@ async fn edit_page(
     key: &str,
     draft: Option<Draft>,
 ) -> Result<Response, AppError> {
-    let Some(section) = state.store.section_for_edit(key).await? else {
+    let Some(section) = state.store.site().section_for_edit(key).await? else {
         return Err(AppError::NotFound);
     };
     let partner = SiteInfo::load(state).await?.partner;
@@ -89,11 +90,12 @@ async fn edit_page(
     let errors = title_error.is_some() || body_error.is_some();
     let history = state
         .store
+        .site()
         .section_history(key)
         .await?
         .into_iter()
         .map(|r| {
-            let kind = if r.status == "published" {
+            let kind = if r.status == RevisionStatus::Published {
                 "Published"
             } else {
                 "Draft"
@@ -149,6 +151,7 @@ pub async fn edit(
     }
     let section = state
         .store
+        .site()
         .section_for_edit(&key)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -180,7 +183,7 @@ pub async fn save(
     Path(key): Path<String>,
     Form(f): Form<SaveForm>,
 ) -> Result<Response, AppError> {
-    if state.store.section_for_edit(&key).await?.is_none() {
+    if state.store.site().section_for_edit(&key).await?.is_none() {
         return Err(AppError::NotFound);
     }
     let title = required_line(&f.title, 200, "a heading");
@@ -208,6 +211,7 @@ pub async fn save(
     };
     state
         .store
+        .site()
         .save_section(
             &key,
             title,
@@ -234,6 +238,7 @@ pub async fn restore(
     let rev = Uuid::parse_str(&rev).map_err(|_| AppError::NotFound)?;
     match state
         .store
+        .site()
         .restore_revision(&key, rev, &owner.0.actor(), now_utc())
         .await?
     {
@@ -381,7 +386,8 @@ pub async fn save_settings(
     }
     state
         .store
-        .save_practice_settings(&values, &owner.0.actor(), now_utc())
+        .site()
+        .save_practice_details(&values, &owner.0.actor(), now_utc())
         .await?;
     state.site.invalidate().await;
     Ok(Redirect::to("/settings?saved=1").into_response())
@@ -466,7 +472,8 @@ pub async fn upload_photo(
     };
     state
         .store
-        .add_photo(&photo, &owner.0.actor(), now_utc())
+        .photos()
+        .add(&photo, &owner.0.actor(), now_utc())
         .await?;
     state.site.invalidate().await;
     Ok(Redirect::to("/site/photos?done=added").into_response())
@@ -509,7 +516,7 @@ async fn photos_page(
     notice: Option<&'static str>,
     code: StatusCode,
 ) -> Result<Response, AppError> {
-    let photos = state.store.site_photos().await?;
+    let photos = state.store.photos().list().await?;
     let page = crate::templates::PhotosPage {
         layout: Layout::for_user(state, &owner.0).await?,
         csrf: owner.0.csrf().to_owned(),
@@ -544,10 +551,11 @@ pub async fn remove_photo(
     owner: OwnerUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    let id = PhotoId::parse(&id).ok_or(AppError::NotFound)?;
     if !state
         .store
-        .remove_photo(id, &owner.0.actor(), now_utc())
+        .photos()
+        .remove(id, &owner.0.actor(), now_utc())
         .await?
     {
         return Err(AppError::NotFound);

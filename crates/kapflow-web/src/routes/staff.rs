@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
-use kapflow_domain::{Email, Role, UserId};
+use kapflow_domain::{Email, OrgId, Role, UserId};
 use kapflow_store::accounts::AccountChangeRefused;
 use kapflow_store::invitations::{InviteRefused, IssuedLink};
 use serde::Deserialize;
@@ -59,10 +59,10 @@ async fn page(
     notice: Option<String>,
 ) -> Result<StaffPage, AppError> {
     let me = owner.0.id();
-    let listing = state.store.staff_listing().await?;
+    let listing = state.store.users().staff().await?;
     let mut orgs_of = std::collections::HashMap::new();
     for l in listing.iter().filter(|l| l.user.role == Role::Prescriber) {
-        if let Some(org) = state.store.partner_org_of(l.user.id).await? {
+        if let Some(org) = state.store.partner_orgs().of(l.user.id).await? {
             orgs_of.insert(l.user.id, org.to_string());
         }
     }
@@ -81,7 +81,7 @@ async fn page(
             is_self: l.user.id == me,
             last_active: l
                 .last_seen_at
-                .map(crate::routes::account::when)
+                .map(crate::time_fmt::when)
                 .unwrap_or_else(|| "never".into()),
         })
         .collect();
@@ -91,13 +91,14 @@ async fn page(
         rows,
         pending: state
             .store
-            .pending_invitations(now_utc())
+            .invitations()
+            .pending(now_utc())
             .await?
             .into_iter()
             .map(|p| PendingInvitationRow {
-                role_label: Role::parse(&p.role).map(Role::label).unwrap_or(""),
+                role_label: p.role.label(),
                 email: p.email,
-                expires: crate::routes::account::when(p.expires_at),
+                expires: crate::time_fmt::when(p.expires_at),
             })
             .collect(),
         roles: roles(),
@@ -108,6 +109,7 @@ async fn page(
         orgs: state
             .store
             .partner_orgs()
+            .list()
             .await?
             .into_iter()
             .map(|o| (o.id.to_string(), o.name))
@@ -149,12 +151,13 @@ pub async fn create_invitation(
     let link = format!(
         "{}{}",
         state.config.public_url,
-        crate::routes::paths::invite(&token)
+        crate::paths::invite(&token)
     );
     let now = now_utc();
     Ok(state
         .store
-        .create_invitation(
+        .invitations()
+        .create(
             email,
             role,
             &IssuedLink {
@@ -239,6 +242,7 @@ pub async fn disable(
 ) -> Result<Response, AppError> {
     let r = state
         .store
+        .accounts()
         .disable_user(target(&id)?, &owner.0.actor(), now_utc())
         .await?;
     outcome(r, "disabled")
@@ -265,6 +269,7 @@ pub async fn change_role(
     };
     let r = state
         .store
+        .accounts()
         .change_role(user, role, &owner.0.actor(), now_utc())
         .await?;
     outcome(r, "role")
@@ -277,6 +282,7 @@ pub async fn reset_mfa(
 ) -> Result<Response, AppError> {
     let r = state
         .store
+        .accounts()
         .reset_mfa(target(&id)?, &owner.0.actor(), now_utc())
         .await?;
     outcome(r, "mfa")
@@ -297,7 +303,8 @@ pub async fn revoke_invitation(
     let email = Email::parse(&form.email).map_err(|_| AppError::BadRequest)?;
     if state
         .store
-        .revoke_invitations(&email, &owner.0.actor(), now_utc())
+        .invitations()
+        .revoke(&email, &owner.0.actor(), now_utc())
         .await?
         == 0
     {
@@ -327,7 +334,8 @@ pub async fn add_partner_org(
     };
     match state
         .store
-        .add_partner_org(&name, &owner.0.actor(), now_utc())
+        .partner_orgs()
+        .add(&name, &owner.0.actor(), now_utc())
         .await?
     {
         Some(_) => Ok(Redirect::to("/staff?done=org").into_response()),
@@ -356,10 +364,11 @@ pub async fn set_partner_org(
     let org = if f.org.is_empty() {
         None
     } else {
-        let org = uuid::Uuid::parse_str(&f.org).map_err(|_| AppError::BadRequest)?;
+        let org = OrgId::parse(&f.org).ok_or(AppError::BadRequest)?;
         if !state
             .store
             .partner_orgs()
+            .list()
             .await?
             .iter()
             .any(|o| o.id == org)
@@ -370,7 +379,8 @@ pub async fn set_partner_org(
     };
     if !state
         .store
-        .set_partner_org(user, org, &owner.0.actor(), now_utc())
+        .partner_orgs()
+        .set_member(user, org, &owner.0.actor(), now_utc())
         .await?
     {
         return Err(AppError::BadRequest);

@@ -4,6 +4,7 @@
 //! client B (therapist 2's) is at assessment.
 
 use super::{Person, TestApp};
+use kapflow_domain::access::Action;
 use kapflow_domain::client::{ClientInput, Sensitivity};
 use kapflow_domain::consent::{ConsentKind, NewDocument, Signature};
 use kapflow_domain::intake::IntakeForm;
@@ -11,7 +12,8 @@ use kapflow_domain::pathway::{Stage, Transition, today};
 use kapflow_domain::preparation::{CHECKLIST, PreparationForm};
 use kapflow_domain::prescribing::{Decision, DoseForm, Evaluation, Prescription, Shipment};
 use kapflow_domain::time_util::now_utc;
-use kapflow_domain::{ClientId, Role};
+use kapflow_domain::{ClientId, DoseRequestId, OrgId, Role, ShipmentId, SignatureId};
+use kapflow_store::ClientAccess;
 use kapflow_store::clients::Created;
 use kapflow_store::consents::Signed;
 use uuid::Uuid;
@@ -24,12 +26,39 @@ pub struct Clinic {
     pub p1: Person,
     pub p2: Person,
     pub client_user: Person,
-    pub org1: Uuid,
+    pub org1: OrgId,
     pub a: ClientId,
     pub b: ClientId,
-    pub a_signature: Uuid,
-    pub a_shipment: Uuid,
-    pub a_dose_request: Uuid,
+    pub a_signature: SignatureId,
+    pub a_shipment: ShipmentId,
+    pub a_dose_request: DoseRequestId,
+}
+
+/// `p`'s access to read client `c`'s clinical record.
+pub async fn clinical(t: &TestApp, p: &Person, c: ClientId) -> kapflow_store::ClinicalAccess {
+    grant(t, p, Action::ViewClinicalRecord, c)
+        .await
+        .clinical()
+        .expect("clinical access")
+}
+
+/// The stage of client `c`'s current course, as `p` sees it.
+pub async fn stage(t: &TestApp, p: &Person, c: ClientId) -> Option<Stage> {
+    let access = grant(t, p, Action::ViewClientDemographics, c).await;
+    t.db.store
+        .courses()
+        .current(&access)
+        .await
+        .expect("course")
+        .map(|course| course.stage)
+}
+
+/// `p`'s access to client `c` for `action`, as the access check would grant it.
+pub async fn grant(t: &TestApp, p: &Person, action: Action, c: ClientId) -> ClientAccess {
+    t.db.store
+        .grant_for_tests(p.id, p.role, action, c)
+        .await
+        .expect("access to the client")
 }
 
 pub fn adult(name: &str) -> kapflow_domain::client::NewClient {
@@ -64,7 +93,8 @@ pub async fn publish_consents(t: &TestApp, owner: &Person) {
     let actor = kapflow_domain::Actor::user(owner.id, owner.role, None, None);
     for kind in [ConsentKind::Kap, ConsentKind::ReleaseOfInformation] {
         t.db.store
-            .add_consent_document(
+            .consents()
+            .add_document(
                 &NewDocument {
                     kind,
                     title: kind.label().into(),
@@ -78,17 +108,19 @@ pub async fn publish_consents(t: &TestApp, owner: &Person) {
     }
 }
 
-pub async fn sign_all(t: &TestApp, c: ClientId, witness: &Person) -> Vec<Uuid> {
+pub async fn sign_all(t: &TestApp, c: ClientId, witness: &Person) -> Vec<SignatureId> {
     let s = &t.db.store;
+    let access = grant(t, witness, Action::EditClinicalRecord, c).await;
     let actor = kapflow_domain::Actor::user(witness.id, witness.role, None, None);
     let mut ids = Vec::new();
-    for d in s.latest_consent_documents().await.expect("docs") {
+    for d in s.consents().latest_documents().await.expect("docs") {
         let sig = Signature {
             typed_name: "Ada Client".into(),
             signed_on: today(now_utc()),
         };
         match s
-            .sign_consent(c, d.id, &sig, &actor, now_utc())
+            .consents()
+            .sign(&access, d.id, &sig, &actor, now_utc())
             .await
             .expect("sign")
         {
@@ -111,26 +143,31 @@ pub async fn clinic(t: &TestApp) -> Clinic {
     let client_user = t.signed_in("client@example.org", Role::Client).await;
     let actor = |p: &Person| kapflow_domain::Actor::user(p.id, p.role, None, None);
     let org1 = s
-        .add_partner_org("Skylight Psychedelics", &actor(&owner), now)
+        .partner_orgs()
+        .add("Skylight Psychedelics", &actor(&owner), now)
         .await
         .expect("org")
         .expect("new");
     let org2 = s
-        .add_partner_org("Other Medical", &actor(&owner), now)
+        .partner_orgs()
+        .add("Other Medical", &actor(&owner), now)
         .await
         .expect("org")
         .expect("new");
-    s.set_partner_org(p1.id, Some(org1), &actor(&owner), now)
+    s.partner_orgs()
+        .set_member(p1.id, Some(org1), &actor(&owner), now)
         .await
         .expect("set");
-    s.set_partner_org(p2.id, Some(org2), &actor(&owner), now)
+    s.partner_orgs()
+        .set_member(p2.id, Some(org2), &actor(&owner), now)
         .await
         .expect("set");
     publish_consents(t, &owner).await;
     let mut made = Vec::new();
     for (name, therapist) in [("Ada Alpha", &t1), ("Ben Beta", &t2)] {
         match s
-            .create_client(
+            .clients()
+            .create(
                 &Uuid::now_v7().to_string(),
                 &adult(name),
                 None,
@@ -147,11 +184,24 @@ pub async fn clinic(t: &TestApp) -> Clinic {
     }
     let (a, b) = (made[0], made[1]);
     let th = actor(&t1);
-    s.save_intake(a, &complete_intake(), Sensitivity::General, true, &th, now)
+    let a_t1 = grant(t, &t1, Action::EditClinicalRecord, a).await;
+    s.assessment()
+        .save_intake(
+            &a_t1,
+            &complete_intake(),
+            Sensitivity::General,
+            true,
+            &th,
+            now,
+        )
         .await
         .expect("intake");
-    s.review_screening(a, &th, now).await.expect("review");
-    s.transition_course(a, &Transition::Advance(Stage::Preparation), &th, now)
+    s.assessment()
+        .review_screening(&a_t1, &th, now)
+        .await
+        .expect("review");
+    s.courses()
+        .transition(&a_t1, &Transition::Advance(Stage::Preparation), &th, now)
         .await
         .expect("t")
         .expect("c")
@@ -161,21 +211,25 @@ pub async fn clinic(t: &TestApp) -> Clinic {
         discussed: CHECKLIST.iter().map(|(k, _)| k.to_string()).collect(),
         notes: String::new(),
     };
-    s.save_preparation(a, &prep, true, &th, now)
+    s.assessment()
+        .save_preparation(&a_t1, &prep, true, &th, now)
         .await
         .expect("prep");
     let sigs = sign_all(t, a, &t1).await;
-    s.refer(a, org1, &th, now)
+    s.prescribing()
+        .refer(&a_t1, org1, &th, now)
         .await
         .expect("refer")
         .expect("referred");
     let pr = actor(&p1);
+    let a_p1 = grant(t, &p1, Action::Prescribe, a).await;
     let eval = Evaluation {
         decision: Decision::Eligible,
         reasons: "Fine".into(),
         valid_until: Some(today(now) + time::Duration::days(90)),
     };
-    s.record_evaluation(a, &eval, &pr, now)
+    s.prescribing()
+        .record_evaluation(&a_p1, &eval, &pr, now)
         .await
         .expect("eval")
         .expect("ok");
@@ -187,13 +241,15 @@ pub async fn clinic(t: &TestApp) -> Clinic {
         directions: "One in session".into(),
         pharmacy: "Pharmacy".into(),
     };
-    s.prescribe(a, &rx, &pr, now)
+    s.prescribing()
+        .prescribe(&a_p1, &rx, &pr, now)
         .await
         .expect("rx")
         .expect("ok");
     let a_shipment = s
+        .prescribing()
         .record_shipment(
-            a,
+            &a_p1,
             &Shipment {
                 carrier: "UPS".into(),
                 tracking_number: "1Z".into(),
@@ -206,7 +262,8 @@ pub async fn clinic(t: &TestApp) -> Clinic {
         .expect("ship")
         .expect("ok");
     let a_dose_request = s
-        .request_dose_change(a, "Consider 150 mg", &th, now)
+        .prescribing()
+        .request_dose_change(&a_t1, "Consider 150 mg", &th, now)
         .await
         .expect("req")
         .expect("ok");

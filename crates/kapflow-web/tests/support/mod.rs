@@ -72,7 +72,8 @@ impl TestApp {
 
     async fn on(db: TestDb) -> TestApp {
         db.store
-            .seed_site(kapflow_domain::site::SEED, now_utc())
+            .site()
+            .seed(&kapflow_web::site::seed::sections(), now_utc())
             .await
             .expect("seed site");
         let app = kapflow_web::app(AppState::new(db.store.clone(), WebConfig::default()));
@@ -116,6 +117,7 @@ impl TestApp {
         let hash = kapflow_web::auth::password::hash(p).await.expect("hash");
         self.db
             .store
+            .accounts()
             .create_user(
                 &NewUser {
                     email: &e,
@@ -137,6 +139,7 @@ impl TestApp {
         let hash = token_hash(&token);
         self.db
             .store
+            .accounts()
             .start_session_after_password(
                 &NewSession {
                     user: id,
@@ -167,6 +170,7 @@ impl TestApp {
         let id = self
             .db
             .store
+            .accounts()
             .create_user(
                 &NewUser {
                     email: &e,
@@ -189,7 +193,8 @@ impl TestApp {
         };
         self.db
             .store
-            .query_audit(&f, 1000)
+            .audit()
+            .query(&f, 1000)
             .await
             .expect("audit")
             .into_iter()

@@ -88,7 +88,8 @@ pub async fn continue_session(t: &TestApp, r: &Reply, p: &Person) -> Person {
     let token = r.session_cookie().expect("the reply sets a new session");
     let rec =
         t.db.store
-            .session_by_token(&kapflow_domain::token::token_hash(&token))
+            .sessions()
+            .by_token(&kapflow_domain::token::token_hash(&token))
             .await
             .expect("q")
             .expect("the new session exists");

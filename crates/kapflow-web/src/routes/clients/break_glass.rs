@@ -42,7 +42,8 @@ pub struct BreakGlassPage {
 pub async fn hours(state: &AppState) -> Result<i64, AppError> {
     Ok(state
         .store
-        .setting(keys::BREAK_GLASS_HOURS)
+        .settings()
+        .get(keys::BREAK_GLASS_HOURS)
         .await?
         .and_then(|h| h.parse::<i64>().ok())
         .filter(|h| (1..=24).contains(h))
@@ -102,13 +103,13 @@ pub async fn open(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
     };
     let now = now_utc();
-    let Some(client) = state.store.find_client_exact(&name, dob).await? else {
+    let Some(client) = state.store.access().find_client_exact(&name, dob).await? else {
         let entry = user
             .0
             .actor()
             .entry("break_glass.opened", now)
             .outcome(AuditOutcome::Failure, Some("no client matched"));
-        state.store.audit(&entry).await?;
+        state.store.audit().record(&entry).await?;
         e.add(
             "legal_name",
             "No client has exactly this legal name and date of birth.",
@@ -119,6 +120,7 @@ pub async fn open(
     let hours = hours(&state).await?;
     state
         .store
+        .access()
         .open_break_glass(user.0.id(), client, &reason, hours, &user.0.actor(), now)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::auth::StaffUser;
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::routes::account::when;
+use crate::time_fmt::when;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -89,14 +89,18 @@ async fn render_list(
     user: &StaffUser,
     query: SearchForm,
 ) -> Result<ListPage, AppError> {
-    let sort = CaseloadSort::parse(&query.sort);
+    let sort = CaseloadSort::parse(&query.sort).unwrap_or_default();
     let search = Some(query.q.trim()).filter(|s| !s.is_empty());
     let page = query.page.max(1);
     let scope = CaseloadScope {
         user: user.0.id(),
         role: user.0.role(),
     };
-    let result = state.store.caseload(scope, search, sort, page).await?;
+    let result = state
+        .store
+        .clients()
+        .caseload(scope, search, sort, page)
+        .await?;
     // A search reads client names: audited like any read of the record.
     let mut entry = user
         .0
@@ -104,7 +108,7 @@ async fn render_list(
         .entry("client.list", now_utc())
         .record("clients", result.rows.len());
     entry.reason = search.map(|_| "search".to_owned());
-    state.store.audit(&entry).await?;
+    state.store.audit().record(&entry).await?;
     let today = today(now_utc());
     let role = user.0.role();
     Ok(ListPage {
@@ -126,12 +130,7 @@ async fn render_list(
                     _ => r.legal_name,
                 },
                 age: age_on(r.date_of_birth, today),
-                stage: r
-                    .stage
-                    .as_deref()
-                    .and_then(Stage::parse)
-                    .map(Stage::label)
-                    .unwrap_or("—"),
+                stage: r.stage.map(Stage::label).unwrap_or("—"),
                 since: when(r.created_at),
             })
             .collect(),

@@ -2,12 +2,12 @@
 //! name, the date, an explicit tick), witnessed by the signed-in staff member; revocation is
 //! recorded and blocks what depends on it. The owner publishes document versions.
 
-use super::{Ctx, DoneQuery, HeaderView, ctx, may};
+use super::{Ctx, DoneQuery, HeaderView, ctx};
 use crate::AppState;
 use crate::auth::{ClientAccess, OwnerUser, StaffUser};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::routes::account::when;
+use crate::time_fmt::when;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -20,9 +20,9 @@ use kapflow_domain::form::FieldErrors;
 use kapflow_domain::pathway::today;
 use kapflow_domain::prescribing::reason;
 use kapflow_domain::time_util::now_utc;
+use kapflow_domain::{DocumentId, SignatureId};
 use kapflow_store::consents::Signed;
 use serde::Deserialize;
-use uuid::Uuid;
 
 pub struct DocView {
     pub id: String,
@@ -73,11 +73,13 @@ async fn page(
     e: FieldErrors,
     revoke_error: Option<(String, String)>,
 ) -> Result<ConsentsPage, AppError> {
-    let Ctx { header, .. } = ctx(state, &user.0, access, "/consents").await?;
-    let sigs = state.store.signatures(access.client).await?;
+    let Ctx { header, .. } = ctx(state, &access, "/consents").await?;
+    let clinical = access.clinical().ok_or(AppError::NotFound)?;
+    let sigs = state.store.consents().signatures(&clinical).await?;
     let docs = state
         .store
-        .latest_consent_documents()
+        .consents()
+        .latest_documents()
         .await?
         .into_iter()
         .map(|d| DocView {
@@ -85,7 +87,7 @@ async fn page(
                 .iter()
                 .any(|s| s.kind == d.kind && s.version == d.version && s.revoked_at.is_none()),
             id: d.id.to_string(),
-            label: d.kind().map(ConsentKind::label).unwrap_or("Consent"),
+            label: d.kind.label(),
             title: d.title,
             version: d.version,
             body: d.body,
@@ -96,9 +98,7 @@ async fn page(
         .iter()
         .map(|s| SignatureView {
             id: s.id.to_string(),
-            label: ConsentKind::parse(&s.kind)
-                .map(ConsentKind::label)
-                .unwrap_or("Consent"),
+            label: s.kind.label(),
             version: s.version,
             typed_name: s.typed_name.clone(),
             signed: format!("{} (dated {})", when(s.signed_at), s.signed_on),
@@ -124,7 +124,7 @@ async fn page(
         today: today(now_utc()).to_string(),
         docs,
         signatures,
-        can_edit: may(&user.0, &access, Action::EditClinicalRecord),
+        can_edit: access.may(Action::EditClinicalRecord),
         open_doc: v.document_id.clone(),
         v,
         e,
@@ -161,7 +161,7 @@ pub async fn sign(
     access: ClientAccess,
     Form(v): Form<SignatureInput>,
 ) -> Result<Response, AppError> {
-    let doc = Uuid::parse_str(&v.document_id).map_err(|_| AppError::BadRequest)?;
+    let doc = DocumentId::parse(&v.document_id).ok_or(AppError::BadRequest)?;
     let sig = match v.validate(today(now_utc())) {
         Ok(s) => s,
         Err(e) => {
@@ -171,15 +171,17 @@ pub async fn sign(
     };
     let outcome = state
         .store
-        .sign_consent(access.client, doc, &sig, &user.0.actor(), now_utc())
+        .consents()
+        .sign(&access, doc, &sig, &user.0.actor(), now_utc())
         .await?
         .ok_or(AppError::NotFound)?;
     let msg = match outcome {
         Signed::Signed(_) => {
-            return Ok(
-                Redirect::to(&format!("/clients/{}/consents?done=signed", access.client))
-                    .into_response(),
-            );
+            return Ok(Redirect::to(&format!(
+                "/clients/{}/consents?done=signed",
+                access.client()
+            ))
+            .into_response());
         }
         Signed::Outdated => {
             "A newer version of this document was published: read it with the client and sign that one."
@@ -208,7 +210,7 @@ pub async fn revoke(
     Path((_, signature)): Path<(String, String)>,
     Form(f): Form<RevokeForm>,
 ) -> Result<Response, AppError> {
-    let signature = Uuid::parse_str(&signature).map_err(|_| AppError::NotFound)?;
+    let signature = SignatureId::parse(&signature).ok_or(AppError::NotFound)?;
     let why = match reason(&f.reason, "why the client revokes this consent") {
         Ok(r) => r,
         Err(e) => {
@@ -228,12 +230,17 @@ pub async fn revoke(
     };
     if !state
         .store
-        .revoke_consent(access.client, signature, &why, &user.0.actor(), now_utc())
+        .consents()
+        .revoke(&access, signature, &why, &user.0.actor(), now_utc())
         .await?
     {
         return Err(AppError::NotFound);
     }
-    Ok(Redirect::to(&format!("/clients/{}/consents?done=revoked", access.client)).into_response())
+    Ok(Redirect::to(&format!(
+        "/clients/{}/consents?done=revoked",
+        access.client()
+    ))
+    .into_response())
 }
 
 pub struct VersionView {
@@ -269,11 +276,12 @@ async fn documents_page(
         notice,
         versions: state
             .store
-            .consent_documents()
+            .consents()
+            .documents()
             .await?
             .into_iter()
             .map(|d| VersionView {
-                label: d.kind().map(ConsentKind::label).unwrap_or("Consent"),
+                label: d.kind.label(),
                 version: d.version,
                 title: d.title,
                 published: when(d.created_at),
@@ -324,7 +332,8 @@ pub async fn publish(
         Ok(doc) => {
             let version = state
                 .store
-                .add_consent_document(&doc, &user.0.actor(), now_utc())
+                .consents()
+                .add_document(&doc, &user.0.actor(), now_utc())
                 .await?;
             Ok(Redirect::to(&format!("/consent-documents?version={version}")).into_response())
         }

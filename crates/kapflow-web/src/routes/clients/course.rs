@@ -2,25 +2,25 @@
 //! precondition in words), the history of every change, and the therapist's acts: advance,
 //! refer to the prescriber organisation, discontinue with a reason, open a new course.
 
-use super::{Ctx, DoneQuery, HeaderView, ctx, may};
+use super::{Ctx, DoneQuery, HeaderView, ctx};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::routes::account::when;
+use crate::time_fmt::when;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::OrgId;
 use kapflow_domain::access::Action;
 use kapflow_domain::pathway::{Stage, Transition, unmet_for};
 use kapflow_domain::prescribing::reason;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::prescribing::Refused;
 use serde::Deserialize;
-use uuid::Uuid;
 
 pub struct HistoryView {
     pub at: String,
@@ -72,11 +72,12 @@ async fn page(
     reason_typed: String,
     reason_error: Option<String>,
 ) -> Result<CoursePage, AppError> {
-    let Ctx { header, .. } = ctx(state, &user.0, access, "/course").await?;
-    let Some((course, facts)) = state.store.course_facts(access.client, now_utc()).await? else {
+    let Ctx { header, .. } = ctx(state, &access, "/course").await?;
+    let clinical = access.clinical().ok_or(AppError::NotFound)?;
+    let Some((course, facts)) = state.store.courses().facts(&clinical, now_utc()).await? else {
         return Err(AppError::NotFound);
     };
-    let stage = course.stage();
+    let stage = course.stage;
     let next = next_of(stage);
     let still_needed = next
         .map(|n| unmet_for(n, &facts))
@@ -88,30 +89,31 @@ async fn page(
         .collect();
     let history = state
         .store
-        .course_history(course.id)
+        .courses()
+        .history(&clinical, course.id)
         .await?
         .into_iter()
         .map(|t| HistoryView {
             at: when(t.at),
             who: t.actor_name.unwrap_or_else(|| "system".into()),
-            from: t
-                .from_stage
-                .as_deref()
-                .and_then(Stage::parse)
-                .map(Stage::label)
-                .unwrap_or("—"),
-            to: Stage::parse(&t.to_stage).map(Stage::label).unwrap_or("?"),
+            from: t.from_stage.map(Stage::label).unwrap_or("—"),
+            to: t.to_stage.label(),
             why: t.reason,
         })
         .collect();
-    let referral = state.store.referral(course.id).await?.map(|r| {
-        format!(
-            "{} on {} by {}",
-            r.org_name,
-            when(r.referred_at),
-            r.referred_by
-        )
-    });
+    let referral = state
+        .store
+        .prescribing()
+        .referral(&clinical, course.id)
+        .await?
+        .map(|r| {
+            format!(
+                "{} on {} by {}",
+                r.org_name,
+                when(r.referred_at),
+                r.referred_by
+            )
+        });
     Ok(CoursePage {
         layout: Layout::for_user(state, &user.0).await?,
         h: header,
@@ -126,6 +128,7 @@ async fn page(
         orgs: state
             .store
             .partner_orgs()
+            .list()
             .await?
             .into_iter()
             .map(|o| (o.id.to_string(), o.name))
@@ -133,7 +136,7 @@ async fn page(
         referral,
         refusal,
         history,
-        can_edit: may(&user.0, &access, Action::EditClinicalRecord),
+        can_edit: access.may(Action::EditClinicalRecord),
         reason: reason_typed,
         reason_error,
     })
@@ -177,8 +180,9 @@ pub async fn advance(
     }
     let outcome = state
         .store
-        .transition_course(
-            access.client,
+        .courses()
+        .transition(
+            &access,
             &Transition::Advance(to),
             &user.0.actor(),
             now_utc(),
@@ -186,10 +190,11 @@ pub async fn advance(
         .await?
         .ok_or(AppError::NotFound)?;
     match outcome {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/clients/{}/course?done=advanced", access.client))
-                .into_response(),
-        ),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/clients/{}/course?done=advanced",
+            access.client()
+        ))
+        .into_response()),
         Err(r) => {
             let reasons = r.reasons.iter().map(|u| u.message().to_owned()).collect();
             Ok(refused(
@@ -211,7 +216,7 @@ pub async fn refer(
     access: ClientAccess,
     Form(f): Form<ReferForm>,
 ) -> Result<Response, AppError> {
-    let Ok(org) = Uuid::parse_str(&f.org) else {
+    let Some(org) = OrgId::parse(&f.org) else {
         let reasons = vec!["Choose a partner organisation.".to_owned()];
         return Ok(refused(
             page(&state, &user, access, None, reasons, String::new(), None).await?,
@@ -219,13 +224,15 @@ pub async fn refer(
     };
     match state
         .store
-        .refer(access.client, org, &user.0.actor(), now_utc())
+        .prescribing()
+        .refer(&access, org, &user.0.actor(), now_utc())
         .await?
     {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/clients/{}/course?done=referred", access.client))
-                .into_response(),
-        ),
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/clients/{}/course?done=referred",
+            access.client()
+        ))
+        .into_response()),
         Err(Refused::NotFound) => Err(AppError::NotFound),
         Err(Refused::Because(reasons)) => Ok(refused(
             page(&state, &user, access, None, reasons, String::new(), None).await?,
@@ -256,8 +263,9 @@ pub async fn discontinue(
     };
     let outcome = state
         .store
-        .transition_course(
-            access.client,
+        .courses()
+        .transition(
+            &access,
             &Transition::Discontinue { reason: why },
             &user.0.actor(),
             now_utc(),
@@ -267,7 +275,7 @@ pub async fn discontinue(
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!(
             "/clients/{}/course?done=discontinued",
-            access.client
+            access.client()
         ))
         .into_response()),
         Err(r) => {
@@ -286,10 +294,11 @@ pub async fn new_course(
 ) -> Result<Response, AppError> {
     if state
         .store
-        .start_new_course(access.client, &user.0.actor(), now_utc())
+        .courses()
+        .start_new(&access, &user.0.actor(), now_utc())
         .await?
     {
-        Ok(Redirect::to(&format!("/clients/{}/course?done=new", access.client)).into_response())
+        Ok(Redirect::to(&format!("/clients/{}/course?done=new", access.client())).into_response())
     } else {
         let reasons =
             vec!["A new course can be opened only after the current one has ended.".to_owned()];

@@ -2,13 +2,13 @@
 //! (every required answer present), flags shown with the rule and its source, and the
 //! therapist's review of the screening. The screening never decides eligibility.
 
-use super::{Ctx, DoneQuery, FlagView, HeaderView, ctx, flags_of, may};
+use super::{Ctx, DoneQuery, FlagView, HeaderView, ctx, flags_of};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::form_fields::Fields;
 use crate::layout::Layout;
-use crate::routes::account::when;
+use crate::time_fmt::when;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -40,6 +40,8 @@ pub struct IntakePage {
     pub can_review: bool,
     pub flags: Vec<FlagView>,
     pub form_error: Option<&'static str>,
+    /// The stored intake could not be read: say so instead of showing blank answers.
+    pub unreadable: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -57,10 +59,16 @@ async fn page(
         course,
         client,
         ..
-    } = ctx(state, &user.0, access, "/intake").await?;
+    } = ctx(state, &access, "/intake").await?;
     let course = course.ok_or(AppError::NotFound)?;
-    let stored = state.store.intake(course.id).await?;
-    let can_edit = may(&user.0, &access, Action::EditClinicalRecord);
+    let clinical = access.clinical().ok_or(AppError::NotFound)?;
+    let stored = state
+        .store
+        .assessment()
+        .intake(&clinical, course.id)
+        .await?;
+    let unreadable = stored.as_ref().is_some_and(|s| s.form.is_err());
+    let can_edit = access.may(Action::EditClinicalRecord);
     let completed = stored
         .as_ref()
         .and_then(|s| s.completed.clone())
@@ -69,14 +77,23 @@ async fn page(
         .as_ref()
         .and_then(|s| s.screening_reviewed.clone())
         .map(|(t, who)| format!("{} by {who}", when(t)));
-    let editable = can_edit && completed.is_none() && course.stage() == Stage::Assessment;
-    let flags = flags_of(state, &client, Some(&course)).await?;
+    let editable =
+        can_edit && !unreadable && completed.is_none() && course.stage == Stage::Assessment;
+    let flags = flags_of(state, &clinical, &client, Some(&course)).await?;
     let (v, sensitivity) = match typed {
         Some(t) => t,
         None => stored
             .as_ref()
-            .map(|s| (s.form.clone(), s.sensitivity.as_str().to_owned()))
-            .unwrap_or_else(|| (IntakeForm::default(), client.sensitivity.clone())),
+            .map(|s| {
+                let form = s.form.clone().unwrap_or_default();
+                (form, s.sensitivity.as_str().to_owned())
+            })
+            .unwrap_or_else(|| {
+                (
+                    IntakeForm::default(),
+                    client.sensitivity.as_str().to_owned(),
+                )
+            }),
     };
     Ok(IntakePage {
         layout: Layout::for_user(state, &user.0).await?,
@@ -97,6 +114,7 @@ async fn page(
         reviewed,
         flags: flags.iter().map(FlagView::from).collect(),
         form_error,
+        unreadable,
     })
 }
 
@@ -182,8 +200,9 @@ pub async fn save(
     };
     let outcome = state
         .store
+        .assessment()
         .save_intake(
-            access.client,
+            &access,
             &form,
             sensitivity,
             complete,
@@ -195,13 +214,14 @@ pub async fn save(
         Saved::Saved => {
             let done = if complete { "completed" } else { "draft" };
             return Ok(
-                Redirect::to(&format!("/clients/{}/intake?done={done}", access.client))
+                Redirect::to(&format!("/clients/{}/intake?done={done}", access.client()))
                     .into_response(),
             );
         }
         Saved::Locked => "This intake is completed and can no longer be changed.",
         Saved::WrongStage => "The intake can be changed only while the course is in assessment.",
         Saved::NoCourse => return Err(AppError::NotFound),
+        Saved::Unreadable => UNREADABLE,
     };
     let p = page(
         &state,
@@ -216,6 +236,10 @@ pub async fn save(
     Ok((StatusCode::CONFLICT, p).into_response())
 }
 
+/// Said when the stored intake cannot be read; nothing is written over it.
+const UNREADABLE: &str = "The stored intake could not be read, so nothing was saved over it. \
+     Tell the practice owner: the record needs checking before anyone edits it.";
+
 pub async fn review(
     State(state): State<AppState>,
     user: StaffUser,
@@ -223,12 +247,13 @@ pub async fn review(
 ) -> Result<Response, AppError> {
     match state
         .store
-        .review_screening(access.client, &user.0.actor(), now_utc())
+        .assessment()
+        .review_screening(&access, &user.0.actor(), now_utc())
         .await?
     {
         Saved::Saved => Ok(Redirect::to(&format!(
             "/clients/{}/intake?done=reviewed",
-            access.client
+            access.client()
         ))
         .into_response()),
         Saved::NoCourse => Err(AppError::NotFound),

@@ -3,12 +3,12 @@
 //! office tablet (kiosk: the staff session ends so the client sees only the questionnaire), and
 //! one trend chart with its data table per instrument.
 
-use super::{Ctx, DoneQuery, HeaderView, ctx, may};
+use super::{Ctx, DoneQuery, HeaderView, ctx};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser, cookie};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::routes::account::when;
+use crate::time_fmt::when;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -17,13 +17,13 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::access::Action;
 use kapflow_domain::measures::Instrument;
+use kapflow_domain::measures::schedule::Channel;
 use kapflow_domain::pathway::today;
 use kapflow_domain::text::{date, required_text};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
-use kapflow_store::measures::Reason;
+use kapflow_domain::{AlertId, MeasureRequestId};
 use serde::Deserialize;
-use uuid::Uuid;
 
 pub struct AlertView {
     pub id: String,
@@ -85,22 +85,18 @@ async fn page(
     error: Option<(String, String)>,
     text_link: Option<String>,
 ) -> Result<MeasuresPage, AppError> {
-    let Ctx { header, client, .. } = ctx(state, &user.0, access, "/measures").await?;
-    let all = state.store.instruments().await?;
+    let Ctx { header, client, .. } = ctx(state, &access, "/measures").await?;
+    let all = state.store.measures().instruments().await?;
     let alerts = state
         .store
-        .client_alerts(access.client)
+        .alerts()
+        .of_client(&access.clinical_or_404()?)
         .await?
         .into_iter()
         .map(|a| AlertView {
             id: a.id.to_string(),
             instrument: title_of(&all, &a.instrument),
-            level: match a.level.as_str() {
-                "high" => "High risk".to_owned(),
-                "moderate" => "Moderate risk".to_owned(),
-                "low" => "Low risk".to_owned(),
-                _ => "Safety flag".to_owned(),
-            },
+            level: a.level.label().to_owned(),
             finding: a.finding,
             rule: a.rule,
             source: a.source,
@@ -119,7 +115,8 @@ async fn page(
     let today = today(now_utc());
     let requests = state
         .store
-        .measure_requests(access.client)
+        .measures()
+        .requests(&access.clinical_or_404()?)
         .await?
         .into_iter()
         .map(|r| {
@@ -128,7 +125,7 @@ async fn page(
                 id: r.id.to_string(),
                 title: title_of(&all, &r.instrument),
                 due: r.due_on.to_string(),
-                reason: Reason::parse(&r.reason).map(Reason::label).unwrap_or(""),
+                reason: r.reason.label(),
                 status: if r.completed_at.is_some() {
                     "Answered"
                 } else if r.cancelled_at.is_some() {
@@ -144,7 +141,11 @@ async fn page(
             }
         })
         .collect();
-    let responses = state.store.measure_responses(access.client).await?;
+    let responses = state
+        .store
+        .measures()
+        .responses(&access.clinical_or_404()?)
+        .await?;
     let dosing: Vec<(time::Date, String)> = vec![];
     let mut series = Vec::new();
     for i in &all {
@@ -180,7 +181,7 @@ async fn page(
             .iter()
             .map(|i| (i.code.clone(), i.title.clone()))
             .collect(),
-        can_edit: may(&user.0, &access, Action::EditClinicalRecord),
+        can_edit: access.may(Action::EditClinicalRecord),
         has_email: client.email.is_some(),
         today: today.to_string(),
         error,
@@ -205,7 +206,11 @@ pub async fn show(
 }
 
 fn back(access: &ClientAccess, done: &str) -> Response {
-    Redirect::to(&format!("/clients/{}/measures?done={done}", access.client)).into_response()
+    Redirect::to(&format!(
+        "/clients/{}/measures?done={done}",
+        access.client()
+    ))
+    .into_response()
 }
 
 async fn again(
@@ -240,7 +245,13 @@ pub async fn add(
     access: ClientAccess,
     Form(f): Form<AddForm>,
 ) -> Result<Response, AppError> {
-    if state.store.instrument(&f.instrument).await?.is_none() {
+    if state
+        .store
+        .measures()
+        .instrument(&f.instrument)
+        .await?
+        .is_none()
+    {
         return again(
             &state,
             &user,
@@ -256,8 +267,9 @@ pub async fn add(
     };
     if !state
         .store
-        .add_measure_request(
-            access.client,
+        .measures()
+        .add_request(
+            &access.clinical_or_404()?,
             &f.instrument,
             due,
             &user.0.actor(),
@@ -284,7 +296,7 @@ pub async fn change(
     Path((_, request)): Path<(String, String)>,
     Form(f): Form<ChangeForm>,
 ) -> Result<Response, AppError> {
-    let request = Uuid::parse_str(&request).map_err(|_| AppError::NotFound)?;
+    let request = MeasureRequestId::parse(&request).ok_or(AppError::NotFound)?;
     let due = if f.cancel == "yes" {
         None
     } else {
@@ -295,7 +307,14 @@ pub async fn change(
     };
     if !state
         .store
-        .change_measure_request(access.client, request, due, &user.0.actor(), now_utc())
+        .measures()
+        .change_request(
+            &access.clinical_or_404()?,
+            request,
+            due,
+            &user.0.actor(),
+            now_utc(),
+        )
         .await?
     {
         return Err(AppError::NotFound);
@@ -318,31 +337,31 @@ pub async fn send(
     Path((_, request)): Path<(String, String)>,
     Form(f): Form<SendForm>,
 ) -> Result<Response, AppError> {
-    let request = Uuid::parse_str(&request).map_err(|_| AppError::NotFound)?;
-    let (channel, valid) = match f.channel.as_str() {
-        "email" => ("email", time::Duration::days(7)),
-        "link" => ("link", time::Duration::days(7)),
-        "kiosk" => ("kiosk", time::Duration::hours(1)),
-        _ => return Err(AppError::BadRequest),
-    };
+    let request = MeasureRequestId::parse(&request).ok_or(AppError::NotFound)?;
+    let channel = Channel::parse(&f.channel).ok_or(AppError::BadRequest)?;
     let token = crate::setup_link::new_token();
-    let link = format!("{}/m/{token}", state.config.public_url);
+    let link = format!(
+        "{}{}",
+        state.config.public_url,
+        crate::paths::questionnaire(&token)
+    );
     let now = now_utc();
     if !state
         .store
-        .issue_measure_link(
-            access.client,
+        .measures()
+        .issue_link(
+            &access.clinical_or_404()?,
             request,
             &token_hash(&token),
             channel,
-            valid,
-            (channel == "email").then_some(link.as_str()),
+            channel.valid_for(),
+            &link,
             &user.0.actor(),
             now,
         )
         .await?
     {
-        if channel == "email" {
+        if channel == Channel::Email {
             return again(
                 &state,
                 &user,
@@ -356,23 +375,24 @@ pub async fn send(
         return Err(AppError::NotFound);
     }
     match channel {
-        "email" => Ok(back(&access, "emailed")),
-        "link" => {
+        Channel::Email => Ok(back(&access, "emailed")),
+        Channel::Link => {
             let p = page(&state, &user, access, None, None, Some(link)).await?;
             Ok(p.into_response())
         }
-        _ => {
+        Channel::Kiosk => {
             // Kiosk: this browser stops being the staff member's before the client holds it.
             state
                 .store
-                .end_session(
+                .sessions()
+                .end(
                     user.0.session_id(),
                     &user.0.actor(),
                     "session.kiosk_handover",
                     now,
                 )
                 .await?;
-            let mut res = Redirect::to(&format!("/m/{token}")).into_response();
+            let mut res = Redirect::to(&crate::paths::questionnaire(&token)).into_response();
             res.headers_mut().insert(
                 header::SET_COOKIE,
                 cookie::clear(state.config.served_over_tls()),
@@ -395,14 +415,15 @@ pub async fn acknowledge(
     Path((_, alert)): Path<(String, String)>,
     Form(f): Form<AckForm>,
 ) -> Result<Response, AppError> {
-    let alert = Uuid::parse_str(&alert).map_err(|_| AppError::NotFound)?;
+    let alert = AlertId::parse(&alert).ok_or(AppError::NotFound)?;
     let note = match required_text(&f.note, 2000, "what you did (a note is required)") {
         Ok(n) => n,
         Err(m) => return again(&state, &user, access, &format!("ack-{alert}"), m).await,
     };
     if !state
         .store
-        .acknowledge_alert(access.client, alert, &note, &user.0.actor(), now_utc())
+        .alerts()
+        .acknowledge(&access, alert, &note, &user.0.actor(), now_utc())
         .await?
     {
         return Err(AppError::NotFound);

@@ -1,18 +1,17 @@
 //! Messages between the care team and the prescriber about one client, kept on the client.
 
-use super::{Ctx, HeaderView, ctx, may};
+use super::{Ctx, HeaderView, ctx};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::routes::account::when;
+use crate::time_fmt::when;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kapflow_domain::Role;
 use kapflow_domain::access::Action;
 use kapflow_domain::client::Sensitivity;
 use kapflow_domain::prescribing::message_body;
@@ -46,27 +45,26 @@ async fn page(
     body: String,
     error: Option<String>,
 ) -> Result<MessagesPage, AppError> {
-    let Ctx { header, .. } = ctx(state, &user.0, access, "/messages").await?;
+    let Ctx { header, .. } = ctx(state, &access, "/messages").await?;
     Ok(MessagesPage {
         layout: Layout::for_user(state, &user.0).await?,
         h: header,
         csrf: user.0.csrf().to_owned(),
         messages: state
             .store
-            .messages(access.client)
+            .messages()
+            .list(&access.clinical_or_404()?)
             .await?
             .into_iter()
             .map(|m| MessageView {
                 at: when(m.at),
                 author: m.author,
-                role: Role::parse(&m.author_role).map(Role::label).unwrap_or(""),
+                role: m.author_role.label(),
                 body: m.body,
-                sensitivity: Sensitivity::parse(&m.sensitivity)
-                    .map(Sensitivity::label)
-                    .unwrap_or("General"),
+                sensitivity: m.sensitivity.label(),
             })
             .collect(),
-        can_post: may(&user.0, &access, Action::MessageCareTeam),
+        can_post: access.may(Action::MessageCareTeam),
         body,
         error,
     })
@@ -102,8 +100,9 @@ pub async fn post(
     };
     if !state
         .store
-        .post_message(
-            access.client,
+        .messages()
+        .post(
+            &access,
             &body,
             Sensitivity::General,
             &user.0.actor(),
@@ -113,5 +112,5 @@ pub async fn post(
     {
         return Err(AppError::NotFound);
     }
-    Ok(Redirect::to(&format!("/clients/{}/messages", access.client)).into_response())
+    Ok(Redirect::to(&format!("/clients/{}/messages", access.client())).into_response())
 }

@@ -15,17 +15,16 @@ pub mod prescriber;
 pub mod record;
 
 use crate::AppState;
-use crate::auth::{ClientAccess, CurrentUser};
 use crate::error::AppError;
-use crate::routes::account::when;
+use crate::time_fmt::when;
 use kapflow_domain::ClientId;
-use kapflow_domain::access::{Action, decide};
 use kapflow_domain::client::age_on;
 use kapflow_domain::pathway::today;
 use kapflow_domain::screening::{Flag, screen};
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::clients::ClientRecord;
 use kapflow_store::courses::CourseRow;
+use kapflow_store::{ClientAccess, ClinicalAccess};
 
 /// One screening flag as shown: what, how serious, the rule and its source.
 #[derive(Clone, Debug)]
@@ -53,7 +52,7 @@ impl From<&Flag> for FlagView {
 /// the tabs this caller may open.
 #[derive(Clone, Debug)]
 pub struct HeaderView {
-    pub id: String,
+    pub id: ClientId,
     pub name: String,
     pub age: i32,
     pub pronouns: String,
@@ -74,12 +73,8 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn id(&self) -> ClientId {
-        self.access.client
+        self.access.client()
     }
-}
-
-pub fn may(user: &CurrentUser, access: &ClientAccess, action: Action) -> bool {
-    decide(user.role(), action, access.relationship).is_allowed()
 }
 
 pub fn display_name(c: &ClientRecord) -> String {
@@ -92,18 +87,23 @@ pub fn display_name(c: &ClientRecord) -> String {
 /// The flags of a course's intake (draft or completed), most serious first.
 pub async fn flags_of(
     state: &AppState,
+    clinical: &ClinicalAccess,
     client: &ClientRecord,
     course: Option<&CourseRow>,
 ) -> Result<Vec<Flag>, AppError> {
     let Some(course) = course else {
         return Ok(vec![]);
     };
-    let Some(intake) = state.store.intake(course.id).await? else {
+    let Some(intake) = state.store.assessment().intake(clinical, course.id).await? else {
+        return Ok(vec![]);
+    };
+    // An unreadable intake raises no flags here; its own page says it could not be read.
+    let Ok(form) = intake.form else {
         return Ok(vec![]);
     };
     let age = u32::try_from(age_on(client.date_of_birth, today(now_utc()))).ok();
     let settings = crate::routes::clinical_settings::screening(state).await?;
-    Ok(screen(&intake.form.answers(age), &settings))
+    Ok(screen(&form.answers(age), &settings))
 }
 
 const TABS: &[(&str, &str, bool)] = &[
@@ -118,36 +118,31 @@ const TABS: &[(&str, &str, bool)] = &[
 ];
 
 /// Loads the client, the current course and the header for a page under `tab`.
-pub async fn ctx(
-    state: &AppState,
-    user: &CurrentUser,
-    access: ClientAccess,
-    tab: &str,
-) -> Result<Ctx, AppError> {
+pub async fn ctx(state: &AppState, access: &ClientAccess, tab: &str) -> Result<Ctx, AppError> {
     let client = state
         .store
-        .client(access.client)
+        .clients()
+        .get(access)
         .await?
         .ok_or(AppError::NotFound)?;
-    let course = state.store.current_course(access.client).await?;
-    let clinical = may(user, &access, Action::ViewClinicalRecord);
-    let flags = if clinical {
-        flags_of(state, &client, course.as_ref()).await?
-    } else {
-        vec![]
+    let course = state.store.courses().current(access).await?;
+    let clinical = access.clinical();
+    let flags = match &clinical {
+        Some(c) => flags_of(state, c, &client, course.as_ref()).await?,
+        None => vec![],
     };
-    let id = client.id.to_string();
+    let id = client.id;
     let header = HeaderView {
         name: display_name(&client),
         age: age_on(client.date_of_birth, today(now_utc())),
         pronouns: client.pronouns.clone().unwrap_or_default(),
-        stage: course.as_ref().map(|c| c.stage().label()).unwrap_or("—"),
+        stage: course.as_ref().map(|c| c.stage.label()).unwrap_or("—"),
         flags: flags.iter().map(FlagView::from).collect(),
-        clinical,
-        break_glass_until: access.break_glass_until.map(when),
+        clinical: clinical.is_some(),
+        break_glass_until: access.break_glass_until().map(when),
         tabs: TABS
             .iter()
-            .filter(|(_, _, needs_clinical)| clinical || !needs_clinical)
+            .filter(|(_, _, needs_clinical)| clinical.is_some() || !needs_clinical)
             .map(|(suffix, label, _)| (format!("/clients/{id}{suffix}"), *label, *suffix == tab))
             .collect(),
         id,
@@ -156,7 +151,7 @@ pub async fn ctx(
         client,
         course,
         header,
-        access,
+        access: *access,
     })
 }
 

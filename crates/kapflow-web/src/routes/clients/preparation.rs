@@ -2,13 +2,13 @@
 //! them (checklist from the practice's page and the protocol facts), and the readiness
 //! sign-off that the referral needs.
 
-use super::{Ctx, DoneQuery, HeaderView, ctx, may};
+use super::{Ctx, DoneQuery, HeaderView, ctx};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::form_fields::Fields;
 use crate::layout::Layout;
-use crate::routes::account::when;
+use crate::time_fmt::when;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
@@ -35,6 +35,8 @@ pub struct PreparationPage {
     pub signed_off: Option<String>,
     pub stage_note: Option<&'static str>,
     pub form_error: Option<&'static str>,
+    /// The stored preparation could not be read: say so instead of showing blanks.
+    pub unreadable: bool,
 }
 
 async fn page(
@@ -46,22 +48,28 @@ async fn page(
     notice: Option<&'static str>,
     form_error: Option<&'static str>,
 ) -> Result<PreparationPage, AppError> {
-    let Ctx { header, course, .. } = ctx(state, &user.0, access, "/preparation").await?;
+    let Ctx { header, course, .. } = ctx(state, &access, "/preparation").await?;
     let course = course.ok_or(AppError::NotFound)?;
-    let stored = state.store.preparation(course.id).await?;
+    let clinical = access.clinical().ok_or(AppError::NotFound)?;
+    let stored = state
+        .store
+        .assessment()
+        .preparation(&clinical, course.id)
+        .await?;
+    let unreadable = stored.as_ref().is_some_and(|s| s.form.is_err());
     let signed_off = stored
         .as_ref()
         .and_then(|s| s.signed_off.clone())
         .map(|(t, who)| format!("{} by {who}", when(t)));
-    let in_stage = course.stage() == Stage::Preparation;
+    let in_stage = course.stage == Stage::Preparation;
     let editable =
-        may(&user.0, &access, Action::EditClinicalRecord) && signed_off.is_none() && in_stage;
+        access.may(Action::EditClinicalRecord) && !unreadable && signed_off.is_none() && in_stage;
     Ok(PreparationPage {
         layout: Layout::for_user(state, &user.0).await?,
         h: header,
         csrf: user.0.csrf().to_owned(),
         notice,
-        v: typed.unwrap_or_else(|| stored.map(|s| s.form).unwrap_or_default()),
+        v: typed.unwrap_or_else(|| stored.and_then(|s| s.form.ok()).unwrap_or_default()),
         e,
         checklist: CHECKLIST,
         editable,
@@ -69,6 +77,7 @@ async fn page(
             .then_some("Preparation is recorded while the course is in the preparation stage."),
         signed_off,
         form_error,
+        unreadable,
     })
 }
 
@@ -128,14 +137,15 @@ pub async fn save(
     }
     let msg = match state
         .store
-        .save_preparation(access.client, &form, sign_off, &user.0.actor(), now_utc())
+        .assessment()
+        .save_preparation(&access, &form, sign_off, &user.0.actor(), now_utc())
         .await?
     {
         Saved::Saved => {
             let done = if sign_off { "signed_off" } else { "saved" };
             return Ok(Redirect::to(&format!(
                 "/clients/{}/preparation?done={done}",
-                access.client
+                access.client()
             ))
             .into_response());
         }
@@ -144,6 +154,10 @@ pub async fn save(
             "Preparation is recorded while the course is in the preparation stage."
         }
         Saved::NoCourse => return Err(AppError::NotFound),
+        Saved::Unreadable => {
+            "The stored preparation could not be read, so nothing was saved over it. \
+             Tell the practice owner: the record needs checking before anyone edits it."
+        }
     };
     let p = page(
         &state,

@@ -4,12 +4,12 @@
 //! page read-only and can only *request* a dose change: no dose field is ever shown to them, and
 //! the server refuses their posts to the prescriber's routes.
 
-use super::{Ctx, DoneQuery, FlagView, HeaderView, ctx, may};
+use super::{Ctx, DoneQuery, FlagView, HeaderView, ctx};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::layout::Layout;
-use crate::routes::account::when;
+use crate::time_fmt::when;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -17,7 +17,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::access::Action;
-use kapflow_domain::consent::ConsentKind;
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::pathway::today;
 use kapflow_domain::prescribing::{
@@ -25,8 +24,8 @@ use kapflow_domain::prescribing::{
     PrescriptionInput, ShipmentInput,
 };
 use kapflow_domain::time_util::now_utc;
+use kapflow_domain::{DoseRequestId, ShipmentId};
 use kapflow_store::prescribing::Refused;
-use uuid::Uuid;
 
 pub struct RxView {
     pub summary: String,
@@ -100,13 +99,25 @@ async fn page(
         course,
         client,
         ..
-    } = ctx(state, &user.0, access, "/prescriber").await?;
+    } = ctx(state, &access, "/prescriber").await?;
     let course = course.ok_or(AppError::NotFound)?;
-    let intake = state.store.intake(course.id).await?;
-    let flags = super::flags_of(state, &client, Some(&course)).await?;
+    let clinical = access.clinical_or_404()?;
+    let intake = state
+        .store
+        .assessment()
+        .intake(&clinical, course.id)
+        .await?;
+    let flags = super::flags_of(state, &clinical, &client, Some(&course)).await?;
     let (summary, yes_answers) = match &intake {
+        Some(i) if i.form.is_err() => (
+            vec![(
+                "Status",
+                "The intake could not be read; ask the therapist".to_owned(),
+            )],
+            vec![],
+        ),
         Some(i) => {
-            let f = &i.form;
+            let f = i.form.clone().unwrap_or_default();
             let status = match &i.completed {
                 Some((at, _)) => format!("Completed {}", when(*at)),
                 None => "Draft (not completed)".into(),
@@ -138,13 +149,12 @@ async fn page(
     };
     let consents = state
         .store
-        .signatures(access.client)
+        .consents()
+        .signatures(&clinical)
         .await?
         .into_iter()
         .map(|s| {
-            let label = ConsentKind::parse(&s.kind)
-                .map(ConsentKind::label)
-                .unwrap_or("Consent");
+            let label = s.kind.label();
             let status = if let Some(t) = s.revoked_at {
                 format!("revoked {}", when(t))
             } else if s.is_current() {
@@ -157,22 +167,24 @@ async fn page(
         .collect();
     let evaluations = state
         .store
-        .evaluations(course.id)
+        .prescribing()
+        .evaluations(&clinical, course.id)
         .await?
         .into_iter()
         .map(|e| {
             (
-                Decision::parse(&e.decision)
-                    .map(Decision::label)
-                    .unwrap_or("?")
-                    .to_owned(),
+                e.decision.label().to_owned(),
                 e.reasons,
                 e.valid_until.map(|d| d.to_string()).unwrap_or_default(),
                 format!("{} by {}", when(e.recorded_at), e.prescriber),
             )
         })
         .collect();
-    let rxs = state.store.prescriptions(course.id).await?;
+    let rxs = state
+        .store
+        .prescribing()
+        .prescriptions(&clinical, course.id)
+        .await?;
     let has_active_rx = rxs.iter().any(|r| r.superseded_at.is_none());
     let prescriptions = rxs
         .into_iter()
@@ -182,7 +194,7 @@ async fn page(
                 r.drug,
                 r.strength_mg,
                 r.quantity,
-                DoseForm::parse(&r.form).map(DoseForm::label).unwrap_or("?")
+                r.form.label()
             ),
             directions: r.directions,
             pharmacy: r.pharmacy,
@@ -192,7 +204,8 @@ async fn page(
         .collect();
     let shipments = state
         .store
-        .shipments(course.id)
+        .prescribing()
+        .shipments(&clinical, course.id)
         .await?
         .into_iter()
         .map(|s| ShipmentView {
@@ -206,7 +219,8 @@ async fn page(
         .collect();
     let dose_requests = state
         .store
-        .dose_requests(course.id)
+        .prescribing()
+        .dose_requests(&clinical, course.id)
         .await?
         .into_iter()
         .map(|d| DoseRequestView {
@@ -216,25 +230,26 @@ async fn page(
             answer: d.answer.map(|a| {
                 format!(
                     "{}: {} ({})",
-                    if a == "approved" {
-                        "Approved"
-                    } else {
-                        "Declined"
-                    },
+                    a.label(),
                     d.answer_note.unwrap_or_default(),
                     d.answered_at.map(when).unwrap_or_default()
                 )
             }),
         })
         .collect();
-    let referral = state.store.referral(course.id).await?.map(|r| {
-        format!(
-            "{} on {} by {}",
-            r.org_name,
-            when(r.referred_at),
-            r.referred_by
-        )
-    });
+    let referral = state
+        .store
+        .prescribing()
+        .referral(&clinical, course.id)
+        .await?
+        .map(|r| {
+            format!(
+                "{} on {} by {}",
+                r.org_name,
+                when(r.referred_at),
+                r.referred_by
+            )
+        });
     Ok(PrescriberPage {
         layout: Layout::for_user(state, &user.0).await?,
         h: header,
@@ -249,8 +264,8 @@ async fn page(
         prescriptions,
         shipments,
         dose_requests,
-        prescriber: may(&user.0, &access, Action::Prescribe),
-        can_request_dose: may(&user.0, &access, Action::EditClinicalRecord),
+        prescriber: access.may(Action::Prescribe),
+        can_request_dose: access.may(Action::EditClinicalRecord),
         has_active_rx,
         decisions: Decision::ALL
             .iter()
@@ -286,7 +301,7 @@ pub async fn show(
 fn done(access: &ClientAccess, what: &str) -> Response {
     Redirect::to(&format!(
         "/clients/{}/prescriber?done={what}",
-        access.client
+        access.client()
     ))
     .into_response()
 }
@@ -332,7 +347,8 @@ pub async fn evaluate(
     };
     match state
         .store
-        .record_evaluation(access.client, &eval, &user.0.actor(), now_utc())
+        .prescribing()
+        .record_evaluation(&access, &eval, &user.0.actor(), now_utc())
         .await?
     {
         Ok(()) => Ok(done(&access, "evaluation")),
@@ -364,7 +380,8 @@ pub async fn prescribe(
     };
     match state
         .store
-        .prescribe(access.client, &rx, &user.0.actor(), now_utc())
+        .prescribing()
+        .prescribe(&access, &rx, &user.0.actor(), now_utc())
         .await?
     {
         Ok(_) => Ok(done(&access, "prescription")),
@@ -396,7 +413,8 @@ pub async fn ship(
     };
     match state
         .store
-        .record_shipment(access.client, &s, &user.0.actor(), now_utc())
+        .prescribing()
+        .record_shipment(&access, &s, &user.0.actor(), now_utc())
         .await?
     {
         Ok(_) => Ok(done(&access, "shipment")),
@@ -414,10 +432,11 @@ pub async fn received(
     access: ClientAccess,
     Path((_, shipment)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let shipment = Uuid::parse_str(&shipment).map_err(|_| AppError::NotFound)?;
+    let shipment = ShipmentId::parse(&shipment).ok_or(AppError::NotFound)?;
     match state
         .store
-        .record_receipt(access.client, shipment, &user.0.actor(), now_utc())
+        .prescribing()
+        .record_receipt(&access, shipment, &user.0.actor(), now_utc())
         .await?
     {
         Ok(()) => Ok(done(&access, "received")),
@@ -448,7 +467,8 @@ pub async fn request_dose(
     };
     match state
         .store
-        .request_dose_change(access.client, &text, &user.0.actor(), now_utc())
+        .prescribing()
+        .request_dose_change(&access, &text, &user.0.actor(), now_utc())
         .await?
     {
         Ok(_) => Ok(done(&access, "requested")),
@@ -467,7 +487,7 @@ pub async fn answer_dose(
     Path((_, request)): Path<(String, String)>,
     Form(v): Form<DoseChangeAnswerInput>,
 ) -> Result<Response, AppError> {
-    let request = Uuid::parse_str(&request).map_err(|_| AppError::NotFound)?;
+    let request = DoseRequestId::parse(&request).ok_or(AppError::NotFound)?;
     let a = match v.validate() {
         Ok(a) => a,
         Err(e) => {
@@ -483,7 +503,8 @@ pub async fn answer_dose(
     };
     match state
         .store
-        .answer_dose_change(access.client, request, &a, &user.0.actor(), now_utc())
+        .prescribing()
+        .answer_dose_change(&access, request, &a, &user.0.actor(), now_utc())
         .await?
     {
         Ok(()) => Ok(done(&access, "answered")),

@@ -1,20 +1,21 @@
 //! The caseload list, opening a client (directly or from an inquiry), the overview page,
 //! demographics editing and the care team.
 
-use super::{Ctx, DoneQuery, HeaderView, ctx, form_key, may};
+use super::{Ctx, DoneQuery, HeaderView, ctx, form_key};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::form_fields::Fields;
 use crate::layout::Layout;
-use crate::routes::account::when;
+use crate::time_fmt::when;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::InquiryId;
 use kapflow_domain::access::Action;
-use kapflow_domain::client::{ClientInput, Sensitivity, concerns_from_text};
+use kapflow_domain::client::{ClientInput, Sensitivity};
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::inquiry::Concern;
 use kapflow_domain::pathway::today;
@@ -23,7 +24,6 @@ use kapflow_domain::{Role, UserId};
 use kapflow_store::clients::Created;
 use kapflow_store::inquiries::InboxScope;
 use serde::Deserialize;
-use uuid::Uuid;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "client_form.html")]
@@ -62,7 +62,8 @@ fn sensitivity_options() -> Vec<(&'static str, &'static str)> {
 async fn clinicians(state: &AppState) -> Result<Vec<(String, String)>, AppError> {
     Ok(state
         .store
-        .staff_listing()
+        .users()
+        .staff()
         .await?
         .into_iter()
         .filter(|s| !s.user.disabled && matches!(s.user.role, Role::Therapist | Role::Owner))
@@ -115,8 +116,8 @@ pub async fn new_form(
     let mut v = ClientInput::default();
     let mut therapist = String::new();
     let mut inquiry = String::new();
-    if let Ok(id) = Uuid::parse_str(&q.inquiry) {
-        if let Some(existing) = state.store.client_of_inquiry(id).await? {
+    if let Some(id) = InquiryId::parse(&q.inquiry) {
+        if let Some(existing) = state.store.clients().of_inquiry(id).await? {
             return Ok(Redirect::to(&format!("/clients/{existing}")).into_response());
         }
         let scope = InboxScope {
@@ -125,7 +126,8 @@ pub async fn new_form(
         };
         let Some((d, _)) = state
             .store
-            .view_inquiry(scope, id, &user.0.actor(), now_utc())
+            .inquiries()
+            .view(scope, id, &user.0.actor(), now_utc())
             .await?
         else {
             return Err(AppError::NotFound);
@@ -133,12 +135,7 @@ pub async fn new_form(
         v.legal_name = d.name;
         v.email = d.email.unwrap_or_default();
         v.phone = d.phone.unwrap_or_default();
-        v.concerns = d
-            .concerns
-            .split(',')
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect();
+        v.concerns = d.concerns.0.iter().map(|c| c.as_str().to_owned()).collect();
         therapist = d.assigned_to.map(|u| u.to_string()).unwrap_or_default();
         inquiry = id.to_string();
     }
@@ -224,14 +221,15 @@ pub async fn create(
     let inquiry_id = if inquiry.is_empty() {
         None
     } else {
-        Some(Uuid::parse_str(&inquiry).map_err(|_| AppError::BadRequest)?)
+        Some(InquiryId::parse(&inquiry).ok_or(AppError::BadRequest)?)
     };
     if key.len() < 16 {
         return Err(AppError::BadRequest);
     }
     match state
         .store
-        .create_client(&key, &client, inquiry_id, &team, &user.0.actor(), now_utc())
+        .clients()
+        .create(&key, &client, inquiry_id, &team, &user.0.actor(), now_utc())
         .await?
     {
         Created::Client(id) | Created::Repeat(id) => {
@@ -239,7 +237,7 @@ pub async fn create(
         }
         Created::InquiryTaken => {
             let existing = match inquiry_id {
-                Some(i) => state.store.client_of_inquiry(i).await?,
+                Some(i) => state.store.clients().of_inquiry(i).await?,
                 None => None,
             };
             match existing {
@@ -292,12 +290,8 @@ pub async fn overview(
     access: ClientAccess,
     Query(q): Query<DoneQuery>,
 ) -> Result<OverviewPage, AppError> {
-    let Ctx { client, header, .. } = ctx(&state, &user.0, access, "").await?;
-    let concerns = concerns_from_text(&client.concerns)
-        .iter()
-        .map(|c| c.label())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let Ctx { client, header, .. } = ctx(&state, &access, "").await?;
+    let concerns = client.concerns.labels();
     let contact = |n: &Option<String>, p: &Option<String>| match (n, p) {
         (Some(n), Some(p)) => format!("{n}, {p}"),
         (Some(n), None) => n.clone(),
@@ -327,35 +321,25 @@ pub async fn overview(
                 concerns
             },
         ),
-        (
-            "Record sensitivity",
-            Sensitivity::parse(&client.sensitivity)
-                .map(Sensitivity::label)
-                .unwrap_or("General")
-                .to_owned(),
-        ),
+        ("Record sensitivity", client.sensitivity.label().to_owned()),
     ];
     let team = state
         .store
-        .care_team(access.client)
+        .clients()
+        .care_team(&access)
         .await?
         .into_iter()
-        .map(|m| {
-            (
-                m.user_id.to_string(),
-                m.display_name,
-                Role::parse(&m.role).map(Role::label).unwrap_or(""),
-            )
-        })
+        .map(|m| (m.user_id.to_string(), m.display_name, m.role.label()))
         .collect();
     let courses = state
         .store
-        .courses(access.client)
+        .courses()
+        .all(&access)
         .await?
         .into_iter()
-        .map(|c| (c.number, c.stage().label(), when(c.opened_at)))
+        .map(|c| (c.number, c.stage.label(), when(c.opened_at)))
         .collect();
-    let can_assign = may(&user.0, &access, Action::AssignCareTeam);
+    let can_assign = access.may(Action::AssignCareTeam);
     Ok(OverviewPage {
         layout: Layout::for_user(&state, &user.0).await?,
         h: header,
@@ -368,7 +352,7 @@ pub async fn overview(
         },
         facts,
         team,
-        can_edit: may(&user.0, &access, Action::EditClientDemographics),
+        can_edit: access.may(Action::EditClientDemographics),
         can_assign,
         clinicians: if can_assign {
             clinicians(&state).await?
@@ -392,11 +376,8 @@ fn input_of(c: &kapflow_store::clients::ClientRecord) -> ClientInput {
         emergency_phone: c.emergency_phone.clone().unwrap_or_default(),
         support_name: c.support_name.clone().unwrap_or_default(),
         support_phone: c.support_phone.clone().unwrap_or_default(),
-        concerns: concerns_from_text(&c.concerns)
-            .iter()
-            .map(|c| c.as_str().to_owned())
-            .collect(),
-        sensitivity: c.sensitivity.clone(),
+        concerns: c.concerns.0.iter().map(|c| c.as_str().to_owned()).collect(),
+        sensitivity: c.sensitivity.as_str().to_owned(),
     }
 }
 
@@ -433,7 +414,8 @@ pub async fn edit_form(
 ) -> Result<FormPage, AppError> {
     let c = state
         .store
-        .client(access.client)
+        .clients()
+        .get(&access)
         .await?
         .ok_or(AppError::NotFound)?;
     let id = c.id.to_string();
@@ -447,12 +429,13 @@ pub async fn edit(
     body: axum::body::Bytes,
 ) -> Result<Response, AppError> {
     let v = input_from(&Fields::parse(&body));
-    let id = access.client;
+    let id = access.client();
     match v.validate(today(now_utc())) {
         Ok(c) => {
             if !state
                 .store
-                .update_client(id, &c, &user.0.actor(), now_utc())
+                .clients()
+                .update(&access, &c, &user.0.actor(), now_utc())
                 .await?
             {
                 return Err(AppError::NotFound);
@@ -487,10 +470,11 @@ pub async fn care_team(
     };
     if !state
         .store
-        .change_care_team(access.client, member, add, &user.0.actor(), now_utc())
+        .clients()
+        .change_care_team(&access, member, add, &user.0.actor(), now_utc())
         .await?
     {
         return Err(AppError::BadRequest);
     }
-    Ok(Redirect::to(&format!("/clients/{}?done=team", access.client)).into_response())
+    Ok(Redirect::to(&format!("/clients/{}?done=team", access.client())).into_response())
 }

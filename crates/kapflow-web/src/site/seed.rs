@@ -1,123 +1,8 @@
-//! The practice's public site: its pages, and the content they start with on first run (taken
-//! from the practice's own page, `seed/kap-practice-page.txt`; the research is worded as the
-//! domain reference §7 requires). The practice edits all of it afterwards.
+//! The content the public site starts with on first run, taken from the practice's own page
+//! (`seed/kap-practice-page.txt`, with the research worded accurately: three studies with their
+//! design, results and limits, and DOI links). The practice edits all of it afterwards.
 
-/// A page of the public site.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Page {
-    Home,
-    Ketamine,
-    Benefits,
-    HowItWorks,
-    Medication,
-    Research,
-    Faq,
-    Connect,
-}
-
-impl Page {
-    pub const ALL: [Page; 8] = [
-        Page::Home,
-        Page::Ketamine,
-        Page::Benefits,
-        Page::HowItWorks,
-        Page::Medication,
-        Page::Research,
-        Page::Faq,
-        Page::Connect,
-    ];
-
-    /// The stored name, also the URL slug (home is `/`).
-    pub fn slug(self) -> &'static str {
-        match self {
-            Page::Home => "home",
-            Page::Ketamine => "ketamine",
-            Page::Benefits => "benefits",
-            Page::HowItWorks => "how-kap-works",
-            Page::Medication => "medication",
-            Page::Research => "research",
-            Page::Faq => "faq",
-            Page::Connect => "connect",
-        }
-    }
-
-    pub fn path(self) -> &'static str {
-        match self {
-            Page::Home => "/",
-            Page::Ketamine => "/ketamine",
-            Page::Benefits => "/benefits",
-            Page::HowItWorks => "/how-kap-works",
-            Page::Medication => "/medication",
-            Page::Research => "/research",
-            Page::Faq => "/faq",
-            Page::Connect => "/connect",
-        }
-    }
-
-    pub fn parse(slug: &str) -> Option<Page> {
-        Page::ALL.into_iter().find(|p| p.slug() == slug)
-    }
-
-    /// The page's name in menus and its `<title>`.
-    pub fn title(self) -> &'static str {
-        match self {
-            Page::Home => "Ketamine-Assisted Psychotherapy (KAP)",
-            Page::Ketamine => "What is ketamine?",
-            Page::Benefits => "Benefits and applications",
-            Page::HowItWorks => "How KAP works here",
-            Page::Medication => "Medication management",
-            Page::Research => "Research on KAP",
-            Page::Faq => "Frequently Asked Questions",
-            Page::Connect => "Connect with me",
-        }
-    }
-
-    pub fn nav_label(self) -> &'static str {
-        match self {
-            Page::Home => "Home",
-            Page::Ketamine => "Ketamine",
-            Page::Benefits => "Benefits",
-            Page::HowItWorks => "How it works",
-            Page::Medication => "Medication",
-            Page::Research => "Research",
-            Page::Faq => "FAQ",
-            Page::Connect => "Connect",
-        }
-    }
-
-    /// The meta description (search results, link previews).
-    pub fn description(self) -> &'static str {
-        match self {
-            Page::Home => {
-                "Ketamine-assisted psychotherapy (KAP): preparation, in-office sublingual ketamine with your therapist present throughout, and integration."
-            }
-            Page::Ketamine => {
-                "What ketamine is, and why low, sub-anesthetic doses are studied for mental health conditions."
-            }
-            Page::Benefits => {
-                "Conditions KAP may help with: treatment-resistant depression, PTSD and trauma, anxiety disorders and chronic pain."
-            }
-            Page::HowItWorks => {
-                "How ketamine-assisted psychotherapy works in this practice: preparation, administration, the therapeutic session and integration."
-            }
-            Page::Medication => {
-                "How the partner physician organisation evaluates, prescribes and ships your medication."
-            }
-            Page::Research => {
-                "Three studies of ketamine for depression and PTSD, with their design, results and limits."
-            }
-            Page::Faq => {
-                "Answers to common questions about ketamine-assisted psychotherapy: what it is, what it treats, how it works, safety and what to expect."
-            }
-            Page::Connect => {
-                "Ask about ketamine-assisted psychotherapy: send a message and the practice will contact you."
-            }
-        }
-    }
-}
-
-/// Placeholder in section text for the partner organisation's name (a practice setting).
-pub const PARTNER_PLACEHOLDER: &str = "{partner}";
+use super::pages::Page;
 
 /// One section of content as first published.
 #[derive(Clone, Copy, Debug)]
@@ -132,9 +17,19 @@ pub struct SeedSection {
     pub body: &'static str,
 }
 
-/// Sections whose key starts with this render as disclosure widgets (question and answer),
-/// except the page's first section, whose title is the page's heading.
-pub const FAQ_PREFIX: &str = "faq.";
+/// The sections as the store seeds them (the page by its stored name).
+pub fn sections() -> Vec<kapflow_store::site::SeedSection> {
+    SEED.iter()
+        .map(|s| kapflow_store::site::SeedSection {
+            key: s.key,
+            page: s.page.slug(),
+            position: s.position,
+            label: s.label,
+            title: s.title,
+            body: s.body,
+        })
+        .collect()
+}
 
 pub const SEED: &[SeedSection] = &[
     SeedSection {

@@ -9,8 +9,11 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::markdown;
 use askama::Template;
-use kapflow_domain::site::{FAQ_PREFIX, Page};
+pub mod pages;
+pub mod seed;
+
 use kapflow_store::settings::keys;
+pub use pages::{FAQ_PREFIX, PARTNER_PLACEHOLDER, Page};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,7 +40,8 @@ impl SiteInfo {
     pub async fn load(state: &AppState) -> Result<SiteInfo, AppError> {
         let rows = state
             .store
-            .settings_many(&[
+            .settings()
+            .many(&[
                 keys::PRACTICE_NAME,
                 keys::CLINICIAN_NAME,
                 keys::CLINICIAN_CREDENTIALS,
@@ -141,9 +145,7 @@ pub async fn sections(
             anchor: s.key.replace('.', "-"),
             faq: s.key.starts_with(FAQ_PREFIX),
             html: markdown::render(&s.body_md, &info.partner),
-            title: s
-                .title
-                .replace(kapflow_domain::site::PARTNER_PLACEHOLDER, &info.partner),
+            title: s.title.replace(PARTNER_PLACEHOLDER, &info.partner),
             key: s.key,
         })
         .collect())
@@ -231,7 +233,7 @@ impl SiteCache {
                 return Ok(p.clone());
             }
         }
-        let version = state.store.site_version().await?;
+        let version = state.store.site().version().await?;
         {
             let mut inner = self.inner.write().await;
             inner.note_version(version);
@@ -271,7 +273,7 @@ impl SiteCache {
                 return Ok(s.clone());
             }
         }
-        let version = state.store.site_version().await?;
+        let version = state.store.site().version().await?;
         {
             let mut inner = self.inner.write().await;
             inner.note_version(version);
@@ -281,7 +283,7 @@ impl SiteCache {
         }
         let snap = Arc::new(Snapshot {
             info: SiteInfo::load(state).await?,
-            sections: state.store.published_site().await?,
+            sections: state.store.site().published().await?,
         });
         let mut inner = self.inner.write().await;
         if inner.version == version {

@@ -1,0 +1,163 @@
+//! What each email says and to whom it goes. Subjects are generic (they show on lock screens)
+//! and no email names a client or says anything about one: staff get a link into the app.
+
+use super::MailContext;
+use crate::time_fmt::when;
+use kapflow_store::Store;
+use kapflow_store::outbox::Email;
+use kapflow_store::settings::keys;
+use lettre::message::{Mailbox, Message, header::ContentType};
+
+/// Who receives one email, its subject and its body.
+pub(super) struct Composed {
+    pub to: Vec<String>,
+    pub subject: &'static str,
+    pub body: String,
+}
+
+/// The email of an outbox message, with its recipients looked up now.
+pub(super) async fn compose(
+    store: &Store,
+    ctx: &MailContext,
+    email: &Email,
+) -> Result<Composed, String> {
+    let e = |e: kapflow_store::StoreError| e.to_string();
+    let practice = store
+        .settings()
+        .get(keys::PRACTICE_NAME)
+        .await
+        .map_err(e)?
+        .unwrap_or_else(|| "kapflow".to_owned());
+    let url = |path: String| format!("{}{path}", ctx.public_url);
+    Ok(match email {
+        Email::Invitation { to, link } => Composed {
+            to: vec![to.clone()],
+            subject: "Your invitation to kapflow",
+            body: format!(
+                "{practice} has invited you to its practice system.\n\nSet up your account with this link (it works once and expires in 3 days):\n{link}\n\nIf you did not expect this, ignore this email.\n"
+            ),
+        },
+        Email::PasswordReset { to, link } => Composed {
+            to: vec![to.clone()],
+            subject: "Password reset for kapflow",
+            body: format!(
+                "Someone asked to reset the password of your {practice} account.\n\nChoose a new password with this link (it works once and expires in 1 hour):\n{link}\n\nIf it was not you, ignore this email: your password stays as it is.\n"
+            ),
+        },
+        Email::NewInquiry { inquiry_id } => Composed {
+            // Staff notices carry a link only: the inquiry stays in the app.
+            to: store.inquiries().inbox_recipients().await.map_err(e)?,
+            subject: "New inquiry",
+            body: format!(
+                "A new inquiry arrived through the {practice} website.\n\nRead it in the inbox (sign-in required):\n{}\n",
+                url(crate::paths::inquiry(*inquiry_id))
+            ),
+        },
+        Email::BreakGlass { grant_id } => {
+            // The owner hears who opened a record outside their caseload and until when; the
+            // client stays in the app (the audit trail names them).
+            let notice = store
+                .access()
+                .break_glass_notice(*grant_id)
+                .await
+                .map_err(e)?;
+            let what = notice
+                .map(|(who, until)| {
+                    format!(
+                        "{who} opened a client's record outside their caseload (break-glass), read-only until {}. Review it: {}",
+                        when(until),
+                        url(crate::paths::AUDIT.to_owned())
+                    )
+                })
+                .unwrap_or_default();
+            Composed {
+                to: store.users().owner_emails().await.map_err(e)?,
+                subject: "Security notice: emergency access used",
+                body: format!(
+                    "At {practice}, {what}\n\nEvery view in that window is marked in the audit trail. No client details are in this email.\n"
+                ),
+            }
+        }
+        Email::Referral { org_id } => Composed {
+            to: store.partner_orgs().emails(*org_id).await.map_err(e)?,
+            subject: "New referral",
+            body: format!(
+                "{practice} referred a client to your organisation for a medical evaluation.\n\nOpen your referrals (sign-in required):\n{}\n",
+                url(crate::paths::CLIENTS.to_owned())
+            ),
+        },
+        Email::MeasureLink { to, link } => Composed {
+            to: vec![to.clone()],
+            // The subject shows on lock screens: it names neither the practice nor the topic.
+            subject: "A short questionnaire for you",
+            body: format!(
+                "Your care team at {practice} asks you to answer a short questionnaire.\n\nOpen it with this link (it works once and expires in 7 days):\n{link}\n\nIf you are in crisis, call or text 988 (Suicide & Crisis Lifeline, US). In an emergency, call 911.\n"
+            ),
+        },
+        Email::RiskAlert { alert_id } | Email::RiskAlertEscalated { alert_id } => {
+            let escalated = matches!(email, Email::RiskAlertEscalated { .. });
+            // A link to the client's measures (an id, not a name); the care team, or the owner
+            // when escalated or when nobody is on the care team.
+            let (to, link) = match store
+                .alerts()
+                .recipients(*alert_id, escalated)
+                .await
+                .map_err(e)?
+            {
+                Some((to, client)) => (to, url(crate::paths::measures(client))),
+                None => (Vec::new(), String::new()),
+            };
+            if escalated {
+                Composed {
+                    to,
+                    subject: "Escalated safety alert: please open kapflow",
+                    body: format!(
+                        "A suicide-risk alert at {practice} has not been acknowledged in time and is escalated to you.\n\nOpen it (sign-in required):\n{link}\n"
+                    ),
+                }
+            } else {
+                Composed {
+                    to,
+                    subject: "Safety alert: please open kapflow",
+                    body: format!(
+                        "A questionnaire answer at {practice} raised a suicide-risk alert for a client on your care team. It stays open until a clinician acknowledges it with a note.\n\nOpen it (sign-in required):\n{link}\n"
+                    ),
+                }
+            }
+        }
+        Email::AccountLocked { user_id } => Composed {
+            // Notices about an account name the account, not its address.
+            to: store
+                .users()
+                .by_id(*user_id)
+                .await
+                .map_err(e)?
+                .map(|u| vec![u.email])
+                .unwrap_or_default(),
+            subject: "Security notice from kapflow",
+            body: format!(
+                "Your {practice} account was locked for 15 minutes after several wrong passwords.\n\nIf this was not you, tell the practice owner and reset your password.\n"
+            ),
+        },
+    })
+}
+
+/// The messages to hand to the transport, one per recipient.
+pub(super) fn messages(ctx: &MailContext, composed: &Composed) -> Result<Vec<Message>, String> {
+    composed
+        .to
+        .iter()
+        .map(|to| {
+            let to: Mailbox = to
+                .parse()
+                .map_err(|_| "stored address does not parse".to_owned())?;
+            Message::builder()
+                .from(ctx.from.clone())
+                .to(to)
+                .subject(composed.subject)
+                .header(ContentType::TEXT_PLAIN)
+                .body(composed.body.clone())
+                .map_err(|e| format!("message: {e}"))
+        })
+        .collect()
+}

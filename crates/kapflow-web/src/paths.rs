@@ -1,0 +1,145 @@
+//! Every URL path of the app, written once. Each route's pattern is a constant the router
+//! registers; each pattern with parameters also gets a function that fills them in from typed
+//! values, which handlers, emails and templates (`{{ crate::paths::course(h.id) }}`) link with,
+//! so a link cannot point at a route that does not exist or carry the wrong kind of id.
+
+use kapflow_domain::{
+    AlertId, ClientId, DoseRequestId, InquiryId, MeasureRequestId, PhotoId, ShipmentId,
+    SignatureId, UserId,
+};
+
+/// `NAME = "/pattern/{param}" => link_fn(param: Type, …);` declares the pattern constant and,
+/// for patterns with parameters, the function that fills them in.
+macro_rules! paths {
+    ($(
+        $(#[$meta:meta])*
+        $name:ident = $pattern:literal $(=> $link:ident($($param:ident: $ty:ty),+))?;
+    )*) => {$(
+        $(#[$meta])*
+        pub const $name: &str = $pattern;
+        $(
+            #[doc = concat!("`", $pattern, "` for these values.")]
+            pub fn $link($($param: $ty),+) -> String {
+                format!($pattern)
+            }
+        )?
+    )*};
+}
+
+paths! {
+    HOME = "/";
+    HEALTHZ = "/healthz";
+    READYZ = "/readyz";
+    METRICS = "/metrics";
+    SETUP = "/setup/{token}" => setup(token: &str);
+    STATIC = "/static/{file}";
+    LOGIN = "/login";
+    LOGIN_MFA = "/login/mfa";
+    MFA_ENROL = "/mfa/enrol";
+    LOGOUT = "/logout";
+    DASHBOARD = "/dashboard";
+    SESSIONS = "/account/sessions";
+    SESSIONS_END_OTHERS = "/account/sessions/end-others";
+    KEEPALIVE = "/session/keepalive";
+    STEP_UP = "/step-up";
+    STAFF = "/staff";
+    STAFF_INVITE = "/staff/invite";
+    STAFF_REVOKE = "/staff/invitations/revoke";
+    STAFF_DISABLE = "/staff/{id}/disable" => staff_disable(id: UserId);
+    STAFF_ROLE = "/staff/{id}/role" => staff_role(id: UserId);
+    STAFF_RESET_MFA = "/staff/{id}/reset-mfa" => staff_reset_mfa(id: UserId);
+    STAFF_PARTNER_ORG = "/staff/{id}/partner-org" => staff_partner_org(id: UserId);
+    INVITE = "/invite/{token}" => invite(token: &str);
+    FORGOT = "/password/forgot";
+    RESET = "/password/reset/{token}" => reset(token: &str);
+    AUDIT = "/audit";
+    AUDIT_CSV = "/audit/export.csv";
+    KETAMINE = "/ketamine";
+    BENEFITS = "/benefits";
+    HOW = "/how-kap-works";
+    MEDICATION = "/medication";
+    RESEARCH = "/research";
+    FAQ = "/faq";
+    CONNECT = "/connect";
+    CONNECT_THANKS = "/connect/thanks";
+    SITEMAP = "/sitemap.xml";
+    ROBOTS = "/robots.txt";
+    INQUIRIES = "/inquiries";
+    INQUIRY = "/inquiries/{id}" => inquiry(id: InquiryId);
+    INQUIRY_SEARCH = "/inquiries/search";
+    INQUIRY_STATUS = "/inquiries/{id}/status" => inquiry_status(id: InquiryId);
+    INQUIRY_ASSIGN = "/inquiries/{id}/assign" => inquiry_assign(id: InquiryId);
+    INQUIRY_NOTES = "/inquiries/{id}/notes" => inquiry_notes(id: InquiryId);
+    SITE = "/site";
+    SITE_PREVIEW = "/site/preview";
+    SITE_SECTION = "/site/{key}" => site_section(key: &str);
+    SITE_RESTORE = "/site/{key}/restore/{rev}" => site_restore(key: &str, rev: uuid::Uuid);
+    SETTINGS = "/settings";
+    SITE_PHOTOS = "/site/photos";
+    SITE_PHOTO_REMOVE = "/site/photos/{id}/remove" => site_photo_remove(id: PhotoId);
+    PHOTO = "/photos/{id}" => photo(id: PhotoId);
+    CLIENTS = "/clients";
+    CLIENT_NEW = "/clients/new";
+    CLIENT_SEARCH = "/clients/search";
+    CLIENT = "/clients/{client}" => client(client: ClientId);
+    CLIENT_EDIT = "/clients/{client}/edit" => client_edit(client: ClientId);
+    CLIENT_TEAM = "/clients/{client}/care-team" => client_team(client: ClientId);
+    COURSE = "/clients/{client}/course" => course(client: ClientId);
+    COURSE_ADVANCE = "/clients/{client}/course/advance" => course_advance(client: ClientId);
+    COURSE_DISCONTINUE = "/clients/{client}/course/discontinue" => course_discontinue(client: ClientId);
+    COURSE_NEW = "/clients/{client}/course/new" => course_new(client: ClientId);
+    REFERRAL = "/clients/{client}/referral" => referral(client: ClientId);
+    INTAKE = "/clients/{client}/intake" => intake(client: ClientId);
+    SCREENING_REVIEW = "/clients/{client}/screening/review" => screening_review(client: ClientId);
+    CONSENTS = "/clients/{client}/consents" => consents(client: ClientId);
+    CONSENT_REVOKE = "/clients/{client}/consents/{signature}/revoke"
+        => consent_revoke(client: ClientId, signature: SignatureId);
+    PREPARATION = "/clients/{client}/preparation" => preparation(client: ClientId);
+    PRESCRIBER = "/clients/{client}/prescriber" => prescriber(client: ClientId);
+    EVALUATION = "/clients/{client}/evaluation" => evaluation(client: ClientId);
+    PRESCRIPTION = "/clients/{client}/prescription" => prescription(client: ClientId);
+    SHIPMENTS = "/clients/{client}/shipments" => shipments(client: ClientId);
+    SHIPMENT_RECEIVED = "/clients/{client}/shipments/{shipment}/received"
+        => shipment_received(client: ClientId, shipment: ShipmentId);
+    DOSE_REQUESTS = "/clients/{client}/dose-requests" => dose_requests(client: ClientId);
+    DOSE_ANSWER = "/clients/{client}/dose-requests/{request}/answer"
+        => dose_answer(client: ClientId, request: DoseRequestId);
+    MESSAGES = "/clients/{client}/messages" => messages(client: ClientId);
+    BREAK_GLASS = "/break-glass";
+    CONSENT_DOCUMENTS = "/consent-documents";
+    PARTNER_ORGS = "/partner-orgs";
+    CLINICAL_SETTINGS = "/settings/clinical";
+    QUESTIONNAIRE = "/m/{token}" => questionnaire(token: &str);
+    OUTCOMES = "/reports/outcomes";
+    RESEARCH_CSV = "/reports/outcomes/research.csv";
+    INSTRUMENTS = "/measures/instruments";
+    MEASURES = "/clients/{client}/measures" => measures(client: ClientId);
+    MEASURE_REQUEST = "/clients/{client}/measures/{request}"
+        => measure_request(client: ClientId, request: MeasureRequestId);
+    MEASURE_SEND = "/clients/{client}/measures/{request}/send"
+        => measure_send(client: ClientId, request: MeasureRequestId);
+    ALERT_ACK = "/clients/{client}/alerts/{alert}/acknowledge"
+        => alert_ack(client: ClientId, alert: AlertId);
+}
+
+/// A page's address with `?done=…`, the confirmation it shows after a redirect.
+pub fn done(path: String, what: &str) -> String {
+    format!("{path}?done={what}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_fill_the_route_patterns() {
+        let c = ClientId::new();
+        assert_eq!(client(c), CLIENT.replace("{client}", &c.to_string()));
+        let r = MeasureRequestId::new();
+        assert_eq!(
+            measure_send(c, r),
+            format!("/clients/{c}/measures/{r}/send")
+        );
+        assert_eq!(reset("abc"), "/password/reset/abc");
+    }
+}
