@@ -12,7 +12,6 @@ pub mod config;
 pub mod error;
 pub mod form_fields;
 pub mod forms;
-pub mod layout;
 pub mod mail;
 pub mod markdown;
 pub mod metrics;
@@ -23,8 +22,8 @@ pub mod routes;
 pub mod setup_link;
 pub mod site;
 pub mod state;
-pub mod templates;
 pub mod time_fmt;
+pub mod views;
 
 pub use config::WebConfig;
 pub use state::AppState;

@@ -8,6 +8,62 @@ use kapflow_domain::{
     SignatureId, UserId,
 };
 
+/// A value a link is made of: a typed id, or text (a token, a section key), taken by value or
+/// by reference (templates pass references).
+pub trait Param<T: ?Sized> {
+    fn param(&self) -> &T;
+}
+
+/// The typed ids links carry.
+pub trait Id: Copy {}
+
+impl<T: Id> Param<T> for T {
+    fn param(&self) -> &T {
+        self
+    }
+}
+
+impl<T: Id> Param<T> for &T {
+    fn param(&self) -> &T {
+        self
+    }
+}
+
+impl<T: Id> Param<T> for &&T {
+    fn param(&self) -> &T {
+        self
+    }
+}
+
+impl Param<str> for &str {
+    fn param(&self) -> &str {
+        self
+    }
+}
+
+impl Param<str> for String {
+    fn param(&self) -> &str {
+        self
+    }
+}
+
+impl Param<str> for &String {
+    fn param(&self) -> &str {
+        self
+    }
+}
+
+impl Id for uuid::Uuid {}
+impl Id for AlertId {}
+impl Id for ClientId {}
+impl Id for DoseRequestId {}
+impl Id for InquiryId {}
+impl Id for MeasureRequestId {}
+impl Id for PhotoId {}
+impl Id for ShipmentId {}
+impl Id for SignatureId {}
+impl Id for UserId {}
+
 /// `NAME = "/pattern/{param}" => link_fn(param: Type, …);` declares the pattern constant and,
 /// for patterns with parameters, the function that fills them in.
 macro_rules! paths {
@@ -19,7 +75,8 @@ macro_rules! paths {
         pub const $name: &str = $pattern;
         $(
             #[doc = concat!("`", $pattern, "` for these values.")]
-            pub fn $link($($param: $ty),+) -> String {
+            pub fn $link($($param: impl Param<$ty>),+) -> String {
+                $(let $param = $param.param();)+
                 format!($pattern)
             }
         )?
@@ -31,8 +88,8 @@ paths! {
     HEALTHZ = "/healthz";
     READYZ = "/readyz";
     METRICS = "/metrics";
-    SETUP = "/setup/{token}" => setup(token: &str);
-    STATIC = "/static/{file}";
+    SETUP = "/setup/{token}" => setup(token: str);
+    STATIC = "/static/{file}" => static_file(file: str);
     LOGIN = "/login";
     LOGIN_MFA = "/login/mfa";
     MFA_ENROL = "/mfa/enrol";
@@ -49,9 +106,9 @@ paths! {
     STAFF_ROLE = "/staff/{id}/role" => staff_role(id: UserId);
     STAFF_RESET_MFA = "/staff/{id}/reset-mfa" => staff_reset_mfa(id: UserId);
     STAFF_PARTNER_ORG = "/staff/{id}/partner-org" => staff_partner_org(id: UserId);
-    INVITE = "/invite/{token}" => invite(token: &str);
+    INVITE = "/invite/{token}" => invite(token: str);
     FORGOT = "/password/forgot";
-    RESET = "/password/reset/{token}" => reset(token: &str);
+    RESET = "/password/reset/{token}" => reset(token: str);
     AUDIT = "/audit";
     AUDIT_CSV = "/audit/export.csv";
     KETAMINE = "/ketamine";
@@ -72,8 +129,8 @@ paths! {
     INQUIRY_NOTES = "/inquiries/{id}/notes" => inquiry_notes(id: InquiryId);
     SITE = "/site";
     SITE_PREVIEW = "/site/preview";
-    SITE_SECTION = "/site/{key}" => site_section(key: &str);
-    SITE_RESTORE = "/site/{key}/restore/{rev}" => site_restore(key: &str, rev: uuid::Uuid);
+    SITE_SECTION = "/site/{key}" => site_section(key: str);
+    SITE_RESTORE = "/site/{key}/restore/{rev}" => site_restore(key: str, rev: uuid::Uuid);
     SETTINGS = "/settings";
     SITE_PHOTOS = "/site/photos";
     SITE_PHOTO_REMOVE = "/site/photos/{id}/remove" => site_photo_remove(id: PhotoId);
@@ -109,7 +166,7 @@ paths! {
     CONSENT_DOCUMENTS = "/consent-documents";
     PARTNER_ORGS = "/partner-orgs";
     CLINICAL_SETTINGS = "/settings/clinical";
-    QUESTIONNAIRE = "/m/{token}" => questionnaire(token: &str);
+    QUESTIONNAIRE = "/m/{token}" => questionnaire(token: str);
     OUTCOMES = "/reports/outcomes";
     RESEARCH_CSV = "/reports/outcomes/research.csv";
     INSTRUMENTS = "/measures/instruments";

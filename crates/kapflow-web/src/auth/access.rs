@@ -128,7 +128,7 @@ fn login_redirect(req: &Request, reason: Option<&str>) -> Response {
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "/".into());
-    let mut url = String::from("/login?");
+    let mut url = format!("{}?", crate::paths::LOGIN);
     url.push_str(
         &form_urlencoded::Serializer::new(String::new())
             .append_pair("next", &target)
@@ -241,9 +241,9 @@ async fn check(
     if let Access::Policy(action) | Access::Client(action) = access {
         if !record.mfa_verified {
             let to = if record.mfa_enrolled {
-                "/login/mfa"
+                crate::paths::LOGIN_MFA
             } else {
-                "/mfa/enrol"
+                crate::paths::MFA_ENROL
             };
             return Err(Redirect::to(to).into_response());
         }

@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// The route that takes photo uploads, and its limit (the photo plus the form around it).
-pub const UPLOAD_ROUTE: &str = "/site/photos";
+pub const UPLOAD_ROUTE: &str = crate::paths::SITE_PHOTOS;
 pub const UPLOAD_LIMIT: usize = crate::photo::MAX_PHOTO_BYTES + 64 * 1024;
 
 /// `Err(413)` when the body is declared or known to be too large for the route; otherwise the

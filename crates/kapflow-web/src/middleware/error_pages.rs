@@ -1,7 +1,7 @@
 //! Turns bare error responses (from handlers, panics, timeouts, refused bodies, CSRF refusals)
 //! into a page that says what happened in plain words and gives the request id to quote.
 
-use crate::templates::ErrorPage;
+use crate::views::error::ErrorPage;
 use askama::Template;
 use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -24,7 +24,7 @@ pub fn render_for(res: Response, request_id: &str) -> Response {
     let (message, detail) = explain(status);
     let page = ErrorPage {
         // Not the practice's name: an error page must render without the database.
-        layout: crate::layout::Layout::plain("kapflow"),
+        layout: crate::views::layout::Layout::plain("kapflow"),
         status: status.as_u16(),
         message,
         detail,

@@ -3,9 +3,9 @@
 use crate::AppState;
 use crate::auth::{CurrentUser, StaffUser};
 use crate::error::AppError;
-use crate::layout::Layout;
-use crate::templates::{DashboardPage, SessionView, SessionsPage};
 use crate::time_fmt::when;
+use crate::views::account::{DashboardPage, SessionView, SessionsPage};
+use crate::views::layout::Layout;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -28,8 +28,8 @@ pub async fn dashboard(
             .open(u.id, everyone)
             .await?
             .into_iter()
-            .map(|a| crate::templates::DashAlert {
-                client: a.client_id.to_string(),
+            .map(|a| crate::views::account::DashAlert {
+                client: a.client_id,
                 name: a.legal_name,
                 level: a.level.phrase(),
                 raised: when(a.created_at),
@@ -42,8 +42,8 @@ pub async fn dashboard(
             .due(u.id, false, today + time::Duration::days(3))
             .await?
             .into_iter()
-            .map(|d| crate::templates::DashDue {
-                client: d.client_id.to_string(),
+            .map(|d| crate::views::account::DashDue {
+                client: d.client_id,
                 name: d.legal_name,
                 instrument: kapflow_domain::measures::builtin(&d.instrument)
                     .map(|i| i.title)
@@ -106,7 +106,7 @@ pub async fn end_others(
         .sessions()
         .end_others(user.id(), user.session_id(), &user.actor(), now_utc())
         .await?;
-    Ok(Redirect::to(&format!("/account/sessions?ended={n}")).into_response())
+    Ok(Redirect::to(&format!("{}?ended={n}", crate::paths::SESSIONS)).into_response())
 }
 
 /// The idle-warning's "stay signed in": the access check already recorded the activity.

@@ -44,13 +44,16 @@ static HREFS: LazyLock<Vec<(&'static str, String)>> = LazyLock::new(|| {
         .iter()
         .map(|a| {
             let digest = hex::encode(&Sha256::digest(a.bytes)[..6]);
-            (a.name, format!("/static/{}?v={digest}", a.name))
+            (
+                a.name,
+                format!("{}?v={digest}", crate::paths::static_file(a.name)),
+            )
         })
         .collect()
 });
 
-/// The versioned URL of an embedded asset. Panics at first use if the name is not embedded,
-/// which the tests (rendering every page) catch before a release.
+/// The versioned URL of an embedded asset. A name that is not embedded gets an address that
+/// answers 404 (never a panic); the asset test below fails on it before a release.
 pub fn href(name: &str) -> &'static str {
     HREFS
         .iter()
@@ -74,4 +77,24 @@ pub async fn serve(Path(file): Path<String>) -> Response {
         HeaderValue::from_static("public, max-age=31536000, immutable"),
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+
+    #[test]
+    fn every_asset_the_pages_load_is_embedded_and_versioned() {
+        for href in [
+            crate::views::css_href(),
+            crate::views::htmx_src(),
+            crate::views::forms_js_src(),
+            crate::views::session_js_src(),
+        ] {
+            assert!(
+                href.starts_with("/static/") && href.contains("?v="),
+                "{href}"
+            );
+        }
+        assert_eq!(super::href("nope.js"), "/static/missing");
+    }
 }

@@ -4,10 +4,10 @@
 use crate::AppState;
 use crate::auth::OwnerUser;
 use crate::error::AppError;
-use crate::layout::Layout;
 use crate::routes::mfa::require_step_up;
-use crate::templates::{AuditFilterValues, AuditPage, AuditRowView};
 use crate::time_fmt::when;
+use crate::views::audit::{AuditFilterValues, AuditPage, AuditRowView};
+use crate::views::layout::Layout;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -135,11 +135,16 @@ pub async fn view_page(
         Ok(f) => (state.store.audit().query(&f, PAGE).await?, None),
         Err(e) => (Vec::new(), Some(e)),
     };
-    let next_page = (rows.len() as i64 == PAGE)
-        .then(|| format!("/audit?{}", q.query_string(rows.last().map(|r| r.seq))));
+    let next_page = (rows.len() as i64 == PAGE).then(|| {
+        format!(
+            "{}?{}",
+            crate::paths::AUDIT,
+            q.query_string(rows.last().map(|r| r.seq))
+        )
+    });
     let page = AuditPage {
         layout: Layout::for_user(state, &owner.0).await?,
-        csv_href: format!("/audit/export.csv?{}", q.query_string(None)),
+        csv_href: format!("{}?{}", crate::paths::AUDIT_CSV, q.query_string(None)),
         f: AuditFilterValues {
             person: q.person,
             client: q.client,
@@ -183,7 +188,7 @@ pub async fn export_csv(
     owner: OwnerUser,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, AppError> {
-    let back = format!("/audit/export.csv?{}", q.query_string(None));
+    let back = format!("{}?{}", crate::paths::AUDIT_CSV, q.query_string(None));
     if let Some(redirect) = require_step_up(&owner.0, &back) {
         return Ok(redirect);
     }

@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::auth::OwnerUser;
 use crate::error::AppError;
-use crate::layout::Layout;
+use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -210,5 +210,5 @@ pub async fn save(
         .site()
         .save_practice_details(&values, &owner.0.actor(), now_utc())
         .await?;
-    Ok(Redirect::to("/settings/clinical?saved=1").into_response())
+    Ok(Redirect::to(&format!("{}?saved=1", crate::paths::CLINICAL_SETTINGS)).into_response())
 }

@@ -7,7 +7,7 @@ use crate::forms;
 use crate::routes::public::layout;
 use crate::site::Page;
 use crate::site::sections;
-use crate::templates::{ConnectPage, ConnectThanksPage};
+use crate::views::site::{ConnectPage, ConnectThanksPage};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -134,7 +134,7 @@ pub async fn submit(
     if !sub.honeypot.is_empty() {
         // A bot filled the hidden field: answer as if sent, keep nothing.
         tracing::info!("inquiry dropped by the honeypot");
-        return Ok(Redirect::to("/connect/thanks").into_response());
+        return Ok(Redirect::to(crate::paths::CONNECT_THANKS).into_response());
     }
     let inquiry = match sub.input.validate() {
         Ok(i) => i,
@@ -163,7 +163,7 @@ pub async fn submit(
         .await?;
     match outcome {
         Submitted::Created(_) | Submitted::Repeat => {
-            Ok(Redirect::to("/connect/thanks").into_response())
+            Ok(Redirect::to(crate::paths::CONNECT_THANKS).into_response())
         }
         Submitted::Limited(retry_after) => Ok(crate::error::too_many_requests(retry_after)),
         Submitted::KeyReused => {

@@ -4,9 +4,9 @@
 use crate::AppState;
 use crate::auth::StaffUser;
 use crate::error::AppError;
-use crate::layout::Layout;
-use crate::templates::{EventView, InquiriesPage, InquiryPage, InquiryRowView, InquiryView};
 use crate::time_fmt::when;
+use crate::views::inbox::{EventView, InquiriesPage, InquiryPage, InquiryRowView, InquiryView};
+use crate::views::layout::Layout;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -82,7 +82,7 @@ async fn render_list(
         rows: rows
             .into_iter()
             .map(|r| InquiryRowView {
-                id: r.id.to_string(),
+                id: r.id,
                 received: when(r.created_at),
                 name: r.name,
                 concerns: r.concerns.labels(),
@@ -136,7 +136,7 @@ async fn detail_page(
         layout: Layout::for_user(state, &user.0).await?,
         csrf: user.0.csrf().to_owned(),
         d: InquiryView {
-            id: d.id.to_string(),
+            id: d.id,
             name: d.name,
             received: when(d.created_at),
             status: d.status.label(),
@@ -163,12 +163,7 @@ async fn detail_page(
         statuses: statuses(),
         clinicians,
         can_assign,
-        client: state
-            .store
-            .clients()
-            .of_inquiry(id)
-            .await?
-            .map(|c| c.to_string()),
+        client: state.store.clients().of_inquiry(id).await?,
         can_create_client: decide(user.0.role(), Action::CreateClient, Relationship::None)
             .is_allowed(),
         notice,
@@ -220,7 +215,7 @@ pub async fn set_status(
     {
         return Err(AppError::NotFound);
     }
-    Ok(Redirect::to(&format!("/inquiries/{id}?done=status")).into_response())
+    Ok(Redirect::to(&crate::paths::done(crate::paths::inquiry(id), "status")).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -262,7 +257,7 @@ pub async fn assign(
     {
         return Err(AppError::NotFound);
     }
-    Ok(Redirect::to(&format!("/inquiries/{id}?done=assigned")).into_response())
+    Ok(Redirect::to(&crate::paths::done(crate::paths::inquiry(id), "assigned")).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -295,5 +290,5 @@ pub async fn add_note(
     {
         return Err(AppError::NotFound);
     }
-    Ok(Redirect::to(&format!("/inquiries/{id}?done=note")).into_response())
+    Ok(Redirect::to(&crate::paths::done(crate::paths::inquiry(id), "note")).into_response())
 }

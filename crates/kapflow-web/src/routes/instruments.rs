@@ -5,7 +5,7 @@
 use crate::AppState;
 use crate::auth::OwnerUser;
 use crate::error::AppError;
-use crate::layout::Layout;
+use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
@@ -174,5 +174,5 @@ pub async fn add(
         let p = page(&state, &owner, None, v, Some(msg)).await?;
         return Ok((StatusCode::CONFLICT, p).into_response());
     }
-    Ok(Redirect::to("/measures/instruments?added=1").into_response())
+    Ok(Redirect::to(&format!("{}?added=1", crate::paths::INSTRUMENTS)).into_response())
 }

@@ -3,9 +3,9 @@
 use crate::AppState;
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
-use crate::layout::Layout;
 use crate::routes::setup::MAX_NAME_CHARS;
-use crate::templates::{InviteAcceptPage, MessagePage};
+use crate::views::auth::{InviteAcceptPage, MessagePage};
+use crate::views::layout::Layout;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -147,7 +147,7 @@ pub async fn submit(
                 layout: Layout::public(&state).await?,
                 title: "Your account is ready",
                 body: "Sign in now. You will then set up two-step sign-in with an authenticator app; staff accounts need it before they can see anything.",
-                link: Some(("/login", "Sign in")),
+                link: Some((crate::paths::LOGIN, "Sign in")),
             };
             Ok(page.into_response())
         }

@@ -4,8 +4,8 @@ use crate::AppState;
 use crate::auth::{CurrentUser, cookie, password, safe_next};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
-use crate::layout::Layout;
-use crate::templates::LoginPage;
+use crate::views::auth::LoginPage;
+use crate::views::layout::Layout;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -51,7 +51,7 @@ pub async fn show(
     Ok(LoginPage {
         layout: Layout::public(&state).await?,
         email: String::new(),
-        next: safe_next(q.next.as_deref(), "/dashboard"),
+        next: safe_next(q.next.as_deref(), crate::paths::DASHBOARD),
         error: None,
         notice,
     })
@@ -100,7 +100,7 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let now = now_utc();
-    let next = safe_next(Some(&form.next), "/dashboard");
+    let next = safe_next(Some(&form.next), crate::paths::DASHBOARD);
     let ip_key = format!("login-ip:{}", ip.as_deref().unwrap_or("unknown"));
     if let RateDecision::Limited { retry_after } = state
         .store
@@ -208,12 +208,14 @@ pub async fn submit(
         .is_some();
     let go = if enrolled {
         format!(
-            "/login/mfa?next={}",
+            "{}?next={}",
+            crate::paths::LOGIN_MFA,
             form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
         )
     } else {
         format!(
-            "/mfa/enrol?next={}",
+            "{}?next={}",
+            crate::paths::MFA_ENROL,
             form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
         )
     };
@@ -234,7 +236,7 @@ pub async fn logout(
         .sessions()
         .end(user.session_id(), &user.actor(), "auth.logout", now_utc())
         .await?;
-    let mut res = Redirect::to("/login?signed_out=1").into_response();
+    let mut res = Redirect::to(&format!("{}?signed_out=1", crate::paths::LOGIN)).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
         cookie::clear(state.config.served_over_tls()),

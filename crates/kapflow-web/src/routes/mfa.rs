@@ -4,9 +4,9 @@
 use crate::AppState;
 use crate::auth::{CurrentUser, cookie, safe_next, totp};
 use crate::error::AppError;
-use crate::layout::Layout;
 use crate::routes::login::new_tokens;
-use crate::templates::{MfaCodePage, MfaEnrolPage, RecoveryCodesPage};
+use crate::views::auth::{MfaCodePage, MfaEnrolPage, RecoveryCodesPage};
+use crate::views::layout::Layout;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
@@ -174,12 +174,12 @@ pub async fn login_show(
     user: CurrentUser,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
-    let next = safe_next(q.next.as_deref(), "/dashboard");
+    let next = safe_next(q.next.as_deref(), crate::paths::DASHBOARD);
     if user.fully_signed_in() {
         return Ok(Redirect::to(&next).into_response());
     }
     if !user.session.mfa_enrolled {
-        return Ok(Redirect::to("/mfa/enrol").into_response());
+        return Ok(Redirect::to(crate::paths::MFA_ENROL).into_response());
     }
     Ok(code_page(
         &state,
@@ -217,8 +217,8 @@ impl Confirmation {
     }
     fn action(self) -> &'static str {
         match self {
-            Confirmation::SignIn => "/login/mfa",
-            Confirmation::StepUp => "/step-up",
+            Confirmation::SignIn => crate::paths::LOGIN_MFA,
+            Confirmation::StepUp => crate::paths::STEP_UP,
         }
     }
     fn audit(self) -> &'static str {
@@ -236,7 +236,7 @@ async fn confirm(
     form: &CodeForm,
     kind: Confirmation,
 ) -> Result<Response, AppError> {
-    let next = safe_next(Some(&form.next), "/dashboard");
+    let next = safe_next(Some(&form.next), crate::paths::DASHBOARD);
     match check_code(state, user, &form.code, kind.audit()).await? {
         Checked::Ok => {
             let step_up = matches!(kind, Confirmation::StepUp);
@@ -297,9 +297,9 @@ pub async fn enrol_show(
 ) -> Result<Response, AppError> {
     if user.session.mfa_enrolled {
         return Ok(Redirect::to(if user.fully_signed_in() {
-            "/dashboard"
+            crate::paths::DASHBOARD
         } else {
-            "/login/mfa"
+            crate::paths::LOGIN_MFA
         })
         .into_response());
     }
@@ -312,7 +312,7 @@ pub async fn enrol_submit(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, AppError> {
     if user.session.mfa_enrolled {
-        return Ok(Redirect::to("/dashboard").into_response());
+        return Ok(Redirect::to(crate::paths::DASHBOARD).into_response());
     }
     let now = now_utc();
     let bucket = format!("mfa:{}", user.id());
@@ -352,7 +352,7 @@ pub async fn enrol_submit(
     raised.session.csrf_token = csrf;
     raised.session.mfa_verified = true;
     raised.session.mfa_enrolled = true;
-    let next = safe_next(Some(&form.next), "/dashboard");
+    let next = safe_next(Some(&form.next), crate::paths::DASHBOARD);
     let page = RecoveryCodesPage {
         layout: Layout::for_user(&state, &raised).await?,
         codes,
@@ -366,7 +366,7 @@ pub async fn step_up_show(
     user: CurrentUser,
     Query(q): Query<NextQuery>,
 ) -> Result<MfaCodePage, AppError> {
-    let next = safe_next(q.next.as_deref(), "/dashboard");
+    let next = safe_next(q.next.as_deref(), crate::paths::DASHBOARD);
     code_page(
         &state,
         &user,
@@ -393,5 +393,5 @@ pub fn require_step_up(user: &CurrentUser, back_to: &str) -> Option<Response> {
         return None;
     }
     let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
-    Some(Redirect::to(&format!("/step-up?next={next}")).into_response())
+    Some(Redirect::to(&format!("{}?next={next}", crate::paths::STEP_UP)).into_response())
 }

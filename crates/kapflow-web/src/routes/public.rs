@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::error::AppError;
 use crate::site::Page;
 use crate::site::{CachedPage, SiteInfo, html_page, sections};
-use crate::templates::{PublicLayout, PublicPageView};
+use crate::views::site::{NavItem, PhotoView, PublicLayout, PublicPageView};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +21,11 @@ pub fn layout(state: &AppState, site: SiteInfo, page: Page) -> PublicLayout {
         canonical,
         nav: Page::ALL
             .iter()
-            .map(|p| (p.path(), p.nav_label(), *p == page))
+            .map(|p| NavItem {
+                path: p.path(),
+                label: p.nav_label(),
+                current: *p == page,
+            })
             .collect(),
     }
 }
@@ -37,7 +41,10 @@ async fn render(state: &AppState, page: Page) -> Result<CachedPage, AppError> {
         .await?
         .into_iter()
         .filter(|p| p.page == page.slug())
-        .map(|p| (p.id.to_string(), p.alt))
+        .map(|p| PhotoView {
+            id: p.id,
+            alt: p.alt,
+        })
         .collect();
     let view = PublicPageView {
         photos,

@@ -132,7 +132,7 @@ fn page(
                 error: errors.get(&it.code).cloned(),
             })
             .collect(),
-        action: format!("/m/{token}"),
+        action: crate::paths::questionnaire(token),
         error,
     }
 }

@@ -7,7 +7,7 @@
 use crate::AppState;
 use crate::auth::{OwnerUser, StaffUser};
 use crate::error::AppError;
-use crate::layout::Layout;
+use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;

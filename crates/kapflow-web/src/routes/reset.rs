@@ -4,9 +4,9 @@
 use crate::AppState;
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
-use crate::layout::Layout;
 use crate::routes::invite::link_unusable;
-use crate::templates::{ForgotPage, ResetPage};
+use crate::views::auth::{ForgotPage, ResetPage};
+use crate::views::layout::Layout;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -140,7 +140,9 @@ pub async fn reset_submit(
         .complete_password_reset(&token_hash(&token), &hash, &Actor::anonymous(ip), now_utc())
         .await?
     {
-        LinkStatus::Valid(_) => Ok(Redirect::to("/login?reset=1").into_response()),
+        LinkStatus::Valid(_) => {
+            Ok(Redirect::to(&format!("{}?reset=1", crate::paths::LOGIN)).into_response())
+        }
         other => link_unusable(&state, &other).await,
     }
 }

@@ -3,11 +3,11 @@
 use crate::AppState;
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
-use crate::layout::Layout;
 use crate::paths;
-use crate::templates::{
+use crate::views::auth::{
     SetupDonePage, SetupErrors, SetupFormPage, SetupUnavailablePage, SetupValues,
 };
+use crate::views::layout::Layout;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -4,12 +4,14 @@
 use crate::AppState;
 use crate::auth::OwnerUser;
 use crate::error::AppError;
-use crate::layout::Layout;
 use crate::markdown;
 use crate::site::Page;
 use crate::site::{DEFAULT_PARTNER, SiteInfo};
-use crate::templates::{SettingField, SettingsPage, SiteEditPage, SiteSectionsPage};
 use crate::time_fmt::when;
+use crate::views::layout::Layout;
+use crate::views::site::{
+    PhotoRow, RevisionRow, SectionRow, SettingField, SettingsPage, SiteEditPage, SiteSectionsPage,
+};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -40,13 +42,11 @@ pub async fn sections(
         layout: Layout::for_user(&state, &owner.0).await?,
         sections: all
             .into_iter()
-            .map(|s| {
-                (
-                    Page::parse(&s.page).map(Page::nav_label).unwrap_or(""),
-                    s.label,
-                    s.title,
-                    s.key,
-                )
+            .map(|s| SectionRow {
+                page: Page::parse(&s.page).map(Page::nav_label).unwrap_or(""),
+                label: s.label,
+                heading: s.title,
+                key: s.key,
             })
             .collect(),
     })
@@ -100,13 +100,13 @@ async fn edit_page(
             } else {
                 "Draft"
             };
-            (
-                when(r.created_at),
-                r.author_email.unwrap_or_else(|| "first version".into()),
+            RevisionRow {
+                saved: when(r.created_at),
+                by: r.author_email.unwrap_or_else(|| "first version".into()),
                 kind,
-                r.title,
-                r.id.to_string(),
-            )
+                heading: r.title,
+                id: r.id,
+            }
         })
         .collect();
     let page = SiteEditPage {
@@ -227,7 +227,7 @@ pub async fn save(
     } else {
         "draft"
     };
-    Ok(Redirect::to(&format!("/site/{key}?done={done}")).into_response())
+    Ok(Redirect::to(&crate::paths::done(crate::paths::site_section(key), done)).into_response())
 }
 
 pub async fn restore(
@@ -244,7 +244,11 @@ pub async fn restore(
     {
         Some(_) => {
             state.site.invalidate().await;
-            Ok(Redirect::to(&format!("/site/{key}?done=restored")).into_response())
+            Ok(Redirect::to(&crate::paths::done(
+                crate::paths::site_section(key),
+                "restored",
+            ))
+            .into_response())
         }
         None => Err(AppError::NotFound),
     }
@@ -390,7 +394,7 @@ pub async fn save_settings(
         .save_practice_details(&values, &owner.0.actor(), now_utc())
         .await?;
     state.site.invalidate().await;
-    Ok(Redirect::to("/settings?saved=1").into_response())
+    Ok(Redirect::to(&format!("{}?saved=1", crate::paths::SETTINGS)).into_response())
 }
 
 /// The photo upload: a multipart form with the page, the alt text and the file.
@@ -476,7 +480,7 @@ pub async fn upload_photo(
         .add(&photo, &owner.0.actor(), now_utc())
         .await?;
     state.site.invalidate().await;
-    Ok(Redirect::to("/site/photos?done=added").into_response())
+    Ok(Redirect::to(&format!("{}?done=added", crate::paths::SITE_PHOTOS)).into_response())
 }
 
 #[derive(Default)]
@@ -517,7 +521,7 @@ async fn photos_page(
     code: StatusCode,
 ) -> Result<Response, AppError> {
     let photos = state.store.photos().list().await?;
-    let page = crate::templates::PhotosPage {
+    let page = crate::views::site::PhotosPage {
         layout: Layout::for_user(state, &owner.0).await?,
         csrf: owner.0.csrf().to_owned(),
         pages: Page::ALL
@@ -526,13 +530,11 @@ async fn photos_page(
             .collect(),
         photos: photos
             .into_iter()
-            .map(|p| {
-                (
-                    p.id.to_string(),
-                    Page::parse(&p.page).map(Page::nav_label).unwrap_or(""),
-                    p.alt,
-                    when(p.created_at),
-                )
+            .map(|p| PhotoRow {
+                id: p.id,
+                page: Page::parse(&p.page).map(Page::nav_label).unwrap_or(""),
+                alt: p.alt,
+                added: when(p.created_at),
             })
             .collect(),
         page_value: errors.values.0,
@@ -561,5 +563,5 @@ pub async fn remove_photo(
         return Err(AppError::NotFound);
     }
     state.site.invalidate().await;
-    Ok(Redirect::to("/site/photos?done=removed").into_response())
+    Ok(Redirect::to(&format!("{}?done=removed", crate::paths::SITE_PHOTOS)).into_response())
 }

@@ -3,9 +3,9 @@
 use crate::AppState;
 use crate::auth::OwnerUser;
 use crate::error::AppError;
-use crate::layout::Layout;
 use crate::routes::mfa::require_step_up;
-use crate::templates::{PendingInvitationRow, StaffPage, StaffRow};
+use crate::views::layout::Layout;
+use crate::views::staff::{PendingInvitationRow, StaffPage, StaffRow};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -71,7 +71,7 @@ async fn page(
         .filter(|l| l.user.role.is_staff())
         .map(|l| StaffRow {
             org: orgs_of.get(&l.user.id).cloned().unwrap_or_default(),
-            id: l.user.id.to_string(),
+            id: l.user.id,
             name: l.user.display_name,
             email: l.user.email,
             role: l.user.role.as_str(),
@@ -207,7 +207,7 @@ pub async fn invite(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
     };
     match create_invitation(&state, &email, role, &owner.0.actor()).await? {
-        Ok(_) => Ok(Redirect::to("/staff?done=invited").into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("{}?done=invited", crate::paths::STAFF)).into_response()),
         Err(InviteRefused::AccountExists) => {
             let p = page(
                 &state,
@@ -229,7 +229,9 @@ fn target(id: &str) -> Result<UserId, AppError> {
 
 fn outcome(r: Result<(), AccountChangeRefused>, done: &str) -> Result<Response, AppError> {
     match r {
-        Ok(()) => Ok(Redirect::to(&format!("/staff?done={done}")).into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&crate::paths::done(crate::paths::STAFF.to_owned(), done)).into_response(),
+        ),
         Err(AccountChangeRefused::NotFound) => Err(AppError::NotFound),
         Err(AccountChangeRefused::OwnAccount) => Err(AppError::Forbidden),
     }
@@ -261,7 +263,7 @@ pub async fn change_role(
     Form(form): Form<RoleForm>,
 ) -> Result<Response, AppError> {
     let user = target(&id)?;
-    if let Some(redirect) = require_step_up(&owner.0, "/staff") {
+    if let Some(redirect) = require_step_up(&owner.0, crate::paths::STAFF) {
         return Ok(redirect);
     }
     let Some(role) = Role::parse(&form.role).filter(|r| r.is_staff()) else {
@@ -310,7 +312,7 @@ pub async fn revoke_invitation(
     {
         return Err(AppError::NotFound);
     }
-    Ok(Redirect::to("/staff?done=revoked").into_response())
+    Ok(Redirect::to(&format!("{}?done=revoked", crate::paths::STAFF)).into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -338,7 +340,7 @@ pub async fn add_partner_org(
         .add(&name, &owner.0.actor(), now_utc())
         .await?
     {
-        Some(_) => Ok(Redirect::to("/staff?done=org").into_response()),
+        Some(_) => Ok(Redirect::to(&format!("{}?done=org", crate::paths::STAFF)).into_response()),
         None => {
             let msg = "An organisation with this name already exists.".to_owned();
             let p = page(&state, &owner, String::new(), "therapist", None, Some(msg)).await?;
@@ -385,5 +387,5 @@ pub async fn set_partner_org(
     {
         return Err(AppError::BadRequest);
     }
-    Ok(Redirect::to("/staff?done=org_member").into_response())
+    Ok(Redirect::to(&format!("{}?done=org_member", crate::paths::STAFF)).into_response())
 }

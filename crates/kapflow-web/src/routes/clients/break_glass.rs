@@ -5,9 +5,7 @@
 use crate::AppState;
 use crate::auth::StaffUser;
 use crate::error::AppError;
-use crate::layout::Layout;
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::views::clients::break_glass::{BreakGlassInput, BreakGlassPage, hours, page};
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -17,53 +15,6 @@ use kapflow_domain::form::FieldErrors;
 use kapflow_domain::prescribing::break_glass_reason;
 use kapflow_domain::text::{date, required_line};
 use kapflow_domain::time_util::now_utc;
-use kapflow_store::settings::keys;
-use serde::Deserialize;
-
-#[derive(Deserialize, Default, Clone)]
-#[serde(default)]
-pub struct BreakGlassInput {
-    pub legal_name: String,
-    pub date_of_birth: String,
-    pub reason: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "break_glass.html")]
-pub struct BreakGlassPage {
-    pub layout: Layout,
-    pub csrf: String,
-    pub hours: i64,
-    pub v: BreakGlassInput,
-    pub e: FieldErrors,
-}
-
-/// How long a grant lasts (practice setting `break_glass.hours`, default 4).
-pub async fn hours(state: &AppState) -> Result<i64, AppError> {
-    Ok(state
-        .store
-        .settings()
-        .get(keys::BREAK_GLASS_HOURS)
-        .await?
-        .and_then(|h| h.parse::<i64>().ok())
-        .filter(|h| (1..=24).contains(h))
-        .unwrap_or(4))
-}
-
-async fn page(
-    state: &AppState,
-    user: &StaffUser,
-    v: BreakGlassInput,
-    e: FieldErrors,
-) -> Result<BreakGlassPage, AppError> {
-    Ok(BreakGlassPage {
-        layout: Layout::for_user(state, &user.0).await?,
-        csrf: user.0.csrf().to_owned(),
-        hours: hours(state).await?,
-        v,
-        e,
-    })
-}
 
 pub async fn show(
     State(state): State<AppState>,
@@ -124,5 +75,5 @@ pub async fn open(
         .open_break_glass(user.0.id(), client, &reason, hours, &user.0.actor(), now)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Redirect::to(&format!("/clients/{client}")).into_response())
+    Ok(Redirect::to(&crate::paths::client(client)).into_response())
 }

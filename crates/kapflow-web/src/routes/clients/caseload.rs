@@ -5,10 +5,9 @@
 use crate::AppState;
 use crate::auth::StaffUser;
 use crate::error::AppError;
-use crate::layout::Layout;
 use crate::time_fmt::when;
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::views::clients::caseload::{ListPage, Row};
+use crate::views::layout::Layout;
 use axum::extract::{Query, State};
 use kapflow_domain::Role;
 use kapflow_domain::client::{CaseloadSort, age_on};
@@ -16,31 +15,6 @@ use kapflow_domain::pathway::{Stage, today};
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::clients::{CaseloadScope, PAGE_SIZE};
 use serde::Deserialize;
-
-pub struct Row {
-    pub id: String,
-    pub name: String,
-    pub age: i32,
-    pub stage: &'static str,
-    pub since: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "clients.html")]
-pub struct ListPage {
-    pub layout: Layout,
-    pub csrf: String,
-    pub q: String,
-    pub sort: &'static str,
-    pub sorts: Vec<(&'static str, &'static str)>,
-    pub rows: Vec<Row>,
-    pub total: i64,
-    pub page: i64,
-    pub pages: i64,
-    pub can_create: bool,
-    pub can_break_glass: bool,
-    pub prescriber: bool,
-}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -124,7 +98,7 @@ async fn render_list(
             .rows
             .into_iter()
             .map(|r| Row {
-                id: r.id.to_string(),
+                id: r.id,
                 name: match r.preferred_name {
                     Some(p) if p != r.legal_name => format!("{} ({p})", r.legal_name),
                     _ => r.legal_name,

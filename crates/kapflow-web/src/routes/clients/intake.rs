@@ -2,121 +2,20 @@
 //! (every required answer present), flags shown with the rule and its source, and the
 //! therapist's review of the screening. The screening never decides eligibility.
 
-use super::{Ctx, DoneQuery, FlagView, HeaderView, ctx, flags_of};
+use super::DoneQuery;
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::form_fields::Fields;
-use crate::layout::Layout;
-use crate::time_fmt::when;
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::views::clients::intake::{IntakePage, page};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kapflow_domain::access::Action;
 use kapflow_domain::client::Sensitivity;
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::intake::{IntakeForm, QUESTIONS};
-use kapflow_domain::pathway::Stage;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::assessment::Saved;
-
-#[derive(Template, WebTemplate)]
-#[template(path = "intake.html")]
-pub struct IntakePage {
-    pub layout: Layout,
-    pub h: HeaderView,
-    pub csrf: String,
-    pub notice: Option<&'static str>,
-    pub v: IntakeForm,
-    pub e: FieldErrors,
-    pub questions: &'static [(&'static str, &'static str)],
-    pub sensitivity: String,
-    pub sensitivities: Vec<(&'static str, &'static str)>,
-    pub editable: bool,
-    pub completed: Option<String>,
-    pub reviewed: Option<String>,
-    pub can_review: bool,
-    pub flags: Vec<FlagView>,
-    pub form_error: Option<&'static str>,
-    /// The stored intake could not be read: say so instead of showing blank answers.
-    pub unreadable: bool,
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn page(
-    state: &AppState,
-    user: &StaffUser,
-    access: ClientAccess,
-    typed: Option<(IntakeForm, String)>,
-    e: FieldErrors,
-    notice: Option<&'static str>,
-    form_error: Option<&'static str>,
-) -> Result<IntakePage, AppError> {
-    let Ctx {
-        header,
-        course,
-        client,
-        ..
-    } = ctx(state, &access, "/intake").await?;
-    let course = course.ok_or(AppError::NotFound)?;
-    let clinical = access.clinical().ok_or(AppError::NotFound)?;
-    let stored = state
-        .store
-        .assessment()
-        .intake(&clinical, course.id)
-        .await?;
-    let unreadable = stored.as_ref().is_some_and(|s| s.form.is_err());
-    let can_edit = access.may(Action::EditClinicalRecord);
-    let completed = stored
-        .as_ref()
-        .and_then(|s| s.completed.clone())
-        .map(|(t, who)| format!("{} by {who}", when(t)));
-    let reviewed = stored
-        .as_ref()
-        .and_then(|s| s.screening_reviewed.clone())
-        .map(|(t, who)| format!("{} by {who}", when(t)));
-    let editable =
-        can_edit && !unreadable && completed.is_none() && course.stage == Stage::Assessment;
-    let flags = flags_of(state, &clinical, &client, Some(&course)).await?;
-    let (v, sensitivity) = match typed {
-        Some(t) => t,
-        None => stored
-            .as_ref()
-            .map(|s| {
-                let form = s.form.clone().unwrap_or_default();
-                (form, s.sensitivity.as_str().to_owned())
-            })
-            .unwrap_or_else(|| {
-                (
-                    IntakeForm::default(),
-                    client.sensitivity.as_str().to_owned(),
-                )
-            }),
-    };
-    Ok(IntakePage {
-        layout: Layout::for_user(state, &user.0).await?,
-        h: header,
-        csrf: user.0.csrf().to_owned(),
-        notice,
-        v,
-        e,
-        questions: QUESTIONS,
-        sensitivity,
-        sensitivities: Sensitivity::ALL
-            .iter()
-            .map(|s| (s.as_str(), s.label()))
-            .collect(),
-        editable,
-        can_review: can_edit && completed.is_some() && reviewed.is_none(),
-        completed,
-        reviewed,
-        flags: flags.iter().map(FlagView::from).collect(),
-        form_error,
-        unreadable,
-    })
-}
 
 pub async fn show(
     State(state): State<AppState>,
@@ -213,10 +112,11 @@ pub async fn save(
     let msg = match outcome {
         Saved::Saved => {
             let done = if complete { "completed" } else { "draft" };
-            return Ok(
-                Redirect::to(&format!("/clients/{}/intake?done={done}", access.client()))
-                    .into_response(),
-            );
+            return Ok(Redirect::to(&crate::paths::done(
+                crate::paths::intake(access.client()),
+                done,
+            ))
+            .into_response());
         }
         Saved::Locked => "This intake is completed and can no longer be changed.",
         Saved::WrongStage => "The intake can be changed only while the course is in assessment.",
@@ -251,9 +151,9 @@ pub async fn review(
         .review_screening(&access, &user.0.actor(), now_utc())
         .await?
     {
-        Saved::Saved => Ok(Redirect::to(&format!(
-            "/clients/{}/intake?done=reviewed",
-            access.client()
+        Saved::Saved => Ok(Redirect::to(&crate::paths::done(
+            crate::paths::intake(access.client()),
+            "reviewed",
         ))
         .into_response()),
         Saved::NoCourse => Err(AppError::NotFound),

@@ -1,105 +1,30 @@
 //! The caseload list, opening a client (directly or from an inquiry), the overview page,
 //! demographics editing and the care team.
 
-use super::{Ctx, DoneQuery, HeaderView, ctx, form_key};
+use super::{DoneQuery, form_key};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::form_fields::Fields;
-use crate::layout::Layout;
 use crate::time_fmt::when;
-use askama::Template;
-use askama_web::WebTemplate;
+use crate::views::clients::record::{
+    FormPage, OverviewPage, clinicians, edit_page, form_page, or_dash,
+};
+use crate::views::clients::{Ctx, Tab, ctx};
+use crate::views::layout::Layout;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::InquiryId;
 use kapflow_domain::access::Action;
-use kapflow_domain::client::{ClientInput, Sensitivity};
+use kapflow_domain::client::ClientInput;
 use kapflow_domain::form::FieldErrors;
-use kapflow_domain::inquiry::Concern;
 use kapflow_domain::pathway::today;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Role, UserId};
 use kapflow_store::clients::Created;
 use kapflow_store::inquiries::InboxScope;
 use serde::Deserialize;
-
-#[derive(Template, WebTemplate)]
-#[template(path = "client_form.html")]
-pub struct FormPage {
-    pub layout: Layout,
-    pub csrf: String,
-    pub action: String,
-    pub creating: bool,
-    pub cancel: String,
-    pub form_key: String,
-    pub inquiry: String,
-    pub v: ClientInput,
-    pub e: FieldErrors,
-    pub concerns: Vec<(&'static str, &'static str)>,
-    pub sensitivities: Vec<(&'static str, &'static str)>,
-    pub clinicians: Vec<(String, String)>,
-    pub therapist: String,
-    pub can_pick_therapist: bool,
-    pub form_error: Option<String>,
-}
-
-fn concern_options() -> Vec<(&'static str, &'static str)> {
-    Concern::ALL
-        .iter()
-        .map(|c| (c.as_str(), c.label()))
-        .collect()
-}
-
-fn sensitivity_options() -> Vec<(&'static str, &'static str)> {
-    Sensitivity::ALL
-        .iter()
-        .map(|s| (s.as_str(), s.label()))
-        .collect()
-}
-
-async fn clinicians(state: &AppState) -> Result<Vec<(String, String)>, AppError> {
-    Ok(state
-        .store
-        .users()
-        .staff()
-        .await?
-        .into_iter()
-        .filter(|s| !s.user.disabled && matches!(s.user.role, Role::Therapist | Role::Owner))
-        .map(|s| (s.user.id.to_string(), s.user.display_name))
-        .collect())
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn form_page(
-    state: &AppState,
-    user: &StaffUser,
-    v: ClientInput,
-    e: FieldErrors,
-    inquiry: String,
-    therapist: String,
-    key: String,
-    form_error: Option<String>,
-) -> Result<FormPage, AppError> {
-    Ok(FormPage {
-        layout: Layout::for_user(state, &user.0).await?,
-        csrf: user.0.csrf().to_owned(),
-        action: "/clients".into(),
-        creating: true,
-        cancel: "/clients".into(),
-        form_key: key,
-        inquiry,
-        v,
-        e,
-        concerns: concern_options(),
-        sensitivities: sensitivity_options(),
-        clinicians: clinicians(state).await?,
-        therapist,
-        can_pick_therapist: user.0.role() != Role::Therapist,
-        form_error,
-    })
-}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -118,7 +43,7 @@ pub async fn new_form(
     let mut inquiry = String::new();
     if let Some(id) = InquiryId::parse(&q.inquiry) {
         if let Some(existing) = state.store.clients().of_inquiry(id).await? {
-            return Ok(Redirect::to(&format!("/clients/{existing}")).into_response());
+            return Ok(Redirect::to(&crate::paths::client(existing)).into_response());
         }
         let scope = InboxScope {
             user: user.0.id(),
@@ -232,16 +157,18 @@ pub async fn create(
         .create(&key, &client, inquiry_id, &team, &user.0.actor(), now_utc())
         .await?
     {
-        Created::Client(id) | Created::Repeat(id) => {
-            Ok(Redirect::to(&format!("/clients/{id}?done=created")).into_response())
-        }
+        Created::Client(id) | Created::Repeat(id) => Ok(Redirect::to(&crate::paths::done(
+            crate::paths::client(id),
+            "created",
+        ))
+        .into_response()),
         Created::InquiryTaken => {
             let existing = match inquiry_id {
                 Some(i) => state.store.clients().of_inquiry(i).await?,
                 None => None,
             };
             match existing {
-                Some(id) => Ok(Redirect::to(&format!("/clients/{id}")).into_response()),
+                Some(id) => Ok(Redirect::to(&crate::paths::client(id)).into_response()),
                 None => Err(AppError::BadRequest),
             }
         }
@@ -263,34 +190,13 @@ pub async fn create(
     }
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "client.html")]
-pub struct OverviewPage {
-    pub layout: Layout,
-    pub h: HeaderView,
-    pub csrf: String,
-    pub notice: Option<&'static str>,
-    pub facts: Vec<(&'static str, String)>,
-    pub team: Vec<(String, String, &'static str)>,
-    pub can_edit: bool,
-    pub can_assign: bool,
-    pub clinicians: Vec<(String, String)>,
-    pub courses: Vec<(i64, &'static str, String)>,
-}
-
-fn or_dash(v: &Option<String>) -> String {
-    v.clone()
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "—".into())
-}
-
 pub async fn overview(
     State(state): State<AppState>,
     user: StaffUser,
     access: ClientAccess,
     Query(q): Query<DoneQuery>,
 ) -> Result<OverviewPage, AppError> {
-    let Ctx { client, header, .. } = ctx(&state, &access, "").await?;
+    let Ctx { client, header, .. } = ctx(&state, &access, Tab::Overview).await?;
     let concerns = client.concerns.labels();
     let contact = |n: &Option<String>, p: &Option<String>| match (n, p) {
         (Some(n), Some(p)) => format!("{n}, {p}"),
@@ -381,32 +287,6 @@ fn input_of(c: &kapflow_store::clients::ClientRecord) -> ClientInput {
     }
 }
 
-async fn edit_page(
-    state: &AppState,
-    user: &StaffUser,
-    id: &str,
-    v: ClientInput,
-    e: FieldErrors,
-) -> Result<FormPage, AppError> {
-    Ok(FormPage {
-        layout: Layout::for_user(state, &user.0).await?,
-        csrf: user.0.csrf().to_owned(),
-        action: format!("/clients/{id}/edit"),
-        creating: false,
-        cancel: format!("/clients/{id}"),
-        form_key: String::new(),
-        inquiry: String::new(),
-        v,
-        e,
-        concerns: concern_options(),
-        sensitivities: sensitivity_options(),
-        clinicians: vec![],
-        therapist: String::new(),
-        can_pick_therapist: false,
-        form_error: None,
-    })
-}
-
 pub async fn edit_form(
     State(state): State<AppState>,
     user: StaffUser,
@@ -418,8 +298,7 @@ pub async fn edit_form(
         .get(&access)
         .await?
         .ok_or(AppError::NotFound)?;
-    let id = c.id.to_string();
-    edit_page(&state, &user, &id, input_of(&c), FieldErrors::default()).await
+    edit_page(&state, &user, c.id, input_of(&c), FieldErrors::default()).await
 }
 
 pub async fn edit(
@@ -440,10 +319,13 @@ pub async fn edit(
             {
                 return Err(AppError::NotFound);
             }
-            Ok(Redirect::to(&format!("/clients/{id}?done=saved")).into_response())
+            Ok(
+                Redirect::to(&crate::paths::done(crate::paths::client(id), "saved"))
+                    .into_response(),
+            )
         }
         Err(e) => {
-            let page = edit_page(&state, &user, &id.to_string(), v, e).await?;
+            let page = edit_page(&state, &user, id, v, e).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
@@ -476,5 +358,9 @@ pub async fn care_team(
     {
         return Err(AppError::BadRequest);
     }
-    Ok(Redirect::to(&format!("/clients/{}?done=team", access.client())).into_response())
+    Ok(Redirect::to(&crate::paths::done(
+        crate::paths::client(access.client()),
+        "team",
+    ))
+    .into_response())
 }

@@ -1,0 +1,132 @@
+//! Signing in and setting up: first-run setup, sign-in, the second factor, invitations and password resets.
+
+use crate::views::layout::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+
+/// What the person typed into the setup form (never the passwords), and what was wrong.
+#[derive(Default, Debug, Clone)]
+pub struct SetupValues {
+    pub practice_name: String,
+    pub display_name: String,
+    pub email: String,
+}
+
+#[derive(Default, Debug, Clone)]
+pub struct SetupErrors {
+    pub practice_name: Option<String>,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    pub password: Option<String>,
+}
+
+impl SetupErrors {
+    pub fn any(&self) -> bool {
+        self.practice_name.is_some()
+            || self.display_name.is_some()
+            || self.email.is_some()
+            || self.password.is_some()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "setup_form.html")]
+pub struct SetupFormPage {
+    pub layout: Layout,
+    pub action: String,
+    pub values: SetupValues,
+    pub errors: SetupErrors,
+    pub min_password: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "setup_done.html")]
+pub struct SetupDonePage {
+    pub layout: Layout,
+    pub owner_email: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "setup_unavailable.html")]
+pub struct SetupUnavailablePage {
+    pub layout: Layout,
+    pub reason: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub email: String,
+    pub next: String,
+    pub error: Option<String>,
+    pub notice: Option<&'static str>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "mfa_login.html")]
+pub struct MfaCodePage {
+    pub layout: Layout,
+    pub heading: &'static str,
+    pub action: &'static str,
+    pub csrf: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "mfa_enrol.html")]
+pub struct MfaEnrolPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub qr_svg: String,
+    pub secret_text: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "recovery_codes.html")]
+pub struct RecoveryCodesPage {
+    pub layout: Layout,
+    pub codes: Vec<String>,
+    pub next: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "invite_accept.html")]
+pub struct InviteAcceptPage {
+    pub layout: Layout,
+    pub action: String,
+    pub email: String,
+    pub role_label: &'static str,
+    pub display_name: String,
+    pub name_error: Option<String>,
+    pub password_error: Option<String>,
+    pub min_password: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "forgot.html")]
+pub struct ForgotPage {
+    pub layout: Layout,
+    pub sent: bool,
+    pub email: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "reset.html")]
+pub struct ResetPage {
+    pub layout: Layout,
+    pub action: String,
+    pub error: Option<String>,
+    pub min_password: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "message.html")]
+pub struct MessagePage {
+    pub layout: Layout,
+    pub title: &'static str,
+    pub body: &'static str,
+    pub link: Option<(&'static str, &'static str)>,
+}

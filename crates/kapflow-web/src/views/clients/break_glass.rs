@@ -1,0 +1,56 @@
+//! The emergency-access (break-glass) form.
+
+use crate::AppState;
+use crate::auth::StaffUser;
+use crate::error::AppError;
+use crate::views::layout::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use kapflow_domain::form::FieldErrors;
+use kapflow_store::settings::keys;
+use serde::Deserialize;
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct BreakGlassInput {
+    pub legal_name: String,
+    pub date_of_birth: String,
+    pub reason: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "break_glass.html")]
+pub struct BreakGlassPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub hours: i64,
+    pub v: BreakGlassInput,
+    pub e: FieldErrors,
+}
+
+pub async fn page(
+    state: &AppState,
+    user: &StaffUser,
+    v: BreakGlassInput,
+    e: FieldErrors,
+) -> Result<BreakGlassPage, AppError> {
+    Ok(BreakGlassPage {
+        layout: Layout::for_user(state, &user.0).await?,
+        csrf: user.0.csrf().to_owned(),
+        hours: hours(state).await?,
+        v,
+        e,
+    })
+}
+
+/// How long a grant lasts (practice setting `break_glass.hours`, default 4).
+pub async fn hours(state: &AppState) -> Result<i64, AppError> {
+    Ok(state
+        .store
+        .settings()
+        .get(keys::BREAK_GLASS_HOURS)
+        .await?
+        .and_then(|h| h.parse::<i64>().ok())
+        .filter(|h| (1..=24).contains(h))
+        .unwrap_or(4))
+}

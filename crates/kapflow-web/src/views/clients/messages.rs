@@ -1,0 +1,63 @@
+//! Messages between the care team and the prescriber.
+
+use super::{Ctx, HeaderView, Tab, ctx};
+use crate::AppState;
+use crate::auth::{ClientAccess, StaffUser};
+use crate::error::AppError;
+use crate::time_fmt::when;
+use crate::views::layout::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+use kapflow_domain::access::Action;
+
+pub struct MessageView {
+    pub at: String,
+    pub author: String,
+    pub role: &'static str,
+    pub body: String,
+    pub sensitivity: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "messages.html")]
+pub struct MessagesPage {
+    pub layout: Layout,
+    pub h: HeaderView,
+    pub csrf: String,
+    pub messages: Vec<MessageView>,
+    pub can_post: bool,
+    pub body: String,
+    pub error: Option<String>,
+}
+
+pub async fn page(
+    state: &AppState,
+    user: &StaffUser,
+    access: ClientAccess,
+    body: String,
+    error: Option<String>,
+) -> Result<MessagesPage, AppError> {
+    let Ctx { header, .. } = ctx(state, &access, Tab::Messages).await?;
+    Ok(MessagesPage {
+        layout: Layout::for_user(state, &user.0).await?,
+        h: header,
+        csrf: user.0.csrf().to_owned(),
+        messages: state
+            .store
+            .messages()
+            .list(&access.clinical_or_404()?)
+            .await?
+            .into_iter()
+            .map(|m| MessageView {
+                at: when(m.at),
+                author: m.author,
+                role: m.author_role.label(),
+                body: m.body,
+                sensitivity: m.sensitivity.label(),
+            })
+            .collect(),
+        can_post: access.may(Action::MessageCareTeam),
+        body,
+        error,
+    })
+}

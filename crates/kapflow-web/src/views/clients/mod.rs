@@ -1,0 +1,212 @@
+//! A client's pages: the header every client page shows (name, age, stage, flags, tabs) and each page's view.
+
+pub mod break_glass;
+pub mod caseload;
+pub mod consents;
+pub mod course;
+pub mod intake;
+pub mod measures;
+pub mod messages;
+pub mod preparation;
+pub mod prescriber;
+pub mod record;
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::paths;
+use crate::time_fmt::when;
+use kapflow_domain::ClientId;
+use kapflow_domain::client::age_on;
+use kapflow_domain::pathway::today;
+use kapflow_domain::screening::{Flag, screen};
+use kapflow_domain::time_util::now_utc;
+use kapflow_store::clients::ClientRecord;
+use kapflow_store::courses::CourseRow;
+use kapflow_store::{ClientAccess, ClinicalAccess};
+
+/// One screening flag as shown: what, how serious, the rule and its source.
+#[derive(Clone, Debug)]
+pub struct FlagView {
+    pub severity: &'static str,
+    pub absolute: bool,
+    pub finding: String,
+    pub rule: &'static str,
+    pub source: &'static str,
+}
+
+impl From<&Flag> for FlagView {
+    fn from(f: &Flag) -> Self {
+        FlagView {
+            severity: f.severity.label(),
+            absolute: f.severity == kapflow_domain::screening::Severity::Absolute,
+            finding: f.finding.clone(),
+            rule: f.rule,
+            source: f.source,
+        }
+    }
+}
+
+/// The header on every client page: name, age, the active course's stage, open flags, and
+/// the tabs this caller may open.
+#[derive(Clone, Debug)]
+pub struct HeaderView {
+    pub id: ClientId,
+    pub name: String,
+    pub age: i32,
+    pub pronouns: String,
+    pub stage: &'static str,
+    pub flags: Vec<FlagView>,
+    pub clinical: bool,
+    pub break_glass_until: Option<String>,
+    pub tabs: Vec<TabView>,
+}
+
+/// What a client page knows about its caller and client.
+pub struct Ctx {
+    pub client: ClientRecord,
+    pub course: Option<CourseRow>,
+    pub header: HeaderView,
+    pub access: ClientAccess,
+}
+
+impl Ctx {
+    pub fn id(&self) -> ClientId {
+        self.access.client()
+    }
+}
+
+pub fn display_name(c: &ClientRecord) -> String {
+    match &c.preferred_name {
+        Some(p) if p != &c.legal_name => format!("{} ({p})", c.legal_name),
+        _ => c.legal_name.clone(),
+    }
+}
+
+/// The flags of a course's intake (draft or completed), most serious first.
+pub async fn flags_of(
+    state: &AppState,
+    clinical: &ClinicalAccess,
+    client: &ClientRecord,
+    course: Option<&CourseRow>,
+) -> Result<Vec<Flag>, AppError> {
+    let Some(course) = course else {
+        return Ok(vec![]);
+    };
+    let Some(intake) = state.store.assessment().intake(clinical, course.id).await? else {
+        return Ok(vec![]);
+    };
+    // An unreadable intake raises no flags here; its own page says it could not be read.
+    let Ok(form) = intake.form else {
+        return Ok(vec![]);
+    };
+    let age = u32::try_from(age_on(client.date_of_birth, today(now_utc()))).ok();
+    let settings = crate::routes::clinical_settings::screening(state).await?;
+    Ok(screen(&form.answers(age), &settings))
+}
+
+/// The pages of a client's record, in the order of their tabs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Overview,
+    Course,
+    Intake,
+    Consents,
+    Preparation,
+    Prescriber,
+    Measures,
+    Messages,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 8] = [
+        Tab::Overview,
+        Tab::Course,
+        Tab::Intake,
+        Tab::Consents,
+        Tab::Preparation,
+        Tab::Prescriber,
+        Tab::Measures,
+        Tab::Messages,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Overview => "Overview",
+            Tab::Course => "Course",
+            Tab::Intake => "Intake & screening",
+            Tab::Consents => "Consents",
+            Tab::Preparation => "Preparation",
+            Tab::Prescriber => "Prescriber",
+            Tab::Measures => "Measures",
+            Tab::Messages => "Messages",
+        }
+    }
+
+    pub fn href(self, c: ClientId) -> String {
+        match self {
+            Tab::Overview => paths::client(c),
+            Tab::Course => paths::course(c),
+            Tab::Intake => paths::intake(c),
+            Tab::Consents => paths::consents(c),
+            Tab::Preparation => paths::preparation(c),
+            Tab::Prescriber => paths::prescriber(c),
+            Tab::Measures => paths::measures(c),
+            Tab::Messages => paths::messages(c),
+        }
+    }
+
+    /// Every tab but the overview shows clinical content.
+    fn clinical(self) -> bool {
+        self != Tab::Overview
+    }
+}
+
+/// One tab of the header: where it goes, its name, and whether it is the page shown.
+#[derive(Clone, Debug)]
+pub struct TabView {
+    pub href: String,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// Loads the client, the current course and the header for a page under `tab`.
+pub async fn ctx(state: &AppState, access: &ClientAccess, tab: Tab) -> Result<Ctx, AppError> {
+    let client = state
+        .store
+        .clients()
+        .get(access)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let course = state.store.courses().current(access).await?;
+    let clinical = access.clinical();
+    let flags = match &clinical {
+        Some(c) => flags_of(state, c, &client, course.as_ref()).await?,
+        None => vec![],
+    };
+    let id = client.id;
+    let header = HeaderView {
+        name: display_name(&client),
+        age: age_on(client.date_of_birth, today(now_utc())),
+        pronouns: client.pronouns.clone().unwrap_or_default(),
+        stage: course.as_ref().map(|c| c.stage.label()).unwrap_or("—"),
+        flags: flags.iter().map(FlagView::from).collect(),
+        clinical: clinical.is_some(),
+        break_glass_until: access.break_glass_until().map(when),
+        tabs: Tab::ALL
+            .into_iter()
+            .filter(|t| clinical.is_some() || !t.clinical())
+            .map(|t| TabView {
+                href: t.href(id),
+                label: t.label(),
+                current: t == tab,
+            })
+            .collect(),
+        id,
+    };
+    Ok(Ctx {
+        client,
+        course,
+        header,
+        access: *access,
+    })
+}

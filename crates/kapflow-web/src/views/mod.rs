@@ -1,0 +1,27 @@
+//! The pages: one askama struct per page (compiled, auto-escaped, in `templates/`) and the
+//! builders that fill them from the store. Routes extract, call and render; everything a page
+//! shows is assembled here. Every page carries a `Layout` (practice name, navigation).
+
+pub mod account;
+pub mod audit;
+pub mod auth;
+pub mod clients;
+pub mod error;
+pub mod inbox;
+pub mod layout;
+pub mod site;
+pub mod staff;
+
+/// Versioned URLs of the stylesheet and scripts, for the page frames.
+pub fn css_href() -> &'static str {
+    crate::routes::assets::href("kapflow.css")
+}
+pub fn htmx_src() -> &'static str {
+    crate::routes::assets::href("htmx-4.0.1.min.js")
+}
+pub fn forms_js_src() -> &'static str {
+    crate::routes::assets::href("forms.js")
+}
+pub fn session_js_src() -> &'static str {
+    crate::routes::assets::href("session.js")
+}

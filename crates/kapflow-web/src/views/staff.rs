@@ -1,0 +1,40 @@
+//! The owner's staff page: accounts, invitations and partner organisations.
+
+use crate::views::layout::Layout;
+use askama::Template;
+use askama_web::WebTemplate;
+
+pub struct StaffRow {
+    pub id: kapflow_domain::UserId,
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub role_label: &'static str,
+    pub mfa: bool,
+    pub disabled: bool,
+    pub is_self: bool,
+    pub last_active: String,
+    /// A prescriber's partner organisation (id), empty if none.
+    pub org: String,
+}
+
+pub struct PendingInvitationRow {
+    pub email: String,
+    pub role_label: &'static str,
+    pub expires: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "staff.html")]
+pub struct StaffPage {
+    pub layout: Layout,
+    pub csrf: String,
+    pub rows: Vec<StaffRow>,
+    pub pending: Vec<PendingInvitationRow>,
+    pub roles: Vec<(&'static str, &'static str)>,
+    pub invite_email: String,
+    pub invite_role: &'static str,
+    pub invite_error: Option<String>,
+    pub notice: Option<String>,
+    pub orgs: Vec<(String, String)>,
+}
