@@ -1,24 +1,37 @@
-//! Field-by-field validation messages for staff forms, in words for the person, keyed by the
-//! form field's name so a template can show each one beside its field.
-
-use std::collections::BTreeMap;
+//! Field-by-field validation messages for forms, in words for the person, keyed by the form
+//! field's name so a page can show each one beside its field, and in the order they were found
+//! (the order of the form), so the summary above a form reads top to bottom like the form.
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
+pub struct FieldErrors(Vec<(&'static str, String)>);
 
 impl FieldErrors {
     /// Records the first message for `field`; later ones for the same field are dropped so the
     /// person fixes one thing at a time.
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.entry(field).or_insert_with(|| message.into());
+        if !self.has(field) {
+            self.0.push((field, message.into()));
+        }
+    }
+
+    /// The errors of one field, if it has one (for forms with a single field that can fail).
+    pub fn of(field: &'static str, message: Option<String>) -> FieldErrors {
+        let mut e = FieldErrors::default();
+        if let Some(m) = message {
+            e.add(field, m);
+        }
+        e
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     pub fn has(&self, field: &str) -> bool {
-        self.0.contains_key(field)
+        self.0.iter().any(|(f, _)| *f == field)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -29,6 +42,7 @@ impl FieldErrors {
         self.0.len()
     }
 
+    /// In the order they were found.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
         self.0.iter().map(|(k, v)| (*k, v.as_str()))
     }
@@ -59,5 +73,10 @@ mod tests {
         assert_eq!(e.take::<u8>("dob", Err("Enter a date.".into())), None);
         assert_eq!(e.take("x", Ok(3)), Some(3));
         assert_eq!(e.len(), 2);
+        // In the order found, not alphabetical: the summary follows the form.
+        assert_eq!(
+            e.iter().map(|(f, _)| f).collect::<Vec<_>>(),
+            ["name", "dob"]
+        );
     }
 }

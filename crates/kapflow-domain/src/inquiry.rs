@@ -2,6 +2,7 @@
 //! the statuses an inquiry moves through in the inbox.
 
 use crate::Email;
+use crate::form::FieldErrors;
 use crate::text::{optional_line, phone, required_line};
 
 pub const MAX_MESSAGE_CHARS: usize = 1000;
@@ -66,92 +67,71 @@ pub struct NewInquiry {
     pub heard_from: Option<String>,
 }
 
-/// What is wrong, field by field, in words for the person.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct InquiryErrors {
-    pub name: Option<String>,
-    pub email: Option<String>,
-    pub phone: Option<String>,
-    pub preferred_contact: Option<String>,
-    pub preferred_time: Option<String>,
-    pub concerns: Option<String>,
-    pub message: Option<String>,
-    pub heard_from: Option<String>,
-    pub consent: Option<String>,
-}
-
-impl InquiryErrors {
-    pub fn any(&self) -> bool {
-        *self != InquiryErrors::default()
-    }
-}
-
 impl InquiryInput {
-    pub fn validate(&self) -> Result<NewInquiry, Box<InquiryErrors>> {
-        let mut e = InquiryErrors::default();
-        let name = required_line(&self.name, MAX_NAME_CHARS, "your name")
-            .map_err(|m| e.name = Some(m))
-            .ok();
+    /// The inquiry, or what is wrong field by field (in the order of the form).
+    pub fn validate(&self) -> Result<NewInquiry, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let name = e.take(
+            "name",
+            required_line(&self.name, MAX_NAME_CHARS, "your name"),
+        );
+        let method = ContactMethod::parse(&self.preferred_contact);
+        if method.is_none() {
+            e.add(
+                "preferred_contact",
+                "Choose how you would like to be contacted.",
+            );
+        }
         let email = if self.email.trim().is_empty() {
             None
         } else {
-            Email::parse(&self.email)
-                .map_err(|m| e.email = Some(m.to_string()))
-                .ok()
+            e.take(
+                "email",
+                Email::parse(&self.email).map_err(|m| m.to_string()),
+            )
         };
-        let phone = phone(&self.phone)
-            .map_err(|m| e.phone = Some(m))
-            .ok()
-            .flatten();
-        let method = ContactMethod::parse(&self.preferred_contact);
+        let phone = e.take("phone", phone(&self.phone)).flatten();
         match method {
-            None => e.preferred_contact = Some("Choose how you would like to be contacted.".into()),
-            Some(ContactMethod::Email) if email.is_none() && e.email.is_none() => {
-                e.email =
-                    Some("Enter your email address, or choose another way to be contacted.".into())
-            }
-            Some(ContactMethod::Phone | ContactMethod::Text)
-                if phone.is_none() && e.phone.is_none() =>
-            {
-                e.phone =
-                    Some("Enter your phone number, or choose another way to be contacted.".into())
-            }
+            Some(ContactMethod::Email) if email.is_none() => e.add(
+                "email",
+                "Enter your email address, or choose another way to be contacted.",
+            ),
+            Some(ContactMethod::Phone | ContactMethod::Text) if phone.is_none() => e.add(
+                "phone",
+                "Enter your phone number, or choose another way to be contacted.",
+            ),
             _ => {}
         }
-        let preferred_time = optional_line(&self.preferred_time, 120)
-            .map_err(|m| e.preferred_time = Some(m))
-            .ok()
+        let preferred_time = e
+            .take("preferred_time", optional_line(&self.preferred_time, 120))
             .flatten();
         let mut concerns = Vec::new();
         for c in &self.concerns {
             match Concern::parse(c) {
                 Some(c) if !concerns.contains(&c) => concerns.push(c),
                 Some(_) => {}
-                None => e.concerns = Some("Choose from the list.".into()),
+                None => e.add("concerns", "Choose from the list."),
             }
         }
-        if concerns.is_empty() && e.concerns.is_none() {
-            e.concerns = Some("Choose at least one, or \"Something else\".".into());
+        if concerns.is_empty() {
+            e.add("concerns", "Choose at least one, or \"Something else\".");
         }
         let message = self.message.trim();
         let chars = message.chars().count();
         if chars > MAX_MESSAGE_CHARS {
-            e.message = Some(format!(
-                "Use at most {MAX_MESSAGE_CHARS} characters (you have {chars})."
-            ));
+            e.add(
+                "message",
+                format!("Use at most {MAX_MESSAGE_CHARS} characters (you have {chars})."),
+            );
         }
-        let heard_from = optional_line(&self.heard_from, 120)
-            .map_err(|m| e.heard_from = Some(m))
-            .ok()
+        let heard_from = e
+            .take("heard_from", optional_line(&self.heard_from, 120))
             .flatten();
         if !self.consent {
-            e.consent = Some("Tick this box so I may contact you.".into());
-        }
-        if e.any() {
-            return Err(Box::new(e));
+            e.add("consent", "Tick this box so I may contact you.");
         }
         match (name, method) {
-            (Some(name), Some(preferred_contact)) => Ok(NewInquiry {
+            (Some(name), Some(preferred_contact)) if e.is_empty() => Ok(NewInquiry {
                 name,
                 email,
                 phone,
@@ -161,7 +141,7 @@ impl InquiryInput {
                 message: message.to_owned(),
                 heard_from,
             }),
-            _ => Err(Box::new(e)),
+            _ => Err(e),
         }
     }
 }
@@ -196,7 +176,7 @@ mod tests {
         let mut i = good();
         i.preferred_contact = "text".into();
         let e = i.validate().expect_err("needs a phone");
-        assert!(e.phone.is_some());
+        assert!(e.has("phone"));
         i.phone = "(555) 123-4567".into();
         assert!(i.validate().is_ok());
     }
@@ -209,11 +189,11 @@ mod tests {
         };
         let e = i.validate().expect_err("invalid");
         assert!(
-            e.name.is_some()
-                && e.preferred_contact.is_some()
-                && e.concerns.is_some()
-                && e.message.is_some()
-                && e.consent.is_some()
+            e.has("name")
+                && e.has("preferred_contact")
+                && e.has("concerns")
+                && e.has("message")
+                && e.has("consent")
         );
     }
 

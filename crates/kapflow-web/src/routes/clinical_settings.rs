@@ -138,6 +138,19 @@ pub struct ClinicalSettingsPage {
     pub saved: bool,
 }
 
+impl ClinicalSettingsPage {
+    /// The fields' errors, for the shared form pieces.
+    pub fn errors(&self) -> kapflow_domain::form::FieldErrors {
+        let mut e = kapflow_domain::form::FieldErrors::default();
+        for f in &self.fields {
+            if let Some(m) = &f.error {
+                e.add(f.name, m.clone());
+            }
+        }
+        e
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct SavedQuery {

@@ -12,9 +12,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::Actor;
-use kapflow_domain::inquiry::{
-    Concern, ContactMethod, InquiryErrors, InquiryInput, MAX_MESSAGE_CHARS,
-};
+use kapflow_domain::form::FieldErrors;
+use kapflow_domain::inquiry::{Concern, ContactMethod, InquiryInput, MAX_MESSAGE_CHARS};
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::inquiries::Submitted;
 use kapflow_store::rate_limit::RateLimit;
@@ -24,7 +23,7 @@ use time::Duration;
 async fn page(
     state: &AppState,
     v: InquiryInput,
-    e: InquiryErrors,
+    e: FieldErrors,
     form_error: Option<String>,
     token: Option<String>,
 ) -> Result<ConnectPage, AppError> {
@@ -61,7 +60,7 @@ pub async fn show(State(state): State<AppState>) -> Result<ConnectPage, AppError
     page(
         &state,
         InquiryInput::default(),
-        InquiryErrors::default(),
+        FieldErrors::default(),
         None,
         None,
     )
@@ -128,7 +127,7 @@ pub async fn submit(
     if !forms::verify(&state, &sub.token, now).await? {
         // Keep what was typed; give a fresh token.
         let msg = "This form had expired, so it was not sent. Please check your details and send it again.".to_owned();
-        let p = page(&state, sub.input, InquiryErrors::default(), Some(msg), None).await?;
+        let p = page(&state, sub.input, FieldErrors::default(), Some(msg), None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
     }
     if !sub.honeypot.is_empty() {
@@ -139,7 +138,7 @@ pub async fn submit(
     let inquiry = match sub.input.validate() {
         Ok(i) => i,
         Err(e) => {
-            let p = page(&state, sub.input, *e, None, Some(sub.token)).await?;
+            let p = page(&state, sub.input, e, None, Some(sub.token)).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
         }
     };
@@ -168,7 +167,7 @@ pub async fn submit(
         Submitted::Limited(retry_after) => Ok(crate::error::too_many_requests(retry_after)),
         Submitted::KeyReused => {
             let msg = "This form was already sent. To send another inquiry, check the details below and send again.".to_owned();
-            let p = page(&state, sub.input, InquiryErrors::default(), Some(msg), None).await?;
+            let p = page(&state, sub.input, FieldErrors::default(), Some(msg), None).await?;
             Ok((StatusCode::CONFLICT, p).into_response())
         }
     }

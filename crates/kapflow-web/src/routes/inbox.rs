@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::access::{Action, Relationship, decide};
+use kapflow_domain::form::FieldErrors;
 use kapflow_domain::inquiry::InquiryStatus;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{InquiryId, Role, UserId};
@@ -167,7 +168,7 @@ async fn detail_page(
         can_create_client: decide(user.0.role(), Action::CreateClient, Relationship::None)
             .is_allowed(),
         notice,
-        note_error: note_error.clone(),
+        e: FieldErrors::of("note", note_error.clone()),
         note,
     };
     let code = if note_error.is_some() {

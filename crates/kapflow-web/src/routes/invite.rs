@@ -10,6 +10,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use kapflow_domain::form::FieldErrors;
 use kapflow_domain::password::MIN_PASSWORD_CHARS;
 use kapflow_domain::text::required_line;
 use kapflow_domain::time_util::now_utc;
@@ -73,8 +74,13 @@ fn form_page(
         email: inv.email.clone(),
         role_label: inv.role.label(),
         display_name,
-        name_error,
-        password_error,
+        e: {
+            let mut e = FieldErrors::of("display_name", name_error);
+            if let Some(m) = password_error {
+                e.add("password", m);
+            }
+            e
+        },
         min_password: MIN_PASSWORD_CHARS,
     }
 }

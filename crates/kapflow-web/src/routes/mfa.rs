@@ -12,6 +12,7 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::AuditOutcome;
+use kapflow_domain::form::FieldErrors;
 use kapflow_domain::mfa::parse_totp_code;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
@@ -165,7 +166,7 @@ async fn code_page(
         action,
         csrf: user.csrf().to_owned(),
         next,
-        error,
+        e: FieldErrors::of("code", error),
     })
 }
 
@@ -287,7 +288,7 @@ async fn enrol_page(
         csrf: user.csrf().to_owned(),
         qr_svg,
         secret_text: totp::secret_text(&secret),
-        error,
+        e: FieldErrors::of("code", error),
     })
 }
 

@@ -11,6 +11,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use kapflow_domain::form::FieldErrors;
 use kapflow_domain::password::MIN_PASSWORD_CHARS;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::{looks_like_token, token_hash};
@@ -96,7 +97,7 @@ pub async fn reset_show(
         LinkStatus::Valid(_) => Ok(ResetPage {
             layout: Layout::public(&state).await?,
             action: crate::paths::reset(&token),
-            error: None,
+            e: FieldErrors::default(),
             min_password: MIN_PASSWORD_CHARS,
         }
         .into_response()),
@@ -127,7 +128,7 @@ pub async fn reset_submit(
             let page = ResetPage {
                 layout: Layout::public(&state).await?,
                 action: crate::paths::reset(&token),
-                error: Some(e.to_string()),
+                e: FieldErrors::of("password", Some(e.to_string())),
                 min_password: MIN_PASSWORD_CHARS,
             };
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());

@@ -4,14 +4,13 @@ use crate::AppState;
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::paths;
-use crate::views::auth::{
-    SetupDonePage, SetupErrors, SetupFormPage, SetupUnavailablePage, SetupValues,
-};
+use crate::views::auth::{SetupDonePage, SetupFormPage, SetupUnavailablePage, SetupValues};
 use crate::views::layout::Layout;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use kapflow_domain::form::FieldErrors;
 use kapflow_domain::password::MIN_PASSWORD_CHARS;
 use kapflow_domain::text::required_line;
 use kapflow_domain::time_util::now_utc;
@@ -54,12 +53,12 @@ fn unavailable(status: SetupLinkStatus) -> Response {
     (code, page).into_response()
 }
 
-fn form_page(token: &str, values: SetupValues, errors: SetupErrors) -> SetupFormPage {
+fn form_page(token: &str, values: SetupValues, e: FieldErrors) -> SetupFormPage {
     SetupFormPage {
         layout: Layout::plain("kapflow"),
         action: paths::setup(token),
         values,
-        errors,
+        e,
         min_password: MIN_PASSWORD_CHARS,
     }
 }
@@ -79,7 +78,7 @@ pub async fn show(
     if status != SetupLinkStatus::Valid {
         return Ok(unavailable(status));
     }
-    Ok(form_page(&token, SetupValues::default(), SetupErrors::default()).into_response())
+    Ok(form_page(&token, SetupValues::default(), FieldErrors::default()).into_response())
 }
 
 pub async fn submit(
@@ -97,19 +96,23 @@ pub async fn submit(
         display_name: form.display_name.clone(),
         email: form.email.clone(),
     };
-    let mut errors = SetupErrors::default();
-    let practice_name = required_line(&form.practice_name, MAX_NAME_CHARS, "the practice's name")
-        .map_err(|e| errors.practice_name = Some(e))
-        .ok();
-    let display_name = required_line(&form.display_name, MAX_NAME_CHARS, "your name")
-        .map_err(|e| errors.display_name = Some(e))
-        .ok();
-    let email = Email::parse(&form.email)
-        .map_err(|e| errors.email = Some(e.to_string()))
-        .ok();
-    let password = NewPassword::parse(&form.password, &form.password_confirm)
-        .map_err(|e| errors.password = Some(e.to_string()))
-        .ok();
+    let mut errors = FieldErrors::default();
+    let practice_name = errors.take(
+        "practice_name",
+        required_line(&form.practice_name, MAX_NAME_CHARS, "the practice's name"),
+    );
+    let display_name = errors.take(
+        "display_name",
+        required_line(&form.display_name, MAX_NAME_CHARS, "your name"),
+    );
+    let email = errors.take(
+        "email",
+        Email::parse(&form.email).map_err(|e| e.to_string()),
+    );
+    let password = errors.take(
+        "password",
+        NewPassword::parse(&form.password, &form.password_confirm).map_err(|e| e.to_string()),
+    );
     let (Some(practice_name), Some(display_name), Some(email), Some(password)) =
         (practice_name, display_name, email, password)
     else {

@@ -17,6 +17,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kapflow_domain::PhotoId;
+use kapflow_domain::form::FieldErrors;
 use kapflow_domain::text::required_line;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::settings::keys;
@@ -117,8 +118,13 @@ async fn edit_page(
         preview_html: markdown::render(&body, &partner),
         title,
         body,
-        title_error,
-        body_error,
+        e: {
+            let mut e = FieldErrors::of("title", title_error);
+            if let Some(m) = body_error {
+                e.add("body", m);
+            }
+            e
+        },
         has_draft: section.draft.is_some(),
         notice,
         history,
@@ -539,9 +545,16 @@ async fn photos_page(
             .collect(),
         page_value: errors.values.0,
         alt_value: errors.values.1,
-        page_error: errors.page,
-        alt_error: errors.alt,
-        file_error: errors.file,
+        e: {
+            let mut e = FieldErrors::of("page", errors.page);
+            if let Some(m) = errors.alt {
+                e.add("alt", m);
+            }
+            if let Some(m) = errors.file {
+                e.add("photo", m);
+            }
+            e
+        },
         max_mb: crate::photo::MAX_PHOTO_BYTES / 1024 / 1024,
         notice,
     };

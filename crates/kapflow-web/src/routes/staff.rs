@@ -104,7 +104,7 @@ async fn page(
         roles: roles(),
         invite_email,
         invite_role,
-        invite_error,
+        e: kapflow_domain::form::FieldErrors::of("email", invite_error),
         notice,
         orgs: state
             .store

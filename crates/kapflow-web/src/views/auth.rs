@@ -3,6 +3,7 @@
 use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
+use kapflow_domain::form::FieldErrors;
 
 /// What the person typed into the setup form (never the passwords), and what was wrong.
 #[derive(Default, Debug, Clone)]
@@ -12,30 +13,13 @@ pub struct SetupValues {
     pub email: String,
 }
 
-#[derive(Default, Debug, Clone)]
-pub struct SetupErrors {
-    pub practice_name: Option<String>,
-    pub display_name: Option<String>,
-    pub email: Option<String>,
-    pub password: Option<String>,
-}
-
-impl SetupErrors {
-    pub fn any(&self) -> bool {
-        self.practice_name.is_some()
-            || self.display_name.is_some()
-            || self.email.is_some()
-            || self.password.is_some()
-    }
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "setup_form.html")]
 pub struct SetupFormPage {
     pub layout: Layout,
     pub action: String,
     pub values: SetupValues,
-    pub errors: SetupErrors,
+    pub e: FieldErrors,
     pub min_password: usize,
 }
 
@@ -71,7 +55,7 @@ pub struct MfaCodePage {
     pub action: &'static str,
     pub csrf: String,
     pub next: String,
-    pub error: Option<String>,
+    pub e: FieldErrors,
 }
 
 #[derive(Template, WebTemplate)]
@@ -81,7 +65,7 @@ pub struct MfaEnrolPage {
     pub csrf: String,
     pub qr_svg: String,
     pub secret_text: String,
-    pub error: Option<String>,
+    pub e: FieldErrors,
 }
 
 #[derive(Template, WebTemplate)]
@@ -100,8 +84,7 @@ pub struct InviteAcceptPage {
     pub email: String,
     pub role_label: &'static str,
     pub display_name: String,
-    pub name_error: Option<String>,
-    pub password_error: Option<String>,
+    pub e: FieldErrors,
     pub min_password: usize,
 }
 
@@ -118,7 +101,7 @@ pub struct ForgotPage {
 pub struct ResetPage {
     pub layout: Layout,
     pub action: String,
-    pub error: Option<String>,
+    pub e: FieldErrors,
     pub min_password: usize,
 }
 

@@ -3,6 +3,7 @@
 use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
+use kapflow_domain::form::FieldErrors;
 
 pub struct InquiryRowView {
     pub id: kapflow_domain::InquiryId,
@@ -60,7 +61,7 @@ pub struct InquiryPage {
     pub can_assign: bool,
     pub notice: Option<String>,
     pub note: String,
-    pub note_error: Option<String>,
+    pub e: FieldErrors,
     pub client: Option<kapflow_domain::ClientId>,
     pub can_create_client: bool,
 }

@@ -3,6 +3,7 @@
 use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
+use kapflow_domain::form::FieldErrors;
 
 /// The frame of a public page.
 pub struct PublicLayout {
@@ -31,7 +32,7 @@ pub struct ConnectPage {
     pub sections: Vec<crate::site::RenderedSection>,
     pub form_token: String,
     pub v: kapflow_domain::inquiry::InquiryInput,
-    pub e: kapflow_domain::inquiry::InquiryErrors,
+    pub e: kapflow_domain::form::FieldErrors,
     pub form_error: Option<String>,
     pub contact_methods: Vec<(&'static str, &'static str)>,
     pub concern_options: Vec<(&'static str, &'static str)>,
@@ -61,8 +62,7 @@ pub struct SiteEditPage {
     pub label: String,
     pub title: String,
     pub body: String,
-    pub title_error: Option<String>,
-    pub body_error: Option<String>,
+    pub e: FieldErrors,
     pub preview_html: String,
     pub has_draft: bool,
     pub notice: Option<String>,
@@ -85,6 +85,19 @@ pub struct SettingsPage {
     pub saved: bool,
 }
 
+impl SettingsPage {
+    /// The fields' errors, for the shared form pieces.
+    pub fn errors(&self) -> FieldErrors {
+        let mut e = FieldErrors::default();
+        for f in &self.fields {
+            if let Some(m) = &f.error {
+                e.add(f.name, m.clone());
+            }
+        }
+        e
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "photos.html")]
 pub struct PhotosPage {
@@ -95,9 +108,7 @@ pub struct PhotosPage {
     pub photos: Vec<PhotoRow>,
     pub page_value: String,
     pub alt_value: String,
-    pub page_error: Option<String>,
-    pub alt_error: Option<String>,
-    pub file_error: Option<String>,
+    pub e: FieldErrors,
     pub max_mb: usize,
     pub notice: Option<&'static str>,
 }

@@ -34,7 +34,7 @@ pub struct StaffPage {
     pub roles: Vec<(&'static str, &'static str)>,
     pub invite_email: String,
     pub invite_role: &'static str,
-    pub invite_error: Option<String>,
+    pub e: kapflow_domain::form::FieldErrors,
     pub notice: Option<String>,
     pub orgs: Vec<(String, String)>,
 }

@@ -7,7 +7,7 @@ use super::DoneQuery;
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser, cookie};
 use crate::error::AppError;
-use crate::views::clients::measures::{MeasuresPage, page};
+use crate::views::clients::measures::{MeasuresPage, Refusal, page};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -47,18 +47,16 @@ async fn again(
     state: &AppState,
     user: &StaffUser,
     access: ClientAccess,
-    field: &str,
+    form: String,
+    field: &'static str,
     message: String,
 ) -> Result<Response, AppError> {
-    let p = page(
-        state,
-        user,
-        access,
-        None,
-        Some((field.to_owned(), message)),
-        None,
-    )
-    .await?;
+    let refusal = Refusal {
+        form,
+        field,
+        message,
+    };
+    let p = page(state, user, access, None, Some(refusal), None).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response())
 }
 
@@ -86,6 +84,7 @@ pub async fn add(
             &state,
             &user,
             access,
+            "schedule".into(),
             "instrument",
             "Choose a questionnaire.".into(),
         )
@@ -93,7 +92,7 @@ pub async fn add(
     }
     let due = match date(&f.due_on, "the date it is due") {
         Ok(d) => d,
-        Err(m) => return again(&state, &user, access, "due_on", m).await,
+        Err(m) => return again(&state, &user, access, "schedule".into(), "due_on", m).await,
     };
     if !state
         .store
@@ -132,7 +131,7 @@ pub async fn change(
     } else {
         match date(&f.due_on, "the new date") {
             Ok(d) => Some(d),
-            Err(m) => return again(&state, &user, access, "due_on", m).await,
+            Err(m) => return again(&state, &user, access, "schedule".into(), "due_on", m).await,
         }
     };
     if !state
@@ -196,6 +195,7 @@ pub async fn send(
                 &state,
                 &user,
                 access,
+                "schedule".into(),
                 "send",
                 "This client has no email address on file, or the questionnaire is no longer open."
                     .into(),
@@ -248,7 +248,7 @@ pub async fn acknowledge(
     let alert = AlertId::parse(&alert).ok_or(AppError::NotFound)?;
     let note = match required_text(&f.note, 2000, "what you did (a note is required)") {
         Ok(n) => n,
-        Err(m) => return again(&state, &user, access, &format!("ack-{alert}"), m).await,
+        Err(m) => return again(&state, &user, access, format!("ack-{alert}"), "note", m).await,
     };
     if !state
         .store

@@ -9,6 +9,7 @@ use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
+use kapflow_domain::form::FieldErrors;
 use kapflow_domain::pathway::{Stage, unmet_for};
 use kapflow_domain::time_util::now_utc;
 
@@ -40,7 +41,7 @@ pub struct CoursePage {
     pub history: Vec<HistoryView>,
     pub can_edit: bool,
     pub reason: String,
-    pub reason_error: Option<String>,
+    pub e: FieldErrors,
 }
 
 pub fn next_of(stage: Stage) -> Option<Stage> {
@@ -128,6 +129,6 @@ pub async fn page(
         history,
         can_edit: access.may(Action::EditClinicalRecord),
         reason: reason_typed,
-        reason_error,
+        e: FieldErrors::of("reason", reason_error),
     })
 }

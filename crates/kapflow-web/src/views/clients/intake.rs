@@ -37,6 +37,21 @@ pub struct IntakePage {
 }
 
 #[allow(clippy::too_many_arguments)]
+impl IntakePage {
+    /// Fixed attributes of the answers: read-only once the intake can no longer change.
+    pub fn locked(&self) -> &'static str {
+        if self.editable { "" } else { "readonly" }
+    }
+
+    pub fn locked_numeric(&self) -> &'static str {
+        if self.editable {
+            "inputmode=\"numeric\""
+        } else {
+            "inputmode=\"numeric\" readonly"
+        }
+    }
+}
+
 pub async fn page(
     state: &AppState,
     user: &StaffUser,

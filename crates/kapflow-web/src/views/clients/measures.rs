@@ -9,6 +9,7 @@ use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
+use kapflow_domain::form::FieldErrors;
 use kapflow_domain::measures::Instrument;
 use kapflow_domain::pathway::today;
 use kapflow_domain::time_util::now_utc;
@@ -54,8 +55,19 @@ pub struct MeasuresPage {
     pub can_edit: bool,
     pub has_email: bool,
     pub today: String,
-    pub error: Option<(String, String)>,
+    /// Which form the errors belong to: `ack-<alert id>` for an acknowledgement, `schedule`
+    /// for the schedule's forms.
+    pub error_form: String,
+    pub e: FieldErrors,
     pub text_link: Option<String>,
+}
+
+/// A refused submission of one of the page's forms.
+pub struct Refusal {
+    /// `ack-<alert id>` or `schedule`.
+    pub form: String,
+    pub field: &'static str,
+    pub message: String,
 }
 
 pub fn title_of(all: &[Instrument], code: &str) -> String {
@@ -70,7 +82,7 @@ pub async fn page(
     user: &StaffUser,
     access: ClientAccess,
     notice: Option<&'static str>,
-    error: Option<(String, String)>,
+    error: Option<Refusal>,
     text_link: Option<String>,
 ) -> Result<MeasuresPage, AppError> {
     let Ctx { header, client, .. } = ctx(state, &access, Tab::Measures).await?;
@@ -172,7 +184,10 @@ pub async fn page(
         can_edit: access.may(Action::EditClinicalRecord),
         has_email: client.email.is_some(),
         today: today.to_string(),
-        error,
+        error_form: error.as_ref().map(|r| r.form.clone()).unwrap_or_default(),
+        e: error
+            .map(|r| FieldErrors::of(r.field, Some(r.message)))
+            .unwrap_or_default(),
         text_link,
     })
 }

@@ -9,6 +9,7 @@ use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
+use kapflow_domain::form::FieldErrors;
 
 pub struct MessageView {
     pub at: String,
@@ -27,7 +28,7 @@ pub struct MessagesPage {
     pub messages: Vec<MessageView>,
     pub can_post: bool,
     pub body: String,
-    pub error: Option<String>,
+    pub e: FieldErrors,
 }
 
 pub async fn page(
@@ -58,6 +59,6 @@ pub async fn page(
             .collect(),
         can_post: access.may(Action::MessageCareTeam),
         body,
-        error,
+        e: FieldErrors::of("body", error),
     })
 }
