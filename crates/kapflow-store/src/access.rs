@@ -95,6 +95,7 @@ pub enum ClientDecision {
 
 impl Access<'_> {
     /// How `user` stands to client `id`; `None` if there is no such client.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn standing(
         &self,
         user: UserId,
@@ -132,6 +133,7 @@ impl Access<'_> {
     }
 
     /// Decides whether `user` may do `action` to client `id` now.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn to_client(
         &self,
         user: UserId,
@@ -156,6 +158,7 @@ impl Access<'_> {
 
     /// Opens a time-boxed, read-only grant to a client outside the caller's caseload, and
     /// tells the owner (a link, no PHI) through the outbox.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open_break_glass(
         &self,
         user: UserId,
@@ -194,6 +197,7 @@ impl Access<'_> {
     }
 
     /// Who opened a break-glass grant and until when (for the owner's notification: no PHI).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn break_glass_notice(
         &self,
         grant: GrantId,
@@ -210,6 +214,7 @@ impl Access<'_> {
 
     /// The one client with exactly this legal name (ignoring case) and date of birth, for
     /// break-glass: an emergency needs the person, not a browsable list.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn find_client_exact(
         &self,
         legal_name: &str,
@@ -236,6 +241,7 @@ impl Store {
     /// A caller's access to a client as the access check would grant it, for tests and tools
     /// that act as a person (never for handlers: they receive theirs from the check).
     #[cfg(feature = "testkit")]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn grant_for_tests(
         &self,
         user: UserId,

@@ -55,6 +55,7 @@ pub enum AccountChangeRefused {
 }
 
 impl Accounts<'_> {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn login_record(&self, email: &Email) -> Result<Option<LoginRecord>, StoreError> {
         self.store
             .db
@@ -68,6 +69,7 @@ impl Accounts<'_> {
 
     /// Counts a wrong password; at the threshold locks the account for a while and queues a
     /// notice to its address (no detail in it). Audited either way.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_login_failure(
         &self,
         user: Option<UserId>,
@@ -115,6 +117,7 @@ impl Accounts<'_> {
 
     /// A correct password: clears the failure count and opens a session that still needs the
     /// second factor (or its enrolment).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn start_session_after_password(
         &self,
         new: &NewSession<'_>,
@@ -137,6 +140,7 @@ impl Accounts<'_> {
         Ok(id)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn totp_record(&self, user: UserId) -> Result<TotpRecord, StoreError> {
         self.store
             .db
@@ -149,6 +153,7 @@ impl Accounts<'_> {
 
     /// Accepts a TOTP time step only if it is later than the last accepted one (no replays);
     /// atomic, so two racing requests with the same code cannot both pass.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn accept_totp_step(&self, user: UserId, step: i64) -> Result<bool, StoreError> {
         let mut tx = self.store.begin().await?;
         let n = tx
@@ -164,6 +169,7 @@ impl Accounts<'_> {
 
     /// The secret shown while enrolling, created on first request and kept until enrolment, so
     /// a reload (or another instance) shows the same QR code.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn pending_totp_secret(
         &self,
         user: UserId,
@@ -188,6 +194,7 @@ impl Accounts<'_> {
 
     /// Enrols a TOTP secret (after the person proved it with a code at `step`) with fresh
     /// recovery codes (hashes), replacing any old ones.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn enrol_totp(
         &self,
         user: UserId,
@@ -222,6 +229,7 @@ impl Accounts<'_> {
     }
 
     /// Spends one recovery code; false if it is not one of the account's unused codes.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn use_recovery_code(
         &self,
         user: UserId,
@@ -240,6 +248,7 @@ impl Accounts<'_> {
         Ok(n == 1)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn unused_recovery_codes(&self, user: UserId) -> Result<i64, StoreError> {
         self.store
             .db
@@ -251,6 +260,7 @@ impl Accounts<'_> {
     }
 
     /// Disables an account; every session it has ends at once.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn disable_user(
         &self,
         target: UserId,
@@ -272,6 +282,7 @@ impl Accounts<'_> {
 
     /// Changes an account's role (the caller has checked step-up); its sessions end, so the new
     /// role applies from a fresh sign-in.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn change_role(
         &self,
         target: UserId,
@@ -293,6 +304,7 @@ impl Accounts<'_> {
     }
 
     /// Clears an account's second factor and recovery codes; it must enrol again at next sign-in.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reset_mfa(
         &self,
         target: UserId,
@@ -359,6 +371,7 @@ impl Accounts<'_> {
 
     /// Creates an account directly (the CLI's `user add` goes through invitations instead; this
     /// is for tests and demo data).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create_user(
         &self,
         new: &NewUser<'_>,

@@ -51,6 +51,7 @@ macro_rules! alert_query {
 
 impl Alerts<'_> {
     /// Open alerts for `user`'s care team; the owner (`everyone`) also sees escalated ones.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open(&self, user: UserId, everyone: bool) -> Result<Vec<AlertRow>, StoreError> {
         self.store
             .db
@@ -66,6 +67,7 @@ impl Alerts<'_> {
     }
 
     /// Every alert of the client, open ones first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn of_client(&self, access: &ClinicalAccess) -> Result<Vec<AlertRow>, StoreError> {
         self.store
             .db
@@ -79,6 +81,7 @@ impl Alerts<'_> {
     }
 
     /// A clinician closes an alert with a note; false if it is not this client's or is closed.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn acknowledge(
         &self,
         access: &ClientAccess,
@@ -112,6 +115,7 @@ impl Alerts<'_> {
     }
 
     /// Escalates every unacknowledged alert past its deadline to the owner, once each.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn escalate_due(&self, now: OffsetDateTime) -> Result<usize, StoreError> {
         #[derive(sqlx::FromRow)]
         struct Due {
@@ -156,6 +160,7 @@ impl Alerts<'_> {
 
     /// Who hears of an alert: the client's care team, or the owner when there is none (or
     /// when `escalated`). Returns the addresses and the client's id (for a link, not a name).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn recipients(
         &self,
         alert: AlertId,

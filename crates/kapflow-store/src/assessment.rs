@@ -131,6 +131,7 @@ async fn editable_course<T: serde::de::DeserializeOwned>(
 
 impl Assessment<'_> {
     /// The intake of one of the client's courses.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn intake(
         &self,
         access: &ClinicalAccess,
@@ -164,6 +165,7 @@ impl Assessment<'_> {
 
     /// Saves the intake of the current course as a draft, or completes it (`complete`; the
     /// caller has checked `IntakeForm::check_complete`). Only during assessment.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn save_intake(
         &self,
         access: &ClientAccess,
@@ -209,6 +211,7 @@ impl Assessment<'_> {
     }
 
     /// The therapist confirms they have read the screening flags of the completed intake.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn review_screening(
         &self,
         access: &ClientAccess,
@@ -243,6 +246,7 @@ impl Assessment<'_> {
     }
 
     /// The preparation of one of the client's courses.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn preparation(
         &self,
         access: &ClinicalAccess,
@@ -269,6 +273,7 @@ impl Assessment<'_> {
     }
 
     /// Saves preparation of the current course (during preparation), or signs off readiness.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn save_preparation(
         &self,
         access: &ClientAccess,

@@ -77,6 +77,7 @@ pub struct StoredAudit {
 
 /// Appends `entry` inside `tx`; returns its sequence number. If this fails the caller's whole
 /// transaction fails: an unaudited change cannot be committed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64, StoreError> {
     let (seq, prev) = tail(tx).await?;
     insert(tx, entry, seq, &prev).await?;
@@ -84,6 +85,7 @@ pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64, StoreError> 
 }
 
 /// Appends `entries` in order inside `tx`, reading the chain's end once.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), StoreError> {
     let (mut seq, mut prev) = tail(tx).await?;
     for entry in entries {
@@ -157,6 +159,7 @@ const VERIFY_PAGE: i64 = 2_000;
 impl Audit<'_> {
     /// Records an event that changes nothing else (a read, a denial, a failed login) in its own
     /// transaction. Returns only once the row is committed: a read is audited before it is shown.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record(&self, entry: &AuditEntry) -> Result<(), StoreError> {
         let mut tx = self.store.begin().await?;
         append(&mut tx, entry).await?;
@@ -165,6 +168,7 @@ impl Audit<'_> {
 
     /// Appends several entries in one transaction (one commit, one fsync): the read-audit
     /// batcher's path. All or none are stored.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_many(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
         let mut tx = self.store.begin().await?;
         append_all(&mut tx, entries).await?;
@@ -172,6 +176,7 @@ impl Audit<'_> {
     }
 
     /// The most recent rows, newest first (the owner's viewer grows filters in the identity issue).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn recent(&self, limit: i64) -> Result<Vec<StoredAudit>, StoreError> {
         const SQL: &str = "SELECT seq, id, at, actor_user_id, actor_role, session_id, ip, action, \
              record_kind, record_id, client_id, outcome, reason, prev_hash, hash FROM audit_log \
@@ -187,6 +192,7 @@ impl Audit<'_> {
     }
 
     /// Walks the whole chain; `Ok(n)` when all `n` rows verify, else the first broken row.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify_chain(&self) -> Result<Result<u64, ChainBreak>, StoreError> {
         const SQL: &str = "SELECT seq, id, at, actor_user_id, actor_role, session_id, ip, action, \
              record_kind, record_id, client_id, outcome, reason, prev_hash, hash FROM audit_log \
@@ -239,6 +245,7 @@ pub struct AuditListing {
 
 impl Audit<'_> {
     /// Rows matching `filter`, newest first, at most `limit`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn query(
         &self,
         filter: &AuditFilter,

@@ -39,6 +39,7 @@ pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 impl Store {
     /// Opens the database a target names, with the settings every connection must have.
     /// Does not migrate; call [`Store::migrate`].
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn connect(target: &DatabaseTarget) -> Result<Store, StoreError> {
         let db = match target {
             DatabaseTarget::Sqlite { path, create } => {
@@ -78,6 +79,7 @@ impl Store {
 
     /// Begins a write transaction. On SQLite it begins IMMEDIATE: a deferred transaction that
     /// reads and then writes fails at once with "database is locked", bypassing busy_timeout.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match &self.db {
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
@@ -86,6 +88,7 @@ impl Store {
     }
 
     /// A transaction for reads that belong together (no write lock taken up front on SQLite).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn begin_read(&self) -> Result<Tx, StoreError> {
         Ok(match &self.db {
             Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
@@ -94,12 +97,14 @@ impl Store {
     }
 
     /// Answers whether the database takes a query at all.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.db.exec("SELECT 1", args![]).await?;
         Ok(())
     }
 
     /// Closes every pooled connection (graceful shutdown, tests).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
         match &self.db {
             Db::Sqlite(p) => p.close().await,
@@ -109,6 +114,7 @@ impl Store {
 }
 
 impl Tx {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn commit(self) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,
@@ -117,6 +123,7 @@ impl Tx {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(t) => t.rollback().await?,

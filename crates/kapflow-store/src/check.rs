@@ -21,6 +21,7 @@ impl CheckReport {
 }
 
 impl Store {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn check(&self) -> Result<CheckReport, StoreError> {
         let (integrity, foreign_keys) = match &self.db {
             Db::Sqlite(p) => {

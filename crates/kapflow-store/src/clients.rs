@@ -159,6 +159,7 @@ async fn add_member(
 impl Clients<'_> {
     /// Creates a client (optionally from an inquiry, which is marked "became client"), puts
     /// `team` on the care team, opens course 1 at assessment — one transaction, audited.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create(
         &self,
         form_key: &str,
@@ -243,6 +244,7 @@ impl Clients<'_> {
     }
 
     /// Changes the demographic record; audited with the client.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn update(
         &self,
         access: &ClientAccess,
@@ -277,6 +279,7 @@ impl Clients<'_> {
     }
 
     /// The client's demographic record.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn get(&self, access: &ClientAccess) -> Result<Option<ClientRecord>, StoreError> {
         self.store
             .db
@@ -290,6 +293,7 @@ impl Clients<'_> {
     }
 
     /// One page of the caller's caseload, optionally matching `search` in the names.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn caseload(
         &self,
         scope: CaseloadScope,
@@ -350,6 +354,7 @@ impl Clients<'_> {
     }
 
     /// The clinicians on the client's care team.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn care_team(&self, access: &ClientAccess) -> Result<Vec<TeamMember>, StoreError> {
         self.store
             .db
@@ -362,6 +367,7 @@ impl Clients<'_> {
     }
 
     /// Adds or removes one clinician; refuses accounts that cannot hold a caseload.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn change_care_team(
         &self,
         access: &ClientAccess,
@@ -409,6 +415,7 @@ impl Clients<'_> {
     }
 
     /// The client an inquiry became, if it became one.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn of_inquiry(&self, inquiry: InquiryId) -> Result<Option<ClientId>, StoreError> {
         let id: Option<Uuid> = self
             .store

@@ -64,6 +64,7 @@ pub enum Signed {
 
 impl Consents<'_> {
     /// Every version of every document, newest first per kind.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn documents(&self) -> Result<Vec<DocumentRow>, StoreError> {
         self.store
             .db
@@ -76,6 +77,7 @@ impl Consents<'_> {
     }
 
     /// The latest version of each kind.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn latest_documents(&self) -> Result<Vec<DocumentRow>, StoreError> {
         self.store
             .db
@@ -89,6 +91,7 @@ impl Consents<'_> {
     }
 
     /// Publishes a new version of a consent document.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_document(
         &self,
         doc: &NewDocument,
@@ -127,6 +130,7 @@ impl Consents<'_> {
         Ok(version)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn signatures(
         &self,
         access: &ClinicalAccess,
@@ -148,6 +152,7 @@ impl Consents<'_> {
 
     /// Records a client's signature of one document version, witnessed by the signed-in staff
     /// member.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sign(
         &self,
         access: &ClientAccess,
@@ -214,6 +219,7 @@ impl Consents<'_> {
     }
 
     /// Records a revocation; false if there is no such unrevoked signature of this client.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn revoke(
         &self,
         access: &ClientAccess,

@@ -220,6 +220,7 @@ pub(crate) async fn advance_if_ready(
 
 impl Courses<'_> {
     /// The client's current course (its stage shows on every client page).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn current(&self, access: &ClientAccess) -> Result<Option<CourseRow>, StoreError> {
         let mut tx = self.store.begin_read().await?;
         let course = current_course(&mut tx, access.client()).await?;
@@ -228,6 +229,7 @@ impl Courses<'_> {
     }
 
     /// Every course of the client, newest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn all(&self, access: &ClientAccess) -> Result<Vec<CourseRow>, StoreError> {
         self.store
             .db
@@ -240,6 +242,7 @@ impl Courses<'_> {
     }
 
     /// The stage changes of one of the client's courses.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn history(
         &self,
         access: &ClinicalAccess,
@@ -258,6 +261,7 @@ impl Courses<'_> {
     }
 
     /// The current course's facts, for showing what the next step still needs.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn facts(
         &self,
         access: &ClinicalAccess,
@@ -274,6 +278,7 @@ impl Courses<'_> {
 
     /// Applies a transition to the client's current course; a refusal lists every unmet
     /// precondition and is audited too.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn transition(
         &self,
         access: &ClientAccess,
@@ -310,6 +315,7 @@ impl Courses<'_> {
     }
 
     /// Opens a new course after the current one was discontinued.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn start_new(
         &self,
         access: &ClientAccess,

@@ -19,6 +19,7 @@ pub enum Claim {
 
 /// Claims `key` within `scope` (such as `inquiry` or `user:<id>`) for a request whose canonical
 /// form hashes to `request_hash`. A concurrent claim of the same key waits for this transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn claim(
     tx: &mut Tx,
     scope: &str,
@@ -53,6 +54,7 @@ pub async fn claim(
 }
 
 /// Stores the answer to a fresh claim; same transaction as the claim.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn complete(
     tx: &mut Tx,
     scope: &str,

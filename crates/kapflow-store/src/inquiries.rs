@@ -120,6 +120,7 @@ async fn event(
 impl Inquiries<'_> {
     /// Records a public inquiry once per form key, within the sender's limit, notifies staff
     /// through the outbox (a link only), and audits it, all in one transaction.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn submit(
         &self,
         form_key: &str,
@@ -189,6 +190,7 @@ impl Inquiries<'_> {
 
     /// The inbox, newest first: optionally one status, optionally matching `search` in name,
     /// email, phone or message. The search is audited (it reads client data).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list(
         &self,
         scope: InboxScope,
@@ -225,6 +227,7 @@ impl Inquiries<'_> {
 
     /// One inquiry with its timeline, if the caller may see it; the view (or the refusal) is
     /// audited before anything is returned.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn view(
         &self,
         scope: InboxScope,
@@ -307,6 +310,7 @@ impl Inquiries<'_> {
         Ok(true)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_status(
         &self,
         scope: InboxScope,
@@ -330,6 +334,7 @@ impl Inquiries<'_> {
     }
 
     /// Assigns to a therapist or owner (or nobody). Refuses accounts that cannot hold inquiries.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn assign(
         &self,
         scope: InboxScope,
@@ -355,6 +360,7 @@ impl Inquiries<'_> {
         .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_note(
         &self,
         scope: InboxScope,
@@ -372,6 +378,7 @@ impl Inquiries<'_> {
     }
 
     /// Owner and front desk addresses, for inbox notifications.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn inbox_recipients(&self) -> Result<Vec<String>, StoreError> {
         self.store
             .db

@@ -85,6 +85,7 @@ fn status_of<T>(
 
 impl Invitations<'_> {
     /// Records an invitation for `email` as `role` and queues the email carrying `link`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create(
         &self,
         email: &Email,
@@ -138,6 +139,7 @@ impl Invitations<'_> {
         Ok(Ok(()))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn status(
         &self,
         token_hash: &[u8],
@@ -150,6 +152,7 @@ impl Invitations<'_> {
     }
 
     /// Creates the invited account (name and password chosen by the invitee) and spends the link.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn accept(
         &self,
         token_hash: &[u8],
@@ -201,6 +204,7 @@ impl Invitations<'_> {
 
     /// Queues a reset link for `email` if such an active account exists. Says nothing either way
     /// (the page shows the same message), but audits what happened.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn request_password_reset(
         &self,
         email: &Email,
@@ -246,6 +250,7 @@ impl Invitations<'_> {
         tx.commit().await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reset_link_status(
         &self,
         token_hash: &[u8],
@@ -258,6 +263,7 @@ impl Invitations<'_> {
     }
 
     /// Spends a reset link: sets the password, ends every session. Returns the account.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn complete_password_reset(
         &self,
         token_hash: &[u8],
@@ -319,6 +325,7 @@ pub struct PendingInvitation {
 
 impl Invitations<'_> {
     /// Invitations that can still be accepted, newest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn pending(&self, now: OffsetDateTime) -> Result<Vec<PendingInvitation>, StoreError> {
         self.store
             .db
@@ -331,6 +338,7 @@ impl Invitations<'_> {
     }
 
     /// Withdraws every open invitation for `email`; returns how many. Audited.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn revoke(
         &self,
         email: &Email,

@@ -288,6 +288,7 @@ impl Measures<'_> {
     }
 
     /// The client's schedule.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn requests(&self, access: &ClinicalAccess) -> Result<Vec<RequestRow>, StoreError> {
         self.store
             .db
@@ -300,6 +301,7 @@ impl Measures<'_> {
     }
 
     /// The care team adds a questionnaire to a client's schedule.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_request(
         &self,
         access: &ClinicalAccess,
@@ -335,6 +337,7 @@ impl Measures<'_> {
     }
 
     /// Moves an open request to another date, or cancels it (`None`).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn change_request(
         &self,
         access: &ClinicalAccess,
@@ -387,6 +390,7 @@ impl Measures<'_> {
     /// validity, `Channel::valid_for`, in the app). For email, the message (a link only; the subject names no one) is queued in the same
     /// transaction; false if the client has no address or the request is not open.
     #[allow(clippy::too_many_arguments)]
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn issue_link(
         &self,
         access: &ClinicalAccess,
@@ -443,6 +447,7 @@ impl Measures<'_> {
     }
 
     /// What a link leads to now.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn link(
         &self,
         token_hash: &[u8],
@@ -481,6 +486,7 @@ impl Measures<'_> {
 
     /// Records a scored submission through a link, once; raises an alert for each safety
     /// flag and queues the care team's notice, all in one transaction.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn submit(
         &self,
         token_hash: &[u8],
@@ -586,6 +592,7 @@ impl Measures<'_> {
     }
 
     /// Every response of the client, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn responses(&self, access: &ClinicalAccess) -> Result<Vec<ResponseRow>, StoreError> {
         self.store
             .db
@@ -600,6 +607,7 @@ impl Measures<'_> {
 
     /// Open questionnaires due by `until` for the clients on `user`'s care team (all clients
     /// for `everyone`).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn due(
         &self,
         user: UserId,

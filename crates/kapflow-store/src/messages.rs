@@ -24,6 +24,7 @@ pub struct MessageRow {
 }
 
 impl Messages<'_> {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list(&self, access: &ClinicalAccess) -> Result<Vec<MessageRow>, StoreError> {
         let client = access.client();
         self.store
@@ -37,6 +38,7 @@ impl Messages<'_> {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn post(
         &self,
         access: &ClientAccess,

@@ -27,6 +27,7 @@ impl MigrationStatus {
 impl Store {
     /// Applies every pending migration. Safe to run from several instances at once: sqlx holds
     /// an advisory lock on PostgreSQL, and SQLite has one writer.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.db {
             Db::Sqlite(p) => SQLITE.run(p).await?,
@@ -35,6 +36,7 @@ impl Store {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn migration_status(&self) -> Result<MigrationStatus, StoreError> {
         let migrator = match &self.db {
             Db::Sqlite(_) => &SQLITE,
@@ -54,6 +56,42 @@ impl Store {
             Err(e) => return Err(e.into()),
         };
         Ok(MigrationStatus { expected, applied })
+    }
+}
+
+/// One column of the schema as the database describes it: table, column, and whether it may
+/// hold NULL.
+pub type Column = (String, String, bool);
+
+impl Store {
+    /// Every column of the application's tables (not the migrations' bookkeeping), sorted, as
+    /// the database itself reports them: the test that keeps both migration trees in step
+    /// compares these.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn columns(&self) -> Result<Vec<Column>, StoreError> {
+        let mut cols: Vec<Column> = match &self.db {
+            Db::Sqlite(p) => {
+                let rows: Vec<(String, String, bool)> = sqlx::query_as(
+                    "SELECT m.name, c.name, c.\"notnull\" = 0 \
+                     FROM sqlite_master m JOIN pragma_table_info(m.name) c \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
+                )
+                .fetch_all(p)
+                .await?;
+                rows
+            }
+            Db::Pg(p) => {
+                sqlx::query_as(
+                    "SELECT table_name::text, column_name::text, is_nullable = 'YES' \
+                     FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name <> '_sqlx_migrations'",
+                )
+                .fetch_all(p)
+                .await?
+            }
+        };
+        cols.sort();
+        Ok(cols)
     }
 }
 

@@ -62,6 +62,7 @@ impl OutboxItem {
 }
 
 /// Adds a message inside the caller's transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn enqueue(
     tx: &mut Tx,
     email: &Email,
@@ -90,6 +91,7 @@ const LEASE_PG: &str = "UPDATE outbox SET locked_until = $1, locked_by = $2, att
 
 impl Outbox<'_> {
     /// Leases up to `limit` due messages to `worker` for `lease`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn lease(
         &self,
         worker: &str,
@@ -111,6 +113,7 @@ impl Outbox<'_> {
 
     /// Marks a leased message delivered and drops its payload (it may hold a link, a secret
     /// that has no business staying at rest); false if the lease was lost to another worker.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delivered(
         &self,
         id: OutboxId,
@@ -130,6 +133,7 @@ impl Outbox<'_> {
     }
 
     /// Records a failed delivery and when to try again.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn failed(
         &self,
         id: OutboxId,
@@ -148,6 +152,7 @@ impl Outbox<'_> {
     }
 
     /// How many messages wait for delivery (for `/metrics` and tests).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn pending(&self) -> Result<i64, StoreError> {
         self.store
             .db

@@ -19,6 +19,7 @@ pub struct OrgRow {
 }
 
 impl PartnerOrgs<'_> {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list(&self) -> Result<Vec<OrgRow>, StoreError> {
         self.store
             .db
@@ -27,6 +28,7 @@ impl PartnerOrgs<'_> {
     }
 
     /// Adds a partner organisation; `None` if the name is taken.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add(
         &self,
         name: &str,
@@ -57,6 +59,7 @@ impl PartnerOrgs<'_> {
     }
 
     /// Puts a prescriber into an organisation (or none).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_member(
         &self,
         user: UserId,
@@ -82,6 +85,7 @@ impl PartnerOrgs<'_> {
     }
 
     /// The active prescribers of an organisation, for referral notices.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn emails(&self, org: OrgId) -> Result<Vec<String>, StoreError> {
         self.store
             .db
@@ -94,6 +98,7 @@ impl PartnerOrgs<'_> {
     }
 
     /// The partner organisation a prescriber belongs to.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn of(&self, user: UserId) -> Result<Option<OrgId>, StoreError> {
         let mut tx = self.store.begin_read().await?;
         let org = lookup::partner_org_of(&mut tx, user).await?;

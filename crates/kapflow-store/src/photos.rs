@@ -29,6 +29,7 @@ pub struct NewPhoto<'a> {
 }
 
 impl Photos<'_> {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add(
         &self,
         photo: &NewPhoto<'_>,
@@ -64,6 +65,7 @@ impl Photos<'_> {
     }
 
     /// Takes a photo off the site (kept in the database for the record). False if unknown.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn remove(
         &self,
         id: PhotoId,
@@ -92,6 +94,7 @@ impl Photos<'_> {
     }
 
     /// Photos on the site now, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list(&self) -> Result<Vec<PhotoInfo>, StoreError> {
         self.store
             .db
@@ -104,6 +107,7 @@ impl Photos<'_> {
     }
 
     /// A photo's bytes and type, if it is on the site.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn bytes(&self, id: PhotoId) -> Result<Option<(String, Vec<u8>)>, StoreError> {
         self.store
             .db

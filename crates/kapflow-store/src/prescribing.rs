@@ -147,6 +147,7 @@ impl Prescribing<'_> {
     /// Refers the current course to `org` and moves it to medical evaluation — only if every
     /// gate of that stage is met (signed release of information, KAP consent, readiness
     /// sign-off); otherwise nothing is kept and every unmet condition is returned.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn refer(
         &self,
         access: &ClientAccess,
@@ -230,6 +231,7 @@ impl Prescribing<'_> {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn referral(
         &self,
         access: &ClinicalAccess,
@@ -246,6 +248,7 @@ impl Prescribing<'_> {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn evaluations(
         &self,
         access: &ClinicalAccess,
@@ -287,6 +290,7 @@ impl Prescribing<'_> {
     }
 
     /// The prescriber's decision on the current course; "eligible" moves it to medication.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_evaluation(
         &self,
         access: &ClientAccess,
@@ -340,6 +344,7 @@ impl Prescribing<'_> {
         Ok(Ok(()))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn prescriptions(
         &self,
         access: &ClinicalAccess,
@@ -360,6 +365,7 @@ impl Prescribing<'_> {
 
     /// A prescription on the current course; needs a standing "eligible". Supersedes the
     /// active one.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn prescribe(
         &self,
         access: &ClientAccess,
@@ -393,6 +399,7 @@ impl Prescribing<'_> {
         Ok(Ok(id))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn shipments(
         &self,
         access: &ClinicalAccess,
@@ -410,6 +417,7 @@ impl Prescribing<'_> {
     }
 
     /// The pharmacy shipped the active prescription.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_shipment(
         &self,
         access: &ClientAccess,
@@ -455,6 +463,7 @@ impl Prescribing<'_> {
 
     /// The client has the medication; the course moves to "ready for dosing" if every gate
     /// is met.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn record_receipt(
         &self,
         access: &ClientAccess,
@@ -497,6 +506,7 @@ impl Prescribing<'_> {
         Ok(Ok(()))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn dose_requests(
         &self,
         access: &ClinicalAccess,
@@ -515,6 +525,7 @@ impl Prescribing<'_> {
     }
 
     /// The therapist asks the prescriber for a dose change (words only).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn request_dose_change(
         &self,
         access: &ClientAccess,
@@ -551,6 +562,7 @@ impl Prescribing<'_> {
 
     /// The prescriber answers; an approval writes a new prescription at the new strength that
     /// supersedes the active one.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn answer_dose_change(
         &self,
         access: &ClientAccess,

@@ -28,6 +28,7 @@ pub struct RateLimit<'a> {
 }
 
 /// Counts one hit inside the caller's transaction (so a write and its count share one commit).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn hit(
     tx: &mut crate::Tx,
     rl: &RateLimit<'_>,
@@ -59,6 +60,7 @@ pub async fn hit(
 impl RateLimits<'_> {
     /// Counts one hit on `bucket` (such as `login-ip:203.0.113.7`) in a window of `window`,
     /// allowing `limit` hits per window.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn hit(
         &self,
         bucket: &str,

@@ -113,6 +113,7 @@ pub(crate) async fn end_all(
 impl Sessions<'_> {
     /// The open session a cookie's token hash names, with its account; `None` if unknown or ended.
     /// Expiry by time is the web layer's decision (`session_policy`), so it can say why.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn by_token(&self, token_hash: &[u8]) -> Result<Option<SessionRecord>, StoreError> {
         let row: Option<SessionRow> = self
             .store
@@ -147,6 +148,7 @@ impl Sessions<'_> {
 
     /// Records activity. Callers skip this when the last touch is recent, so a page view is not
     /// a write on every request.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn touch(&self, id: SessionId, now: OffsetDateTime) -> Result<(), StoreError> {
         let mut tx = self.store.begin().await?;
         tx.exec(
@@ -158,6 +160,7 @@ impl Sessions<'_> {
     }
 
     /// Ends one session (sign-out, or expiry noticed) and audits why.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn end(
         &self,
         id: SessionId,
@@ -176,6 +179,7 @@ impl Sessions<'_> {
     }
 
     /// "Sign out everywhere else."
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn end_others(
         &self,
         user: UserId,
@@ -194,6 +198,7 @@ impl Sessions<'_> {
         Ok(n)
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list(&self, user: UserId) -> Result<Vec<SessionSummary>, StoreError> {
         self.store
             .db
@@ -207,6 +212,7 @@ impl Sessions<'_> {
 
     /// Replaces a session with a new one (new id and token) carrying the raised state: after
     /// the second factor and after a step-up, so a token seen before cannot ride the privilege.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rotate(
         &self,
         old: SessionId,

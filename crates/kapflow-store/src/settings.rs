@@ -42,6 +42,7 @@ pub mod keys {
 
 impl Settings<'_> {
     /// Every setting whose key starts with `prefix` (e.g. "screening."), in one query.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn with_prefix(
         &self,
         prefix: &str,
@@ -59,6 +60,7 @@ impl Settings<'_> {
     }
 
     /// Several settings at once (missing ones absent from the result).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn many(&self, wanted: &[&str]) -> Result<Vec<(String, String)>, StoreError> {
         let rows: Vec<(String, String)> = self
             .store
@@ -73,6 +75,7 @@ impl Settings<'_> {
 
     /// The practice's secret for signing public form tokens: made once (by whichever instance
     /// starts first), then the same for every instance.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn form_secret(&self, fresh: &str) -> Result<String, StoreError> {
         let mut tx = self.store.begin().await?;
         put_once(&mut tx, keys::FORM_SECRET, fresh, OffsetDateTime::now_utc()).await?;
@@ -82,6 +85,7 @@ impl Settings<'_> {
             .ok_or_else(|| StoreError::Corrupt("form secret vanished".into()))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.store
             .db
@@ -94,6 +98,7 @@ impl Settings<'_> {
 }
 
 /// Sets `key` inside `tx` (the caller writes the audit row that says who and why).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put(
     tx: &mut Tx,
     key: &str,
@@ -110,6 +115,7 @@ pub async fn put(
 }
 
 /// Sets `key` only if it has no value yet; returns whether this call set it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put_once(
     tx: &mut Tx,
     key: &str,

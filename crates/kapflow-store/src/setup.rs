@@ -60,6 +60,7 @@ async fn link_status(
 
 impl Setup<'_> {
     /// Whether the practice still needs its owner (no setup has been completed).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn needs_setup(&self) -> Result<bool, StoreError> {
         Ok(self
             .store
@@ -70,6 +71,7 @@ impl Setup<'_> {
     }
 
     /// Stores the hash of a new setup link's token, valid until `expires_at`, and audits it.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn issue_link(
         &self,
         token_hash: &[u8],
@@ -87,6 +89,7 @@ impl Setup<'_> {
         tx.commit().await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn link_status(
         &self,
         token_hash: &[u8],
@@ -101,6 +104,7 @@ impl Setup<'_> {
 
     /// Creates the owner, names the practice and spends the link, all in one transaction with
     /// its audit row. Refuses (and audits the refusal) unless the link is valid.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn complete(
         &self,
         token_hash: &[u8],

@@ -84,6 +84,7 @@ pub(crate) async fn bump_version(
 impl Site<'_> {
     /// Creates the sections that do not exist yet, each with its first published revision.
     /// Runs at every start; existing content is never touched.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn seed(&self, seed: &[SeedSection], now: OffsetDateTime) -> Result<u32, StoreError> {
         let mut tx = self.store.begin().await?;
         let mut added = 0;
@@ -120,6 +121,7 @@ impl Site<'_> {
     }
 
     /// The version of everything visitors see (content and practice settings).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn version(&self) -> Result<i64, StoreError> {
         Ok(self
             .store
@@ -131,6 +133,7 @@ impl Site<'_> {
     }
 
     /// Every section's latest publication, in page order.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn published(&self) -> Result<Vec<PublishedSection>, StoreError> {
         self.store
             .db
@@ -145,6 +148,7 @@ impl Site<'_> {
     }
 
     /// One section with its publication and any newer draft; `None` for an unknown key.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn section_for_edit(&self, key: &str) -> Result<Option<SectionForEdit>, StoreError> {
         let key = key.to_owned();
         let row: Option<(String, String, String)> = self
@@ -182,6 +186,7 @@ impl Site<'_> {
     }
 
     /// Every revision of a section, newest first.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn section_history(&self, key: &str) -> Result<Vec<Revision>, StoreError> {
         const SQL: &str = "SELECT r.id, r.title, r.body_md, r.status, u.email AS author_email, r.created_at \
              FROM site_revisions r LEFT JOIN users u ON u.id = r.author_id \
@@ -192,6 +197,7 @@ impl Site<'_> {
 
     /// Saves a new revision of a section (draft, or published at once); publishing bumps the
     /// site version. Audited.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn save_section(
         &self,
         key: &str,
@@ -212,6 +218,7 @@ impl Site<'_> {
 
     /// Publishes an old revision's text again, as a new revision. `None` if it is not a
     /// revision of this section.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn restore_revision(
         &self,
         key: &str,
@@ -277,6 +284,7 @@ impl Site<'_> {
     }
 
     /// Saves practice settings (public contact details and names) and bumps the site version.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn save_practice_details(
         &self,
         values: &[(&str, String)],

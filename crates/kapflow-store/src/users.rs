@@ -86,6 +86,7 @@ pub(crate) async fn insert(
 }
 
 impl Users<'_> {
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn owner_exists(&self) -> Result<bool, StoreError> {
         self.store
             .db
@@ -96,6 +97,7 @@ impl Users<'_> {
             .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list(&self) -> Result<Vec<User>, StoreError> {
         let rows: Vec<UserRow> = self
             .store
@@ -110,6 +112,7 @@ impl Users<'_> {
     }
 
     /// Every account with its MFA state and last activity, for the owner's staff page.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn staff(&self) -> Result<Vec<StaffListing>, StoreError> {
         #[derive(sqlx::FromRow)]
         struct Row {
@@ -138,6 +141,7 @@ impl Users<'_> {
             .collect())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
         let row: Option<UserRow> = self
             .store
@@ -151,6 +155,7 @@ impl Users<'_> {
         Ok(row.map(User::from))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn by_email(&self, email: &Email) -> Result<Option<User>, StoreError> {
         let id: Option<Uuid> = self
             .store
@@ -167,6 +172,7 @@ impl Users<'_> {
     }
 
     /// The active owners' addresses (notices that go to the practice's owner).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn owner_emails(&self) -> Result<Vec<String>, StoreError> {
         self.store
             .db

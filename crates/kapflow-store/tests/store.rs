@@ -28,6 +28,23 @@ store_test!(migrations_are_current_after_migrate, async |db: &TestDb| {
     db.store.migrate().await.expect("second migrate");
 });
 
+/// Both migration trees make the same tables with the same columns and the same nullability
+/// (a column added to one tree only, or NOT NULL on one side only, fails here).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_trees_have_the_same_tables_and_columns_postgres() {
+    let sqlite = kapflow_store::testkit::sqlite().await;
+    let pg = kapflow_store::testkit::postgres().await;
+    let a = sqlite.store.columns().await.expect("sqlite columns");
+    let b = pg.store.columns().await.expect("postgres columns");
+    assert!(a.len() > 100, "{} columns", a.len());
+    let only_sqlite: Vec<_> = a.iter().filter(|c| !b.contains(c)).collect();
+    let only_pg: Vec<_> = b.iter().filter(|c| !a.contains(c)).collect();
+    assert!(
+        only_sqlite.is_empty() && only_pg.is_empty(),
+        "only on SQLite: {only_sqlite:?}\nonly on PostgreSQL: {only_pg:?}"
+    );
+}
+
 store_test!(setup_link_works_once_and_only_once, async |db: &TestDb| {
     let s = &db.store;
     let now = now_utc();

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod chart;
 pub mod client_ip;
 pub mod config;
+pub mod csv_out;
 pub mod error;
 pub mod form_fields;
 pub mod forms;

@@ -129,46 +129,6 @@ pub fn pseudonyms<'a>(
         .collect()
 }
 
-/// One CSV cell, safe for spreadsheets and quoted per RFC 4180.
-///
-/// A cell starting with = + - @ tab or CR could run as a formula in Excel, LibreOffice or Sheets
-/// (OWASP "CSV injection"), so it gets a leading apostrophe. A plain negative number ("-8",
-/// "-2.5") is left alone: the export is full of score changes, and a number cannot be a formula.
-/// A cell holding , " CR or LF is wrapped in quotes with inner quotes doubled.
-pub fn csv_cell(value: &str) -> String {
-    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_negative_number(value);
-    let text = if risky {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if text.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
-fn is_negative_number(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix('-') else {
-        return false;
-    };
-    let (whole, frac) = rest.split_once('.').unwrap_or((rest, "0"));
-    let digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    digits(whole) && digits(frac)
-}
-
-/// A CSV record: escaped cells joined by commas, ended by CRLF (RFC 4180).
-pub fn csv_row<S: AsRef<str>>(cells: &[S]) -> String {
-    let mut row = cells
-        .iter()
-        .map(|c| csv_cell(c.as_ref()))
-        .collect::<Vec<_>>()
-        .join(",");
-    row.push_str("\r\n");
-    row
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,41 +244,6 @@ mod tests {
         assert_eq!(all[x.as_str()].offset_days, pseudonym(&A, &x).offset_days);
     }
 
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(csv_cell("=1+2"), "'=1+2");
-        assert_eq!(csv_cell("+1"), "'+1");
-        assert_eq!(csv_cell("-1+cmd|' /C calc'!A0"), "'-1+cmd|' /C calc'!A0");
-        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_cell("\tx"), "'\tx");
-        assert_eq!(csv_cell("\rx"), "\"'\rx\"");
-        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        // Plain negative numbers stay numbers; anything more is treated as a formula.
-        assert_eq!(csv_cell("-8"), "-8");
-        assert_eq!(csv_cell("-2.5"), "-2.5");
-        assert_eq!(csv_cell("-"), "'-");
-        assert_eq!(csv_cell("-2."), "'-2.");
-        assert_eq!(csv_cell("-.5"), "'-.5");
-        assert_eq!(csv_cell("-1e3"), "'-1e3");
-        // Only the first character matters.
-        assert_eq!(csv_cell("a=b"), "a=b");
-        assert_eq!(csv_cell(""), "");
-    }
-
-    #[test]
-    fn cells_are_quoted_per_rfc_4180() {
-        assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_cell("two\nlines"), "\"two\nlines\"");
-        assert_eq!(csv_cell("cr\rlf"), "\"cr\rlf\"");
-        assert_eq!(
-            csv_row(&["S1a2b3c4d", "25-34", "=cmd", "a,b", "-3"]),
-            "S1a2b3c4d,25-34,'=cmd,\"a,b\",-3\r\n"
-        );
-        assert_eq!(csv_row::<&str>(&[]), "\r\n");
-    }
-
     proptest! {
         #[test]
         fn offsets_are_never_zero_and_within_range(
@@ -330,26 +255,6 @@ mod tests {
             prop_assert!((-MAX_OFFSET_DAYS..=MAX_OFFSET_DAYS).contains(&p.offset_days));
             prop_assert_eq!(p.clone(), pseudonym(&secret, &key));
             prop_assert_eq!(p.id.len(), 9);
-        }
-
-        #[test]
-        fn escaped_cells_never_start_a_formula_and_quote_correctly(value in ".{0,30}") {
-            let cell = csv_cell(&value);
-            let body = cell
-                .strip_prefix('"')
-                .and_then(|c| c.strip_suffix('"'))
-                .map(|c| c.replace("\"\"", "\""))
-                .unwrap_or_else(|| cell.clone());
-            prop_assert!(
-                !body.starts_with(['=', '+', '@', '\t', '\r'])
-                    && (!body.starts_with('-') || is_negative_number(&body))
-            );
-            // Nothing lost: the original is the body, less any apostrophe added.
-            let prefixed = format!("'{value}");
-            prop_assert!(body == value || body == prefixed);
-            if !cell.starts_with('"') {
-                prop_assert!(!cell.contains([',', '"', '\r', '\n']));
-            }
         }
 
         #[test]

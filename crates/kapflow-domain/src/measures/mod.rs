@@ -4,7 +4,6 @@
 //! Scoring refuses anything incomplete; flags carry their rule and source so the UI can show
 //! why an alert fired. Not embedded: BDI-II and BAI (Pearson licence).
 
-pub mod chart;
 pub mod cssrs;
 pub mod custom;
 pub mod deidentify;

@@ -76,12 +76,28 @@ pub fn response_status(baseline: u32, latest: u32) -> ResponseStatus {
     }
 }
 
+/// The total below which a result is remission, for the instruments that define it (PHQ-9;
+/// GAD-7 by analogy); None for the others.
+pub fn remission_below(kind: Kind) -> Option<u32> {
+    match kind {
+        Kind::Phq9 | Kind::Gad7 => Some(REMISSION_BELOW),
+        Kind::Pcl5 | Kind::Cssrs | Kind::Custom => None,
+    }
+}
+
 /// Remission for the instruments that define it (PHQ-9 < 5; GAD-7 < 5 by analogy); None for
 /// the others.
 pub fn remission(kind: Kind, latest: u32) -> Option<bool> {
+    remission_below(kind).map(|below| latest < below)
+}
+
+/// The highest total that is still a response (at least 50% below `baseline`), for the
+/// instruments whose totals mean "more symptoms"; None where response has no meaning (the
+/// C-SSRS, a practice's own instrument, a baseline of 0).
+pub fn response_ceiling(kind: Kind, baseline: u32) -> Option<u32> {
     match kind {
-        Kind::Phq9 | Kind::Gad7 => Some(latest < REMISSION_BELOW),
-        Kind::Pcl5 | Kind::Cssrs | Kind::Custom => None,
+        Kind::Phq9 | Kind::Gad7 | Kind::Pcl5 if baseline > 0 => Some(baseline / 2),
+        _ => None,
     }
 }
 
@@ -137,6 +153,24 @@ mod tests {
     use super::super::score::{Answers, MeasureSettings, score};
     use super::super::{cssrs, gad7, pcl5, phq9};
     use super::*;
+
+    #[test]
+    fn the_response_ceiling_is_the_last_total_that_is_a_response() {
+        for baseline in 1..=80 {
+            let ceiling = response_ceiling(Kind::Pcl5, baseline).expect("ceiling");
+            assert_eq!(response_status(baseline, ceiling), ResponseStatus::Response);
+            assert_ne!(
+                response_status(baseline, ceiling + 1),
+                ResponseStatus::Response,
+                "{baseline}"
+            );
+        }
+        assert_eq!(response_ceiling(Kind::Phq9, 0), None);
+        assert_eq!(response_ceiling(Kind::Cssrs, 10), None);
+        assert_eq!(response_ceiling(Kind::Custom, 10), None);
+        assert_eq!(remission_below(Kind::Gad7), Some(5));
+        assert_eq!(remission_below(Kind::Pcl5), None);
+    }
     use ResponseStatus::*;
 
     #[test]

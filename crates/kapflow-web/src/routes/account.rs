@@ -13,6 +13,7 @@ use kapflow_domain::Role;
 use kapflow_domain::time_util::now_utc;
 use serde::Deserialize;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn dashboard(
     State(state): State<AppState>,
     StaffUser(user): StaffUser,
@@ -73,6 +74,7 @@ pub struct SessionsQuery {
     ended: Option<u64>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sessions(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -97,6 +99,7 @@ pub async fn sessions(
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn end_others(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -110,6 +113,7 @@ pub async fn end_others(
 }
 
 /// The idle-warning's "stay signed in": the access check already recorded the activity.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn keepalive(
     State(state): State<AppState>,
     user: CurrentUser,

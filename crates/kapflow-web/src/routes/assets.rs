@@ -62,6 +62,7 @@ pub fn href(name: &str) -> &'static str {
         .unwrap_or("/static/missing")
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn serve(Path(file): Path<String>) -> Response {
     let Some(asset) = ASSETS.iter().find(|a| a.name == file) else {
         return StatusCode::NOT_FOUND.into_response();

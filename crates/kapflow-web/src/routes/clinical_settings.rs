@@ -92,6 +92,7 @@ fn specs() -> [Spec; 7] {
 }
 
 /// The scoring settings in force.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn measure_settings(
     state: &AppState,
 ) -> Result<kapflow_domain::measures::MeasureSettings, AppError> {
@@ -108,6 +109,7 @@ pub async fn measure_settings(
 }
 
 /// The screening thresholds in force (one query: they share the `screening.` prefix).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn screening(state: &AppState) -> Result<ScreeningSettings, AppError> {
     let d = ScreeningSettings::default();
     let set = state.store.settings().with_prefix("screening.").await?;
@@ -157,6 +159,7 @@ pub struct SavedQuery {
     saved: Option<String>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -187,6 +190,7 @@ pub async fn show(
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn save(
     State(state): State<AppState>,
     owner: OwnerUser,

@@ -11,6 +11,7 @@ use crate::views::site::{ConnectPage, ConnectThanksPage};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
 use kapflow_domain::Actor;
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::inquiry::{Concern, ContactMethod, InquiryInput, MAX_MESSAGE_CHARS};
@@ -56,6 +57,7 @@ async fn page(
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(State(state): State<AppState>) -> Result<ConnectPage, AppError> {
     page(
         &state,
@@ -67,38 +69,38 @@ pub async fn show(State(state): State<AppState>) -> Result<ConnectPage, AppError
     .await
 }
 
-/// The submitted form, read by hand: `concerns` repeats, which serde's urlencoded maps do not
-/// take.
-struct Submission {
-    input: InquiryInput,
-    token: String,
-    honeypot: String,
+/// The submitted form (`concerns` repeats: axum-extra's `Form` keeps every value).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct Submission {
+    name: String,
+    email: String,
+    phone: String,
+    preferred_contact: String,
+    preferred_time: String,
+    concerns: Vec<String>,
+    message: String,
+    heard_from: String,
+    consent: String,
+    form_token: String,
+    /// The honeypot: people never see it, so it stays empty.
+    website: String,
 }
 
-fn parse(body: &[u8]) -> Submission {
-    let mut s = Submission {
-        input: InquiryInput::default(),
-        token: String::new(),
-        honeypot: String::new(),
-    };
-    for (k, v) in form_urlencoded::parse(body) {
-        let v = v.into_owned();
-        match k.as_ref() {
-            "name" => s.input.name = v,
-            "email" => s.input.email = v,
-            "phone" => s.input.phone = v,
-            "preferred_contact" => s.input.preferred_contact = v,
-            "preferred_time" => s.input.preferred_time = v,
-            "concerns" => s.input.concerns.push(v),
-            "message" => s.input.message = v,
-            "heard_from" => s.input.heard_from = v,
-            "consent" => s.input.consent = v == "yes",
-            "form_token" => s.token = v,
-            "website" => s.honeypot = v,
-            _ => {}
+impl Submission {
+    fn input(&self) -> InquiryInput {
+        InquiryInput {
+            name: self.name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            preferred_contact: self.preferred_contact.clone(),
+            preferred_time: self.preferred_time.clone(),
+            concerns: self.concerns.clone(),
+            message: self.message.clone(),
+            heard_from: self.heard_from.clone(),
+            consent: self.consent == "yes",
         }
     }
-    s
 }
 
 /// The canonical form of what was sent, so the same content under the same key is a repeat.
@@ -117,28 +119,29 @@ fn request_hash(i: &InquiryInput) -> Vec<u8> {
     Sha256::digest(canonical.to_string().as_bytes()).to_vec()
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
-    body: axum::body::Bytes,
+    Form(sub): Form<Submission>,
 ) -> Result<Response, AppError> {
     let now = now_utc();
-    let sub = parse(&body);
-    if !forms::verify(&state, &sub.token, now).await? {
+    let input = sub.input();
+    if !forms::verify(&state, &sub.form_token, now).await? {
         // Keep what was typed; give a fresh token.
         let msg = "This form had expired, so it was not sent. Please check your details and send it again.".to_owned();
-        let p = page(&state, sub.input, FieldErrors::default(), Some(msg), None).await?;
+        let p = page(&state, input, FieldErrors::default(), Some(msg), None).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
     }
-    if !sub.honeypot.is_empty() {
+    if !sub.website.is_empty() {
         // A bot filled the hidden field: answer as if sent, keep nothing.
         tracing::info!("inquiry dropped by the honeypot");
         return Ok(Redirect::to(crate::paths::CONNECT_THANKS).into_response());
     }
-    let inquiry = match sub.input.validate() {
+    let inquiry = match input.validate() {
         Ok(i) => i,
         Err(e) => {
-            let p = page(&state, sub.input, e, None, Some(sub.token)).await?;
+            let p = page(&state, input, e, None, Some(sub.form_token)).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
         }
     };
@@ -152,8 +155,8 @@ pub async fn submit(
         .store
         .inquiries()
         .submit(
-            &sub.token,
-            &request_hash(&sub.input),
+            &sub.form_token,
+            &request_hash(&input),
             &inquiry,
             &limit,
             &Actor::anonymous(ip),
@@ -167,12 +170,13 @@ pub async fn submit(
         Submitted::Limited(retry_after) => Ok(crate::error::too_many_requests(retry_after)),
         Submitted::KeyReused => {
             let msg = "This form was already sent. To send another inquiry, check the details below and send again.".to_owned();
-            let p = page(&state, sub.input, FieldErrors::default(), Some(msg), None).await?;
+            let p = page(&state, input, FieldErrors::default(), Some(msg), None).await?;
             Ok((StatusCode::CONFLICT, p).into_response())
         }
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn thanks(State(state): State<AppState>) -> Result<ConnectThanksPage, AppError> {
     let site = state.site.snapshot(&state).await?.info.clone();
     let sections = sections(&state, Page::Connect, &site)

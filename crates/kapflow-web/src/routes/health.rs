@@ -6,11 +6,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// Alive: the process answers. Never touches the database.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
 /// Ready: the database answers and its schema is exactly what this binary expects.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn readyz(State(state): State<AppState>) -> Response {
     if let Err(e) = state.store.ping().await {
         tracing::warn!(error = %e, "readiness: database unreachable");
@@ -26,6 +28,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let mut res = state.metrics.render().into_response();
     res.headers_mut().insert(

@@ -42,6 +42,7 @@ pub struct ListQuery {
 
 /// The status filter travels in the URL; a search (a name, an address) only in a POST body,
 /// so it never reaches browser history or proxy logs.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     State(state): State<AppState>,
     user: StaffUser,
@@ -54,6 +55,7 @@ pub async fn list(
     render_list(&state, &user, query).await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn search(
     State(state): State<AppState>,
     user: StaffUser,
@@ -179,6 +181,7 @@ async fn detail_page(
     Ok((code, page).into_response())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn view(
     State(state): State<AppState>,
     user: StaffUser,
@@ -200,6 +203,7 @@ pub struct StatusForm {
     status: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_status(
     State(state): State<AppState>,
     user: StaffUser,
@@ -225,6 +229,7 @@ pub struct AssignForm {
     user: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn assign(
     State(state): State<AppState>,
     user: StaffUser,
@@ -267,6 +272,7 @@ pub struct NoteForm {
     note: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_note(
     State(state): State<AppState>,
     user: StaffUser,

@@ -73,6 +73,7 @@ pub struct AddedQuery {
     added: Option<String>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -123,6 +124,7 @@ fn bands(raw: &str) -> Result<Vec<Band>, String> {
         .collect()
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add(
     State(state): State<AppState>,
     owner: OwnerUser,

@@ -19,6 +19,7 @@ use kapflow_domain::{Actor, NewPassword};
 use kapflow_store::invitations::{Invitation, LinkStatus};
 use serde::Deserialize;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn link_unusable<T>(
     state: &AppState,
     status: &LinkStatus<T>,
@@ -85,6 +86,7 @@ fn form_page(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -111,6 +113,7 @@ pub struct AcceptForm {
     password_confirm: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

@@ -35,6 +35,7 @@ pub struct LoginQuery {
     reset: Option<String>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     Query(q): Query<LoginQuery>,
@@ -93,6 +94,7 @@ async fn end_previous(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -227,6 +229,7 @@ pub async fn submit(
     Ok(res)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn logout(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -170,6 +170,7 @@ async fn code_page(
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn login_show(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -194,6 +195,7 @@ pub async fn login_show(
     .into_response())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn login_submit(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -292,6 +294,7 @@ async fn enrol_page(
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn enrol_show(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -307,6 +310,7 @@ pub async fn enrol_show(
     Ok(enrol_page(&state, &user, None).await?.into_response())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn enrol_submit(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -362,6 +366,7 @@ pub async fn enrol_submit(
     Ok(with_cookie(page.into_response(), &state, &token))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn step_up_show(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -379,6 +384,7 @@ pub async fn step_up_show(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn step_up_submit(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -364,6 +364,7 @@ pub fn build() -> Routes {
 }
 
 /// Anything unrouted: the error-page middleware renders the 404 page.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn not_found() -> AppError {
     AppError::NotFound
 }

@@ -89,28 +89,36 @@ async fn serve(state: AppState, headers: HeaderMap, page: Page) -> Result<Respon
     Ok(respond(&cached, &headers))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn home(State(s): State<AppState>, h: HeaderMap) -> Result<Response, AppError> {
     serve(s, h, Page::Home).await
 }
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn ketamine(State(s): State<AppState>, h: HeaderMap) -> Result<Response, AppError> {
     serve(s, h, Page::Ketamine).await
 }
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn benefits(State(s): State<AppState>, h: HeaderMap) -> Result<Response, AppError> {
     serve(s, h, Page::Benefits).await
 }
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn how_it_works(State(s): State<AppState>, h: HeaderMap) -> Result<Response, AppError> {
     serve(s, h, Page::HowItWorks).await
 }
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn medication(State(s): State<AppState>, h: HeaderMap) -> Result<Response, AppError> {
     serve(s, h, Page::Medication).await
 }
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn research(State(s): State<AppState>, h: HeaderMap) -> Result<Response, AppError> {
     serve(s, h, Page::Research).await
 }
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn faq(State(s): State<AppState>, h: HeaderMap) -> Result<Response, AppError> {
     serve(s, h, Page::Faq).await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sitemap(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -129,6 +137,7 @@ pub async fn sitemap(
     Ok(respond(&page, &headers))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn robots(State(state): State<AppState>) -> Response {
     let body = format!(
         "User-agent: *\nDisallow: /login\nDisallow: /dashboard\nDisallow: /inquiries\nDisallow: /staff\nDisallow: /audit\nDisallow: /site\nDisallow: /settings\nDisallow: /setup/\nDisallow: /invite/\nDisallow: /password/\nSitemap: {}/sitemap.xml\n",
@@ -143,6 +152,7 @@ pub async fn robots(State(state): State<AppState>) -> Response {
 }
 
 /// A photo of the public site. Ids are never reused, so the bytes may be cached for a year.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn photo(
     State(state): State<AppState>,
     axum::extract::Path(id): axum::extract::Path<String>,

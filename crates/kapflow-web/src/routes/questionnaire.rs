@@ -178,6 +178,7 @@ async fn open(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -217,17 +218,17 @@ async fn timing(state: &AppState) -> Result<AlertTiming, AppError> {
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,
-    body: axum::body::Bytes,
+    f: Fields,
 ) -> Result<Response, AppError> {
     let (i, channel) = match open(&state, &token).await? {
         Ok(x) => x,
         Err(r) => return Ok(r),
     };
     let kiosk = channel == Channel::Kiosk;
-    let f = Fields::parse(&body);
     // What was chosen, as typed; anything unreadable is an error beside its question.
     let mut chosen = BTreeMap::new();
     let mut errors = BTreeMap::new();

@@ -6,6 +6,7 @@
 
 use crate::AppState;
 use crate::auth::{OwnerUser, StaffUser};
+use crate::csv_out::{Cell, Csv};
 use crate::error::AppError;
 use crate::views::layout::Layout;
 use askama::Template;
@@ -15,7 +16,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kapflow_domain::Role;
 use kapflow_domain::client::age_on;
-use kapflow_domain::measures::deidentify::{age_band, csv_row, pseudonyms, shift_date};
+use kapflow_domain::measures::deidentify::{age_band, pseudonyms, shift_date};
 use kapflow_domain::measures::report::{CourseOutcome, Summary, display1, practice_report};
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::outcomes::OutcomePair;
@@ -84,6 +85,7 @@ fn outcomes(pairs: &[OutcomePair]) -> Vec<CourseOutcome> {
         .collect()
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn outcomes_page(
     State(state): State<AppState>,
     user: StaffUser,
@@ -131,6 +133,7 @@ pub async fn outcomes_page(
 
 /// The de-identified export. The per-export secret comes from fresh randomness and is never
 /// stored, so subject ids and date shifts cannot be linked across exports.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn research_csv(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -139,7 +142,7 @@ pub async fn research_csv(
     let secret: [u8; 32] = Sha256::digest(crate::setup_link::new_token().as_bytes()).into();
     let subjects: Vec<String> = pairs.iter().map(|p| p.client_id.to_string()).collect();
     let names = pseudonyms(&secret, subjects.iter().map(String::as_str));
-    let mut out = csv_row(&[
+    let mut out = Csv::new(&[
         "subject",
         "age_band",
         "concerns",
@@ -162,17 +165,19 @@ pub async fn research_csv(
             .map(|c| c.as_str())
             .collect::<Vec<_>>()
             .join(";");
-        out.push_str(&csv_row(&[
-            s.id.clone(),
-            age_band(age).to_owned(),
-            concerns,
-            p.instrument.clone(),
-            shift_date(p.baseline_at.date(), s.offset_days).to_string(),
-            p.baseline.to_string(),
-            shift_date(p.post_at.date(), s.offset_days).to_string(),
-            p.post.to_string(),
-            (p.post - p.baseline).to_string(),
-        ]));
+        let baseline_date = shift_date(p.baseline_at.date(), s.offset_days).to_string();
+        let post_date = shift_date(p.post_at.date(), s.offset_days).to_string();
+        out.row(&[
+            Cell::Text(&s.id),
+            Cell::Text(age_band(age)),
+            Cell::Text(&concerns),
+            Cell::Text(&p.instrument),
+            Cell::Text(&baseline_date),
+            Cell::Number(p.baseline),
+            Cell::Text(&post_date),
+            Cell::Number(p.post),
+            Cell::Number(p.post - p.baseline),
+        ]);
     }
     let entry = owner
         .0
@@ -188,7 +193,7 @@ pub async fn research_csv(
                 "attachment; filename=\"kapflow-outcomes-deidentified.csv\"",
             ),
         ],
-        out,
+        out.finish(),
     )
         .into_response())
 }

@@ -23,6 +23,7 @@ use time::Duration;
 
 pub const RESET_LIFETIME: Duration = Duration::hours(1);
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn forgot_show(State(state): State<AppState>) -> Result<ForgotPage, AppError> {
     Ok(ForgotPage {
         layout: Layout::public(&state).await?,
@@ -37,6 +38,7 @@ pub struct ForgotForm {
     email: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn forgot_submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -89,6 +91,7 @@ async fn usable(state: &AppState, token: &str) -> Result<LinkStatus<String>, App
         .await?)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn reset_show(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -112,6 +115,7 @@ pub struct ResetForm {
     password_confirm: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn reset_submit(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,

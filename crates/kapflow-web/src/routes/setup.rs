@@ -63,6 +63,7 @@ fn form_page(token: &str, values: SetupValues, e: FieldErrors) -> SetupFormPage 
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -81,6 +82,7 @@ pub async fn show(
     Ok(form_page(&token, SetupValues::default(), FieldErrors::default()).into_response())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn submit(
     State(state): State<AppState>,
     Path(token): Path<String>,

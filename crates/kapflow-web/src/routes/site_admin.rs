@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 const MAX_BODY_CHARS: usize = 20_000;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sections(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -140,6 +141,7 @@ async fn edit_page(
         .into_response())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn edit(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -183,6 +185,7 @@ pub struct SaveForm {
     action: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn save(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -236,6 +239,7 @@ pub async fn save(
     Ok(Redirect::to(&crate::paths::done(crate::paths::site_section(key), done)).into_response())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn restore(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -267,6 +271,7 @@ pub struct PreviewForm {
 }
 
 /// The live preview's fragment (htmx posts the text as it is typed).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn preview(
     State(state): State<AppState>,
     _owner: OwnerUser,
@@ -303,6 +308,7 @@ pub struct SettingsQuery {
     saved: Option<String>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn settings(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -337,6 +343,7 @@ pub async fn settings(
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn save_settings(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -404,6 +411,7 @@ pub async fn save_settings(
 }
 
 /// The photo upload: a multipart form with the page, the alt text and the file.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn upload_photo(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -504,6 +512,7 @@ pub struct PhotosQuery {
     done: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn photos(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -561,6 +570,7 @@ async fn photos_page(
     Ok((code, page).into_response())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn remove_photo(
     State(state): State<AppState>,
     owner: OwnerUser,

@@ -117,6 +117,7 @@ async fn page(
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -141,6 +142,7 @@ pub struct InviteForm {
 }
 
 /// Creates an invitation and queues its email; returns the link (the CLI prints it).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_invitation(
     state: &AppState,
     email: &Email,
@@ -172,6 +174,7 @@ pub async fn create_invitation(
         .map(|()| link))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn invite(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -237,6 +240,7 @@ fn outcome(r: Result<(), AccountChangeRefused>, done: &str) -> Result<Response, 
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn disable(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -256,6 +260,7 @@ pub struct RoleForm {
     role: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn change_role(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -277,6 +282,7 @@ pub async fn change_role(
     outcome(r, "role")
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn reset_mfa(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -297,6 +303,7 @@ pub struct RevokeForm {
 }
 
 /// Withdraws the open invitation(s) of an address.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke_invitation(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -322,6 +329,7 @@ pub struct OrgForm {
 }
 
 /// Adds a partner prescriber organisation.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_partner_org(
     State(state): State<AppState>,
     owner: OwnerUser,
@@ -356,6 +364,7 @@ pub struct MemberForm {
 }
 
 /// Puts a prescriber into a partner organisation (or none).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_partner_org(
     State(state): State<AppState>,
     owner: OwnerUser,

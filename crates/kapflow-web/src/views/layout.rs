@@ -4,22 +4,48 @@
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use kapflow_domain::Role;
+use crate::paths;
+use kapflow_domain::access::{Action, Relationship, decide};
 use kapflow_domain::session_policy::IDLE_WARNING;
 use kapflow_store::settings::keys;
+
+/// One entry of the main navigation.
+#[derive(Clone, Debug)]
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// The main navigation in order: each entry shows to the roles the access policy allows its
+/// action, so the menu never offers a page the person would be refused.
+const LINKS: &[(Action, &str, &str)] = &[
+    (Action::ViewDashboard, paths::DASHBOARD, "Dashboard"),
+    (Action::ViewInquiries, paths::INQUIRIES, "Inquiries"),
+    (Action::ListClients, paths::CLIENTS, "Clients"),
+    (Action::ViewOutcomeReport, paths::OUTCOMES, "Outcomes"),
+    (Action::EditSite, paths::SITE, "Website"),
+    (Action::ManageStaff, paths::STAFF, "Staff"),
+    (
+        Action::ManageConsentDocuments,
+        paths::CONSENT_DOCUMENTS,
+        "Consents",
+    ),
+    (
+        Action::ManageInstruments,
+        paths::INSTRUMENTS,
+        "Questionnaires",
+    ),
+    (Action::ViewAudit, paths::AUDIT, "Audit trail"),
+    (Action::ManageOwnAccount, paths::SESSIONS, "Your sessions"),
+];
 
 #[derive(Clone, Debug)]
 pub struct Nav {
     pub name: String,
     pub role_label: &'static str,
     pub csrf: String,
-    pub is_owner: bool,
-    /// May open the inquiry inbox.
-    pub inbox: bool,
-    /// Owner or therapist: outcomes and measures.
-    pub clinician: bool,
-    /// Both factors passed: the full navigation is shown.
-    pub full: bool,
+    /// Empty until both factors are passed (only sign-out shows then).
+    pub links: Vec<NavLink>,
     pub idle_seconds: i64,
     pub warn_seconds: i64,
 }
@@ -60,10 +86,17 @@ impl Layout {
                 name: u.display_name.clone(),
                 role_label: u.role.label(),
                 csrf: user.csrf().to_owned(),
-                is_owner: u.role == Role::Owner,
-                inbox: matches!(u.role, Role::Owner | Role::FrontDesk | Role::Therapist),
-                clinician: matches!(u.role, Role::Owner | Role::Therapist),
-                full: user.fully_signed_in(),
+                links: if user.fully_signed_in() {
+                    LINKS
+                        .iter()
+                        .filter(|(action, _, _)| {
+                            decide(u.role, *action, Relationship::None).is_allowed()
+                        })
+                        .map(|(_, href, label)| NavLink { href, label })
+                        .collect()
+                } else {
+                    Vec::new()
+                },
                 idle_seconds: state.config.idle.for_role(u.role).whole_seconds(),
                 warn_seconds: IDLE_WARNING.whole_seconds(),
             }),

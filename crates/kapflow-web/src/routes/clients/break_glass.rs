@@ -16,6 +16,7 @@ use kapflow_domain::prescribing::break_glass_reason;
 use kapflow_domain::text::{date, required_line};
 use kapflow_domain::time_util::now_utc;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     user: StaffUser,
@@ -29,6 +30,7 @@ pub async fn show(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn open(
     State(state): State<AppState>,
     user: StaffUser,

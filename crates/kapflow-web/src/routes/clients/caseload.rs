@@ -33,6 +33,7 @@ pub struct SearchForm {
     page: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     State(state): State<AppState>,
     user: StaffUser,
@@ -50,6 +51,7 @@ pub async fn list(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn search(
     State(state): State<AppState>,
     user: StaffUser,

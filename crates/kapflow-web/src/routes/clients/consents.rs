@@ -20,6 +20,7 @@ use kapflow_domain::{DocumentId, SignatureId};
 use kapflow_store::consents::Signed;
 use serde::Deserialize;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     user: StaffUser,
@@ -43,6 +44,7 @@ pub async fn show(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sign(
     State(state): State<AppState>,
     user: StaffUser,
@@ -91,6 +93,7 @@ pub struct RevokeForm {
     reason: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke(
     State(state): State<AppState>,
     user: StaffUser,
@@ -137,6 +140,7 @@ pub struct PublishedQuery {
     version: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn documents(
     State(state): State<AppState>,
     user: OwnerUser,
@@ -157,6 +161,7 @@ pub async fn documents(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn publish(
     State(state): State<AppState>,
     user: OwnerUser,

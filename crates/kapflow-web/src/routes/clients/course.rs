@@ -18,6 +18,7 @@ use kapflow_domain::time_util::now_utc;
 use kapflow_store::prescribing::Refused;
 use serde::Deserialize;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     user: StaffUser,
@@ -44,6 +45,7 @@ fn refused(page: CoursePage) -> Response {
     (StatusCode::UNPROCESSABLE_ENTITY, page).into_response()
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn advance(
     State(state): State<AppState>,
     user: StaffUser,
@@ -86,6 +88,7 @@ pub struct ReferForm {
     org: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn refer(
     State(state): State<AppState>,
     user: StaffUser,
@@ -122,6 +125,7 @@ pub struct DiscontinueForm {
     reason: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn discontinue(
     State(state): State<AppState>,
     user: StaffUser,
@@ -163,6 +167,7 @@ pub async fn discontinue(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn new_course(
     State(state): State<AppState>,
     user: StaffUser,

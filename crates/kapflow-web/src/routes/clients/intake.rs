@@ -17,6 +17,7 @@ use kapflow_domain::intake::{IntakeForm, QUESTIONS};
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::assessment::Saved;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     user: StaffUser,
@@ -65,13 +66,13 @@ fn form_from(f: &Fields) -> IntakeForm {
     serde_json::from_value(serde_json::Value::Object(map)).unwrap_or_default()
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn save(
     State(state): State<AppState>,
     user: StaffUser,
     access: ClientAccess,
-    body: axum::body::Bytes,
+    f: Fields,
 ) -> Result<Response, AppError> {
-    let f = Fields::parse(&body);
     let form = form_from(&f);
     let sensitivity_raw = f.get("sensitivity");
     let complete = f.get("intent") == "complete";
@@ -140,6 +141,7 @@ pub async fn save(
 const UNREADABLE: &str = "The stored intake could not be read, so nothing was saved over it. \
      Tell the practice owner: the record needs checking before anyone edits it.";
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn review(
     State(state): State<AppState>,
     user: StaffUser,

@@ -19,6 +19,7 @@ use kapflow_domain::token::token_hash;
 use kapflow_domain::{AlertId, MeasureRequestId};
 use serde::Deserialize;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     user: StaffUser,
@@ -67,6 +68,7 @@ pub struct AddForm {
     due_on: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn add(
     State(state): State<AppState>,
     user: StaffUser,
@@ -118,6 +120,7 @@ pub struct ChangeForm {
     cancel: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn change(
     State(state): State<AppState>,
     user: StaffUser,
@@ -159,6 +162,7 @@ pub struct SendForm {
 
 /// Sends an open questionnaire: by email (a link valid 7 days), as a link to text (shown
 /// once), or on this device in kiosk mode (1 hour; the staff member is signed out first).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn send(
     State(state): State<AppState>,
     user: StaffUser,
@@ -238,6 +242,7 @@ pub struct AckForm {
     note: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn acknowledge(
     State(state): State<AppState>,
     user: StaffUser,

@@ -13,6 +13,7 @@ use kapflow_domain::prescribing::message_body;
 use kapflow_domain::time_util::now_utc;
 use serde::Deserialize;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     user: StaffUser,
@@ -27,6 +28,7 @@ pub struct PostForm {
     body: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn post(
     State(state): State<AppState>,
     user: StaffUser,

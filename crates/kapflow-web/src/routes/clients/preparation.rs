@@ -16,6 +16,7 @@ use kapflow_domain::preparation::PreparationForm;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::assessment::Saved;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     user: StaffUser,
@@ -39,13 +40,13 @@ pub async fn show(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn save(
     State(state): State<AppState>,
     user: StaffUser,
     access: ClientAccess,
-    body: axum::body::Bytes,
+    f: Fields,
 ) -> Result<Response, AppError> {
-    let f = Fields::parse(&body);
     let form = PreparationForm {
         intentions: f.get("intentions"),
         discussed: f.all("discussed"),

@@ -22,6 +22,7 @@ use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{DoseRequestId, ShipmentId};
 use kapflow_store::prescribing::Refused;
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     user: StaffUser,
@@ -69,6 +70,7 @@ fn refusal(r: Refused, open: &'static str) -> Result<Typed, AppError> {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn evaluate(
     State(state): State<AppState>,
     user: StaffUser,
@@ -102,6 +104,7 @@ pub async fn evaluate(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn prescribe(
     State(state): State<AppState>,
     user: StaffUser,
@@ -135,6 +138,7 @@ pub async fn prescribe(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn ship(
     State(state): State<AppState>,
     user: StaffUser,
@@ -168,6 +172,7 @@ pub async fn ship(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn received(
     State(state): State<AppState>,
     user: StaffUser,
@@ -189,6 +194,7 @@ pub async fn received(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn request_dose(
     State(state): State<AppState>,
     user: StaffUser,
@@ -222,6 +228,7 @@ pub async fn request_dose(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn answer_dose(
     State(state): State<AppState>,
     user: StaffUser,

@@ -33,6 +33,7 @@ pub struct NewQuery {
 }
 
 /// The new-client form, prefilled from an inquiry when one is named.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn new_form(
     State(state): State<AppState>,
     user: StaffUser,
@@ -96,12 +97,12 @@ fn input_from(f: &Fields) -> ClientInput {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     State(state): State<AppState>,
     user: StaffUser,
-    body: axum::body::Bytes,
+    f: Fields,
 ) -> Result<Response, AppError> {
-    let f = Fields::parse(&body);
     let v = input_from(&f);
     let inquiry = f.get("inquiry");
     let therapist = f.get("therapist");
@@ -190,6 +191,7 @@ pub async fn create(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn overview(
     State(state): State<AppState>,
     user: StaffUser,
@@ -287,6 +289,7 @@ fn input_of(c: &kapflow_store::clients::ClientRecord) -> ClientInput {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn edit_form(
     State(state): State<AppState>,
     user: StaffUser,
@@ -301,13 +304,14 @@ pub async fn edit_form(
     edit_page(&state, &user, c.id, input_of(&c), FieldErrors::default()).await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn edit(
     State(state): State<AppState>,
     user: StaffUser,
     access: ClientAccess,
-    body: axum::body::Bytes,
+    f: Fields,
 ) -> Result<Response, AppError> {
-    let v = input_from(&Fields::parse(&body));
+    let v = input_from(&f);
     let id = access.client();
     match v.validate(today(now_utc())) {
         Ok(c) => {
@@ -338,6 +342,7 @@ pub struct TeamForm {
     change: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn care_team(
     State(state): State<AppState>,
     user: StaffUser,

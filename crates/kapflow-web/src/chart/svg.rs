@@ -1,4 +1,4 @@
-//! A server-rendered SVG trend chart of one instrument for one client (§4): severity bands,
+//! A server-rendered SVG trend chart of one instrument for one client: severity bands,
 //! the scores over time, baseline / response / remission lines and the dosing sessions.
 //!
 //! Self-contained by design: no scripts, fonts, foreignObject or external references, so it is
@@ -388,5 +388,5 @@ fn describe(input: &ChartInput, points: &[(Date, u32)]) -> String {
 }
 
 #[cfg(test)]
-#[path = "chart_tests.rs"]
+#[path = "svg_tests.rs"]
 mod tests;
