@@ -1,4 +1,4 @@
-//! Informed consent documents and signatures (domain reference §2): the owner keeps versioned
+//! Informed consent documents and signatures (docs/domain.md §2): the owner keeps versioned
 //! documents; a client signs one exact version in the office, a staff member witnesses, and the
 //! signature holds a SHA-256 of the text signed, so later edits can never change what was agreed.
 

@@ -1,4 +1,4 @@
-//! The structured assessment intake (domain reference §2–3). It is saved as typed — a draft may
+//! The structured assessment intake (docs/domain.md §2–3). It is saved as typed — a draft may
 //! be incomplete — and completed only when every required answer is there. The contraindication
 //! screening reads the completed answers; it flags, it never decides.
 

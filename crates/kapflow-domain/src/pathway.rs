@@ -1,4 +1,4 @@
-//! One course of KAP treatment as a state machine (domain reference §2 and §5).
+//! One course of KAP treatment as a state machine (docs/domain.md §2 and §5).
 //!
 //! Stages so far: assessment → preparation → medical evaluation → medication → ready for
 //! dosing, and discontinued from any stage (reason required). Dosing and integration come with
@@ -387,7 +387,7 @@ mod tests {
 
     proptest! {
         /// Whatever happens in whatever order, "ready for dosing" is only ever entered with
-        /// every gate of §5 that this stage can know satisfied at that moment.
+        /// every gate of docs/domain.md §5 that this stage can know satisfied at that moment.
         #[test]
         fn ready_for_dosing_is_never_reached_without_its_gates(
             steps in proptest::collection::vec((any_transition(), any_facts()), 1..30)

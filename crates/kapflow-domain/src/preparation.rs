@@ -1,11 +1,11 @@
-//! Preparation before the medical referral (domain reference §2–3, the seed page): intentions,
+//! Preparation before the medical referral (docs/domain.md §2–3, the seed page): intentions,
 //! the expectations the therapist has gone through with the client, and the readiness sign-off.
 
 use crate::form::FieldErrors;
 use crate::text::{free_text, required_text};
 
 /// What the therapist goes through with the client; each must be ticked before sign-off.
-/// Wording follows the practice's page and the protocol facts of the domain reference.
+/// Wording follows the practice's page and the protocol facts of docs/domain.md.
 pub const CHECKLIST: &[(&str, &str)] = &[
     (
         "experience",

@@ -1,4 +1,4 @@
-//! What the partner prescriber records (domain reference §2–3): the evaluation, the
+//! What the partner prescriber records (docs/domain.md §2–3): the evaluation, the
 //! prescription, the shipment, and answers to dose-change requests. The therapist can only
 //! *ask* for a dose change; nothing here lets anyone but the prescriber set a dose.
 
@@ -79,7 +79,7 @@ impl EvaluationInput {
 }
 
 crate::named_enum! {
-    /// Sublingual forms (domain reference §3).
+    /// Sublingual forms (docs/domain.md §3).
     pub enum DoseForm {
         Troche = "troche", "Troche (lozenge)";
         RapidDissolveTablet = "rdt", "Rapid-dissolve tablet";
@@ -87,7 +87,7 @@ crate::named_enum! {
 }
 
 /// Strengths outside this are refused as likely typing errors; lozenge doses seen in KAP span
-/// 10–350 mg (domain reference §3).
+/// 10–350 mg (docs/domain.md §3).
 pub const STRENGTH_MG: std::ops::RangeInclusive<u32> = 1..=500;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]

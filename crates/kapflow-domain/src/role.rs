@@ -1,4 +1,4 @@
-//! The roles of a practice (domain reference §1).
+//! The roles of a practice (docs/domain.md §1).
 
 use serde::{Deserialize, Serialize};
 

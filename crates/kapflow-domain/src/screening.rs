@@ -1,4 +1,4 @@
-//! Contraindication screening from the intake (domain reference §3). It computes flags with the
+//! Contraindication screening from the intake (docs/domain.md §3). It computes flags with the
 //! rule that fired and where the rule comes from; it never decides eligibility — the partner
 //! prescriber does.
 
@@ -64,7 +64,7 @@ pub struct Flag {
     pub source: &'static str,
 }
 
-/// Thresholds the practice (or prescriber) sets; defaults per §3, with their sources.
+/// Thresholds the practice (or prescriber) sets; defaults per docs/domain.md §3, with their sources.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ScreeningSettings {
     pub bp_systolic_flag: u32,
@@ -82,10 +82,9 @@ impl Default for ScreeningSettings {
     }
 }
 
-const SRC_CONTRA: &str =
-    "Domain reference §3: contraindications to screen at assessment (the prescriber decides)";
+const SRC_CONTRA: &str = "The practice's KAP protocol: contraindications screened at assessment (the prescriber decides)";
 const SRC_RELATIVE: &str =
-    "Domain reference §3: relative contraindications (the prescriber decides)";
+    "The practice's KAP protocol: relative contraindications (the prescriber decides)";
 const SRC_BP: &str = "Default threshold from an IV/nasal ketamine clinic's pre-dose hold rule (140/90); no published sublingual KAP threshold exists — a practice setting";
 
 /// Every flag the answers raise, most serious first.

@@ -18,11 +18,11 @@ pub mod keys {
     pub const SITE_VERSION: &str = "site.version";
     pub const CLINICIAN_NAME: &str = "clinician.name";
     pub const CLINICIAN_CREDENTIALS: &str = "clinician.credentials";
-    /// The partner physician organisation (domain reference §1).
+    /// The partner physician organisation (docs/domain.md §1).
     pub const PARTNER_NAME: &str = "partner.name";
     /// How long a break-glass grant lasts, in hours (default 4).
     pub const BREAK_GLASS_HOURS: &str = "break_glass.hours";
-    /// Screening thresholds (domain reference §3; defaults in `ScreeningSettings`).
+    /// Screening thresholds (docs/domain.md §3; defaults in `ScreeningSettings`).
     pub const SCREEN_BP_SYSTOLIC: &str = "screening.bp_systolic";
     pub const SCREEN_BP_DIASTOLIC: &str = "screening.bp_diastolic";
     pub const SCREEN_MIN_AGE: &str = "screening.minimum_age";

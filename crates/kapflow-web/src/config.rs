@@ -15,6 +15,8 @@ pub struct WebConfig {
     pub inquiries_per_hour: i64,
     /// How long a session may sit idle, for staff and for clients.
     pub idle: kapflow_domain::session_policy::IdleLimits,
+    /// Proxies whose `X-Forwarded-For` names the client (none: the TCP peer is the client).
+    pub trusted_proxies: crate::client_ip::TrustedProxies,
 }
 
 impl WebConfig {
@@ -32,6 +34,7 @@ impl Default for WebConfig {
             max_body_bytes: 64 * 1024,
             inquiries_per_hour: 5,
             idle: Default::default(),
+            trusted_proxies: Default::default(),
         }
     }
 }

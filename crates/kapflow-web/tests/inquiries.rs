@@ -157,6 +157,58 @@ async fn one_address_may_send_only_a_few_inquiries_an_hour() {
     assert_eq!(inquiries(&t).await, 5);
 }
 
+/// A form POST to /connect arriving over TCP from `peer`, with an optional forwarding header.
+async fn connect_from(t: &TestApp, peer: &str, forwarded_for: Option<&str>, n: usize) -> StatusCode {
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+    let token = token_of(&t.get("/connect", None).await.body);
+    let body = format!(
+        "{}&form_token={token}",
+        GOOD.replace("Jo+Lee", &format!("Person+{n}"))
+    );
+    let mut b = Request::post("/connect")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin");
+    if let Some(xff) = forwarded_for {
+        b = b.header("x-forwarded-for", xff);
+    }
+    let mut req = b.body(Body::from(body)).expect("req");
+    let peer: std::net::SocketAddr = peer.parse().expect("peer");
+    req.extensions_mut().insert(ConnectInfo(peer));
+    t.send(req).await.status
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_visitor_has_their_own_inquiry_limit() {
+    let config = kapflow_web::WebConfig {
+        trusted_proxies: kapflow_web::client_ip::TrustedProxies::parse("10.0.0.1").expect("parse"),
+        ..Default::default()
+    };
+    let t = TestApp::with_config(config).await;
+    let proxy = "10.0.0.1:40000";
+    for n in 0..5 {
+        let s = connect_from(&t, proxy, Some("198.51.100.1"), n).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "first visitor, inquiry {n}");
+    }
+    let s = connect_from(&t, proxy, Some("198.51.100.1"), 5).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "first visitor is over the limit");
+    // A second visitor behind the same proxy is not punished for the first one.
+    let s = connect_from(&t, proxy, Some("198.51.100.2"), 6).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "second visitor has a limit of their own");
+    // The first visitor cannot slip past by writing a forged address in front.
+    let s = connect_from(&t, proxy, Some("203.0.113.50, 198.51.100.1"), 7).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "a forged hop is ignored");
+    // A peer that is not the proxy is taken at its word only as itself.
+    for n in 0..5 {
+        let s = connect_from(&t, "192.0.2.9:5000", Some(&format!("198.51.100.{}", 50 + n)), 10 + n).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "direct visitor, inquiry {n}");
+    }
+    let s = connect_from(&t, "192.0.2.9:5000", Some("198.51.100.99"), 20).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "an untrusted peer's header changes nothing");
+    assert_eq!(inquiries(&t).await, 11);
+}
+
 #[tokio::test]
 async fn the_inbox_works_for_front_desk_and_hides_unassigned_inquiries_from_therapists() {
     inbox(TestApp::new().await).await;

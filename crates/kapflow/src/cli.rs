@@ -120,6 +120,11 @@ pub struct ServeArgs {
     #[arg(long, env = "KAPFLOW_CLIENT_IDLE_MINUTES", default_value_t = 15)]
     pub client_idle_minutes: i64,
 
+    /// Proxies (comma-separated addresses or CIDR networks) whose X-Forwarded-For names the
+    /// client. Unset: the connecting address is the client and forwarding headers are ignored.
+    #[arg(long, env = "KAPFLOW_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+
     /// Inquiries the public form accepts from one IP address per hour.
     #[arg(long, env = "KAPFLOW_INQUIRIES_PER_HOUR", default_value_t = 5)]
     pub inquiries_per_hour: i64,

@@ -28,6 +28,8 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             time::Duration::minutes(args.staff_idle_minutes),
             time::Duration::minutes(args.client_idle_minutes),
         ),
+        trusted_proxies: kapflow_web::client_ip::TrustedProxies::parse(&args.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("KAPFLOW_TRUSTED_PROXIES: {e}"))?,
     };
 
     store

@@ -1,5 +1,5 @@
 //! C-SSRS Screener (Screen Version – Recent: ideation in the past month, behaviour in the past
-//! 3 months): the published questions, the skip logic, and the risk level (§4). Any positive
+//! 3 months): the published questions, the skip logic, and the risk level (docs/domain.md §4). Any positive
 //! answer raises a suicide-risk safety flag carrying its level.
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ pub const CODE: &str = "cssrs";
 pub const YES: u8 = 1;
 pub const NO: u8 = 0;
 
-pub const SOURCE: &str = "Columbia-Suicide Severity Rating Scale Screen Version – Recent (Posner et al., The Research Foundation for Mental Hygiene), Columbia Protocol triage; domain reference §4";
+pub const SOURCE: &str = "Columbia-Suicide Severity Rating Scale Screen Version – Recent (Posner et al., The Research Foundation for Mental Hygiene), Columbia Protocol triage";
 
 const Q1: &str = "Have you wished you were dead or wished you could go to sleep and not wake up?";
 const Q2: &str = "Have you actually had any thoughts of killing yourself?";

@@ -1,4 +1,4 @@
-//! GAD-7 (anxiety): the published wording and its bands (§4). A plain sum; no safety item.
+//! GAD-7 (anxiety): the published wording and its bands (docs/domain.md §4). A plain sum; no safety item.
 
 use super::instrument::{Instrument, Kind, bands, options, plain_items};
 use super::phq9::FREQUENCY;

@@ -1,4 +1,4 @@
-//! Measurement-based care questionnaires (domain reference §4): the published instruments as
+//! Measurement-based care questionnaires (docs/domain.md §4): the published instruments as
 //! data, practice-defined ones, server-side scoring with safety flags, and outcome over time.
 //!
 //! Scoring refuses anything incomplete; flags carry their rule and source so the UI can show

@@ -1,5 +1,5 @@
 //! Outcome over a course: change from baseline, response, remission and, for the PCL-5,
-//! clinically meaningful change (§4). Pure arithmetic on totals; every threshold is decided in
+//! clinically meaningful change (docs/domain.md §4). Pure arithmetic on totals; every threshold is decided in
 //! whole numbers so a boundary (exactly 50%, exactly 10 points) never depends on rounding.
 //!
 //! A baseline of 0 has no symptoms to reduce: the percentage is undefined (None, never a

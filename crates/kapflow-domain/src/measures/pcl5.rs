@@ -1,5 +1,5 @@
 //! PCL-5 (PTSD, past month): the published wording, the B–E cluster sub-scores, and the two
-//! provisional-PTSD readings (§4) — the total against the practice's cutoff, and the DSM-5
+//! provisional-PTSD readings (docs/domain.md §4) — the total against the practice's cutoff, and the DSM-5
 //! symptom-cluster rule — reported separately because they can disagree.
 
 use serde::{Deserialize, Serialize};
@@ -57,11 +57,10 @@ const CLUSTERS: [(&str, &str, u8, u8, u8); 4] = [
 pub const ENDORSED_AT: u8 = 2;
 
 pub const CUTOFF_RULE: &str = "PCL-5 total at or above the practice's provisional-PTSD cutoff (default 33; 31–33 in the literature)";
-pub const CUTOFF_SOURCE: &str =
-    "National Center for PTSD, PCL-5 scoring guidance; domain reference §4";
+pub const CUTOFF_SOURCE: &str = "National Center for PTSD, PCL-5 scoring guidance";
 pub const DSM5_RULE: &str = "DSM-5 provisional diagnosis: an item rated 2 (Moderately) or higher counts as endorsed; needs at least 1 B item (1–5), 1 C item (6–7), 2 D items (8–14) and 2 E items (15–20)";
 pub const DSM5_SOURCE: &str =
-    "National Center for PTSD, PCL-5 scoring (DSM-5 symptom-cluster rule); domain reference §4";
+    "National Center for PTSD, PCL-5 scoring (DSM-5 symptom-cluster rule)";
 
 const INSTRUCTIONS: &str = "Instructions: Below is a list of problems that people sometimes have in response to a very stressful experience. Please read each problem carefully and then circle one of the numbers to the right to indicate how much you have been bothered by that problem in the past month.";
 

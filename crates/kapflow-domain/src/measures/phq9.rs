@@ -1,4 +1,4 @@
-//! PHQ-9 (depression): the published wording, its bands, and the item-9 safety flag (§4).
+//! PHQ-9 (depression): the published wording, its bands, and the item-9 safety flag (docs/domain.md §4).
 
 use super::instrument::{Instrument, Kind, bands, options, plain_items};
 use super::score::{Answers, Flag, FlagKind};
@@ -25,7 +25,8 @@ pub(super) const FREQUENCY: [(u8, &str); 4] = [
 ];
 
 pub const ITEM9_RULE: &str = "PHQ-9 item 9 > 0 — a safety flag whatever the total";
-pub const ITEM9_SOURCE: &str = "Kroenke & Spitzer, PHQ-9; domain reference §4";
+pub const ITEM9_SOURCE: &str =
+    "Kroenke & Spitzer, PHQ-9 (item 9 asks about thoughts of death or self-harm)";
 
 const STEM: &str =
     "Over the last 2 weeks, how often have you been bothered by any of the following problems?";

@@ -1,4 +1,4 @@
-//! The practice outcome report (§4, in the manner of Dore et al. 2019, §7): per instrument, overall
+//! The practice outcome report (docs/domain.md §4, in the manner of Dore et al. 2019, §7): per instrument, overall
 //! and split by concern, how many courses, mean baseline, mean change with a 95% confidence
 //! interval, and the share reaching response and remission.
 //!

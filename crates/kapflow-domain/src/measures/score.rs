@@ -14,7 +14,7 @@ use super::phq9;
 /// The client's answers, keyed by item code. Absent means not answered (or skipped).
 pub type Answers = BTreeMap<String, u8>;
 
-/// Thresholds the practice may change; defaults per the domain reference §4.
+/// Thresholds the practice may change; defaults per the docs/domain.md §4.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeasureSettings {
     /// PCL-5 total at or above which PTSD is provisional. The literature uses 31–33.
@@ -41,7 +41,7 @@ pub enum FlagKind {
 
 impl FlagKind {
     /// Safety alerts go to the treating therapist at once and stay open until a clinician
-    /// acknowledges them (§4); the PTSD findings are clinical information, not alerts.
+    /// acknowledges them (docs/domain.md §4); the PTSD findings are clinical information, not alerts.
     pub fn is_safety_alert(self) -> bool {
         matches!(self, FlagKind::SuicideRisk)
     }
@@ -66,7 +66,7 @@ pub struct SubScore {
     pub max: u32,
 }
 
-/// A scored submission: everything the record keeps (§4).
+/// A scored submission: everything the record keeps (docs/domain.md §4).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scored {
     pub instrument: String,

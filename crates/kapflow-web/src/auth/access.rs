@@ -109,9 +109,11 @@ impl Registry {
         } else {
             method
         };
-        self.specs
+        self.index
+            .get(path)?
             .iter()
-            .find(|s| s.path == path && s.method == method)
+            .find(|(m, _)| m == method)
+            .and_then(|(_, i)| self.specs.get(*i))
     }
 
     fn knows_path(&self, path: &str) -> bool {
@@ -179,7 +181,7 @@ async fn check(
     }
 
     let (mut parts, body) = req.into_parts();
-    let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, &())
+    let ClientIp(ip) = ClientIp::from_request_parts(&mut parts, state)
         .await
         .unwrap_or(ClientIp(None));
     let tls = state.config.served_over_tls();

@@ -1,6 +1,6 @@
 //! The practice's clinical thresholds: how long break-glass lasts and the contraindication
 //! screening's flags. Every threshold is a setting with its default and where it comes from
-//! (domain reference §3), never a constant buried in code.
+//! (docs/domain.md §3), never a constant buried in code.
 
 use crate::AppState;
 use crate::auth::OwnerUser;
@@ -62,7 +62,7 @@ fn specs() -> [Spec; 7] {
             "Flag clients younger than (years)",
             18..=30,
             d.minimum_age,
-            "Domain reference §3: under 18 is a contraindication.",
+            "The practice's KAP protocol: under 18 is a contraindication.",
         ),
         (
             "alert_hours",

@@ -70,13 +70,22 @@ impl TestApp {
         TestApp::on(testkit::postgres().await).await
     }
 
+    /// The app on SQLite with settings other than the defaults.
+    pub async fn with_config(config: WebConfig) -> TestApp {
+        TestApp::on_with(testkit::sqlite().await, config).await
+    }
+
     async fn on(db: TestDb) -> TestApp {
+        TestApp::on_with(db, WebConfig::default()).await
+    }
+
+    async fn on_with(db: TestDb, config: WebConfig) -> TestApp {
         db.store
             .site()
             .seed(&kapflow_web::site::seed::sections(), now_utc())
             .await
             .expect("seed site");
-        let app = kapflow_web::app(AppState::new(db.store.clone(), WebConfig::default()));
+        let app = kapflow_web::app(AppState::new(db.store.clone(), config));
         TestApp { db, app }
     }
 
