@@ -3,6 +3,7 @@
 //! see is never read.
 
 use crate::access::RELEASE_STANDS;
+use crate::error::UniqueOr;
 use crate::idempotency::{self, Claim};
 use crate::inquiries::like_pattern;
 use crate::sql::{Arg, OptText, OptUuid};
@@ -197,19 +198,26 @@ impl Clients<'_> {
             }
         }
         let id = ClientId::new();
-        tx.exec(
-            "INSERT INTO clients (id, created_at, updated_at, legal_name, preferred_name, \
+        // The check above can race with another request taking the same inquiry (PostgreSQL);
+        // its unique link then refuses this one, and that is the same answer.
+        let inserted = tx
+            .exec(
+                "INSERT INTO clients (id, created_at, updated_at, legal_name, preferred_name, \
                  search_text, pronouns, date_of_birth, email, phone, address, emergency_name, \
                  emergency_phone, support_name, support_phone, concerns, sensitivity, inquiry_id, \
                  created_by) VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
                  $14, $15, $16, $17, $18)",
-            &[
-                &record_args(id, now, client)[..],
-                args![inquiry, crate::actor_uuid(actor)],
-            ]
-            .concat(),
-        )
-        .await?;
+                &[
+                    &record_args(id, now, client)[..],
+                    args![inquiry, crate::actor_uuid(actor)],
+                ]
+                .concat(),
+            )
+            .await
+            .or_duplicate()?;
+        if inserted.is_none() {
+            return Ok(Created::InquiryTaken);
+        }
         for member in team {
             add_member(&mut tx, id, *member, now).await?;
         }

@@ -2,6 +2,7 @@
 //! stores the SHA-256 of the exact text signed; the store re-hashes the document at signing so a
 //! tampered text can never be signed as if it were the published one.
 
+use crate::error::UniqueOr;
 use crate::lookup::client_exists;
 use crate::{ClientAccess, ClinicalAccess, StoreError, audit};
 use kapflow_domain::consent::{ConsentKind, NewDocument, Signature, text_sha256};
@@ -90,14 +91,15 @@ impl Consents<'_> {
             .await
     }
 
-    /// Publishes a new version of a consent document.
+    /// Publishes a new version of a consent document: its number, or `None` when another
+    /// version was published at the same moment (the number was taken; nothing was saved).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn add_document(
         &self,
         doc: &NewDocument,
         actor: &Actor,
         now: OffsetDateTime,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         let mut tx = self.store.begin().await?;
         let version: i64 = tx
             .scalar(
@@ -106,28 +108,34 @@ impl Consents<'_> {
             )
             .await?;
         let id = DocumentId::new();
-        tx.exec(
-            "INSERT INTO consent_documents (id, kind, version, title, body, sha256, \
+        if tx
+            .exec(
+                "INSERT INTO consent_documents (id, kind, version, title, body, sha256, \
                  created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            args![
-                id,
-                doc.kind,
-                version,
-                &doc.title,
-                &doc.body,
-                text_sha256(&doc.body),
-                now,
-                crate::actor_uuid(actor)
-            ],
-        )
-        .await?;
+                args![
+                    id,
+                    doc.kind,
+                    version,
+                    &doc.title,
+                    &doc.body,
+                    text_sha256(&doc.body),
+                    now,
+                    crate::actor_uuid(actor)
+                ],
+            )
+            .await
+            .or_duplicate()?
+            .is_none()
+        {
+            return Ok(None);
+        }
         let mut entry = actor
             .entry("consent_document.published", now)
             .record("consent_document", id);
         entry.reason = Some(format!("{} v{version}", doc.kind.as_str()));
         audit::append(&mut tx, &entry).await?;
         tx.commit().await?;
-        Ok(version)
+        Ok(Some(version))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]

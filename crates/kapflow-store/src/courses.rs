@@ -2,6 +2,7 @@
 //! (`CourseFacts`) inside the transaction that changes the stage, asks the domain's state
 //! machine, and records who, when, from, to and why — or returns every unmet precondition.
 
+use crate::error::UniqueOr;
 use crate::lookup::{COURSE_COLUMNS, current_consent, current_course};
 use crate::sql::OptText;
 use crate::{ClientAccess, ClinicalAccess, StoreError, Tx, audit, measures};
@@ -330,8 +331,15 @@ impl Courses<'_> {
         if course.stage != Stage::Discontinued {
             return Ok(false);
         }
-        open(&mut tx, client, course.number + 1, actor, now).await?;
-        tx.commit().await?;
+        // A double click can open the same course number twice at once (PostgreSQL): the
+        // unique number refuses the second, and the course the first opened is the answer.
+        if open(&mut tx, client, course.number + 1, actor, now)
+            .await
+            .or_duplicate()?
+            .is_some()
+        {
+            tx.commit().await?;
+        }
         Ok(true)
     }
 }

@@ -7,7 +7,11 @@ pub enum StoreError {
     /// The database is full or out of reach: the request may succeed later (503).
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
-    /// A uniqueness or foreign-key rule refused the change; names the constraint.
+    /// A uniqueness rule refused the change: something with the same key was saved first,
+    /// usually a moment earlier by another request. Names the constraint where the database does.
+    #[error("already exists (database rule {0})")]
+    Duplicate(String),
+    /// A foreign-key rule refused the change; names the constraint.
     #[error("refused by database rule {0}")]
     Constraint(String),
     #[error("migration failed: {0}")]
@@ -28,10 +32,10 @@ impl From<sqlx::Error> for StoreError {
                 if matches!(code.as_deref(), Some("13") | Some("53100")) {
                     return StoreError::Unavailable("disk full".into());
                 }
+                let rule = || db.constraint().unwrap_or("unknown").to_owned();
                 match db.kind() {
-                    ErrorKind::UniqueViolation | ErrorKind::ForeignKeyViolation => {
-                        StoreError::Constraint(db.constraint().unwrap_or("unknown").to_owned())
-                    }
+                    ErrorKind::UniqueViolation => StoreError::Duplicate(rule()),
+                    ErrorKind::ForeignKeyViolation => StoreError::Constraint(rule()),
                     _ => StoreError::Db(e),
                 }
             }
@@ -46,5 +50,28 @@ impl From<sqlx::Error> for StoreError {
 impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         matches!(self, StoreError::Unavailable(_))
+    }
+
+    /// Another row with the same unique key exists (see [`StoreError::Duplicate`]).
+    pub fn is_duplicate(&self) -> bool {
+        matches!(self, StoreError::Duplicate(_))
+    }
+}
+
+/// Lets a caller answer "already taken" where a uniqueness rule refuses an insert, instead of
+/// failing the request. On PostgreSQL the transaction is unusable afterwards: the caller must
+/// return (dropping it rolls back) rather than carry on.
+pub(crate) trait UniqueOr<T> {
+    /// `Ok(None)` when the change was refused as a duplicate.
+    fn or_duplicate(self) -> Result<Option<T>, StoreError>;
+}
+
+impl<T> UniqueOr<T> for Result<T, StoreError> {
+    fn or_duplicate(self) -> Result<Option<T>, StoreError> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_duplicate() => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }

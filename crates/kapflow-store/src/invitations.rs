@@ -1,5 +1,6 @@
 //! Staff invitations and password-reset links: single-use, expiring, bound to one address.
 
+use crate::error::UniqueOr;
 use crate::sql::OptText;
 use crate::users::{self, NewUser};
 use crate::{StoreError, audit, outbox};
@@ -19,6 +20,9 @@ pub enum LinkStatus<T> {
     Used,
     Expired,
     Unknown,
+    /// An invitation whose address has an account already (made through another link, such as
+    /// the first-run setup): accepting it would make a second account for one address.
+    AccountExists,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +74,14 @@ fn invitation(r: TokenRow) -> Option<Invitation> {
     })
 }
 
+async fn account_exists(tx: &mut crate::Tx, email: &str) -> Result<bool, StoreError> {
+    tx.scalar(
+        "SELECT COUNT(*) > 0 FROM users WHERE email = $1",
+        args![email],
+    )
+    .await
+}
+
 fn status_of<T>(
     row: Option<TokenRow>,
     now: OffsetDateTime,
@@ -95,13 +107,7 @@ impl Invitations<'_> {
         now: OffsetDateTime,
     ) -> Result<Result<(), InviteRefused>, StoreError> {
         let mut tx = self.store.begin().await?;
-        let exists: bool = tx
-            .scalar::<bool>(
-                "SELECT COUNT(*) > 0 FROM users WHERE email = $1",
-                args![email.as_str()],
-            )
-            .await?;
-        if exists {
+        if account_exists(&mut tx, email.as_str()).await? {
             return Ok(Err(InviteRefused::AccountExists));
         }
         // A new invitation replaces any earlier unused one for the same address.
@@ -147,8 +153,14 @@ impl Invitations<'_> {
     ) -> Result<LinkStatus<Invitation>, StoreError> {
         let mut tx = self.store.begin_read().await?;
         let row = token_row(&mut tx, token_hash, "invitation").await?;
+        let status = match status_of(row, now, invitation) {
+            LinkStatus::Valid(inv) if account_exists(&mut tx, &inv.email).await? => {
+                LinkStatus::AccountExists
+            }
+            other => other,
+        };
         tx.commit().await?;
-        Ok(status_of(row, now, invitation))
+        Ok(status)
     }
 
     /// Creates the invited account (name and password chosen by the invitee) and spends the link.
@@ -168,10 +180,16 @@ impl Invitations<'_> {
             LinkStatus::Used => return Ok(LinkStatus::Used),
             LinkStatus::Expired => return Ok(LinkStatus::Expired),
             LinkStatus::Unknown => return Ok(LinkStatus::Unknown),
+            LinkStatus::AccountExists => return Ok(LinkStatus::AccountExists),
         };
+        if account_exists(&mut tx, &inv.email).await? {
+            return Ok(LinkStatus::AccountExists);
+        }
         let email = Email::parse(&inv.email)
             .map_err(|_| StoreError::Corrupt("invitation address".into()))?;
-        let id = users::insert(
+        // Checked just above, but another request may make the account between the check and
+        // the insert: the unique address then refuses it, and that is the same answer.
+        let inserted = users::insert(
             &mut tx,
             &NewUser {
                 email: &email,
@@ -181,7 +199,11 @@ impl Invitations<'_> {
             },
             now,
         )
-        .await?;
+        .await
+        .or_duplicate()?;
+        let Some(id) = inserted else {
+            return Ok(LinkStatus::AccountExists);
+        };
         tx.exec(
             "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2",
             args![now, token_hash],
@@ -275,7 +297,8 @@ impl Invitations<'_> {
             LinkStatus::Valid(e) => e,
             LinkStatus::Used => return Ok(LinkStatus::Used),
             LinkStatus::Expired => return Ok(LinkStatus::Expired),
-            LinkStatus::Unknown => return Ok(LinkStatus::Unknown),
+            // A reset link is for an existing account by design; the status never says this.
+            LinkStatus::Unknown | LinkStatus::AccountExists => return Ok(LinkStatus::Unknown),
         };
         let mut tx = self.store.begin().await?;
         // Spend first, conditionally: a second concurrent use finds nothing to spend.

@@ -491,7 +491,7 @@ store_test!(
             )
             .await
             .expect("v2");
-        assert_eq!(v2, 2);
+        assert_eq!(v2, Some(2));
         let facts = s
             .courses()
             .facts(&seen(c), now)
@@ -548,5 +548,49 @@ store_test!(
                 .await
                 .is_err()
         );
+    }
+);
+
+store_test!(
+    documents_published_at_the_same_moment_never_fail_and_never_share_a_number,
+    async |db: &TestDb| {
+        let w = world(db).await;
+        let s = &db.store;
+        let publish = |n: usize| {
+            let owner = w.owner.1.clone();
+            async move {
+                s.consents()
+                    .add_document(
+                        &NewDocument {
+                            kind: ConsentKind::Kap,
+                            title: "KAP consent".into(),
+                            body: format!("Revision {n}."),
+                        },
+                        &owner,
+                        now_utc(),
+                    )
+                    .await
+            }
+        };
+        // On PostgreSQL these race for the same next number; on SQLite they queue.
+        let (a, b, c, d) = tokio::join!(publish(0), publish(1), publish(2), publish(3));
+        let mut published: Vec<i64> = [a, b, c, d]
+            .into_iter()
+            .map(|r| r.expect("a clash is an answer, not an error"))
+            .flatten()
+            .collect();
+        published.sort_unstable();
+        let mut stored: Vec<i64> = s
+            .consents()
+            .documents()
+            .await
+            .expect("docs")
+            .into_iter()
+            .filter(|d| d.kind == ConsentKind::Kap && d.version > 1)
+            .map(|d| d.version)
+            .collect();
+        stored.sort_unstable();
+        assert_eq!(published, stored, "every number reported was stored, once");
+        assert!(!published.is_empty());
     }
 );

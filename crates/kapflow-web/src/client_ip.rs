@@ -40,7 +40,11 @@ impl TrustedProxies {
 }
 
 /// The client's address from the peer and the forwarding headers, as the module comment says.
-pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &TrustedProxies) -> Option<IpAddr> {
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+    trusted: &TrustedProxies,
+) -> Option<IpAddr> {
     let peer = peer?;
     if !trusted.trusts(peer) {
         return Some(peer);
@@ -75,7 +79,10 @@ pub struct ClientIp(pub Option<String>);
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -106,7 +113,10 @@ mod tests {
     #[test]
     fn without_trusted_proxies_the_header_is_ignored() {
         let none = TrustedProxies::default();
-        assert_eq!(client_ip(ip("203.0.113.9"), &xff(&["198.51.100.1"]), &none), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &xff(&["198.51.100.1"]), &none),
+            ip("203.0.113.9")
+        );
         assert_eq!(client_ip(None, &xff(&["198.51.100.1"]), &none), None);
     }
 
@@ -117,15 +127,27 @@ mod tests {
         let h = xff(&["1.2.3.4, 198.51.100.20", "10.1.1.1"]);
         assert_eq!(client_ip(ip("192.0.2.7"), &h, &t), ip("198.51.100.20"));
         // Two clients behind the same proxy are two addresses.
-        assert_eq!(client_ip(ip("10.0.0.5"), &xff(&["198.51.100.21"]), &t), ip("198.51.100.21"));
+        assert_eq!(
+            client_ip(ip("10.0.0.5"), &xff(&["198.51.100.21"]), &t),
+            ip("198.51.100.21")
+        );
         // A peer that is not a trusted proxy is the client, whatever it claims.
         assert_eq!(client_ip(ip("203.0.113.9"), &h, &t), ip("203.0.113.9"));
         // No header, or only garbage: the proxy itself.
-        assert_eq!(client_ip(ip("10.0.0.5"), &HeaderMap::new(), &t), ip("10.0.0.5"));
-        assert_eq!(client_ip(ip("10.0.0.5"), &xff(&["nonsense"]), &t), ip("10.0.0.5"));
+        assert_eq!(
+            client_ip(ip("10.0.0.5"), &HeaderMap::new(), &t),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.5"), &xff(&["nonsense"]), &t),
+            ip("10.0.0.5")
+        );
         // IPv6 works the same way.
         let t6 = TrustedProxies::parse("::1").expect("parse");
-        assert_eq!(client_ip(ip("::1"), &xff(&["2001:db8::7"]), &t6), ip("2001:db8::7"));
+        assert_eq!(
+            client_ip(ip("::1"), &xff(&["2001:db8::7"]), &t6),
+            ip("2001:db8::7")
+        );
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub enum AppError {
     Forbidden,
     #[error("bad request")]
     BadRequest,
+    /// Something with the same key was saved first (usually by another request a moment earlier).
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -29,6 +32,8 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         if e.is_unavailable() {
             AppError::Unavailable(e.to_string())
+        } else if e.is_duplicate() {
+            AppError::Conflict(e.to_string())
         } else {
             AppError::Internal(e.to_string())
         }
@@ -41,6 +46,10 @@ impl IntoResponse for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::BadRequest => StatusCode::BAD_REQUEST,
+            AppError::Conflict(detail) => {
+                tracing::warn!(error = %detail, "refused as a duplicate");
+                StatusCode::CONFLICT
+            }
             AppError::Unavailable(detail) => {
                 tracing::warn!(error = %detail, "database unavailable");
                 StatusCode::SERVICE_UNAVAILABLE
@@ -65,4 +74,26 @@ pub fn too_many_requests(retry_after: time::Duration) -> Response {
         res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duplicate_is_a_conflict_and_an_unreachable_database_is_unavailable() {
+        let status = |e: StoreError| AppError::from(e).into_response().status();
+        assert_eq!(
+            status(StoreError::Duplicate("users_email_key".into())),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            status(StoreError::Unavailable("disk full".into())),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status(StoreError::Corrupt("x".into())),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
 }

@@ -158,7 +158,12 @@ async fn one_address_may_send_only_a_few_inquiries_an_hour() {
 }
 
 /// A form POST to /connect arriving over TCP from `peer`, with an optional forwarding header.
-async fn connect_from(t: &TestApp, peer: &str, forwarded_for: Option<&str>, n: usize) -> StatusCode {
+async fn connect_from(
+    t: &TestApp,
+    peer: &str,
+    forwarded_for: Option<&str>,
+    n: usize,
+) -> StatusCode {
     use axum::body::Body;
     use axum::extract::ConnectInfo;
     use axum::http::Request;
@@ -192,20 +197,38 @@ async fn behind_a_trusted_proxy_each_visitor_has_their_own_inquiry_limit() {
         assert_eq!(s, StatusCode::SEE_OTHER, "first visitor, inquiry {n}");
     }
     let s = connect_from(&t, proxy, Some("198.51.100.1"), 5).await;
-    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "first visitor is over the limit");
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "first visitor is over the limit"
+    );
     // A second visitor behind the same proxy is not punished for the first one.
     let s = connect_from(&t, proxy, Some("198.51.100.2"), 6).await;
-    assert_eq!(s, StatusCode::SEE_OTHER, "second visitor has a limit of their own");
+    assert_eq!(
+        s,
+        StatusCode::SEE_OTHER,
+        "second visitor has a limit of their own"
+    );
     // The first visitor cannot slip past by writing a forged address in front.
     let s = connect_from(&t, proxy, Some("203.0.113.50, 198.51.100.1"), 7).await;
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "a forged hop is ignored");
     // A peer that is not the proxy is taken at its word only as itself.
     for n in 0..5 {
-        let s = connect_from(&t, "192.0.2.9:5000", Some(&format!("198.51.100.{}", 50 + n)), 10 + n).await;
+        let s = connect_from(
+            &t,
+            "192.0.2.9:5000",
+            Some(&format!("198.51.100.{}", 50 + n)),
+            10 + n,
+        )
+        .await;
         assert_eq!(s, StatusCode::SEE_OTHER, "direct visitor, inquiry {n}");
     }
     let s = connect_from(&t, "192.0.2.9:5000", Some("198.51.100.99"), 20).await;
-    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS, "an untrusted peer's header changes nothing");
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "an untrusted peer's header changes nothing"
+    );
     assert_eq!(inquiries(&t).await, 11);
 }
 

@@ -238,3 +238,52 @@ async fn a_withdrawn_invitation_link_stops_working() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn an_invitation_for_an_address_that_gained_an_account_says_so_instead_of_failing() {
+    // An invitation made before the address got an account another way (`kapflow user add`
+    // before first-run setup, then setup with the same address): the unique address must
+    // answer with a page that says what to do, not a server error.
+    let t = TestApp::new().await;
+    let owner = t.signed_in("owner@example.org", Role::Owner).await;
+    let r = t
+        .post(
+            "/staff/invite",
+            "email=late%40example.org&role=therapist",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.location(), "/staff?done=invited");
+    let link = mailed_link(&t, "/invite/").await;
+    t.account("late@example.org", Role::FrontDesk).await;
+    let shown = t.get(&link, None).await;
+    assert_eq!(shown.status, StatusCode::CONFLICT);
+    assert!(
+        shown.body.contains("You already have an account"),
+        "{}",
+        shown.body
+    );
+    let sent = t
+        .post(
+            &link,
+            &format!(
+                "display_name=Late+Comer&password={0}&password_confirm={0}",
+                PASSWORD.replace(' ', "+")
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::CONFLICT, "{}", sent.body);
+    assert!(sent.body.contains("Sign in"));
+    let accounts = t.db.store.users().list().await.expect("users");
+    let same: Vec<_> = accounts
+        .iter()
+        .filter(|u| u.email.as_str() == "late@example.org")
+        .collect();
+    assert_eq!(same.len(), 1, "still one account for the address");
+    assert_eq!(
+        same[0].role,
+        Role::FrontDesk,
+        "the existing account is untouched"
+    );
+}

@@ -71,6 +71,10 @@ fn explain(status: StatusCode) -> (&'static str, &'static str) {
             "Temporarily unavailable",
             "kapflow could not finish this request in time. Nothing you sent was lost if you see this page: try again in a moment.",
         ),
+        StatusCode::CONFLICT => (
+            "Not saved: it clashes with another record",
+            "Something with the same name or number was saved a moment earlier, perhaps by someone else. Nothing was changed. Go back, reload the page to see what is there now, and try again if it is still needed.",
+        ),
         StatusCode::TOO_MANY_REQUESTS => (
             "Too many attempts",
             "Please wait a little before trying again.",

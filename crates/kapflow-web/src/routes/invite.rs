@@ -35,17 +35,24 @@ pub async fn link_unusable<T>(
             "This link has expired",
             "Ask the practice for a new one.",
         ),
+        LinkStatus::AccountExists => (
+            StatusCode::CONFLICT,
+            "You already have an account",
+            "An account with this email address exists already, so this invitation cannot make another. Sign in with it; if you have forgotten its password, choose “Forgot your password?” on the sign-in page.",
+        ),
         _ => (
             StatusCode::NOT_FOUND,
             "This link is not valid",
             "Copy the whole link from the email, or ask the practice for a new one.",
         ),
     };
+    let link =
+        matches!(status, LinkStatus::AccountExists).then_some((crate::paths::LOGIN, "Sign in"));
     let page = MessagePage {
         layout: Layout::public(state).await?,
         title,
         body,
-        link: None,
+        link,
     };
     Ok((code, page).into_response())
 }

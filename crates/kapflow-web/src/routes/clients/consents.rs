@@ -168,18 +168,26 @@ pub async fn publish(
     Form(v): Form<DocumentInput>,
 ) -> Result<Response, AppError> {
     match v.validate() {
-        Ok(doc) => {
-            let version = state
-                .store
-                .consents()
-                .add_document(&doc, &user.0.actor(), now_utc())
-                .await?;
-            Ok(Redirect::to(&format!(
+        Ok(doc) => match state
+            .store
+            .consents()
+            .add_document(&doc, &user.0.actor(), now_utc())
+            .await?
+        {
+            Some(version) => Ok(Redirect::to(&format!(
                 "{}?version={version}",
                 crate::paths::CONSENT_DOCUMENTS
             ))
-            .into_response())
-        }
+            .into_response()),
+            None => {
+                let e = FieldErrors::of(
+                    "title",
+                    Some("Another version of this document was published at the same moment, so this one was not. Check the versions listed, then publish again if it is still needed.".to_owned()),
+                );
+                let p = documents_page(&state, &user, None, v, e).await?;
+                Ok((StatusCode::CONFLICT, p).into_response())
+            }
+        },
         Err(e) => {
             let p = documents_page(&state, &user, None, v, e).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response())
