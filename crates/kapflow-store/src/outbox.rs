@@ -43,6 +43,23 @@ pub enum Email {
     AccountLocked { user_id: UserId },
 }
 
+impl Email {
+    /// What kind of message this is, in the practice's words.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Email::Invitation { .. } => "Staff invitation",
+            Email::PasswordReset { .. } => "Password reset link",
+            Email::NewInquiry { .. } => "New inquiry notice",
+            Email::BreakGlass { .. } => "Emergency access notice",
+            Email::Referral { .. } => "Referral to the prescriber",
+            Email::MeasureLink { .. } => "Questionnaire link to a client",
+            Email::RiskAlert { .. } => "Safety alert to the care team",
+            Email::RiskAlertEscalated { .. } => "Escalated safety alert",
+            Email::AccountLocked { .. } => "Account locked notice",
+        }
+    }
+}
+
 /// A leased message.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct OutboxItem {
@@ -51,6 +68,57 @@ pub struct OutboxItem {
     /// JSON of an [`Email`].
     pub payload: String,
     pub attempts: i32,
+}
+
+/// Counts of mail not yet delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
+pub struct MailHealth {
+    /// Still to be sent (including those being retried).
+    pub waiting: i64,
+    /// Of those, refused at least once and being retried.
+    pub failing: i64,
+    /// Never to be sent: kapflow could not read them.
+    pub given_up: i64,
+}
+
+/// A message that could not be sent yet, or ever, as the owner sees it: its kind, never its
+/// content (which may hold an address or a live link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailTrouble {
+    pub id: OutboxId,
+    /// What kind of message it is ([`Email::label`]), when it can be read.
+    pub kind: Option<&'static str>,
+    pub queued_at: OffsetDateTime,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    /// Set when kapflow gave up on it.
+    pub failed_at: Option<OffsetDateTime>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TroubleRow {
+    #[sqlx(try_from = "Uuid")]
+    id: OutboxId,
+    payload: String,
+    created_at: OffsetDateTime,
+    attempts: i32,
+    last_error: Option<String>,
+    failed_at: Option<OffsetDateTime>,
+}
+
+impl From<TroubleRow> for MailTrouble {
+    fn from(r: TroubleRow) -> MailTrouble {
+        MailTrouble {
+            id: r.id,
+            kind: serde_json::from_str::<Email>(&r.payload)
+                .ok()
+                .map(|e| e.label()),
+            queued_at: r.created_at,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            failed_at: r.failed_at,
+        }
+    }
 }
 
 impl OutboxItem {
@@ -80,13 +148,14 @@ pub async fn enqueue(
 }
 
 const LEASE_SQLITE: &str = "UPDATE outbox SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
-     WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NULL AND available_at <= $3 \
-     AND (locked_until IS NULL OR locked_until <= $3) ORDER BY available_at, id LIMIT $4) \
+     WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL \
+     AND available_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
+     ORDER BY available_at, id LIMIT $4) \
      RETURNING id, payload, attempts";
 const LEASE_PG: &str = "UPDATE outbox SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
-     WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NULL AND available_at <= $3 \
-     AND (locked_until IS NULL OR locked_until <= $3) ORDER BY available_at, id LIMIT $4 \
-     FOR UPDATE SKIP LOCKED) \
+     WHERE id IN (SELECT id FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL \
+     AND available_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
+     ORDER BY available_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
      RETURNING id, payload, attempts";
 
 impl Outbox<'_> {
@@ -151,15 +220,67 @@ impl Outbox<'_> {
         tx.commit().await
     }
 
-    /// How many messages wait for delivery (for `/metrics` and tests).
+    /// Gives up on a leased message that can never be sent (kapflow cannot read it): it stays,
+    /// undelivered and never leased again, for the owner to see. `reason` must hold no PHI.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn undeliverable(
+        &self,
+        id: OutboxId,
+        worker: &str,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.store.begin().await?;
+        tx.exec(
+            "UPDATE outbox SET failed_at = $1, last_error = $2, locked_until = NULL WHERE id = \
+                 $3 AND locked_by = $4 AND delivered_at IS NULL",
+            args![now, reason, id, worker],
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// How many messages wait for delivery (for `/metrics` and tests); given-up ones do not.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn pending(&self) -> Result<i64, StoreError> {
         self.store
             .db
             .scalar(
-                "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL",
+                "SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL",
                 args![],
             )
             .await
+    }
+
+    /// Messages waiting, of which failing (tried and refused at least once), and given up.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn health(&self) -> Result<MailHealth, StoreError> {
+        self.store
+            .db
+            .fetch_one(
+                "SELECT COALESCE(SUM(CASE WHEN failed_at IS NULL THEN 1 ELSE 0 END), 0) AS \
+                     waiting, COALESCE(SUM(CASE WHEN failed_at IS NULL AND last_error IS NOT \
+                     NULL THEN 1 ELSE 0 END), 0) AS failing, COALESCE(SUM(CASE WHEN failed_at \
+                     IS NOT NULL THEN 1 ELSE 0 END), 0) AS given_up FROM outbox WHERE \
+                     delivered_at IS NULL",
+                args![],
+            )
+            .await
+    }
+
+    /// Undelivered messages that failed at least once, newest first: what the owner is shown.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn troubles(&self, limit: i64) -> Result<Vec<MailTrouble>, StoreError> {
+        let rows: Vec<TroubleRow> = self
+            .store
+            .db
+            .fetch_all(
+                "SELECT id, payload, created_at, attempts, last_error, failed_at FROM outbox \
+                     WHERE delivered_at IS NULL AND (failed_at IS NOT NULL OR last_error IS NOT \
+                     NULL) ORDER BY created_at DESC, id LIMIT $1",
+                args![limit],
+            )
+            .await?;
+        Ok(rows.into_iter().map(MailTrouble::from).collect())
     }
 }

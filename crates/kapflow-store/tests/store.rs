@@ -381,6 +381,61 @@ store_test!(outbox_failure_schedules_a_retry, async |db: &TestDb| {
 });
 
 store_test!(
+    outbox_gives_up_on_an_unreadable_message_but_keeps_it,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let now = now_utc();
+        let mut tx = s.begin().await.expect("tx");
+        let id = outbox::enqueue(
+            &mut tx,
+            &outbox::Email::AccountLocked {
+                user_id: kapflow_domain::UserId::new(),
+            },
+            now,
+        )
+        .await
+        .expect("enqueue");
+        tx.commit().await.expect("commit");
+        kapflow_store::testkit::raw_execute(db, "UPDATE outbox SET payload = 'not json'")
+            .await
+            .expect("damage");
+        let leased = s
+            .outbox()
+            .lease("w", now, Duration::seconds(30), 10)
+            .await
+            .expect("lease");
+        assert!(leased[0].email().is_err());
+        s.outbox()
+            .undeliverable(id, "w", "unreadable message", now)
+            .await
+            .expect("give up");
+        // Never leased again, not counted as waiting, still there for the owner.
+        assert!(
+            s.outbox()
+                .lease("w", now + Duration::days(1), Duration::seconds(30), 10)
+                .await
+                .expect("l")
+                .is_empty()
+        );
+        assert_eq!(s.outbox().pending().await.expect("p"), 0);
+        assert_eq!(
+            s.outbox().health().await.expect("h"),
+            outbox::MailHealth {
+                waiting: 0,
+                failing: 0,
+                given_up: 1
+            }
+        );
+        let t = s.outbox().troubles(10).await.expect("t");
+        assert_eq!(
+            (t[0].id, t[0].kind, t[0].failed_at.is_some()),
+            (id, None, true)
+        );
+        assert_eq!(t[0].last_error.as_deref(), Some("unreadable message"));
+    }
+);
+
+store_test!(
     rate_limits_count_per_bucket_and_window,
     async |db: &TestDb| {
         let s = &db.store;

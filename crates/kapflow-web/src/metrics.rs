@@ -1,4 +1,5 @@
-//! Prometheus metrics: request counts and latency histograms per route template.
+//! Prometheus metrics: request counts and latency histograms per route template, and the
+//! state of outgoing mail.
 //!
 //! Labels are the matched route (`/setup/{token}`), never the raw path, so no token or id can
 //! reach a label.
@@ -8,6 +9,12 @@ use std::sync::OnceLock;
 
 pub const REQUESTS: &str = "kapflow_http_requests_total";
 pub const DURATION: &str = "kapflow_http_request_duration_seconds";
+/// Mail not yet delivered (gauge, whole practice).
+pub const MAIL_WAITING: &str = "kapflow_mail_waiting";
+/// Of that, mail refused at least once and being retried (gauge).
+pub const MAIL_FAILING: &str = "kapflow_mail_failing";
+/// Mail kapflow gave up on because it cannot read it (gauge); the owner sees each on Staff.
+pub const MAIL_GIVEN_UP: &str = "kapflow_mail_given_up";
 
 /// The process-wide recorder (the `metrics` facade is global by design); installed once.
 pub fn handle() -> PrometheusHandle {

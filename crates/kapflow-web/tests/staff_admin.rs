@@ -287,3 +287,71 @@ async fn an_invitation_for_an_address_that_gained_an_account_says_so_instead_of_
         "the existing account is untouched"
     );
 }
+
+#[tokio::test]
+async fn mail_kapflow_cannot_read_stays_unsent_counted_and_shown_to_the_owner() {
+    let t = TestApp::new().await;
+    let owner = t.signed_in("owner@example.org", Role::Owner).await;
+    let r = t
+        .post(
+            "/staff/invite",
+            "email=new%40example.org&role=therapist",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.location(), "/staff?done=invited");
+    // The stored message is damaged (a template this version does not know).
+    kapflow_store::testkit::raw_execute(
+        &t.db,
+        "UPDATE outbox SET payload = '{\"template\":\"no_such_template\",\"to\":\"x@example.org\"}'",
+    )
+    .await
+    .expect("damage");
+    for round in 0..2 {
+        assert!(
+            support::mailed(&t).await.is_empty(),
+            "round {round}: nothing sent"
+        );
+    }
+    let outbox = t.db.store.outbox();
+    assert_eq!(
+        outbox.pending().await.expect("pending"),
+        0,
+        "no longer waiting"
+    );
+    let health = outbox.health().await.expect("health");
+    assert_eq!(
+        (health.given_up, health.failing),
+        (1, 0),
+        "kept undelivered, given up"
+    );
+    let troubles = outbox.troubles(10).await.expect("troubles");
+    assert_eq!(troubles.len(), 1);
+    assert_eq!(troubles[0].attempts, 1, "not leased again after giving up");
+    assert_eq!(troubles[0].kind, None);
+
+    let metrics = t.get("/metrics", None).await.body;
+    assert!(metrics.contains("kapflow_mail_given_up 1"), "{metrics}");
+    assert!(
+        metrics.contains("kapflow_mail_undeliverable_total 1"),
+        "{metrics}"
+    );
+
+    let staff = t.get("/staff", Some(&owner)).await.body;
+    assert!(staff.contains("Email that could not be sent"));
+    assert!(staff.contains("A message kapflow cannot read"));
+    assert!(staff.contains("will not be retried"));
+    assert!(
+        !staff.contains("x@example.org"),
+        "the content is never shown"
+    );
+    let dash = t.get("/dashboard", Some(&owner)).await.body;
+    assert!(dash.contains("1 email could not be sent at all."), "{dash}");
+    let ther = t.signed_in("t@example.org", Role::Therapist).await;
+    assert!(
+        !t.get("/dashboard", Some(&ther))
+            .await
+            .body
+            .contains("could not be sent")
+    );
+}

@@ -55,11 +55,25 @@ pub async fn deliver_due(
         .map_err(|e| e.to_string())?;
     let mut delivered = 0;
     for item in items {
-        let result = match item.email() {
-            Ok(email) => send(store, ctx, &email).await,
-            Err(why) => Err(why.to_owned()),
+        let email = match item.email() {
+            Ok(email) => email,
+            Err(why) => {
+                // Retrying cannot help a message kapflow cannot read: keep it undelivered,
+                // never lease it again, and let the owner and the operator see it.
+                tracing::error!(outbox_id = %item.id, reason = why, "outbox message cannot be read; not sent");
+                metrics::counter!(UNDELIVERABLE).increment(1);
+                store
+                    .outbox()
+                    .undeliverable(item.id, worker_id, why, now_utc())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                continue;
+            }
         };
-        match result {
+        match send(store, ctx, &email)
+            .await
+            .map_err(|e| without_addresses(&e))
+        {
             Ok(()) => {
                 store
                     .outbox()
@@ -71,7 +85,7 @@ pub async fn deliver_due(
             Err(e) => {
                 // Back off: 1, 2, 4 … minutes, at most an hour.
                 let backoff = time::Duration::minutes(1i64 << item.attempts.clamp(0, 6));
-                tracing::warn!(error = %e, attempts = item.attempts, "outbox delivery failed; will retry");
+                tracing::warn!(outbox_id = %item.id, error = %e, attempts = item.attempts, "outbox delivery failed; will retry");
                 store
                     .outbox()
                     .failed(item.id, worker_id, &e, now_utc() + backoff)
@@ -83,6 +97,19 @@ pub async fn deliver_due(
     Ok(delivered)
 }
 
+/// Counts messages given up on because they cannot be read (Prometheus).
+pub const UNDELIVERABLE: &str = "kapflow_mail_undeliverable_total";
+
+/// `error` with every word that holds an `@` replaced: a mail server's refusal often quotes the
+/// recipient's address, which is a client's personal data and belongs in no log.
+fn without_addresses(error: &str) -> String {
+    error
+        .split(' ')
+        .map(|w| if w.contains('@') { "<address>" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Sends one message to each of its recipients.
 async fn send(store: &Store, ctx: &MailContext, email: &Email) -> Result<(), String> {
     let composed = compose(store, ctx, email).await?;
@@ -90,4 +117,19 @@ async fn send(store: &Store, ctx: &MailContext, email: &Email) -> Result<(), Str
         ctx.mailer.send(msg).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_never_reach_a_log_line() {
+        assert_eq!(
+            super::without_addresses("550 5.1.1 <jo@example.org>: Recipient address rejected"),
+            "550 5.1.1 <address> Recipient address rejected"
+        );
+        assert_eq!(
+            super::without_addresses("connection refused"),
+            "connection refused"
+        );
+    }
 }

@@ -65,6 +65,11 @@ pub async fn dashboard(
         clinician,
         alerts,
         due,
+        mail_notice: if u.role == Role::Owner {
+            crate::views::account::mail_notice(state.store.outbox().health().await?)
+        } else {
+            None
+        },
     })
 }
 

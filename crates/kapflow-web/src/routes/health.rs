@@ -30,6 +30,16 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    // Mail counts come from the database at each scrape, so every instance reports the same,
+    // whole-practice numbers. Without the database the other metrics still render.
+    match state.store.outbox().health().await {
+        Ok(h) => {
+            metrics::gauge!(crate::metrics::MAIL_WAITING).set(h.waiting as f64);
+            metrics::gauge!(crate::metrics::MAIL_FAILING).set(h.failing as f64);
+            metrics::gauge!(crate::metrics::MAIL_GIVEN_UP).set(h.given_up as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: mail counts unavailable"),
+    }
     let mut res = state.metrics.render().into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -114,6 +114,14 @@ async fn page(
             .into_iter()
             .map(|o| (o.id.to_string(), o.name))
             .collect(),
+        mail: state
+            .store
+            .outbox()
+            .troubles(50)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
     })
 }
 

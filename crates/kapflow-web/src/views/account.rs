@@ -14,6 +14,8 @@ pub struct DashboardPage {
     pub clinician: bool,
     pub alerts: Vec<DashAlert>,
     pub due: Vec<DashDue>,
+    /// For the owner: what email is failing, if any.
+    pub mail_notice: Option<String>,
 }
 
 /// An open suicide-risk alert on the dashboard banner.
@@ -49,4 +51,53 @@ pub struct SessionsPage {
     pub csrf: String,
     pub sessions: Vec<SessionView>,
     pub ended: Option<u64>,
+}
+
+/// The owner's one-line warning about email that is failing, if any is.
+pub fn mail_notice(h: kapflow_store::outbox::MailHealth) -> Option<String> {
+    let emails = |n: i64| {
+        if n == 1 {
+            "1 email".to_owned()
+        } else {
+            format!("{n} emails")
+        }
+    };
+    match (h.given_up, h.failing) {
+        (0, 0) => None,
+        (0, f) => Some(format!(
+            "{} refused by the mail server, being retried.",
+            emails(f)
+        )),
+        (g, 0) => Some(format!("{} could not be sent at all.", emails(g))),
+        (g, f) => Some(format!(
+            "{} could not be sent at all, and {} refused by the mail server, being retried.",
+            emails(g),
+            emails(f)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kapflow_store::outbox::MailHealth;
+
+    #[test]
+    fn the_mail_warning_counts_in_words() {
+        let h = |given_up, failing| MailHealth {
+            waiting: 9,
+            failing,
+            given_up,
+        };
+        assert_eq!(super::mail_notice(h(0, 0)), None);
+        assert_eq!(
+            super::mail_notice(h(1, 0)).as_deref(),
+            Some("1 email could not be sent at all.")
+        );
+        assert_eq!(
+            super::mail_notice(h(2, 1)).as_deref(),
+            Some(
+                "2 emails could not be sent at all, and 1 email refused by the mail server, being retried."
+            )
+        );
+    }
 }

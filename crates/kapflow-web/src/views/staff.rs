@@ -24,6 +24,27 @@ pub struct PendingInvitationRow {
     pub expires: String,
 }
 
+/// A message that could not be sent: what it was, never what it said.
+pub struct MailTroubleRow {
+    pub kind: &'static str,
+    pub queued: String,
+    pub given_up: bool,
+    pub attempts: i32,
+    pub last_error: String,
+}
+
+impl From<kapflow_store::outbox::MailTrouble> for MailTroubleRow {
+    fn from(t: kapflow_store::outbox::MailTrouble) -> MailTroubleRow {
+        MailTroubleRow {
+            kind: t.kind.unwrap_or("A message kapflow cannot read"),
+            queued: crate::time_fmt::when(t.queued_at),
+            given_up: t.failed_at.is_some(),
+            attempts: t.attempts,
+            last_error: t.last_error.unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "staff.html")]
 pub struct StaffPage {
@@ -37,4 +58,6 @@ pub struct StaffPage {
     pub e: kapflow_domain::form::FieldErrors,
     pub notice: Option<String>,
     pub orgs: Vec<(String, String)>,
+    /// Mail that failed, newest first.
+    pub mail: Vec<MailTroubleRow>,
 }
