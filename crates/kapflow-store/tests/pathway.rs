@@ -576,8 +576,7 @@ store_test!(
         let (a, b, c, d) = tokio::join!(publish(0), publish(1), publish(2), publish(3));
         let mut published: Vec<i64> = [a, b, c, d]
             .into_iter()
-            .map(|r| r.expect("a clash is an answer, not an error"))
-            .flatten()
+            .filter_map(|r| r.expect("a clash is an answer, not an error"))
             .collect();
         published.sort_unstable();
         let mut stored: Vec<i64> = s
