@@ -222,6 +222,11 @@ impl Assessment<'_> {
         let Some(course) = current_course(&mut tx, access.client()).await? else {
             return Ok(Saved::NoCourse);
         };
+        // A screening nobody can see cannot be reviewed.
+        let stored: Option<String> = tx.scalar_optional(INTAKE.stored, args![course.id]).await?;
+        if stored.is_some_and(|json| decode::<IntakeForm>(&json).is_err()) {
+            return Ok(Saved::Unreadable);
+        }
         let n = tx
             .exec(
                 "UPDATE intakes SET screening_reviewed_at = $1, screening_reviewed_by = $2 \

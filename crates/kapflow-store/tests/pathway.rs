@@ -593,3 +593,43 @@ store_test!(
         assert!(!published.is_empty());
     }
 );
+
+store_test!(
+    check_names_every_stored_form_it_cannot_read,
+    async |db: &TestDb| {
+        let w = world(db).await;
+        let s = &db.store;
+        let c = new_client(db, &w, "Ada Client", w.t1.0).await;
+        s.assessment()
+            .save_intake(
+                &for_tests(c),
+                &IntakeForm::default(),
+                kapflow_domain::client::Sensitivity::General,
+                false,
+                &w.t1.1,
+                now_utc(),
+            )
+            .await
+            .expect("draft");
+        let sound = s.check().await.expect("check");
+        assert!(sound.is_ok() && sound.unreadable.is_empty(), "{sound:?}");
+        kapflow_store::testkit::raw_execute(db, "UPDATE intakes SET form_json = '[1, 2]'")
+            .await
+            .expect("damage");
+        let report = s.check().await.expect("check");
+        assert!(!report.is_ok());
+        let course = s
+            .courses()
+            .current(&for_tests(c))
+            .await
+            .expect("q")
+            .expect("course");
+        assert_eq!(
+            report.unreadable,
+            vec![kapflow_store::check::UnreadableRecord {
+                what: "intake of course",
+                id: course.id.as_uuid()
+            }]
+        );
+    }
+);

@@ -583,3 +583,96 @@ async fn concurrent_reads_are_each_audited_before_they_are_answered() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn an_unreadable_intake_is_never_shown_as_blank_or_clear_and_check_reports_it() {
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    // Client B gets a draft intake; then both stored intakes are damaged (as an incompatible
+    // version or a bad restore would leave them).
+    let b_t2 = grant(&t, &c.t2, Action::EditClinicalRecord, c.b).await;
+    let actor = Actor::user(c.t2.id, Role::Therapist, None, None);
+    t.db.store
+        .assessment()
+        .save_intake(
+            &b_t2,
+            &kapflow_domain::intake::IntakeForm {
+                medical_history: "Asthma".into(),
+                ..Default::default()
+            },
+            kapflow_domain::client::Sensitivity::General,
+            false,
+            &actor,
+            now_utc(),
+        )
+        .await
+        .expect("draft");
+    kapflow_store::testkit::raw_execute(
+        &t.db,
+        "UPDATE intakes SET form_json = '{\"medical_history\": 5}'",
+    )
+    .await
+    .expect("damage");
+
+    let a_intake = t
+        .get(&format!("/clients/{}/intake", c.a), Some(&c.t1))
+        .await;
+    assert_eq!(a_intake.status, StatusCode::OK);
+    for said in [
+        "This intake could not be read",
+        "The screening cannot be shown, because the intake could not be read.",
+        "Screening unavailable: the intake could not be read.",
+    ] {
+        assert!(a_intake.body.contains(said), "intake page says {said:?}");
+    }
+    for never in ["No flags from the answers so far.", "No screening flags."] {
+        assert!(
+            !a_intake.body.contains(never),
+            "intake page never says {never:?}"
+        );
+    }
+    let rx = t
+        .get(&format!("/clients/{}/prescriber", c.a), Some(&c.p1))
+        .await;
+    assert!(
+        rx.body.contains("The screening cannot be shown"),
+        "{}",
+        rx.body
+    );
+    assert!(!rx.body.contains("No screening flags."));
+
+    // Nothing is saved over it, and its screening cannot be marked reviewed.
+    let r = t
+        .post(
+            &format!("/clients/{}/intake", c.b),
+            "intent=draft&medical_history=Overwritten&sensitivity=general",
+            Some(&c.t2),
+        )
+        .await;
+    assert!(r.body.contains("nothing was saved over it"), "{}", r.body);
+    let r = t
+        .post(
+            &format!("/clients/{}/screening/review", c.b),
+            "",
+            Some(&c.t2),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("its screening cannot be reviewed"));
+
+    // `kapflow check` names both, by course, and fails.
+    let report = t.db.store.check().await.expect("check");
+    assert!(!report.is_ok());
+    let named: Vec<String> = report.unreadable.iter().map(|u| u.to_string()).collect();
+    assert_eq!(named.len(), 2, "{named:?}");
+    assert!(
+        named
+            .iter()
+            .all(|n| n.starts_with("intake of course ") && n.ends_with(" cannot be read"))
+    );
+    assert!(
+        !named
+            .iter()
+            .any(|n| n.contains("Asthma") || n.contains("Overwritten"))
+    );
+}

@@ -16,6 +16,14 @@ pub async fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
     if report.integrity.is_empty() && report.foreign_keys.is_empty() {
         println!("database: ok ({:?})", store.backend());
     }
+    for record in &report.unreadable {
+        println!("unreadable: {record}");
+    }
+    if report.unreadable.is_empty() {
+        println!(
+            "stored records: ok (every intake, preparation, response, instrument and queued email reads)"
+        );
+    }
     match &report.audit {
         Ok(n) => println!("audit trail: ok ({n} rows, hash chain intact)"),
         Err(b) => println!(

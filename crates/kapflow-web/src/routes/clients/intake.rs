@@ -159,7 +159,12 @@ pub async fn review(
         ))
         .into_response()),
         Saved::NoCourse => Err(AppError::NotFound),
-        _ => {
+        other => {
+            let why = if other == Saved::Unreadable {
+                "The stored intake could not be read, so its screening cannot be reviewed. Tell the practice owner: the record needs checking."
+            } else {
+                "Complete the intake before reviewing its screening."
+            };
             let p = page(
                 &state,
                 &user,
@@ -167,7 +172,7 @@ pub async fn review(
                 None,
                 FieldErrors::default(),
                 None,
-                Some("Complete the intake before reviewing its screening."),
+                Some(why),
             )
             .await?;
             Ok((StatusCode::CONFLICT, p).into_response())

@@ -86,7 +86,9 @@ pub async fn page(
         .map(|(t, who)| format!("{} by {who}", when(t)));
     let editable =
         can_edit && !unreadable && completed.is_none() && course.stage == Stage::Assessment;
-    let flags = flags_of(state, &clinical, &client, Some(&course)).await?;
+    let flags = flags_of(state, &clinical, &client, Some(&course))
+        .await?
+        .unwrap_or_default();
     let (v, sensitivity) = match typed {
         Some(t) => t,
         None => stored
@@ -116,7 +118,7 @@ pub async fn page(
             .map(|s| (s.as_str(), s.label()))
             .collect(),
         editable,
-        can_review: can_edit && completed.is_some() && reviewed.is_none(),
+        can_review: can_edit && !unreadable && completed.is_some() && reviewed.is_none(),
         completed,
         reviewed,
         flags: flags.iter().map(FlagView::from).collect(),

@@ -56,6 +56,8 @@ pub struct HeaderView {
     pub pronouns: String,
     pub stage: &'static str,
     pub flags: Vec<FlagView>,
+    /// The intake cannot be read, so there is no screening to show.
+    pub screening_unreadable: bool,
     pub clinical: bool,
     pub break_glass_until: Option<String>,
     pub tabs: Vec<TabView>,
@@ -82,26 +84,28 @@ pub fn display_name(c: &ClientRecord) -> String {
     }
 }
 
-/// The flags of a course's intake (draft or completed), most serious first.
+/// The flags of a course's intake (draft or completed), most serious first; `None` when the
+/// intake cannot be read.
 pub async fn flags_of(
     state: &AppState,
     clinical: &ClinicalAccess,
     client: &ClientRecord,
     course: Option<&CourseRow>,
-) -> Result<Vec<Flag>, AppError> {
+) -> Result<Option<Vec<Flag>>, AppError> {
     let Some(course) = course else {
-        return Ok(vec![]);
+        return Ok(Some(vec![]));
     };
     let Some(intake) = state.store.assessment().intake(clinical, course.id).await? else {
-        return Ok(vec![]);
+        return Ok(Some(vec![]));
     };
-    // An unreadable intake raises no flags here; its own page says it could not be read.
+    // An unreadable intake has no screening at all: `None`, which every page shows as such,
+    // never as "no flags".
     let Ok(form) = intake.form else {
-        return Ok(vec![]);
+        return Ok(None);
     };
     let age = u32::try_from(age_on(client.date_of_birth, today(now_utc()))).ok();
     let settings = crate::routes::clinical_settings::screening(state).await?;
-    Ok(screen(&form.answers(age), &settings))
+    Ok(Some(screen(&form.answers(age), &settings)))
 }
 
 /// The pages of a client's record, in the order of their tabs.
@@ -181,7 +185,7 @@ pub async fn ctx(state: &AppState, access: &ClientAccess, tab: Tab) -> Result<Ct
     let clinical = access.clinical();
     let flags = match &clinical {
         Some(c) => flags_of(state, c, &client, course.as_ref()).await?,
-        None => vec![],
+        None => Some(vec![]),
     };
     let id = client.id;
     let header = HeaderView {
@@ -189,7 +193,8 @@ pub async fn ctx(state: &AppState, access: &ClientAccess, tab: Tab) -> Result<Ct
         age: age_on(client.date_of_birth, today(now_utc())),
         pronouns: client.pronouns.clone().unwrap_or_default(),
         stage: course.as_ref().map(|c| c.stage.label()).unwrap_or("—"),
-        flags: flags.iter().map(FlagView::from).collect(),
+        screening_unreadable: flags.is_none(),
+        flags: flags.iter().flatten().map(FlagView::from).collect(),
         clinical: clinical.is_some(),
         break_glass_until: access.break_glass_until().map(when),
         tabs: Tab::ALL

@@ -63,6 +63,8 @@ pub struct PrescriberPage {
     pub intake: Vec<(&'static str, String)>,
     pub yes_answers: Vec<&'static str>,
     pub flags: Vec<FlagView>,
+    /// The intake cannot be read, so there is no screening to show.
+    pub screening_unreadable: bool,
     pub consents: Vec<(String, String)>,
     pub evaluations: Vec<(String, String, String, String)>,
     pub prescriptions: Vec<RxView>,
@@ -98,6 +100,7 @@ pub async fn page(
         .intake(&clinical, course.id)
         .await?;
     let flags = super::flags_of(state, &clinical, &client, Some(&course)).await?;
+    let screening_unreadable = flags.is_none();
     let (summary, yes_answers) = match &intake {
         Some(i) if i.form.is_err() => (
             vec![(
@@ -248,7 +251,8 @@ pub async fn page(
         referral,
         intake: summary,
         yes_answers,
-        flags: flags.iter().map(FlagView::from).collect(),
+        flags: flags.iter().flatten().map(FlagView::from).collect(),
+        screening_unreadable,
         consents,
         evaluations,
         prescriptions,
