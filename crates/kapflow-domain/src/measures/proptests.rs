@@ -94,6 +94,91 @@ fn custom_spec() -> impl Strategy<Value = CustomInstrumentSpec> {
         })
 }
 
+/// The rule, restated independently of `check_bands`: there are bands, each labelled and
+/// within 0..=max, and every total from 0 to max falls in exactly one.
+fn tiles(bands: &[Band], max: u32) -> bool {
+    !bands.is_empty()
+        && bands
+            .iter()
+            .all(|b| !b.label.trim().is_empty() && b.min <= b.max && b.max <= max)
+        && (0..=max).all(|total| exactly_one_band(bands, total))
+}
+
+/// One small edit that may break a valid tiling (or, with a zero shift, leave it valid).
+#[derive(Clone, Debug)]
+enum BandEdit {
+    ShiftMin(prop::sample::Index, i8),
+    ShiftMax(prop::sample::Index, i8),
+    Drop(prop::sample::Index),
+    Repeat(prop::sample::Index),
+    BlankLabel(prop::sample::Index),
+}
+
+fn band_edit() -> impl Strategy<Value = BandEdit> {
+    let i = any::<prop::sample::Index>;
+    prop_oneof![
+        (i(), -2i8..=2).prop_map(|(i, d)| BandEdit::ShiftMin(i, d)),
+        (i(), -2i8..=2).prop_map(|(i, d)| BandEdit::ShiftMax(i, d)),
+        i().prop_map(BandEdit::Drop),
+        i().prop_map(BandEdit::Repeat),
+        i().prop_map(BandEdit::BlankLabel),
+    ]
+}
+
+fn apply(bands: &mut Vec<Band>, edit: &BandEdit) {
+    if bands.is_empty() {
+        return;
+    }
+    let shift = |v: u32, d: i8| v.saturating_add_signed(i32::from(d));
+    match edit {
+        BandEdit::ShiftMin(i, d) => {
+            let b = i.get_mut(bands);
+            b.min = shift(b.min, *d);
+        }
+        BandEdit::ShiftMax(i, d) => {
+            let b = i.get_mut(bands);
+            b.max = shift(b.max, *d);
+        }
+        BandEdit::Drop(i) => {
+            let n = i.index(bands.len());
+            bands.remove(n);
+        }
+        BandEdit::Repeat(i) => {
+            let b = i.get(bands).clone();
+            bands.push(b);
+        }
+        BandEdit::BlankLabel(i) => i.get_mut(bands).label = " ".into(),
+    }
+}
+
+/// A valid practice instrument whose bands then get none, one or two small edits: about half
+/// still tile the range and half do not, so both sides of the rule are exercised.
+fn spec_with_nearly_valid_bands() -> impl Strategy<Value = (CustomInstrumentSpec, u32)> {
+    let edits = prop_oneof![Just(Vec::new()), prop::collection::vec(band_edit(), 1..=2)];
+    (custom_spec(), edits).prop_map(|(mut spec, edits)| {
+        let max = spec.build().expect("valid").max_total();
+        for e in &edits {
+            apply(&mut spec.bands, e);
+        }
+        (spec, max)
+    })
+}
+
+#[test]
+fn the_nearly_valid_generator_gives_both_valid_and_invalid_bands_often() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let strategy = spec_with_nearly_valid_bands();
+    let valid = (0..400)
+        .filter(|_| {
+            let (spec, max) = strategy.new_tree(&mut runner).expect("value").current();
+            tiles(&spec.bands, max)
+        })
+        .count();
+    assert!((100..=300).contains(&valid), "{valid} of 400 valid");
+}
+
 fn exactly_one_band(bands: &[Band], total: u32) -> bool {
     bands.iter().filter(|b| b.contains(total)).count() == 1
 }
@@ -209,20 +294,38 @@ proptest! {
     }
 
     #[test]
-    fn building_an_arbitrary_spec_never_panics(
+    fn a_spec_builds_exactly_when_its_bands_tile_the_range(
+        (spec, max) in spec_with_nearly_valid_bands(),
+    ) {
+        let expected = tiles(&spec.bands, max);
+        match spec.build() {
+            Ok(i) => {
+                prop_assert!(expected, "accepted bands that do not tile 0..={}: {:?}", max, spec.bands);
+                prop_assert_eq!(i.max_total(), max);
+                for total in 0..=max {
+                    prop_assert!(exactly_one_band(&i.bands, total));
+                }
+                prop_assert!(i.bands.windows(2).all(|w| w[0].max + 1 == w[1].min), "kept in order");
+            }
+            Err(e) => {
+                prop_assert!(!expected, "refused a valid tiling ({}): {:?}", e, spec.bands);
+                prop_assert!(!e.to_string().is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn building_with_arbitrary_bands_never_panics_and_agrees_with_the_rule(
         spec in custom_spec(),
         bands in prop::collection::vec((any::<u32>(), any::<u32>(), ".{0,3}"), 0..5),
     ) {
         let mut spec = spec;
+        let max = spec.build().expect("valid").max_total();
         spec.bands = bands
             .into_iter()
             .map(|(min, max, label)| Band { min, max, label })
             .collect();
-        if let Ok(i) = spec.build() {
-            for total in 0..=i.max_total() {
-                prop_assert!(exactly_one_band(&i.bands, total));
-            }
-        }
+        prop_assert_eq!(spec.build().is_ok(), tiles(&spec.bands, max));
     }
 
     #[test]
