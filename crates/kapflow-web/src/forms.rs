@@ -1,6 +1,7 @@
 //! Tokens for anonymous public forms (the inquiry form): `time.random.mac`, signed with the
 //! practice's secret. A token proves the form came from this site recently, and doubles as the
-//! submission's idempotency key, so a double click or a refresh makes one inquiry.
+//! submission's idempotency key, so a double click or a refresh makes one inquiry. Also the
+//! per-person keys `session.js` keeps unsent drafts under.
 
 use crate::AppState;
 use crate::error::AppError;
@@ -71,4 +72,37 @@ pub async fn verify(state: &AppState, token: &str, now: OffsetDateTime) -> Resul
     Ok(mac(&secret(state).await?, payload)?
         .verify_slice(&sig)
         .is_ok())
+}
+
+/// What `session.js` needs to keep a person's unsent typing in their tab: an AES-256 key (hex)
+/// to encrypt it with, and a tag saying whose it is. Both derive from the practice's secret and
+/// the person, so the same person signing in again gets them back and anyone else does not.
+#[derive(Clone)]
+pub struct DraftKeys {
+    pub key: String,
+    pub owner: String,
+}
+
+impl std::fmt::Debug for DraftKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DraftKeys(..)")
+    }
+}
+
+pub async fn draft_keys(
+    state: &AppState,
+    user: kapflow_domain::UserId,
+) -> Result<DraftKeys, AppError> {
+    let secret = secret(state).await?;
+    let derive = |purpose: &str| -> Result<String, AppError> {
+        Ok(hex::encode(
+            mac(&secret, &format!("{purpose}:{user}"))?
+                .finalize()
+                .into_bytes(),
+        ))
+    };
+    Ok(DraftKeys {
+        key: derive("draft-key")?,
+        owner: derive("draft-owner")?[..16].to_owned(),
+    })
 }

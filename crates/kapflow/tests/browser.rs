@@ -406,3 +406,135 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
 
     browser.close().await;
 }
+
+/// The drafts `session.js` keeps in this tab, as stored.
+async fn kept_drafts(c: &fantoccini::Client) -> Vec<String> {
+    let v = c
+        .execute(
+            "return Object.keys(sessionStorage).filter(k => k.startsWith('kapflow-draft:')).map(k => sessionStorage.getItem(k));",
+            vec![],
+        )
+        .await
+        .expect("read storage");
+    serde_json::from_value(v).expect("strings")
+}
+
+/// Waits (up to 10 s) until this tab keeps exactly `n` drafts.
+async fn until_kept(c: &fantoccini::Client, n: usize) -> Vec<String> {
+    for _ in 0..100 {
+        let kept = kept_drafts(c).await;
+        if kept.len() == n {
+            return kept;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the tab never kept {n} drafts: {:?}", kept_drafts(c).await);
+}
+
+/// What an idle sign-out leaves: the session gone, the tab on the sign-in page with `next`.
+async fn signed_out_for_idleness(c: &fantoccini::Client, base: &str, next: &str) {
+    c.delete_all_cookies().await.expect("end the session");
+    c.goto(&format!("{base}/login?expired=1&next={next}"))
+        .await
+        .expect("sign-in page");
+}
+
+async fn sign_in_with_code(c: &fantoccini::Client, email: &str, password: &str, code: &str) {
+    fill(c, "email", email).await;
+    fill(c, "password", password).await;
+    click(c, "form[action^='/login'] button[type=submit]").await;
+    fill(c, "code", code).await;
+    click(c, "form[action='/login/mfa'] button[type=submit]").await;
+}
+
+async fn field_value(c: &fantoccini::Client, id: &str) -> String {
+    c.find(Locator::Id(id))
+        .await
+        .expect("field")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn typing_kept_over_an_idle_sign_out_returns_only_to_the_same_person() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_owned();
+    let server = {
+        let data = data.clone();
+        tokio::task::spawn_blocking(move || Server::start(&data, None))
+            .await
+            .expect("server")
+    };
+    let base = server.url.clone();
+    let owner_pw = "lantern orbit pebble";
+    let c = &browser.client;
+    let owner_secret = set_up_owner(c, server.setup_link.as_deref().expect("link"), owner_pw).await;
+    add_staff_from_console(
+        &server,
+        &data,
+        ("sam@example.org", "therapist", "Sam Rivera"),
+        "quiet harbour violet",
+    );
+
+    // The owner types, is signed out for idleness, and signs back in on the same tab.
+    c.goto(&format!("{base}/clients/new")).await.expect("form");
+    fill(c, "legal_name", "Quinn Sample").await;
+    let kept = until_kept(c, 1).await;
+    assert!(
+        !kept[0].contains("Quinn"),
+        "kept encrypted, not as typed: {}",
+        kept[0]
+    );
+    signed_out_for_idleness(c, &base, "/clients/new").await;
+    sign_in_with_code(
+        c,
+        "catherine@example.org",
+        owner_pw,
+        &totp_code(&owner_secret, 1),
+    )
+    .await;
+    expect_h1(c, "New client").await;
+    wait_contains(c, Locator::Css("main"), "We restored what you had typed").await;
+    assert_eq!(field_value(c, "legal_name").await, "Quinn Sample");
+    assert!(
+        kept_drafts(c).await.is_empty(),
+        "a restored draft is not kept twice"
+    );
+
+    // The owner types again, and this time someone else signs in on the same tab.
+    fill(c, "legal_name", "Riley Private").await;
+    until_kept(c, 1).await;
+    signed_out_for_idleness(c, &base, "/clients/new").await;
+    fill(c, "email", "sam@example.org").await;
+    fill(c, "password", "quiet harbour violet").await;
+    click(c, "form[action^='/login'] button[type=submit]").await;
+    enrol(c).await;
+    assert!(
+        kept_drafts(c).await.is_empty(),
+        "another person's sign-in deletes the draft"
+    );
+    c.goto(&format!("{base}/clients/new")).await.expect("form");
+    expect_h1(c, "New client").await;
+    assert_eq!(
+        field_value(c, "legal_name").await,
+        "",
+        "nothing of the owner's shows"
+    );
+    assert!(!c.source().await.expect("html").contains("Riley Private"));
+
+    // An explicit sign-out deletes what was kept.
+    fill(c, "legal_name", "Sam's Draft").await;
+    until_kept(c, 1).await;
+    click(c, "form[action='/logout'] button").await;
+    expect_h1(c, "Sign in").await;
+    assert!(
+        kept_drafts(c).await.is_empty(),
+        "sign-out deletes kept drafts"
+    );
+    browser.close().await;
+}

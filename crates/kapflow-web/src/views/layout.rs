@@ -48,6 +48,8 @@ pub struct Nav {
     pub links: Vec<NavLink>,
     pub idle_seconds: i64,
     pub warn_seconds: i64,
+    /// The keys `session.js` keeps this person's unsent typing under.
+    pub draft: crate::forms::DraftKeys,
 }
 
 #[derive(Clone, Debug)]
@@ -99,6 +101,7 @@ impl Layout {
                 },
                 idle_seconds: state.config.idle.for_role(u.role).whole_seconds(),
                 warn_seconds: IDLE_WARNING.whole_seconds(),
+                draft: crate::forms::draft_keys(state, u.id).await?,
             }),
         })
     }
