@@ -2,9 +2,9 @@
 //! name, the date, an explicit tick), witnessed by the signed-in staff member; revocation is
 //! recorded and blocks what depends on it. The owner publishes document versions.
 
-use super::DoneQuery;
+use super::{OnClient, Showing};
 use crate::AppState;
-use crate::auth::{ClientAccess, OwnerUser, StaffUser};
+use crate::auth::OwnerUser;
 use crate::error::AppError;
 use crate::views::clients::consents::{ConsentsPage, DocumentsPage, documents_page, page};
 use axum::Form;
@@ -20,23 +20,21 @@ use kapflow_domain::{DocumentId, SignatureId};
 use kapflow_store::consents::Signed;
 use serde::Deserialize;
 
+/// What the page confirms after each `?done=`.
+const NOTICES: &[(&str, &str)] = &[
+    ("signed", "Signature recorded, with you as witness."),
+    ("revoked", "Revocation recorded."),
+];
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
-    Query(q): Query<DoneQuery>,
+    Showing(OnClient(state, user, access), q): Showing,
 ) -> Result<ConsentsPage, AppError> {
-    let notice = match q.done.as_str() {
-        "signed" => Some("Signature recorded, with you as witness."),
-        "revoked" => Some("Revocation recorded."),
-        _ => None,
-    };
     page(
         &state,
         &user,
         access,
-        notice,
+        q.notice(NOTICES),
         SignatureInput::default(),
         FieldErrors::default(),
         None,
@@ -46,9 +44,7 @@ pub async fn show(
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn sign(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Form(v): Form<SignatureInput>,
 ) -> Result<Response, AppError> {
     let doc = DocumentId::parse(&v.document_id).ok_or(AppError::BadRequest)?;
@@ -95,9 +91,7 @@ pub struct RevokeForm {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Path((_, signature)): Path<(String, String)>,
     Form(f): Form<RevokeForm>,
 ) -> Result<Response, AppError> {

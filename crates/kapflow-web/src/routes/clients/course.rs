@@ -2,13 +2,10 @@
 //! precondition in words), the history of every change, and the therapist's acts: advance,
 //! refer to the prescriber organisation, discontinue with a reason, open a new course.
 
-use super::DoneQuery;
-use crate::AppState;
-use crate::auth::{ClientAccess, StaffUser};
+use super::{OnClient, Showing};
 use crate::error::AppError;
 use crate::views::clients::course::{CoursePage, page};
 use axum::Form;
-use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::OrgId;
@@ -18,21 +15,31 @@ use kapflow_domain::time_util::now_utc;
 use kapflow_store::prescribing::Refused;
 use serde::Deserialize;
 
+/// What the page confirms after each `?done=`.
+const NOTICES: &[(&str, &str)] = &[
+    ("advanced", "The course moved to its next stage."),
+    (
+        "referred",
+        "Referred. The prescriber organisation can now see the referral.",
+    ),
+    ("discontinued", "The course was discontinued."),
+    ("new", "A new course was opened at assessment."),
+];
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
-    Query(q): Query<DoneQuery>,
+    Showing(OnClient(state, user, access), q): Showing,
 ) -> Result<CoursePage, AppError> {
-    let notice = match q.done.as_str() {
-        "advanced" => Some("The course moved to its next stage."),
-        "referred" => Some("Referred. The prescriber organisation can now see the referral."),
-        "discontinued" => Some("The course was discontinued."),
-        "new" => Some("A new course was opened at assessment."),
-        _ => None,
-    };
-    page(&state, &user, access, notice, vec![], String::new(), None).await
+    page(
+        &state,
+        &user,
+        access,
+        q.notice(NOTICES),
+        vec![],
+        String::new(),
+        None,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -47,9 +54,7 @@ fn refused(page: CoursePage) -> Response {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn advance(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Form(f): Form<AdvanceForm>,
 ) -> Result<Response, AppError> {
     let to = Stage::parse(&f.to).ok_or(AppError::BadRequest)?;
@@ -90,9 +95,7 @@ pub struct ReferForm {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn refer(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Form(f): Form<ReferForm>,
 ) -> Result<Response, AppError> {
     let Some(org) = OrgId::parse(&f.org) else {
@@ -127,9 +130,7 @@ pub struct DiscontinueForm {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn discontinue(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Form(f): Form<DiscontinueForm>,
 ) -> Result<Response, AppError> {
     let why = match reason(&f.reason, "why the course is discontinued") {
@@ -168,11 +169,7 @@ pub async fn discontinue(
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn new_course(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
-) -> Result<Response, AppError> {
+pub async fn new_course(OnClient(state, user, access): OnClient) -> Result<Response, AppError> {
     if state
         .store
         .courses()

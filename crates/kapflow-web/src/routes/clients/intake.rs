@@ -2,13 +2,10 @@
 //! (every required answer present), flags shown with the rule and its source, and the
 //! therapist's review of the screening. The screening never decides eligibility.
 
-use super::DoneQuery;
-use crate::AppState;
-use crate::auth::{ClientAccess, StaffUser};
+use super::{OnClient, Showing};
 use crate::error::AppError;
 use crate::form_fields::Fields;
 use crate::views::clients::intake::{IntakePage, page};
-use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::client::Sensitivity;
@@ -17,26 +14,24 @@ use kapflow_domain::intake::{IntakeForm, QUESTIONS};
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::assessment::Saved;
 
+/// What the page confirms after each `?done=`.
+const NOTICES: &[(&str, &str)] = &[
+    ("draft", "Draft saved."),
+    ("completed", "Intake completed. Review the screening below."),
+    ("reviewed", "Screening marked as reviewed."),
+];
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
-    Query(q): Query<DoneQuery>,
+    Showing(OnClient(state, user, access), q): Showing,
 ) -> Result<IntakePage, AppError> {
-    let notice = match q.done.as_str() {
-        "draft" => Some("Draft saved."),
-        "completed" => Some("Intake completed. Review the screening below."),
-        "reviewed" => Some("Screening marked as reviewed."),
-        _ => None,
-    };
     page(
         &state,
         &user,
         access,
         None,
         FieldErrors::default(),
-        notice,
+        q.notice(NOTICES),
         None,
     )
     .await
@@ -68,9 +63,7 @@ fn form_from(f: &Fields) -> IntakeForm {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn save(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     f: Fields,
 ) -> Result<Response, AppError> {
     let form = form_from(&f);
@@ -142,11 +135,7 @@ const UNREADABLE: &str = "The stored intake could not be read, so nothing was sa
      Tell the practice owner: the record needs checking before anyone edits it.";
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn review(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
-) -> Result<Response, AppError> {
+pub async fn review(OnClient(state, user, access): OnClient) -> Result<Response, AppError> {
     match state
         .store
         .assessment()

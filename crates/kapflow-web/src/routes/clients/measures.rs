@@ -3,13 +3,13 @@
 //! office tablet (kiosk: the staff session ends so the client sees only the questionnaire), and
 //! one trend chart with its data table per instrument.
 
-use super::DoneQuery;
+use super::{OnClient, Showing};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser, cookie};
 use crate::error::AppError;
 use crate::views::clients::measures::{MeasuresPage, Refusal, page};
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::measures::schedule::Channel;
@@ -19,21 +19,22 @@ use kapflow_domain::token::token_hash;
 use kapflow_domain::{AlertId, MeasureRequestId};
 use serde::Deserialize;
 
+/// What the page confirms after each `?done=`.
+const NOTICES: &[(&str, &str)] = &[
+    ("added", "Questionnaire added to the schedule."),
+    ("changed", "Schedule changed."),
+    (
+        "emailed",
+        "Emailed: the client receives a single-use link, valid for 7 days.",
+    ),
+    ("acknowledged", "Alert acknowledged."),
+];
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
-    Query(q): Query<DoneQuery>,
+    Showing(OnClient(state, user, access), q): Showing,
 ) -> Result<MeasuresPage, AppError> {
-    let notice = match q.done.as_str() {
-        "added" => Some("Questionnaire added to the schedule."),
-        "changed" => Some("Schedule changed."),
-        "emailed" => Some("Emailed: the client receives a single-use link, valid for 7 days."),
-        "acknowledged" => Some("Alert acknowledged."),
-        _ => None,
-    };
-    page(&state, &user, access, notice, None, None).await
+    page(&state, &user, access, q.notice(NOTICES), None, None).await
 }
 
 fn back(access: &ClientAccess, done: &str) -> Response {
@@ -70,9 +71,7 @@ pub struct AddForm {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn add(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Form(f): Form<AddForm>,
 ) -> Result<Response, AppError> {
     if state
@@ -122,9 +121,7 @@ pub struct ChangeForm {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn change(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Path((_, request)): Path<(String, String)>,
     Form(f): Form<ChangeForm>,
 ) -> Result<Response, AppError> {
@@ -164,9 +161,7 @@ pub struct SendForm {
 /// once), or on this device in kiosk mode (1 hour; the staff member is signed out first).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn send(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Path((_, request)): Path<(String, String)>,
     Form(f): Form<SendForm>,
 ) -> Result<Response, AppError> {
@@ -244,9 +239,7 @@ pub struct AckForm {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn acknowledge(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Path((_, alert)): Path<(String, String)>,
     Form(f): Form<AckForm>,
 ) -> Result<Response, AppError> {

@@ -1,11 +1,9 @@
 //! Messages between the care team and the prescriber about one client, kept on the client.
 
-use crate::AppState;
-use crate::auth::{ClientAccess, StaffUser};
+use super::OnClient;
 use crate::error::AppError;
 use crate::views::clients::messages::{MessagesPage, page};
 use axum::Form;
-use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::client::Sensitivity;
@@ -14,11 +12,7 @@ use kapflow_domain::time_util::now_utc;
 use serde::Deserialize;
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn show(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
-) -> Result<MessagesPage, AppError> {
+pub async fn show(OnClient(state, user, access): OnClient) -> Result<MessagesPage, AppError> {
     page(&state, &user, access, String::new(), None).await
 }
 
@@ -30,9 +24,7 @@ pub struct PostForm {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn post(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Form(f): Form<PostForm>,
 ) -> Result<Response, AppError> {
     let body = match message_body(&f.body) {

@@ -14,11 +14,61 @@ pub mod preparation;
 pub mod prescriber;
 pub mod record;
 
+use crate::AppState;
+use crate::auth::{ClientAccess, StaffUser};
+use crate::error::AppError;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+
+/// What every handler of one client's record starts from: the app, the signed-in staff member,
+/// and the access check's decision about this client (so a handler cannot forget one of them).
+pub struct OnClient(pub AppState, pub StaffUser, pub ClientAccess);
+
+/// A client page being shown, and the confirmation it was sent to show (`?done=…`).
+pub struct Showing(pub OnClient, pub DoneQuery);
+
+impl FromRequestParts<AppState> for Showing {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let done = axum::extract::Query::<DoneQuery>::from_request_parts(parts, state)
+            .await
+            .map(|q| q.0)
+            .unwrap_or_default();
+        Ok(Showing(
+            OnClient::from_request_parts(parts, state).await?,
+            done,
+        ))
+    }
+}
+
+impl FromRequestParts<AppState> for OnClient {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        Ok(OnClient(
+            state.clone(),
+            StaffUser::from_request_parts(parts, state).await?,
+            ClientAccess::from_request_parts(parts, state).await?,
+        ))
+    }
+}
+
 /// `?done=…` after a redirect: which confirmation the page shows.
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 pub struct DoneQuery {
     pub done: String,
+}
+
+impl DoneQuery {
+    /// The confirmation `notices` pairs with `?done=`, if any.
+    pub fn notice(&self, notices: &[(&str, &'static str)]) -> Option<&'static str> {
+        notices
+            .iter()
+            .find(|(done, _)| *done == self.done)
+            .map(|(_, says)| *says)
+    }
 }
 
 /// A hidden random key for create forms, so a double submission makes one record.

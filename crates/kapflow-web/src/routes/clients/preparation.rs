@@ -2,13 +2,10 @@
 //! them (checklist from the practice's page and the protocol facts), and the readiness
 //! sign-off that the referral needs.
 
-use super::DoneQuery;
-use crate::AppState;
-use crate::auth::{ClientAccess, StaffUser};
+use super::{OnClient, Showing};
 use crate::error::AppError;
 use crate::form_fields::Fields;
 use crate::views::clients::preparation::{PreparationPage, page};
-use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::form::FieldErrors;
@@ -16,25 +13,26 @@ use kapflow_domain::preparation::PreparationForm;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::assessment::Saved;
 
+/// What the page confirms after each `?done=`.
+const NOTICES: &[(&str, &str)] = &[
+    ("saved", "Preparation saved."),
+    (
+        "signed_off",
+        "Readiness signed off. The client can now be referred.",
+    ),
+];
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
-    Query(q): Query<DoneQuery>,
+    Showing(OnClient(state, user, access), q): Showing,
 ) -> Result<PreparationPage, AppError> {
-    let notice = match q.done.as_str() {
-        "saved" => Some("Preparation saved."),
-        "signed_off" => Some("Readiness signed off. The client can now be referred."),
-        _ => None,
-    };
     page(
         &state,
         &user,
         access,
         None,
         FieldErrors::default(),
-        notice,
+        q.notice(NOTICES),
         None,
     )
     .await
@@ -42,9 +40,7 @@ pub async fn show(
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn save(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     f: Fields,
 ) -> Result<Response, AppError> {
     let form = PreparationForm {

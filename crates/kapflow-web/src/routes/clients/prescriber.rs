@@ -4,13 +4,13 @@
 //! page read-only and can only *request* a dose change: no dose field is ever shown to them, and
 //! the server refuses their posts to the prescriber's routes.
 
-use super::DoneQuery;
+use super::{OnClient, Showing};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::views::clients::prescriber::{PrescriberPage, Typed, page};
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::pathway::today;
@@ -22,23 +22,21 @@ use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{DoseRequestId, ShipmentId};
 use kapflow_store::prescribing::Refused;
 
+/// What the page confirms after each `?done=`.
+const NOTICES: &[(&str, &str)] = &[
+    ("evaluation", "Evaluation recorded."),
+    ("prescription", "Prescription recorded."),
+    ("shipment", "Shipment recorded."),
+    ("received", "Receipt recorded."),
+    ("requested", "Dose-change request sent to the prescriber."),
+    ("answered", "Answer recorded."),
+];
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
-    Query(q): Query<DoneQuery>,
+    Showing(OnClient(state, user, access), q): Showing,
 ) -> Result<PrescriberPage, AppError> {
-    let notice = match q.done.as_str() {
-        "evaluation" => Some("Evaluation recorded."),
-        "prescription" => Some("Prescription recorded."),
-        "shipment" => Some("Shipment recorded."),
-        "received" => Some("Receipt recorded."),
-        "requested" => Some("Dose-change request sent to the prescriber."),
-        "answered" => Some("Answer recorded."),
-        _ => None,
-    };
-    page(&state, &user, access, notice, Typed::default()).await
+    page(&state, &user, access, q.notice(NOTICES), Typed::default()).await
 }
 
 fn done(access: &ClientAccess, what: &str) -> Response {
@@ -72,9 +70,7 @@ fn refusal(r: Refused, open: &'static str) -> Result<Typed, AppError> {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn evaluate(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Form(v): Form<EvaluationInput>,
 ) -> Result<Response, AppError> {
     let eval = match v.validate(today(now_utc())) {
@@ -106,9 +102,7 @@ pub async fn evaluate(
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn prescribe(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Form(v): Form<PrescriptionInput>,
 ) -> Result<Response, AppError> {
     let rx = match v.validate() {
@@ -140,9 +134,7 @@ pub async fn prescribe(
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn ship(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Form(v): Form<ShipmentInput>,
 ) -> Result<Response, AppError> {
     let s = match v.validate(today(now_utc())) {
@@ -174,9 +166,7 @@ pub async fn ship(
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn received(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Path((_, shipment)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let shipment = ShipmentId::parse(&shipment).ok_or(AppError::NotFound)?;
@@ -196,9 +186,7 @@ pub async fn received(
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn request_dose(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Form(v): Form<DoseChangeRequestInput>,
 ) -> Result<Response, AppError> {
     let text = match v.validate() {
@@ -230,9 +218,7 @@ pub async fn request_dose(
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn answer_dose(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Path((_, request)): Path<(String, String)>,
     Form(v): Form<DoseChangeAnswerInput>,
 ) -> Result<Response, AppError> {

@@ -1,9 +1,10 @@
 //! The caseload list, opening a client (directly or from an inquiry), the overview page,
 //! demographics editing and the care team.
 
+use super::OnClient;
 use super::{DoneQuery, form_key};
 use crate::AppState;
-use crate::auth::{ClientAccess, StaffUser};
+use crate::auth::StaffUser;
 use crate::error::AppError;
 use crate::form_fields::Fields;
 use crate::time_fmt::when;
@@ -193,9 +194,7 @@ pub async fn create(
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn overview(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     Query(q): Query<DoneQuery>,
 ) -> Result<OverviewPage, AppError> {
     let Ctx { client, header, .. } = ctx(&state, &access, Tab::Overview).await?;
@@ -290,11 +289,7 @@ fn input_of(c: &kapflow_store::clients::ClientRecord) -> ClientInput {
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn edit_form(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
-) -> Result<FormPage, AppError> {
+pub async fn edit_form(OnClient(state, user, access): OnClient) -> Result<FormPage, AppError> {
     let c = state
         .store
         .clients()
@@ -306,9 +301,7 @@ pub async fn edit_form(
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn edit(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     f: Fields,
 ) -> Result<Response, AppError> {
     let v = input_from(&f);
@@ -344,9 +337,7 @@ pub struct TeamForm {
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn care_team(
-    State(state): State<AppState>,
-    user: StaffUser,
-    access: ClientAccess,
+    OnClient(state, user, access): OnClient,
     axum::Form(f): axum::Form<TeamForm>,
 ) -> Result<Response, AppError> {
     let member = UserId::parse(&f.user).ok_or(AppError::BadRequest)?;
