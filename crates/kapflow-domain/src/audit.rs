@@ -87,6 +87,12 @@ impl AuditEntry {
         self
     }
 
+    /// Why, or the detail that says what changed (no PHI: ids, versions, stage names).
+    pub fn because(mut self, reason: impl Into<Option<String>>) -> Self {
+        self.reason = reason.into();
+        self
+    }
+
     pub fn ip(mut self, ip: Option<String>) -> Self {
         self.ip = ip;
         self

@@ -163,7 +163,8 @@ pub fn unmet_for(to: Stage, f: &CourseFacts) -> Vec<Unmet> {
     out
 }
 
-fn next(stage: Stage) -> Option<Stage> {
+/// The stage a course moves on to from `stage`, if any (discontinuing is not a next stage).
+pub fn next(stage: Stage) -> Option<Stage> {
     match stage {
         Stage::Assessment => Some(Stage::Preparation),
         Stage::Preparation => Some(Stage::MedicalEvaluation),

@@ -186,12 +186,15 @@ impl Access<'_> {
             now,
         )
         .await?;
-        let mut entry = actor
-            .entry("break_glass.opened", now)
-            .record("break_glass", grant)
-            .client(id);
-        entry.reason = Some(reason.to_owned());
-        audit::append(&mut tx, &entry).await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("break_glass.opened", now)
+                .record("break_glass", grant)
+                .client(id)
+                .because(reason.to_owned()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(until))
     }

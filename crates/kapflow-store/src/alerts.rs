@@ -91,27 +91,19 @@ impl Alerts<'_> {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let client = access.client();
-        let mut tx = self.store.begin().await?;
-        let n = tx
-            .exec(
-                "UPDATE risk_alerts SET acknowledged_at = $1, acknowledged_by = $2, ack_note = \
+        let tx = self.store.begin().await?;
+        let entry = actor
+            .entry("alert.acknowledged", now)
+            .record("risk_alert", alert)
+            .client(client);
+        audit::change(
+            tx,
+            "UPDATE risk_alerts SET acknowledged_at = $1, acknowledged_by = $2, ack_note = \
                      $3 WHERE id = $4 AND client_id = $5 AND acknowledged_at IS NULL",
-                args![now, crate::actor_uuid(actor), note, alert, client],
-            )
-            .await?;
-        if n == 0 {
-            return Ok(false);
-        }
-        audit::append(
-            &mut tx,
-            &actor
-                .entry("alert.acknowledged", now)
-                .record("risk_alert", alert)
-                .client(client),
+            args![now, crate::actor_uuid(actor), note, alert, client],
+            &entry,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        .await
     }
 
     /// Escalates every unacknowledged alert past its deadline to the owner, once each.

@@ -82,6 +82,17 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Un
     serde_json::from_str(json).map_err(|_| Unreadable)
 }
 
+/// Audits a saved form (with its client) and commits: what every successful save ends with.
+async fn saved(
+    mut tx: crate::Tx,
+    access: &ClientAccess,
+    entry: kapflow_domain::AuditEntry,
+) -> Result<Saved, StoreError> {
+    audit::append(&mut tx, &entry.client(access.client())).await?;
+    tx.commit().await?;
+    Ok(Saved::Saved)
+}
+
 /// Where a form of one stage is stored: the stage, and queries for its lock and its JSON.
 struct FormTable {
     stage: Stage,
@@ -198,16 +209,12 @@ impl Assessment<'_> {
         } else {
             "intake.saved"
         };
-        audit::append(
-            &mut tx,
-            &actor
-                .entry(action, now)
-                .record("intake", course.id)
-                .client(access.client()),
+        saved(
+            tx,
+            access,
+            actor.entry(action, now).record("intake", course.id),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Saved::Saved)
+        .await
     }
 
     /// The therapist confirms they have read the screening flags of the completed intake.
@@ -238,16 +245,14 @@ impl Assessment<'_> {
         if n == 0 {
             return Ok(Saved::WrongStage);
         }
-        audit::append(
-            &mut tx,
-            &actor
+        saved(
+            tx,
+            access,
+            actor
                 .entry("screening.reviewed", now)
-                .record("intake", course.id)
-                .client(access.client()),
+                .record("intake", course.id),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Saved::Saved)
+        .await
     }
 
     /// The preparation of one of the client's courses.
@@ -310,15 +315,11 @@ impl Assessment<'_> {
         } else {
             "preparation.saved"
         };
-        audit::append(
-            &mut tx,
-            &actor
-                .entry(action, now)
-                .record("preparation", course.id)
-                .client(access.client()),
+        saved(
+            tx,
+            access,
+            actor.entry(action, now).record("preparation", course.id),
         )
-        .await?;
-        tx.commit().await?;
-        Ok(Saved::Saved)
+        .await
     }
 }

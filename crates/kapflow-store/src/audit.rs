@@ -84,6 +84,23 @@ pub async fn append(tx: &mut Tx, entry: &AuditEntry) -> Result<i64, StoreError> 
     Ok(seq)
 }
 
+/// One audited change that may find nothing to change: runs `sql`; when it changed a row,
+/// appends `entry` and commits. False, with nothing written, when no row matched (dropping
+/// `tx` rolls it back).
+pub(crate) async fn change(
+    mut tx: Tx,
+    sql: &'static str,
+    args: &[crate::sql::Arg<'_>],
+    entry: &AuditEntry,
+) -> Result<bool, StoreError> {
+    if tx.exec(sql, args).await? == 0 {
+        return Ok(false);
+    }
+    append(&mut tx, entry).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// Appends `entries` in order inside `tx`, reading the chain's end once.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn append_all(tx: &mut Tx, entries: &[AuditEntry]) -> Result<(), StoreError> {

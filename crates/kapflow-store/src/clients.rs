@@ -261,29 +261,21 @@ impl Clients<'_> {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let id = access.client();
-        let mut tx = self.store.begin().await?;
-        let n = tx
-            .exec(
-                "UPDATE clients SET updated_at = $2, legal_name = $3, preferred_name = $4, \
+        let tx = self.store.begin().await?;
+        let entry = actor
+            .entry("client.updated", now)
+            .record("client", id)
+            .client(id);
+        audit::change(
+            tx,
+            "UPDATE clients SET updated_at = $2, legal_name = $3, preferred_name = $4, \
                      search_text = $5, pronouns = $6, date_of_birth = $7, email = $8, phone = $9, \
                      address = $10, emergency_name = $11, emergency_phone = $12, support_name = \
                      $13, support_phone = $14, concerns = $15, sensitivity = $16 WHERE id = $1",
-                &record_args(id, now, client),
-            )
-            .await?;
-        if n == 0 {
-            return Ok(false);
-        }
-        audit::append(
-            &mut tx,
-            &actor
-                .entry("client.updated", now)
-                .record("client", id)
-                .client(id),
+            &record_args(id, now, client),
+            &entry,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        .await
     }
 
     /// The client's demographic record.

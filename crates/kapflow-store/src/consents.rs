@@ -129,11 +129,14 @@ impl Consents<'_> {
         {
             return Ok(None);
         }
-        let mut entry = actor
-            .entry("consent_document.published", now)
-            .record("consent_document", id);
-        entry.reason = Some(format!("{} v{version}", doc.kind.as_str()));
-        audit::append(&mut tx, &entry).await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("consent_document.published", now)
+                .record("consent_document", id)
+                .because(format!("{} v{version}", doc.kind.as_str())),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(version))
     }
@@ -216,12 +219,15 @@ impl Consents<'_> {
             ],
         )
         .await?;
-        let mut entry = actor
-            .entry("consent.signed", now)
-            .record("consent_signature", id)
-            .client(client);
-        entry.reason = Some(format!("{} v{}", doc.kind, doc.version));
-        audit::append(&mut tx, &entry).await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("consent.signed", now)
+                .record("consent_signature", id)
+                .client(client)
+                .because(format!("{} v{}", doc.kind, doc.version)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Some(Signed::Signed(id)))
     }
@@ -237,24 +243,19 @@ impl Consents<'_> {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let client = access.client();
-        let mut tx = self.store.begin().await?;
-        let n = tx
-            .exec(
-                "UPDATE consent_signatures SET revoked_at = $1, revoked_by = $2, revoke_reason = \
-                 $3 WHERE id = $4 AND client_id = $5 AND revoked_at IS NULL",
-                args![now, crate::actor_uuid(actor), reason, signature, client],
-            )
-            .await?;
-        if n == 0 {
-            return Ok(false);
-        }
-        let mut entry = actor
+        let tx = self.store.begin().await?;
+        let entry = actor
             .entry("consent.revoked", now)
             .record("consent_signature", signature)
-            .client(client);
-        entry.reason = Some(reason.to_owned());
-        audit::append(&mut tx, &entry).await?;
-        tx.commit().await?;
-        Ok(true)
+            .client(client)
+            .because(reason.to_owned());
+        audit::change(
+            tx,
+            "UPDATE consent_signatures SET revoked_at = $1, revoked_by = $2, revoke_reason = \
+                 $3 WHERE id = $4 AND client_id = $5 AND revoked_at IS NULL",
+            args![now, crate::actor_uuid(actor), reason, signature, client],
+            &entry,
+        )
+        .await
     }
 }

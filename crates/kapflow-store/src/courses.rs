@@ -184,12 +184,15 @@ pub(crate) async fn apply(
     if to == Stage::Discontinued {
         measures::schedule_follow_ups(tx, course.client_id, course.id, actor, now).await?;
     }
-    let mut entry = actor
-        .entry("course.transition", now)
-        .record("course", course.id)
-        .client(course.client_id);
-    entry.reason = Some(format!("{from} -> {to}"));
-    audit::append(tx, &entry).await?;
+    audit::append(
+        tx,
+        &actor
+            .entry("course.transition", now)
+            .record("course", course.id)
+            .client(course.client_id)
+            .because(format!("{from} -> {to}")),
+    )
+    .await?;
     Ok(Ok(to))
 }
 

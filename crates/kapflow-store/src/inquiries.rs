@@ -218,9 +218,14 @@ impl Inquiries<'_> {
         } else {
             "inquiry.list"
         };
-        let mut entry = actor.entry(action, now).record("inquiries", rows.len());
-        entry.reason = status.map(|s| format!("status {}", s.as_str()));
-        audit::append(&mut tx, &entry).await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry(action, now)
+                .record("inquiries", rows.len())
+                .because(status.map(|s| format!("status {}", s.as_str()))),
+        )
+        .await?;
         tx.commit().await?;
         Ok(rows)
     }

@@ -136,11 +136,14 @@ impl Invitations<'_> {
             link: issued.link.to_owned(),
         };
         outbox::enqueue(&mut tx, &message, now).await?;
-        let mut entry = actor
-            .entry("user.invited", now)
-            .record("invitation", role.as_str());
-        entry.reason = Some(format!("role {}", role.as_str()));
-        audit::append(&mut tx, &entry).await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("user.invited", now)
+                .record("invitation", role.as_str())
+                .because(format!("role {}", role.as_str())),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ok(()))
     }

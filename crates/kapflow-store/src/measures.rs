@@ -259,32 +259,27 @@ impl Measures<'_> {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let json = serde_json::to_string(i).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut tx = self.store.begin().await?;
-        let n = tx
-            .exec(
-                "INSERT INTO custom_instruments (id, code, version, definition, created_at, \
+        let tx = self.store.begin().await?;
+        let entry = actor
+            .entry("instrument.added", now)
+            .record("instrument", &i.code)
+            .because(format!("version {}", i.version));
+        audit::change(
+            tx,
+            "INSERT INTO custom_instruments (id, code, version, definition, created_at, \
                      created_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code, version) DO \
                      NOTHING",
-                args![
-                    Uuid::now_v7(),
-                    &i.code,
-                    &i.version,
-                    json,
-                    now,
-                    crate::actor_uuid(actor)
-                ],
-            )
-            .await?;
-        if n == 0 {
-            return Ok(false);
-        }
-        let mut entry = actor
-            .entry("instrument.added", now)
-            .record("instrument", &i.code);
-        entry.reason = Some(format!("version {}", i.version));
-        audit::append(&mut tx, &entry).await?;
-        tx.commit().await?;
-        Ok(true)
+            args![
+                Uuid::now_v7(),
+                &i.code,
+                &i.version,
+                json,
+                now,
+                crate::actor_uuid(actor),
+            ],
+            &entry,
+        )
+        .await
     }
 
     /// The client's schedule.
@@ -436,12 +431,15 @@ impl Measures<'_> {
             };
             outbox::enqueue(&mut tx, &message, now).await?;
         }
-        let mut entry = actor
-            .entry("measure.link_issued", now)
-            .record("measure_request", request)
-            .client(client);
-        entry.reason = Some(channel.as_str().to_owned());
-        audit::append(&mut tx, &entry).await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("measure.link_issued", now)
+                .record("measure_request", request)
+                .client(client)
+                .because(channel.as_str().to_owned()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -67,21 +67,18 @@ impl PartnerOrgs<'_> {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.store.begin().await?;
-        let n = tx
-            .exec(
-                "UPDATE users SET partner_org_id = $1 WHERE id = $2 AND role = 'prescriber'",
-                args![org, user],
-            )
-            .await?;
-        if n == 0 {
-            return Ok(false);
-        }
-        let mut entry = actor.entry("user.partner_org", now).record("user", user);
-        entry.reason = org.map(|o| o.to_string());
-        audit::append(&mut tx, &entry).await?;
-        tx.commit().await?;
-        Ok(true)
+        let tx = self.store.begin().await?;
+        let entry = actor
+            .entry("user.partner_org", now)
+            .record("user", user)
+            .because(org.map(|o| o.to_string()));
+        audit::change(
+            tx,
+            "UPDATE users SET partner_org_id = $1 WHERE id = $2 AND role = 'prescriber'",
+            args![org, user],
+            &entry,
+        )
+        .await
     }
 
     /// The active prescribers of an organisation, for referral notices.

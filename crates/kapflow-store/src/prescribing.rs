@@ -326,12 +326,15 @@ impl Prescribing<'_> {
             ],
         )
         .await?;
-        let mut entry = actor
-            .entry("evaluation.recorded", now)
-            .record("evaluation", id)
-            .client(client);
-        entry.reason = Some(eval.decision.as_str().to_owned());
-        audit::append(&mut tx, &entry).await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("evaluation.recorded", now)
+                .record("evaluation", id)
+                .client(client)
+                .because(eval.decision.as_str().to_owned()),
+        )
+        .await?;
         advance_if_ready(
             &mut tx,
             course.id,
@@ -389,12 +392,15 @@ impl Prescribing<'_> {
             _ => return Ok(Err(because(&[Unmet::EligibilityExpired]))),
         }
         let id = insert_prescription(&mut tx, course.id, rx, crate::actor_uuid(actor), now).await?;
-        let mut entry = actor
-            .entry("prescription.created", now)
-            .record("prescription", id)
-            .client(client);
-        entry.reason = Some(format!("{} mg", rx.strength_mg));
-        audit::append(&mut tx, &entry).await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("prescription.created", now)
+                .record("prescription", id)
+                .client(client)
+                .because(format!("{} mg", rx.strength_mg)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ok(id))
     }
@@ -616,12 +622,15 @@ impl Prescribing<'_> {
             ],
         )
         .await?;
-        let mut entry = actor
-            .entry("dose_change.answered", now)
-            .record("dose_change_request", request)
-            .client(client);
-        entry.reason = Some(a.answer.as_str().to_owned());
-        audit::append(&mut tx, &entry).await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("dose_change.answered", now)
+                .record("dose_change_request", request)
+                .client(client)
+                .because(a.answer.as_str().to_owned()),
+        )
+        .await?;
         tx.commit().await?;
         Ok(Ok(()))
     }

@@ -21,7 +21,7 @@ use kapflow_domain::{
 };
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Arguments, Decode, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Type};
+use sqlx::{Arguments, Decode, Encode, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Type};
 use sqlx::{PgPool, SqlSafeStr, SqlStr, SqlitePool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -135,27 +135,18 @@ fn encode_err(e: sqlx::error::BoxDynError) -> StoreError {
     StoreError::from(sqlx::Error::Encode(e))
 }
 
-fn sqlite_args(args: &[Arg<'_>]) -> Result<SqliteArguments, StoreError> {
-    let mut out = SqliteArguments::default();
-    out.reserve(args.len(), 0);
-    for a in args {
-        match a {
-            Arg::Uuid(v) => out.add(*v),
-            Arg::Text(v) => out.add(*v),
-            Arg::OwnedText(v) => out.add(v.clone()),
-            Arg::Int(v) => out.add(*v),
-            Arg::Bool(v) => out.add(*v),
-            Arg::Time(v) => out.add(*v),
-            Arg::Date(v) => out.add(*v),
-            Arg::Bytes(v) => out.add(*v),
-        }
-        .map_err(encode_err)?;
-    }
-    Ok(out)
-}
-
-fn pg_args(args: &[Arg<'_>]) -> Result<PgArguments, StoreError> {
-    let mut out = PgArguments::default();
+/// The driver's arguments for `args`, for either backend (each encodes the same Rust types).
+fn bind<A: Arguments>(args: &[Arg<'_>]) -> Result<A, StoreError>
+where
+    Option<Uuid>: for<'q> Encode<'q, A::Database> + Type<A::Database>,
+    for<'q> Option<&'q str>: Encode<'q, A::Database> + Type<A::Database>,
+    Option<i64>: for<'q> Encode<'q, A::Database> + Type<A::Database>,
+    Option<bool>: for<'q> Encode<'q, A::Database> + Type<A::Database>,
+    Option<OffsetDateTime>: for<'q> Encode<'q, A::Database> + Type<A::Database>,
+    Option<Date>: for<'q> Encode<'q, A::Database> + Type<A::Database>,
+    for<'q> Option<&'q [u8]>: Encode<'q, A::Database> + Type<A::Database>,
+{
+    let mut out = A::default();
     out.reserve(args.len(), 0);
     for a in args {
         match a {
@@ -171,6 +162,14 @@ fn pg_args(args: &[Arg<'_>]) -> Result<PgArguments, StoreError> {
         .map_err(encode_err)?;
     }
     Ok(out)
+}
+
+fn sqlite_args(args: &[Arg<'_>]) -> Result<SqliteArguments, StoreError> {
+    bind(args)
+}
+
+fn pg_args(args: &[Arg<'_>]) -> Result<PgArguments, StoreError> {
+    bind(args)
 }
 
 /// A row type both drivers can decode.
@@ -254,51 +253,24 @@ async fn exec(on: On<'_>, sql: SqlStr, args: &[Arg<'_>]) -> Result<u64, StoreErr
     })
 }
 
-async fn fetch_all<T: Row>(
-    on: On<'_>,
-    sql: SqlStr,
-    args: &[Arg<'_>],
-) -> Result<Vec<T>, StoreError> {
-    Ok(on!(on, args, |a| sqlx::query_as_with(sql, a), fetch_all))
+/// The four readers, which differ only in the kind of query and how many rows they want.
+macro_rules! readers {
+    ($($name:ident: $bound:ident -> $out:ty = $query:path, $method:ident;)+) => {$(
+        async fn $name<T: $bound>(
+            on: On<'_>,
+            sql: SqlStr,
+            args: &[Arg<'_>],
+        ) -> Result<$out, StoreError> {
+            Ok(on!(on, args, |a| $query(sql, a), $method))
+        }
+    )+};
 }
 
-async fn fetch_optional<T: Row>(
-    on: On<'_>,
-    sql: SqlStr,
-    args: &[Arg<'_>],
-) -> Result<Option<T>, StoreError> {
-    Ok(on!(
-        on,
-        args,
-        |a| sqlx::query_as_with(sql, a),
-        fetch_optional
-    ))
-}
-
-async fn scalar_all<T: Scalar>(
-    on: On<'_>,
-    sql: SqlStr,
-    args: &[Arg<'_>],
-) -> Result<Vec<T>, StoreError> {
-    Ok(on!(
-        on,
-        args,
-        |a| sqlx::query_scalar_with(sql, a),
-        fetch_all
-    ))
-}
-
-async fn scalar_optional<T: Scalar>(
-    on: On<'_>,
-    sql: SqlStr,
-    args: &[Arg<'_>],
-) -> Result<Option<T>, StoreError> {
-    Ok(on!(
-        on,
-        args,
-        |a| sqlx::query_scalar_with(sql, a),
-        fetch_optional
-    ))
+readers! {
+    fetch_all: Row -> Vec<T> = sqlx::query_as_with, fetch_all;
+    fetch_optional: Row -> Option<T> = sqlx::query_as_with, fetch_optional;
+    scalar_all: Scalar -> Vec<T> = sqlx::query_scalar_with, fetch_all;
+    scalar_optional: Scalar -> Option<T> = sqlx::query_scalar_with, fetch_optional;
 }
 
 impl Tx {

@@ -106,14 +106,7 @@ async fn page(
         invite_role,
         e: kapflow_domain::form::FieldErrors::of("email", invite_error),
         notice,
-        orgs: state
-            .store
-            .partner_orgs()
-            .list()
-            .await?
-            .into_iter()
-            .map(|o| (o.id.to_string(), o.name))
-            .collect(),
+        orgs: crate::views::org_choices(state).await?,
         mail: state
             .store
             .outbox()

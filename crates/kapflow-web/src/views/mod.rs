@@ -25,3 +25,17 @@ pub fn forms_js_src() -> &'static str {
 pub fn session_js_src() -> &'static str {
     crate::routes::assets::href("session.js")
 }
+
+/// The partner prescriber organisations as (id, name) choices for a select, by name.
+pub async fn org_choices(
+    state: &crate::AppState,
+) -> Result<Vec<(String, String)>, crate::error::AppError> {
+    Ok(state
+        .store
+        .partner_orgs()
+        .list()
+        .await?
+        .into_iter()
+        .map(|o| (o.id.to_string(), o.name))
+        .collect())
+}

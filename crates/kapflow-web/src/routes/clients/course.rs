@@ -61,27 +61,39 @@ pub async fn advance(
     if to == Stage::Discontinued {
         return Err(AppError::BadRequest);
     }
+    apply(
+        OnClient(state, user, access),
+        Transition::Advance(to),
+        "advanced",
+        String::new(),
+    )
+    .await
+}
+
+/// Moves the course on (or ends it) and shows where it went, or every reason it could not;
+/// `typed` is the reason as typed, kept on a refusal.
+async fn apply(
+    OnClient(state, user, access): OnClient,
+    t: Transition,
+    done: &str,
+    typed: String,
+) -> Result<Response, AppError> {
     let outcome = state
         .store
         .courses()
-        .transition(
-            &access,
-            &Transition::Advance(to),
-            &user.0.actor(),
-            now_utc(),
-        )
+        .transition(&access, &t, &user.0.actor(), now_utc())
         .await?
         .ok_or(AppError::NotFound)?;
     match outcome {
         Ok(_) => Ok(Redirect::to(&crate::paths::done(
             crate::paths::course(access.client()),
-            "advanced",
+            done,
         ))
         .into_response()),
         Err(r) => {
             let reasons = r.reasons.iter().map(|u| u.message().to_owned()).collect();
             Ok(refused(
-                page(&state, &user, access, None, reasons, String::new(), None).await?,
+                page(&state, &user, access, None, reasons, typed, None).await?,
             ))
         }
     }
@@ -142,30 +154,13 @@ pub async fn discontinue(
             ));
         }
     };
-    let outcome = state
-        .store
-        .courses()
-        .transition(
-            &access,
-            &Transition::Discontinue { reason: why },
-            &user.0.actor(),
-            now_utc(),
-        )
-        .await?
-        .ok_or(AppError::NotFound)?;
-    match outcome {
-        Ok(_) => Ok(Redirect::to(&crate::paths::done(
-            crate::paths::course(access.client()),
-            "discontinued",
-        ))
-        .into_response()),
-        Err(r) => {
-            let reasons = r.reasons.iter().map(|u| u.message().to_owned()).collect();
-            Ok(refused(
-                page(&state, &user, access, None, reasons, f.reason, None).await?,
-            ))
-        }
-    }
+    apply(
+        OnClient(state, user, access),
+        Transition::Discontinue { reason: why },
+        "discontinued",
+        f.reason,
+    )
+    .await
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

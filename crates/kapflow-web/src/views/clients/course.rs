@@ -44,16 +44,6 @@ pub struct CoursePage {
     pub e: FieldErrors,
 }
 
-pub fn next_of(stage: Stage) -> Option<Stage> {
-    match stage {
-        Stage::Assessment => Some(Stage::Preparation),
-        Stage::Preparation => Some(Stage::MedicalEvaluation),
-        Stage::MedicalEvaluation => Some(Stage::Medication),
-        Stage::Medication => Some(Stage::ReadyForDosing),
-        Stage::ReadyForDosing | Stage::Discontinued => None,
-    }
-}
-
 pub async fn page(
     state: &AppState,
     user: &StaffUser,
@@ -69,7 +59,7 @@ pub async fn page(
         return Err(AppError::NotFound);
     };
     let stage = course.stage;
-    let next = next_of(stage);
+    let next = kapflow_domain::pathway::next(stage);
     let still_needed = next
         .map(|n| unmet_for(n, &facts))
         .unwrap_or_default()
@@ -92,19 +82,7 @@ pub async fn page(
             why: t.reason,
         })
         .collect();
-    let referral = state
-        .store
-        .prescribing()
-        .referral(&clinical, course.id)
-        .await?
-        .map(|r| {
-            format!(
-                "{} on {} by {}",
-                r.org_name,
-                when(r.referred_at),
-                r.referred_by
-            )
-        });
+    let referral = super::referral_line(state, &clinical, course.id).await?;
     Ok(CoursePage {
         layout: Layout::for_user(state, &user.0).await?,
         h: header,
@@ -116,14 +94,7 @@ pub async fn page(
         next: next.map(|n| (n.as_str(), n.label())),
         still_needed,
         refer_next: next == Some(Stage::MedicalEvaluation),
-        orgs: state
-            .store
-            .partner_orgs()
-            .list()
-            .await?
-            .into_iter()
-            .map(|o| (o.id.to_string(), o.name))
-            .collect(),
+        orgs: crate::views::org_choices(state).await?,
         referral,
         refusal,
         history,

@@ -108,6 +108,27 @@ pub async fn flags_of(
     Ok(Some(screen(&form.answers(age), &settings)))
 }
 
+/// Where and when the course was referred, and by whom, if it was.
+pub async fn referral_line(
+    state: &AppState,
+    clinical: &ClinicalAccess,
+    course: kapflow_domain::CourseId,
+) -> Result<Option<String>, AppError> {
+    Ok(state
+        .store
+        .prescribing()
+        .referral(clinical, course)
+        .await?
+        .map(|r| {
+            format!(
+                "{} on {} by {}",
+                r.org_name,
+                when(r.referred_at),
+                r.referred_by
+            )
+        }))
+}
+
 /// The pages of a client's record, in the order of their tabs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {

@@ -230,19 +230,7 @@ pub async fn page(
             }),
         })
         .collect();
-    let referral = state
-        .store
-        .prescribing()
-        .referral(&clinical, course.id)
-        .await?
-        .map(|r| {
-            format!(
-                "{} on {} by {}",
-                r.org_name,
-                when(r.referred_at),
-                r.referred_by
-            )
-        });
+    let referral = super::referral_line(state, &clinical, course.id).await?;
     Ok(PrescriberPage {
         layout: Layout::for_user(state, &user.0).await?,
         h: header,
