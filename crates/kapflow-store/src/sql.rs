@@ -21,7 +21,9 @@ use kapflow_domain::{
 };
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Arguments, Decode, Encode, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Type};
+use sqlx::{
+    Arguments, Decode, Encode, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Type,
+};
 use sqlx::{PgPool, SqlSafeStr, SqlStr, SqlitePool};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;

@@ -8,11 +8,35 @@ use kapflow_domain::access::Relationship;
 use kapflow_domain::client::CaseloadSort;
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::time_util::now_utc;
-use kapflow_domain::{Actor, ClientId, Role, UserId};
+use kapflow_domain::{Actor, ClientId, InquiryId, Role, UserId};
 use kapflow_store::clients::{CaseloadScope, Created};
 use kapflow_store::store_test;
 use kapflow_store::testkit::TestDb;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
+
+/// Opens "Ada Client" from inquiry `inq` as the front desk at `now`, with form key `key` and
+/// care team `team`.
+async fn open_from_inquiry(
+    db: &TestDb,
+    w: &World,
+    key: &str,
+    inq: InquiryId,
+    team: &[UserId],
+    now: OffsetDateTime,
+) -> Created {
+    db.store
+        .clients()
+        .create(
+            key,
+            &client_input("Ada Client"),
+            Some(inq),
+            team,
+            &w.front.1,
+            now,
+        )
+        .await
+        .expect("create")
+}
 
 store_test!(
     creating_a_client_from_an_inquiry_is_one_audited_step_and_happens_once,
@@ -44,56 +68,22 @@ store_test!(
             panic!("not created")
         };
         let key = "form-key-0123456789";
-        let made = s
-            .clients()
-            .create(
-                key,
-                &client_input("Ada Client"),
-                Some(inq),
-                &[w.t1.0],
-                &w.front.1,
-                now,
-            )
-            .await
-            .expect("create");
+        let made = open_from_inquiry(db, &w, key, inq, &[w.t1.0], now).await;
         let Created::Client(id) = made else {
             panic!("{made:?}")
         };
         // A double submission answers with the same client and makes nothing new.
         assert_eq!(
-            s.clients()
-                .create(
-                    key,
-                    &client_input("Ada Client"),
-                    Some(inq),
-                    &[w.t1.0],
-                    &w.front.1,
-                    now
-                )
-                .await
-                .expect("again"),
+            open_from_inquiry(db, &w, key, inq, &[w.t1.0], now).await,
             Created::Repeat(id)
         );
         // The inquiry cannot become a second client through another form.
         assert_eq!(
-            s.clients()
-                .create(
-                    "other-key-0123456789",
-                    &client_input("Ada Client"),
-                    Some(inq),
-                    &[],
-                    &w.front.1,
-                    now
-                )
-                .await
-                .expect("other"),
+            open_from_inquiry(db, &w, "other-key-0123456789", inq, &[], now).await,
             Created::InquiryTaken
         );
         assert_eq!(s.clients().of_inquiry(inq).await.expect("of"), Some(id));
-        let scope = kapflow_store::inquiries::InboxScope {
-            user: w.front.0,
-            role: Role::FrontDesk,
-        };
+        let scope = inbox(w.front.0, Role::FrontDesk);
         let (d, events) = s
             .inquiries()
             .view(scope, inq, &w.front.1, now)
@@ -108,15 +98,7 @@ store_test!(
         assert_eq!(stage(db, id).await, Stage::Assessment);
         let history = s
             .courses()
-            .history(
-                &seen(id),
-                s.courses()
-                    .current(&for_tests(id))
-                    .await
-                    .expect("c")
-                    .expect("course")
-                    .id,
-            )
+            .history(&seen(id), current_course(db, id).await.id)
             .await
             .expect("history");
         assert_eq!(history.len(), 1);
@@ -139,99 +121,40 @@ store_test!(
         let s = &db.store;
         let a = new_client(db, &w, "Ada Alpha", w.t1.0).await;
         let b = new_client(db, &w, "Ben 100%_Beta", w.t2.0).await;
+        let caseload = |u: &(UserId, Actor), role, search, sort, page| {
+            let scope = CaseloadScope { user: u.0, role };
+            async move {
+                s.clients()
+                    .caseload(scope, search, sort, page)
+                    .await
+                    .expect("caseload")
+            }
+        };
         let names = |page: kapflow_store::clients::CaseloadPage| {
             page.rows
                 .into_iter()
                 .map(|r| r.legal_name)
                 .collect::<Vec<_>>()
         };
-        let scope = |u: &(UserId, Actor), role| CaseloadScope { user: u.0, role };
-        let all = s
-            .clients()
-            .caseload(
-                scope(&w.front, Role::FrontDesk),
-                None,
-                CaseloadSort::Name,
-                1,
-            )
-            .await
-            .expect("list");
+        let (name, newest) = (CaseloadSort::Name, CaseloadSort::Newest);
+        let all = caseload(&w.front, Role::FrontDesk, None, name, 1).await;
         assert_eq!(all.total, 2);
-        assert_eq!(
-            names(
-                s.clients()
-                    .caseload(scope(&w.t1, Role::Therapist), None, CaseloadSort::Name, 1)
-                    .await
-                    .expect("t1")
-            ),
-            vec!["Ada Alpha"]
-        );
-        assert_eq!(
-            names(
-                s.clients()
-                    .caseload(scope(&w.t2, Role::Therapist), None, CaseloadSort::Newest, 1)
-                    .await
-                    .expect("t2")
-            ),
-            vec!["Ben 100%_Beta"]
-        );
+        let t1 = caseload(&w.t1, Role::Therapist, None, name, 1).await;
+        assert_eq!(names(t1), vec!["Ada Alpha"]);
+        let t2 = caseload(&w.t2, Role::Therapist, None, newest, 1).await;
+        assert_eq!(names(t2), vec!["Ben 100%_Beta"]);
         // Nobody is referred yet: prescribers see nothing.
-        assert_eq!(
-            s.clients()
-                .caseload(scope(&w.p1, Role::Prescriber), None, CaseloadSort::Name, 1)
-                .await
-                .expect("p1")
-                .total,
-            0
-        );
+        let p1 = caseload(&w.p1, Role::Prescriber, None, name, 1).await;
+        assert_eq!(p1.total, 0);
         // LIKE wildcards are matched literally.
-        assert_eq!(
-            names(
-                s.clients()
-                    .caseload(
-                        scope(&w.owner, Role::Owner),
-                        Some("100%_"),
-                        CaseloadSort::Name,
-                        1
-                    )
-                    .await
-                    .expect("q")
-            ),
-            vec!["Ben 100%_Beta"]
-        );
-        assert!(
-            s.clients()
-                .caseload(
-                    scope(&w.owner, Role::Owner),
-                    Some("%a"),
-                    CaseloadSort::Name,
-                    1
-                )
-                .await
-                .expect("q")
-                .rows
-                .is_empty()
-        );
-        assert!(
-            s.clients()
-                .caseload(scope(&w.owner, Role::Owner), None, CaseloadSort::Name, 2)
-                .await
-                .expect("p2")
-                .rows
-                .is_empty()
-        );
+        let literal = caseload(&w.owner, Role::Owner, Some("100%_"), name, 1).await;
+        assert_eq!(names(literal), vec!["Ben 100%_Beta"]);
+        let wildcard = caseload(&w.owner, Role::Owner, Some("%a"), name, 1).await;
+        assert!(wildcard.rows.is_empty());
+        let page2 = caseload(&w.owner, Role::Owner, None, name, 2).await;
+        assert!(page2.rows.is_empty());
         let now = now_utc();
-        let standing = |u: &(UserId, Actor), role, c| {
-            let user = u.0;
-            async move {
-                s.access()
-                    .standing(user, role, c, now)
-                    .await
-                    .expect("standing")
-                    .expect("client")
-                    .relationship
-            }
-        };
+        let standing = |u: &(UserId, Actor), role, c| relationship(db, u.0, role, c, now);
         assert_eq!(
             standing(&w.t1, Role::Therapist, a).await,
             Relationship::AssignedClinician
@@ -272,37 +195,24 @@ store_test!(
         );
         let later = now + Duration::hours(5);
         assert_eq!(
-            s.access()
-                .standing(w.t1.0, Role::Therapist, b, later)
-                .await
-                .expect("s")
-                .expect("c")
-                .relationship,
+            relationship(db, w.t1.0, Role::Therapist, b, later).await,
             Relationship::None
         );
         // Care team changes are for clinicians only.
-        assert!(
-            !s.clients()
-                .change_care_team(&for_tests(a), w.front.0, true, &w.owner.1, now)
-                .await
-                .expect("team")
-        );
-        assert!(
+        let owner = &w.owner.1;
+        let change_team = |user, add| async move {
             s.clients()
-                .change_care_team(&for_tests(a), w.t2.0, true, &w.owner.1, now)
+                .change_care_team(&for_tests(a), user, add, owner, now)
                 .await
                 .expect("team")
-        );
+        };
+        assert!(!change_team(w.front.0, true).await);
+        assert!(change_team(w.t2.0, true).await);
         assert_eq!(
             standing(&w.t2, Role::Therapist, a).await,
             Relationship::AssignedClinician
         );
-        assert!(
-            s.clients()
-                .change_care_team(&for_tests(a), w.t2.0, false, &w.owner.1, now)
-                .await
-                .expect("team")
-        );
+        assert!(change_team(w.t2.0, false).await);
         assert_eq!(
             standing(&w.t2, Role::Therapist, a).await,
             Relationship::None

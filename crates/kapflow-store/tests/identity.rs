@@ -1,5 +1,8 @@
 //! Identity in the store, on both backends: sessions, lockout, MFA, staff changes, links, audit queries.
 
+mod common;
+
+use common::*;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use kapflow_domain::{Actor, Email, Role, UserId};
@@ -9,25 +12,57 @@ use kapflow_store::invitations::{InviteRefused, IssuedLink, LinkStatus};
 use kapflow_store::sessions::NewSession;
 use kapflow_store::store_test;
 use kapflow_store::testkit::TestDb;
-use kapflow_store::users::NewUser;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
+/// A staff account with a (stand-in) password hash.
 async fn user(db: &TestDb, email: &str, role: Role) -> UserId {
-    let e = Email::parse(email).expect("email");
+    account(db, email, role, Some("h")).await
+}
+
+/// Whether no session has the token `token` (it ended, or never was).
+async fn no_session(db: &TestDb, token: &str) -> bool {
     db.store
-        .accounts()
-        .create_user(
-            &NewUser {
-                email: &e,
-                display_name: email,
-                role,
-                password_hash: Some("h"),
-            },
-            &Actor::default(),
-            now_utc(),
-        )
+        .sessions()
+        .by_token(&token_hash(token))
         .await
-        .expect("user")
+        .expect("q")
+        .is_none()
+}
+
+/// Invites `email` as `role` by `link` (token hash `h`), valid for three days from `now`.
+async fn invite(
+    db: &TestDb,
+    email: &Email,
+    role: Role,
+    h: &[u8],
+    link: &str,
+    by: &Actor,
+    now: OffsetDateTime,
+) -> Result<(), InviteRefused> {
+    let issued = IssuedLink {
+        token_hash: h,
+        link,
+        expires_at: now + Duration::days(3),
+    };
+    db.store
+        .invitations()
+        .create(email, role, &issued, by, now)
+        .await
+        .expect("q")
+}
+
+/// Asks for a password reset for `email` by a link (token hash `h`) valid for an hour.
+async fn request_reset(db: &TestDb, email: &Email, h: &[u8], now: OffsetDateTime) {
+    let issued = IssuedLink {
+        token_hash: h,
+        link: "l",
+        expires_at: now + Duration::hours(1),
+    };
+    db.store
+        .invitations()
+        .request_password_reset(email, &issued, &Actor::default(), now)
+        .await
+        .expect("q");
 }
 
 async fn session(db: &TestDb, user: UserId, token: &str) -> kapflow_domain::SessionId {
@@ -67,13 +102,7 @@ store_test!(
         assert_eq!(rec.user.id, u);
         assert_eq!(rec.user.role, Role::Therapist);
         assert!(!rec.mfa_verified && !rec.mfa_enrolled);
-        assert!(
-            s.sessions()
-                .by_token(&token_hash("other"))
-                .await
-                .expect("q")
-                .is_none()
-        );
+        assert!(no_session(db, "other").await);
         s.sessions()
             .touch(id, now_utc() + Duration::minutes(1))
             .await
@@ -82,14 +111,7 @@ store_test!(
             .end(id, &Actor::default(), "auth.logout", now_utc())
             .await
             .expect("end");
-        assert!(
-            s.sessions()
-                .by_token(&token_hash("tok-1"))
-                .await
-                .expect("q")
-                .is_none(),
-            "ended sessions are gone"
-        );
+        assert!(no_session(db, "tok-1").await, "ended sessions are gone");
     }
 );
 
@@ -121,55 +143,34 @@ store_test!(
         let s = &db.store;
         let u = user(db, "t@example.org", Role::Therapist).await;
         let actor = Actor::anonymous(Some("203.0.113.9".into()));
-        for _ in 0..9 {
+        let fail = |times| {
+            let actor = &actor;
+            async move {
+                for _ in 0..times {
+                    s.accounts()
+                        .record_login_failure(Some(u), actor, "wrong password", now_utc())
+                        .await
+                        .expect("fail");
+                }
+            }
+        };
+        let locked_until = || async {
             s.accounts()
-                .record_login_failure(Some(u), &actor, "wrong password", now_utc())
+                .login_record(&Email::parse("t@example.org").expect("e"))
                 .await
-                .expect("fail");
-        }
-        let rec = s
-            .accounts()
-            .login_record(&Email::parse("t@example.org").expect("e"))
-            .await
-            .expect("q")
-            .expect("rec");
-        assert!(rec.locked_until.is_none());
+                .expect("q")
+                .expect("rec")
+                .locked_until
+        };
+        fail(9).await;
+        assert!(locked_until().await.is_none());
         assert_eq!(s.outbox().pending().await.expect("p"), 0);
-        s.accounts()
-            .record_login_failure(Some(u), &actor, "wrong password", now_utc())
-            .await
-            .expect("fail");
-        let rec = s
-            .accounts()
-            .login_record(&Email::parse("t@example.org").expect("e"))
-            .await
-            .expect("q")
-            .expect("rec");
-        assert!(rec.locked_until.is_some_and(|t| t > now_utc()));
+        fail(1).await;
+        assert!(locked_until().await.is_some_and(|t| t > now_utc()));
         assert_eq!(s.outbox().pending().await.expect("p"), 1);
-        let locked = s
-            .audit()
-            .query(
-                &AuditFilter {
-                    action: Some("auth.account_locked".into()),
-                    ..Default::default()
-                },
-                10,
-            )
-            .await
-            .expect("audit");
+        let locked = audit_rows(db, &action_filter("auth.account_locked"), 10).await;
         assert_eq!(locked.len(), 1);
-        let failures = s
-            .audit()
-            .query(
-                &AuditFilter {
-                    action: Some("auth.login".into()),
-                    ..Default::default()
-                },
-                50,
-            )
-            .await
-            .expect("audit");
+        let failures = audit_rows(db, &action_filter("auth.login"), 50).await;
         assert_eq!(failures.len(), 10);
         assert!(
             failures
@@ -223,25 +224,20 @@ store_test!(totp_steps_only_move_forward, async |db: &TestDb| {
     );
 
     assert_eq!(s.accounts().unused_recovery_codes(u).await.expect("n"), 2);
-    assert!(
-        s.accounts()
-            .use_recovery_code(u, &token_hash("r1"), now_utc())
-            .await
-            .expect("use")
-    );
-    assert!(
-        !s.accounts()
-            .use_recovery_code(u, &token_hash("r1"), now_utc())
-            .await
-            .expect("use"),
-        "single use"
-    );
-    assert!(
-        !s.accounts()
-            .use_recovery_code(u, &token_hash("nope"), now_utc())
-            .await
-            .expect("use")
-    );
+    for (code, used, why) in [
+        ("r1", true, "a recovery code works"),
+        ("r1", false, "single use"),
+        ("nope", false, "an unknown code does not"),
+    ] {
+        assert_eq!(
+            s.accounts()
+                .use_recovery_code(u, &token_hash(code), now_utc())
+                .await
+                .expect("use"),
+            used,
+            "{why}"
+        );
+    }
     assert_eq!(s.accounts().unused_recovery_codes(u).await.expect("n"), 1);
 });
 
@@ -252,52 +248,25 @@ store_test!(
         let owner = user(db, "o@example.org", Role::Owner).await;
         let t = user(db, "t@example.org", Role::Therapist).await;
         let actor = Actor::user(owner, Role::Owner, None, None);
-        session(db, t, "t1").await;
-        s.accounts()
-            .change_role(t, Role::FrontDesk, &actor, now_utc())
-            .await
+        // A new role, an MFA reset and disabling each end the target's sessions.
+        for (token, change) in [("t1", "role"), ("t2", "mfa"), ("t3", "disable")] {
+            session(db, t, token).await;
+            match change {
+                "role" => {
+                    s.accounts()
+                        .change_role(t, Role::FrontDesk, &actor, now_utc())
+                        .await
+                }
+                "mfa" => s.accounts().reset_mfa(t, &actor, now_utc()).await,
+                _ => s.accounts().disable_user(t, &actor, now_utc()).await,
+            }
             .expect("q")
             .expect("ok");
-        assert!(
-            s.sessions()
-                .by_token(&token_hash("t1"))
-                .await
-                .expect("q")
-                .is_none()
-        );
-        assert_eq!(
-            s.users().by_id(t).await.expect("q").expect("u").role,
-            Role::FrontDesk
-        );
-
-        session(db, t, "t2").await;
-        s.accounts()
-            .reset_mfa(t, &actor, now_utc())
-            .await
-            .expect("q")
-            .expect("ok");
-        assert!(
-            s.sessions()
-                .by_token(&token_hash("t2"))
-                .await
-                .expect("q")
-                .is_none()
-        );
-
-        session(db, t, "t3").await;
-        s.accounts()
-            .disable_user(t, &actor, now_utc())
-            .await
-            .expect("q")
-            .expect("ok");
-        assert!(
-            s.sessions()
-                .by_token(&token_hash("t3"))
-                .await
-                .expect("q")
-                .is_none()
-        );
-        assert!(s.users().by_id(t).await.expect("q").expect("u").disabled);
+            assert!(no_session(db, token).await, "{change}");
+        }
+        let target = s.users().by_id(t).await.expect("q").expect("u");
+        assert_eq!(target.role, Role::FrontDesk);
+        assert!(target.disabled);
 
         assert_eq!(
             s.accounts()
@@ -313,17 +282,11 @@ store_test!(
                 .expect("q"),
             Err(AccountChangeRefused::NotFound)
         );
-        let rows = s
-            .audit()
-            .query(
-                &AuditFilter {
-                    actor: Some(owner),
-                    ..Default::default()
-                },
-                10,
-            )
-            .await
-            .expect("audit");
+        let by_owner = AuditFilter {
+            actor: Some(owner),
+            ..Default::default()
+        };
+        let rows = audit_rows(db, &by_owner, 10).await;
         let actions: Vec<_> = rows.iter().map(|r| r.entry.action.as_str()).collect();
         assert_eq!(actions, ["user.disabled", "mfa.reset", "user.role_changed"]);
         assert_eq!(rows[0].actor_email.as_deref(), Some("o@example.org"));
@@ -339,21 +302,17 @@ store_test!(
         let now = now_utc();
         let email = Email::parse("new@example.org").expect("e");
         let h = token_hash("invite");
-        s.invitations()
-            .create(
-                &email,
-                Role::Therapist,
-                &IssuedLink {
-                    token_hash: &h,
-                    link: "http://x/invite/t",
-                    expires_at: now + Duration::days(3),
-                },
-                &actor,
-                now,
-            )
-            .await
-            .expect("q")
-            .expect("ok");
+        invite(
+            db,
+            &email,
+            Role::Therapist,
+            &h,
+            "http://x/invite/t",
+            &actor,
+            now,
+        )
+        .await
+        .expect("ok");
         assert_eq!(s.outbox().pending().await.expect("p"), 1);
         assert_eq!(
             s.invitations().status(&h, now).await.expect("q"),
@@ -390,20 +349,16 @@ store_test!(
             LinkStatus::Used
         );
         assert_eq!(
-            s.invitations()
-                .create(
-                    &email,
-                    Role::FrontDesk,
-                    &IssuedLink {
-                        token_hash: &token_hash("x"),
-                        link: "l",
-                        expires_at: now + Duration::days(3)
-                    },
-                    &actor,
-                    now
-                )
-                .await
-                .expect("q"),
+            invite(
+                db,
+                &email,
+                Role::FrontDesk,
+                &token_hash("x"),
+                "l",
+                &actor,
+                now
+            )
+            .await,
             Err(InviteRefused::AccountExists)
         );
     }
@@ -416,36 +371,11 @@ store_test!(
         let now = now_utc();
         let email = Email::parse("new@example.org").expect("e");
         let (a, b) = (token_hash("a"), token_hash("b"));
-        s.invitations()
-            .create(
-                &email,
-                Role::Therapist,
-                &IssuedLink {
-                    token_hash: &a,
-                    link: "l",
-                    expires_at: now + Duration::days(3),
-                },
-                &Actor::default(),
-                now,
-            )
-            .await
-            .expect("q")
-            .expect("ok");
-        s.invitations()
-            .create(
-                &email,
-                Role::FrontDesk,
-                &IssuedLink {
-                    token_hash: &b,
-                    link: "l",
-                    expires_at: now + Duration::days(3),
-                },
-                &Actor::default(),
-                now,
-            )
-            .await
-            .expect("q")
-            .expect("ok");
+        for (role, h) in [(Role::Therapist, &a), (Role::FrontDesk, &b)] {
+            invite(db, &email, role, h, "l", &Actor::default(), now)
+                .await
+                .expect("ok");
+        }
         assert_eq!(
             s.invitations().status(&a, now).await.expect("q"),
             LinkStatus::Used
@@ -465,19 +395,7 @@ store_test!(
         let u = user(db, "t@example.org", Role::Therapist).await;
         session(db, u, "live").await;
         let unknown = Email::parse("nobody@example.org").expect("e");
-        s.invitations()
-            .request_password_reset(
-                &unknown,
-                &IssuedLink {
-                    token_hash: &token_hash("x"),
-                    link: "l",
-                    expires_at: now + Duration::hours(1),
-                },
-                &Actor::default(),
-                now,
-            )
-            .await
-            .expect("q");
+        request_reset(db, &unknown, &token_hash("x"), now).await;
         assert_eq!(s.outbox().pending().await.expect("p"), 0);
         assert_eq!(
             s.invitations()
@@ -489,19 +407,7 @@ store_test!(
 
         let known = Email::parse("t@example.org").expect("e");
         let h = token_hash("reset");
-        s.invitations()
-            .request_password_reset(
-                &known,
-                &IssuedLink {
-                    token_hash: &h,
-                    link: "l",
-                    expires_at: now + Duration::hours(1),
-                },
-                &Actor::default(),
-                now,
-            )
-            .await
-            .expect("q");
+        request_reset(db, &known, &h, now).await;
         assert_eq!(s.outbox().pending().await.expect("p"), 1);
         assert_eq!(
             s.invitations()
@@ -510,14 +416,7 @@ store_test!(
                 .expect("q"),
             LinkStatus::Valid(u)
         );
-        assert!(
-            s.sessions()
-                .by_token(&token_hash("live"))
-                .await
-                .expect("q")
-                .is_none(),
-            "old sessions end"
-        );
+        assert!(no_session(db, "live").await, "old sessions end");
         assert_eq!(
             s.accounts()
                 .login_record(&known)
@@ -554,29 +453,13 @@ store_test!(audit_queries_filter_and_page, async |db: &TestDb| {
         e.client_id = Some(format!("c{}", i % 3));
         s.audit().record(&e).await.expect("audit");
     }
-    let views = s
-        .audit()
-        .query(
-            &AuditFilter {
-                action: Some("client.view".into()),
-                ..Default::default()
-            },
-            100,
-        )
-        .await
-        .expect("q");
+    let views = audit_rows(db, &action_filter("client.view"), 100).await;
     assert_eq!(views.len(), 4);
-    let c0 = s
-        .audit()
-        .query(
-            &AuditFilter {
-                client_id: Some("c0".into()),
-                ..Default::default()
-            },
-            100,
-        )
-        .await
-        .expect("q");
+    let of_c0 = AuditFilter {
+        client_id: Some("c0".into()),
+        ..Default::default()
+    };
+    let c0 = audit_rows(db, &of_c0, 100).await;
     assert_eq!(c0.len(), 3);
     let window = AuditFilter {
         from: Some(base + Duration::minutes(2)),
@@ -584,23 +467,13 @@ store_test!(audit_queries_filter_and_page, async |db: &TestDb| {
         actor: Some(u),
         ..Default::default()
     };
-    assert_eq!(s.audit().query(&window, 100).await.expect("q").len(), 3);
-    let page1 = s
-        .audit()
-        .query(&AuditFilter::default(), 3)
-        .await
-        .expect("q");
-    let page2 = s
-        .audit()
-        .query(
-            &AuditFilter {
-                before_seq: Some(page1[2].seq),
-                ..Default::default()
-            },
-            3,
-        )
-        .await
-        .expect("q");
+    assert_eq!(audit_rows(db, &window, 100).await.len(), 3);
+    let page1 = audit_rows(db, &AuditFilter::default(), 3).await;
+    let before_page1 = AuditFilter {
+        before_seq: Some(page1[2].seq),
+        ..Default::default()
+    };
+    let page2 = audit_rows(db, &before_page1, 3).await;
     assert_eq!(page1.len(), 3);
     assert!(page2[0].seq < page1[2].seq);
 });
@@ -612,15 +485,8 @@ store_test!(
         let now = now_utc();
         let email = Email::parse("new@example.org").expect("e");
         let h = token_hash("inv");
-        let link = IssuedLink {
-            token_hash: &h,
-            link: "l",
-            expires_at: now + Duration::days(3),
-        };
-        s.invitations()
-            .create(&email, Role::Therapist, &link, &Actor::default(), now)
+        invite(db, &email, Role::Therapist, &h, "l", &Actor::default(), now)
             .await
-            .expect("q")
             .expect("ok");
         let open = s.invitations().pending(now).await.expect("q");
         assert_eq!(

@@ -2,52 +2,27 @@
 //! links, immutable responses, suicide-risk alerts raised with the submission and escalated
 //! once, and the baseline/post pairs of the outcome report.
 
+mod common;
+
+use common::*;
 use kapflow_domain::client::ClientInput;
 use kapflow_domain::measures::schedule::{AlertTiming, Channel, Reason};
 use kapflow_domain::measures::{self, MeasureSettings, score};
 use kapflow_domain::pathway::{Transition, today};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
-use kapflow_domain::{Actor, ClientId, Email, Role, UserId};
-use kapflow_store::access::for_tests;
-use kapflow_store::clients::Created;
+use kapflow_domain::{Actor, ClientId, Role, UserId};
 use kapflow_store::measures::{LinkState, Submission};
 use kapflow_store::store_test;
 use kapflow_store::testkit::TestDb;
-use kapflow_store::users::NewUser;
 use std::collections::BTreeMap;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 const TIMING: AlertTiming = AlertTiming {
     escalate_after: Duration::hours(24),
     escalate_high_after: Duration::hours(1),
 };
-
-/// Test setup's view of a client's clinical record.
-fn seen(c: ClientId) -> kapflow_store::ClinicalAccess {
-    for_tests(c).clinical().expect("clinical")
-}
-
-async fn person(db: &TestDb, email: &str, role: Role) -> (UserId, Actor) {
-    let e = Email::parse(email).expect("email");
-    let id = db
-        .store
-        .accounts()
-        .create_user(
-            &NewUser {
-                email: &e,
-                display_name: email,
-                role,
-                password_hash: None,
-            },
-            &Actor::default(),
-            now_utc(),
-        )
-        .await
-        .expect("user");
-    (id, Actor::user(id, role, None, None))
-}
 
 async fn client(db: &TestDb, therapist: UserId, concerns: &[&str]) -> ClientId {
     let c = ClientInput {
@@ -59,23 +34,21 @@ async fn client(db: &TestDb, therapist: UserId, concerns: &[&str]) -> ClientId {
     }
     .validate(today(now_utc()))
     .expect("valid");
-    match db
-        .store
-        .clients()
-        .create(
-            &Uuid::now_v7().to_string(),
-            &c,
-            None,
-            &[therapist],
-            &Actor::default(),
-            now_utc(),
-        )
+    open_client(db, &c, therapist, &Actor::default()).await
+}
+
+/// Submits `scored` through the link whose token is `token`, at `at`.
+async fn submit(
+    db: &TestDb,
+    token: &str,
+    scored: &measures::Scored,
+    at: OffsetDateTime,
+) -> Submission {
+    db.store
+        .measures()
+        .submit(&token_hash(token), scored, TIMING, at)
         .await
-        .expect("create")
-    {
-        Created::Client(id) => id,
-        other => panic!("{other:?}"),
-    }
+        .expect("submit")
 }
 
 fn phq9(items: [u8; 9]) -> measures::Scored {
@@ -89,13 +62,7 @@ fn phq9(items: [u8; 9]) -> measures::Scored {
     score(&i, &answers, &MeasureSettings::default()).expect("scored")
 }
 
-async fn link_for(
-    db: &TestDb,
-    c: ClientId,
-    code: &str,
-    t: &Actor,
-    now: time::OffsetDateTime,
-) -> String {
+async fn link_for(db: &TestDb, c: ClientId, code: &str, t: &Actor, now: OffsetDateTime) -> String {
     let req = db
         .store
         .measures()
@@ -208,22 +175,12 @@ store_test!(
         ));
         // Item 9 = 1 with a low total: the flag fires whatever the total.
         let s = phq9([0, 0, 0, 0, 0, 0, 0, 0, 1]);
-        let Submission::Recorded { alert, .. } = db
-            .store
-            .measures()
-            .submit(&h, &s, TIMING, now)
-            .await
-            .expect("submit")
-        else {
+        let Submission::Recorded { alert, .. } = submit(db, &token, &s, now).await else {
             panic!("not recorded")
         };
         assert!(alert);
         assert_eq!(
-            db.store
-                .measures()
-                .submit(&h, &s, TIMING, now)
-                .await
-                .expect("again"),
+            submit(db, &token, &s, now).await,
             Submission::AlreadySubmitted { alert: true }
         );
         assert!(matches!(
@@ -257,30 +214,17 @@ store_test!(
             .expect("alert");
         assert_eq!(to, vec!["t@example.org".to_owned()]);
         // Not escalated before its time; escalated once after it, to the owner.
-        assert_eq!(
-            db.store
-                .alerts()
-                .escalate_due(now + Duration::hours(23))
-                .await
-                .expect("e"),
-            0
-        );
-        assert_eq!(
-            db.store
-                .alerts()
-                .escalate_due(now + Duration::hours(25))
-                .await
-                .expect("e"),
-            1
-        );
-        assert_eq!(
-            db.store
-                .alerts()
-                .escalate_due(now + Duration::hours(26))
-                .await
-                .expect("e"),
-            0
-        );
+        for (hours, escalated) in [(23, 0), (25, 1), (26, 0)] {
+            assert_eq!(
+                db.store
+                    .alerts()
+                    .escalate_due(now + Duration::hours(hours))
+                    .await
+                    .expect("e"),
+                escalated,
+                "after {hours} hours"
+            );
+        }
         assert_eq!(
             db.store
                 .alerts()
@@ -291,26 +235,19 @@ store_test!(
             1
         );
         // Closed only with a note, and only once.
-        assert!(
-            db.store
-                .alerts()
-                .acknowledge(
-                    &for_tests(c),
-                    open[0].id,
-                    "Called the client; safe; plan made",
-                    &ta,
-                    now
-                )
-                .await
-                .expect("ack")
-        );
-        assert!(
-            !db.store
-                .alerts()
-                .acknowledge(&for_tests(c), open[0].id, "again", &ta, now)
-                .await
-                .expect("ack")
-        );
+        for (note, closed) in [
+            ("Called the client; safe; plan made", true),
+            ("again", false),
+        ] {
+            assert_eq!(
+                db.store
+                    .alerts()
+                    .acknowledge(&for_tests(c), open[0].id, note, &ta, now)
+                    .await
+                    .expect("ack"),
+                closed
+            );
+        }
         assert!(
             db.store
                 .alerts()
@@ -320,46 +257,24 @@ store_test!(
                 .is_empty()
         );
         // Responses are immutable.
-        assert!(
-            kapflow_store::testkit::raw_execute(db, "UPDATE measure_responses SET total = 0")
-                .await
-                .is_err()
-        );
-        assert!(
-            kapflow_store::testkit::raw_execute(db, "DELETE FROM risk_alerts")
-                .await
-                .is_err()
-        );
+        for sql in [
+            "UPDATE measure_responses SET total = 0",
+            "DELETE FROM risk_alerts",
+        ] {
+            assert!(raw_sql_fails(db, sql).await, "{sql}");
+        }
         // An expired or unknown link takes nothing.
         let late = link_for(db, c, "gad7", &ta, now).await;
         let gad = measures::builtin("gad7").expect("gad7");
         let zero: BTreeMap<String, u8> = gad.items.iter().map(|i| (i.code.clone(), 0)).collect();
         let g = score(&gad, &zero, &MeasureSettings::default()).expect("g");
         assert_eq!(
-            db.store
-                .measures()
-                .submit(&token_hash(&late), &g, TIMING, now + Duration::days(61))
-                .await
-                .expect("late"),
+            submit(db, &late, &g, now + Duration::days(61)).await,
             Submission::Expired
         );
-        assert_eq!(
-            db.store
-                .measures()
-                .submit(&token_hash("nope"), &g, TIMING, now)
-                .await
-                .expect("unknown"),
-            Submission::Unknown
-        );
+        assert_eq!(submit(db, "nope", &g, now).await, Submission::Unknown);
         // A link for one questionnaire cannot carry another's answers.
-        assert_eq!(
-            db.store
-                .measures()
-                .submit(&token_hash(&late), &s, TIMING, now)
-                .await
-                .expect("wrong"),
-            Submission::Expired
-        );
+        assert_eq!(submit(db, &late, &s, now).await, Submission::Expired);
     }
 );
 
@@ -382,12 +297,7 @@ store_test!(
             }
             let token = link_for(db, c, "phq9", &ta, now).await;
             let at = now + Duration::days(i as i64 * 14);
-            let r = db
-                .store
-                .measures()
-                .submit(&token_hash(&token), &phq9(items), TIMING, at)
-                .await
-                .expect("submit");
+            let r = submit(db, &token, &phq9(items), at).await;
             assert!(matches!(r, Submission::Recorded { .. }), "{r:?}");
         }
         let resp = db.store.measures().responses(&seen(c)).await.expect("r");

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use kapflow_domain::Role;
 use kapflow_domain::access::Relationship;
-use kapflow_domain::client::CaseloadSort;
+use kapflow_domain::client::{CaseloadSort, Sensitivity};
 use kapflow_domain::consent::{ConsentKind, NewDocument, Signature};
 use kapflow_domain::intake::IntakeForm;
 use kapflow_domain::pathway::{Stage, Transition, Unmet};
@@ -48,12 +48,25 @@ store_test!(
         let c = new_client(db, &w, "Ada Client", w.t1.0).await;
         let now = now_utc();
         let t = &w.t1.1;
-        let advance = |to| async move {
+        let transition = |to: Transition| async move {
             s.courses()
-                .transition(&for_tests(c), &Transition::Advance(to), t, now)
+                .transition(&for_tests(c), &to, t, now)
                 .await
                 .expect("t")
                 .expect("course")
+        };
+        let advance = |to| transition(Transition::Advance(to));
+        let save_intake = |form: IntakeForm, complete: bool| async move {
+            s.assessment()
+                .save_intake(&for_tests(c), &form, Sensitivity::General, complete, t, now)
+                .await
+                .expect("intake")
+        };
+        let review_screening = || async move {
+            s.assessment()
+                .review_screening(&for_tests(c), t, now)
+                .await
+                .expect("review")
         };
         // Assessment → preparation needs a completed intake and a reviewed screening.
         let refused = advance(Stage::Preparation).await.expect_err("refused");
@@ -62,60 +75,16 @@ store_test!(
             vec![Unmet::IntakeIncomplete, Unmet::ScreeningNotReviewed]
         );
         assert_eq!(
-            s.assessment()
-                .save_intake(
-                    &for_tests(c),
-                    &IntakeForm::default(),
-                    kapflow_domain::client::Sensitivity::General,
-                    false,
-                    t,
-                    now
-                )
-                .await
-                .expect("draft"),
+            save_intake(IntakeForm::default(), false).await,
             Saved::Saved
         );
+        assert_eq!(review_screening().await, Saved::WrongStage);
+        assert_eq!(save_intake(completed_intake(), true).await, Saved::Saved);
         assert_eq!(
-            s.assessment()
-                .review_screening(&for_tests(c), t, now)
-                .await
-                .expect("review"),
-            Saved::WrongStage
-        );
-        assert_eq!(
-            s.assessment()
-                .save_intake(
-                    &for_tests(c),
-                    &completed_intake(),
-                    kapflow_domain::client::Sensitivity::General,
-                    true,
-                    t,
-                    now
-                )
-                .await
-                .expect("done"),
-            Saved::Saved
-        );
-        assert_eq!(
-            s.assessment()
-                .save_intake(
-                    &for_tests(c),
-                    &IntakeForm::default(),
-                    kapflow_domain::client::Sensitivity::General,
-                    false,
-                    t,
-                    now
-                )
-                .await
-                .expect("locked"),
+            save_intake(IntakeForm::default(), false).await,
             Saved::Locked
         );
-        let course = s
-            .courses()
-            .current(&for_tests(c))
-            .await
-            .expect("c")
-            .expect("course");
+        let course = current_course(db, c).await;
         let intake = s
             .assessment()
             .intake(&seen(c), course.id)
@@ -124,13 +93,7 @@ store_test!(
             .expect("intake");
         assert_eq!(intake.form.expect("readable").bp_systolic, "150");
         assert!(intake.completed.is_some());
-        assert_eq!(
-            s.assessment()
-                .review_screening(&for_tests(c), t, now)
-                .await
-                .expect("review"),
-            Saved::Saved
-        );
+        assert_eq!(review_screening().await, Saved::Saved);
         assert_eq!(advance(Stage::Preparation).await, Ok(Stage::Preparation));
         // No skipping, and the refusal says so.
         assert_eq!(
@@ -166,41 +129,21 @@ store_test!(
                 .expect("r")
                 .is_none()
         );
-        assert_eq!(
-            s.clients()
-                .caseload(
-                    CaseloadScope {
-                        user: w.p1.0,
-                        role: Role::Prescriber
-                    },
-                    None,
-                    CaseloadSort::Name,
-                    1
-                )
-                .await
-                .expect("p")
-                .total,
-            0
-        );
+        assert_eq!(listed_for(db, w.p1.0).await, 0);
         let prep = PreparationForm {
             intentions: "Less fear".into(),
             discussed: CHECKLIST.iter().map(|(k, _)| k.to_string()).collect(),
             notes: String::new(),
         };
-        assert_eq!(
-            s.assessment()
-                .save_preparation(&for_tests(c), &prep, true, t, now)
-                .await
-                .expect("prep"),
-            Saved::Saved
-        );
-        assert_eq!(
-            s.assessment()
-                .save_preparation(&for_tests(c), &prep, false, t, now)
-                .await
-                .expect("prep"),
-            Saved::Locked
-        );
+        for (sign_off, saved) in [(true, Saved::Saved), (false, Saved::Locked)] {
+            assert_eq!(
+                s.assessment()
+                    .save_preparation(&for_tests(c), &prep, sign_off, t, now)
+                    .await
+                    .expect("prep"),
+                saved
+            );
+        }
         sign(db, &w, c, ConsentKind::Kap).await;
         let roi = sign(db, &w, c, ConsentKind::ReleaseOfInformation).await;
         assert_eq!(
@@ -216,21 +159,11 @@ store_test!(
         let p1 = &w.p1.1;
         let p2 = &w.p2.1;
         assert_eq!(
-            s.access()
-                .standing(w.p1.0, Role::Prescriber, c, now)
-                .await
-                .expect("s")
-                .expect("c")
-                .relationship,
+            relationship(db, w.p1.0, Role::Prescriber, c, now).await,
             Relationship::ReferredPrescriber
         );
         assert_eq!(
-            s.access()
-                .standing(w.p2.0, Role::Prescriber, c, now)
-                .await
-                .expect("s")
-                .expect("c")
-                .relationship,
+            relationship(db, w.p2.0, Role::Prescriber, c, now).await,
             Relationship::None
         );
         assert_eq!(listed_for(db, w.p1.0).await, 1);
@@ -241,28 +174,21 @@ store_test!(
             reasons: "No contraindication; BP to recheck on the day.".into(),
             valid_until: Some(today + Duration::days(180)),
         };
-        assert_eq!(
-            s.prescribing()
-                .record_evaluation(&for_tests(c), &eligible, p2, now)
-                .await
-                .expect("eval"),
-            Err(Refused::NotFound)
-        );
-        // A therapist (no organisation) can never prescribe or evaluate.
-        assert_eq!(
-            s.prescribing()
-                .record_evaluation(&for_tests(c), &eligible, t, now)
-                .await
-                .expect("eval"),
-            Err(Refused::NotFound)
-        );
-        assert_eq!(
-            s.prescribing()
-                .record_evaluation(&for_tests(c), &eligible, p1, now)
-                .await
-                .expect("eval"),
-            Ok(())
-        );
+        // The other organisation's prescriber is refused; so is a therapist (no organisation),
+        // who can never prescribe or evaluate.
+        for (by, outcome) in [
+            (p2, Err(Refused::NotFound)),
+            (t, Err(Refused::NotFound)),
+            (p1, Ok(())),
+        ] {
+            assert_eq!(
+                s.prescribing()
+                    .record_evaluation(&for_tests(c), &eligible, by, now)
+                    .await
+                    .expect("eval"),
+                outcome
+            );
+        }
         assert_eq!(stage(db, c).await, Stage::Medication);
         let rx = Prescription {
             drug: "Ketamine HCl".into(),
@@ -300,20 +226,15 @@ store_test!(
             .await
             .expect("s")[0]
             .id;
-        assert_eq!(
-            s.prescribing()
-                .record_receipt(&for_tests(c), shipment, p2, now)
-                .await
-                .expect("r"),
-            Err(Refused::NotFound)
-        );
-        assert_eq!(
-            s.prescribing()
-                .record_receipt(&for_tests(c), shipment, p1, now)
-                .await
-                .expect("r"),
-            Ok(())
-        );
+        for (by, outcome) in [(p2, Err(Refused::NotFound)), (p1, Ok(()))] {
+            assert_eq!(
+                s.prescribing()
+                    .record_receipt(&for_tests(c), shipment, by, now)
+                    .await
+                    .expect("r"),
+                outcome
+            );
+        }
         assert_eq!(stage(db, c).await, Stage::ReadyForDosing);
         let history = s.courses().history(&seen(c), course.id).await.expect("h");
         let stages: Vec<_> = history.iter().map(|h| h.to_stage.as_str()).collect();
@@ -345,27 +266,20 @@ store_test!(
             note: "Go to 150".into(),
             new_strength_mg: Some(150),
         };
-        assert_eq!(
-            s.prescribing()
-                .answer_dose_change(&for_tests(c), req, &answer, t, now)
-                .await
-                .expect("a"),
-            Err(Refused::NotFound)
-        );
-        assert_eq!(
-            s.prescribing()
-                .answer_dose_change(&for_tests(c), req, &answer, p1, now)
-                .await
-                .expect("a"),
-            Ok(())
-        );
-        assert_eq!(
-            s.prescribing()
-                .answer_dose_change(&for_tests(c), req, &answer, p1, now)
-                .await
-                .expect("a"),
-            Err(Refused::NotFound)
-        );
+        // Not the therapist's to answer; the prescriber answers once.
+        for (by, outcome) in [
+            (t, Err(Refused::NotFound)),
+            (p1, Ok(())),
+            (p1, Err(Refused::NotFound)),
+        ] {
+            assert_eq!(
+                s.prescribing()
+                    .answer_dose_change(&for_tests(c), req, &answer, by, now)
+                    .await
+                    .expect("a"),
+                outcome
+            );
+        }
         let rxs = s
             .prescribing()
             .prescriptions(&seen(c), course.id)
@@ -378,74 +292,46 @@ store_test!(
         );
         assert!(rxs[1].superseded_at.is_some());
 
-        // Revoking the release of information ends the prescriber's view.
-        assert!(
-            s.consents()
-                .revoke(&for_tests(c), roi, "Client withdrew the release", t, now)
-                .await
-                .expect("revoke")
-        );
-        assert!(
-            !s.consents()
-                .revoke(&for_tests(c), roi, "again", t, now)
-                .await
-                .expect("revoke")
-        );
+        // Revoking the release of information ends the prescriber's view (once).
+        for (reason, revoked) in [("Client withdrew the release", true), ("again", false)] {
+            assert_eq!(
+                s.consents()
+                    .revoke(&for_tests(c), roi, reason, t, now)
+                    .await
+                    .expect("revoke"),
+                revoked
+            );
+        }
         assert_eq!(
-            s.access()
-                .standing(w.p1.0, Role::Prescriber, c, now)
-                .await
-                .expect("s")
-                .expect("c")
-                .relationship,
+            relationship(db, w.p1.0, Role::Prescriber, c, now).await,
             Relationship::None
         );
         // …and takes the client off the prescriber's list, not only out of reach.
         assert_eq!(listed_for(db, w.p1.0).await, 0);
 
         // Discontinuing needs a reason; a new course starts at assessment.
-        assert_eq!(
+        let discontinue = |reason: &str| Transition::Discontinue {
+            reason: reason.into(),
+        };
+        let start_new = || async move {
             s.courses()
-                .transition(
-                    &for_tests(c),
-                    &Transition::Discontinue { reason: " ".into() },
-                    t,
-                    now
-                )
+                .start_new(&for_tests(c), t, now)
                 .await
-                .expect("d")
-                .expect("c")
+                .expect("new")
+        };
+        assert_eq!(
+            transition(discontinue(" "))
+                .await
                 .expect_err("refused")
                 .reasons,
             vec![Unmet::ReasonRequired]
         );
-        assert!(
-            !s.courses()
-                .start_new(&for_tests(c), t, now)
-                .await
-                .expect("new")
-        );
+        assert!(!start_new().await);
         assert_eq!(
-            s.courses()
-                .transition(
-                    &for_tests(c),
-                    &Transition::Discontinue {
-                        reason: "Moved away".into()
-                    },
-                    t,
-                    now
-                )
-                .await
-                .expect("d")
-                .expect("c"),
+            transition(discontinue("Moved away")).await,
             Ok(Stage::Discontinued)
         );
-        assert!(
-            s.courses()
-                .start_new(&for_tests(c), t, now)
-                .await
-                .expect("new")
-        );
+        assert!(start_new().await);
         assert_eq!(stage(db, c).await, Stage::Assessment);
         assert_eq!(
             s.courses().all(&for_tests(c)).await.expect("courses").len(),
@@ -463,21 +349,17 @@ store_test!(
         let now = now_utc();
         let c = new_client(db, &w, "Ada Client", w.t1.0).await;
         sign(db, &w, c, ConsentKind::Kap).await;
-        let course = s
-            .courses()
-            .current(&for_tests(c))
-            .await
-            .expect("c")
-            .expect("course");
-        let _ = course;
-        let facts = s
-            .courses()
-            .facts(&seen(c), now)
-            .await
-            .expect("f")
-            .expect("course")
-            .1;
-        assert!(facts.kap_consent && !facts.release_of_information);
+        current_course(db, c).await;
+        let facts = || async move {
+            s.courses()
+                .facts(&seen(c), now)
+                .await
+                .expect("f")
+                .expect("course")
+                .1
+        };
+        let signed = facts().await;
+        assert!(signed.kap_consent && !signed.release_of_information);
         let v2 = s
             .consents()
             .add_document(
@@ -492,14 +374,10 @@ store_test!(
             .await
             .expect("v2");
         assert_eq!(v2, Some(2));
-        let facts = s
-            .courses()
-            .facts(&seen(c), now)
-            .await
-            .expect("f")
-            .expect("course")
-            .1;
-        assert!(!facts.kap_consent, "an older version is not current");
+        assert!(
+            !facts().await.kap_consent,
+            "an older version is not current"
+        );
         let old = w
             .docs
             .iter()
@@ -524,30 +402,16 @@ store_test!(
             sigs[0].sha256,
             kapflow_domain::consent::text_sha256("I consent: KAP informed consent.")
         );
-        // Stored documents cannot be edited in place.
-        assert!(
-            kapflow_store::testkit::raw_execute(
-                db,
-                "UPDATE consent_documents SET body = 'changed'"
-            )
-            .await
-            .is_err()
-        );
+        // Stored documents, signatures and transitions cannot be edited in place.
         for sql in [
+            "UPDATE consent_documents SET body = 'changed'",
             "UPDATE consent_signatures SET typed_name = 'Someone else'",
             "DELETE FROM consent_signatures",
             "DELETE FROM course_transitions",
+            "UPDATE course_transitions SET reason = 'x'",
         ] {
-            assert!(
-                kapflow_store::testkit::raw_execute(db, sql).await.is_err(),
-                "{sql}"
-            );
+            assert!(raw_sql_fails(db, sql).await, "{sql}");
         }
-        assert!(
-            kapflow_store::testkit::raw_execute(db, "UPDATE course_transitions SET reason = 'x'")
-                .await
-                .is_err()
-        );
     }
 );
 
@@ -604,7 +468,7 @@ store_test!(
             .save_intake(
                 &for_tests(c),
                 &IntakeForm::default(),
-                kapflow_domain::client::Sensitivity::General,
+                Sensitivity::General,
                 false,
                 &w.t1.1,
                 now_utc(),
@@ -618,12 +482,7 @@ store_test!(
             .expect("damage");
         let report = s.check().await.expect("check");
         assert!(!report.is_ok());
-        let course = s
-            .courses()
-            .current(&for_tests(c))
-            .await
-            .expect("q")
-            .expect("course");
+        let course = current_course(db, c).await;
         assert_eq!(
             report.unreadable,
             vec![kapflow_store::check::UnreadableRecord {

@@ -1,14 +1,18 @@
 //! The store suite: every test runs once on SQLite and once on PostgreSQL (`store_test!`).
 
+mod common;
+
+use common::raw_sql_fails;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
-use kapflow_domain::{AuditEntry, AuditOutcome, Email};
+use kapflow_domain::{AuditEntry, AuditOutcome, Email, OutboxId, UserId};
 use kapflow_store::idempotency::{self, Claim};
+use kapflow_store::outbox::OutboxItem;
 use kapflow_store::rate_limit::RateDecision;
 use kapflow_store::setup::{OwnerSetup, SetupLinkStatus};
 use kapflow_store::testkit::TestDb;
-use kapflow_store::{outbox, store_test};
-use time::Duration;
+use kapflow_store::{Tx, outbox, store_test};
+use time::{Duration, OffsetDateTime};
 
 fn owner<'a>(email: &'a Email) -> OwnerSetup<'a> {
     OwnerSetup {
@@ -18,6 +22,55 @@ fn owner<'a>(email: &'a Email) -> OwnerSetup<'a> {
         password_hash: "$argon2id$not-a-real-hash",
         ip: Some("127.0.0.1".into()),
     }
+}
+
+/// The state at `now` of the setup link whose token hash is `h`.
+async fn link_status(db: &TestDb, h: &[u8], now: OffsetDateTime) -> SetupLinkStatus {
+    db.store.setup().link_status(h, now).await.expect("status")
+}
+
+/// Completes setup through the link with token hash `h`, making `email` the owner.
+async fn complete_setup(
+    db: &TestDb,
+    h: &[u8],
+    email: &str,
+    now: OffsetDateTime,
+) -> Result<UserId, SetupLinkStatus> {
+    let email = Email::parse(email).expect("email");
+    db.store
+        .setup()
+        .complete(h, &owner(&email), now)
+        .await
+        .expect("store")
+}
+
+/// Claims `key` in `scope` for the request hashing to `request`.
+async fn claim(tx: &mut Tx, scope: &str, key: &str, request: &[u8], now: OffsetDateTime) -> Claim {
+    idempotency::claim(tx, scope, key, request, now)
+        .await
+        .expect("claim")
+}
+
+/// Queues one email (an account-locked notice) in its own transaction.
+async fn enqueue_one(db: &TestDb, now: OffsetDateTime) -> OutboxId {
+    let mut tx = db.store.begin().await.expect("tx");
+    let email = outbox::Email::AccountLocked {
+        user_id: UserId::new(),
+    };
+    let id = outbox::enqueue(&mut tx, &email, now)
+        .await
+        .expect("enqueue");
+    tx.commit().await.expect("commit");
+    id
+}
+
+/// Leases up to ten due messages to `worker` at `at`, for 30 seconds.
+async fn lease(db: &TestDb, worker: &str, at: OffsetDateTime) -> Vec<OutboxItem> {
+    db.store
+        .outbox()
+        .lease(worker, at, Duration::seconds(30), 10)
+        .await
+        .expect("lease")
 }
 
 store_test!(migrations_are_current_after_migrate, async |db: &TestDb| {
@@ -54,16 +107,9 @@ store_test!(setup_link_works_once_and_only_once, async |db: &TestDb| {
         .issue_link(&hash, now, now + Duration::hours(24))
         .await
         .expect("issue");
-    assert_eq!(
-        s.setup().link_status(&hash, now).await.expect("status"),
-        SetupLinkStatus::Valid
-    );
-    let email = Email::parse("catherine@example.org").expect("email");
-    let id = s
-        .setup()
-        .complete(&hash, &owner(&email), now)
+    assert_eq!(link_status(db, &hash, now).await, SetupLinkStatus::Valid);
+    let id = complete_setup(db, &hash, "catherine@example.org", now)
         .await
-        .expect("store")
         .expect("first use succeeds");
     assert!(s.users().owner_exists().await.expect("owner"));
     assert!(!s.setup().needs_setup().await.expect("needs"));
@@ -81,10 +127,7 @@ store_test!(setup_link_works_once_and_only_once, async |db: &TestDb| {
 
     // The same link again, and a second link issued before setup finished: both refused.
     assert_eq!(
-        s.setup()
-            .complete(&hash, &owner(&email), now)
-            .await
-            .expect("store"),
+        complete_setup(db, &hash, "catherine@example.org", now).await,
         Err(SetupLinkStatus::AlreadyUsed)
     );
     let audit = s.audit().recent(10).await.expect("audit");
@@ -99,30 +142,18 @@ store_test!(
         let s = &db.store;
         let now = now_utc();
         let (a, b) = (token_hash("a"), token_hash("b"));
-        s.setup()
-            .issue_link(&a, now, now + Duration::hours(1))
-            .await
-            .expect("a");
-        s.setup()
-            .issue_link(&b, now, now + Duration::hours(1))
-            .await
-            .expect("b");
-        let email = Email::parse("o@example.org").expect("email");
-        s.setup()
-            .complete(&a, &owner(&email), now)
-            .await
-            .expect("store")
-            .expect("ok");
-        assert_eq!(
-            s.setup().link_status(&b, now).await.expect("s"),
-            SetupLinkStatus::AlreadyUsed
-        );
-        let other = Email::parse("p@example.org").expect("email");
-        assert_eq!(
+        for h in [&a, &b] {
             s.setup()
-                .complete(&b, &owner(&other), now)
+                .issue_link(h, now, now + Duration::hours(1))
                 .await
-                .expect("store"),
+                .expect("issue");
+        }
+        complete_setup(db, &a, "o@example.org", now)
+            .await
+            .expect("ok");
+        assert_eq!(link_status(db, &b, now).await, SetupLinkStatus::AlreadyUsed);
+        assert_eq!(
+            complete_setup(db, &b, "p@example.org", now).await,
             Err(SetupLinkStatus::AlreadyUsed)
         );
         assert_eq!(s.users().list().await.expect("users").len(), 1);
@@ -139,23 +170,13 @@ store_test!(
             .issue_link(&h, now - Duration::hours(2), now - Duration::hours(1))
             .await
             .expect("issue");
+        assert_eq!(link_status(db, &h, now).await, SetupLinkStatus::Expired);
         assert_eq!(
-            s.setup().link_status(&h, now).await.expect("s"),
-            SetupLinkStatus::Expired
-        );
-        assert_eq!(
-            s.setup()
-                .link_status(&token_hash("nope"), now)
-                .await
-                .expect("s"),
+            link_status(db, &token_hash("nope"), now).await,
             SetupLinkStatus::Unknown
         );
-        let email = Email::parse("o@example.org").expect("email");
         assert_eq!(
-            s.setup()
-                .complete(&h, &owner(&email), now)
-                .await
-                .expect("store"),
+            complete_setup(db, &h, "o@example.org", now).await,
             Err(SetupLinkStatus::Expired)
         );
         assert!(!s.users().owner_exists().await.expect("owner"));
@@ -175,19 +196,12 @@ store_test!(
         assert_eq!(third.seq, 3);
 
         // The triggers refuse changes and deletions...
-        assert!(
-            kapflow_store::testkit::raw_execute(
-                db,
-                "UPDATE audit_log SET reason = 'x' WHERE seq = 3"
-            )
-            .await
-            .is_err()
-        );
-        assert!(
-            kapflow_store::testkit::raw_execute(db, "DELETE FROM audit_log WHERE seq = 3")
-                .await
-                .is_err()
-        );
+        for sql in [
+            "UPDATE audit_log SET reason = 'x' WHERE seq = 3",
+            "DELETE FROM audit_log WHERE seq = 3",
+        ] {
+            assert!(raw_sql_fails(db, sql).await, "{sql}");
+        }
         assert_eq!(s.audit().verify_chain().await.expect("walk"), Ok(5));
 
         // ...and with the triggers removed, a changed row is found and named.
@@ -239,9 +253,7 @@ store_test!(
         let now = now_utc();
         let mut tx = s.begin().await.expect("tx");
         assert_eq!(
-            idempotency::claim(&mut tx, "inquiry", "k1", b"req-a", now)
-                .await
-                .expect("claim"),
+            claim(&mut tx, "inquiry", "k1", b"req-a", now).await,
             Claim::Fresh
         );
         idempotency::complete(&mut tx, "inquiry", "k1", 303, "/thanks")
@@ -251,25 +263,19 @@ store_test!(
 
         let mut tx = s.begin().await.expect("tx");
         assert_eq!(
-            idempotency::claim(&mut tx, "inquiry", "k1", b"req-a", now)
-                .await
-                .expect("claim"),
+            claim(&mut tx, "inquiry", "k1", b"req-a", now).await,
             Claim::Replay {
                 status: 303,
                 body: "/thanks".into()
             }
         );
         assert_eq!(
-            idempotency::claim(&mut tx, "inquiry", "k1", b"req-b", now)
-                .await
-                .expect("claim"),
+            claim(&mut tx, "inquiry", "k1", b"req-b", now).await,
             Claim::KeyReused
         );
         // Keys are per scope.
         assert_eq!(
-            idempotency::claim(&mut tx, "other", "k1", b"req-b", now)
-                .await
-                .expect("claim"),
+            claim(&mut tx, "other", "k1", b"req-b", now).await,
             Claim::Fresh
         );
         tx.rollback().await.expect("rollback");
@@ -277,9 +283,7 @@ store_test!(
         // A rolled-back claim leaves no trace: the key is fresh again.
         let mut tx = s.begin().await.expect("tx");
         assert_eq!(
-            idempotency::claim(&mut tx, "other", "k1", b"req-b", now)
-                .await
-                .expect("claim"),
+            claim(&mut tx, "other", "k1", b"req-b", now).await,
             Claim::Fresh
         );
         tx.rollback().await.expect("rollback");
@@ -291,93 +295,37 @@ store_test!(
     async |db: &TestDb| {
         let s = &db.store;
         let now = now_utc();
-        let mut tx = s.begin().await.expect("tx");
-        let id = outbox::enqueue(
-            &mut tx,
-            &outbox::Email::AccountLocked {
-                user_id: kapflow_domain::UserId::new(),
-            },
-            now,
-        )
-        .await
-        .expect("enqueue");
-        tx.commit().await.expect("commit");
+        let id = enqueue_one(db, now).await;
         assert_eq!(s.outbox().pending().await.expect("pending"), 1);
 
-        let leased = s
-            .outbox()
-            .lease("w1", now, Duration::seconds(30), 10)
-            .await
-            .expect("lease");
+        let leased = lease(db, "w1", now).await;
         assert_eq!(leased.len(), 1);
         assert_eq!(leased[0].id, id);
         // Leased: another worker sees nothing until the lease runs out...
-        assert!(
-            s.outbox()
-                .lease("w2", now, Duration::seconds(30), 10)
-                .await
-                .expect("lease")
-                .is_empty()
-        );
+        assert!(lease(db, "w2", now).await.is_empty());
         // ...then takes it over (w1 died), and w1's late acknowledgement is ignored.
         let later = now + Duration::seconds(31);
-        let again = s
-            .outbox()
-            .lease("w2", later, Duration::seconds(30), 10)
-            .await
-            .expect("lease");
+        let again = lease(db, "w2", later).await;
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].attempts, 2);
         assert!(!s.outbox().delivered(id, "w1", later).await.expect("ack"));
         assert!(s.outbox().delivered(id, "w2", later).await.expect("ack"));
         assert_eq!(s.outbox().pending().await.expect("pending"), 0);
-        assert!(
-            s.outbox()
-                .lease("w3", later + Duration::hours(1), Duration::seconds(30), 10)
-                .await
-                .expect("lease")
-                .is_empty()
-        );
+        assert!(lease(db, "w3", later + Duration::hours(1)).await.is_empty());
     }
 );
 
 store_test!(outbox_failure_schedules_a_retry, async |db: &TestDb| {
     let s = &db.store;
     let now = now_utc();
-    let mut tx = s.begin().await.expect("tx");
-    let id = outbox::enqueue(
-        &mut tx,
-        &outbox::Email::AccountLocked {
-            user_id: kapflow_domain::UserId::new(),
-        },
-        now,
-    )
-    .await
-    .expect("enqueue");
-    tx.commit().await.expect("commit");
-    s.outbox()
-        .lease("w", now, Duration::seconds(30), 10)
-        .await
-        .expect("lease");
+    let id = enqueue_one(db, now).await;
+    lease(db, "w", now).await;
     s.outbox()
         .failed(id, "w", "smtp refused", now + Duration::minutes(5))
         .await
         .expect("fail");
-    assert!(
-        s.outbox()
-            .lease("w", now + Duration::minutes(1), Duration::seconds(30), 10)
-            .await
-            .expect("l")
-            .is_empty()
-    );
-    assert_eq!(
-        s.outbox()
-            .lease("w", now + Duration::minutes(6), Duration::seconds(30), 10)
-            .await
-            .expect("l")
-            .len(),
-        1
-    );
+    assert!(lease(db, "w", now + Duration::minutes(1)).await.is_empty());
+    assert_eq!(lease(db, "w", now + Duration::minutes(6)).await.len(), 1);
 });
 
 store_test!(
@@ -385,38 +333,18 @@ store_test!(
     async |db: &TestDb| {
         let s = &db.store;
         let now = now_utc();
-        let mut tx = s.begin().await.expect("tx");
-        let id = outbox::enqueue(
-            &mut tx,
-            &outbox::Email::AccountLocked {
-                user_id: kapflow_domain::UserId::new(),
-            },
-            now,
-        )
-        .await
-        .expect("enqueue");
-        tx.commit().await.expect("commit");
+        let id = enqueue_one(db, now).await;
         kapflow_store::testkit::raw_execute(db, "UPDATE outbox SET payload = 'not json'")
             .await
             .expect("damage");
-        let leased = s
-            .outbox()
-            .lease("w", now, Duration::seconds(30), 10)
-            .await
-            .expect("lease");
+        let leased = lease(db, "w", now).await;
         assert!(leased[0].email().is_err());
         s.outbox()
             .undeliverable(id, "w", "unreadable message", now)
             .await
             .expect("give up");
         // Never leased again, not counted as waiting, still there for the owner.
-        assert!(
-            s.outbox()
-                .lease("w", now + Duration::days(1), Duration::seconds(30), 10)
-                .await
-                .expect("l")
-                .is_empty()
-        );
+        assert!(lease(db, "w", now + Duration::days(1)).await.is_empty());
         assert_eq!(s.outbox().pending().await.expect("p"), 0);
         assert_eq!(
             s.outbox().health().await.expect("h"),
@@ -440,38 +368,29 @@ store_test!(
     async |db: &TestDb| {
         let s = &db.store;
         let now = now_utc();
-        let w = Duration::minutes(15);
+        let hit = |bucket, at| async move {
+            s.rate_limits()
+                .hit(bucket, at, Duration::minutes(15), 3)
+                .await
+                .expect("hit")
+        };
         for i in 0..3 {
             assert_eq!(
-                s.rate_limits()
-                    .hit("login-ip:1", now, w, 3)
-                    .await
-                    .expect("hit"),
+                hit("login-ip:1", now).await,
                 RateDecision::Allowed { remaining: 2 - i }
             );
         }
-        match s
-            .rate_limits()
-            .hit("login-ip:1", now + Duration::minutes(1), w, 3)
-            .await
-            .expect("hit")
-        {
+        match hit("login-ip:1", now + Duration::minutes(1)).await {
             RateDecision::Limited { retry_after } => assert_eq!(retry_after, Duration::minutes(14)),
             other => panic!("expected a limit, got {other:?}"),
         }
         // Another bucket is untouched; a new window starts afresh.
         assert!(matches!(
-            s.rate_limits()
-                .hit("login-ip:2", now, w, 3)
-                .await
-                .expect("hit"),
+            hit("login-ip:2", now).await,
             RateDecision::Allowed { .. }
         ));
         assert_eq!(
-            s.rate_limits()
-                .hit("login-ip:1", now + Duration::minutes(16), w, 3)
-                .await
-                .expect("hit"),
+            hit("login-ip:1", now + Duration::minutes(16)).await,
             RateDecision::Allowed { remaining: 2 }
         );
     }

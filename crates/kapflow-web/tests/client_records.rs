@@ -10,6 +10,7 @@ use kapflow_domain::ClientId;
 use kapflow_domain::access::{Relationship, decide};
 use kapflow_web::auth::Access;
 use support::clinic::{Clinic, clinic};
+use support::on_both_backends;
 use support::{Person, TestApp};
 
 /// How each person stands to each client, written out by hand from the clinic fixture.
@@ -36,7 +37,7 @@ async fn audit_of(t: &TestApp, p: &Person) -> Vec<kapflow_store::audit::AuditLis
         actor: Some(p.id),
         ..Default::default()
     };
-    t.db.store.audit().query(&f, 10_000).await.expect("audit")
+    t.audit_rows(&f, 10_000).await
 }
 
 async fn probe(t: TestApp) {
@@ -67,11 +68,7 @@ async fn probe(t: TestApp) {
             for who in people {
                 let before = audit_of(&t, who).await.len();
                 let p = t.session_for(who.id, who.role, &who.email, true).await;
-                let r = if *method == axum::http::Method::GET {
-                    t.get(&uri, Some(&p)).await
-                } else {
-                    t.post(&uri, "", Some(&p)).await
-                };
+                let r = t.call(method.as_str(), &uri, Some(&p)).await;
                 assert!(
                     !r.status.is_server_error(),
                     "{method} {uri} as {}: {}",
@@ -148,12 +145,8 @@ async fn probe(t: TestApp) {
     let _ = c.org1;
 }
 
-#[tokio::test]
-async fn every_client_route_reaches_only_the_callers_clients() {
-    probe(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn every_client_route_reaches_only_the_callers_clients_postgres() {
-    probe(TestApp::new_postgres().await).await;
-}
+on_both_backends!(
+    probe,
+    every_client_route_reaches_only_the_callers_clients,
+    every_client_route_reaches_only_the_callers_clients_postgres
+);

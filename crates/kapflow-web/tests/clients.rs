@@ -10,6 +10,7 @@ use kapflow_domain::pathway::Stage;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Actor, Role};
 use support::clinic::{clinic, clinical, grant, publish_consents, stage};
+use support::on_both_backends;
 use support::{TestApp, mailed};
 
 fn form(pairs: &[(&str, &str)]) -> String {
@@ -310,15 +311,11 @@ async fn from_inquiry_to_referral(t: TestApp) {
     );
 }
 
-#[tokio::test]
-async fn front_desk_opens_a_client_from_an_inquiry_and_the_therapist_meets_every_gate() {
-    from_inquiry_to_referral(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn front_desk_opens_a_client_from_an_inquiry_and_the_therapist_meets_every_gate_postgres() {
-    from_inquiry_to_referral(TestApp::new_postgres().await).await;
-}
+on_both_backends!(
+    from_inquiry_to_referral,
+    front_desk_opens_a_client_from_an_inquiry_and_the_therapist_meets_every_gate,
+    front_desk_opens_a_client_from_an_inquiry_and_the_therapist_meets_every_gate_postgres
+);
 
 #[tokio::test]
 async fn only_the_prescriber_sets_a_dose() {

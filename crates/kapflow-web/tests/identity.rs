@@ -5,6 +5,7 @@ mod support;
 use axum::http::{StatusCode, header};
 use kapflow_domain::Role;
 use kapflow_domain::time_util::now_utc;
+use support::on_both_backends;
 use support::signin::*;
 use support::{PASSWORD, TestApp};
 use time::Duration;
@@ -13,16 +14,8 @@ use time::Duration;
 async fn wrong_password_and_unknown_account_get_the_same_answer_and_are_audited() {
     let t = TestApp::new().await;
     let id = t.account("ann@example.org", Role::Therapist).await;
-    let wrong = t
-        .post(
-            "/login",
-            &form_login("ann@example.org", "not the password"),
-            None,
-        )
-        .await;
-    let unknown = t
-        .post("/login", &form_login("nobody@example.org", PASSWORD), None)
-        .await;
+    let wrong = login(&t, "ann@example.org", "not the password").await;
+    let unknown = login(&t, "nobody@example.org", PASSWORD).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
     let msg = "The email address or password is not right.";
@@ -32,18 +25,7 @@ async fn wrong_password_and_unknown_account_get_the_same_answer_and_are_audited(
         "the address typed is kept"
     );
     assert!(wrong.session_cookie().is_none());
-    let rows =
-        t.db.store
-            .audit()
-            .query(
-                &kapflow_store::audit::AuditFilter {
-                    action: Some("auth.login".into()),
-                    ..Default::default()
-                },
-                10,
-            )
-            .await
-            .expect("q");
+    let rows = t.audit_of_action("auth.login", 10).await;
     assert_eq!(rows.len(), 2);
     assert!(
         rows.iter()
@@ -59,22 +41,10 @@ async fn wrong_password_and_unknown_account_get_the_same_answer_and_are_audited(
 async fn thirty_failed_logins_from_one_ip_get_429() {
     let t = TestApp::new().await;
     for i in 0..30 {
-        let r = t
-            .post(
-                "/login",
-                &form_login(&format!("u{i}@example.org"), "wrong password!"),
-                None,
-            )
-            .await;
+        let r = login(&t, &format!("u{i}@example.org"), "wrong password!").await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    let r = t
-        .post(
-            "/login",
-            &form_login("u99@example.org", "wrong password!"),
-            None,
-        )
-        .await;
+    let r = login(&t, "u99@example.org", "wrong password!").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers.contains_key(header::RETRY_AFTER));
     assert!(r.body.contains("Too many attempts"));
@@ -85,16 +55,9 @@ async fn ten_wrong_passwords_lock_the_account_and_send_a_notice() {
     let t = TestApp::new().await;
     t.account("ann@example.org", Role::Therapist).await;
     for _ in 0..10 {
-        t.post(
-            "/login",
-            &form_login("ann@example.org", "wrong password!"),
-            None,
-        )
-        .await;
+        login(&t, "ann@example.org", "wrong password!").await;
     }
-    let r = t
-        .post("/login", &form_login("ann@example.org", PASSWORD), None)
-        .await;
+    let r = login(&t, "ann@example.org", PASSWORD).await;
     assert_eq!(
         r.status,
         StatusCode::TOO_MANY_REQUESTS,
@@ -107,15 +70,11 @@ async fn ten_wrong_passwords_lock_the_account_and_send_a_notice() {
     );
 }
 
-#[tokio::test]
-async fn the_full_sign_in_with_mfa_enrolment_replay_refusal_and_recovery_codes() {
-    full_sign_in(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn the_full_sign_in_with_mfa_enrolment_replay_refusal_and_recovery_codes_postgres() {
-    full_sign_in(TestApp::new_postgres().await).await;
-}
+on_both_backends!(
+    full_sign_in,
+    the_full_sign_in_with_mfa_enrolment_replay_refusal_and_recovery_codes,
+    the_full_sign_in_with_mfa_enrolment_replay_refusal_and_recovery_codes_postgres
+);
 
 async fn full_sign_in(t: TestApp) {
     let id = t.account("ann@example.org", Role::Therapist).await;

@@ -4,6 +4,7 @@ mod support;
 
 use axum::http::{StatusCode, header};
 use kapflow_domain::Role;
+use support::on_both_backends;
 use support::{TestApp, mailed};
 
 fn token_of(page: &str) -> String {
@@ -43,15 +44,11 @@ async fn inquiries(t: &TestApp) -> usize {
         .len()
 }
 
-#[tokio::test]
-async fn an_inquiry_with_a_mistake_keeps_what_was_typed_and_a_double_submit_makes_one() {
-    inquiry_flow(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn an_inquiry_with_a_mistake_keeps_what_was_typed_and_a_double_submit_makes_one_postgres() {
-    inquiry_flow(TestApp::new_postgres().await).await;
-}
+on_both_backends!(
+    inquiry_flow,
+    an_inquiry_with_a_mistake_keeps_what_was_typed_and_a_double_submit_makes_one,
+    an_inquiry_with_a_mistake_keeps_what_was_typed_and_a_double_submit_makes_one_postgres
+);
 
 async fn inquiry_flow(t: TestApp) {
     let form = t.get("/connect", None).await;
@@ -232,15 +229,11 @@ async fn behind_a_trusted_proxy_each_visitor_has_their_own_inquiry_limit() {
     assert_eq!(inquiries(&t).await, 11);
 }
 
-#[tokio::test]
-async fn the_inbox_works_for_front_desk_and_hides_unassigned_inquiries_from_therapists() {
-    inbox(TestApp::new().await).await;
-}
-
-#[tokio::test]
-async fn the_inbox_works_for_front_desk_and_hides_unassigned_inquiries_from_therapists_postgres() {
-    inbox(TestApp::new_postgres().await).await;
-}
+on_both_backends!(
+    inbox,
+    the_inbox_works_for_front_desk_and_hides_unassigned_inquiries_from_therapists,
+    the_inbox_works_for_front_desk_and_hides_unassigned_inquiries_from_therapists_postgres
+);
 
 async fn inbox(t: TestApp) {
     let token = token_of(&t.get("/connect", None).await.body);
@@ -308,18 +301,7 @@ async fn inbox(t: TestApp) {
         StatusCode::NOT_FOUND
     );
 
-    let rows =
-        t.db.store
-            .audit()
-            .query(
-                &kapflow_store::audit::AuditFilter {
-                    action: Some("inquiry.view".into()),
-                    ..Default::default()
-                },
-                50,
-            )
-            .await
-            .expect("audit");
+    let rows = t.audit_of_action("inquiry.view", 50).await;
     assert!(rows.iter().any(|r| r.entry.actor_user_id == Some(desk.id)
         && r.entry.outcome == kapflow_domain::AuditOutcome::Success));
     assert!(rows.iter().any(|r| r.entry.actor_user_id == Some(ther_b.id)

@@ -6,7 +6,7 @@ mod support;
 use axum::http::{StatusCode, header};
 use kapflow_domain::Role;
 use kapflow_web::site::Page;
-use support::TestApp;
+use support::{Person, Reply, TestApp};
 
 /// The visible text of a page: tags dropped, entities decoded, whitespace collapsed.
 fn text_of(html: &str) -> String {
@@ -161,6 +161,17 @@ async fn everything_on_the_seed_page_is_on_the_site() {
     }
 }
 
+/// The owner's edit of the first FAQ question, sent.
+async fn edit_faq(t: &TestApp, owner: &Person, form: &str) -> Reply {
+    t.post("/site/faq.1", form, Some(owner)).await
+}
+
+/// An edit of the first FAQ question: `words` and an escaped `<b>hi</b>` as the answer, then
+/// `action` (draft or publish).
+fn faq_answer(words: &str, action: &str) -> String {
+    format!("title=What+is+KAP%3F&body={words}+answer+%3Cb%3Ehi%3C%2Fb%3E&action={action}")
+}
+
 #[tokio::test]
 async fn public_pages_answer_conditional_requests_and_show_edits_at_once() {
     let t = TestApp::new().await;
@@ -180,30 +191,16 @@ async fn public_pages_answer_conditional_requests_and_show_edits_at_once() {
 
     // The owner drafts (nothing changes), then publishes (the page changes at once).
     let owner = t.signed_in("owner@example.org", Role::Owner).await;
-    let draft = t
-        .post(
-            "/site/faq.1",
-            "title=What+is+KAP%3F&body=Draft+answer+%3Cb%3Ehi%3C%2Fb%3E&action=draft",
-            Some(&owner),
-        )
-        .await;
+    let draft = edit_faq(&t, &owner, &faq_answer("Draft", "draft")).await;
     assert_eq!(draft.location(), "/site/faq.1?done=draft");
     assert!(!t.get("/faq", None).await.body.contains("Draft answer"));
-    let bad = t
-        .post("/site/faq.1", "title=&body=&action=publish", Some(&owner))
-        .await;
+    let bad = edit_faq(&t, &owner, "title=&body=&action=publish").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         bad.body.contains("Enter a heading.")
             && bad.body.contains("Enter the text of this section.")
     );
-    let publish = t
-        .post(
-            "/site/faq.1",
-            "title=What+is+KAP%3F&body=Published+answer+%3Cb%3Ehi%3C%2Fb%3E&action=publish",
-            Some(&owner),
-        )
-        .await;
+    let publish = edit_faq(&t, &owner, &faq_answer("Published", "publish")).await;
     assert_eq!(publish.location(), "/site/faq.1?done=published");
     let now = t.get("/faq", None).await;
     assert!(
@@ -222,13 +219,8 @@ async fn public_pages_answer_conditional_requests_and_show_edits_at_once() {
         .and_then(|s| s.split('"').next())
         .expect("oldest revision")
         .to_owned();
-    let restored = t
-        .post(
-            &format!("/site/faq.1/restore/{first_rev}"),
-            "",
-            Some(&owner),
-        )
-        .await;
+    let restore = format!("/site/faq.1/restore/{first_rev}");
+    let restored = t.post(&restore, "", Some(&owner)).await;
     assert_eq!(restored.location(), "/site/faq.1?done=restored");
     assert!(
         t.get("/faq", None)
@@ -296,12 +288,12 @@ fn multipart(csrf: &str, page: &str, alt: &str, file: Option<&[u8]>) -> (String,
 
 async fn upload(
     t: &TestApp,
-    who: &support::Person,
+    who: &Person,
     csrf: &str,
     page: &str,
     alt: &str,
     file: Option<&[u8]>,
-) -> support::Reply {
+) -> Reply {
     let (ct, body) = multipart(csrf, page, alt, file);
     let req = axum::http::Request::post("/site/photos")
         .header(header::CONTENT_TYPE, ct)

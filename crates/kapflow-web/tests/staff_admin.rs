@@ -4,54 +4,51 @@
 mod support;
 
 use axum::http::{StatusCode, header};
-use kapflow_domain::Role;
+use kapflow_domain::{Role, UserId};
 use support::signin::*;
-use support::{PASSWORD, TestApp, mailed_link};
+use support::{PASSWORD, Person, Reply, TestApp, mailed_link};
+
+/// The owner's invitation form, sent.
+async fn invite(t: &TestApp, owner: &Person, form: &str) -> Reply {
+    t.post("/staff/invite", form, Some(owner)).await
+}
+
+/// The form that accepts an invitation as `name` with the test password.
+fn accept_form(name: &str) -> String {
+    format!(
+        "display_name={name}&password={0}&password_confirm={0}",
+        PASSWORD.replace(' ', "+")
+    )
+}
+
+/// The role `id`'s account has now.
+async fn role_of(t: &TestApp, id: UserId) -> Role {
+    t.db.store
+        .users()
+        .by_id(id)
+        .await
+        .expect("q")
+        .expect("u")
+        .role
+}
 
 #[tokio::test]
 async fn role_changes_need_a_fresh_step_up() {
     let t = TestApp::new().await;
-    let owner_id = t.account("owner@example.org", Role::Owner).await;
+    let (owner, secret) = enrolled(&t, "owner@example.org", Role::Owner).await;
     let ther = t.signed_in("t@example.org", Role::Therapist).await;
-    let (_, p) = password_step(&t, "owner@example.org", owner_id, Role::Owner).await;
-    let (owner, secret, _) = enrol(&t, &p).await;
     let uri = format!("/staff/{}/role", ther.id);
     let r = t.post(&uri, "role=front_desk", Some(&owner)).await;
     assert_eq!(
         (r.status, r.location()),
         (StatusCode::SEE_OTHER, "/step-up?next=%2Fstaff")
     );
-    assert_eq!(
-        t.db.store
-            .users()
-            .by_id(ther.id)
-            .await
-            .expect("q")
-            .expect("u")
-            .role,
-        Role::Therapist
-    );
-    let s = t
-        .post(
-            "/step-up",
-            &format!("code={}&next=%2Fstaff", code_now(&secret, 1)),
-            Some(&owner),
-        )
-        .await;
+    assert_eq!(role_of(&t, ther.id).await, Role::Therapist);
+    let (s, stepped) = step_up(&t, &owner, &secret, "%2Fstaff").await;
     assert_eq!((s.status, s.location()), (StatusCode::SEE_OTHER, "/staff"));
-    let stepped = continue_session(&t, &s, &owner).await;
     let r = t.post(&uri, "role=front_desk", Some(&stepped)).await;
     assert_eq!(r.location(), "/staff?done=role");
-    assert_eq!(
-        t.db.store
-            .users()
-            .by_id(ther.id)
-            .await
-            .expect("q")
-            .expect("u")
-            .role,
-        Role::FrontDesk
-    );
+    assert_eq!(role_of(&t, ther.id).await, Role::FrontDesk);
     assert!(
         t.get("/dashboard", Some(&ther))
             .await
@@ -65,22 +62,10 @@ async fn role_changes_need_a_fresh_step_up() {
 async fn an_invitation_is_single_use_and_makes_the_account() {
     let t = TestApp::new().await;
     let owner = t.signed_in("owner@example.org", Role::Owner).await;
-    let bad = t
-        .post(
-            "/staff/invite",
-            "email=not-an-address&role=therapist",
-            Some(&owner),
-        )
-        .await;
+    let bad = invite(&t, &owner, "email=not-an-address&role=therapist").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("value=\"not-an-address\""));
-    let r = t
-        .post(
-            "/staff/invite",
-            "email=new%40example.org&role=therapist",
-            Some(&owner),
-        )
-        .await;
+    let r = invite(&t, &owner, "email=new%40example.org&role=therapist").await;
     assert_eq!(r.location(), "/staff?done=invited");
     let staff = t.get("/staff", Some(&owner)).await.body;
     assert!(
@@ -98,16 +83,7 @@ async fn an_invitation_is_single_use_and_makes_the_account() {
         .await;
     assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(weak.body.contains("value=\"New Therapist\""));
-    let ok = t
-        .post(
-            &link,
-            &format!(
-                "display_name=New+Therapist&password={0}&password_confirm={0}",
-                PASSWORD.replace(' ', "+")
-            ),
-            None,
-        )
-        .await;
+    let ok = t.post(&link, &accept_form("New+Therapist"), None).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert_eq!(t.get(&link, None).await.status, StatusCode::GONE);
     let u =
@@ -118,10 +94,8 @@ async fn an_invitation_is_single_use_and_makes_the_account() {
             .expect("q")
             .expect("u");
     assert_eq!(u.role, Role::Therapist);
-    let login = t
-        .post("/login", &form_login("new@example.org", PASSWORD), None)
-        .await;
-    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let signed_in = login(&t, "new@example.org", PASSWORD).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
@@ -158,13 +132,9 @@ async fn a_password_reset_link_works_once_and_ends_old_sessions() {
             .starts_with("/login?next=")
     );
     assert_eq!(
-        t.post(
-            "/login",
-            &form_login("ann@example.org", "lantern orbit pebble"),
-            None
-        )
-        .await
-        .status,
+        login(&t, "ann@example.org", "lantern orbit pebble")
+            .await
+            .status,
         StatusCode::SEE_OTHER
     );
 }
@@ -172,9 +142,7 @@ async fn a_password_reset_link_works_once_and_ends_old_sessions() {
 #[tokio::test]
 async fn the_audit_viewer_filters_and_its_export_needs_step_up_and_is_audited() {
     let t = TestApp::new().await;
-    let owner_id = t.account("owner@example.org", Role::Owner).await;
-    let (_, p) = password_step(&t, "owner@example.org", owner_id, Role::Owner).await;
-    let (owner, secret, _) = enrol(&t, &p).await;
+    let (owner, secret) = enrolled(&t, "owner@example.org", Role::Owner).await;
     let page = t.get("/audit?action=mfa.enrolled", Some(&owner)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("<td>mfa.enrolled</td>"));
@@ -185,14 +153,7 @@ async fn the_audit_viewer_filters_and_its_export_needs_step_up_and_is_audited() 
         .get("/audit/export.csv?person=owner%40example.org", Some(&owner))
         .await;
     assert!(csv.location().starts_with("/step-up?next="));
-    let s = t
-        .post(
-            "/step-up",
-            &format!("code={}&next=%2Faudit%2Fexport.csv", code_now(&secret, 1)),
-            Some(&owner),
-        )
-        .await;
-    let stepped = continue_session(&t, &s, &owner).await;
+    let (_, stepped) = step_up(&t, &owner, &secret, "%2Faudit%2Fexport.csv").await;
     let csv = t
         .get(
             "/audit/export.csv?person=owner%40example.org",
@@ -203,7 +164,7 @@ async fn the_audit_viewer_filters_and_its_export_needs_step_up_and_is_audited() 
     assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
     assert!(csv.body.starts_with("seq,time_utc,person"));
     assert!(csv.body.contains(",mfa.enrolled,"));
-    let actions = t.audit_actions(Some(owner_id)).await;
+    let actions = t.audit_actions(Some(owner.id)).await;
     assert!(actions.iter().any(|(a, _)| a == "audit.export"));
 }
 
@@ -211,32 +172,18 @@ async fn the_audit_viewer_filters_and_its_export_needs_step_up_and_is_audited() 
 async fn a_withdrawn_invitation_link_stops_working() {
     let t = TestApp::new().await;
     let owner = t.signed_in("owner@example.org", Role::Owner).await;
-    t.post(
-        "/staff/invite",
-        "email=new%40example.org&role=front_desk",
-        Some(&owner),
-    )
-    .await;
+    invite(&t, &owner, "email=new%40example.org&role=front_desk").await;
     let link = mailed_link(&t, "/invite/").await;
-    let r = t
-        .post(
+    let revoke = || {
+        t.post(
             "/staff/invitations/revoke",
             "email=new%40example.org",
             Some(&owner),
         )
-        .await;
-    assert_eq!(r.location(), "/staff?done=revoked");
+    };
+    assert_eq!(revoke().await.location(), "/staff?done=revoked");
     assert_eq!(t.get(&link, None).await.status, StatusCode::GONE);
-    assert_eq!(
-        t.post(
-            "/staff/invitations/revoke",
-            "email=new%40example.org",
-            Some(&owner)
-        )
-        .await
-        .status,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(revoke().await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -246,13 +193,7 @@ async fn an_invitation_for_an_address_that_gained_an_account_says_so_instead_of_
     // answer with a page that says what to do, not a server error.
     let t = TestApp::new().await;
     let owner = t.signed_in("owner@example.org", Role::Owner).await;
-    let r = t
-        .post(
-            "/staff/invite",
-            "email=late%40example.org&role=therapist",
-            Some(&owner),
-        )
-        .await;
+    let r = invite(&t, &owner, "email=late%40example.org&role=therapist").await;
     assert_eq!(r.location(), "/staff?done=invited");
     let link = mailed_link(&t, "/invite/").await;
     t.account("late@example.org", Role::FrontDesk).await;
@@ -263,16 +204,7 @@ async fn an_invitation_for_an_address_that_gained_an_account_says_so_instead_of_
         "{}",
         shown.body
     );
-    let sent = t
-        .post(
-            &link,
-            &format!(
-                "display_name=Late+Comer&password={0}&password_confirm={0}",
-                PASSWORD.replace(' ', "+")
-            ),
-            None,
-        )
-        .await;
+    let sent = t.post(&link, &accept_form("Late+Comer"), None).await;
     assert_eq!(sent.status, StatusCode::CONFLICT, "{}", sent.body);
     assert!(sent.body.contains("Sign in"));
     let accounts = t.db.store.users().list().await.expect("users");
@@ -292,13 +224,7 @@ async fn an_invitation_for_an_address_that_gained_an_account_says_so_instead_of_
 async fn mail_kapflow_cannot_read_stays_unsent_counted_and_shown_to_the_owner() {
     let t = TestApp::new().await;
     let owner = t.signed_in("owner@example.org", Role::Owner).await;
-    let r = t
-        .post(
-            "/staff/invite",
-            "email=new%40example.org&role=therapist",
-            Some(&owner),
-        )
-        .await;
+    let r = invite(&t, &owner, "email=new%40example.org&role=therapist").await;
     assert_eq!(r.location(), "/staff?done=invited");
     // The stored message is damaged (a template this version does not know).
     kapflow_store::testkit::raw_execute(

@@ -3,16 +3,21 @@
 
 #![allow(dead_code)]
 
+use kapflow_domain::access::Relationship;
 use kapflow_domain::client::{ClientInput, NewClient};
 use kapflow_domain::consent::{ConsentKind, NewDocument, Signature};
 use kapflow_domain::intake::IntakeForm;
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Actor, ClientId, DocumentId, Email, OrgId, Role, SignatureId, UserId};
+use kapflow_store::audit::{AuditFilter, AuditListing};
 use kapflow_store::clients::Created;
 use kapflow_store::consents::Signed;
+use kapflow_store::courses::CourseRow;
+use kapflow_store::inquiries::InboxScope;
 use kapflow_store::testkit::TestDb;
 use kapflow_store::users::NewUser;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use kapflow_store::access::for_tests;
@@ -33,24 +38,47 @@ pub struct World {
     pub docs: Vec<(ConsentKind, DocumentId)>,
 }
 
-pub async fn person(db: &TestDb, email: &str, role: Role) -> (UserId, Actor) {
+/// A staff account with `password_hash` (or none), as its id.
+pub async fn account(db: &TestDb, email: &str, role: Role, password_hash: Option<&str>) -> UserId {
     let e = Email::parse(email).expect("email");
-    let id = db
-        .store
+    db.store
         .accounts()
         .create_user(
             &NewUser {
                 email: &e,
                 display_name: email,
                 role,
-                password_hash: None,
+                password_hash,
             },
             &Actor::default(),
             now_utc(),
         )
         .await
-        .expect("user");
+        .expect("user")
+}
+
+/// A staff account without a password, as its id and the actor it acts as.
+pub async fn person(db: &TestDb, email: &str, role: Role) -> (UserId, Actor) {
+    let id = account(db, email, role, None).await;
     (id, Actor::user(id, role, None, None))
+}
+
+/// Adds the partner organisation `name`; `None` if the name is taken.
+pub async fn add_org(db: &TestDb, name: &str, owner: &Actor) -> Option<OrgId> {
+    db.store
+        .partner_orgs()
+        .add(name, owner, now_utc())
+        .await
+        .expect("org")
+}
+
+/// Puts `user` into `org`; whether they were put (only prescribers belong to one).
+pub async fn set_org(db: &TestDb, user: UserId, org: OrgId, owner: &Actor) -> bool {
+    db.store
+        .partner_orgs()
+        .set_member(user, Some(org), owner, now_utc())
+        .await
+        .expect("set")
 }
 
 pub async fn world(db: &TestDb) -> World {
@@ -62,44 +90,19 @@ pub async fn world(db: &TestDb) -> World {
     let t2 = person(db, "t2@example.org", Role::Therapist).await;
     let p1 = person(db, "p1@example.org", Role::Prescriber).await;
     let p2 = person(db, "p2@example.org", Role::Prescriber).await;
-    let org1 = s
-        .partner_orgs()
-        .add("Skylight Psychedelics", &owner.1, now)
+    let org1 = add_org(db, "Skylight Psychedelics", &owner.1)
         .await
-        .expect("org")
         .expect("new");
-    let org2 = s
-        .partner_orgs()
-        .add("Other Medical", &owner.1, now)
-        .await
-        .expect("org")
-        .expect("new");
+    let org2 = add_org(db, "Other Medical", &owner.1).await.expect("new");
     assert!(
-        s.partner_orgs()
-            .add("Skylight Psychedelics", &owner.1, now)
+        add_org(db, "Skylight Psychedelics", &owner.1)
             .await
-            .expect("dup")
             .is_none()
     );
-    assert!(
-        s.partner_orgs()
-            .set_member(p1.0, Some(org1), &owner.1, now)
-            .await
-            .expect("set")
-    );
-    assert!(
-        s.partner_orgs()
-            .set_member(p2.0, Some(org2), &owner.1, now)
-            .await
-            .expect("set")
-    );
+    assert!(set_org(db, p1.0, org1, &owner.1).await);
+    assert!(set_org(db, p2.0, org2, &owner.1).await);
     // Only prescribers belong to an organisation.
-    assert!(
-        !s.partner_orgs()
-            .set_member(t1.0, Some(org1), &owner.1, now)
-            .await
-            .expect("set")
-    );
+    assert!(!set_org(db, t1.0, org1, &owner.1).await);
     let mut docs = Vec::new();
     for kind in [ConsentKind::Kap, ConsentKind::ReleaseOfInformation] {
         s.consents()
@@ -143,16 +146,22 @@ pub fn client_input(name: &str) -> NewClient {
     .expect("valid")
 }
 
-pub async fn new_client(db: &TestDb, w: &World, name: &str, therapist: UserId) -> ClientId {
+/// Opens client `input` with `therapist` on the care team, as `by`.
+pub async fn open_client(
+    db: &TestDb,
+    input: &NewClient,
+    therapist: UserId,
+    by: &Actor,
+) -> ClientId {
     match db
         .store
         .clients()
         .create(
             &Uuid::now_v7().to_string(),
-            &client_input(name),
+            input,
             None,
             &[therapist],
-            &w.front.1,
+            by,
             now_utc(),
         )
         .await
@@ -161,6 +170,10 @@ pub async fn new_client(db: &TestDb, w: &World, name: &str, therapist: UserId) -
         Created::Client(id) => id,
         other => panic!("{other:?}"),
     }
+}
+
+pub async fn new_client(db: &TestDb, w: &World, name: &str, therapist: UserId) -> ClientId {
+    open_client(db, &client_input(name), therapist, &w.front.1).await
 }
 
 pub fn completed_intake() -> IntakeForm {
@@ -202,12 +215,56 @@ pub async fn sign(db: &TestDb, w: &World, c: ClientId, kind: ConsentKind) -> Sig
     }
 }
 
-pub async fn stage(db: &TestDb, c: ClientId) -> Stage {
+/// Client `c`'s current course.
+pub async fn current_course(db: &TestDb, c: ClientId) -> CourseRow {
     db.store
         .courses()
         .current(&for_tests(c))
         .await
-        .expect("stage")
         .expect("course")
-        .stage
+        .expect("a current course")
+}
+
+pub async fn stage(db: &TestDb, c: ClientId) -> Stage {
+    current_course(db, c).await.stage
+}
+
+/// How `user` (as `role`) stands to client `c` at `at`.
+pub async fn relationship(
+    db: &TestDb,
+    user: UserId,
+    role: Role,
+    c: ClientId,
+    at: OffsetDateTime,
+) -> Relationship {
+    db.store
+        .access()
+        .standing(user, role, c, at)
+        .await
+        .expect("standing")
+        .expect("client")
+        .relationship
+}
+
+/// `user`'s (as `role`) view of the inquiry inbox.
+pub fn inbox(user: UserId, role: Role) -> InboxScope {
+    InboxScope { user, role }
+}
+
+/// Audit rows matching `filter`, newest first, at most `limit`.
+pub async fn audit_rows(db: &TestDb, filter: &AuditFilter, limit: i64) -> Vec<AuditListing> {
+    db.store.audit().query(filter, limit).await.expect("audit")
+}
+
+/// An audit filter for one action.
+pub fn action_filter(action: &str) -> AuditFilter {
+    AuditFilter {
+        action: Some(action.into()),
+        ..AuditFilter::default()
+    }
+}
+
+/// Whether the database refuses `sql` (the immutability triggers).
+pub async fn raw_sql_fails(db: &TestDb, sql: &'static str) -> bool {
+    kapflow_store::testkit::raw_execute(db, sql).await.is_err()
 }

@@ -142,26 +142,18 @@ pub async fn clinic(t: &TestApp) -> Clinic {
     let p2 = t.signed_in("p2@example.org", Role::Prescriber).await;
     let client_user = t.signed_in("client@example.org", Role::Client).await;
     let actor = |p: &Person| kapflow_domain::Actor::user(p.id, p.role, None, None);
-    let org1 = s
-        .partner_orgs()
-        .add("Skylight Psychedelics", &actor(&owner), now)
-        .await
-        .expect("org")
-        .expect("new");
-    let org2 = s
-        .partner_orgs()
-        .add("Other Medical", &actor(&owner), now)
-        .await
-        .expect("org")
-        .expect("new");
-    s.partner_orgs()
-        .set_member(p1.id, Some(org1), &actor(&owner), now)
-        .await
-        .expect("set");
-    s.partner_orgs()
-        .set_member(p2.id, Some(org2), &actor(&owner), now)
-        .await
-        .expect("set");
+    let mut orgs = Vec::new();
+    for name in ["Skylight Psychedelics", "Other Medical"] {
+        let org = s.partner_orgs().add(name, &actor(&owner), now).await;
+        orgs.push(org.expect("org").expect("new"));
+    }
+    let org1 = orgs[0];
+    for (prescriber, org) in [(&p1, org1), (&p2, orgs[1])] {
+        s.partner_orgs()
+            .set_member(prescriber.id, Some(org), &actor(&owner), now)
+            .await
+            .expect("set");
+    }
     publish_consents(t, &owner).await;
     let mut made = Vec::new();
     for (name, therapist) in [("Ada Alpha", &t1), ("Ben Beta", &t2)] {

@@ -12,6 +12,7 @@ use http_body_util::BodyExt;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use kapflow_domain::{Actor, Email, Role, UserId};
+use kapflow_store::audit::{AuditFilter, AuditListing};
 use kapflow_store::sessions::NewSession;
 use kapflow_store::testkit::{self, TestDb};
 use kapflow_store::users::NewUser;
@@ -121,9 +122,14 @@ impl TestApp {
 
     /// An account with the test password (Argon2id hash).
     pub async fn account(&self, email: &str, role: Role) -> UserId {
-        let e = Email::parse(email).expect("email");
         let p = kapflow_domain::NewPassword::parse(PASSWORD, PASSWORD).expect("pw");
         let hash = kapflow_web::auth::password::hash(p).await.expect("hash");
+        self.create_user(email, role, Some(&hash)).await
+    }
+
+    /// An account with `password_hash` (or none), made directly in the store.
+    async fn create_user(&self, email: &str, role: Role, password_hash: Option<&str>) -> UserId {
+        let e = Email::parse(email).expect("email");
         self.db
             .store
             .accounts()
@@ -132,7 +138,7 @@ impl TestApp {
                     email: &e,
                     display_name: email,
                     role,
-                    password_hash: Some(&hash),
+                    password_hash,
                 },
                 &Actor::default(),
                 now_utc(),
@@ -175,42 +181,68 @@ impl TestApp {
 
     /// An account without a password hash (fast), signed in with both factors.
     pub async fn signed_in(&self, email: &str, role: Role) -> Person {
-        let e = Email::parse(email).expect("email");
-        let id = self
-            .db
-            .store
-            .accounts()
-            .create_user(
-                &NewUser {
-                    email: &e,
-                    display_name: email,
-                    role,
-                    password_hash: None,
-                },
-                &Actor::default(),
-                now_utc(),
-            )
-            .await
-            .expect("user");
+        let id = self.create_user(email, role, None).await;
         self.session_for(id, role, email, true).await
     }
 
     pub async fn audit_actions(&self, actor: Option<UserId>) -> Vec<(String, String)> {
-        let f = kapflow_store::audit::AuditFilter {
+        let f = AuditFilter {
             actor,
             ..Default::default()
         };
-        self.db
-            .store
-            .audit()
-            .query(&f, 1000)
+        self.audit_rows(&f, 1000)
             .await
-            .expect("audit")
             .into_iter()
             .map(|r| (r.entry.action, r.entry.outcome.as_str().to_owned()))
             .collect()
     }
+
+    /// Audit rows matching `filter`, newest first, at most `limit`.
+    pub async fn audit_rows(&self, filter: &AuditFilter, limit: i64) -> Vec<AuditListing> {
+        self.db
+            .store
+            .audit()
+            .query(filter, limit)
+            .await
+            .expect("audit")
+    }
+
+    /// Audit rows of `action`, newest first, at most `limit`.
+    pub async fn audit_of_action(&self, action: &str, limit: i64) -> Vec<AuditListing> {
+        let f = AuditFilter {
+            action: Some(action.into()),
+            ..Default::default()
+        };
+        self.audit_rows(&f, limit).await
+    }
+
+    /// A GET, or an empty-form POST, as `method` says.
+    pub async fn call(&self, method: &str, uri: &str, who: Option<&Person>) -> Reply {
+        if method == "GET" {
+            self.get(uri, who).await
+        } else {
+            self.post(uri, "", who).await
+        }
+    }
 }
+
+/// Runs `$flow(t: TestApp)` as two tests: `$sqlite` on SQLite and `$postgres` on PostgreSQL.
+#[allow(unused_macros)]
+macro_rules! on_both_backends {
+    ($flow:ident, $sqlite:ident, $postgres:ident) => {
+        #[tokio::test]
+        async fn $sqlite() {
+            $flow($crate::support::TestApp::new().await).await;
+        }
+
+        #[tokio::test]
+        async fn $postgres() {
+            $flow($crate::support::TestApp::new_postgres().await).await;
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_both_backends;
 
 pub async fn send(app: &Router, req: Request<Body>) -> Reply {
     let res = app.clone().oneshot(req).await.expect("infallible");

@@ -15,6 +15,11 @@ pub fn form_login(email: &str, password: &str) -> String {
     )
 }
 
+/// Posts the sign-in form for `email` with `password`, as nobody yet.
+pub async fn login(t: &TestApp, email: &str, password: &str) -> Reply {
+    t.post("/login", &form_login(email, password), None).await
+}
+
 /// Signs in with the password; returns the new session (second factor still pending).
 pub async fn password_step(
     t: &TestApp,
@@ -22,7 +27,7 @@ pub async fn password_step(
     id: kapflow_domain::UserId,
     role: Role,
 ) -> (Reply, Person) {
-    let r = t.post("/login", &form_login(email, PASSWORD), None).await;
+    let r = login(t, email, PASSWORD).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let who = Person {
         id,
@@ -81,6 +86,24 @@ pub async fn enrol(t: &TestApp, p: &Person) -> (Person, Vec<u8>, Vec<String>) {
         "a new session id after the second factor"
     );
     (full, secret, codes)
+}
+
+/// A new account with the test password, signed in through the pages with TOTP enrolled;
+/// returns the person and their TOTP secret.
+pub async fn enrolled(t: &TestApp, email: &str, role: Role) -> (Person, Vec<u8>) {
+    let id = t.account(email, role).await;
+    let (_, p) = password_step(t, email, id, role).await;
+    let (full, secret, _) = enrol(t, &p).await;
+    (full, secret)
+}
+
+/// Steps up with the next TOTP code, going on to `next` (encoded); returns the reply and `p`
+/// in the session it sets.
+pub async fn step_up(t: &TestApp, p: &Person, secret: &[u8], next: &str) -> (Reply, Person) {
+    let form = format!("code={}&next={next}", code_now(secret, 1));
+    let r = t.post("/step-up", &form, Some(p)).await;
+    let stepped = continue_session(t, &r, p).await;
+    (r, stepped)
 }
 
 /// `p` as the session the reply just set (sign-in, second factor, step-up rotate the session).
