@@ -110,8 +110,26 @@ impl ClientInput {
         self.concerns.iter().any(|c| c == value)
     }
 
+    /// The fields in the order the client form shows them.
+    pub const FIELDS: &'static [&'static str] = &[
+        "legal_name",
+        "preferred_name",
+        "pronouns",
+        "date_of_birth",
+        "email",
+        "phone",
+        "address",
+        "emergency_name",
+        "emergency_phone",
+        "support_name",
+        "support_phone",
+        "concerns",
+        "sensitivity",
+        "therapist",
+    ];
+
     pub fn validate(&self, today: Date) -> Result<NewClient, FieldErrors> {
-        let mut e = FieldErrors::default();
+        let mut e = FieldErrors::in_form_order(Self::FIELDS);
         let legal_name = e.take(
             "legal_name",
             required_line(&self.legal_name, MAX_NAME, "the legal name"),
@@ -145,7 +163,13 @@ impl ClientInput {
                 Email::parse(&self.email).map_err(|m| m.to_string()),
             )
         };
-        let phone_v = e.take("phone", phone(&self.phone)).flatten();
+        // Three phone fields: each message says whose number it wants.
+        let phone_of = |v: &str, whose: &str| {
+            phone(v).map_err(|_| format!("Enter {whose} phone number, like 555-123-4567."))
+        };
+        let phone_v = e
+            .take("phone", phone_of(&self.phone, "the client's"))
+            .flatten();
         let address = e
             .take("address", free_text(&self.address, 300))
             .filter(|s| !s.is_empty());
@@ -156,7 +180,10 @@ impl ClientInput {
             )
             .flatten();
         let emergency_phone = e
-            .take("emergency_phone", phone(&self.emergency_phone))
+            .take(
+                "emergency_phone",
+                phone_of(&self.emergency_phone, "the emergency contact's"),
+            )
             .flatten();
         if emergency_name.is_some() != emergency_phone.is_some()
             && !e.has("emergency_name")
@@ -175,7 +202,10 @@ impl ClientInput {
             .take("support_name", optional_line(&self.support_name, MAX_NAME))
             .flatten();
         let support_phone = e
-            .take("support_phone", phone(&self.support_phone))
+            .take(
+                "support_phone",
+                phone_of(&self.support_phone, "the support person's"),
+            )
             .flatten();
         if support_name.is_none() && support_phone.is_some() && !e.has("support_name") {
             e.add(

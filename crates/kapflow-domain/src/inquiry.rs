@@ -68,9 +68,22 @@ pub struct NewInquiry {
 }
 
 impl InquiryInput {
+    /// The fields in the order the inquiry form shows them.
+    pub const FIELDS: &'static [&'static str] = &[
+        "name",
+        "preferred_contact",
+        "email",
+        "phone",
+        "preferred_time",
+        "concerns",
+        "message",
+        "heard_from",
+        "consent",
+    ];
+
     /// The inquiry, or what is wrong field by field (in the order of the form).
     pub fn validate(&self) -> Result<NewInquiry, FieldErrors> {
-        let mut e = FieldErrors::default();
+        let mut e = FieldErrors::in_form_order(Self::FIELDS);
         let name = e.take(
             "name",
             required_line(&self.name, MAX_NAME_CHARS, "your name"),

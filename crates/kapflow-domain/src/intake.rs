@@ -128,8 +128,24 @@ impl IntakeForm {
     }
 
     /// Checks a draft: lengths and number formats only, so a half-filled intake can be kept.
+    /// The fields in the order the intake form shows them.
+    pub const FIELDS: &'static [&'static str] = &[
+        "medical_history",
+        "psychiatric_history",
+        "current_medications",
+        "allergies",
+        "substance_use",
+        "prior_ketamine",
+        "bp_history",
+        "bp_systolic",
+        "bp_diastolic",
+        "goals",
+        "concerns",
+        "sensitivity",
+    ];
+
     pub fn check_draft(&self) -> FieldErrors {
-        let mut e = FieldErrors::default();
+        let mut e = FieldErrors::in_form_order(Self::FIELDS);
         for (field, v) in self.texts() {
             e.take(field, free_text(v, MAX_TEXT));
         }

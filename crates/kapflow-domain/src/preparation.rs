@@ -51,8 +51,11 @@ impl PreparationForm {
         self.discussed.iter().any(|d| d == key)
     }
 
+    /// The fields in the order the preparation form shows them.
+    pub const FIELDS: &'static [&'static str] = &["intentions", "discussed", "notes"];
+
     pub fn check_draft(&self) -> FieldErrors {
-        let mut e = FieldErrors::default();
+        let mut e = FieldErrors::in_form_order(Self::FIELDS);
         e.take("intentions", free_text(&self.intentions, 4000));
         e.take("notes", free_text(&self.notes, 4000));
         if self

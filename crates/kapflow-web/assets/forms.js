@@ -1,7 +1,38 @@
-// kapflow: a live "characters left" count under text areas that have a limit.
-// Served from our origin (CSP script-src 'self'); without it the limit is still stated and enforced.
+// kapflow: what every form needs from the browser, on every page.
+// Served from our origin (CSP script-src 'self'); without it every form still works.
+//
+// - After a refused submit, focus goes to the error summary, so a keyboard or screen-reader
+//   user starts at the list of what to fix instead of the top of the page (WCAG 3.3.1, 2.4.3).
+// - A link in the summary puts focus in its field (the first choice of a group), with the
+//   field's label or question in view: a plain fragment link scrolls but leaves focus behind.
+// - A live "characters left" count under text areas that have a limit.
 (function () {
   "use strict";
+
+  var summary = document.querySelector(".error-summary[tabindex='-1']");
+  if (summary) summary.focus();
+
+  function controlOf(target) {
+    if (target.matches("input, select, textarea, button")) return target;
+    return target.querySelector("input:checked") || target.querySelector("input:not([type=hidden]), select, textarea");
+  }
+
+  function captionOf(target, control) {
+    if (target.tagName === "FIELDSET") return target.querySelector("legend") || target;
+    return (control.id && document.querySelector("label[for='" + control.id + "']")) || control;
+  }
+
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest && ev.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    var target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    var control = target && controlOf(target);
+    if (!control) return;
+    ev.preventDefault();
+    captionOf(target, control).scrollIntoView({ block: "start" });
+    control.focus({ preventScroll: true });
+  });
+
   document.querySelectorAll("textarea[maxlength][data-counter]").forEach(function (area) {
     var out = document.getElementById(area.getAttribute("data-counter"));
     if (!out) return;

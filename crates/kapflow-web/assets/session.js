@@ -158,25 +158,79 @@
     else if (s) s.removeItem(draftKey); // sent: the server has it now
   });
 
-  var dialog = document.getElementById("idle-warning");
+  // The idle warning. Deadlines are read from the wall clock each second rather than left to
+  // long timers, which a sleeping computer or a background tab delays. The warning is a bar at
+  // the top that never takes focus; while it shows, the page moves down by its height (so the
+  // top of the page is not under it), scrolling is padded by it, and a focused element that
+  // ends up under it is scrolled clear (WCAG 2.4.11). Escape, or its button, keeps the
+  // session (WCAG 2.2.1); the live region announces it.
+  var warning = document.getElementById("idle-warning");
   var stay = document.getElementById("idle-stay");
-  var warnTimer, endTimer;
+  var announce = document.getElementById("idle-announce");
+  var warnAt = 0, endAt = 0, ending = false;
+  var lastFocus = null;
 
-  function schedule() {
-    clearTimeout(warnTimer); clearTimeout(endTimer);
-    if (dialog) dialog.hidden = true;
-    warnTimer = setTimeout(function () { if (dialog) { dialog.hidden = false; if (stay) stay.focus(); } }, Math.max(0, idle - warn) * 1000);
-    endTimer = setTimeout(function () {
-      clearTimeout(pending);
-      keep(Date.now() + idle * 1000).then(function () {
-        location.href = loginUrl + "?expired=1&next=" + encodeURIComponent(location.pathname + location.search);
-      });
-    }, idle * 1000);
+  function showing() { return warning && !warning.hidden; }
+
+  function clearOfWarning(el) {
+    if (!showing() || !el || warning.contains(el) || !el.getBoundingClientRect) return;
+    var bar = warning.getBoundingClientRect().bottom + 8;
+    var r = el.getBoundingClientRect();
+    if (r.top < bar) window.scrollBy(0, r.top - bar);
   }
 
-  if (stay) stay.addEventListener("click", function () {
+  function show() {
+    warning.hidden = false;
+    body.style.paddingTop = warning.offsetHeight + "px";
+    document.documentElement.style.scrollPaddingTop = (warning.offsetHeight + 8) + "px";
+    if (announce) announce.textContent = warning.textContent.replace(/\s+/g, " ").trim();
+    clearOfWarning(document.activeElement);
+  }
+
+  function hide() {
+    if (!warning) return;
+    var hadFocus = warning.contains(document.activeElement);
+    warning.hidden = true;
+    body.style.paddingTop = "";
+    document.documentElement.style.scrollPaddingTop = "";
+    if (announce) announce.textContent = "";
+    if (hadFocus && lastFocus && document.contains(lastFocus)) lastFocus.focus();
+  }
+
+  function schedule() {
+    var now = Date.now();
+    warnAt = now + Math.max(0, idle - warn) * 1000;
+    endAt = now + idle * 1000;
+    hide();
+  }
+
+  function extend() {
     fetch(keepaliveUrl, { method: "POST", headers: { "x-csrf-token": csrf }, credentials: "same-origin" })
       .then(function (r) { if (r.ok) schedule(); });
+  }
+
+  function tick() {
+    if (ending) return;
+    var now = Date.now();
+    if (now >= endAt) {
+      ending = true;
+      clearTimeout(pending);
+      keep(now + idle * 1000).then(function () {
+        location.href = loginUrl + "?expired=1&next=" + encodeURIComponent(location.pathname + location.search);
+      });
+    } else if (now >= warnAt && warning && !showing()) {
+      show();
+    }
+  }
+
+  document.addEventListener("focusin", function (ev) {
+    if (warning && !warning.contains(ev.target)) lastFocus = ev.target;
+    clearOfWarning(ev.target);
   });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && showing()) { ev.preventDefault(); extend(); }
+  });
+  if (stay) stay.addEventListener("click", extend);
   schedule();
+  setInterval(tick, 1000);
 })();

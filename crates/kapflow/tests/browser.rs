@@ -8,8 +8,12 @@ mod measures;
 mod pathway;
 
 use fantoccini::Locator;
+use fantoccini::key::Key;
 use support::Server;
 use support::browser::Browser;
+use support::keys::{
+    focus_is, press, select_all, shift_tab, summary_leads_to, tab_to, title, type_text, until_focus,
+};
 use support::ui::*;
 
 #[tokio::test]
@@ -316,28 +320,44 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
     }
     c.set_window_size(1280, 900).await.expect("resize");
 
-    // The inquiry: a mistake, fixed without retyping, then a double click.
+    // The inquiry, keyboard only: a mistake, fixed without retyping, then a double click.
     c.goto(&format!("{base}/connect")).await.expect("connect");
-    fill(c, "name", "Jo Lee").await;
-    click(c, "#contact-email").await;
-    fill(c, "email", "jo.example.org").await;
-    click(c, "#concern-depression").await;
-    fill(
-        c,
-        "message",
-        "I would like to know whether KAP could help me.",
-    )
-    .await;
+    let connect_title = title(c).await;
+    tab_to(c, "#name").await;
+    type_text(c, "Jo Lee").await;
+    tab_to(c, "input[name=preferred_contact]").await;
+    press(c, Key::Space).await;
+    assert!(
+        focus_is(c, "#contact-email:checked").await,
+        "email is the first way to be contacted"
+    );
+    tab_to(c, "#email").await;
+    type_text(c, "jo.example.org").await;
+    tab_to(c, "#concern-depression").await;
+    press(c, Key::Space).await;
+    tab_to(c, "#message").await;
+    type_text(c, "I would like to know whether KAP could help me.").await;
     let count = wait_text(c, Locator::Id("message-count")).await;
     assert_eq!(
         count, "953 of 1000 characters left",
         "a visible, live character limit"
     );
-    click(c, "#consent").await;
-    click(c, "form.inquiry-form button[type=submit]").await;
+    tab_to(c, "#consent").await;
+    press(c, Key::Space).await;
+    tab_to(c, "form.inquiry-form button[type=submit]").await;
+    press(c, Key::Enter).await;
+    summary_leads_to(c, "#email").await;
     expect_h1(c, "Connect with me").await;
+    assert_eq!(title(c).await, format!("Error: {connect_title}"));
     let err = wait_text(c, Locator::Id("email-error")).await;
     assert!(err.contains("name@example.com"), "{err}");
+    assert_eq!(
+        attr_of(c, "email", "aria-describedby").await.as_deref(),
+        Some("email-error")
+    );
+    // Fixed from the keyboard, where the summary left focus.
+    select_all(c).await;
+    type_text(c, "jo@example.org").await;
     assert_accessible(c, axe, "/connect with errors").await;
     let kept = c
         .find(Locator::Id("name"))
@@ -358,9 +378,14 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
         message.as_deref(),
         Some("I would like to know whether KAP could help me.")
     );
-    fill(c, "email", "jo@example.org").await;
+    assert_eq!(field_value(c, "email").await, "jo@example.org");
     c.execute("const b = document.querySelector('form.inquiry-form button[type=submit]'); b.click(); b.click();", vec![]).await.expect("double click");
     expect_h1(c, "Thank you, your inquiry has been sent").await;
+    let thanks_title = title(c).await;
+    assert!(
+        thanks_title != connect_title && thanks_title.starts_with("Your inquiry has been sent"),
+        "{thanks_title}"
+    );
     assert_accessible(c, axe, "/connect/thanks").await;
 
     // The front desk signs in, sees one inquiry, marks it contacted.
@@ -389,11 +414,35 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
     assert_eq!(notice, "Status updated.");
     shot(c, "inquiry").await;
 
-    // The owner's audit trail shows who viewed it.
+    // The owner signs in, keyboard only: a wrong password, then a wrong code, each refused with
+    // focus on what to fix.
     c.delete_all_cookies().await.expect("owner");
-    sign_in(c, &base, "catherine@example.org", owner_pw).await;
-    fill(c, "code", &totp_code(&owner_secret, 1)).await;
-    click(c, "form[action='/login/mfa'] button[type=submit]").await;
+    c.goto(&format!("{base}/login"))
+        .await
+        .expect("sign-in page");
+    tab_to(c, "#email").await;
+    type_text(c, "catherine@example.org").await;
+    tab_to(c, "#password").await;
+    type_text(c, "not my password").await;
+    press(c, Key::Enter).await;
+    summary_leads_to(c, "#email").await;
+    assert!(title(c).await.starts_with("Error: Sign in"));
+    assert_accessible(c, axe, "sign-in with a wrong password").await;
+    tab_to(c, "#password").await;
+    type_text(c, owner_pw).await;
+    press(c, Key::Enter).await;
+    until_focus(c, "#code").await; // the code field takes focus on arrival
+    type_text(c, "000000").await;
+    press(c, Key::Enter).await;
+    summary_leads_to(c, "#code").await;
+    assert_eq!(
+        attr_of(c, "code", "aria-describedby").await.as_deref(),
+        Some("code-hint code-error")
+    );
+    assert_accessible(c, axe, "the code page with a wrong code").await;
+    tab_to(c, "#code").await;
+    type_text(c, &totp_code(&owner_secret, 1)).await;
+    press(c, Key::Enter).await;
     expect_h1(c, "Welcome, Catherine Alvarado").await;
     c.goto(&format!("{base}/audit?action=inquiry.view"))
         .await
@@ -457,6 +506,68 @@ async fn field_value(c: &fantoccini::Client, id: &str) -> String {
         .unwrap_or_default()
 }
 
+/// What covers the focused element, if anything does: the idle warning over any part of it.
+const COVERED: &str = "const bar = document.getElementById('idle-warning'); const el = document.activeElement;\
+    if (!el || el === document.body) return 'nothing has focus';\
+    if (bar.contains(el)) return null;\
+    const w = bar.getBoundingClientRect(), r = el.getBoundingClientRect();\
+    const across = Math.min(r.right, w.right) - Math.max(r.left, w.left), down = Math.min(r.bottom, w.bottom) - Math.max(r.top, w.top);\
+    return across > 0 && down > 0 ? (el.id || el.tagName) + ' is under the warning' : null;";
+
+/// Waits (up to 5 s) until the idle warning is shown or hidden, as `shown` says.
+async fn until_warning(c: &fantoccini::Client, shown: bool, why: &str) {
+    let script = "return !document.getElementById('idle-warning').hidden";
+    for _ in 0..50 {
+        if c.execute(script, vec![]).await.expect("warning") == serde_json::json!(shown) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "{why}: the warning never became {}",
+        if shown { "shown" } else { "hidden" }
+    );
+}
+
+/// The idle warning at a phone's width: it comes two minutes before sign-out (the clock is
+/// moved on, not waited for), is announced, takes no focus, never covers the focused field as
+/// the person tabs on, and Escape keeps the session.
+async fn idle_warning_leaves_the_focused_field_in_view(c: &fantoccini::Client, base: &str) {
+    c.set_window_size(390, 844).await.expect("phone width");
+    c.goto(&format!("{base}/clients/new")).await.expect("form");
+    expect_h1(c, "New client").await;
+    tab_to(c, "#legal_name").await;
+    c.execute(
+        "const b = document.body.dataset; const ahead = (b.idleSeconds - b.warnSeconds + 1) * 1000;\
+         const real = Date.now.bind(Date); Date.now = () => real() + ahead;",
+        vec![],
+    )
+    .await
+    .expect("move the clock on");
+    until_warning(c, true, "the warning shows two minutes before sign-out").await;
+    assert!(
+        focus_is(c, "#legal_name").await,
+        "the warning takes no focus"
+    );
+    let said = wait_text(c, Locator::Id("idle-announce")).await;
+    assert!(said.contains("signed out"), "announced: {said:?}");
+    // On through the form, then back past the top of the page, where a bar at the top would
+    // sit over the first links if the page did not move down under it.
+    for step in 0..20 {
+        let covered = c.execute(COVERED, vec![]).await.expect("covered");
+        assert_eq!(covered, serde_json::Value::Null, "after {step} Tabs");
+        press(c, Key::Tab).await;
+    }
+    for step in 0..30 {
+        shift_tab(c).await;
+        let covered = c.execute(COVERED, vec![]).await.expect("covered");
+        assert_eq!(covered, serde_json::Value::Null, "after {step} Shift+Tabs");
+    }
+    press(c, Key::Escape).await;
+    until_warning(c, false, "Escape keeps the session and closes the warning").await;
+    c.set_window_size(1280, 900).await.expect("desktop width");
+}
+
 #[tokio::test]
 async fn typing_kept_over_an_idle_sign_out_returns_only_to_the_same_person() {
     let Some(browser) = Browser::start().await else {
@@ -480,6 +591,8 @@ async fn typing_kept_over_an_idle_sign_out_returns_only_to_the_same_person() {
         ("sam@example.org", "therapist", "Sam Rivera"),
         "quiet harbour violet",
     );
+
+    idle_warning_leaves_the_focused_field_in_view(c, &base).await;
 
     // The owner types, is signed out for idleness, and signs back in on the same tab.
     c.goto(&format!("{base}/clients/new")).await.expect("form");

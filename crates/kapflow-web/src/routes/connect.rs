@@ -38,8 +38,13 @@ async fn page(
         Some(t) => t,
         None => forms::issue(state, now_utc()).await?,
     };
+    let mut p = layout(state, site, Page::Connect);
+    if !e.is_empty() || form_error.is_some() {
+        // A refused form is its own state: a screen reader hears it first (WCAG 2.4.2).
+        p.title = format!("Error: {}", p.title);
+    }
     Ok(ConnectPage {
-        p: layout(state, site, Page::Connect),
+        p,
         sections,
         form_token,
         v,
@@ -184,8 +189,7 @@ pub async fn thanks(State(state): State<AppState>) -> Result<ConnectThanksPage, 
         .into_iter()
         .filter(|s| s.key == "connect.next")
         .collect();
-    Ok(ConnectThanksPage {
-        p: layout(&state, site, Page::Connect),
-        sections,
-    })
+    let mut p = layout(&state, site, Page::Connect);
+    p.title = "Your inquiry has been sent".to_owned();
+    Ok(ConnectThanksPage { p, sections })
 }

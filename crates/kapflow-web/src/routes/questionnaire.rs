@@ -20,6 +20,26 @@ use kapflow_store::measures::{LinkState, Submission};
 use kapflow_store::settings::keys;
 use std::collections::BTreeMap;
 
+/// What is wrong with the answer to one question.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Problem {
+    Unanswered,
+    NotAnOption,
+    Inconsistent,
+}
+
+impl Problem {
+    /// The message beside question `n` and in the summary: it names the question, so a
+    /// screen-reader user hears which one (WCAG 3.3.1).
+    fn message(self, n: usize) -> String {
+        match self {
+            Problem::Unanswered => format!("Question {n} needs an answer."),
+            Problem::NotAnOption => format!("Question {n}: choose one of the answers."),
+            Problem::Inconsistent => format!("Question {n}: please check this answer."),
+        }
+    }
+}
+
 /// One question as shown, with what was chosen and any problem.
 pub struct ItemView {
     pub code: String,
@@ -41,7 +61,10 @@ pub struct QuestionnairePage {
     pub stem: String,
     pub items: Vec<ItemView>,
     pub action: String,
-    pub error: Option<String>,
+    /// The summary's first line when answers are missing or wrong.
+    pub intro: String,
+    /// (id of the question's group, message), in question order.
+    pub summary: Vec<(String, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -93,9 +116,17 @@ fn page(
     i: &Instrument,
     token: &str,
     chosen: &BTreeMap<String, u8>,
-    errors: &BTreeMap<String, String>,
-    error: Option<String>,
+    errors: &BTreeMap<String, Problem>,
 ) -> QuestionnairePage {
+    let numbered = |n: usize, code: &String| errors.get(code).map(|p| p.message(n + 1));
+    let summary: Vec<(String, String)> = i
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(n, it)| numbered(n, &it.code).map(|m| (format!("q-{}", it.code), m)))
+        .collect();
+    let k = summary.len();
+    let all_unanswered = errors.values().all(|p| *p == Problem::Unanswered);
     QuestionnairePage {
         practice,
         title: i.title.clone(),
@@ -129,11 +160,23 @@ fn page(
                         (o.value, o.label.clone(), on)
                     })
                     .collect(),
-                error: errors.get(&it.code).cloned(),
+                error: numbered(n, &it.code),
             })
             .collect(),
         action: crate::paths::questionnaire(token),
-        error,
+        intro: if all_unanswered {
+            format!(
+                "{k} question{} still need{} an answer. Your other answers are kept.",
+                if k == 1 { "" } else { "s" },
+                if k == 1 { "s" } else { "" }
+            )
+        } else {
+            format!(
+                "Please check {k} answer{}. Your other answers are kept.",
+                if k == 1 { "" } else { "s" }
+            )
+        },
+        summary,
     }
 }
 
@@ -193,7 +236,6 @@ pub async fn show(
         &token,
         &BTreeMap::new(),
         &BTreeMap::new(),
-        None,
     );
     Ok(p.into_response())
 }
@@ -242,7 +284,7 @@ pub async fn submit(
                 chosen.insert(it.code.clone(), v);
             }
             _ => {
-                errors.insert(it.code.clone(), "Choose one of the answers.".to_owned());
+                errors.insert(it.code.clone(), Problem::NotAnOption);
             }
         }
     }
@@ -259,9 +301,7 @@ pub async fn submit(
         .collect();
     for it in &i.items {
         if is_asked(&it.ask_when, &answers) && !answers.contains_key(&it.code) {
-            errors
-                .entry(it.code.clone())
-                .or_insert_with(|| "Please answer this question.".to_owned());
+            errors.entry(it.code.clone()).or_insert(Problem::Unanswered);
         }
     }
     let settings: MeasureSettings =
@@ -278,7 +318,7 @@ pub async fn submit(
                     _ => None,
                 };
                 if let Some(item) = item {
-                    errors.insert(item, "Please check this answer.".to_owned());
+                    errors.insert(item, Problem::Inconsistent);
                 }
                 None
             }
@@ -287,19 +327,7 @@ pub async fn submit(
         None
     };
     let Some(scored) = scored else {
-        let n = errors.len();
-        let p = page(
-            practice(&state).await?,
-            &i,
-            &token,
-            &chosen,
-            &errors,
-            Some(format!(
-                "{n} question{} still need{} an answer. Your other answers are kept.",
-                if n == 1 { "" } else { "s" },
-                if n == 1 { "s" } else { "" }
-            )),
-        );
+        let p = page(practice(&state).await?, &i, &token, &chosen, &errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
     };
     let timing = timing(&state).await?;

@@ -58,6 +58,18 @@ pub struct MfaCodePage {
     pub e: FieldErrors,
 }
 
+impl MfaCodePage {
+    /// The code field's fixed attributes: it takes focus, except after a wrong code, when the
+    /// error summary does.
+    pub fn code_attrs(&self) -> &'static str {
+        if self.e.is_empty() {
+            "inputmode=\"text\" autocomplete=\"one-time-code\" required maxlength=\"20\" autofocus"
+        } else {
+            "inputmode=\"text\" autocomplete=\"one-time-code\" required maxlength=\"20\""
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "mfa_enrol.html")]
 pub struct MfaEnrolPage {

@@ -4,7 +4,9 @@
 
 use super::support::Server;
 use super::support::browser::{Browser, axe_source};
+use super::support::keys::{focus_is, press, summary_leads_to, tab_to, title};
 use super::support::ui::*;
+use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 
 const CLIENT: &str = "Morgan Ellis";
@@ -29,9 +31,18 @@ async fn page_text(c: &Client) -> String {
     wait_text(c, Locator::Css("body")).await
 }
 
-/// Chooses the answer `value` of question `q` (radio `name=q<n>`).
-async fn answer(c: &Client, q: usize, value: u8) {
-    click(c, &format!("input[type=radio][name=q{q}][value='{value}']")).await;
+/// Chooses the answer `value` of question `q` with the keyboard: Tab into the group, Space on
+/// the answer that has focus, then the down arrow (which wraps) until the one wanted.
+async fn answer_by_keys(c: &Client, q: usize, value: u8) {
+    tab_to(c, &format!("input[type=radio][name=q{q}]")).await;
+    press(c, Key::Space).await;
+    for _ in 0..8 {
+        if focus_is(c, &format!("input[name=q{q}][value='{value}']:checked")).await {
+            return;
+        }
+        press(c, Key::Down).await;
+    }
+    panic!("question {q} never took the answer {value}");
 }
 
 async fn is_checked(c: &Client, q: usize, value: u8) -> bool {
@@ -107,7 +118,7 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
         "{schedule}"
     );
     let rows = c
-        .find_all(Locator::Css("main > table.table tbody tr"))
+        .find_all(Locator::Css("main > .table-scroll > table.table tbody tr"))
         .await
         .expect("schedule rows");
     let mut baseline = Vec::new();
@@ -170,18 +181,24 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
     shot(cl, "measures-questionnaire").await;
     assert_accessible(cl, axe, "the questionnaire").await;
 
-    // Sent with question 9 unanswered: refused, with the other answers kept.
+    // Keyboard only: sent with question 9 unanswered, refused with the other answers kept;
+    // focus lands on the summary, and Tab and Enter reach question 9.
+    let untouched = title(cl).await;
     for (i, v) in ANSWERS.iter().enumerate().take(8) {
-        answer(cl, i + 1, *v).await;
+        answer_by_keys(cl, i + 1, *v).await;
     }
-    click_and_load(cl, "form button[type=submit]").await;
+    tab_to(cl, "button[type=submit]").await;
+    press(cl, Key::Enter).await;
+    summary_leads_to(cl, "input[name=q9]").await;
     let summary = wait_text(cl, Locator::Css(".error-summary")).await;
     assert!(
-        summary.contains("1 question still needs an answer"),
+        summary.contains("1 question still needs an answer")
+            && summary.contains("Question 9 needs an answer."),
         "{summary}"
     );
     let beside = wait_text(cl, Locator::Id("q9-error")).await;
-    assert!(beside.contains("Please answer this question."), "{beside}");
+    assert_eq!(beside, "Question 9 needs an answer.");
+    assert_eq!(title(cl).await, format!("Error: {untouched}"));
     for (i, v) in ANSWERS.iter().enumerate().take(8) {
         assert!(is_checked(cl, i + 1, *v).await, "q{} kept as {v}", i + 1);
     }
@@ -189,8 +206,9 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
     assert_accessible(cl, axe, "the questionnaire with a missing answer").await;
 
     // Every question answered, item 9 above zero: crisis resources at once.
-    answer(cl, 9, ANSWERS[8]).await;
-    click_text(cl, "button", "Send my answers").await;
+    answer_by_keys(cl, 9, ANSWERS[8]).await;
+    tab_to(cl, "button[type=submit]").await;
+    press(cl, Key::Enter).await;
     expect_h1(cl, "You are not alone. Help is available right now.").await;
     let crisis = wait_text(cl, Locator::Css(".crisis-now")).await;
     for needed in ["988", "911"] {
@@ -310,7 +328,7 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
         .await
         .expect("severity");
     assert_eq!(severity, "Mild", "a total of {total}");
-    let schedule = wait_text(c, Locator::Css("main > table.table")).await;
+    let schedule = wait_text(c, Locator::Css("main > .table-scroll > table.table")).await;
     let answered = schedule
         .lines()
         .find(|l| l.starts_with(PHQ9))

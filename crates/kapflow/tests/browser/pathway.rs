@@ -4,7 +4,9 @@
 
 use super::support::Server;
 use super::support::browser::{Browser, axe_source};
+use super::support::keys::{press, refused_submit, tab_to, title, type_text};
 use super::support::ui::*;
+use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 
 const CLIENT: &str = "Jordan Avery";
@@ -163,6 +165,24 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
         "prefilled from the inquiry"
     );
     assert_accessible(c, axe, "the new-client form").await;
+    // Keyboard only: sent without a date of birth and with a phone that is not one; the
+    // summary lists them in the order of the form and leads to the first.
+    tab_to(c, "#support_phone").await;
+    type_text(c, "call me").await;
+    let summary = refused_submit(
+        c,
+        "form[action='/clients'] button[type=submit]",
+        "#date_of_birth",
+    )
+    .await;
+    let (dob, phone) = (
+        summary
+            .find("date of birth")
+            .expect("names the date of birth"),
+        summary.find("phone").expect("names the phone"),
+    );
+    assert!(dob < phone, "in the order of the form: {summary}");
+    assert_accessible(c, axe, "the new-client form with errors").await;
     set_date(c, "date_of_birth", "1985-03-14").await;
     fill(c, "support_name", "Riley Avery").await;
     fill(c, "support_phone", "555-0142").await;
@@ -203,6 +223,41 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
     click_text(c, "a", CLIENT).await;
     expect_h1(c, CLIENT).await;
     assert_accessible(c, axe, "the client overview (therapist)").await;
+
+    // Keyboard only: to the intake, a draft with a reading that is not a number, refused with
+    // focus on the summary, which leads to the field; then on to the Measures tab.
+    tab_to(c, "nav[aria-label='Client record'] a[href$='/intake']").await;
+    press(c, Key::Enter).await;
+    wait_contains(c, Locator::Css("nav .tabs a[aria-current=page]"), "Intake").await;
+    let intake_title = title(c).await;
+    tab_to(c, "#bp_systolic").await;
+    type_text(c, "high").await;
+    let summary = refused_submit(c, "button[name=intent][value=draft]", "#bp_systolic").await;
+    assert!(
+        summary.starts_with("The draft was not saved") && summary.contains("systolic"),
+        "says what was not done and names the field: {summary}"
+    );
+    assert_eq!(title(c).await, format!("Error: {intake_title}"));
+    assert_eq!(
+        attr_of(c, "bp_systolic", "aria-invalid").await.as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        attr_of(c, "bp_systolic", "aria-describedby")
+            .await
+            .as_deref(),
+        Some("bp_systolic-error")
+    );
+    assert_accessible(c, axe, "the intake with an error").await;
+    tab_to(c, "nav[aria-label='Client record'] a[href$='/measures']").await;
+    press(c, Key::Enter).await;
+    wait_contains(
+        c,
+        Locator::Css("nav .tabs a[aria-current=page]"),
+        "Measures",
+    )
+    .await;
+    assert_accessible(c, axe, "the Measures tab").await;
 
     open_tab(c, "Intake & screening").await;
     for (id, text) in [

@@ -125,11 +125,11 @@ pub fn axe_source() -> Option<String> {
     }
 }
 
-/// Runs axe-core (WCAG 2.0/2.1 A and AA rules) on the current page; returns the violations.
+/// Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules) on the current page; returns the violations.
 pub async fn axe_violations(c: &fantoccini::Client, axe_js: &str) -> Vec<String> {
     c.execute(axe_js, vec![]).await.expect("inject axe-core");
     let script = "const done = arguments[arguments.length - 1];\
-        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })\
+        axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22a', 'wcag22aa'] } })\
           .then(r => done({ passes: r.passes.length, violations: r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', ')) }))\
           .catch(e => done({ passes: 0, violations: ['axe failed: ' + e] }));";
     let v = c.execute_async(script, vec![]).await.expect("run axe-core");

@@ -4,7 +4,9 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod keys;
 pub mod ui;
+pub mod wcag;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

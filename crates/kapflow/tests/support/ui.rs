@@ -21,6 +21,16 @@ pub async fn fill(c: &fantoccini::Client, id: &str, text: &str) {
     panic!("field #{id} never became usable");
 }
 
+/// An attribute of the element with this id (`None` when it has none).
+pub async fn attr_of(c: &fantoccini::Client, id: &str, name: &str) -> Option<String> {
+    c.find(Locator::Id(id))
+        .await
+        .expect("element")
+        .attr(name)
+        .await
+        .expect("attribute")
+}
+
 /// The text of the element, waiting (up to 10 s) for it to appear.
 pub async fn wait_text(c: &fantoccini::Client, locator: Locator<'_>) -> String {
     for _ in 0..100 {
@@ -148,11 +158,14 @@ pub fn mailed_link(data: &std::path::Path, marker: &str) -> String {
     }
 }
 
+/// axe-core's rules (where axe is present) and kapflow's own WCAG 2.2 checks (always).
 pub async fn assert_accessible(c: &fantoccini::Client, axe: Option<&str>, what: &str) {
     if let Some(js) = axe {
         let v = axe_violations(c, js).await;
         assert!(v.is_empty(), "axe-core found violations on {what}: {v:#?}");
     }
+    let v = super::wcag::violations(c).await;
+    assert!(v.is_empty(), "WCAG 2.2 problems on {what}: {v:#?}");
 }
 
 /// Owner setup and TOTP enrolment through the browser; returns the owner's secret.

@@ -40,20 +40,9 @@ pub async fn show(
 /// The form as typed: text fields as strings, each yes/no box on when sent.
 fn form_from(f: &Fields) -> IntakeForm {
     let mut map = serde_json::Map::new();
-    for key in [
-        "medical_history",
-        "psychiatric_history",
-        "current_medications",
-        "allergies",
-        "substance_use",
-        "prior_ketamine",
-        "bp_history",
-        "bp_systolic",
-        "bp_diastolic",
-        "goals",
-        "concerns",
-    ] {
-        map.insert(key.into(), serde_json::Value::String(f.get(key)));
+    // Every field of the form is text, except the sensitivity label, read on its own.
+    for key in IntakeForm::FIELDS.iter().filter(|k| **k != "sensitivity") {
+        map.insert((*key).into(), serde_json::Value::String(f.get(key)));
     }
     for (key, _) in QUESTIONS {
         map.insert((*key).into(), serde_json::Value::Bool(f.on(key)));
@@ -86,7 +75,11 @@ pub async fn save(
             Some((form, sensitivity_raw)),
             e,
             None,
-            Some("Nothing was completed: see the marked answers. Your answers are kept below."),
+            Some(if complete {
+                "The intake was not completed, and your answers are kept below. Please fix:"
+            } else {
+                "The draft was not saved, and your answers are kept below. Please fix:"
+            }),
         )
         .await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());

@@ -85,7 +85,7 @@ pub async fn add(
             &state,
             &user,
             access,
-            "schedule".into(),
+            "add".into(),
             "instrument",
             "Choose a questionnaire.".into(),
         )
@@ -93,7 +93,7 @@ pub async fn add(
     }
     let due = match date(&f.due_on, "the date it is due") {
         Ok(d) => d,
-        Err(m) => return again(&state, &user, access, "schedule".into(), "due_on", m).await,
+        Err(m) => return again(&state, &user, access, "add".into(), "due_on", m).await,
     };
     if !state
         .store
@@ -131,7 +131,10 @@ pub async fn change(
     } else {
         match date(&f.due_on, "the new date") {
             Ok(d) => Some(d),
-            Err(m) => return again(&state, &user, access, "schedule".into(), "due_on", m).await,
+            Err(m) => {
+                let form = format!("due-{request}");
+                return again(&state, &user, access, form, "due_on", m).await;
+            }
         }
     };
     if !state
@@ -194,7 +197,7 @@ pub async fn send(
                 &state,
                 &user,
                 access,
-                "schedule".into(),
+                "send".into(),
                 "send",
                 "This client has no email address on file, or the questionnaire is no longer open."
                     .into(),
