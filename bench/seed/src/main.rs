@@ -30,6 +30,11 @@ async fn main() -> anyhow::Result<()> {
     let path = std::path::PathBuf::from(db);
     let dir = path.parent().context("database directory")?;
     let store = Store::connect(&DatabaseTarget::default_sqlite(dir)).await?;
+    // The server made its audit key in the data directory: rows written beside it use it.
+    let key_file = kapflow_store::audit_files::KeySource::File(dir.join("audit-key"));
+    if let Some(keys) = kapflow_store::audit_files::load(&key_file)? {
+        store.audit().use_keys(keys, None);
+    }
     let now = now_utc();
     let email = Email::parse("bench-therapist@example.org").context("email")?;
     let ther = store

@@ -1,19 +1,164 @@
-//! The audit trail's rows and their hash chain.
+//! The audit trail's rows, their keyed hash chain, and the keys it is keyed with.
 //!
 //! Each row's hash covers every field of the row and the previous row's hash, so changing,
 //! deleting or reordering any row breaks the chain from that row on; `kapflow check` walks it.
+//! A plain hash chain can be recomputed by anyone who can write to the database, so rows are
+//! hashed with HMAC-SHA-256 under an [`AuditKey`] that is never stored in the database (a key
+//! file in the data directory, or the environment). Rows written before kapflow keyed its
+//! trail keep their plain SHA-256 hashes: they may only come first, before the first keyed
+//! row (see [`ChainVerifier`]). Deleting the newest rows leaves no break behind; the signed
+//! checkpoints in [`crate::audit_checkpoint`], kept outside the database, catch that.
 
 use crate::{AuditId, Role, SessionId, UserId};
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// The hash of one audit row (SHA-256).
+/// The hash of one audit row (SHA-256, or HMAC-SHA-256 for keyed rows).
 pub type ChainHash = [u8; 32];
 
 /// The chain starts from all zeroes.
 pub const GENESIS_HASH: ChainHash = [0; 32];
+
+pub(crate) type HmacSha256 = Hmac<Sha256>;
+
+/// A secret the audit chain is keyed with, and its generation: 1 for the first key, one more
+/// at each rotation. Old generations are kept so the rows they hashed still verify.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditKey {
+    generation: u32,
+    secret: [u8; 32],
+}
+
+/// Never prints the secret, so a key in a struct that is logged stays out of the log.
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditKey")
+            .field("generation", &self.generation)
+            .field("secret", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Why a key or a key file was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("an audit key is 64 hexadecimal digits (32 bytes)")]
+    Malformed,
+    #[error("audit key generations are numbered from 1")]
+    Generation,
+    #[error("two different audit keys claim generation {0}")]
+    Conflict(u32),
+    #[error("an audit key file holds one line: `{KEY_FILE_TAG} <generation> <64 hex digits>`")]
+    FileFormat,
+}
+
+/// The first word of a key file, so a file of another kind is never taken for a key.
+pub const KEY_FILE_TAG: &str = "kapflow-audit-key";
+
+impl AuditKey {
+    pub fn new(generation: u32, secret: [u8; 32]) -> Result<AuditKey, KeyError> {
+        if generation == 0 {
+            return Err(KeyError::Generation);
+        }
+        Ok(AuditKey { generation, secret })
+    }
+
+    /// A key from 64 hexadecimal digits.
+    pub fn from_hex(generation: u32, hex_digits: &str) -> Result<AuditKey, KeyError> {
+        let bytes = hex::decode(hex_digits.trim()).map_err(|_| KeyError::Malformed)?;
+        let secret: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
+        AuditKey::new(generation, secret)
+    }
+
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// The key file's text: one line with the tag, the generation and the secret in hex.
+    /// The generation is inside the file (not only in its name) so renaming a file during a
+    /// rotation can never make a key claim another generation.
+    pub fn to_file_text(&self) -> String {
+        format!(
+            "{KEY_FILE_TAG} {} {}\n",
+            self.generation,
+            hex::encode(self.secret)
+        )
+    }
+
+    /// Reads [`AuditKey::to_file_text`]'s format.
+    pub fn from_file_text(text: &str) -> Result<AuditKey, KeyError> {
+        let mut words = text.split_whitespace();
+        let (Some(KEY_FILE_TAG), Some(generation), Some(secret), None) =
+            (words.next(), words.next(), words.next(), words.next())
+        else {
+            return Err(KeyError::FileFormat);
+        };
+        let generation = generation.parse().map_err(|_| KeyError::FileFormat)?;
+        AuditKey::from_hex(generation, secret)
+    }
+
+    /// A MAC under this key, started with `domain` so a row hash, a checkpoint signature and
+    /// anything else keyed with it can never be taken for one another.
+    pub(crate) fn mac(&self, domain: &[u8]) -> HmacSha256 {
+        // HMAC takes a key of any length; 32 bytes cannot fail.
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.secret)
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        mac.update(domain);
+        mac
+    }
+}
+
+/// Every key this installation has, by generation; the newest hashes new rows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuditKeyring {
+    keys: BTreeMap<u32, AuditKey>,
+}
+
+impl AuditKeyring {
+    /// The ring of `keys`; the same generation twice is fine only with the same secret (a key
+    /// file copied during an interrupted rotation).
+    pub fn new(keys: impl IntoIterator<Item = AuditKey>) -> Result<AuditKeyring, KeyError> {
+        let mut ring = AuditKeyring::default();
+        for key in keys {
+            ring = ring.with(key)?;
+        }
+        Ok(ring)
+    }
+
+    /// This ring and one more key.
+    pub fn with(&self, key: AuditKey) -> Result<AuditKeyring, KeyError> {
+        let mut keys = self.keys.clone();
+        match keys.get(&key.generation) {
+            Some(old) if *old != key => return Err(KeyError::Conflict(key.generation)),
+            _ => {
+                keys.insert(key.generation, key);
+            }
+        }
+        Ok(AuditKeyring { keys })
+    }
+
+    /// The key new rows and checkpoints are made with: the newest generation.
+    pub fn current(&self) -> Option<&AuditKey> {
+        self.keys.values().next_back()
+    }
+
+    pub fn get(&self, generation: u32) -> Option<&AuditKey> {
+        self.keys.get(&generation)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The generations held, oldest first.
+    pub fn generations(&self) -> Vec<u32> {
+        self.keys.keys().copied().collect()
+    }
+}
 
 crate::named_enum! {
     /// How an audited action ended.
@@ -104,14 +249,32 @@ impl AuditEntry {
         self
     }
 
-    /// The hash of this row at position `seq` following a row whose hash was `prev`.
-    ///
-    /// Every field is length-prefixed, so no two different rows serialise alike.
+    /// The plain SHA-256 hash of this row at position `seq` following a row whose hash was
+    /// `prev`: how rows were hashed before the chain was keyed, and still are by a store that
+    /// has no key (tests of other crates). Anyone can recompute it, so `check` accepts such
+    /// rows only at the start of the chain, before the first keyed row.
     pub fn chain_hash(&self, seq: i64, prev: &ChainHash) -> ChainHash {
         let mut h = Sha256::new();
         h.update(b"kapflow-audit-v1");
-        h.update(prev);
-        h.update(seq.to_be_bytes());
+        self.feed(seq, prev, &mut |b| h.update(b));
+        h.finalize().into()
+    }
+
+    /// The keyed hash of this row: HMAC-SHA-256 under `key` over the key's generation and the
+    /// same length-prefixed fields as [`AuditEntry::chain_hash`]. Without the key nobody can
+    /// make a row (or re-hash a changed one) that verifies.
+    pub fn keyed_hash(&self, seq: i64, prev: &ChainHash, key: &AuditKey) -> ChainHash {
+        let mut mac = key.mac(b"kapflow-audit-v2");
+        mac.update(&key.generation.to_be_bytes());
+        self.feed(seq, prev, &mut |b| mac.update(b));
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The row's hash input after the domain tag. Every field is length-prefixed, so no two
+    /// different rows serialise alike.
+    fn feed(&self, seq: i64, prev: &ChainHash, out: &mut dyn FnMut(&[u8])) {
+        out(prev);
+        out(&seq.to_be_bytes());
         let at = self.at.format(&Rfc3339).unwrap_or_default();
         let opt = |o: Option<String>| o.unwrap_or_default();
         let fields: [(bool, String); 12] = [
@@ -138,11 +301,10 @@ impl AuditEntry {
             (self.reason.is_some(), opt(self.reason.clone())),
         ];
         for (present, value) in fields {
-            h.update([u8::from(present)]);
-            h.update((value.len() as u64).to_be_bytes());
-            h.update(value.as_bytes());
+            out(&[u8::from(present)]);
+            out(&(value.len() as u64).to_be_bytes());
+            out(value.as_bytes());
         }
-        h.finalize().into()
     }
 }
 
@@ -191,44 +353,118 @@ pub struct ChainBreak {
     pub problem: &'static str,
 }
 
-/// Walks stored rows in sequence order from the start of the chain, checking each row's stored
-/// previous hash and own hash. `rows` yields `(seq, entry, stored_prev_hash, stored_hash)`.
-/// Returns how many rows verified, or the first break.
-pub fn verify_chain<I>(rows: I) -> Result<u64, ChainBreak>
-where
-    I: IntoIterator<Item = (i64, AuditEntry, Vec<u8>, Vec<u8>)>,
-{
-    verify_chain_from(GENESIS_HASH, rows).map(|(n, _)| n)
+/// One stored row as the verifier reads it: `key_gen` is `None` for a row hashed before the
+/// chain was keyed.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct StoredLink {
+    pub seq: i64,
+    pub entry: AuditEntry,
+    pub key_gen: Option<i64>,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
 }
 
-/// Like [`verify_chain`], continuing after a row whose hash was `prev` (for paged walks).
-/// Returns the count and the hash of the last row verified.
-pub fn verify_chain_from<I>(prev: ChainHash, rows: I) -> Result<(u64, ChainHash), ChainBreak>
-where
-    I: IntoIterator<Item = (i64, AuditEntry, Vec<u8>, Vec<u8>)>,
-{
-    let mut prev = prev;
-    let mut count = 0u64;
-    for (seq, entry, stored_prev, stored_hash) in rows {
-        if stored_prev.as_slice() != prev.as_slice() {
-            return Err(ChainBreak {
-                seq,
-                id: entry.id,
-                problem: "does not follow the row before it (a row was removed, inserted or changed)",
-            });
+/// Walks stored rows in sequence order from the start of the chain, a page at a time.
+///
+/// The rules, in order, for each row:
+/// - its stored previous hash is the hash of the row before it (nothing removed, inserted or
+///   reordered);
+/// - a row without a key generation (plain SHA-256) may only come before every keyed row:
+///   those are the rows written before kapflow keyed its trail, and once one keyed row exists
+///   a plain row can only be a forgery by someone without the key;
+/// - key generations never go down: after a rotation, a row made with a retired (perhaps
+///   leaked) key is refused;
+/// - its hash is the keyed hash under that generation's key (or the plain hash, above).
+pub struct ChainVerifier<'k> {
+    keys: &'k AuditKeyring,
+    prev: ChainHash,
+    verified: u64,
+    unkeyed: u64,
+    generation: Option<u32>,
+}
+
+impl<'k> ChainVerifier<'k> {
+    pub fn new(keys: &'k AuditKeyring) -> ChainVerifier<'k> {
+        ChainVerifier {
+            keys,
+            prev: GENESIS_HASH,
+            verified: 0,
+            unkeyed: 0,
+            generation: None,
         }
-        let expected = entry.chain_hash(seq, &prev);
-        if stored_hash.as_slice() != expected.as_slice() {
-            return Err(ChainBreak {
-                seq,
-                id: entry.id,
-                problem: "its content does not match its hash (the row was changed)",
-            });
-        }
-        prev = expected;
-        count += 1;
     }
-    Ok((count, prev))
+
+    /// Checks the next row; after a break the verifier should not be fed further.
+    pub fn push(&mut self, row: &StoredLink) -> Result<(), ChainBreak> {
+        let broken = |problem| ChainBreak {
+            seq: row.seq,
+            id: row.entry.id,
+            problem,
+        };
+        if row.prev_hash.as_slice() != self.prev.as_slice() {
+            return Err(broken(
+                "does not follow the row before it (a row was removed, inserted or changed)",
+            ));
+        }
+        let expected = match row.key_gen {
+            None if self.generation.is_some() => {
+                return Err(broken(
+                    "is hashed without the audit key although rows before it are keyed (it was changed and re-hashed without the key)",
+                ));
+            }
+            None => row.entry.chain_hash(row.seq, &self.prev),
+            Some(g) => {
+                let g = u32::try_from(g).map_err(|_| {
+                    broken("names an audit key generation that cannot exist (the row was changed)")
+                })?;
+                if self.generation.is_some_and(|last| g < last) {
+                    return Err(broken(
+                        "is hashed with an older audit key than the row before it (a retired key was used after a rotation)",
+                    ));
+                }
+                let Some(key) = self.keys.get(g) else {
+                    return Err(broken(
+                        "is hashed with an audit key generation this installation does not have (restore the key file, or set KAPFLOW_AUDIT_KEY)",
+                    ));
+                };
+                self.generation = Some(g);
+                row.entry.keyed_hash(row.seq, &self.prev, key)
+            }
+        };
+        if row.hash.as_slice() != expected.as_slice() {
+            return Err(broken(
+                "its content does not match its hash (the row was changed)",
+            ));
+        }
+        if row.key_gen.is_none() {
+            self.unkeyed += 1;
+        }
+        self.prev = expected;
+        self.verified += 1;
+        Ok(())
+    }
+
+    /// Rows verified so far.
+    pub fn verified(&self) -> u64 {
+        self.verified
+    }
+
+    /// Of those, the rows hashed before the chain was keyed (all at its start).
+    pub fn unkeyed(&self) -> u64 {
+        self.unkeyed
+    }
+}
+
+/// Verifies a whole chain held in memory; how many rows verified, or the first break.
+pub fn verify_chain<'a, I>(keys: &AuditKeyring, rows: I) -> Result<u64, ChainBreak>
+where
+    I: IntoIterator<Item = &'a StoredLink>,
+{
+    let mut v = ChainVerifier::new(keys);
+    for row in rows {
+        v.push(row)?;
+    }
+    Ok(v.verified())
 }
 
 #[cfg(test)]
@@ -237,39 +473,81 @@ mod tests {
     use crate::time_util::now_utc;
     use proptest::prelude::*;
 
-    fn chain(n: usize) -> Vec<(i64, AuditEntry, Vec<u8>, Vec<u8>)> {
+    fn key(generation: u32, byte: u8) -> AuditKey {
+        AuditKey::new(generation, [byte; 32]).expect("key")
+    }
+
+    fn ring() -> AuditKeyring {
+        AuditKeyring::new([key(1, 7)]).expect("ring")
+    }
+
+    /// `n` rows; the first `unkeyed` hashed the plain way, the rest with `keys`' current key.
+    fn chain_with(keys: &AuditKeyring, n: usize, unkeyed: usize) -> Vec<StoredLink> {
         let mut prev = GENESIS_HASH;
         (1..=n as i64)
             .map(|seq| {
-                let e = AuditEntry::system("test.event", now_utc()).record("user", seq);
-                let h = e.chain_hash(seq, &prev);
-                let row = (seq, e, prev.to_vec(), h.to_vec());
-                prev = h;
+                let entry = AuditEntry::system("test.event", now_utc()).record("user", seq);
+                let k = keys.current().filter(|_| seq as usize > unkeyed);
+                let hash = match k {
+                    Some(k) => entry.keyed_hash(seq, &prev, k),
+                    None => entry.chain_hash(seq, &prev),
+                };
+                let row = StoredLink {
+                    seq,
+                    entry,
+                    key_gen: k.map(|k| i64::from(k.generation())),
+                    prev_hash: prev.to_vec(),
+                    hash: hash.to_vec(),
+                };
+                prev = hash;
                 row
             })
             .collect()
     }
 
+    fn chain(n: usize) -> Vec<StoredLink> {
+        chain_with(&ring(), n, 0)
+    }
+
+    /// Re-hashes rows from index `from` on the plain SHA-256 way, as someone without the key
+    /// would after editing one; `unkeyed` also clears their key generation.
+    fn rehash_plain(rows: &mut [StoredLink], from: usize, unkeyed: bool) {
+        let mut prev: ChainHash = if from == 0 {
+            GENESIS_HASH
+        } else {
+            rows[from - 1].hash.clone().try_into().expect("32")
+        };
+        for row in &mut rows[from..] {
+            let hash = row.entry.chain_hash(row.seq, &prev);
+            row.prev_hash = prev.to_vec();
+            row.hash = hash.to_vec();
+            if unkeyed {
+                row.key_gen = None;
+            }
+            prev = hash;
+        }
+    }
+
     #[test]
     fn an_intact_chain_verifies() {
-        assert_eq!(verify_chain(chain(5)), Ok(5));
-        assert_eq!(verify_chain(Vec::new()), Ok(0));
+        assert_eq!(verify_chain(&ring(), &chain(5)), Ok(5));
+        assert_eq!(verify_chain(&ring(), &[]), Ok(0));
     }
 
     #[test]
     fn a_changed_field_is_named_at_its_row() {
         let mut rows = chain(5);
-        rows[2].1.reason = Some("edited".into());
-        let err = verify_chain(rows.clone()).expect_err("must break");
+        rows[2].entry.reason = Some("edited".into());
+        let err = verify_chain(&ring(), &rows).expect_err("must break");
         assert_eq!(err.seq, 3);
-        assert_eq!(err.id, rows[2].1.id);
+        assert_eq!(err.id, rows[2].entry.id);
     }
 
     #[test]
     fn a_removed_row_is_detected_at_the_next_one() {
         let mut rows = chain(5);
         rows.remove(1);
-        assert_eq!(verify_chain(rows).expect_err("must break").seq, 3);
+        assert_eq!(verify_chain(&ring(), &rows).expect_err("must break").seq, 3);
     }
 
     #[test]
@@ -281,14 +559,123 @@ mod tests {
             e.chain_hash(1, &GENESIS_HASH),
             f.chain_hash(1, &GENESIS_HASH)
         );
+        let k = key(1, 1);
+        assert_ne!(
+            e.keyed_hash(1, &GENESIS_HASH, &k),
+            f.keyed_hash(1, &GENESIS_HASH, &k)
+        );
+    }
+
+    #[test]
+    fn keyed_hashes_depend_on_the_key_and_its_generation() {
+        let e = AuditEntry::system("x", now_utc());
+        let plain = e.chain_hash(1, &GENESIS_HASH);
+        let a = e.keyed_hash(1, &GENESIS_HASH, &key(1, 1));
+        assert_ne!(plain, a);
+        assert_ne!(a, e.keyed_hash(1, &GENESIS_HASH, &key(1, 2)));
+        assert_ne!(a, e.keyed_hash(1, &GENESIS_HASH, &key(2, 1)));
+    }
+
+    #[test]
+    fn an_edited_row_rehashed_without_the_key_is_found() {
+        // The attack that passed before the chain was keyed: edit, then recompute SHA-256.
+        for unkeyed in [false, true] {
+            let mut rows = chain(5);
+            rows[2].entry.ip = Some("10.9.9.9".into());
+            rehash_plain(&mut rows, 2, unkeyed);
+            assert_eq!(
+                verify_chain(&ring(), &rows).expect_err("must break").seq,
+                3,
+                "unkeyed: {unkeyed}"
+            );
+        }
+        // Without any key, a plain chain is all `verify_chain` can judge (checkpoints do more).
+        let mut rows = chain(3);
+        rehash_plain(&mut rows, 0, true);
+        assert_eq!(verify_chain(&ring(), &rows), Ok(3));
+    }
+
+    #[test]
+    fn rows_from_before_the_key_verify_only_at_the_start() {
+        let keys = ring();
+        let rows = chain_with(&keys, 6, 2);
+        let mut v = ChainVerifier::new(&keys);
+        for row in &rows {
+            v.push(row).expect("verifies");
+        }
+        assert_eq!((v.verified(), v.unkeyed()), (6, 2));
+        // Without the key the keyed part cannot be verified.
+        let err = verify_chain(&AuditKeyring::default(), &rows).expect_err("no key");
+        assert_eq!(err.seq, 3);
+    }
+
+    #[test]
+    fn after_a_rotation_old_rows_verify_and_retired_keys_are_refused() {
+        let old = ring();
+        let new = old.with(key(2, 9)).expect("rotated");
+        let mut rows = chain_with(&old, 3, 0);
+        let mut prev: ChainHash = rows[2].hash.clone().try_into().expect("32");
+        for (seq, generation) in [(4, 2), (5, 2)] {
+            let entry = AuditEntry::system("after", now_utc());
+            let k = new.get(generation).expect("key");
+            let hash = entry.keyed_hash(seq, &prev, k);
+            rows.push(StoredLink {
+                seq,
+                entry,
+                key_gen: Some(i64::from(generation)),
+                prev_hash: prev.to_vec(),
+                hash: hash.to_vec(),
+            });
+            prev = hash;
+        }
+        assert_eq!(verify_chain(&new, &rows), Ok(5));
+        // A row made with the retired key after the rotation is refused even though it hashes.
+        let entry = AuditEntry::system("late", now_utc());
+        let k = new.get(1).expect("old key");
+        rows.push(StoredLink {
+            seq: 6,
+            hash: entry.keyed_hash(6, &prev, k).to_vec(),
+            entry,
+            key_gen: Some(1),
+            prev_hash: prev.to_vec(),
+        });
+        assert_eq!(verify_chain(&new, &rows).expect_err("retired").seq, 6);
+    }
+
+    #[test]
+    fn key_files_round_trip_and_never_debug_print_the_secret() {
+        let k = key(3, 0xab);
+        let text = k.to_file_text();
+        assert_eq!(AuditKey::from_file_text(&text), Ok(k.clone()));
+        assert!(!format!("{k:?}").contains("abab"));
+        for bad in [
+            "",
+            "kapflow-audit-key 1",
+            "other 1 00",
+            "kapflow-audit-key x ab",
+        ] {
+            assert!(AuditKey::from_file_text(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            AuditKey::from_file_text(&format!("{KEY_FILE_TAG} 0 {}", "00".repeat(32))),
+            Err(KeyError::Generation)
+        );
+        assert_eq!(AuditKey::from_hex(1, "abcd"), Err(KeyError::Malformed));
+        assert_eq!(
+            AuditKeyring::new([key(1, 1), key(1, 2)]),
+            Err(KeyError::Conflict(1))
+        );
+        let ring = AuditKeyring::new([key(2, 2), key(1, 1), key(1, 1)]).expect("dupes agree");
+        assert_eq!(ring.generations(), vec![1, 2]);
+        assert_eq!(ring.current().map(AuditKey::generation), Some(2));
     }
 
     proptest! {
         #[test]
         fn any_single_field_change_breaks_the_chain(idx in 0usize..6, reason in "[a-z]{1,12}") {
             let mut rows = chain(6);
-            rows[idx].1.reason = Some(reason);
-            let err = verify_chain(rows).expect_err("must break");
+            rows[idx].entry.reason = Some(reason);
+            let err = verify_chain(&ring(), &rows).expect_err("must break");
             prop_assert_eq!(err.seq, idx as i64 + 1);
         }
     }

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod audit_checkpoint;
 pub mod client;
 pub mod consent;
 pub mod email;

@@ -4,7 +4,9 @@
 
 use crate::form::FieldErrors;
 use crate::pathway::Eligibility;
-use crate::text::{date, number_in, optional_line, required_line, required_text};
+use crate::text::{
+    date_within, days_from, number_in, optional_line, required_line, required_text, years_from,
+};
 use time::Date;
 
 crate::named_enum! {
@@ -25,6 +27,21 @@ pub fn eligibility(decision: Decision, valid_until: Option<Date>) -> Option<Elig
         (Decision::NotEligible, _) => Some(Eligibility::NotEligible),
         (Decision::MoreInformationNeeded, _) => Some(Eligibility::MoreInformationNeeded),
     }
+}
+
+/// The dates an eligibility may be "valid until", given UTC's `today`: from yesterday (a day of
+/// slack: the prescriber's own date may be behind UTC's) to two years ahead. No source sets a
+/// longest validity; two years is kapflow's bound on what a prescriber would sign, so 9999 or a
+/// decade is caught as the typing slip it is.
+pub fn valid_until_window(today: Date) -> (Date, Date) {
+    (days_from(today, -1), years_from(today, 2))
+}
+
+/// The dates a shipment may be recorded as shipped on: from a year ago (older is a typing slip,
+/// not a shipment still on its way) to tomorrow (a day of slack: the pharmacy's own date may
+/// be ahead of UTC's; a shipment is recorded once it has gone, never in advance).
+pub fn shipped_on_window(today: Date) -> (Date, Date) {
+    (years_from(today, -1), days_from(today, 1))
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
@@ -54,17 +71,15 @@ impl EvaluationInput {
             required_text(&self.reasons, 4000, "the reasons for the decision"),
         );
         let valid_until = match decision {
-            Some(Decision::Eligible) => e.take(
-                "valid_until",
-                date(&self.valid_until, "the date eligibility is valid until").and_then(|d| {
-                    // A day of slack: the prescriber's "today" may be behind UTC's.
-                    if d < today - time::Duration::days(1) {
-                        Err("Eligibility cannot end in the past.".into())
-                    } else {
-                        Ok(d)
-                    }
-                }),
-            ),
+            Some(Decision::Eligible) => e.take("valid_until", {
+                let (earliest, latest) = valid_until_window(today);
+                date_within(
+                    &self.valid_until,
+                    "the date eligibility is valid until",
+                    earliest,
+                    latest,
+                )
+            }),
             _ => None,
         };
         match (decision, reasons) {
@@ -180,17 +195,10 @@ impl ShipmentInput {
             "tracking_number",
             required_line(&self.tracking_number, 80, "the tracking number"),
         );
-        let shipped_on = e.take(
-            "shipped_on",
-            date(&self.shipped_on, "the date it shipped").and_then(|d| {
-                // A day of slack: the pharmacy's "today" may be ahead of UTC's.
-                if d > today + time::Duration::days(1) {
-                    Err("The shipping date cannot be in the future.".into())
-                } else {
-                    Ok(d)
-                }
-            }),
-        );
+        let shipped_on = e.take("shipped_on", {
+            let (earliest, latest) = shipped_on_window(today);
+            date_within(&self.shipped_on, "the date it shipped", earliest, latest)
+        });
         match (carrier, tracking_number, shipped_on) {
             (Some(carrier), Some(tracking_number), Some(shipped_on)) if e.is_empty() => {
                 Ok(Shipment {
@@ -292,11 +300,24 @@ pub fn message_body(raw: &str) -> Result<String, FieldErrors> {
 }
 
 /// A break-glass reason: required, one line.
-pub fn break_glass_reason(raw: &str) -> Result<String, FieldErrors> {
+/// The reason for breaking the glass: a real sentence, at least `min_chars` characters (a
+/// practice setting), so "x" or "urgent" cannot open a record outside one's care.
+pub const BREAK_GLASS_MIN_REASON: u32 = 20;
+
+pub fn break_glass_reason(raw: &str, min_chars: u32) -> Result<String, FieldErrors> {
     let mut e = FieldErrors::default();
     let m = e.take(
         "reason",
-        required_line(raw, 300, "why you need this record now"),
+        required_line(raw, 300, "why you need this record now").and_then(|r| {
+            if (r.chars().count() as u32) < min_chars {
+                Err(format!(
+                    "Say why you need this record now in at least {min_chars} characters, for \
+                     example who called and what they need."
+                ))
+            } else {
+                Ok(r)
+            }
+        }),
     );
     m.filter(|_| e.is_empty()).ok_or(e)
 }
@@ -413,7 +434,67 @@ mod tests {
             shipped_on: "2026-12-01".into(),
         };
         assert!(s.validate(TODAY).expect_err("refused").has("shipped_on"));
-        assert!(break_glass_reason(" ").is_err());
+        assert!(break_glass_reason(" ", 20).is_err());
+        assert!(break_glass_reason("urgent", 20).is_err());
+        assert!(break_glass_reason("Crisis call, therapist away", 20).is_ok());
+        assert!(break_glass_reason("urgent", 5).is_ok());
         assert!(message_body("hello").is_ok());
+    }
+
+    #[test]
+    fn a_shipment_is_dated_from_a_year_ago_to_tomorrow() {
+        let on = |d: &str| {
+            ShipmentInput {
+                carrier: "UPS".into(),
+                tracking_number: "1Z999".into(),
+                shipped_on: d.into(),
+            }
+            .validate(TODAY)
+        };
+        assert_eq!(
+            shipped_on_window(TODAY),
+            (date!(2025 - 11 - 29), date!(2026 - 11 - 30))
+        );
+        for ok in ["2025-11-29", "2026-11-29", "2026-11-30"] {
+            assert!(on(ok).is_ok(), "{ok}");
+        }
+        for bad in ["1900-01-01", "2025-11-28", "2026-12-01", "9999-12-31"] {
+            let e = on(bad).expect_err("refused");
+            assert_eq!(
+                e.get("shipped_on"),
+                Some("Enter the date it shipped between 29 November 2025 and 30 November 2026."),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn eligibility_is_valid_until_a_date_in_the_next_two_years() {
+        let until = |d: &str| {
+            EvaluationInput {
+                decision: "eligible".into(),
+                reasons: "No contraindications.".into(),
+                valid_until: d.into(),
+            }
+            .validate(TODAY)
+        };
+        assert_eq!(
+            valid_until_window(TODAY),
+            (date!(2026 - 11 - 28), date!(2028 - 11 - 29))
+        );
+        for ok in ["2026-11-28", "2027-05-29", "2028-11-29"] {
+            assert!(until(ok).is_ok(), "{ok}");
+        }
+        for bad in ["1900-01-01", "2026-11-27", "2028-11-30", "9999-12-31"] {
+            let e = until(bad).expect_err("refused");
+            assert_eq!(
+                e.get("valid_until"),
+                Some(
+                    "Enter the date eligibility is valid until between 28 November 2026 and 29 \
+                     November 2028."
+                ),
+                "{bad}"
+            );
+        }
     }
 }

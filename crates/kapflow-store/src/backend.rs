@@ -25,16 +25,42 @@ pub(crate) enum Db {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) db: Db,
+    /// The audit chain's keys (never stored in the database), shared by every clone.
+    pub(crate) audit_keys: crate::audit::ChainKeys,
 }
 
 /// An open write transaction. Dropping it without `commit` rolls it back.
-pub enum Tx {
+pub struct Tx {
+    pub(crate) conn: TxConn,
+    /// The store's audit keys, so `audit::append` can key the rows it writes in this
+    /// transaction without every caller passing them.
+    pub(crate) audit_keys: crate::audit::ChainKeys,
+}
+
+/// The open transaction on whichever backend.
+pub(crate) enum TxConn {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Pg(sqlx::Transaction<'static, Postgres>),
 }
 
 /// SQLite waits this long for the single writer before giving up (at least 5 s, so a burst of writers queues rather than fails).
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Whether a pooled connection may be used again: not if it still counts an open transaction.
+///
+/// When SQLite cannot COMMIT (a full disk), it may roll the transaction back by itself; sqlx's
+/// ROLLBACK on drop then fails with "no transaction is active" and its transaction count stays
+/// at one. Such a connection, back in the pool, refuses every later `BEGIN IMMEDIATE` with
+/// "attempted to call begin_with at non-zero transaction depth" — every write fails until a
+/// restart (sqlx issue #3932 is the same family). Closing it instead lets the pool open a fresh
+/// one, so writes heal as soon as the disk has room again.
+fn clean<C: sqlx::Connection>(conn: &mut C) -> bool {
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("closing a database connection left inside a failed transaction");
+    }
+    clean
+}
 
 impl Store {
     /// Opens the database a target names, with the settings every connection must have.
@@ -54,6 +80,8 @@ impl Store {
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(10))
+                    .after_release(|conn, _| Box::pin(async move { Ok(clean(conn)) }))
+                    .before_acquire(|conn, _| Box::pin(async move { Ok(clean(conn)) }))
                     .connect_with(opts)
                     .await?;
                 Db::Sqlite(pool)
@@ -62,12 +90,17 @@ impl Store {
                 let pool = PgPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
+                    .after_release(|conn, _| Box::pin(async move { Ok(clean(conn)) }))
+                    .before_acquire(|conn, _| Box::pin(async move { Ok(clean(conn)) }))
                     .connect(url)
                     .await?;
                 Db::Pg(pool)
             }
         };
-        Ok(Store { db })
+        Ok(Store {
+            db,
+            audit_keys: Default::default(),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -81,19 +114,28 @@ impl Store {
     /// reads and then writes fails at once with "database is locked", bypassing busy_timeout.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match &self.db {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Db::Pg(p) => Tx::Pg(p.begin().await?),
-        })
+        let conn = match &self.db {
+            Db::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Pg(p) => TxConn::Pg(p.begin().await?),
+        };
+        Ok(self.tx(conn))
     }
 
     /// A transaction for reads that belong together (no write lock taken up front on SQLite).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn begin_read(&self) -> Result<Tx, StoreError> {
-        Ok(match &self.db {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Db::Pg(p) => Tx::Pg(p.begin().await?),
-        })
+        let conn = match &self.db {
+            Db::Sqlite(p) => TxConn::Sqlite(p.begin().await?),
+            Db::Pg(p) => TxConn::Pg(p.begin().await?),
+        };
+        Ok(self.tx(conn))
+    }
+
+    fn tx(&self, conn: TxConn) -> Tx {
+        Tx {
+            conn,
+            audit_keys: self.audit_keys.clone(),
+        }
     }
 
     /// Answers whether the database takes a query at all.
@@ -116,18 +158,18 @@ impl Store {
 impl Tx {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn commit(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(t) => t.commit().await?,
-            Tx::Pg(t) => t.commit().await?,
+        match self.conn {
+            TxConn::Sqlite(t) => t.commit().await?,
+            TxConn::Pg(t) => t.commit().await?,
         }
         Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rollback(self) -> Result<(), StoreError> {
-        match self {
-            Tx::Sqlite(t) => t.rollback().await?,
-            Tx::Pg(t) => t.rollback().await?,
+        match self.conn {
+            TxConn::Sqlite(t) => t.rollback().await?,
+            TxConn::Pg(t) => t.rollback().await?,
         }
         Ok(())
     }

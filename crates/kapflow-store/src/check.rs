@@ -1,9 +1,11 @@
-//! `kapflow check`: the database's own consistency checks, the audit chain, and every stored
-//! record kapflow keeps as JSON that this version can no longer read.
+//! `kapflow check`: the database's own consistency checks, the audit chain (against its keys
+//! and the signed checkpoints kept outside the database), and every stored record kapflow
+//! keeps as JSON that this version can no longer read.
 
 use crate::backend::Db;
 use crate::{Store, StoreError};
 use kapflow_domain::audit::ChainBreak;
+use kapflow_domain::audit_checkpoint::{AnchorProblem, Checkpoint, compare};
 use kapflow_domain::intake::IntakeForm;
 use kapflow_domain::measures::{Instrument, Scored};
 use kapflow_domain::preparation::PreparationForm;
@@ -34,6 +36,13 @@ pub struct CheckReport {
     pub foreign_keys: Vec<String>,
     /// Rows verified, or the first broken audit row.
     pub audit: Result<u64, ChainBreak>,
+    /// Rows at the start of the trail hashed before it was keyed (plain SHA-256).
+    pub audit_unkeyed: u64,
+    /// The trail's last sequence number (0 when empty).
+    pub audit_head: i64,
+    /// Where the trail disagrees with the checkpoints it was checked against: rows missing
+    /// from the end, a row rewritten since a checkpoint signed it.
+    pub audit_anchor: Vec<AnchorProblem>,
     /// Intakes, preparations, questionnaire responses, instruments and queued mail whose
     /// stored JSON this version cannot read (the pages say so instead of showing blanks).
     pub unreadable: Vec<UnreadableRecord>,
@@ -44,13 +53,24 @@ impl CheckReport {
         self.integrity.is_empty()
             && self.foreign_keys.is_empty()
             && self.audit.is_ok()
+            && self.audit_anchor.is_empty()
             && self.unreadable.is_empty()
     }
 }
 
 impl Store {
-    #[tracing::instrument(level = "debug", skip_all)]
+    /// [`Store::check_against`] with no checkpoints.
     pub async fn check(&self) -> Result<CheckReport, StoreError> {
+        self.check_against(&[]).await
+    }
+
+    /// Checks everything, comparing the audit trail with `checkpoints` (signatures already
+    /// verified by the caller, who read them from outside the database).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn check_against(
+        &self,
+        checkpoints: &[Checkpoint],
+    ) -> Result<CheckReport, StoreError> {
         let (integrity, foreign_keys) = match &self.db {
             Db::Sqlite(p) => {
                 let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
@@ -76,7 +96,9 @@ impl Store {
             }
             Db::Pg(_) => (Vec::new(), Vec::new()),
         };
-        let audit = self.audit().verify_chain().await?;
+        let wanted = checkpoints.iter().map(|c| c.seq).collect();
+        let walk = self.audit().walk(&wanted).await?;
+        let audit_anchor = compare(checkpoints, walk.head_seq, &walk.stored);
         let mut unreadable = Vec::new();
         self.scan::<IntakeForm>(
             "intake of course",
@@ -114,7 +136,10 @@ impl Store {
         Ok(CheckReport {
             integrity,
             foreign_keys,
-            audit,
+            audit: walk.verified,
+            audit_unkeyed: walk.unkeyed,
+            audit_head: walk.head_seq,
+            audit_anchor,
             unreadable,
         })
     }

@@ -5,13 +5,13 @@
 use crate::access::RELEASE_STANDS;
 use crate::error::UniqueOr;
 use crate::idempotency::{self, Claim};
-use crate::inquiries::like_pattern;
+use crate::inquiries::{InboxScope, like_pattern};
 use crate::sql::{Arg, OptText, OptUuid};
 use crate::{ClientAccess, StoreError, audit, courses, lookup};
 use kapflow_domain::client::{CaseloadSort, Concerns, NewClient, Sensitivity};
 use kapflow_domain::inquiry::InquiryStatus;
 use kapflow_domain::pathway::Stage;
-use kapflow_domain::{Actor, ClientId, InquiryId, OrgId, Role, UserId};
+use kapflow_domain::{Actor, AuditOutcome, ClientId, InquiryId, OrgId, Role, UserId};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -140,6 +140,9 @@ pub enum Created {
     KeyReused,
     /// The inquiry was already turned into a client.
     InquiryTaken,
+    /// No inquiry with that id is in the caller's inbox (it does not exist, or is assigned to
+    /// someone else): refused and audited, and nothing is created.
+    InquiryNotFound,
 }
 
 async fn add_member(
@@ -158,19 +161,35 @@ async fn add_member(
 }
 
 impl Clients<'_> {
-    /// Creates a client (optionally from an inquiry, which is marked "became client"), puts
-    /// `team` on the care team, opens course 1 at assessment — one transaction, audited.
+    /// Creates a client (optionally from an inquiry the caller may see, as `scope` says, which
+    /// is marked "became client"), puts `team` on the care team, opens course 1 at assessment —
+    /// one transaction, audited.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create(
         &self,
         form_key: &str,
         client: &NewClient,
-        inquiry: Option<InquiryId>,
+        from: Option<(InquiryId, InboxScope)>,
         team: &[UserId],
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Created, StoreError> {
+        let inquiry = from.map(|(id, _)| id);
         let mut tx = self.store.begin().await?;
+        if let Some((inq, scope)) = from
+            && !crate::inquiries::visible(&mut tx, scope, inq).await?
+        {
+            let entry = actor
+                .entry("client.created", now)
+                .record("inquiry", inq)
+                .outcome(
+                    AuditOutcome::Denied,
+                    Some("inquiry not found or not assigned"),
+                );
+            audit::append(&mut tx, &entry).await?;
+            tx.commit().await?;
+            return Ok(Created::InquiryNotFound);
+        }
         let request_hash = kapflow_domain::token::token_hash(&format!(
             "{}|{}|{:?}",
             client.legal_name, client.date_of_birth, inquiry
@@ -412,6 +431,69 @@ impl Clients<'_> {
         .await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    /// The caller puts themselves on the client's care team, which opens the clinical record to
+    /// them with no time limit. Treated like break-glass: a stated reason in the audit trail,
+    /// and the clinicians already on the team are told (by email, no client details). False
+    /// when the caller is no clinician or is already on the team.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn join_care_team(
+        &self,
+        access: &ClientAccess,
+        me: UserId,
+        reason: &str,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let id = access.client();
+        let mut tx = self.store.begin().await?;
+        let eligible: bool = tx
+            .scalar(
+                "SELECT COUNT(*) > 0 FROM users WHERE id = $1 AND role IN ($2, $3) AND \
+                 disabled_at IS NULL AND NOT EXISTS (SELECT 1 FROM care_team WHERE client_id = $4 \
+                 AND user_id = $1)",
+                args![me, Role::Owner, Role::Therapist, id],
+            )
+            .await?;
+        if !lookup::client_exists(&mut tx, id).await? || !eligible {
+            return Ok(false);
+        }
+        add_member(&mut tx, id, me, now).await?;
+        let entry = actor
+            .entry("care_team.joined", now)
+            .record("user", me)
+            .client(id)
+            .because(reason.to_owned());
+        audit::append(&mut tx, &entry).await?;
+        crate::outbox::enqueue(
+            &mut tx,
+            &crate::outbox::Email::CareTeamJoined {
+                client_id: id,
+                user_id: me,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Who else is on the client's care team besides `except` (for the notice of a join).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn team_emails_except(
+        &self,
+        client: ClientId,
+        except: UserId,
+    ) -> Result<Vec<String>, StoreError> {
+        self.store
+            .db
+            .scalars(
+                "SELECT u.email FROM care_team t JOIN users u ON u.id = t.user_id WHERE \
+                 t.client_id = $1 AND t.user_id <> $2 AND u.disabled_at IS NULL ORDER BY u.email",
+                args![client, except],
+            )
+            .await
     }
 
     /// The client an inquiry became, if it became one.

@@ -21,16 +21,20 @@ pub enum StoreError {
     /// A stored value the code cannot read back (a corrupt row, an unknown enum name).
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// The audit trail cannot be written or verified with the keys this process has (a key
+    /// missing, or the trail keyed with a newer generation after a rotation elsewhere). Writes
+    /// fail closed rather than add rows nobody could verify.
+    #[error("audit key: {0}")]
+    AuditKey(String),
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(db) => {
-                // SQLITE_FULL (13) and PostgreSQL's disk_full (53100): keep data, refuse writes.
                 let code = db.code();
-                if matches!(code.as_deref(), Some("13") | Some("53100")) {
-                    return StoreError::Unavailable("disk full".into());
+                if let Some(why) = code.as_deref().and_then(unavailable) {
+                    return StoreError::Unavailable(why.into());
                 }
                 let rule = || db.constraint().unwrap_or("unknown").to_owned();
                 match db.kind() {
@@ -44,6 +48,29 @@ impl From<sqlx::Error> for StoreError {
             }
             _ => StoreError::Db(e),
         }
+    }
+}
+
+/// Database error codes that mean "try again later", not "this request is wrong": the disk is
+/// full, the disk cannot be written, or the database server is restarting or out of resources.
+/// Named so the web layer can answer 503 and the request can be retried.
+fn unavailable(code: &str) -> Option<&'static str> {
+    // SQLite reports extended result codes; the low byte is the primary code.
+    if let Ok(n) = code.parse::<i64>() {
+        return match n & 0xff {
+            13 => Some("disk full"),                // SQLITE_FULL
+            10 => Some("disk I/O error"),           // SQLITE_IOERR (write, fsync, truncate…)
+            14 => Some("database file unopenable"), // SQLITE_CANTOPEN
+            _ => None,
+        };
+    }
+    // PostgreSQL SQLSTATE classes.
+    match code {
+        "53100" => Some("disk full"),
+        c if c.starts_with("53") => Some("database out of resources"),
+        c if c.starts_with("57P") => Some("database shutting down or restarting"),
+        c if c.starts_with("08") => Some("database connection lost"),
+        _ => None,
     }
 }
 

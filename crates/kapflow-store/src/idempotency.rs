@@ -70,3 +70,79 @@ pub async fn complete(
     .await?;
     Ok(())
 }
+
+/// Where a form post stands, for forms whose handler does not claim its own key: the web layer
+/// claims the form's key before the handler runs and records the answer after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormClaim {
+    /// First use: run the form.
+    Fresh,
+    /// Already run: answer as then (`location` is where it sent the person, if anywhere).
+    Done { status: u16, location: String },
+    /// Another request with this key is being handled right now.
+    Pending,
+    /// The key was used for a different form or different answers.
+    KeyReused,
+}
+
+impl crate::Store {
+    /// Claims a form's key in its own transaction (see [`FormClaim`]).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn claim_form(
+        &self,
+        scope: &str,
+        key: &str,
+        request_hash: &[u8],
+        now: OffsetDateTime,
+    ) -> Result<FormClaim, StoreError> {
+        let mut tx = self.begin().await?;
+        let claimed = claim(&mut tx, scope, key, request_hash, now).await?;
+        let pending: bool = if claimed == Claim::Fresh {
+            false
+        } else {
+            tx.scalar(
+                "SELECT response_status IS NULL FROM idempotency_keys WHERE scope = $1 AND key = $2",
+                args![scope, key],
+            )
+            .await?
+        };
+        tx.commit().await?;
+        Ok(match claimed {
+            Claim::Fresh => FormClaim::Fresh,
+            Claim::KeyReused => FormClaim::KeyReused,
+            Claim::Replay { .. } if pending => FormClaim::Pending,
+            Claim::Replay { status, body } => FormClaim::Done {
+                status,
+                location: body,
+            },
+        })
+    }
+
+    /// Records the answer to a form that ran (its status and where it sent the person).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn finish_form(
+        &self,
+        scope: &str,
+        key: &str,
+        status: u16,
+        location: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        complete(&mut tx, scope, key, status, location).await?;
+        tx.commit().await
+    }
+
+    /// Gives a key back when its form was refused (a mistake to fix, a full disk): the person
+    /// sends the same form again, corrected, under the same key.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn release_form(&self, scope: &str, key: &str) -> Result<(), StoreError> {
+        self.db
+            .exec(
+                "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND response_status IS \
+                 NULL",
+                args![scope, key],
+            )
+            .await?;
+        Ok(())
+    }
+}

@@ -22,6 +22,21 @@ pub struct InboxScope {
     pub role: Role,
 }
 
+/// Whether the inquiry exists and the caller may see it, by the inbox's rules (therapists and
+/// prescribers only what is assigned to them). Every use of an inquiry id a person sent goes
+/// through this, so an id outside one's inbox is "not found" whatever the route.
+pub(crate) async fn visible(
+    tx: &mut crate::Tx,
+    scope: InboxScope,
+    id: InquiryId,
+) -> Result<bool, StoreError> {
+    tx.scalar::<bool>(
+        "SELECT COUNT(*) > 0 FROM inquiries WHERE id = $1 AND ($2 IS NULL OR assigned_to = $2)",
+        args![id, scope.assigned_only()],
+    )
+    .await
+}
+
 impl InboxScope {
     /// `Some(user)` when the rows must be assigned to this user.
     fn assigned_only(&self) -> Option<UserId> {
@@ -293,14 +308,7 @@ impl Inquiries<'_> {
         >,
     {
         let mut tx = self.store.begin().await?;
-        let visible: bool = tx
-            .scalar::<bool>(
-                "SELECT COUNT(*) > 0 FROM inquiries WHERE id = $1 AND ($2 IS NULL OR assigned_to = \
-                 $2)",
-                args![id, scope.assigned_only()],
-            )
-            .await?;
-        if !visible {
+        if !visible(&mut tx, scope, id).await? {
             let entry = actor
                 .entry(action, now)
                 .record("inquiry", id)

@@ -18,6 +18,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod assessment;
 pub mod audit;
+pub mod audit_files;
 pub mod check;
 pub mod clients;
 pub mod consents;

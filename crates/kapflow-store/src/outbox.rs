@@ -8,7 +8,7 @@
 
 use crate::StoreError;
 use crate::backend::{Backend, Tx};
-use kapflow_domain::{AlertId, GrantId, InquiryId, OrgId, OutboxId, UserId};
+use kapflow_domain::{AlertId, ClientId, GrantId, InquiryId, OrgId, OutboxId, UserId};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -41,6 +41,14 @@ pub enum Email {
     RiskAlertEscalated { alert_id: AlertId },
     /// An account was locked after wrong passwords: to the account.
     AccountLocked { user_id: UserId },
+    /// Someone put themselves on a client's care team: to the others on it.
+    CareTeamJoined {
+        client_id: ClientId,
+        user_id: UserId,
+    },
+    /// The daily audit digest: one signed checkpoint line (a sequence number, a hash, a time,
+    /// no client data), to the owners, who keep it outside this machine.
+    AuditDigest { line: String },
 }
 
 impl Email {
@@ -56,6 +64,8 @@ impl Email {
             Email::RiskAlert { .. } => "Safety alert to the care team",
             Email::RiskAlertEscalated { .. } => "Escalated safety alert",
             Email::AccountLocked { .. } => "Account locked notice",
+            Email::CareTeamJoined { .. } => "Care team change notice",
+            Email::AuditDigest { .. } => "Audit trail digest",
         }
     }
 }

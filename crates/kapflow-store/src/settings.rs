@@ -22,6 +22,8 @@ pub mod keys {
     pub const PARTNER_NAME: &str = "partner.name";
     /// How long a break-glass grant lasts, in hours (default 4).
     pub const BREAK_GLASS_HOURS: &str = "break_glass.hours";
+    /// The fewest characters a break-glass reason may have (default 20).
+    pub const BREAK_GLASS_MIN_REASON: &str = "break_glass.min_reason_chars";
     /// Screening thresholds (docs/domain.md §3; defaults in `ScreeningSettings`).
     pub const SCREEN_BP_SYSTOLIC: &str = "screening.bp_systolic";
     pub const SCREEN_BP_DIASTOLIC: &str = "screening.bp_diastolic";

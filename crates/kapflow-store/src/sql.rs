@@ -7,7 +7,7 @@
 //! them with `#[sqlx(try_from = "Uuid")]`, `#[sqlx(try_from = "String")]` and, for nullable
 //! columns, [`OptUuid`] and [`OptText`].
 
-use crate::backend::{Db, Tx};
+use crate::backend::{Db, Tx, TxConn};
 use crate::error::StoreError;
 use kapflow_domain::measures::schedule::{AlertLevel, Channel, Reason, Via};
 use kapflow_domain::{
@@ -277,9 +277,9 @@ readers! {
 
 impl Tx {
     fn on(&mut self) -> On<'_> {
-        match self {
-            Tx::Sqlite(t) => On::Sqlite(t),
-            Tx::Pg(t) => On::Pg(t),
+        match &mut self.conn {
+            TxConn::Sqlite(t) => On::Sqlite(t),
+            TxConn::Pg(t) => On::Pg(t),
         }
     }
 }

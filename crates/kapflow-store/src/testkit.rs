@@ -25,12 +25,23 @@ pub async fn sqlite() -> TestDb {
     let target = DatabaseTarget::default_sqlite(dir.path());
     let store = Store::connect(&target).await.expect("open sqlite");
     store.migrate().await.expect("migrate sqlite");
+    store.audit().use_keys(test_keys(), None);
     TestDb {
         store,
         target,
         _dir: Some(dir),
         pg: None,
     }
+}
+
+/// A fresh random audit key (generation 1), as the binary makes at first start: test stores
+/// write keyed rows like the real one.
+pub fn test_keys() -> kapflow_domain::audit::AuditKeyring {
+    let mut secret = [0u8; 32];
+    secret[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    secret[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    let key = kapflow_domain::audit::AuditKey::new(1, secret).expect("generation 1");
+    kapflow_domain::audit::AuditKeyring::new([key]).expect("one key")
 }
 
 /// A new, empty PostgreSQL database (not migrated), and its URL.
@@ -60,6 +71,7 @@ pub async fn postgres() -> TestDb {
     let target = DatabaseTarget::Postgres { url };
     let store = Store::connect(&target).await.expect("open postgres");
     store.migrate().await.expect("migrate postgres");
+    store.audit().use_keys(test_keys(), None);
     TestDb {
         store,
         target,

@@ -8,7 +8,7 @@ use kapflow_domain::access::Relationship;
 use kapflow_domain::client::CaseloadSort;
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::time_util::now_utc;
-use kapflow_domain::{Actor, ClientId, InquiryId, Role, UserId};
+use kapflow_domain::{Actor, AuditOutcome, ClientId, InquiryId, Role, UserId};
 use kapflow_store::clients::{CaseloadScope, Created};
 use kapflow_store::store_test;
 use kapflow_store::testkit::TestDb;
@@ -29,7 +29,7 @@ async fn open_from_inquiry(
         .create(
             key,
             &client_input("Ada Client"),
-            Some(inq),
+            Some((inq, inbox(w.front.0, Role::FrontDesk))),
             team,
             &w.front.1,
             now,
@@ -67,6 +67,35 @@ store_test!(
         else {
             panic!("not created")
         };
+        // A therapist cannot open a client from an inquiry outside their inbox (not assigned to
+        // them), nor from one that does not exist: "not found" both ways, audited, nothing made.
+        for id in [inq, InquiryId::new()] {
+            let refused = s
+                .clients()
+                .create(
+                    "therapist-key-0123456789",
+                    &client_input("Ada Client"),
+                    Some((id, inbox(w.t2.0, Role::Therapist))),
+                    &[w.t2.0],
+                    &w.t2.1,
+                    now,
+                )
+                .await
+                .expect("refused, not failed");
+            assert_eq!(refused, Created::InquiryNotFound);
+        }
+        assert_eq!(s.clients().of_inquiry(inq).await.expect("of"), None);
+        let denied = s
+            .audit()
+            .query(&kapflow_store::audit::AuditFilter::default(), 500)
+            .await
+            .expect("audit")
+            .into_iter()
+            .filter(|a| {
+                a.entry.action == "client.created" && a.entry.outcome == AuditOutcome::Denied
+            })
+            .count();
+        assert_eq!(denied, 2, "both refusals audited");
         let key = "form-key-0123456789";
         let made = open_from_inquiry(db, &w, key, inq, &[w.t1.0], now).await;
         let Created::Client(id) = made else {

@@ -8,7 +8,7 @@ use kapflow_domain::token::token_hash;
 use kapflow_domain::{AuditEntry, AuditOutcome, Email, OutboxId, UserId};
 use kapflow_store::idempotency::{self, Claim};
 use kapflow_store::outbox::OutboxItem;
-use kapflow_store::rate_limit::RateDecision;
+use kapflow_store::rate_limit::{AttemptDecision, RateDecision};
 use kapflow_store::setup::{OwnerSetup, SetupLinkStatus};
 use kapflow_store::testkit::TestDb;
 use kapflow_store::{Tx, outbox, store_test};
@@ -395,6 +395,70 @@ store_test!(
         );
     }
 );
+
+store_test!(only_failed_attempts_use_up_a_limit, async |db: &TestDb| {
+    let s = &db.store;
+    let now = now_utc();
+    let w = Duration::minutes(15);
+    let attempt = |at| async move {
+        s.rate_limits()
+            .attempt("login-account:a", at, w, 3)
+            .await
+            .expect("attempt")
+    };
+    // Successes hand their count back: any number of them in a row.
+    for i in 0..10 {
+        match attempt(now).await {
+            AttemptDecision::Allowed(a) => s.rate_limits().succeeded(a).await.expect("ok"),
+            other => panic!("success {i} refused: {other:?}"),
+        }
+    }
+    // Failures keep theirs: three, then the limit.
+    for i in 0..3 {
+        assert!(
+            matches!(attempt(now).await, AttemptDecision::Allowed(_)),
+            "failure {i}"
+        );
+    }
+    assert!(matches!(
+        attempt(now).await,
+        AttemptDecision::Limited { .. }
+    ));
+    // A success given back after its window rolled over leaves the new window's count.
+    let AttemptDecision::Allowed(old) = attempt(now + Duration::minutes(16)).await else {
+        panic!("a new window starts afresh");
+    };
+    let later = now + Duration::minutes(32);
+    for _ in 0..3 {
+        assert!(matches!(attempt(later).await, AttemptDecision::Allowed(_)));
+    }
+    s.rate_limits().succeeded(old).await.expect("late");
+    assert!(matches!(
+        attempt(later).await,
+        AttemptDecision::Limited { .. }
+    ));
+    // Attempts at the same moment are each counted before any is checked: with a limit of
+    // 3, exactly 3 of 12 simultaneous attempts go ahead, whatever instance they reach.
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let store = s.clone();
+            tokio::spawn(async move {
+                store
+                    .rate_limits()
+                    .attempt("login-ip:burst", now, w, 3)
+                    .await
+                    .expect("attempt")
+            })
+        })
+        .collect();
+    let mut allowed = 0;
+    for t in tasks {
+        if matches!(t.await.expect("task"), AttemptDecision::Allowed(_)) {
+            allowed += 1;
+        }
+    }
+    assert_eq!(allowed, 3);
+});
 
 store_test!(check_passes_on_a_sound_database, async |db: &TestDb| {
     db.store

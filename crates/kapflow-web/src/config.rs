@@ -17,6 +17,10 @@ pub struct WebConfig {
     pub idle: kapflow_domain::session_policy::IdleLimits,
     /// Proxies whose `X-Forwarded-For` names the client (none: the TCP peer is the client).
     pub trusted_proxies: crate::client_ip::TrustedProxies,
+    /// `/metrics` is served by the main app. False when the binary serves it on a listener of
+    /// its own (`KAPFLOW_METRICS_LISTEN`, see [`crate::metrics_app`]): then the public address
+    /// answers it with 404 like any unknown path.
+    pub metrics_on_main: bool,
 }
 
 impl WebConfig {
@@ -35,6 +39,7 @@ impl Default for WebConfig {
             inquiries_per_hour: 5,
             idle: Default::default(),
             trusted_proxies: Default::default(),
+            metrics_on_main: true,
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod csv_out;
 pub mod error;
 pub mod form_fields;
+pub mod form_once;
 pub mod forms;
 pub mod mail;
 pub mod markdown;
@@ -25,15 +26,27 @@ pub mod site;
 pub mod state;
 pub mod time_fmt;
 pub mod views;
+pub mod write_health;
 
 pub use config::WebConfig;
 pub use state::AppState;
 
 use axum::Router;
 
-/// The whole application: every route behind the access check and the one middleware stack.
+/// The whole application: every route behind the access check and the one middleware stack
+/// (`/metrics` only while `config.metrics_on_main`).
 pub fn app(state: AppState) -> Router {
-    app_with(state, routes::build())
+    let routes = routes::build_with(state.config.metrics_on_main);
+    app_with(state, routes)
+}
+
+/// `/metrics` alone, for a listener of its own (an address only the monitoring network
+/// reaches). No session, access check or page middleware: it serves no person, and the
+/// scrapes are not counted as practice traffic; any other path is 404.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
+        .route(paths::METRICS, axum::routing::get(routes::health::metrics))
+        .with_state(state)
 }
 
 /// The application from a given route set (tests add routes to show what the access check

@@ -19,6 +19,8 @@ pub struct Inner {
     pub site: crate::site::SiteCache,
     /// The key that signs public form tokens, loaded from the database once.
     pub form_secret: tokio::sync::OnceCell<Vec<u8>>,
+    /// Whether this instance's writes land (readiness while the disk is full).
+    pub write_health: crate::write_health::WriteHealth,
     /// Commits read-audit rows in groups (started on first use, inside the runtime).
     audit_batcher: std::sync::OnceLock<crate::audit_batch::AuditBatcher>,
 }
@@ -38,6 +40,7 @@ impl AppState {
             metrics: crate::metrics::handle(),
             site: Default::default(),
             form_secret: Default::default(),
+            write_health: Default::default(),
             audit_batcher: Default::default(),
         }))
     }

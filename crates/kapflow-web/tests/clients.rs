@@ -252,13 +252,25 @@ async fn from_inquiry_to_referral(t: TestApp) {
             .latest_documents()
             .await
             .expect("docs");
-    let r = t
-        .post(
+    // Signing on the client's behalf asks the therapist for their code first.
+    let sign_unticked = async |who| {
+        t.post(
             &format!("/clients/{client}/consents"),
             &format!("document_id={}", docs[0].id),
-            Some(&ther),
+            Some(who),
         )
-        .await;
+        .await
+    };
+    let r = sign_unticked(&ther).await;
+    assert_eq!(
+        (r.status, r.location()),
+        (
+            StatusCode::SEE_OTHER,
+            format!("/step-up?next=%2Fclients%2F{client}%2Fconsents").as_str()
+        )
+    );
+    let ther = t.confirmed(&ther).await;
+    let r = sign_unticked(&ther).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("The client must tick the box to agree."));
     assert!(
@@ -412,17 +424,43 @@ async fn break_glass_is_reasoned_time_boxed_read_only_and_tells_the_owner() {
             .status,
         StatusCode::NOT_FOUND
     );
+    // Breaking the glass asks for the code first, for the form and for sending it.
+    for r in [
+        t.get("/break-glass", Some(&c.t2)).await,
+        t.post(
+            "/break-glass",
+            "legal_name=Ada%20Alpha&date_of_birth=1985-03-14&reason=Crisis%20call%2C%20therapist%20away",
+            Some(&c.t2),
+        )
+        .await,
+    ] {
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, "/step-up?next=%2Fbreak-glass")
+        );
+    }
+    let t2 = t.confirmed(&c.t2).await;
     let r = t
         .post(
             "/break-glass",
             "legal_name=Ada%20Alpha&date_of_birth=1985-03-14&reason=",
-            Some(&c.t2),
+            Some(&t2),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A reason is a real sentence: at least the practice's minimum (20 characters by default).
+    let r = t
+        .post(
+            "/break-glass",
+            "legal_name=Ada%20Alpha&date_of_birth=1985-03-14&reason=urgent",
+            Some(&t2),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("at least 20 characters"), "{}", r.body);
     assert!(r.body.contains("id=\"reason-error\"") && r.body.contains("value=\"Ada Alpha\""));
     let r = t
-        .post("/break-glass", "legal_name=ada%20alpha&date_of_birth=1985-03-14&reason=Crisis%20call%2C%20therapist%20away", Some(&c.t2))
+        .post("/break-glass", "legal_name=ada%20alpha&date_of_birth=1985-03-14&reason=Crisis%20call%2C%20therapist%20away", Some(&t2))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.location(), format!("/clients/{a}"));
@@ -462,8 +500,8 @@ async fn break_glass_is_reasoned_time_boxed_read_only_and_tells_the_owner() {
     let r = t
         .post(
             "/break-glass",
-            "legal_name=Nobody&date_of_birth=1985-03-14&reason=x",
-            Some(&c.t2),
+            "legal_name=Nobody&date_of_birth=1985-03-14&reason=Crisis%20call%2C%20therapist%20away",
+            Some(&t2),
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -472,6 +510,118 @@ async fn break_glass_is_reasoned_time_boxed_read_only_and_tells_the_owner() {
         t.get("/break-glass", Some(&c.front)).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn the_owner_joins_a_care_team_only_with_a_code_a_reason_and_the_team_told() {
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    let a = c.a;
+    let team = format!("/clients/{a}/care-team");
+    let reason = "reason=Covering%20for%20Sam%20while%20on%20leave";
+    // Not with a plain "add": that adds others.
+    let r = t
+        .post(
+            &team,
+            &format!("change=add&user={}", c.owner.id),
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Joining asks for the owner's code first…
+    let r = t
+        .post(&team, &format!("change=join&{reason}"), Some(&c.owner))
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (
+            StatusCode::SEE_OTHER,
+            format!("/step-up?next=%2Fclients%2F{a}").as_str()
+        )
+    );
+    // …and a real reason.
+    let owner = t.confirmed(&c.owner).await;
+    let r = t
+        .post(&team, "change=join&reason=need%20it", Some(&owner))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains("id=\"reason-error\"") && r.body.contains("need it"),
+        "the error beside the field, the typing kept"
+    );
+    assert_eq!(
+        t.get(&format!("/clients/{a}/intake"), Some(&owner))
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "still outside the owner's reach"
+    );
+    let r = t
+        .post(&team, &format!("change=join&{reason}"), Some(&owner))
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (
+            StatusCode::SEE_OTHER,
+            format!("/clients/{a}?done=joined").as_str()
+        )
+    );
+    assert_eq!(
+        t.get(&format!("/clients/{a}/intake"), Some(&owner))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let f = kapflow_store::audit::AuditFilter {
+        action: Some("care_team.joined".into()),
+        ..Default::default()
+    };
+    let joined = t.db.store.audit().query(&f, 10).await.expect("audit");
+    assert_eq!(joined.len(), 1);
+    assert_eq!(
+        joined[0].entry.reason.as_deref(),
+        Some("Covering for Sam while on leave")
+    );
+    // The therapist already on the team is told, without the client's name.
+    let mails = mailed(&t).await;
+    let notice = mails
+        .iter()
+        .find(|m| m.contains("joined the care team"))
+        .expect("team notice");
+    assert!(notice.contains("t1@example.org"), "{notice}");
+    assert!(!notice.contains("Ada") && !notice.contains("Alpha"));
+}
+
+#[tokio::test]
+async fn custody_entries_ask_the_prescriber_for_a_code_and_come_back_to_the_prescriber_page() {
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    let a = c.a;
+    let today = kapflow_domain::time_util::now_utc().date().to_string();
+    let ship = format!("carrier=UPS&tracking_number=1Z1&shipped_on={today}");
+    for (path, body) in [
+        (format!("/clients/{a}/shipments"), ship.as_str()),
+        (
+            format!("/clients/{a}/shipments/{}/received", c.a_shipment),
+            "",
+        ),
+    ] {
+        let r = t.post(&path, body, Some(&c.p1)).await;
+        assert_eq!(
+            (r.status, r.location()),
+            (
+                StatusCode::SEE_OTHER,
+                format!("/step-up?next=%2Fclients%2F{a}%2Fprescriber").as_str()
+            ),
+            "{path}"
+        );
+    }
+    let p1 = t.confirmed(&c.p1).await;
+    let r = t
+        .post(&format!("/clients/{a}/shipments"), &ship, Some(&p1))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(!r.location().starts_with("/step-up"), "{}", r.location());
 }
 
 #[tokio::test]
@@ -519,7 +669,7 @@ async fn screening_thresholds_are_practice_settings() {
     let r = t
         .post(
             "/settings/clinical",
-            "break_glass_hours=2&bp_systolic=300&bp_diastolic=100&minimum_age=18&alert_hours=24&alert_high_hours=1&pcl5_cutoff=33",
+            "break_glass_hours=2&break_glass_reason=20&bp_systolic=300&bp_diastolic=100&minimum_age=18&alert_hours=24&alert_high_hours=1&pcl5_cutoff=33",
             Some(&c.owner),
         )
         .await;
@@ -528,7 +678,7 @@ async fn screening_thresholds_are_practice_settings() {
     let r = t
         .post(
             "/settings/clinical",
-            "break_glass_hours=2&bp_systolic=160&bp_diastolic=100&minimum_age=18&alert_hours=24&alert_high_hours=1&pcl5_cutoff=33",
+            "break_glass_hours=2&break_glass_reason=20&bp_systolic=160&bp_diastolic=100&minimum_age=18&alert_hours=24&alert_high_hours=1&pcl5_cutoff=33",
             Some(&c.owner),
         )
         .await;
@@ -540,7 +690,7 @@ async fn screening_thresholds_are_practice_settings() {
             .contains("Blood pressure today 150/85")
     );
     assert!(
-        t.get("/break-glass", Some(&c.t1))
+        t.get("/break-glass", Some(&t.confirmed(&c.t1).await))
             .await
             .body
             .contains("for 2 hours")

@@ -70,6 +70,54 @@ async fn ten_wrong_passwords_lock_the_account_and_send_a_notice() {
     );
 }
 
+#[tokio::test]
+async fn successful_sign_ins_do_not_use_up_the_throttles_but_failures_still_do() {
+    let t = TestApp::new().await;
+    let id = t.account("ann@example.org", Role::Therapist).await;
+    // More right passwords than either limit allows attempts (10 per account, 30 per IP), all
+    // from one address, in one window: every one signs in.
+    for i in 0..=kapflow_web::routes::login::IP_ATTEMPTS {
+        let r = login(&t, "ann@example.org", PASSWORD).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "sign-in {i}: {}", r.body);
+    }
+    // Right codes do not count either: enrolment, then ten recovery codes and a fresh TOTP
+    // code (eleven sign-ins with a code, over the limit of ten wrong ones).
+    let (_, p) = password_step(&t, "ann@example.org", id, Role::Therapist).await;
+    let (_, secret, codes) = enrol(&t, &p).await;
+    let totp = code_now(&secret, 1);
+    for (i, code) in codes.iter().chain([&totp]).enumerate() {
+        let (_, p) = password_step(&t, "ann@example.org", id, Role::Therapist).await;
+        let r = t
+            .post(
+                "/login/mfa",
+                &format!("code={code}&next=%2Fdashboard"),
+                Some(&p),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.location()),
+            (StatusCode::SEE_OTHER, "/dashboard"),
+            "code {i}"
+        );
+    }
+    // Wrong codes still run out: ten are refused, then the eleventh waits.
+    let (_, p) = password_step(&t, "ann@example.org", id, Role::Therapist).await;
+    for i in 0..10 {
+        let r = t.post("/login/mfa", "code=000000", Some(&p)).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "wrong code {i}");
+    }
+    let r = t.post("/login/mfa", "code=000000", Some(&p)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // Wrong passwords still lock the account out, and then even the right one waits.
+    for i in 0..10 {
+        let r = login(&t, "ann@example.org", "wrong password!").await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "wrong password {i}");
+    }
+    let r = login(&t, "ann@example.org", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+}
+
 on_both_backends!(
     full_sign_in,
     the_full_sign_in_with_mfa_enrolment_replay_refusal_and_recovery_codes,
@@ -172,6 +220,14 @@ async fn a_disabled_account_is_signed_out_on_its_next_request() {
         t.get("/dashboard", Some(&ther)).await.status,
         StatusCode::OK
     );
+    let r = t
+        .post(&format!("/staff/{}/disable", ther.id), "", Some(&owner))
+        .await;
+    assert!(
+        r.location().starts_with("/step-up?next="),
+        "disabling a person asks for the owner's code first"
+    );
+    let owner = t.confirmed(&owner).await;
     let r = t
         .post(&format!("/staff/{}/disable", ther.id), "", Some(&owner))
         .await;

@@ -165,6 +165,41 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/settings/clinical", OWNER),
 ];
 
+/// The sensitive actions (../shared/design/security.md, and what the practice added): each asks
+/// for a fresh step-up before it runs.
+#[rustfmt::skip]
+const CONFIRMED: &[(&str, &str)] = &[
+    ("GET", "/break-glass"),
+    ("POST", "/break-glass"),
+    ("GET", "/reports/outcomes/research.csv"),
+    ("GET", "/audit/export.csv"),
+    ("POST", "/staff/{id}/disable"),
+    ("POST", "/staff/{id}/role"),
+    ("POST", "/staff/{id}/reset-mfa"),
+    ("POST", "/clients/{client}/consents"),
+    ("POST", "/clients/{client}/shipments"),
+    ("POST", "/clients/{client}/shipments/{shipment}/received"),
+];
+
+fn confirmed(method: &str, path: &str) -> bool {
+    CONFIRMED.contains(&(method, path))
+}
+
+#[test]
+fn the_step_up_table_matches_the_app() {
+    let registered: BTreeSet<(String, String)> = kapflow_web::registry()
+        .specs()
+        .iter()
+        .filter(|s| s.step_up)
+        .map(|s| (s.method.as_str().to_owned(), s.path.to_owned()))
+        .collect();
+    let table: BTreeSet<(String, String)> = CONFIRMED
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(registered, table, "routes that ask for step-up");
+}
+
 #[test]
 fn the_table_covers_every_route() {
     let registered: BTreeSet<(String, String)> = kapflow_web::registry()
@@ -269,6 +304,32 @@ async fn matrix(t: TestApp) {
                     r.status,
                     r.location()
                 );
+                let asks = r.location().starts_with("/step-up?next=");
+                // A client route about a client who does not exist answers 404 before anything
+                // else (tests/client_records.rs and clients.rs ask for step-up on real ones).
+                assert_eq!(
+                    asks,
+                    confirmed(method, path) && !path.contains("{client}"),
+                    "{method} {path} as {:?}: asks for step-up ({})",
+                    p.role,
+                    r.location()
+                );
+                if asks {
+                    // Just confirmed with a code: the action runs.
+                    let fresh = t
+                        .confirmed_session_for(account.id, account.role, &account.email)
+                        .await;
+                    let r = t.call(method, &uri, Some(&fresh)).await;
+                    assert!(
+                        !r.location().starts_with("/step-up")
+                            && r.status != StatusCode::FORBIDDEN
+                            && !r.status.is_server_error(),
+                        "{method} {path} as {:?} after step-up: {} {}",
+                        p.role,
+                        r.status,
+                        r.location()
+                    );
+                }
             } else {
                 assert_eq!(
                     r.status,

@@ -236,10 +236,12 @@ async fn a_link_to_text_is_shown_once_and_the_schedule_can_change() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.contains("http://127.0.0.1:8080/m/"));
+    let today = now_utc().date();
+    let moved = (today + Duration::days(30)).to_string();
     let r = t
         .post(
             &format!("/clients/{a}/measures/{req}"),
-            "due_on=2030-01-01",
+            &format!("due_on={moved}"),
             Some(&c.t1),
         )
         .await;
@@ -252,10 +254,11 @@ async fn a_link_to_text_is_shown_once_and_the_schedule_can_change() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let added = (today + Duration::days(60)).to_string();
     let r = t
         .post(
             &format!("/clients/{a}/measures"),
-            "instrument=pcl5&due_on=2030-02-01",
+            &format!("instrument=pcl5&due_on={added}"),
             Some(&c.t1),
         )
         .await;
@@ -267,7 +270,7 @@ async fn a_link_to_text_is_shown_once_and_the_schedule_can_change() {
     );
     assert!(
         reqs.iter()
-            .any(|r| r.id == req && r.due_on.to_string() == "2030-01-01")
+            .any(|r| r.id == req && r.due_on.to_string() == moved)
     );
     let r = t
         .post(
@@ -277,6 +280,46 @@ async fn a_link_to_text_is_shown_once_and_the_schedule_can_change() {
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn due_dates_outside_a_sensible_window_are_refused_and_change_nothing() {
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    let a = c.a;
+    let req = open_request(&t, a, "cssrs").await;
+    let before = t.db.store.measures().requests(&seen(a)).await.expect("r");
+    let today = now_utc().date();
+    let too_late = (today + Duration::days(3 * 366)).to_string();
+    let too_early = (today - Duration::days(400)).to_string();
+    for due in ["9999-12-31", "1900-01-01", &too_late, &too_early] {
+        let r = t
+            .post(
+                &format!("/clients/{a}/measures/{req}"),
+                &format!("due_on={due}"),
+                Some(&c.t1),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "move to {due}");
+        assert!(
+            r.body.contains("Enter the new date between"),
+            "the message names the field and the range"
+        );
+        let r = t
+            .post(
+                &format!("/clients/{a}/measures"),
+                &format!("instrument=pcl5&due_on={due}"),
+                Some(&c.t1),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "add on {due}");
+        assert!(r.body.contains("Enter the date it is due between"));
+    }
+    let after = t.db.store.measures().requests(&seen(a)).await.expect("r");
+    assert_eq!(
+        before.iter().map(|r| (r.id, r.due_on)).collect::<Vec<_>>(),
+        after.iter().map(|r| (r.id, r.due_on)).collect::<Vec<_>>()
+    );
 }
 
 /// Submits a PHQ-9 with the given total spread over the items (item 9 stays 0) at `at`.
@@ -392,6 +435,20 @@ async fn the_outcome_report_matches_a_hand_calculation() {
     let csv = t
         .get("/reports/outcomes/research.csv", Some(&c.owner))
         .await;
+    assert_eq!(
+        (csv.status, csv.location()),
+        (
+            StatusCode::SEE_OTHER,
+            "/step-up?next=%2Freports%2Foutcomes%2Fresearch.csv"
+        ),
+        "the export asks for the owner's code first"
+    );
+    let csv = t
+        .get(
+            "/reports/outcomes/research.csv",
+            Some(&t.confirmed(&c.owner).await),
+        )
+        .await;
     assert_eq!(csv.status, StatusCode::OK);
     assert!(
         csv.body
@@ -415,7 +472,10 @@ async fn the_outcome_report_matches_a_hand_calculation() {
             .all(|l| l.starts_with('S') && l.contains(",35-44,"))
     );
     let other = t
-        .get("/reports/outcomes/research.csv", Some(&c.owner))
+        .get(
+            "/reports/outcomes/research.csv",
+            Some(&t.confirmed(&c.owner).await),
+        )
         .await;
     let first_ids: Vec<_> = csv
         .body

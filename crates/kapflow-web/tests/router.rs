@@ -325,3 +325,38 @@ async fn metrics_are_labelled_by_route_template_never_by_raw_path() {
             .contains("kapflow_http_request_duration_seconds_bucket")
     );
 }
+
+#[tokio::test]
+async fn metrics_on_their_own_listener_are_not_served_on_the_main_one() {
+    let db = testkit::sqlite().await;
+    let get = |app: Router, uri: &'static str| async move {
+        send(&app, Request::get(uri).body(Body::empty()).expect("req")).await
+    };
+    // By default the main app serves them.
+    let both = kapflow_web::app(AppState::new(db.store.clone(), WebConfig::default()));
+    assert_eq!(get(both, "/metrics").await.status, StatusCode::OK);
+    // With a separate listener: 404 on the main app, 200 on the metrics app, which has
+    // nothing else.
+    let state = AppState::new(
+        db.store.clone(),
+        WebConfig {
+            metrics_on_main: false,
+            ..WebConfig::default()
+        },
+    );
+    let main = kapflow_web::app(state.clone());
+    let metrics = kapflow_web::metrics_app(state);
+    assert_eq!(
+        get(main.clone(), "/metrics").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get(main, "/healthz").await.status, StatusCode::OK);
+    let m = get(metrics.clone(), "/metrics").await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(m.body.contains("kapflow_mail_waiting"), "{}", m.body);
+    assert_eq!(
+        get(metrics.clone(), "/").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(get(metrics, "/login").await.status, StatusCode::NOT_FOUND);
+}

@@ -41,6 +41,12 @@ pub struct Cli {
     /// Log line format.
     #[arg(long, env = "KAPFLOW_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+
+    /// The audit key file (retired keys beside it as FILE.N). Unset: `audit-key` in the data
+    /// directory, made at first start. The key itself may instead be given in hex in the
+    /// environment as KAPFLOW_AUDIT_KEY (never a flag: flags show in the process list).
+    #[arg(long, env = "KAPFLOW_AUDIT_KEY_FILE", global = true)]
+    pub audit_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug, Clone)]
@@ -49,11 +55,30 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
-    /// Check the database's integrity and the audit trail's hash chain.
-    Check,
+    /// Check the database's integrity and the audit trail (its keyed hash chain and the signed
+    /// checkpoints in the data directory).
+    Check(CheckArgs),
+    /// The audit trail's key.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Manage accounts from the command line (operators).
     #[command(subcommand)]
     User(UserCommand),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// A checkpoint line kept elsewhere (from the daily digest email) to compare the trail
+    /// with, besides the checkpoint file; may be given more than once.
+    #[arg(long = "checkpoint", value_name = "LINE")]
+    pub checkpoints: Vec<String>,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum AuditCommand {
+    /// Replace the audit key with a new one: the old key is kept as audit-key.N so the rows it
+    /// hashed still verify; new rows and checkpoints use the new key.
+    RotateKey,
 }
 
 #[derive(Subcommand, Debug, Clone)]
@@ -95,6 +120,12 @@ pub struct ServeArgs {
     #[arg(long, env = "KAPFLOW_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
 
+    /// Serve /metrics on this address and port only (e.g. one only the monitoring network
+    /// reaches); the main address then answers /metrics with 404. Unset: /metrics is served on
+    /// the main address.
+    #[arg(long, env = "KAPFLOW_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
+
     /// The address people use to reach kapflow (for links); defaults to http://LISTEN.
     #[arg(long, env = "KAPFLOW_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -133,6 +164,16 @@ pub struct ServeArgs {
     /// safety alerts), 1–3600.
     #[arg(long, env = "KAPFLOW_OUTBOX_POLL_SECONDS", default_value_t = 1)]
     pub outbox_poll_seconds: u64,
+
+    /// Seconds between checks for new audit rows; when there are any, a signed checkpoint of
+    /// the trail's head is appended to audit-checkpoints.log (1–3600).
+    #[arg(long, env = "KAPFLOW_AUDIT_CHECKPOINT_SECONDS", default_value_t = 300)]
+    pub audit_checkpoint_seconds: u64,
+
+    /// Email the owner a signed checkpoint of the audit trail once a day, a copy outside this
+    /// machine to check against (`kapflow check --checkpoint LINE`).
+    #[arg(long, env = "KAPFLOW_AUDIT_DIGEST")]
+    pub audit_digest: bool,
 
     /// The sender of kapflow's emails.
     #[arg(

@@ -1,5 +1,6 @@
 //! The kapflow binary: parses the command line and runs one subcommand.
 
+mod audit;
 mod check;
 mod cli;
 mod logging;
@@ -27,7 +28,8 @@ fn main() -> ExitCode {
         match cli.command.clone().unwrap_or_default() {
             cli::Command::Serve(args) => serve::run(&cli, &args).await,
             cli::Command::Migrate => open::migrate_only(&cli).await,
-            cli::Command::Check => check::run(&cli).await,
+            cli::Command::Check(args) => check::run(&cli, &args).await,
+            cli::Command::Audit(cli::AuditCommand::RotateKey) => audit::rotate_key(&cli).await,
             cli::Command::User(cmd) => user::run(&cli, &cmd).await,
         }
     });

@@ -51,6 +51,28 @@ pub async fn open_migrated(cli: &Cli) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// The migrated store with its audit keys (made at first start), the trail keyed from here on:
+/// for `serve` and every command that writes audit rows. Never for `migrate`, which writes none.
+pub async fn open_keyed(cli: &Cli) -> anyhow::Result<Store> {
+    let store = open_migrated(cli).await?;
+    // On PostgreSQL too: the key file and the checkpoint log live in the data directory.
+    create_private_dir(&cli.data_dir)?;
+    crate::audit::install_keys(cli, &store, true).await?;
+    match store
+        .audit()
+        .adopt_key(kapflow_domain::time_util::now_utc())
+        .await
+        .context("cannot key the audit trail")?
+    {
+        kapflow_store::audit::KeyAdoption::Adopted { seq } => tracing::info!(
+            first_keyed_row = seq,
+            "the audit trail is keyed from now on; the rows before it keep their plain hashes"
+        ),
+        other => tracing::debug!(?other, "audit key in use"),
+    }
+    Ok(store)
+}
+
 pub async fn migrate_only(cli: &Cli) -> anyhow::Result<ExitCode> {
     let store = open_migrated(cli).await?;
     let status = store.migration_status().await?;

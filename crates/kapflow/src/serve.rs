@@ -2,6 +2,7 @@
 
 use crate::cli::{Cli, ServeArgs};
 use anyhow::Context;
+use kapflow_domain::audit_checkpoint::CheckpointEvent;
 use kapflow_web::{AppState, WebConfig};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -9,11 +10,21 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let store = crate::open::open_migrated(cli).await?;
+    let store = crate::open::open_keyed(cli).await?;
+    // A signed checkpoint of the audit trail's head at every start, before anything is served.
+    crate::audit::checkpoint(&store, cli, CheckpointEvent::Start).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let bound = listener.local_addr()?;
+    let metrics_listener = match args.metrics_listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} for metrics"))?,
+        ),
+        None => None,
+    };
     let public_url = args
         .public_url
         .clone()
@@ -30,6 +41,7 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         ),
         trusted_proxies: kapflow_web::client_ip::TrustedProxies::parse(&args.trusted_proxies)
             .map_err(|e| anyhow::anyhow!("KAPFLOW_TRUSTED_PROXIES: {e}"))?,
+        metrics_on_main: metrics_listener.is_none(),
     };
 
     store
@@ -46,6 +58,12 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
             "Set up the practice's owner account with this one-time link (valid 24 hours):\n",
         );
         notice.push_str(&format!("  {link}\n"));
+    }
+    if let Some(l) = &metrics_listener {
+        notice.push_str(&format!(
+            "Prometheus metrics are served on http://{}/metrics only\n",
+            l.local_addr()?
+        ));
     }
     // Printed last: scripts and tests wait for this line.
     notice.push_str(&format!(
@@ -66,6 +84,8 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .parse()
         .map_err(|_| anyhow::anyhow!("KAPFLOW_MAIL_FROM is not an email address"))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let checkpoints =
+        crate::audit::spawn_checkpoints(store.clone(), cli, args, stop_tx.subscribe());
     let worker = tokio::spawn(kapflow_web::mail::run_outbox_worker(
         store.clone(),
         kapflow_web::mail::MailContext {
@@ -78,7 +98,20 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         stop_rx,
     ));
 
-    let app = kapflow_web::app(AppState::new(store.clone(), config));
+    let state = AppState::new(store.clone(), config);
+    // The metrics listener stops with the mail worker, once the main server has finished.
+    let metrics_server = metrics_listener.map(|l| {
+        let mut stop = stop_tx.subscribe();
+        let app = kapflow_web::metrics_app(state.clone());
+        tokio::spawn(async move {
+            axum::serve(l, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                })
+                .await
+        })
+    });
+    let app = kapflow_web::app(state);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -88,6 +121,16 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     .context("server error")?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = checkpoints.await;
+    // The last checkpoint covers every row this process wrote.
+    if let Err(e) = crate::audit::checkpoint(&store, cli, CheckpointEvent::Stop).await {
+        tracing::error!(error = %e, "no audit checkpoint at shutdown");
+    }
+    if let Some(m) = metrics_server
+        && let Ok(Err(e)) = m.await
+    {
+        tracing::warn!(error = %e, "metrics listener failed");
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 //! `kapflow user …`: account administration for operators at the server's console.
 
 use crate::cli::{Cli, UserCommand};
+use kapflow_domain::audit_checkpoint::CheckpointEvent;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use kapflow_domain::{Actor, AuditEntry, Email, Role};
@@ -13,7 +14,7 @@ fn operator() -> Actor {
 }
 
 pub async fn run(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<ExitCode> {
-    let store = crate::open::open_migrated(cli).await?;
+    let store = crate::open::open_keyed(cli).await?;
     let code = match cmd {
         UserCommand::Add {
             email,
@@ -99,6 +100,8 @@ pub async fn run(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<ExitCode> {
             }
         }
     };
+    // The rows this command wrote are anchored before it exits (no server may run to do it).
+    crate::audit::checkpoint(&store, cli, CheckpointEvent::Command).await?;
     store.close().await;
     Ok(code)
 }

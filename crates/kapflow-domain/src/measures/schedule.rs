@@ -68,6 +68,22 @@ pub fn follow_up_schedule(concerns: &[Concern]) -> Vec<(i64, Reason, &'static st
         .collect()
 }
 
+/// The dates a person may give a questionnaire as its due date, given UTC's `today`: from a
+/// year ago (to record one that was missed) to two years ahead (the 6-month follow-up of a long
+/// course still fits); anything outside is a typing slip, not a schedule.
+pub fn due_on_window(today: time::Date) -> (time::Date, time::Date) {
+    (
+        crate::text::years_from(today, -1),
+        crate::text::years_from(today, 2),
+    )
+}
+
+/// A due date typed by a person, checked against [`due_on_window`]; `what` names the field.
+pub fn due_on(raw: &str, what: &str, today: time::Date) -> Result<time::Date, String> {
+    let (earliest, latest) = due_on_window(today);
+    crate::text::date_within(raw, what, earliest, latest)
+}
+
 crate::named_enum! {
     /// How a questionnaire is handed to a client.
     pub enum Channel {
@@ -159,6 +175,29 @@ pub struct AlertTiming {
 mod tests {
     use super::*;
     use crate::measures::FlagKind;
+
+    #[test]
+    fn a_due_date_is_from_a_year_ago_to_two_years_ahead() {
+        use time::macros::date;
+        let today = date!(2026 - 11 - 29);
+        assert_eq!(
+            due_on_window(today),
+            (date!(2025 - 11 - 29), date!(2028 - 11 - 29))
+        );
+        for ok in ["2025-11-29", "2026-11-29", "2028-11-29"] {
+            assert!(due_on(ok, "the date it is due", today).is_ok(), "{ok}");
+        }
+        for bad in ["1900-01-01", "2025-11-28", "2028-11-30", "9999-12-31"] {
+            assert_eq!(
+                due_on(bad, "the date it is due", today),
+                Err(
+                    "Enter the date it is due between 29 November 2025 and 29 November 2028."
+                        .to_owned()
+                ),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn ptsd_adds_the_pcl5_to_baseline_and_follow_ups() {

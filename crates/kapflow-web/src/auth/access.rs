@@ -13,7 +13,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::access::{Action, Relationship, decide, staff_may_ever};
-use kapflow_domain::session_policy::{SessionState, session_state};
+use kapflow_domain::session_policy::{SessionState, session_state, step_up_fresh};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use kapflow_domain::{Actor, AuditOutcome};
@@ -75,6 +75,12 @@ pub struct RouteSpec {
     pub method: Method,
     pub path: &'static str,
     pub access: Access,
+    /// A sensitive action (../shared/design/security.md): the caller confirms with their code
+    /// first when the session's last confirmation is not fresh.
+    pub step_up: bool,
+    /// For a form whose page is elsewhere: the page (a route template) to come back to after
+    /// the step-up.
+    pub step_up_back: Option<&'static str>,
 }
 
 /// Every route of the app with its access rule, built alongside the router.
@@ -95,7 +101,18 @@ impl Registry {
             method,
             path,
             access,
+            step_up: false,
+            step_up_back: None,
         });
+    }
+
+    /// Marks the route added last as one that needs a fresh step-up; `back` is the page its
+    /// form is on when that is not the route's own path or a page above it.
+    pub fn confirm_last(&mut self, back: Option<&'static str>) {
+        if let Some(spec) = self.specs.last_mut() {
+            spec.step_up = true;
+            spec.step_up_back = back;
+        }
     }
 
     pub fn specs(&self) -> &[RouteSpec] {
@@ -148,9 +165,14 @@ pub async fn enforce(
     req: Request,
     next: Next,
 ) -> Response {
-    match check(&state, &registry, req, next).await {
+    let method = req.method().clone();
+    let res = match check(&state, &registry, req, next).await {
         Ok(r) | Err(r) => r,
-    }
+    };
+    // Every routed request passes here with the app's state: the one place to see whether
+    // writes land (for readiness).
+    state.write_health.note(&method, res.status());
+    res
 }
 
 async fn check(
@@ -176,6 +198,8 @@ async fn check(
         return Err(AppError::Forbidden.into_response());
     };
     let access = spec.access;
+    let confirm = spec.step_up;
+    let confirm_back = spec.step_up_back;
     if access == Access::Public {
         return Ok(next.run(req).await);
     }
@@ -298,6 +322,7 @@ async fn check(
     }
 
     let csrf = record.csrf_token.clone();
+    let confirmed = step_up_fresh(record.step_up_at, now);
     let mut req = req;
     if let Some(ca) = client_access {
         req.extensions_mut().insert(ca);
@@ -306,10 +331,74 @@ async fn check(
         session: record,
         ip,
     });
+    let mut once = None;
     if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        req = verify_csrf(state, req, &csrf, &actor, &path).await?;
+        let (checked, form_key) = verify_csrf(state, req, &csrf, &actor, &path).await?;
+        req = checked;
+        once = form_key;
+    }
+    if confirm && !confirmed {
+        return Err(step_up_redirect(registry, &req, &path, confirm_back));
+    }
+    if let Some((key, hash)) = once {
+        let who = actor.user.map(|(u, _)| u.to_string()).unwrap_or_default();
+        return Ok(crate::form_once::run(state, &who, &key, &hash, req, next).await);
     }
     Ok(next.run(req).await)
+}
+
+/// To the step-up page, and back afterwards: to this page for a read; for a form, to the page
+/// the form is on — the page the route names, or the same path when it has a page, else the
+/// nearest page above it (`/staff/{id}/role` → `/staff`) — where the person sends it again.
+fn step_up_redirect(
+    registry: &Registry,
+    req: &Request,
+    path: &str,
+    back: Option<&'static str>,
+) -> Response {
+    if req.method() == Method::GET {
+        let here = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        return ask_step_up(&here);
+    }
+    // The route template and the concrete path have the same segments.
+    let template: Vec<&str> = path.split('/').collect();
+    let concrete: Vec<&str> = req.uri().path().split('/').collect();
+    if let Some(page) = back {
+        // The page's parameters take their values from this request's path.
+        let filled: Vec<String> = page
+            .split('/')
+            .map(|seg| {
+                template
+                    .iter()
+                    .position(|t| *t == seg && seg.starts_with('{'))
+                    .and_then(|i| concrete.get(i))
+                    .map_or_else(|| seg.to_owned(), |v| (*v).to_owned())
+            })
+            .collect();
+        return ask_step_up(&filled.join("/"));
+    }
+    let back = (2..=template.len().min(concrete.len()))
+        .rev()
+        .find(|n| {
+            registry
+                .find(&Method::GET, &template[..*n].join("/"))
+                .is_some()
+        })
+        .map(|n| concrete[..n].join("/"))
+        .unwrap_or_else(|| crate::paths::DASHBOARD.to_owned());
+    ask_step_up(&back)
+}
+
+/// The step-up page, coming back to `back_to` once confirmed: the one way a sensitive action
+/// asks for the code (routes marked `confirmed`, and handlers whose action is sensitive only
+/// in some cases, through `routes::mfa::require_step_up`).
+pub fn ask_step_up(back_to: &str) -> Response {
+    let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
+    Redirect::to(&format!("{}?next={next}", crate::paths::STEP_UP)).into_response()
 }
 
 /// Decides a `Client` route against the caller's standing with the client in the path; a
@@ -355,13 +444,18 @@ async fn client_check(
 
 /// The form's `_csrf` field (or an `x-csrf-token` header, for htmx and scripts) must carry
 /// this session's token. The body is read here and handed on unchanged.
+/// A form's once-only key and the hash of what it sent (see `crate::form_once`).
+type FormKey = (String, Vec<u8>);
+
+/// Checks the form token; returns the request (its body buffered) and the form's `_key`, if it
+/// carries one.
 async fn verify_csrf(
     state: &AppState,
     req: Request,
     expected: &str,
     actor: &Actor,
     path: &str,
-) -> Result<Request, Response> {
+) -> Result<(Request, Option<FormKey>), Response> {
     let header_token = req
         .headers()
         .get("x-csrf-token")
@@ -378,12 +472,35 @@ async fn verify_csrf(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|ct| multer::parse_boundary(ct).ok());
-    let presented = match (header_token, multipart_boundary) {
-        (Some(t), _) => Some(t),
-        (None, Some(boundary)) => multipart_field(bytes.clone(), boundary, "_csrf").await,
-        (None, None) => form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.into_owned()),
+    let (presented, form_key) = match (header_token, multipart_boundary) {
+        (Some(t), _) => (Some(t), None),
+        (None, Some(boundary)) => {
+            let key = multipart_field(bytes.clone(), boundary.clone(), "_key").await;
+            let csrf = multipart_field(bytes.clone(), boundary, "_csrf").await;
+            // A multipart body's boundary differs per send: a repeat is then a reused key,
+            // refused, never run twice.
+            (csrf, key.map(|k| (k, sha256(&[path.as_bytes(), &bytes]))))
+        }
+        (None, None) => {
+            let pairs: Vec<(String, String)> =
+                form_urlencoded::parse(&bytes).into_owned().collect();
+            let csrf = pairs
+                .iter()
+                .find(|(k, _)| k == "_csrf")
+                .map(|(_, v)| v.clone());
+            let key = pairs
+                .iter()
+                .find(|(k, _)| k == "_key")
+                .map(|(_, v)| v.clone());
+            // What was sent, without the session's form token (a repeat after a new session
+            // token is the same form).
+            let sent: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| k != "_csrf").collect();
+            let canonical = serde_json::to_vec(&sent).unwrap_or_default();
+            (
+                csrf,
+                key.map(|k| (k, sha256(&[path.as_bytes(), &canonical]))),
+            )
+        }
     };
     // Compare hashes: equal-length values, no early exit on the secret's bytes.
     let ok = presented.is_some_and(|p| token_hash(&p) == token_hash(expected));
@@ -397,7 +514,19 @@ async fn verify_csrf(
         }
         return Err(AppError::Forbidden.into_response());
     }
-    Ok(Request::from_parts(parts, Body::from(bytes)))
+    // Keys too short to be random are ignored (the handler decides what a missing key means).
+    let form_key = form_key.filter(|(k, _)| k.len() >= 16 && k.len() <= 100);
+    Ok((Request::from_parts(parts, Body::from(bytes)), form_key))
+}
+
+fn sha256(parts: &[&[u8]]) -> Vec<u8> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    h.finalize().to_vec()
 }
 
 /// The text of one field of a buffered multipart body (forms put `_csrf` first).

@@ -139,6 +139,35 @@ pub(super) async fn compose(
                 "Your {practice} account was locked for 15 minutes after several wrong passwords.\n\nIf this was not you, tell the practice owner and reset your password.\n"
             ),
         },
+        Email::CareTeamJoined { client_id, user_id } => {
+            // Names the colleague, never the client: the link opens the record in the app.
+            let who = store
+                .users()
+                .by_id(*user_id)
+                .await
+                .map_err(e)?
+                .map(|u| u.display_name)
+                .unwrap_or_else(|| "A colleague".into());
+            Composed {
+                to: store
+                    .clients()
+                    .team_emails_except(*client_id, *user_id)
+                    .await
+                    .map_err(e)?,
+                subject: "Care team change",
+                body: format!(
+                    "At {practice}, {who} joined the care team of one of your clients and can now read their clinical record. Their reason is in the audit trail.\n\nSee the client (sign-in required):\n{}\n",
+                    url(crate::paths::client(*client_id))
+                ),
+            }
+        }
+        Email::AuditDigest { line } => Composed {
+            to: store.users().owner_emails().await.map_err(e)?,
+            subject: "Audit trail digest",
+            body: format!(
+                "Today's signed checkpoint of the {practice} audit trail:\n\n{line}\n\nKeep this email somewhere other than the kapflow server. If the trail is ever cut short or rewritten, `kapflow check --checkpoint '<the line above>'` compares the database with it. It holds no client details.\n"
+            ),
+        },
     })
 }
 

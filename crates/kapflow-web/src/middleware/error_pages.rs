@@ -67,9 +67,14 @@ fn explain(status: StatusCode) -> (&'static str, &'static str) {
             "Too much data",
             "What you sent is larger than this form accepts.",
         ),
-        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => (
+        StatusCode::REQUEST_TIMEOUT => (
             "Temporarily unavailable",
             "kapflow could not finish this request in time. Nothing you sent was lost if you see this page: try again in a moment.",
+        ),
+        // The database is full or out of reach (a full disk, a database restart).
+        StatusCode::SERVICE_UNAVAILABLE => (
+            "Not saved: the practice's records could not be written",
+            "The practice's data could not be saved or read just now. Nothing was lost: what was saved before is safe, and nothing of this request was half-saved. Go back (what you typed is still in the form) and try again in a minute; kapflow recovers by itself. If it keeps happening, tell the practice owner.",
         ),
         StatusCode::CONFLICT => (
             "Not saved: it clashes with another record",

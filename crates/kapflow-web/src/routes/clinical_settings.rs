@@ -29,7 +29,7 @@ type Spec = (
     &'static str,
 );
 
-fn specs() -> [Spec; 7] {
+fn specs() -> [Spec; 8] {
     let d = ScreeningSettings::default();
     [
         (
@@ -39,6 +39,14 @@ fn specs() -> [Spec; 7] {
             1..=24,
             4,
             "Practice default; HIPAA 45 CFR 164.312(a)(2)(ii) asks for an emergency access procedure.",
+        ),
+        (
+            "break_glass_reason",
+            keys::BREAK_GLASS_MIN_REASON,
+            "A break-glass reason needs at least (characters)",
+            10..=200,
+            kapflow_domain::prescribing::BREAK_GLASS_MIN_REASON,
+            "Practice default: a sentence that says who needs the record and why, not a word.",
         ),
         (
             "bp_systolic",
@@ -70,7 +78,7 @@ fn specs() -> [Spec; 7] {
             "Escalate an unacknowledged suicide-risk alert to the owner after (hours)",
             1..=72,
             24,
-            "Practice default (issue: 24 hours); the treating therapist is told at once.",
+            "Practice default (24 hours); the treating therapist is told at once.",
         ),
         (
             "alert_high_hours",

@@ -11,9 +11,13 @@ pub async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// Ready: the database answers and its schema is exactly what this binary expects.
+/// Ready: the database answers, its schema is exactly what this binary expects, and writes are
+/// not being refused (a full disk answers reads but not writes).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn readyz(State(state): State<AppState>) -> Response {
+    if state.write_health.refusing() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "database cannot write\n").into_response();
+    }
     if let Err(e) = state.store.ping().await {
         tracing::warn!(error = %e, "readiness: database unreachable");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response();

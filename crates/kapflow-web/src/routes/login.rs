@@ -1,7 +1,7 @@
 //! Signing in with a password (step one of two for staff) and signing out.
 
 use crate::AppState;
-use crate::auth::{CurrentUser, cookie, password, safe_next};
+use crate::auth::{CurrentUser, cookie, password};
 use crate::client_ip::ClientIp;
 use crate::error::AppError;
 use crate::views::auth::LoginPage;
@@ -13,18 +13,87 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use kapflow_domain::{Actor, Email};
-use kapflow_store::rate_limit::RateDecision;
+use kapflow_store::rate_limit::AttemptDecision;
 use kapflow_store::sessions::NewSession;
 use serde::Deserialize;
 use time::Duration;
 
-/// Attempts per IP address per window, whatever the account (issue: 30 → 429).
+/// Failed attempts per IP address per window, whatever the account (issue: 30 → 429).
 pub const IP_ATTEMPTS: i64 = 30;
-/// Attempts per account address per window, whether or not the account exists.
+/// Failed attempts per account address per window, whether or not the account exists.
 pub const ACCOUNT_ATTEMPTS: i64 = 10;
 pub const WINDOW: Duration = Duration::minutes(15);
 
 const WRONG: &str = "The email address or password is not right.";
+
+/// Where to go after signing in (and after the second factor): `next` when it is a path on
+/// this site, otherwise `default`. `next` comes from the query string, so anything a browser
+/// could read as another site (`//host`, `/\host`, a tab or line break a browser drops before
+/// resolving, `%5c` or `%0d%0a` that turn into those once decoded) is refused rather than
+/// cleaned up: a person never needs such a target, an attacker does.
+pub fn safe_next(next: Option<&str>, default: &'static str) -> String {
+    match next {
+        Some(n) if is_local_path(n) => n.to_owned(),
+        _ => default.to_owned(),
+    }
+}
+
+/// Rounds of percent-decoding looked through: a proxy or framework may decode once more than
+/// expected, so each decoding must be harmless too; more layers than this are refused.
+const DECODE_ROUNDS: usize = 3;
+
+fn is_local_path(n: &str) -> bool {
+    // A path and query as `http` parses them: no scheme, no authority, only URI characters.
+    if n.len() >= 512 || n.parse::<axum::http::uri::PathAndQuery>().is_err() {
+        return false;
+    }
+    let mut current = n.as_bytes().to_vec();
+    for _ in 0..=DECODE_ROUNDS {
+        if !plain_local_path(&current) {
+            return false;
+        }
+        let decoded = percent_decode(&current);
+        if decoded == current {
+            return true;
+        }
+        current = decoded;
+    }
+    false
+}
+
+/// One `/` then anything but a second `/`; no backslash, control character or whitespace
+/// (ASCII or not) anywhere.
+fn plain_local_path(b: &[u8]) -> bool {
+    b.first() == Some(&b'/')
+        && b.get(1) != Some(&b'/')
+        && !b.contains(&b'\\')
+        && String::from_utf8_lossy(b)
+            .chars()
+            .all(|c| !c.is_control() && !c.is_whitespace())
+}
+
+/// `%XX` → the byte; anything else (including a lone `%`) is kept as it is.
+fn percent_decode(b: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).copied().and_then(hex),
+                b.get(i + 2).copied().and_then(hex),
+            )
+        {
+            // Two hex digits make at most 0xff: the cast cannot truncate.
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -104,14 +173,19 @@ pub async fn submit(
     let now = now_utc();
     let next = safe_next(Some(&form.next), crate::paths::DASHBOARD);
     let ip_key = format!("login-ip:{}", ip.as_deref().unwrap_or("unknown"));
-    if let RateDecision::Limited { retry_after } = state
+    // Each attempt is counted before the password is checked (so simultaneous guesses cannot
+    // slip past the limit together) and handed back below if it succeeds: only failures add up.
+    let ip_attempt = match state
         .store
         .rate_limits()
-        .hit(&ip_key, now, WINDOW, IP_ATTEMPTS)
+        .attempt(&ip_key, now, WINDOW, IP_ATTEMPTS)
         .await?
     {
-        return Ok(crate::error::too_many_requests(retry_after));
-    }
+        AttemptDecision::Allowed(a) => a,
+        AttemptDecision::Limited { retry_after } => {
+            return Ok(crate::error::too_many_requests(retry_after));
+        }
+    };
     let layout = Layout::public(&state).await?;
     let refuse = |layout: Layout, email: String| {
         (
@@ -130,14 +204,17 @@ pub async fn submit(
         return Ok(refuse(layout, form.email));
     };
     let account_key = format!("login-account:{}", email.as_str());
-    if let RateDecision::Limited { retry_after } = state
+    let account_attempt = match state
         .store
         .rate_limits()
-        .hit(&account_key, now, WINDOW, ACCOUNT_ATTEMPTS)
+        .attempt(&account_key, now, WINDOW, ACCOUNT_ATTEMPTS)
         .await?
     {
-        return Ok(crate::error::too_many_requests(retry_after));
-    }
+        AttemptDecision::Allowed(a) => a,
+        AttemptDecision::Limited { retry_after } => {
+            return Ok(crate::error::too_many_requests(retry_after));
+        }
+    };
     let record = state.store.accounts().login_record(&email).await?;
     // Verify even when there is no account, so both cases take as long.
     let ok = password::verify(
@@ -178,6 +255,10 @@ pub async fn submit(
             .await?;
         return Ok(refuse(layout, email.to_string()));
     }
+    // The right password: this attempt was not a failure, so it does not count.
+    let limits = state.store.rate_limits();
+    limits.succeeded(ip_attempt).await?;
+    limits.succeeded(account_attempt).await?;
     let role = record.role;
     end_previous(&state, &headers, &ip).await?;
     let (token, csrf) = new_tokens();
@@ -245,4 +326,55 @@ pub async fn logout(
         cookie::clear(state.config.served_over_tls()),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_a_path_on_this_site_or_the_default() {
+        for good in [
+            "/dashboard",
+            "/clients/abc?tab=x",
+            "/audit?from=2026-11-01&to=2026-11-30",
+            "/audit/export.csv?person=owner%40example.org",
+            "/clients/abc/measures#due",
+        ] {
+            assert_eq!(safe_next(Some(good), "/d"), good, "{good}");
+        }
+        for hostile in [
+            "",
+            "staff",
+            "//evil.example",
+            "///evil.example",
+            "https://evil.example",
+            "javascript:alert(1)",
+            " /staff",
+            "/\t/evil.example/",
+            "/\\evil.example",
+            "/\\\\evil.example",
+            "\\/evil.example",
+            "/\\/evil.example",
+            "/\r\n/evil.example",
+            "/\u{0}",
+            "/a b",
+            "/\u{a0}/evil.example",
+            "/%0d%0aSet-Cookie:x",
+            "/%5c%5cevil.example",
+            "/%5Cevil.example",
+            "/%2fevil.example",
+            "/%2F%2Fevil.example",
+            "/%09/evil.example",
+            "/%20",
+            "/%c2%a0evil.example",
+            "/%252f%252fevil.example",
+            "/%25252f%25252fevil.example",
+            "/%2525252fx",
+            &format!("/{}", "a".repeat(600)),
+        ] {
+            assert_eq!(safe_next(Some(hostile), "/d"), "/d", "{hostile:?}");
+        }
+        assert_eq!(safe_next(None, "/d"), "/d");
+    }
 }

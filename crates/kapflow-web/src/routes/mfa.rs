@@ -2,9 +2,9 @@
 //! ("confirm with your code") for sensitive actions.
 
 use crate::AppState;
-use crate::auth::{CurrentUser, cookie, safe_next, totp};
+use crate::auth::{CurrentUser, cookie, totp};
 use crate::error::AppError;
-use crate::routes::login::new_tokens;
+use crate::routes::login::{new_tokens, safe_next};
 use crate::views::auth::{MfaCodePage, MfaEnrolPage, RecoveryCodesPage};
 use crate::views::layout::Layout;
 use axum::Form;
@@ -16,12 +16,12 @@ use kapflow_domain::form::FieldErrors;
 use kapflow_domain::mfa::parse_totp_code;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
-use kapflow_store::rate_limit::RateDecision;
+use kapflow_store::rate_limit::AttemptDecision;
 use kapflow_store::sessions::NewSession;
 use serde::Deserialize;
 use time::Duration;
 
-/// Wrong codes allowed per account per window before 429.
+/// Wrong codes allowed per account per window before 429 (right ones are not counted).
 const MFA_ATTEMPTS: i64 = 10;
 const MFA_WINDOW: Duration = Duration::minutes(15);
 
@@ -58,19 +58,24 @@ async fn check_code(
 ) -> Result<Checked, AppError> {
     let now = now_utc();
     let bucket = format!("mfa:{}", user.id());
-    if let RateDecision::Limited { retry_after } = state
+    // Counted before the code is checked (simultaneous guesses cannot pass the limit together)
+    // and handed back if the code is right: only wrong codes add up.
+    let attempt = match state
         .store
         .rate_limits()
-        .hit(&bucket, now, MFA_WINDOW, MFA_ATTEMPTS)
+        .attempt(&bucket, now, MFA_WINDOW, MFA_ATTEMPTS)
         .await?
     {
-        let entry = user
-            .actor()
-            .entry(action, now)
-            .outcome(AuditOutcome::Denied, Some("too many attempts"));
-        state.store.audit().record(&entry).await?;
-        return Ok(Checked::Throttled(retry_after));
-    }
+        AttemptDecision::Allowed(a) => a,
+        AttemptDecision::Limited { retry_after } => {
+            let entry = user
+                .actor()
+                .entry(action, now)
+                .outcome(AuditOutcome::Denied, Some("too many attempts"));
+            state.store.audit().record(&entry).await?;
+            return Ok(Checked::Throttled(retry_after));
+        }
+    };
     let ok = match parse_totp_code(typed) {
         Some(code) => match state
             .store
@@ -100,6 +105,7 @@ async fn check_code(
         }
     };
     if ok {
+        state.store.rate_limits().succeeded(attempt).await?;
         return Ok(Checked::Ok);
     }
     let entry = user
@@ -321,14 +327,17 @@ pub async fn enrol_submit(
     }
     let now = now_utc();
     let bucket = format!("mfa:{}", user.id());
-    if let RateDecision::Limited { retry_after } = state
+    let attempt = match state
         .store
         .rate_limits()
-        .hit(&bucket, now, MFA_WINDOW, MFA_ATTEMPTS)
+        .attempt(&bucket, now, MFA_WINDOW, MFA_ATTEMPTS)
         .await?
     {
-        return Ok(crate::error::too_many_requests(retry_after));
-    }
+        AttemptDecision::Allowed(a) => a,
+        AttemptDecision::Limited { retry_after } => {
+            return Ok(crate::error::too_many_requests(retry_after));
+        }
+    };
     let secret = state
         .store
         .accounts()
@@ -346,6 +355,8 @@ pub async fn enrol_submit(
         let page = enrol_page(&state, &user, Some("That code is not right. Check the app shows kapflow's entry, then type its current six digits.".into())).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     };
+    // A right code: not a failure, so it does not count.
+    state.store.rate_limits().succeeded(attempt).await?;
     let (codes, hashes) = totp::new_recovery_codes();
     state
         .store
@@ -399,6 +410,5 @@ pub fn require_step_up(user: &CurrentUser, back_to: &str) -> Option<Response> {
     if kapflow_domain::session_policy::step_up_fresh(user.session.step_up_at, now_utc()) {
         return None;
     }
-    let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
-    Some(Redirect::to(&format!("{}?next={next}", crate::paths::STEP_UP)).into_response())
+    Some(crate::auth::access::ask_step_up(back_to))
 }

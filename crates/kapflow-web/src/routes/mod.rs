@@ -65,6 +65,19 @@ impl Routes {
         self
     }
 
+    /// The route added last is a sensitive action: it asks for a fresh step-up first
+    /// (../shared/design/security.md lists them).
+    fn confirmed(mut self) -> Self {
+        self.registry.confirm_last(None);
+        self
+    }
+
+    /// [`Routes::confirmed`] for a form that lives on another page (`page`, a route template).
+    fn confirmed_on(mut self, page: &'static str) -> Self {
+        self.registry.confirm_last(Some(page));
+        self
+    }
+
     pub fn into_parts(self) -> (Router<AppState>, Registry) {
         (self.router, self.registry)
     }
@@ -72,12 +85,18 @@ impl Routes {
 
 /// Every route and its access rule.
 pub fn build() -> Routes {
+    build_with(true)
+}
+
+/// Every route and its access rule; `/metrics` only when `metrics` (the binary serves it on a
+/// listener of its own otherwise, so the public address does not have it at all).
+pub fn build_with(metrics: bool) -> Routes {
     use crate::paths::*;
     use Access::{Client, PasswordOnly, Policy, Public};
     use clients::{
         break_glass, caseload, consents, course, intake, messages, preparation, prescriber, record,
     };
-    Routes::new()
+    let routes = Routes::new()
         .get(CLIENTS, Policy(Action::ListClients), caseload::list)
         .post(CLIENT_SEARCH, Policy(Action::ListClients), caseload::search)
         .get(CLIENT_NEW, Policy(Action::CreateClient), record::new_form)
@@ -128,6 +147,7 @@ pub fn build() -> Routes {
         )
         .get(CONSENTS, Client(Action::ViewClinicalRecord), consents::show)
         .post(CONSENTS, Client(Action::EditClinicalRecord), consents::sign)
+        .confirmed()
         .post(
             CONSENT_REVOKE,
             Client(Action::EditClinicalRecord),
@@ -155,11 +175,13 @@ pub fn build() -> Routes {
             prescriber::prescribe,
         )
         .post(SHIPMENTS, Client(Action::Prescribe), prescriber::ship)
+        .confirmed_on(PRESCRIBER)
         .post(
             SHIPMENT_RECEIVED,
             Client(Action::Prescribe),
             prescriber::received,
         )
+        .confirmed_on(PRESCRIBER)
         .post(
             DOSE_REQUESTS,
             Client(Action::EditClinicalRecord),
@@ -173,7 +195,9 @@ pub fn build() -> Routes {
         .get(MESSAGES, Client(Action::ViewClinicalRecord), messages::show)
         .post(MESSAGES, Client(Action::MessageCareTeam), messages::post)
         .get(BREAK_GLASS, Policy(Action::BreakGlass), break_glass::show)
+        .confirmed()
         .post(BREAK_GLASS, Policy(Action::BreakGlass), break_glass::open)
+        .confirmed()
         .get(
             CONSENT_DOCUMENTS,
             Policy(Action::ManageConsentDocuments),
@@ -214,6 +238,7 @@ pub fn build() -> Routes {
             Policy(Action::ExportResearchData),
             reports::research_csv,
         )
+        .confirmed()
         .get(
             INSTRUMENTS,
             Policy(Action::ManageInstruments),
@@ -266,7 +291,6 @@ pub fn build() -> Routes {
         .get(PHOTO, Public, public::photo)
         .get(HEALTHZ, Public, health::healthz)
         .get(READYZ, Public, health::readyz)
-        .get(METRICS, Public, health::metrics)
         .get(STATIC, Public, assets::serve)
         .get(SETUP, Public, setup::show)
         .post(SETUP, Public, setup::submit)
@@ -313,14 +337,18 @@ pub fn build() -> Routes {
             staff::revoke_invitation,
         )
         .post(STAFF_DISABLE, Policy(Action::ManageStaff), staff::disable)
+        .confirmed()
         .post(STAFF_ROLE, Policy(Action::ManageStaff), staff::change_role)
+        .confirmed()
         .post(
             STAFF_RESET_MFA,
             Policy(Action::ManageStaff),
             staff::reset_mfa,
         )
+        .confirmed()
         .get(AUDIT, Policy(Action::ViewAudit), audit::view)
         .get(AUDIT_CSV, Policy(Action::ExportAudit), audit::export_csv)
+        .confirmed()
         .get(INQUIRIES, Policy(Action::ViewInquiries), inbox::list)
         .post(INQUIRY_SEARCH, Policy(Action::ViewInquiries), inbox::search)
         .get(INQUIRY, Policy(Action::ViewInquiries), inbox::view)
@@ -360,7 +388,12 @@ pub fn build() -> Routes {
             SETTINGS,
             Policy(Action::EditSite),
             site_admin::save_settings,
-        )
+        );
+    if metrics {
+        routes.get(METRICS, Public, health::metrics)
+    } else {
+        routes
+    }
 }
 
 /// Anything unrouted: the error-page middleware renders the 404 page.

@@ -3,7 +3,6 @@
 use crate::AppState;
 use crate::auth::OwnerUser;
 use crate::error::AppError;
-use crate::routes::mfa::require_step_up;
 use crate::views::layout::Layout;
 use crate::views::staff::{PendingInvitationRow, StaffPage, StaffRow};
 use axum::Form;
@@ -269,9 +268,6 @@ pub async fn change_role(
     Form(form): Form<RoleForm>,
 ) -> Result<Response, AppError> {
     let user = target(&id)?;
-    if let Some(redirect) = require_step_up(&owner.0, crate::paths::STAFF) {
-        return Ok(redirect);
-    }
     let Some(role) = Role::parse(&form.role).filter(|r| r.is_staff()) else {
         return Err(AppError::BadRequest);
     };

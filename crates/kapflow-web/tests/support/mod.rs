@@ -149,6 +149,28 @@ impl TestApp {
 
     /// A new session for `id`, with both factors passed when `mfa` is true.
     pub async fn session_for(&self, id: UserId, role: Role, email: &str, mfa: bool) -> Person {
+        self.new_session(id, role, email, mfa, false).await
+    }
+
+    /// The same person in a new session just confirmed with their code (step-up), for the
+    /// sensitive actions.
+    pub async fn confirmed(&self, p: &Person) -> Person {
+        self.confirmed_session_for(p.id, p.role, &p.email).await
+    }
+
+    /// A new session for `id`, both factors passed and just confirmed with a code (step-up).
+    pub async fn confirmed_session_for(&self, id: UserId, role: Role, email: &str) -> Person {
+        self.new_session(id, role, email, true, true).await
+    }
+
+    async fn new_session(
+        &self,
+        id: UserId,
+        role: Role,
+        email: &str,
+        mfa: bool,
+        step_up: bool,
+    ) -> Person {
         let token = kapflow_web::setup_link::new_token();
         let csrf = kapflow_web::setup_link::new_token();
         let hash = token_hash(&token);
@@ -161,7 +183,7 @@ impl TestApp {
                     token_hash: &hash,
                     csrf_token: &csrf,
                     mfa_verified: mfa,
-                    step_up: false,
+                    step_up,
                     ip: None,
                     user_agent: None,
                 },

@@ -214,7 +214,8 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
     desk.close().await;
 
     // --- 4. The therapist: intake, screening, preparation, refusal, consents, referral. ----
-    let therapist = first_sign_in(&base, "sam@example.org", "Sam Rivera").await;
+    let (therapist, sam_secret) =
+        staff_browser_with_secret(&base, "sam@example.org", STAFF_PW, "Sam Rivera").await;
     let c = &therapist.client;
     c.goto(&format!("{base}/clients")).await.expect("caseload");
     expect_h1(c, "Clients").await;
@@ -374,14 +375,23 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
             .expect("id")
             .expect("typed name id");
         let doc = typed.strip_prefix("typed_name-").expect("typed_name-<doc>");
-        fill(c, &typed, CLIENT).await;
-        set_date(c, &format!("signed_on-{doc}"), &today).await;
-        click(c, &format!("#agree-{doc}")).await;
-        click_and_load(
-            c,
-            &format!(".consent-doc:has(#agree-{doc}) form button[type=submit]"),
-        )
-        .await;
+        let sign = async || {
+            fill(c, &typed, CLIENT).await;
+            set_date(c, &format!("signed_on-{doc}"), &today).await;
+            click(c, &format!("#agree-{doc}")).await;
+            click_and_load(
+                c,
+                &format!(".consent-doc:has(#agree-{doc}) form button[type=submit]"),
+            )
+            .await;
+        };
+        sign().await;
+        if signed == 1 {
+            // Signing on the client's behalf asks for the therapist's code, then back to sign.
+            confirm_step_up(c, &sam_secret).await;
+            expect_h1(c, CLIENT).await;
+            sign().await;
+        }
         wait_contains(c, Locator::Css(".notice"), "Signature recorded").await;
         let on_file = c
             .find_all(Locator::Css("table.table tbody tr"))
@@ -417,7 +427,8 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
     other.close().await;
 
     // --- 6. The referred organisation's prescriber evaluates, prescribes, ships. -----------
-    let prescriber = first_sign_in(&base, "priya@example.org", "Priya Patel").await;
+    let (prescriber, priya_secret) =
+        staff_browser_with_secret(&base, "priya@example.org", STAFF_PW, "Priya Patel").await;
     let c = &prescriber.client;
     c.goto(&format!("{base}/clients")).await.expect("caseload");
     expect_h1(c, "Referred clients").await;
@@ -496,6 +507,13 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
         Some(today.as_str()),
         "prefilled with today"
     );
+    click_and_load(c, "form[action$='/shipments'] button[type=submit]").await;
+    // Custody entries ask for the prescriber's code first; then the shipment is sent again.
+    confirm_step_up(c, &priya_secret).await;
+    expect_h1(c, CLIENT).await;
+    click_text(c, "summary", "Record a shipment").await;
+    fill(c, "carrier", "UPS").await;
+    fill(c, "tracking_number", "1Z999AA10123456784").await;
     click_and_load(c, "form[action$='/shipments'] button[type=submit]").await;
     wait_contains(c, Locator::Css(".notice"), "Shipment recorded").await;
     click_and_load(c, "form[action$='/received'] button[type=submit]").await;

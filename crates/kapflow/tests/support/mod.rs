@@ -59,6 +59,11 @@ impl Server {
         Server::spawn(&mut kapflow_command(data_dir, database_url), log)
     }
 
+    /// Starts a command made with [`kapflow_command`] and more settings.
+    pub fn spawn_command(cmd: &mut Command) -> Server {
+        Server::spawn(cmd, None)
+    }
+
     fn spawn(cmd: &mut Command, log: Option<&Path>) -> Server {
         cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped());
@@ -106,6 +111,20 @@ impl Server {
 
     pub fn get(&self, path: &str) -> HttpReply {
         http(&self.url, "GET", path, None)
+    }
+
+    /// `n` fresh tokens of the public inquiry form (each inquiry needs its own).
+    pub fn form_tokens(&self, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let page = self.get("/connect").body;
+                page.split("name=\"form_token\" value=\"")
+                    .nth(1)
+                    .and_then(|s| s.split('"').next())
+                    .expect("token")
+                    .to_owned()
+            })
+            .collect()
     }
 
     pub fn post_form(&self, path: &str, form: &str) -> HttpReply {

@@ -360,13 +360,33 @@ pub async fn staff_browser(
     password: &str,
     name: &str,
 ) -> super::browser::Browser {
+    staff_browser_with_secret(base, email, password, name)
+        .await
+        .0
+}
+
+/// [`staff_browser`], with the person's TOTP secret (for the step-up of sensitive actions).
+pub async fn staff_browser_with_secret(
+    base: &str,
+    email: &str,
+    password: &str,
+    name: &str,
+) -> (super::browser::Browser, Vec<u8>) {
     let browser = super::browser::Browser::start().await.expect("a browser");
     let c = &browser.client;
     sign_in(c, base, email, password).await;
-    enrol(c).await;
+    let (secret, _) = enrol(c).await;
     click(c, "a.button.primary").await;
     expect_h1(c, &format!("Welcome, {name}")).await;
-    browser
+    (browser, secret)
+}
+
+/// On the step-up page a sensitive action sent the person to: confirms with the next code and
+/// waits to be back where the action was.
+pub async fn confirm_step_up(c: &fantoccini::Client, secret: &[u8]) {
+    expect_h1(c, "Confirm with your code").await;
+    fill(c, "code", &totp_code(secret, 1)).await;
+    click_and_load(c, "form[action^='/step-up'] button[type=submit]").await;
 }
 
 /// One email written under DATA_DIR/mail (the server has no SMTP in tests): its `To` and

@@ -5,7 +5,9 @@
 use crate::AppState;
 use crate::auth::StaffUser;
 use crate::error::AppError;
-use crate::views::clients::break_glass::{BreakGlassInput, BreakGlassPage, hours, page};
+use crate::views::clients::break_glass::{
+    BreakGlassInput, BreakGlassPage, hours, min_reason, page,
+};
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -42,7 +44,7 @@ pub async fn open(
         required_line(&v.legal_name, 120, "the client's legal name"),
     );
     let dob = e.take("date_of_birth", date(&v.date_of_birth, "the date of birth"));
-    let reason = match break_glass_reason(&v.reason) {
+    let reason = match break_glass_reason(&v.reason, min_reason(&state).await?) {
         Ok(r) => Some(r),
         Err(re) => {
             if let Some(m) = re.get("reason") {

@@ -12,8 +12,9 @@ use axum::Form;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use kapflow_domain::measures::schedule::Channel;
-use kapflow_domain::text::{date, required_text};
+use kapflow_domain::measures::schedule::{Channel, due_on};
+use kapflow_domain::pathway::today;
+use kapflow_domain::text::required_text;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use kapflow_domain::{AlertId, MeasureRequestId};
@@ -91,7 +92,7 @@ pub async fn add(
         )
         .await;
     }
-    let due = match date(&f.due_on, "the date it is due") {
+    let due = match due_on(&f.due_on, "the date it is due", today(now_utc())) {
         Ok(d) => d,
         Err(m) => return again(&state, &user, access, "add".into(), "due_on", m).await,
     };
@@ -129,7 +130,7 @@ pub async fn change(
     let due = if f.cancel == "yes" {
         None
     } else {
-        match date(&f.due_on, "the new date") {
+        match due_on(&f.due_on, "the new date", today(now_utc())) {
             Ok(d) => Some(d),
             Err(m) => {
                 let form = format!("due-{request}");

@@ -4,7 +4,7 @@
 use super::OnClient;
 use super::{DoneQuery, form_key};
 use crate::AppState;
-use crate::auth::StaffUser;
+use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::form_fields::Fields;
 use crate::time_fmt::when;
@@ -34,6 +34,46 @@ pub struct NewQuery {
 }
 
 /// The new-client form, prefilled from an inquiry when one is named.
+/// The owner puts themselves on a client's care team — the clinical record then opens to them
+/// with no time limit, so it is treated like break-glass: a fresh step-up, a real reason
+/// (the break-glass minimum length), audited with the reason, and the team is told.
+async fn join(
+    state: AppState,
+    user: StaffUser,
+    access: ClientAccess,
+    reason: String,
+) -> Result<Response, AppError> {
+    let here = crate::paths::client(access.client());
+    if let Some(redirect) = crate::routes::mfa::require_step_up(&user.0, &here) {
+        return Ok(redirect);
+    }
+    let min = crate::views::clients::break_glass::min_reason(&state).await?;
+    let reason = match kapflow_domain::prescribing::break_glass_reason(&reason, min) {
+        Ok(r) => r,
+        Err(e) => {
+            let p = overview_page(&state, &user, &access, None, reason, e).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+        }
+    };
+    if !state
+        .store
+        .clients()
+        .join_care_team(&access, user.0.id(), &reason, &user.0.actor(), now_utc())
+        .await?
+    {
+        return Err(AppError::BadRequest);
+    }
+    Ok(Redirect::to(&crate::paths::done(here, "joined")).into_response())
+}
+
+/// Which inquiries this person may turn into a client: those in their inbox.
+fn inbox_scope(user: &StaffUser) -> InboxScope {
+    InboxScope {
+        user: user.0.id(),
+        role: user.0.role(),
+    }
+}
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn new_form(
     State(state): State<AppState>,
@@ -47,14 +87,10 @@ pub async fn new_form(
         if let Some(existing) = state.store.clients().of_inquiry(id).await? {
             return Ok(Redirect::to(&crate::paths::client(existing)).into_response());
         }
-        let scope = InboxScope {
-            user: user.0.id(),
-            role: user.0.role(),
-        };
         let Some((d, _)) = state
             .store
             .inquiries()
-            .view(scope, id, &user.0.actor(), now_utc())
+            .view(inbox_scope(&user), id, &user.0.actor(), now_utc())
             .await?
         else {
             return Err(AppError::NotFound);
@@ -156,7 +192,14 @@ pub async fn create(
     match state
         .store
         .clients()
-        .create(&key, &client, inquiry_id, &team, &user.0.actor(), now_utc())
+        .create(
+            &key,
+            &client,
+            inquiry_id.map(|i| (i, inbox_scope(&user))),
+            &team,
+            &user.0.actor(),
+            now_utc(),
+        )
         .await?
     {
         Created::Client(id) | Created::Repeat(id) => Ok(Redirect::to(&crate::paths::done(
@@ -174,6 +217,8 @@ pub async fn create(
                 None => Err(AppError::BadRequest),
             }
         }
+        // Someone else's inquiry, or none at all: the same answer either way.
+        Created::InquiryNotFound => Err(AppError::NotFound),
         Created::KeyReused => {
             let msg = "This form was already used. Check the caseload before trying again.";
             let page = form_page(
@@ -197,7 +242,34 @@ pub async fn overview(
     OnClient(state, user, access): OnClient,
     Query(q): Query<DoneQuery>,
 ) -> Result<OverviewPage, AppError> {
-    let Ctx { client, header, .. } = ctx(&state, &access, Tab::Overview).await?;
+    let notice = match q.done.as_str() {
+        "created" => Some("Client record opened. The first course starts at assessment."),
+        "saved" => Some("Details saved."),
+        "team" => Some("Care team updated."),
+        "joined" => Some("You joined the care team. The clinicians on it were told."),
+        _ => None,
+    };
+    overview_page(
+        &state,
+        &user,
+        &access,
+        notice,
+        String::new(),
+        FieldErrors::default(),
+    )
+    .await
+}
+
+/// The overview, with what was typed into "join the care team" and its error, if any.
+async fn overview_page(
+    state: &AppState,
+    user: &StaffUser,
+    access: &ClientAccess,
+    notice: Option<&'static str>,
+    join_reason: String,
+    e: FieldErrors,
+) -> Result<OverviewPage, AppError> {
+    let Ctx { client, header, .. } = ctx(state, access, Tab::Overview).await?;
     let concerns = client.concerns.labels();
     let contact = |n: &Option<String>, p: &Option<String>| match (n, p) {
         (Some(n), Some(p)) => format!("{n}, {p}"),
@@ -230,42 +302,45 @@ pub async fn overview(
         ),
         ("Record sensitivity", client.sensitivity.label().to_owned()),
     ];
-    let team = state
-        .store
-        .clients()
-        .care_team(&access)
-        .await?
+    let members = state.store.clients().care_team(access).await?;
+    let me = user.0.id();
+    let on_team = members.iter().any(|m| m.user_id == me);
+    let team = members
         .into_iter()
         .map(|m| (m.user_id.to_string(), m.display_name, m.role.label()))
         .collect();
     let courses = state
         .store
         .courses()
-        .all(&access)
+        .all(access)
         .await?
         .into_iter()
         .map(|c| (c.number, c.stage.label(), when(c.opened_at)))
         .collect();
     let can_assign = access.may(Action::AssignCareTeam);
+    let me_text = me.to_string();
     Ok(OverviewPage {
-        layout: Layout::for_user(&state, &user.0).await?,
+        layout: Layout::for_user(state, &user.0).await?,
         h: header,
         csrf: user.0.csrf().to_owned(),
-        notice: match q.done.as_str() {
-            "created" => Some("Client record opened. The first course starts at assessment."),
-            "saved" => Some("Details saved."),
-            "team" => Some("Care team updated."),
-            _ => None,
-        },
+        notice,
         facts,
         team,
         can_edit: access.may(Action::EditClientDemographics),
         can_assign,
+        // Others are added here; oneself only through "join", with a reason.
         clinicians: if can_assign {
-            clinicians(&state).await?
+            clinicians(state)
+                .await?
+                .into_iter()
+                .filter(|(id, _)| *id != me_text)
+                .collect()
         } else {
             vec![]
         },
+        can_join: can_assign && !on_team && user.0.role() == Role::Owner,
+        join_reason,
+        e,
         courses,
     })
 }
@@ -333,6 +408,7 @@ pub async fn edit(
 pub struct TeamForm {
     user: String,
     change: String,
+    reason: String,
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -340,8 +416,13 @@ pub async fn care_team(
     OnClient(state, user, access): OnClient,
     axum::Form(f): axum::Form<TeamForm>,
 ) -> Result<Response, AppError> {
+    if f.change == "join" {
+        return join(state, user, access, f.reason).await;
+    }
     let member = UserId::parse(&f.user).ok_or(AppError::BadRequest)?;
     let add = match f.change.as_str() {
+        // Putting oneself on a team goes through `join`, with its reason and step-up.
+        "add" if member == user.0.id() => return Err(AppError::BadRequest),
         "add" => true,
         "remove" => false,
         _ => return Err(AppError::BadRequest),

@@ -44,6 +44,18 @@ pub async fn page(
 }
 
 /// How long a grant lasts (practice setting `break_glass.hours`, default 4).
+/// The fewest characters a break-glass reason may have (a practice setting).
+pub async fn min_reason(state: &AppState) -> Result<u32, AppError> {
+    Ok(state
+        .store
+        .settings()
+        .get(keys::BREAK_GLASS_MIN_REASON)
+        .await?
+        .and_then(|h| h.parse::<u32>().ok())
+        .filter(|h| (10..=200).contains(h))
+        .unwrap_or(kapflow_domain::prescribing::BREAK_GLASS_MIN_REASON))
+}
+
 pub async fn hours(state: &AppState) -> Result<i64, AppError> {
     Ok(state
         .store

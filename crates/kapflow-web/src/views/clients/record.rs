@@ -102,6 +102,10 @@ pub struct OverviewPage {
     pub can_edit: bool,
     pub can_assign: bool,
     pub clinicians: Vec<(String, String)>,
+    /// The owner, not on the team, may join it (with a reason).
+    pub can_join: bool,
+    pub join_reason: String,
+    pub e: kapflow_domain::form::FieldErrors,
     pub courses: Vec<(i64, &'static str, String)>,
 }
 
