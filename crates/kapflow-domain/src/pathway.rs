@@ -1,9 +1,12 @@
 //! One course of KAP treatment as a state machine (docs/domain.md §2 and §5).
 //!
-//! Stages so far: assessment → preparation → medical evaluation → medication → ready for
-//! dosing, and discontinued from any stage (reason required). Dosing and integration come with
-//! the dosing-session issue. Every transition lists its preconditions; a refusal names every
-//! unmet one in plain words, so the therapist sees all that is missing at once.
+//! assessment → preparation → medical evaluation → medication → ready for dosing → dosing ⇄
+//! integration → completed, and discontinued from any stage (reason required). The therapist
+//! advances the stages up to "ready for dosing"; from there a dosing session moves the course:
+//! opening one (only with the proof that every start gate held) enters dosing, closing it enters
+//! integration, and the next session opens from integration. A course is completed from
+//! integration. Every transition lists its preconditions; a refusal names every unmet one in
+//! plain words, so the therapist sees all that is missing at once.
 
 use time::{Date, OffsetDateTime};
 
@@ -15,6 +18,9 @@ crate::named_enum! {
         MedicalEvaluation = "medical_evaluation", "Medical evaluation";
         Medication = "medication", "Medication";
         ReadyForDosing = "ready_for_dosing", "Ready for dosing";
+        Dosing = "dosing", "Dosing session";
+        Integration = "integration", "Integration";
+        Completed = "completed", "Completed";
         Discontinued = "discontinued", "Discontinued";
     }
 }
@@ -65,6 +71,12 @@ pub enum Unmet {
     ReasonRequired,
     CourseEnded,
     NotTheNextStage,
+    /// A dosing session opens only from "ready for dosing" or integration.
+    NotReadyForDosing,
+    /// Only an open dosing session can close.
+    NoSessionOpen,
+    /// A course is completed from integration.
+    NotInIntegration,
 }
 
 impl Unmet {
@@ -92,8 +104,15 @@ impl Unmet {
                 "No support person is named to take the client home after dosing."
             }
             Unmet::ReasonRequired => "A reason is required.",
-            Unmet::CourseEnded => "This course has been discontinued; start a new course instead.",
+            Unmet::CourseEnded => "This course has ended; start a new course instead.",
             Unmet::NotTheNextStage => "The course can only move to its next stage.",
+            Unmet::NotReadyForDosing => {
+                "A dosing session opens only when the course is ready for dosing or in integration."
+            }
+            Unmet::NoSessionOpen => "No dosing session is open.",
+            Unmet::NotInIntegration => {
+                "A course is completed from integration, after its dosing sessions."
+            }
         }
     }
 }
@@ -108,7 +127,20 @@ pub struct GateRefused {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transition {
     Advance(Stage),
-    Discontinue { reason: String },
+    Discontinue {
+        reason: String,
+    },
+    /// A dosing session opened: only with the proof that every start gate held.
+    SessionOpened(crate::dosing::gates::GatesPassed),
+    /// The open dosing session was closed (discharged or ended early).
+    SessionClosed,
+    /// The course is complete (from integration).
+    Complete,
+}
+
+/// A course that has ended takes no more transitions.
+pub fn ended(stage: Stage) -> bool {
+    matches!(stage, Stage::Completed | Stage::Discontinued)
 }
 
 fn eligibility_unmet(f: &CourseFacts, out: &mut Vec<Unmet>) {
@@ -132,7 +164,13 @@ pub fn unmet_for(to: Stage, f: &CourseFacts) -> Vec<Unmet> {
         }
     };
     match to {
-        Stage::Assessment | Stage::Discontinued => {}
+        // Entered through a dosing session's gates, its closing, or completion (see
+        // `transition`), not by advancing.
+        Stage::Assessment
+        | Stage::Dosing
+        | Stage::Integration
+        | Stage::Completed
+        | Stage::Discontinued => {}
         Stage::Preparation => {
             need(f.intake_completed, Unmet::IntakeIncomplete);
             need(f.screening_reviewed, Unmet::ScreeningNotReviewed);
@@ -170,18 +208,34 @@ pub fn next(stage: Stage) -> Option<Stage> {
         Stage::Preparation => Some(Stage::MedicalEvaluation),
         Stage::MedicalEvaluation => Some(Stage::Medication),
         Stage::Medication => Some(Stage::ReadyForDosing),
-        Stage::ReadyForDosing | Stage::Discontinued => None,
+        // From here a dosing session moves the course.
+        Stage::ReadyForDosing
+        | Stage::Dosing
+        | Stage::Integration
+        | Stage::Completed
+        | Stage::Discontinued => None,
     }
 }
 
 /// Applies `t` to a course at `from`, or refuses with every unmet precondition.
 pub fn transition(from: Stage, t: &Transition, facts: &CourseFacts) -> Result<Stage, GateRefused> {
-    if from == Stage::Discontinued {
-        return Err(GateRefused {
-            reasons: vec![Unmet::CourseEnded],
-        });
+    let refuse = |u: Unmet| Err(GateRefused { reasons: vec![u] });
+    if ended(from) {
+        return refuse(Unmet::CourseEnded);
     }
     match t {
+        Transition::SessionOpened(_) => match from {
+            Stage::ReadyForDosing | Stage::Integration => Ok(Stage::Dosing),
+            _ => refuse(Unmet::NotReadyForDosing),
+        },
+        Transition::SessionClosed => match from {
+            Stage::Dosing => Ok(Stage::Integration),
+            _ => refuse(Unmet::NoSessionOpen),
+        },
+        Transition::Complete => match from {
+            Stage::Integration => Ok(Stage::Completed),
+            _ => refuse(Unmet::NotInIntegration),
+        },
         Transition::Discontinue { reason } => {
             if reason.trim().is_empty() {
                 Err(GateRefused {
@@ -379,11 +433,107 @@ mod tests {
             })
     }
 
+    /// A proof that the dosing gates held (only `gates::start` makes one).
+    fn passed() -> crate::dosing::gates::GatesPassed {
+        use crate::dosing::gates::{Plan, PreDoseMeasures, StartFacts, start};
+        use crate::dosing::vitals::{Thresholds, Vitals};
+        let today = date!(2026 - 12 - 01);
+        start(
+            &StartFacts {
+                today,
+                kap_consent: true,
+                eligibility: Some(Eligibility::Eligible {
+                    valid_until: date!(2027 - 06 - 30),
+                }),
+                plan: Some(Plan {
+                    sessions_allowed: 6,
+                    sessions_held: 0,
+                    min_days_between: 7,
+                    last_session_on: None,
+                }),
+                medication_logged_today: true,
+                pre_dose_vitals: Some(Vitals {
+                    systolic: 118,
+                    diastolic: 76,
+                    heart_rate: 68,
+                    spo2: 98,
+                    respiratory_rate: None,
+                }),
+                vitals_override: None,
+                open_high_risk_alert: false,
+                pre_dose_measures: PreDoseMeasures::Done,
+                ride_home_confirmed: true,
+            },
+            &Thresholds::default(),
+        )
+        .expect("every gate holds")
+    }
+
     fn any_transition() -> impl Strategy<Value = Transition> {
         prop_oneof![
             proptest::sample::select(Stage::ALL.to_vec()).prop_map(Transition::Advance),
             "[a-z ]{0,8}".prop_map(|reason| Transition::Discontinue { reason }),
+            Just(Transition::SessionOpened(passed())),
+            Just(Transition::SessionClosed),
+            Just(Transition::Complete),
         ]
+    }
+
+    #[test]
+    fn sessions_move_the_course_between_dosing_and_integration_until_it_is_completed() {
+        let f = all_met();
+        let mut s = Stage::ReadyForDosing;
+        for (t, to) in [
+            (Transition::SessionOpened(passed()), Stage::Dosing),
+            (Transition::SessionClosed, Stage::Integration),
+            (Transition::SessionOpened(passed()), Stage::Dosing),
+            (Transition::SessionClosed, Stage::Integration),
+            (Transition::Complete, Stage::Completed),
+        ] {
+            s = transition(s, &t, &f).expect("allowed");
+            assert_eq!(s, to);
+        }
+        for t in [
+            Transition::SessionOpened(passed()),
+            Transition::Discontinue {
+                reason: "moved".into(),
+            },
+        ] {
+            assert_eq!(
+                transition(Stage::Completed, &t, &f)
+                    .expect_err("ended")
+                    .reasons,
+                vec![Unmet::CourseEnded]
+            );
+        }
+        let refused = |from, t| transition(from, &t, &f).expect_err("refused").reasons;
+        assert_eq!(
+            refused(Stage::Medication, Transition::SessionOpened(passed())),
+            vec![Unmet::NotReadyForDosing]
+        );
+        assert_eq!(
+            refused(Stage::Integration, Transition::SessionClosed),
+            vec![Unmet::NoSessionOpen]
+        );
+        assert_eq!(
+            refused(Stage::Dosing, Transition::Complete),
+            vec![Unmet::NotInIntegration]
+        );
+        assert_eq!(
+            refused(Stage::ReadyForDosing, Transition::Advance(Stage::Dosing)),
+            vec![Unmet::NotTheNextStage],
+            "dosing starts only by opening a session"
+        );
+        assert_eq!(
+            transition(
+                Stage::Dosing,
+                &Transition::Discontinue {
+                    reason: "adverse event".into()
+                },
+                &f
+            ),
+            Ok(Stage::Discontinued)
+        );
     }
 
     proptest! {
@@ -391,9 +541,11 @@ mod tests {
         /// every gate of docs/domain.md §5 that this stage can know satisfied at that moment.
         #[test]
         fn ready_for_dosing_is_never_reached_without_its_gates(
+            start in proptest::sample::select(Stage::ALL.to_vec()),
             steps in proptest::collection::vec((any_transition(), any_facts()), 1..30)
         ) {
-            let mut s = Stage::Assessment;
+            // From any stage, so the dosing ⇄ integration part is walked as often as the start.
+            let mut s = start;
             for (t, f) in &steps {
                 if let Ok(next) = transition(s, t, f) {
                     if next == Stage::ReadyForDosing {
@@ -404,7 +556,18 @@ mod tests {
                     if next == Stage::MedicalEvaluation {
                         prop_assert!(f.kap_consent && f.release_of_information && f.preparation_signed_off && f.referred);
                     }
-                    prop_assert!(next == Stage::Discontinued || Some(next) == super::next(s));
+                    let allowed = match (t, next) {
+                        (Transition::Discontinue { .. }, Stage::Discontinued) => true,
+                        (Transition::Advance(_), _) => Some(next) == super::next(s),
+                        (Transition::SessionOpened(_), Stage::Dosing) => {
+                            matches!(s, Stage::ReadyForDosing | Stage::Integration)
+                        }
+                        (Transition::SessionClosed, Stage::Integration) => s == Stage::Dosing,
+                        (Transition::Complete, Stage::Completed) => s == Stage::Integration,
+                        _ => false,
+                    };
+                    prop_assert!(allowed, "{s:?} --{t:?}--> {next:?}");
+                    prop_assert!(!ended(s), "an ended course moved");
                     s = next;
                 }
             }

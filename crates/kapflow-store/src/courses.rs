@@ -154,7 +154,7 @@ pub(crate) async fn apply(
     };
     // The stage must still be what the facts were read against (another request may have
     // moved it); one writer per row either way.
-    let closed = (to == Stage::Discontinued).then_some(now);
+    let closed = pathway::ended(to).then_some(now);
     let n = tx
         .exec(
             "UPDATE courses SET stage = $1, closed_at = COALESCE($2, closed_at) WHERE id = $3 \
@@ -181,7 +181,7 @@ pub(crate) async fn apply(
         ],
     )
     .await?;
-    if to == Stage::Discontinued {
+    if pathway::ended(to) {
         measures::schedule_follow_ups(tx, course.client_id, course.id, actor, now).await?;
     }
     audit::append(
@@ -298,6 +298,9 @@ impl Courses<'_> {
         let why = match t {
             Transition::Discontinue { reason } => reason.clone(),
             Transition::Advance(to) => format!("Advanced to {}", to.label().to_lowercase()),
+            Transition::SessionOpened(_) => "A dosing session opened".to_owned(),
+            Transition::SessionClosed => "The dosing session closed".to_owned(),
+            Transition::Complete => "Course completed".to_owned(),
         };
         let outcome = apply(&mut tx, &course, t, &why, actor, now).await?;
         if let Err(refused) = &outcome {
@@ -318,7 +321,7 @@ impl Courses<'_> {
         Ok(Some(outcome))
     }
 
-    /// Opens a new course after the current one was discontinued.
+    /// Opens a new course after the current one ended (completed or discontinued).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn start_new(
         &self,
@@ -331,7 +334,7 @@ impl Courses<'_> {
         let Some(course) = current_course(&mut tx, client).await? else {
             return Ok(false);
         };
-        if course.stage != Stage::Discontinued {
+        if !pathway::ended(course.stage) {
             return Ok(false);
         }
         // A double click can open the same course number twice at once (PostgreSQL): the

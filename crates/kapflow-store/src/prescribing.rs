@@ -305,7 +305,12 @@ impl Prescribing<'_> {
         };
         if !matches!(
             course.stage,
-            Stage::MedicalEvaluation | Stage::Medication | Stage::ReadyForDosing
+            // Eligibility is renewed while the course goes on, too.
+            Stage::MedicalEvaluation
+                | Stage::Medication
+                | Stage::ReadyForDosing
+                | Stage::Dosing
+                | Stage::Integration
         ) {
             return Ok(Err(Refused::Because(vec![
                 "This course is not awaiting a medical evaluation.".into(),
@@ -381,7 +386,10 @@ impl Prescribing<'_> {
         let Some(course) = self.referred_course(&mut tx, access, actor).await? else {
             return Ok(Err(Refused::NotFound));
         };
-        if !matches!(course.stage, Stage::Medication | Stage::ReadyForDosing) {
+        if !matches!(
+            course.stage,
+            Stage::Medication | Stage::ReadyForDosing | Stage::Dosing | Stage::Integration
+        ) {
             return Ok(Err(Refused::Because(vec![
                 "Record the evaluation as eligible before prescribing.".into(),
             ])));

@@ -14,6 +14,7 @@ use kapflow_domain::prescribing::{
     Decision, DoseAnswer, DoseChangeAnswer, DoseForm, Evaluation, Prescription, Shipment,
 };
 use kapflow_domain::time_util::now_utc;
+use kapflow_store::access::for_tests;
 use kapflow_store::assessment::Saved;
 use kapflow_store::clients::CaseloadScope;
 use kapflow_store::consents::Signed;
@@ -490,5 +491,115 @@ store_test!(
                 id: course.id.as_uuid()
             }]
         );
+    }
+);
+
+store_test!(
+    a_course_goes_through_dosing_and_integration_to_completed_with_its_history,
+    async |db: &TestDb| {
+        use kapflow_domain::dosing::gates::{PreDoseMeasures, StartFacts, start};
+        use kapflow_domain::dosing::vitals::{Thresholds, Vitals};
+        use kapflow_domain::pathway::Eligibility;
+        let w = world(db).await;
+        let s = &db.store;
+        let c = new_client(db, &w, "Dee Dosing", w.t1.0).await;
+        let now = now_utc() + Duration::minutes(1);
+        // The pages that bring a course to "ready for dosing" are tested above; here it starts
+        // there.
+        kapflow_store::testkit::raw_execute(db, "UPDATE courses SET stage = 'ready_for_dosing'")
+            .await
+            .expect("ready");
+        let today = kapflow_domain::pathway::today(now);
+        let facts = |plan| StartFacts {
+            plan,
+            ..StartFacts {
+                today,
+                kap_consent: true,
+                eligibility: Some(Eligibility::Eligible {
+                    valid_until: today + Duration::days(90),
+                }),
+                plan: None,
+                medication_logged_today: true,
+                pre_dose_vitals: Some(Vitals {
+                    systolic: 120,
+                    diastolic: 80,
+                    heart_rate: 70,
+                    spo2: 98,
+                    respiratory_rate: None,
+                }),
+                vitals_override: None,
+                open_high_risk_alert: false,
+                pre_dose_measures: PreDoseMeasures::Done,
+                ride_home_confirmed: true,
+            }
+        };
+        assert!(
+            start(&facts(None), &Thresholds::default()).is_err(),
+            "no prescription, no session"
+        );
+        let proof = start(
+            &facts(Some(kapflow_domain::dosing::gates::Plan {
+                sessions_allowed: 6,
+                sessions_held: 0,
+                min_days_between: 7,
+                last_session_on: None,
+            })),
+            &Thresholds::default(),
+        )
+        .expect("every gate holds");
+        let requests_before = s.measures().requests(&seen(c)).await.expect("r").len();
+        let go = async |t: Transition, at| {
+            s.courses()
+                .transition(&for_tests(c), &t, &w.t1.1, at)
+                .await
+                .expect("store")
+                .expect("course")
+        };
+        for (i, (t, to)) in [
+            (Transition::SessionOpened(proof.clone()), Stage::Dosing),
+            (Transition::SessionClosed, Stage::Integration),
+            (Transition::SessionOpened(proof.clone()), Stage::Dosing),
+            (Transition::SessionClosed, Stage::Integration),
+            (Transition::Complete, Stage::Completed),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert_eq!(go(t, now + Duration::minutes(i as i64)).await, Ok(to));
+            assert_eq!(stage(db, c).await, to);
+        }
+        assert_eq!(
+            go(Transition::SessionOpened(proof), now + Duration::hours(1))
+                .await
+                .expect_err("ended")
+                .reasons,
+            vec![Unmet::CourseEnded]
+        );
+        let course = current_course(db, c).await;
+        assert!(course.closed_at.is_some(), "a completed course is closed");
+        let history = s.courses().history(&seen(c), course.id).await.expect("h");
+        let stages: Vec<_> = history.iter().map(|h| h.to_stage.as_str()).collect();
+        assert_eq!(
+            &stages[stages.len() - 5..],
+            [
+                "dosing",
+                "integration",
+                "dosing",
+                "integration",
+                "completed"
+            ]
+        );
+        assert!(
+            s.measures().requests(&seen(c)).await.expect("r").len() > requests_before,
+            "completing a course schedules the follow-up questionnaires"
+        );
+        assert!(
+            s.courses()
+                .start_new(&for_tests(c), &w.t1.1, now + Duration::hours(2))
+                .await
+                .expect("new"),
+            "a new course can start after a completed one"
+        );
+        assert_eq!(stage(db, c).await, Stage::Assessment);
     }
 );

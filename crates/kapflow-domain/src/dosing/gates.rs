@@ -131,9 +131,14 @@ impl StartUnmet {
     }
 }
 
-/// Every gate of opening a dosing session; `Ok` only when all hold. An urgent pre-dose reading
-/// cannot be overridden; a hold can, with a reason.
-pub fn start(f: &StartFacts, t: &Thresholds) -> Result<(), Vec<StartUnmet>> {
+/// The proof that every start gate held: only [`start`] makes one, and only a transition with
+/// one moves a course into a dosing session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GatesPassed(());
+
+/// Every gate of opening a dosing session; the proof only when all hold. An urgent pre-dose
+/// reading cannot be overridden; a hold can, with a reason.
+pub fn start(f: &StartFacts, t: &Thresholds) -> Result<GatesPassed, Vec<StartUnmet>> {
     let mut out = Vec::new();
     let mut need = |ok: bool, u: StartUnmet| {
         if !ok {
@@ -185,7 +190,11 @@ pub fn start(f: &StartFacts, t: &Thresholds) -> Result<(), Vec<StartUnmet>> {
     };
     need(measures, StartUnmet::PreDoseMeasuresMissing);
     need(f.ride_home_confirmed, StartUnmet::NoRideHome);
-    if out.is_empty() { Ok(()) } else { Err(out) }
+    if out.is_empty() {
+        Ok(GatesPassed(()))
+    } else {
+        Err(out)
+    }
 }
 
 #[cfg(test)]
@@ -231,7 +240,7 @@ mod tests {
     #[test]
     fn a_ready_session_opens_and_a_blank_one_names_every_gate() {
         let t = Thresholds::default();
-        assert_eq!(start(&ready(), &t), Ok(()));
+        assert!(start(&ready(), &t).is_ok());
         let blank = StartFacts {
             kap_consent: false,
             eligibility: None,
@@ -294,7 +303,7 @@ mod tests {
                 }),
                 &t
             ),
-            Ok(()),
+            Ok(GatesPassed(())),
             "exactly seven days later"
         );
     }
@@ -319,10 +328,7 @@ mod tests {
             start(&high(150, 85, Some("  ")), &t),
             Err(vec![StartUnmet::VitalsHold])
         );
-        assert_eq!(
-            start(&high(150, 85, Some("Anxious; rechecked, calm")), &t),
-            Ok(())
-        );
+        assert!(start(&high(150, 85, Some("Anxious; rechecked, calm")), &t).is_ok());
         assert_eq!(
             start(&high(185, 85, Some("Anxious")), &t),
             Err(vec![StartUnmet::VitalsUrgent])
@@ -350,7 +356,7 @@ mod tests {
             },
             ..ready()
         };
-        assert_eq!(start(&skipped("Client too anxious to read"), &t), Ok(()));
+        assert!(start(&skipped("Client too anxious to read"), &t).is_ok());
         assert_eq!(
             start(&skipped(""), &t),
             Err(vec![StartUnmet::PreDoseMeasuresMissing])
@@ -445,7 +451,7 @@ mod tests {
             let all = f.kap_consent && eligible && plan_ok && f.medication_logged_today
                 && vitals_ok && !f.open_high_risk_alert && measures_ok && f.ride_home_confirmed;
             match start(&f, &t) {
-                Ok(()) => prop_assert!(all),
+                Ok(_) => prop_assert!(all),
                 Err(unmet) => {
                     prop_assert!(!all && !unmet.is_empty());
                     for u in unmet {

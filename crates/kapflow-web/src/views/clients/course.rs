@@ -90,7 +90,7 @@ pub async fn page(
         notice,
         number: course.number,
         stage: stage.label(),
-        ended: stage == Stage::Discontinued,
+        ended: kapflow_domain::pathway::ended(stage),
         next: next.map(|n| (n.as_str(), n.label())),
         still_needed,
         refer_next: next == Some(Stage::MedicalEvaluation),
