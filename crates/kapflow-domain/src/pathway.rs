@@ -435,36 +435,9 @@ mod tests {
 
     /// A proof that the dosing gates held (only `gates::start` makes one).
     fn passed() -> crate::dosing::gates::GatesPassed {
-        use crate::dosing::gates::{Plan, PreDoseMeasures, StartFacts, start};
-        use crate::dosing::vitals::{Thresholds, Vitals};
-        let today = date!(2026 - 12 - 01);
-        start(
-            &StartFacts {
-                today,
-                kap_consent: true,
-                eligibility: Some(Eligibility::Eligible {
-                    valid_until: date!(2027 - 06 - 30),
-                }),
-                plan: Some(Plan {
-                    sessions_allowed: 6,
-                    sessions_held: 0,
-                    min_days_between: 7,
-                    last_session_on: None,
-                }),
-                medication_logged_today: true,
-                pre_dose_vitals: Some(Vitals {
-                    systolic: 118,
-                    diastolic: 76,
-                    heart_rate: 68,
-                    spo2: 98,
-                    respiratory_rate: None,
-                }),
-                vitals_override: None,
-                open_high_risk_alert: false,
-                pre_dose_measures: PreDoseMeasures::Done,
-                ride_home_confirmed: true,
-            },
-            &Thresholds::default(),
+        crate::dosing::gates::start(
+            &crate::dosing::gates::tests::ready(),
+            &crate::dosing::vitals::Thresholds::default(),
         )
         .expect("every gate holds")
     }

@@ -22,7 +22,7 @@ impl Default for DischargeSettings {
             min_observation_minutes: 120,
             bp_margin: 20,
             heart_rate_margin: 20,
-            source: "docs/domain.md §3: at least about 2 hours of observation, vitals back near baseline (the margins are a practice default).",
+            source: "The practice's KAP protocol: at least about 2 hours of observation and vitals back near the pre-dose reading (the 20 mmHg and 20/min margins are a practice default).",
         }
     }
 }

@@ -198,7 +198,7 @@ pub fn start(f: &StartFacts, t: &Thresholds) -> Result<GatesPassed, Vec<StartUnm
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
     use time::macros::date;
@@ -215,7 +215,8 @@ mod tests {
         }
     }
 
-    fn ready() -> StartFacts {
+    /// A day on which every gate holds (other modules' tests take their proof from it).
+    pub(crate) fn ready() -> StartFacts {
         StartFacts {
             today: TODAY,
             kap_consent: true,

@@ -2,7 +2,6 @@
 //! zero and sees crisis resources at once; the therapist sees the safety alert, acknowledges
 //! it with a note, and the chart shows the new point. Every person works in their own browser.
 
-use super::support::Server;
 use super::support::browser::{Browser, axe_source};
 use super::support::keys::{focus_is, press, summary_leads_to, tab_to, title};
 use super::support::ui::*;
@@ -70,14 +69,7 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
     };
     let axe_js = axe_source();
     let axe = axe_js.as_deref();
-    let dir = tempfile::tempdir().expect("dir");
-    let data = dir.path().to_owned();
-    let server = {
-        let data = data.clone();
-        tokio::task::spawn_blocking(move || Server::start(&data, None))
-            .await
-            .expect("server")
-    };
+    let (_dir, data, server) = super::support::practice_server().await;
     let base = server.url.clone();
 
     // --- 1. Setup: the owner, then a therapist added from the console. ---------------------

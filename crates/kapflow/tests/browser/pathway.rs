@@ -47,14 +47,7 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
     };
     let axe_js = axe_source();
     let axe = axe_js.as_deref();
-    let dir = tempfile::tempdir().expect("dir");
-    let data = dir.path().to_owned();
-    let server = {
-        let data = data.clone();
-        tokio::task::spawn_blocking(move || Server::start(&data, None))
-            .await
-            .expect("server")
-    };
+    let (_dir, data, server) = super::support::practice_server().await;
     let base = server.url.clone();
 
     // --- 1. Setup: the owner, the staff, partner organisations, consent documents. ---------

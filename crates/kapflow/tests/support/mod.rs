@@ -17,6 +17,20 @@ use std::time::{Duration, Instant};
 
 pub const KAPFLOW: &str = env!("CARGO_BIN_EXE_kapflow");
 
+/// A fresh practice for a browser test: a new data directory (kept while the `TempDir` lives)
+/// and the server on it, started off the async runtime.
+pub async fn practice_server() -> (tempfile::TempDir, std::path::PathBuf, Server) {
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().to_owned();
+    let server = {
+        let data = data.clone();
+        tokio::task::spawn_blocking(move || Server::start(&data, None))
+            .await
+            .expect("server")
+    };
+    (dir, data, server)
+}
+
 /// A running `kapflow serve`, killed when dropped.
 pub struct Server {
     pub child: Child,
@@ -222,3 +236,18 @@ pub fn check(data_dir: &Path, database_url: Option<&str>) -> (bool, String) {
 }
 
 pub const OWNER_FORM: &str = "practice_name=Alvarado+Therapy&display_name=Catherine+Alvarado&email=catherine%40example.org&password=correct+horse+battery&password_confirm=correct+horse+battery";
+
+/// A runtime for the few checks that read the database directly.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt")
+}
+
+/// The data directory's embedded database, opened as a store without kapflow's key (as a
+/// person with file access, or kapflow before the key existed, would).
+pub async fn embedded_store(data: &std::path::Path) -> kapflow_store::Store {
+    let target = kapflow_store::DatabaseTarget::default_sqlite(data);
+    kapflow_store::Store::connect(&target).await.expect("open")
+}

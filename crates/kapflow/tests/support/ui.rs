@@ -479,3 +479,14 @@ pub async fn click_in_row(c: &fantoccini::Client, row: &str, button: &str) {
 pub async fn present(c: &fantoccini::Client, css: &str) -> bool {
     c.find(Locator::Css(css)).await.is_ok()
 }
+
+/// The current value of the field with this id.
+pub async fn field_value(c: &fantoccini::Client, id: &str) -> String {
+    c.find(Locator::Id(id))
+        .await
+        .expect("field")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default()
+}
