@@ -52,7 +52,7 @@ fn is_local_path(n: &str) -> bool {
         if !plain_local_path(&current) {
             return false;
         }
-        let decoded = percent_decode(&current);
+        let decoded: Vec<u8> = percent_encoding::percent_decode(&current).collect();
         if decoded == current {
             return true;
         }
@@ -70,29 +70,6 @@ fn plain_local_path(b: &[u8]) -> bool {
         && String::from_utf8_lossy(b)
             .chars()
             .all(|c| !c.is_control() && !c.is_whitespace())
-}
-
-/// `%XX` → the byte; anything else (including a lone `%`) is kept as it is.
-fn percent_decode(b: &[u8]) -> Vec<u8> {
-    let hex = |c: u8| (c as char).to_digit(16);
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                b.get(i + 1).copied().and_then(hex),
-                b.get(i + 2).copied().and_then(hex),
-            )
-        {
-            // Two hex digits make at most 0xff: the cast cannot truncate.
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 #[derive(Deserialize, Default)]
