@@ -189,7 +189,8 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
     c.delete_all_cookies().await.expect("owner again");
     sign_in(c, &base, "catherine@example.org", owner_pw).await;
     fill(c, "code", &owner_codes[0]).await;
-    click(c, "form[action='/login/mfa'] button[type=submit]").await;
+    // Wait for the signed-in page: going on before the code is accepted races the sign-in.
+    click_and_load(c, "form[action='/login/mfa'] button[type=submit]").await;
     c.goto(&format!("{base}/audit?action=auth.mfa"))
         .await
         .expect("audit");
