@@ -136,6 +136,23 @@ typed_id!(
     OutboxId
 );
 
+typed_id!(
+    /// One dosing session (in the office, the therapist present throughout).
+    DosingSessionId
+);
+typed_id!(
+    /// One set of vital signs taken in a dosing session.
+    VitalsId
+);
+typed_id!(
+    /// A vitals alert raised in a dosing session.
+    SessionAlertId
+);
+typed_id!(
+    /// An integration session recorded on a course.
+    IntegrationId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ pub mod form;
 pub mod ids;
 pub mod inquiry;
 pub mod intake;
+pub mod integration;
 pub mod measures;
 pub mod mfa;
 pub mod named;
@@ -31,9 +32,10 @@ pub mod token;
 pub use audit::{Actor, AuditEntry, AuditOutcome, ChainHash};
 pub use email::Email;
 pub use ids::{
-    AlertId, AuditId, ClientId, CourseId, DocumentId, DoseRequestId, EvaluationId, GrantId,
-    InquiryId, MeasureRequestId, MessageId, OrgId, OutboxId, PhotoId, PrescriptionId, ResponseId,
-    SessionId, ShipmentId, SignatureId, UserId,
+    AlertId, AuditId, ClientId, CourseId, DocumentId, DoseRequestId, DosingSessionId, EvaluationId,
+    GrantId, InquiryId, IntegrationId, MeasureRequestId, MessageId, OrgId, OutboxId, PhotoId,
+    PrescriptionId, ResponseId, SessionAlertId, SessionId, ShipmentId, SignatureId, UserId,
+    VitalsId,
 };
 pub use password::{NewPassword, PasswordRejected};
 pub use role::Role;

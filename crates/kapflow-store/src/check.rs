@@ -1,11 +1,13 @@
 //! `kapflow check`: the database's own consistency checks, the audit chain (against its keys
-//! and the signed checkpoints kept outside the database), and every stored record kapflow
-//! keeps as JSON that this version can no longer read.
+//! and the signed checkpoints kept outside the database), the medication custody log's chain
+//! (against the audit rows that vouch for it), and every stored record kapflow keeps as JSON
+//! that this version can no longer read.
 
 use crate::backend::Db;
 use crate::{Store, StoreError};
 use kapflow_domain::audit::ChainBreak;
 use kapflow_domain::audit_checkpoint::{AnchorProblem, Checkpoint, compare};
+use kapflow_domain::dosing::custody::chain::CustodyBreak;
 use kapflow_domain::intake::IntakeForm;
 use kapflow_domain::measures::{Instrument, Scored};
 use kapflow_domain::preparation::PreparationForm;
@@ -43,6 +45,8 @@ pub struct CheckReport {
     /// Where the trail disagrees with the checkpoints it was checked against: rows missing
     /// from the end, a row rewritten since a checkpoint signed it.
     pub audit_anchor: Vec<AnchorProblem>,
+    /// Custody entries verified, or the first broken or missing entry.
+    pub custody: Result<u64, CustodyBreak>,
     /// Intakes, preparations, questionnaire responses, instruments and queued mail whose
     /// stored JSON this version cannot read (the pages say so instead of showing blanks).
     pub unreadable: Vec<UnreadableRecord>,
@@ -54,6 +58,7 @@ impl CheckReport {
             && self.foreign_keys.is_empty()
             && self.audit.is_ok()
             && self.audit_anchor.is_empty()
+            && self.custody.is_ok()
             && self.unreadable.is_empty()
     }
 }
@@ -99,6 +104,7 @@ impl Store {
         let wanted = checkpoints.iter().map(|c| c.seq).collect();
         let walk = self.audit().walk(&wanted).await?;
         let audit_anchor = compare(checkpoints, walk.head_seq, &walk.stored);
+        let custody = self.custody().verify().await?;
         let mut unreadable = Vec::new();
         self.scan::<IntakeForm>(
             "intake of course",
@@ -140,6 +146,7 @@ impl Store {
             audit_unkeyed: walk.unkeyed,
             audit_head: walk.head_seq,
             audit_anchor,
+            custody,
             unreadable,
         })
     }

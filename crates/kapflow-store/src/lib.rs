@@ -23,8 +23,13 @@ pub mod check;
 pub mod clients;
 pub mod consents;
 pub mod courses;
+pub mod custody;
+pub mod dosing;
+#[cfg(feature = "testkit")]
+pub mod fixtures;
 pub mod idempotency;
 pub mod inquiries;
+pub mod integration;
 pub mod invitations;
 pub mod measures;
 pub mod messages;
@@ -34,6 +39,7 @@ pub mod outcomes;
 pub mod partner_orgs;
 pub mod photos;
 pub mod prescribing;
+pub mod prescribing_plan;
 pub mod rate_limit;
 pub mod sessions;
 pub mod settings;
@@ -89,7 +95,10 @@ topics! {
     clients => clients::Clients,
     consents => consents::Consents,
     courses => courses::Courses,
+    custody => custody::Custody,
+    dosing => dosing::Dosing,
     inquiries => inquiries::Inquiries,
+    integration => integration::Integration,
     invitations => invitations::Invitations,
     measures => measures::Measures,
     messages => messages::Messages,

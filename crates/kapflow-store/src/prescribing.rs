@@ -5,9 +5,11 @@
 
 use crate::courses::{CourseRow, advance_if_ready, apply};
 use crate::lookup::current_course;
+use crate::prescribing_plan::{insert_prescription, rx_columns};
 use crate::sql::OptText;
 use crate::{ClientAccess, ClinicalAccess, StoreError, audit, outbox};
 use kapflow_domain::pathway::{self, Eligibility, GateRefused, Stage, Transition, Unmet};
+use kapflow_domain::prescribing::plan::{DosingPlan, mg_text};
 use kapflow_domain::prescribing::{
     Decision, DoseAnswer, DoseChangeAnswer, DoseForm, Evaluation, Prescription, Shipment,
 };
@@ -55,6 +57,13 @@ pub struct PrescriptionRow {
     pub prescribed_at: OffsetDateTime,
     pub superseded_at: Option<OffsetDateTime>,
     pub prescriber: String,
+    pub sessions_planned: i64,
+    pub min_days_between: i64,
+    /// The dose per session in µg (the strength for a prescription written before plans).
+    pub dose_ug: i64,
+    pub split_allowed: bool,
+    /// `None`: no booster.
+    pub booster_ug: Option<i64>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -99,48 +108,15 @@ async fn active_prescription(
     course: CourseId,
 ) -> Result<Option<PrescriptionRow>, StoreError> {
     tx.fetch_optional(
-        "SELECT p.id, p.drug, p.form, p.strength_mg, p.quantity, p.directions, p.pharmacy, \
-             p.prescribed_at, p.superseded_at, u.display_name AS prescriber FROM prescriptions p \
-             JOIN users u ON u.id = p.prescriber_id WHERE p.course_id = $1 AND p.superseded_at IS \
-             NULL",
+        concat!(
+            "SELECT ",
+            rx_columns!(),
+            " FROM prescriptions p JOIN users u ON u.id = p.prescriber_id WHERE p.course_id = $1 \
+             AND p.superseded_at IS NULL"
+        ),
         args![course],
     )
     .await
-}
-
-async fn insert_prescription(
-    tx: &mut crate::Tx,
-    course: CourseId,
-    rx: &Prescription,
-    prescriber: Option<Uuid>,
-    now: OffsetDateTime,
-) -> Result<PrescriptionId, StoreError> {
-    tx.exec(
-        "UPDATE prescriptions SET superseded_at = $1 WHERE course_id = $2 AND superseded_at IS \
-             NULL",
-        args![now, course],
-    )
-    .await?;
-    let id = PrescriptionId::new();
-    tx.exec(
-        "INSERT INTO prescriptions (id, course_id, prescriber_id, drug, form, strength_mg, \
-             quantity, directions, pharmacy, prescribed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-             $8, $9, $10)",
-        args![
-            id,
-            course,
-            prescriber,
-            &rx.drug,
-            rx.form,
-            rx.strength_mg,
-            rx.quantity,
-            &rx.directions,
-            &rx.pharmacy,
-            now
-        ],
-    )
-    .await?;
-    Ok(id)
 }
 
 impl Prescribing<'_> {
@@ -361,11 +337,13 @@ impl Prescribing<'_> {
         self.store
             .db
             .fetch_all(
-                "SELECT p.id, p.drug, p.form, p.strength_mg, p.quantity, p.directions, p.pharmacy, \
-                 p.prescribed_at, p.superseded_at, u.display_name AS prescriber FROM prescriptions \
-                 p JOIN users u ON u.id = p.prescriber_id JOIN courses c ON c.id = p.course_id \
-                 WHERE p.course_id = $1 AND c.client_id = $2 ORDER BY p.prescribed_at DESC, p.id \
-                 DESC",
+                concat!(
+                    "SELECT ",
+                    rx_columns!(),
+                    " FROM prescriptions p JOIN users u ON u.id = p.prescriber_id JOIN courses c \
+                     ON c.id = p.course_id WHERE p.course_id = $1 AND c.client_id = $2 ORDER BY \
+                     p.prescribed_at DESC, p.id DESC"
+                ),
                 args![course, access.client()],
             )
             .await
@@ -406,7 +384,12 @@ impl Prescribing<'_> {
                 .entry("prescription.created", now)
                 .record("prescription", id)
                 .client(client)
-                .because(format!("{} mg", rx.strength_mg)),
+                .because(format!(
+                    "{} mg; {} per session × {}",
+                    rx.strength_mg,
+                    mg_text(rx.plan.dose_ug),
+                    rx.plan.sessions_planned
+                )),
         )
         .await?;
         tx.commit().await?;
@@ -605,6 +588,9 @@ impl Prescribing<'_> {
             let Some(old) = active_prescription(&mut tx, course.id).await? else {
                 return Ok(Err(because(&[Unmet::NoActivePrescription])));
             };
+            // The request asked for a dose: the approved strength is the new dose per
+            // session; how many sessions, how far apart, split and booster carry over.
+            let plan = old.plan().unwrap_or_else(|| DosingPlan::usual(mg));
             let rx = Prescription {
                 drug: old.drug,
                 form: old.form,
@@ -612,6 +598,10 @@ impl Prescribing<'_> {
                 quantity: u32::try_from(old.quantity).unwrap_or(1),
                 directions: old.directions,
                 pharmacy: old.pharmacy,
+                plan: DosingPlan {
+                    dose_ug: mg.saturating_mul(1000),
+                    ..plan
+                },
             };
             new_rx = Some(
                 insert_prescription(&mut tx, course.id, &rx, crate::actor_uuid(actor), now).await?,

@@ -40,6 +40,8 @@ pub mod keys {
     pub const STATES: &str = "practice.states";
     /// A random secret for signing public form tokens, made at first start.
     pub const FORM_SECRET: &str = "forms.secret";
+    /// "true": a dose or booster in the custody log needs a witness (default "false").
+    pub const CUSTODY_WITNESS_REQUIRED: &str = "custody.witness_required";
 }
 
 impl Settings<'_> {

@@ -11,9 +11,10 @@ use crate::backend::{Db, Tx, TxConn};
 use crate::error::StoreError;
 use kapflow_domain::measures::schedule::{AlertLevel, Channel, Reason, Via};
 use kapflow_domain::{
-    AlertId, AuditId, AuditOutcome, ClientId, CourseId, DocumentId, DoseRequestId, EvaluationId,
-    GrantId, InquiryId, MeasureRequestId, MessageId, OrgId, OutboxId, PhotoId, PrescriptionId,
-    ResponseId, Role, SessionId, ShipmentId, SignatureId, UserId,
+    AlertId, AuditId, AuditOutcome, ClientId, CourseId, DocumentId, DoseRequestId, DosingSessionId,
+    EvaluationId, GrantId, InquiryId, IntegrationId, MeasureRequestId, MessageId, OrgId, OutboxId,
+    PhotoId, PrescriptionId, ResponseId, Role, SessionAlertId, SessionId, ShipmentId, SignatureId,
+    UserId, VitalsId,
 };
 use kapflow_domain::{
     client::Sensitivity, consent::ConsentKind, inquiry::ContactMethod, inquiry::InquiryStatus,
@@ -106,6 +107,10 @@ arg_from_id!(
     PhotoId,
     MessageId,
     OutboxId,
+    DosingSessionId,
+    VitalsId,
+    SessionAlertId,
+    IntegrationId,
 );
 
 /// Named enums bind as their stored name.
@@ -117,6 +122,12 @@ macro_rules! arg_from_name {
 
 arg_from_name!(
     Role,
+    kapflow_domain::dosing::session::Status,
+    kapflow_domain::dosing::session::EndedAs,
+    kapflow_domain::dosing::entries::MeasuredBy,
+    kapflow_domain::dosing::entries::Phase,
+    kapflow_domain::dosing::entries::ObservationKind,
+    kapflow_domain::dosing::presence::Change,
     AuditOutcome,
     Stage,
     Sensitivity,

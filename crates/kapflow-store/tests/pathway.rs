@@ -10,6 +10,7 @@ use kapflow_domain::consent::{ConsentKind, NewDocument, Signature};
 use kapflow_domain::intake::IntakeForm;
 use kapflow_domain::pathway::{Stage, Transition, Unmet};
 use kapflow_domain::preparation::{CHECKLIST, PreparationForm};
+use kapflow_domain::prescribing::plan::DosingPlan;
 use kapflow_domain::prescribing::{
     Decision, DoseAnswer, DoseChangeAnswer, DoseForm, Evaluation, Prescription, Shipment,
 };
@@ -198,6 +199,13 @@ store_test!(
             quantity: 6,
             directions: "One in session".into(),
             pharmacy: "Compounding Pharmacy".into(),
+            plan: DosingPlan {
+                sessions_planned: 6,
+                min_days_between: 7,
+                dose_ug: 200_000,
+                split_allowed: true,
+                booster_ug: Some(50_000),
+            },
         };
         assert_eq!(
             s.prescribing()
@@ -292,6 +300,18 @@ store_test!(
             (150, true)
         );
         assert!(rxs[1].superseded_at.is_some());
+        // The approved strength is the new dose per session; the rest of the plan carries over.
+        assert_eq!(
+            rxs[0].plan().expect("plan"),
+            DosingPlan {
+                sessions_planned: 6,
+                min_days_between: 7,
+                dose_ug: 150_000,
+                split_allowed: true,
+                booster_ug: Some(50_000),
+            }
+        );
+        assert_eq!(rxs[1].plan().expect("plan").dose_ug, 200_000);
 
         // Revoking the release of information ends the prescriber's view (once).
         for (reason, revoked) in [("Client withdrew the release", true), ("again", false)] {

@@ -4,8 +4,8 @@
 //! so a link cannot point at a route that does not exist or carry the wrong kind of id.
 
 use kapflow_domain::{
-    AlertId, ClientId, DoseRequestId, InquiryId, MeasureRequestId, PhotoId, ShipmentId,
-    SignatureId, UserId,
+    AlertId, ClientId, DoseRequestId, DosingSessionId, InquiryId, MeasureRequestId, PhotoId,
+    SessionAlertId, ShipmentId, SignatureId, UserId,
 };
 
 /// A value a link is made of: a typed id, or text (a token, a section key), taken by value or
@@ -63,6 +63,8 @@ impl Id for PhotoId {}
 impl Id for ShipmentId {}
 impl Id for SignatureId {}
 impl Id for UserId {}
+impl Id for DosingSessionId {}
+impl Id for SessionAlertId {}
 
 /// `NAME = "/pattern/{param}" => link_fn(param: Type, …);` declares the pattern constant and,
 /// for patterns with parameters, the function that fills them in.
@@ -145,6 +147,7 @@ paths! {
     COURSE_ADVANCE = "/clients/{client}/course/advance" => course_advance(client: ClientId);
     COURSE_DISCONTINUE = "/clients/{client}/course/discontinue" => course_discontinue(client: ClientId);
     COURSE_NEW = "/clients/{client}/course/new" => course_new(client: ClientId);
+    COURSE_COMPLETE = "/clients/{client}/course/complete" => course_complete(client: ClientId);
     REFERRAL = "/clients/{client}/referral" => referral(client: ClientId);
     INTAKE = "/clients/{client}/intake" => intake(client: ClientId);
     SCREENING_REVIEW = "/clients/{client}/screening/review" => screening_review(client: ClientId);
@@ -177,6 +180,36 @@ paths! {
         => measure_send(client: ClientId, request: MeasureRequestId);
     ALERT_ACK = "/clients/{client}/alerts/{alert}/acknowledge"
         => alert_ack(client: ClientId, alert: AlertId);
+    DOSING = "/clients/{client}/dosing" => dosing(client: ClientId);
+    DOSING_SESSION = "/clients/{client}/dosing/{session}"
+        => dosing_session(client: ClientId, session: DosingSessionId);
+    DOSING_RIDE = "/clients/{client}/dosing/{session}/ride-home"
+        => dosing_ride(client: ClientId, session: DosingSessionId);
+    DOSING_MEASURES = "/clients/{client}/dosing/{session}/pre-dose-measures"
+        => dosing_measures(client: ClientId, session: DosingSessionId);
+    DOSING_OVERRIDE = "/clients/{client}/dosing/{session}/override"
+        => dosing_override(client: ClientId, session: DosingSessionId);
+    DOSING_START = "/clients/{client}/dosing/{session}/start"
+        => dosing_start(client: ClientId, session: DosingSessionId);
+    DOSING_CANCEL = "/clients/{client}/dosing/{session}/cancel"
+        => dosing_cancel(client: ClientId, session: DosingSessionId);
+    DOSING_VITALS = "/clients/{client}/dosing/{session}/vitals"
+        => dosing_vitals(client: ClientId, session: DosingSessionId);
+    DOSING_ALERT_ACK = "/clients/{client}/dosing/{session}/alerts/{alert}/acknowledge"
+        => dosing_alert_ack(client: ClientId, session: DosingSessionId, alert: SessionAlertId);
+    DOSING_OBSERVATIONS = "/clients/{client}/dosing/{session}/observations"
+        => dosing_observations(client: ClientId, session: DosingSessionId);
+    DOSING_PRESENCE = "/clients/{client}/dosing/{session}/presence"
+        => dosing_presence(client: ClientId, session: DosingSessionId);
+    DOSING_CUSTODY = "/clients/{client}/dosing/{session}/custody"
+        => dosing_custody(client: ClientId, session: DosingSessionId);
+    DOSING_DISCHARGE = "/clients/{client}/dosing/{session}/discharge"
+        => dosing_discharge(client: ClientId, session: DosingSessionId);
+    DOSING_AFTERCARE = "/clients/{client}/dosing/{session}/aftercare"
+        => dosing_aftercare(client: ClientId, session: DosingSessionId);
+    CLIENT_CUSTODY = "/clients/{client}/custody" => client_custody(client: ClientId);
+    CUSTODY_REPORT = "/reports/custody";
+    INTEGRATION = "/clients/{client}/integration" => integration(client: ClientId);
 }
 
 /// A page's address with `?done=…`, the confirmation it shows after a redirect.

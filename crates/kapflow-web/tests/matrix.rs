@@ -127,6 +127,8 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/clients/{client}/course/discontinue", CLINICIANS),
     ("POST", "/clients/{client}/course/new", CLINICIANS),
     ("POST", "/clients/{client}/referral", CLINICIANS),
+    ("POST", "/clients/{client}/integration", CLINICIANS),
+    ("POST", "/clients/{client}/course/complete", CLINICIANS),
     ("GET", "/clients/{client}/intake", CLINICAL_READ),
     ("POST", "/clients/{client}/intake", CLINICIANS),
     ("POST", "/clients/{client}/screening/review", CLINICIANS),
@@ -154,6 +156,8 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/m/{token}", ANYONE),
     ("POST", "/m/{token}", ANYONE),
     ("GET", "/reports/outcomes", CLINICIANS),
+    ("GET", "/clients/{client}/custody", CLINICAL_READ),
+    ("GET", "/reports/custody", OWNER),
     ("GET", "/reports/outcomes/research.csv", OWNER),
     ("GET", "/measures/instruments", OWNER),
     ("POST", "/measures/instruments", OWNER),
@@ -162,6 +166,21 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/clients/{client}/measures/{request}", CLINICIANS),
     ("POST", "/clients/{client}/measures/{request}/send", CLINICIANS),
     ("POST", "/clients/{client}/alerts/{alert}/acknowledge", CLINICIANS),
+    ("GET", "/clients/{client}/dosing", CLINICAL_READ),
+    ("POST", "/clients/{client}/dosing", CLINICIANS),
+    ("GET", "/clients/{client}/dosing/{session}", CLINICAL_READ),
+    ("GET", "/clients/{client}/dosing/{session}/aftercare", CLINICAL_READ),
+    ("POST", "/clients/{client}/dosing/{session}/ride-home", CLINICIANS),
+    ("POST", "/clients/{client}/dosing/{session}/pre-dose-measures", CLINICIANS),
+    ("POST", "/clients/{client}/dosing/{session}/override", CLINICIANS),
+    ("POST", "/clients/{client}/dosing/{session}/start", CLINICIANS),
+    ("POST", "/clients/{client}/dosing/{session}/cancel", CLINICIANS),
+    ("POST", "/clients/{client}/dosing/{session}/vitals", CLINICIANS),
+    ("POST", "/clients/{client}/dosing/{session}/alerts/{alert}/acknowledge", CLINICIANS),
+    ("POST", "/clients/{client}/dosing/{session}/observations", CLINICIANS),
+    ("POST", "/clients/{client}/dosing/{session}/presence", CLINICIANS),
+    ("POST", "/clients/{client}/dosing/{session}/custody", CLINICIANS),
+    ("POST", "/clients/{client}/dosing/{session}/discharge", CLINICIANS),
     ("POST", "/settings/clinical", OWNER),
 ];
 
@@ -179,6 +198,7 @@ const CONFIRMED: &[(&str, &str)] = &[
     ("POST", "/clients/{client}/consents"),
     ("POST", "/clients/{client}/shipments"),
     ("POST", "/clients/{client}/shipments/{shipment}/received"),
+    ("POST", "/clients/{client}/dosing/{session}/override"),
 ];
 
 fn confirmed(method: &str, path: &str) -> bool {
@@ -233,6 +253,7 @@ fn concrete(path: &str, victim: &str) -> String {
         .replace("{shipment}", "0190c0de-0000-7000-8000-000000000003")
         .replace("{request}", "0190c0de-0000-7000-8000-000000000004")
         .replace("{alert}", "0190c0de-0000-7000-8000-000000000005")
+        .replace("{session}", "0190c0de-0000-7000-8000-000000000006")
 }
 
 fn is_login_redirect(r: &support::Reply) -> bool {

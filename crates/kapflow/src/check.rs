@@ -1,5 +1,6 @@
-//! `kapflow check`: integrity of the database file, the audit trail's keyed hash chain, and the
-//! trail against the signed checkpoints kept outside the database.
+//! `kapflow check`: integrity of the database file, the audit trail's keyed hash chain, the
+//! trail against the signed checkpoints kept outside the database, and the medication custody
+//! log's chain.
 
 use crate::audit::AuditFiles;
 use crate::cli::{CheckArgs, Cli};
@@ -62,6 +63,12 @@ pub async fn run(cli: &Cli, args: &CheckArgs) -> anyhow::Result<ExitCode> {
             "audit trail: BROKEN at row {} (id {}): {}",
             b.seq, b.id, b.problem
         ),
+    }
+    match &report.custody {
+        Ok(n) => println!(
+            "custody log: ok ({n} entries, hash chain intact and vouched for by the audit trail)"
+        ),
+        Err(b) => println!("custody log: BROKEN at {b}"),
     }
     // A keyed trail always has checkpoints (every start and every command that writes one
     // leaves one), so a missing log means it was removed.

@@ -2,6 +2,8 @@
 
 mod support;
 
+#[path = "browser/dosing.rs"]
+mod dosing;
 #[path = "browser/measures.rs"]
 mod measures;
 #[path = "browser/pathway.rs"]

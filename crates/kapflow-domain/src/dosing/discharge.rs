@@ -41,6 +41,73 @@ pub struct DischargeFacts {
     pub aftercare_given: bool,
 }
 
+/// What the therapist ticks at the end (kept with the closed session).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Checklist {
+    pub alert_and_oriented: bool,
+    pub tolerating_fluids: bool,
+    pub little_or_no_nausea: bool,
+    pub ride_home_present: bool,
+    pub aftercare_given: bool,
+}
+
+/// The discharge form as sent: ticked boxes arrive as any value, unticked ones not at all.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DischargeInput {
+    pub alert_and_oriented: String,
+    pub tolerating_fluids: String,
+    pub little_or_no_nausea: String,
+    pub ride_home_present: String,
+    pub aftercare_given: String,
+    /// "early_end" for the documented early end; anything else is a discharge.
+    pub ending: String,
+    #[serde(rename = "discharge_reason")]
+    pub reason: String,
+}
+
+impl DischargeInput {
+    pub fn checklist(&self) -> Checklist {
+        let on = |v: &str| !v.trim().is_empty();
+        Checklist {
+            alert_and_oriented: on(&self.alert_and_oriented),
+            tolerating_fluids: on(&self.tolerating_fluids),
+            little_or_no_nausea: on(&self.little_or_no_nausea),
+            ride_home_present: on(&self.ride_home_present),
+            aftercare_given: on(&self.aftercare_given),
+        }
+    }
+
+    pub fn ending(&self) -> Ending {
+        if self.ending.trim() == "early_end" {
+            Ending::EarlyEnd {
+                reason: self.reason.trim().to_owned(),
+            }
+        } else {
+            Ending::Discharged
+        }
+    }
+}
+
+/// The facts of a discharge: the record's (time, vitals) and the therapist's checklist.
+pub fn facts(
+    minutes_observed: u32,
+    pre_dose: Vitals,
+    final_vitals: Option<Vitals>,
+    c: &Checklist,
+) -> DischargeFacts {
+    DischargeFacts {
+        minutes_observed,
+        pre_dose,
+        final_vitals,
+        alert_and_oriented: c.alert_and_oriented,
+        tolerating_fluids: c.tolerating_fluids,
+        little_or_no_nausea: c.little_or_no_nausea,
+        ride_home_present: c.ride_home_present,
+        aftercare_given: c.aftercare_given,
+    }
+}
+
 /// How a session ends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Ending {

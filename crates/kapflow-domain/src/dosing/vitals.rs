@@ -73,6 +73,41 @@ pub enum Level {
     Urgent,
 }
 
+impl Level {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Hold => "hold",
+            Level::Alert => "alert",
+            Level::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        [Level::Hold, Level::Alert, Level::Urgent]
+            .into_iter()
+            .find(|l| l.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Hold => "Hold the dose",
+            Level::Alert => "Alert",
+            Level::Urgent => "Urgent",
+        }
+    }
+}
+
+impl TryFrom<String> for Level {
+    type Error = crate::named::UnknownName;
+    fn try_from(s: String) -> Result<Level, Self::Error> {
+        Level::parse(&s).ok_or(crate::named::UnknownName {
+            kind: "vitals level",
+            name: s,
+        })
+    }
+}
+
 /// One reading outside a threshold: what, the rule, and where the rule comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {

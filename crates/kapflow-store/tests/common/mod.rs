@@ -8,6 +8,7 @@ use kapflow_domain::client::{ClientInput, NewClient};
 use kapflow_domain::consent::{ConsentKind, NewDocument, Signature};
 use kapflow_domain::intake::IntakeForm;
 use kapflow_domain::pathway::Stage;
+use kapflow_domain::prescribing::plan::DosingPlan;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Actor, ClientId, DocumentId, Email, OrgId, Role, SignatureId, UserId};
 use kapflow_store::audit::{AuditFilter, AuditListing};
@@ -177,18 +178,7 @@ pub async fn new_client(db: &TestDb, w: &World, name: &str, therapist: UserId) -
 }
 
 pub fn completed_intake() -> IntakeForm {
-    IntakeForm {
-        medical_history: "None".into(),
-        psychiatric_history: "Depression".into(),
-        current_medications: "None".into(),
-        allergies: "None known".into(),
-        substance_use: "None".into(),
-        prior_ketamine: "None".into(),
-        bp_systolic: "150".into(),
-        bp_diastolic: "85".into(),
-        goals: "Feel better".into(),
-        ..IntakeForm::default()
-    }
+    kapflow_store::fixtures::completed_intake()
 }
 
 pub async fn sign(db: &TestDb, w: &World, c: ClientId, kind: ConsentKind) -> SignatureId {
@@ -267,4 +257,20 @@ pub fn action_filter(action: &str) -> AuditFilter {
 /// Whether the database refuses `sql` (the immutability triggers).
 pub async fn raw_sql_fails(db: &TestDb, sql: &'static str) -> bool {
     kapflow_store::testkit::raw_execute(db, sql).await.is_err()
+}
+
+/// Walks client `c` (therapist 1's) to "ready for dosing" with a prescription of `plan`.
+pub async fn ready_for_dosing(db: &TestDb, w: &World, c: ClientId, plan: DosingPlan) {
+    kapflow_store::fixtures::ready_for_dosing(
+        &db.store,
+        &kapflow_store::fixtures::ReadyFor {
+            client: c,
+            therapist: &w.t1.1,
+            prescriber: &w.p1.1,
+            org: w.org1,
+            plan,
+        },
+    )
+    .await;
+    assert_eq!(stage(db, c).await, Stage::ReadyForDosing);
 }

@@ -32,6 +32,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../assets/session.js"),
     },
     Asset {
+        name: "monitor.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/monitor.js"),
+    },
+    Asset {
         name: "htmx-4.0.1.min.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../assets/htmx-4.0.1.min.js"),
@@ -90,6 +95,7 @@ mod tests {
             crate::views::htmx_src(),
             crate::views::forms_js_src(),
             crate::views::session_js_src(),
+            crate::views::monitor_js_src(),
         ] {
             assert!(
                 href.starts_with("/static/") && href.contains("?v="),

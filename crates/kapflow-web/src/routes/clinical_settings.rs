@@ -20,7 +20,7 @@ use serde::Deserialize;
 use std::ops::RangeInclusive;
 
 /// (form name, setting key, label, allowed range, default, source)
-type Spec = (
+pub type Spec = (
     &'static str,
     &'static str,
     &'static str,
@@ -29,9 +29,9 @@ type Spec = (
     &'static str,
 );
 
-fn specs() -> [Spec; 8] {
+fn specs() -> Vec<Spec> {
     let d = ScreeningSettings::default();
-    [
+    let mut all = vec![
         (
             "break_glass_hours",
             keys::BREAK_GLASS_HOURS,
@@ -96,7 +96,9 @@ fn specs() -> [Spec; 8] {
             33,
             "National Center for PTSD: 31–33 suggested; 33 by default.",
         ),
-    ]
+    ];
+    all.extend(crate::dosing_settings::specs());
+    all
 }
 
 /// The scoring settings in force.
@@ -146,12 +148,18 @@ pub struct ClinicalSettingsPage {
     pub csrf: String,
     pub fields: Vec<Field>,
     pub saved: bool,
+    /// The aftercare sheet as shown or typed, and its error.
+    pub aftercare: String,
+    pub aftercare_error: Option<String>,
 }
 
 impl ClinicalSettingsPage {
     /// The fields' errors, for the shared form pieces.
     pub fn errors(&self) -> kapflow_domain::form::FieldErrors {
         let mut e = kapflow_domain::form::FieldErrors::default();
+        if let Some(m) = &self.aftercare_error {
+            e.add("aftercare", m.clone());
+        }
         for f in &self.fields {
             if let Some(m) = &f.error {
                 e.add(f.name, m.clone());
@@ -195,6 +203,8 @@ pub async fn show(
         csrf: owner.0.csrf().to_owned(),
         fields,
         saved: q.saved.is_some(),
+        aftercare: crate::dosing_settings::load(&state).await?.aftercare,
+        aftercare_error: None,
     })
 }
 
@@ -207,7 +217,10 @@ pub async fn save(
     let mut fields = Vec::new();
     let mut values = Vec::new();
     for (name, key, label, range, default, source) in specs() {
-        let raw = form.get(name).cloned().unwrap_or_default();
+        // A field the form did not send (an older page, a script posting a few) keeps its value.
+        let Some(raw) = form.get(name).cloned() else {
+            continue;
+        };
         let checked = number_in(&raw, range, "a number");
         if let Ok(v) = &checked {
             values.push((key, v.to_string()));
@@ -221,12 +234,26 @@ pub async fn save(
             error: checked.err(),
         });
     }
-    if fields.iter().any(|f| f.error.is_some()) {
+    let aftercare_typed = form.get("aftercare").cloned();
+    let mut aftercare_error = None;
+    if let Some(text) = &aftercare_typed {
+        match kapflow_domain::text::required_text(text, 5000, "the aftercare sheet") {
+            Ok(t) => values.push((crate::dosing_settings::keys::AFTERCARE, t)),
+            Err(m) => aftercare_error = Some(m),
+        }
+    }
+    if fields.iter().any(|f| f.error.is_some()) || aftercare_error.is_some() {
+        let aftercare = match aftercare_typed {
+            Some(t) => t,
+            None => crate::dosing_settings::load(&state).await?.aftercare,
+        };
         let page = ClinicalSettingsPage {
             layout: Layout::for_user(&state, &owner.0).await?,
             csrf: owner.0.csrf().to_owned(),
             fields,
             saved: false,
+            aftercare,
+            aftercare_error,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }

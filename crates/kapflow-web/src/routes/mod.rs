@@ -7,6 +7,7 @@ pub mod audit;
 pub mod clients;
 pub mod clinical_settings;
 pub mod connect;
+pub mod custody;
 pub mod health;
 pub mod inbox;
 pub mod instruments;
@@ -94,7 +95,8 @@ pub fn build_with(metrics: bool) -> Routes {
     use crate::paths::*;
     use Access::{Client, PasswordOnly, Policy, Public};
     use clients::{
-        break_glass, caseload, consents, course, intake, messages, preparation, prescriber, record,
+        break_glass, caseload, consents, course, dosing, dosing_custody, dosing_entries, intake,
+        messages, preparation, prescriber, record,
     };
     let routes = Routes::new()
         .get(CLIENTS, Policy(Action::ListClients), caseload::list)
@@ -138,6 +140,16 @@ pub fn build_with(metrics: bool) -> Routes {
             course::new_course,
         )
         .post(REFERRAL, Client(Action::EditClinicalRecord), course::refer)
+        .post(
+            INTEGRATION,
+            Client(Action::EditClinicalRecord),
+            course::record_integration,
+        )
+        .post(
+            COURSE_COMPLETE,
+            Client(Action::EditClinicalRecord),
+            course::complete,
+        )
         .get(INTAKE, Client(Action::ViewClinicalRecord), intake::show)
         .post(INTAKE, Client(Action::EditClinicalRecord), intake::save)
         .post(
@@ -192,6 +204,74 @@ pub fn build_with(metrics: bool) -> Routes {
             Client(Action::Prescribe),
             prescriber::answer_dose,
         )
+        .get(DOSING, Client(Action::ViewClinicalRecord), dosing::list)
+        .post(DOSING, Client(Action::EditClinicalRecord), dosing::prepare)
+        .get(
+            DOSING_SESSION,
+            Client(Action::ViewClinicalRecord),
+            dosing::show,
+        )
+        .get(
+            DOSING_AFTERCARE,
+            Client(Action::ViewClinicalRecord),
+            dosing::aftercare,
+        )
+        .post(
+            DOSING_RIDE,
+            Client(Action::EditClinicalRecord),
+            dosing::ride_home,
+        )
+        .post(
+            DOSING_MEASURES,
+            Client(Action::EditClinicalRecord),
+            dosing::skip_measures,
+        )
+        .post(
+            DOSING_OVERRIDE,
+            Client(Action::EditClinicalRecord),
+            dosing::override_hold,
+        )
+        .confirmed_on(DOSING_SESSION)
+        .post(
+            DOSING_START,
+            Client(Action::EditClinicalRecord),
+            dosing::start,
+        )
+        .post(
+            DOSING_CANCEL,
+            Client(Action::EditClinicalRecord),
+            dosing::cancel,
+        )
+        .post(
+            DOSING_VITALS,
+            Client(Action::EditClinicalRecord),
+            dosing_entries::vitals,
+        )
+        .post(
+            DOSING_ALERT_ACK,
+            Client(Action::EditClinicalRecord),
+            dosing_entries::acknowledge,
+        )
+        .post(
+            DOSING_OBSERVATIONS,
+            Client(Action::EditClinicalRecord),
+            dosing_entries::observe,
+        )
+        .post(
+            DOSING_PRESENCE,
+            Client(Action::EditClinicalRecord),
+            dosing_entries::presence,
+        )
+        .post(
+            DOSING_CUSTODY,
+            Client(Action::EditClinicalRecord),
+            dosing_custody::record,
+        )
+        .post(
+            DOSING_DISCHARGE,
+            Client(Action::EditClinicalRecord),
+            dosing_entries::discharge,
+        )
         .get(MESSAGES, Client(Action::ViewClinicalRecord), messages::show)
         .post(MESSAGES, Client(Action::MessageCareTeam), messages::post)
         .get(BREAK_GLASS, Policy(Action::BreakGlass), break_glass::show)
@@ -227,6 +307,16 @@ pub fn build_with(metrics: bool) -> Routes {
             CLINICAL_SETTINGS,
             Policy(Action::EditSite),
             clinical_settings::save,
+        )
+        .get(
+            CLIENT_CUSTODY,
+            Client(Action::ViewClinicalRecord),
+            custody::client_report,
+        )
+        .get(
+            CUSTODY_REPORT,
+            Policy(Action::ViewAudit),
+            custody::practice_report,
         )
         .get(
             OUTCOMES,

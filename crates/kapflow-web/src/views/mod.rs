@@ -25,6 +25,9 @@ pub fn forms_js_src() -> &'static str {
 pub fn session_js_src() -> &'static str {
     crate::routes::assets::href("session.js")
 }
+pub fn monitor_js_src() -> &'static str {
+    crate::routes::assets::href("monitor.js")
+}
 
 /// The partner prescriber organisations as (id, name) choices for a select, by name.
 pub async fn org_choices(

@@ -232,6 +232,7 @@ pub async fn clinic(t: &TestApp) -> Clinic {
         quantity: 6,
         directions: "One in session".into(),
         pharmacy: "Pharmacy".into(),
+        plan: kapflow_domain::prescribing::plan::DosingPlan::usual(100),
     };
     s.prescribing()
         .prescribe(&a_p1, &rx, &pr, now)

@@ -468,6 +468,8 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
     choose(c, "form", "Troche (lozenge)").await;
     fill(c, "strength_mg", "100").await;
     fill(c, "quantity", "6").await;
+    // The plan starts at the usual six sessions a week apart; the dose is the prescriber's.
+    fill(c, "dose_mg", "100").await;
     fill(
         c,
         "directions",
@@ -528,7 +530,7 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
     expect_h1(c, CLIENT).await;
     assert_eq!(stage(c).await, "Ready for dosing");
     wait_contains(c, Locator::Css("main"), "Ketamine HCl 100 mg").await;
-    for name in ["strength_mg", "new_strength_mg"] {
+    for name in ["strength_mg", "new_strength_mg", "dose_mg"] {
         assert!(
             c.find(Locator::Css(&format!("[name={name}]")))
                 .await

@@ -78,8 +78,18 @@ impl Server {
         Server::spawn(cmd, None)
     }
 
+    /// Starts a command made with [`kapflow_command`] on `listen` (a restart on the address a
+    /// browser already has open).
+    pub fn spawn_at(cmd: &mut Command, listen: &str) -> Server {
+        Server::spawn_listening(cmd, None, listen)
+    }
+
     fn spawn(cmd: &mut Command, log: Option<&Path>) -> Server {
-        cmd.args(["serve", "--listen", "127.0.0.1:0"])
+        Server::spawn_listening(cmd, log, "127.0.0.1:0")
+    }
+
+    fn spawn_listening(cmd: &mut Command, log: Option<&Path>, listen: &str) -> Server {
+        cmd.args(["serve", "--listen", listen])
             .stdout(Stdio::piped());
         match log {
             Some(path) => {

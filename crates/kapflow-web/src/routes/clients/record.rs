@@ -302,6 +302,16 @@ async fn overview_page(
         ),
         ("Record sensitivity", client.sensitivity.label().to_owned()),
     ];
+    // Everyone who may see the record may know a dosing session is running (front desk
+    // included, for the room and the door), never what is in it.
+    let mut facts = facts;
+    if let Some(live) = state.store.dosing().live(access).await? {
+        let since = live.opened_at.unwrap_or(live.prepared_at);
+        facts.push((
+            "Dosing session today",
+            format!("{} (since {})", live.status.label(), when(since)),
+        ));
+    }
     let members = state.store.clients().care_team(access).await?;
     let me = user.0.id();
     let on_team = members.iter().any(|m| m.user_id == me);

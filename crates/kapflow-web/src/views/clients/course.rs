@@ -1,5 +1,8 @@
-//! The course page: stage, what the next stage still needs, history.
+//! The course page: stage, what the next stage still needs, the dosing sessions against the
+//! prescription's plan, the integration sessions (and the form to record one), completing or
+//! discontinuing the course, and its history.
 
+use super::prescriber::held_line;
 use super::{Ctx, HeaderView, Tab, ctx};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
@@ -10,8 +13,12 @@ use askama::Template;
 use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
 use kapflow_domain::form::FieldErrors;
-use kapflow_domain::pathway::{Stage, unmet_for};
+use kapflow_domain::integration::{IntegrationInput, may_record};
+use kapflow_domain::pathway::{Stage, today, unmet_for};
+use kapflow_domain::prescribing::plan;
+use kapflow_domain::text::in_words;
 use kapflow_domain::time_util::now_utc;
+use kapflow_domain::{DosingSessionId, Role};
 
 pub struct HistoryView {
     pub at: String,
@@ -19,6 +26,37 @@ pub struct HistoryView {
     pub from: &'static str,
     pub to: &'static str,
     pub why: String,
+}
+
+pub struct DosingView {
+    pub id: DosingSessionId,
+    pub number: i64,
+    pub date: String,
+    pub status: &'static str,
+}
+
+pub struct IntegrationView {
+    pub held_on: String,
+    pub therapist: String,
+    pub summary: String,
+    pub recorded: String,
+}
+
+/// What was typed into the page's forms when one comes back refused, and why.
+#[derive(Default)]
+pub struct Typed {
+    /// Unmet conditions of a refused step, in words.
+    pub refusal: Vec<String>,
+    /// The discontinuation reason.
+    pub reason: String,
+    pub integration: IntegrationInput,
+    /// The completion's reason and confirmation box.
+    pub complete_reason: String,
+    pub complete_confirm: bool,
+    /// Which form's fold is open: "integration", "complete" or "" (the discontinue fold opens
+    /// when its reason has an error).
+    pub open: &'static str,
+    pub e: FieldErrors,
 }
 
 #[derive(Template, WebTemplate)]
@@ -37,11 +75,32 @@ pub struct CoursePage {
     pub refer_next: bool,
     pub orgs: Vec<(String, String)>,
     pub referral: Option<String>,
-    pub refusal: Vec<String>,
     pub history: Vec<HistoryView>,
     pub can_edit: bool,
-    pub reason: String,
-    pub e: FieldErrors,
+    /// The active prescription's plan in words, and "N of M dosing sessions held".
+    pub plan: Option<String>,
+    pub held: Option<String>,
+    pub dosing: Vec<DosingView>,
+    pub integration: Vec<IntegrationView>,
+    /// Integration sessions can be recorded now (dosing has begun, the course goes on).
+    pub can_record_integration: bool,
+    /// The care team's clinicians, one of whom held the session: (id, name).
+    pub team: Vec<(String, String)>,
+    pub therapist_chosen: String,
+    pub today: String,
+    pub can_complete: bool,
+    pub t: Typed,
+}
+
+/// A dosing session's status as the care team says it.
+fn status_label(status: &str) -> &'static str {
+    match status {
+        "preparing" => "Being prepared",
+        "open" => "In progress",
+        "closed" => "Closed",
+        "cancelled" => "Cancelled",
+        _ => "Unknown",
+    }
 }
 
 pub async fn page(
@@ -49,9 +108,7 @@ pub async fn page(
     user: &StaffUser,
     access: ClientAccess,
     notice: Option<&'static str>,
-    refusal: Vec<String>,
-    reason_typed: String,
-    reason_error: Option<String>,
+    t: Typed,
 ) -> Result<CoursePage, AppError> {
     let Ctx { header, .. } = ctx(state, &access, Tab::Course).await?;
     let clinical = access.clinical().ok_or(AppError::NotFound)?;
@@ -82,6 +139,51 @@ pub async fn page(
             why: t.reason,
         })
         .collect();
+    let rx = state.store.prescribing();
+    let active_plan = rx.plan(&clinical, course.id).await?;
+    let dosing = rx
+        .dosing_sessions(&clinical, course.id)
+        .await?
+        .into_iter()
+        .map(|d| DosingView {
+            id: d.id,
+            number: d.number,
+            date: when(d.opened_at.unwrap_or(d.prepared_at)),
+            status: status_label(&d.status),
+        })
+        .collect();
+    let integration = state
+        .store
+        .integration()
+        .for_course(&clinical, course.id)
+        .await?
+        .into_iter()
+        .map(|i| IntegrationView {
+            held_on: in_words(i.held_on),
+            therapist: i.therapist,
+            summary: i.summary,
+            recorded: format!("{} by {}", when(i.recorded_at), i.recorded_by),
+        })
+        .collect();
+    let team: Vec<(String, String)> = state
+        .store
+        .clients()
+        .care_team(&access)
+        .await?
+        .into_iter()
+        .filter(|m| matches!(m.role, Role::Therapist | Role::Owner))
+        .map(|m| (m.user_id.to_string(), m.display_name))
+        .collect();
+    // The session was most likely held by whoever records it.
+    let me = user.0.id().to_string();
+    let therapist_chosen = if !t.integration.therapist.is_empty() {
+        t.integration.therapist.clone()
+    } else if team.iter().any(|(id, _)| *id == me) {
+        me
+    } else {
+        team.first().map(|(id, _)| id.clone()).unwrap_or_default()
+    };
+    let can_edit = access.may(Action::EditClinicalRecord);
     let referral = super::referral_line(state, &clinical, course.id).await?;
     Ok(CoursePage {
         layout: Layout::for_user(state, &user.0).await?,
@@ -96,10 +198,20 @@ pub async fn page(
         refer_next: next == Some(Stage::MedicalEvaluation),
         orgs: crate::views::org_choices(state).await?,
         referral,
-        refusal,
         history,
-        can_edit: access.may(Action::EditClinicalRecord),
-        reason: reason_typed,
-        e: FieldErrors::of("reason", reason_error),
+        can_edit,
+        plan: active_plan
+            .as_ref()
+            .and_then(|p| p.plan())
+            .map(|p| plan::summary(&p)),
+        held: active_plan.map(|p| held_line(p.sessions_held, p.sessions_planned)),
+        dosing,
+        integration,
+        can_record_integration: can_edit && may_record(stage).is_ok(),
+        team,
+        therapist_chosen,
+        today: today(now_utc()).to_string(),
+        can_complete: can_edit && stage == Stage::Integration,
+        t,
     })
 }

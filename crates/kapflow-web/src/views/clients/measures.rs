@@ -146,7 +146,18 @@ pub async fn page(
         .measures()
         .responses(&access.clinical_or_404()?)
         .await?;
-    let dosing: Vec<(time::Date, String)> = vec![];
+    // Each dosing session that opened is marked on every trend chart.
+    let dosing: Vec<(time::Date, String)> = state
+        .store
+        .dosing()
+        .list(&access.clinical_or_404()?)
+        .await?
+        .into_iter()
+        .filter_map(|s| {
+            s.opened_at
+                .map(|t| (t.date(), format!("Dosing {}", s.number)))
+        })
+        .collect();
     let mut series = Vec::new();
     for i in &all {
         let mine: Vec<_> = responses

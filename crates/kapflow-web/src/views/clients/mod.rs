@@ -4,6 +4,8 @@ pub mod break_glass;
 pub mod caseload;
 pub mod consents;
 pub mod course;
+pub mod dosing;
+pub mod dosing_chart;
 pub mod intake;
 pub mod measures;
 pub mod messages;
@@ -138,18 +140,20 @@ pub enum Tab {
     Consents,
     Preparation,
     Prescriber,
+    Dosing,
     Measures,
     Messages,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 8] = [
+    pub const ALL: [Tab; 9] = [
         Tab::Overview,
         Tab::Course,
         Tab::Intake,
         Tab::Consents,
         Tab::Preparation,
         Tab::Prescriber,
+        Tab::Dosing,
         Tab::Measures,
         Tab::Messages,
     ];
@@ -162,6 +166,7 @@ impl Tab {
             Tab::Consents => "Consents",
             Tab::Preparation => "Preparation",
             Tab::Prescriber => "Prescriber",
+            Tab::Dosing => "Dosing sessions",
             Tab::Measures => "Measures",
             Tab::Messages => "Messages",
         }
@@ -175,6 +180,7 @@ impl Tab {
             Tab::Consents => paths::consents(c),
             Tab::Preparation => paths::preparation(c),
             Tab::Prescriber => paths::prescriber(c),
+            Tab::Dosing => paths::dosing(c),
             Tab::Measures => paths::measures(c),
             Tab::Messages => paths::messages(c),
         }

@@ -11,14 +11,23 @@ use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::pathway::today;
+use kapflow_domain::prescribing::plan::{self, PlanInput};
 use kapflow_domain::prescribing::{
     Decision, DoseChangeAnswerInput, DoseChangeRequestInput, DoseForm, EvaluationInput,
     PrescriptionInput, ShipmentInput,
 };
 use kapflow_domain::time_util::now_utc;
 
+/// "N of M dosing sessions held", as the prescriber and course pages show progress.
+pub fn held_line(held: i64, planned: i64) -> String {
+    let noun = if planned == 1 { "session" } else { "sessions" };
+    format!("{held} of {planned} dosing {noun} held")
+}
+
 pub struct RxView {
     pub summary: String,
+    /// The plan in words: sessions, days apart, dose, split, booster.
+    pub plan: String,
     pub directions: String,
     pub pharmacy: String,
     pub prescribed: String,
@@ -73,6 +82,8 @@ pub struct PrescriberPage {
     pub prescriber: bool,
     pub can_request_dose: bool,
     pub has_active_rx: bool,
+    /// "2 of 6 dosing sessions held", against the active prescription's plan.
+    pub held: Option<String>,
     pub decisions: Vec<(&'static str, &'static str)>,
     pub forms: Vec<(&'static str, &'static str)>,
     pub today: String,
@@ -84,8 +95,12 @@ pub async fn page(
     user: &StaffUser,
     access: ClientAccess,
     notice: Option<&'static str>,
-    t: Typed,
+    mut t: Typed,
 ) -> Result<PrescriberPage, AppError> {
+    // A prescription form not sent back with errors starts from the usual plan.
+    if t.open != "prescription" {
+        t.rx.plan = PlanInput::usual();
+    }
     let Ctx {
         header,
         course,
@@ -189,6 +204,10 @@ pub async fn page(
                 r.quantity,
                 r.form.label()
             ),
+            plan: r
+                .plan()
+                .map(|p| plan::summary(&p))
+                .unwrap_or_else(|| "The plan could not be read.".to_owned()),
             directions: r.directions,
             pharmacy: r.pharmacy,
             prescribed: format!("{} by {}", when(r.prescribed_at), r.prescriber),
@@ -230,6 +249,12 @@ pub async fn page(
             }),
         })
         .collect();
+    let held = state
+        .store
+        .prescribing()
+        .plan(&clinical, course.id)
+        .await?
+        .map(|p| held_line(p.sessions_held, p.sessions_planned));
     let referral = super::referral_line(state, &clinical, course.id).await?;
     Ok(PrescriberPage {
         layout: Layout::for_user(state, &user.0).await?,
@@ -249,6 +274,7 @@ pub async fn page(
         prescriber: access.may(Action::Prescribe),
         can_request_dose: access.may(Action::EditClinicalRecord),
         has_active_rx,
+        held,
         decisions: Decision::ALL
             .iter()
             .map(|d| (d.as_str(), d.label()))

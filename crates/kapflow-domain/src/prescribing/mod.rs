@@ -2,11 +2,14 @@
 //! prescription, the shipment, and answers to dose-change requests. The therapist can only
 //! *ask* for a dose change; nothing here lets anyone but the prescriber set a dose.
 
+pub mod plan;
+
 use crate::form::FieldErrors;
 use crate::pathway::Eligibility;
 use crate::text::{
     date_within, days_from, number_in, optional_line, required_line, required_text, years_from,
 };
+use plan::{DosingPlan, PlanInput};
 use time::Date;
 
 crate::named_enum! {
@@ -114,7 +117,25 @@ pub struct PrescriptionInput {
     pub quantity: String,
     pub directions: String,
     pub pharmacy: String,
+    /// The plan's fields, typed on the same form.
+    #[serde(flatten)]
+    pub plan: PlanInput,
 }
+
+/// The fields of the prescription form, in the order the page shows them.
+pub const PRESCRIPTION_FIELDS: &[&str] = &[
+    "drug",
+    "form",
+    "strength_mg",
+    "quantity",
+    "sessions_planned",
+    "min_days_between",
+    "dose_mg",
+    "split_allowed",
+    "booster_mg",
+    "directions",
+    "pharmacy",
+];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Prescription {
@@ -124,11 +145,13 @@ pub struct Prescription {
     pub quantity: u32,
     pub directions: String,
     pub pharmacy: String,
+    /// How many sessions, how far apart, and the dose per session.
+    pub plan: DosingPlan,
 }
 
 impl PrescriptionInput {
     pub fn validate(&self) -> Result<Prescription, FieldErrors> {
-        let mut e = FieldErrors::default();
+        let mut e = FieldErrors::in_form_order(PRESCRIPTION_FIELDS);
         let drug = e.take("drug", required_line(&self.drug, 120, "the drug"));
         let form = e.take(
             "form",
@@ -151,7 +174,19 @@ impl PrescriptionInput {
             "pharmacy",
             required_line(&self.pharmacy, 200, "the pharmacy"),
         );
-        match (drug, form, strength_mg, quantity, directions, pharmacy) {
+        let dispensed_ug = strength_mg
+            .zip(quantity)
+            .map(|(s, q)| u64::from(s) * u64::from(q) * 1000);
+        let plan = self.plan.validate_into(&mut e, dispensed_ug);
+        match (
+            drug,
+            form,
+            strength_mg,
+            quantity,
+            directions,
+            pharmacy,
+            plan,
+        ) {
             (
                 Some(drug),
                 Some(form),
@@ -159,6 +194,7 @@ impl PrescriptionInput {
                 Some(quantity),
                 Some(directions),
                 Some(pharmacy),
+                Some(plan),
             ) if e.is_empty() => Ok(Prescription {
                 drug,
                 form,
@@ -166,6 +202,7 @@ impl PrescriptionInput {
                 quantity,
                 directions,
                 pharmacy,
+                plan,
             }),
             _ => Err(e),
         }
@@ -239,7 +276,8 @@ crate::named_enum! {
 }
 
 /// The prescriber's answer. Approving changes the dose only through a new strength here,
-/// which replaces the active prescription.
+/// which replaces the active prescription: the new strength is the new dose per session (the
+/// request asks for a dose), and the rest of the plan carries over.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(default)]
 pub struct DoseChangeAnswerInput {
@@ -390,9 +428,19 @@ mod tests {
             "quantity",
             "directions",
             "pharmacy",
+            "sessions_planned",
+            "min_days_between",
+            "dose_mg",
         ] {
             assert!(e.has(f), "{f}");
         }
+        // The summary reads like the form: the plan's fields stand between quantity and
+        // directions.
+        let order: Vec<_> = e.iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            order[4..7],
+            ["sessions_planned", "min_days_between", "dose_mg"]
+        );
         let p = PrescriptionInput {
             drug: "Ketamine HCl".into(),
             form: "troche".into(),
@@ -400,8 +448,23 @@ mod tests {
             quantity: "6".into(),
             directions: "Dissolve one under the tongue in session.".into(),
             pharmacy: "Compounding Pharmacy".into(),
+            plan: PlanInput {
+                dose_mg: "100".into(),
+                ..PlanInput::usual()
+            },
         };
-        assert_eq!(p.validate().expect("valid").strength_mg, 100);
+        let rx = p.validate().expect("valid");
+        assert_eq!((rx.strength_mg, rx.plan.dose_ug), (100, 100_000));
+        // A dose larger than strength × quantity is refused beside the dose.
+        let too_much = PrescriptionInput {
+            quantity: "1".into(),
+            plan: PlanInput {
+                dose_mg: "150".into(),
+                ..PlanInput::usual()
+            },
+            ..p.clone()
+        };
+        assert!(too_much.validate().expect_err("refused").has("dose_mg"));
         let typo = PrescriptionInput {
             strength_mg: "1000".into(),
             ..p
