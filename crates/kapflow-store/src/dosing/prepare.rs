@@ -198,7 +198,7 @@ impl Dosing<'_> {
             "UPDATE dosing_sessions SET ride_home_name = $2, ride_home_phone = $3, \
                  ride_home_confirmed_at = $4 WHERE id = $1",
             args![id, ride.name.as_str(), ride.phone.as_deref(), now],
-            "dosing.ride_home",
+            ("dosing.ride_home", None),
             actor,
             now,
         )
@@ -220,7 +220,7 @@ impl Dosing<'_> {
             id,
             "UPDATE dosing_sessions SET measures_skip_reason = $2 WHERE id = $1",
             args![id, reason],
-            "dosing.measures_skipped",
+            ("dosing.measures_skipped", Some(reason)),
             actor,
             now,
         )
@@ -239,33 +239,20 @@ impl Dosing<'_> {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let by = user(actor)?;
-        let mut tx = self.store.begin().await?;
-        let Some(s) = session_for_update(&mut tx, access.client(), id).await? else {
-            return Ok(false);
-        };
-        if s.status != Status::Preparing {
-            return Ok(false);
-        }
-        tx.exec(
+        self.pre_dose_change(
+            access,
+            id,
             "UPDATE dosing_sessions SET override_reason = $2, override_by = $3 WHERE id = $1",
             args![id, reason, by],
+            ("dosing.vitals_override", Some(reason)),
+            actor,
+            now,
         )
-        .await?;
-        audit::append(
-            &mut tx,
-            &actor
-                .entry("dosing.vitals_override", now)
-                .record("dosing_session", id)
-                .client(access.client())
-                .because(reason.to_owned()),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(true)
+        .await
     }
 
     /// One pre-dose field changed on a session still being prepared (`sql` binds `values`,
-    /// the session's id first), with its audit row.
+    /// the session's id first), with its audit row (`action`, and the reason typed, if any).
     #[allow(clippy::too_many_arguments)]
     async fn pre_dose_change(
         &self,
@@ -273,7 +260,7 @@ impl Dosing<'_> {
         id: DosingSessionId,
         sql: &'static str,
         values: &[crate::sql::Arg<'_>],
-        action: &str,
+        (action, why): (&str, Option<&str>),
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
@@ -293,7 +280,8 @@ impl Dosing<'_> {
             &actor
                 .entry(action, now)
                 .record("dosing_session", id)
-                .client(access.client()),
+                .client(access.client())
+                .because(why.map(str::to_owned)),
         )
         .await?;
         tx.commit().await?;

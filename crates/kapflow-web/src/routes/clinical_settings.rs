@@ -101,6 +101,16 @@ fn specs() -> Vec<Spec> {
     all
 }
 
+/// Whether the practice requires a witness for every dose and booster (default: no).
+pub async fn witness_required(state: &AppState) -> Result<bool, AppError> {
+    Ok(state
+        .store
+        .settings()
+        .get(keys::CUSTODY_WITNESS_REQUIRED)
+        .await?
+        .is_some_and(|v| v == "true"))
+}
+
 /// The scoring settings in force.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn measure_settings(
@@ -151,6 +161,8 @@ pub struct ClinicalSettingsPage {
     /// The aftercare sheet as shown or typed, and its error.
     pub aftercare: String,
     pub aftercare_error: Option<String>,
+    /// Whether every dose and booster needs a witness in the custody log.
+    pub witness_required: bool,
 }
 
 impl ClinicalSettingsPage {
@@ -205,6 +217,7 @@ pub async fn show(
         saved: q.saved.is_some(),
         aftercare: crate::dosing_settings::load(&state).await?.aftercare,
         aftercare_error: None,
+        witness_required: witness_required(&state).await?,
     })
 }
 
@@ -234,6 +247,13 @@ pub async fn save(
             error: checked.err(),
         });
     }
+    // The box arrives only when ticked; the hidden field says the form had it at all.
+    let witness = form
+        .contains_key("witness_shown")
+        .then(|| form.contains_key("witness_required"));
+    if let Some(on) = witness {
+        values.push((keys::CUSTODY_WITNESS_REQUIRED, on.to_string()));
+    }
     let aftercare_typed = form.get("aftercare").cloned();
     let mut aftercare_error = None;
     if let Some(text) = &aftercare_typed {
@@ -254,6 +274,10 @@ pub async fn save(
             saved: false,
             aftercare,
             aftercare_error,
+            witness_required: match witness {
+                Some(on) => on,
+                None => witness_required(&state).await?,
+            },
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }

@@ -36,6 +36,7 @@ const LINKS: &[(Action, &str, &str)] = &[
         "Questionnaires",
     ),
     (Action::ViewAudit, paths::AUDIT, "Audit trail"),
+    (Action::ViewAudit, paths::CUSTODY_REPORT, "Custody log"),
     (Action::ManageOwnAccount, paths::SESSIONS, "Your sessions"),
 ];
 
