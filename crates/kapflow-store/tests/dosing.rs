@@ -424,6 +424,36 @@ store_test!(
             .expect("open");
         // Another client's proof cannot reach this session.
         assert!(s.monitor(&seen(other), id).await.expect("m").is_none());
+        // A photo of the label: kept with the session, only for this client.
+        let png = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3];
+        let photo = s
+            .add_label_photo(&seen(c), id, "image/png", &png, &w.t1.1, now)
+            .await
+            .expect("photo")
+            .expect("kept");
+        assert_eq!(s.label_photos(&seen(c), id).await.expect("list").len(), 1);
+        assert_eq!(
+            s.label_photo(&seen(c), id, photo).await.expect("get"),
+            Some(("image/png".to_owned(), png.to_vec()))
+        );
+        assert_eq!(
+            s.label_photo(&seen(other), id, photo).await.expect("get"),
+            None
+        );
+        assert!(
+            s.add_label_photo(&seen(other), id, "image/png", &png, &w.t2.1, now)
+                .await
+                .expect("photo")
+                .is_none()
+        );
+        assert!(
+            raw_sql_fails(
+                db,
+                "UPDATE custody_label_photos SET content_type = 'image/jpeg'"
+            )
+            .await,
+            "label photos are append-only"
+        );
         assert_eq!(
             s.vitals(
                 &seen(other),

@@ -203,6 +203,10 @@ paths! {
         => dosing_presence(client: ClientId, session: DosingSessionId);
     DOSING_CUSTODY = "/clients/{client}/dosing/{session}/custody"
         => dosing_custody(client: ClientId, session: DosingSessionId);
+    DOSING_LABEL = "/clients/{client}/dosing/{session}/label-photos"
+        => dosing_label(client: ClientId, session: DosingSessionId);
+    DOSING_LABEL_FILE = "/clients/{client}/dosing/{session}/label-photos/{photo}"
+        => dosing_label_file(client: ClientId, session: DosingSessionId, photo: uuid::Uuid);
     DOSING_DISCHARGE = "/clients/{client}/dosing/{session}/discharge"
         => dosing_discharge(client: ClientId, session: DosingSessionId);
     DOSING_AFTERCARE = "/clients/{client}/dosing/{session}/aftercare"

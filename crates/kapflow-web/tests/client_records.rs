@@ -32,6 +32,7 @@ fn concrete(path: &str, c: &Clinic, client: ClientId) -> String {
         .replace("{alert}", &c.a_dose_request.to_string())
         // No such session: an allowed caller gets 404 from the page, never a denial.
         .replace("{session}", "0190c0de-0000-7000-8000-000000000006")
+        .replace("{photo}", "0190c0de-0000-7000-8000-000000000007")
 }
 
 async fn audit_of(t: &TestApp, p: &Person) -> Vec<kapflow_store::audit::AuditListing> {

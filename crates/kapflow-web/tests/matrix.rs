@@ -181,6 +181,8 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/clients/{client}/dosing/{session}/presence", CLINICIANS),
     ("POST", "/clients/{client}/dosing/{session}/custody", CLINICIANS),
     ("POST", "/clients/{client}/dosing/{session}/discharge", CLINICIANS),
+    ("POST", "/clients/{client}/dosing/{session}/label-photos", CLINICIANS),
+    ("GET", "/clients/{client}/dosing/{session}/label-photos/{photo}", CLINICAL_READ),
     ("POST", "/settings/clinical", OWNER),
 ];
 
@@ -254,6 +256,7 @@ fn concrete(path: &str, victim: &str) -> String {
         .replace("{request}", "0190c0de-0000-7000-8000-000000000004")
         .replace("{alert}", "0190c0de-0000-7000-8000-000000000005")
         .replace("{session}", "0190c0de-0000-7000-8000-000000000006")
+        .replace("{photo}", "0190c0de-0000-7000-8000-000000000007")
 }
 
 fn is_login_redirect(r: &support::Reply) -> bool {

@@ -4,11 +4,13 @@
 //! twice (a retry after a dropped connection, a double tap) records once.
 
 mod close;
+mod label_photos;
 mod monitor;
 mod prepare;
 mod rows;
 
 pub use close::Closing;
+pub use label_photos::LabelPhoto;
 pub use monitor::{EntryRefused, Recorded};
 pub use prepare::{Prepared, StartRefused};
 pub use rows::{AlertRow, MonitorData, ObservationRow, PresenceRow, SessionRow, VitalsRow};

@@ -1,4 +1,4 @@
-//! The request-body limit: small for every route, larger only for the photo upload. (tower-http's
+//! The request-body limit: small for every route, larger only for the photo uploads. (tower-http's
 //! layer has one limit for everything, so this chooses by the matched route.)
 
 use axum::body::Body;
@@ -6,8 +6,8 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// The route that takes photo uploads, and its limit (the photo plus the form around it).
-pub const UPLOAD_ROUTE: &str = crate::paths::SITE_PHOTOS;
+/// The routes that take photo uploads, and their limit (the photo plus the form around it).
+pub const UPLOAD_ROUTES: &[&str] = &[crate::paths::SITE_PHOTOS, crate::paths::DOSING_LABEL];
 pub const UPLOAD_LIMIT: usize = crate::photo::MAX_PHOTO_BYTES + 64 * 1024;
 
 /// `Err(413)` when the body is declared or known to be too large for the route; otherwise the
@@ -24,7 +24,7 @@ pub fn apply(default: usize, req: Request) -> Result<Request, Response> {
         return Ok(req);
     }
     let max = match req.extensions().get::<MatchedPath>() {
-        Some(p) if p.as_str() == UPLOAD_ROUTE => UPLOAD_LIMIT,
+        Some(p) if UPLOAD_ROUTES.contains(&p.as_str()) => UPLOAD_LIMIT,
         _ => default,
     };
     let declared = req

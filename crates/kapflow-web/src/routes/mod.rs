@@ -268,6 +268,16 @@ pub fn build_with(metrics: bool) -> Routes {
             dosing_custody::record,
         )
         .post(
+            DOSING_LABEL,
+            Client(Action::EditClinicalRecord),
+            dosing_custody::upload_label,
+        )
+        .get(
+            DOSING_LABEL_FILE,
+            Client(Action::ViewClinicalRecord),
+            dosing_custody::label_file,
+        )
+        .post(
             DOSING_DISCHARGE,
             Client(Action::EditClinicalRecord),
             dosing_entries::discharge,

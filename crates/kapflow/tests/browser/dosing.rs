@@ -21,6 +21,15 @@ const OWNER_PW: &str = "lantern orbit pebble";
 const STAFF_PW: &str = "quiet harbour violet";
 const CLIENT: &str = "Jordan Avery";
 
+/// The smallest valid PNG: one transparent pixel.
+const ONE_PIXEL_PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0xDA, 0x63, 0x64, 0x60, 0xF8, 0x5F,
+    0x0F, 0x00, 0x02, 0x87, 0x01, 0x80, 0xEB, 0x47, 0xBA, 0x92, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
 /// Moves the server's dosing clock to `minutes` after the real time.
 fn set_clock(file: &Path, minutes: i64) {
     std::fs::write(file, (minutes * 60).to_string()).expect("clock file");
@@ -215,6 +224,21 @@ async fn dosing_a_session_runs_from_the_gates_to_discharge_with_nothing_lost() {
     fill(c, "pharmacy", "Compounding Pharmacy").await;
     fill(c, "rx_number", "RX-77").await;
     entry(c, "#custody button[type=submit]", "Medication brought").await;
+    // A photo of the label, as the tablet's camera would give it (a 1×1 PNG here).
+    let label = data.join("label.png");
+    std::fs::write(&label, ONE_PIXEL_PNG).expect("png");
+    c.find(Locator::Id("label_photo"))
+        .await
+        .expect("file field")
+        .send_keys(label.to_str().expect("path"))
+        .await
+        .expect("choose the photo");
+    click_and_load(c, "form[action$='/label-photos'] button[type=submit]").await;
+    assert!(
+        present(c, "#custody img.thumb").await,
+        "the label photo shows: {}",
+        main_text(c).await
+    );
     vitals(c, "128", "82", "72", "98").await;
     entry(c, "#vitals button[type=submit]", "128/82").await;
     fill(c, "ride_name", "Morgan Avery").await;

@@ -162,3 +162,98 @@ pub async fn record(
         }
     }
 }
+
+/// A photo of the label as brought: sniffed, metadata stripped, kept with the session.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn upload_label(
+    on: OnClient,
+    Path((_, session)): Path<(String, String)>,
+    mut form: axum::extract::Multipart,
+) -> Result<Response, AppError> {
+    let id = session_id(&session)?;
+    let mut file = None::<Vec<u8>>;
+    let mut too_big = false;
+    while let Some(field) = form.next_field().await.map_err(|_| AppError::BadRequest)? {
+        if field.name() == Some("label_photo") {
+            match field.bytes().await {
+                Ok(b) if b.len() <= crate::photo::MAX_PHOTO_BYTES => {
+                    file = Some(b.to_vec()).filter(|b| !b.is_empty())
+                }
+                _ => too_big = true,
+            }
+        }
+    }
+    let cleaned = match (file, too_big) {
+        (_, true) => Err(format!(
+            "A photo can be at most {} MB.",
+            crate::photo::MAX_PHOTO_BYTES / 1024 / 1024
+        )),
+        (None, false) => Err("Choose a photo of the label.".to_owned()),
+        (Some(bytes), false) => match crate::photo::sniff(&bytes) {
+            None => Err("Take or choose a JPEG, PNG or WebP photo.".to_owned()),
+            Some(kind) => crate::photo::strip_metadata(kind, &bytes)
+                .map(|clean| (kind, clean))
+                .map_err(str::to_owned),
+        },
+    };
+    let (kind, bytes) = match cleaned {
+        Ok(c) => c,
+        Err(m) => {
+            let r = Refusal {
+                which: Which::Custody,
+                e: FieldErrors::of("label_photo", Some(m)),
+                ..Default::default()
+            };
+            return refused(on, id, r).await;
+        }
+    };
+    let clinical = on.2.clinical_or_404()?;
+    let actor = on.1.0.actor();
+    let kept =
+        on.0.store
+            .dosing()
+            .add_label_photo(
+                &clinical,
+                id,
+                kind.content_type(),
+                &bytes,
+                &actor,
+                crate::clock::now(),
+            )
+            .await?;
+    if kept.is_none() {
+        let r = Refusal {
+            reasons: vec!["A label photo is added before or during the session.".to_owned()],
+            ..Default::default()
+        };
+        return refused(on, id, r).await;
+    }
+    Ok(back(&on, id, "custody", "custody"))
+}
+
+/// One label photo, to the care team and the prescriber of the referral (never cached).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn label_file(
+    OnClient(state, _, access): OnClient,
+    Path((_, session, photo)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let id = session_id(&session)?;
+    let photo = uuid::Uuid::parse_str(&photo).map_err(|_| AppError::NotFound)?;
+    let clinical = access.clinical_or_404()?;
+    let (content_type, bytes) = state
+        .store
+        .dosing()
+        .label_photo(&clinical, id, photo)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

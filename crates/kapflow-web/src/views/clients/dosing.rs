@@ -231,6 +231,8 @@ pub struct SessionPage {
     /// The witness choices: nobody, or any clinician of the practice.
     pub witnesses: Vec<(String, String)>,
     pub custody: Vec<LogLine>,
+    /// Photos of the label as brought: (address, when, by whom).
+    pub label_photos: Vec<(String, String, String)>,
     pub dosed: bool,
     pub has_final: bool,
     pub checklist: Checklist,
@@ -527,10 +529,25 @@ pub async fn session_page(
         .and_then(|j| serde_json::from_str(j).ok())
         .unwrap_or_default();
     let summary = summary_of(&s, &checklist);
+    let label_photos = state
+        .store
+        .dosing()
+        .label_photos(&clinical, id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            (
+                crate::paths::dosing_label_file(c, id, p.id),
+                when(p.uploaded_at),
+                p.uploaded_by,
+            )
+        })
+        .collect();
     let witnesses = std::iter::once((String::new(), "No witness".to_owned()))
         .chain(colleagues.iter().map(|(u, n)| (u.to_string(), n.clone())))
         .collect();
     Ok(SessionPage {
+        label_photos,
         summary,
         witnesses,
         layout: Layout::for_user(state, &user.0).await?,
