@@ -6,6 +6,11 @@
 //! `<session token> <client id>` for wrk.
 //!
 //! Usage: bench-seed <path/to/kapflow.db> <clients> <answers>
+//!
+//! `bench-seed <path/to/kapflow.db> dosing <past sessions>` seeds the dosing-monitor benchmark
+//! instead (see `dosing.rs`) and prints `<session token> <client id> <dosing session id>`.
+
+mod dosing;
 
 use anyhow::{Context, bail};
 use kapflow_domain::measures::{self, MeasureSettings, score};
@@ -25,8 +30,10 @@ async fn main() -> anyhow::Result<()> {
     let [_, db, clients, answers] = args.as_slice() else {
         bail!("usage: bench-seed <kapflow.db> <clients> <answers>");
     };
-    let clients: usize = clients.parse().context("clients")?;
-    let answers: usize = answers.parse().context("answers")?;
+    let dosing_past = match clients.as_str() {
+        "dosing" => Some(answers.parse::<usize>().context("past sessions")?),
+        _ => None,
+    };
     let path = std::path::PathBuf::from(db);
     let dir = path.parent().context("database directory")?;
     let store = Store::connect(&DatabaseTarget::default_sqlite(dir)).await?;
@@ -67,6 +74,14 @@ async fn main() -> anyhow::Result<()> {
             now,
         )
         .await?;
+
+    if let Some(past) = dosing_past {
+        let (client, session) = dosing::seed(&store, &path, ther, past).await?;
+        println!("{token} {client} {session}");
+        return Ok(());
+    }
+    let clients: usize = clients.parse().context("clients")?;
+    let answers: usize = answers.parse().context("answers")?;
 
     // One scored value per total, from the real scorer.
     let phq9 = measures::builtin("phq9").context("phq9")?;
