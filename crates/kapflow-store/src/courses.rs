@@ -290,17 +290,34 @@ impl Courses<'_> {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Option<Result<Stage, GateRefused>>, StoreError> {
+        self.transition_because(access, t, None, actor, now).await
+    }
+
+    /// [`Courses::transition`] with the clinician's own words for the history (`why`), in place
+    /// of the transition's standard wording.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn transition_because(
+        &self,
+        access: &ClientAccess,
+        t: &Transition,
+        why: Option<&str>,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Option<Result<Stage, GateRefused>>, StoreError> {
         let client = access.client();
         let mut tx = self.store.begin().await?;
         let Some(course) = current_course(&mut tx, client).await? else {
             return Ok(None);
         };
-        let why = match t {
-            Transition::Discontinue { reason } => reason.clone(),
-            Transition::Advance(to) => format!("Advanced to {}", to.label().to_lowercase()),
-            Transition::SessionOpened(_) => "A dosing session opened".to_owned(),
-            Transition::SessionClosed => "The dosing session closed".to_owned(),
-            Transition::Complete => "Course completed".to_owned(),
+        let why = match (why, t) {
+            (Some(why), _) => why.to_owned(),
+            (None, Transition::Discontinue { reason }) => reason.clone(),
+            (None, Transition::Advance(to)) => {
+                format!("Advanced to {}", to.label().to_lowercase())
+            }
+            (None, Transition::SessionOpened(_)) => "A dosing session opened".to_owned(),
+            (None, Transition::SessionClosed) => "The dosing session closed".to_owned(),
+            (None, Transition::Complete) => "Course completed".to_owned(),
         };
         let outcome = apply(&mut tx, &course, t, &why, actor, now).await?;
         if let Err(refused) = &outcome {

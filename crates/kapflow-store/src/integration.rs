@@ -9,7 +9,7 @@ use kapflow_domain::access::Action;
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::integration::{IntegrationInput, may_record};
 use kapflow_domain::pathway::{self, GateRefused, Stage, Transition};
-use kapflow_domain::{Actor, AuditOutcome, CourseId, IntegrationId, UserId};
+use kapflow_domain::{Actor, CourseId, IntegrationId, UserId};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -142,29 +142,9 @@ impl Integration<'_> {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Option<Result<Stage, GateRefused>>, StoreError> {
-        let client = access.client();
-        let mut tx = self.store.begin().await?;
-        let Some(course) = current_course(&mut tx, client).await? else {
-            return Ok(None);
-        };
-        let outcome =
-            crate::courses::apply(&mut tx, &course, &Transition::Complete, reason, actor, now)
-                .await?;
-        if let Err(refused) = &outcome {
-            let reasons = refused
-                .reasons
-                .iter()
-                .map(|u| u.message())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let entry = actor
-                .entry("course.transition", now)
-                .record("course", course.id)
-                .client(client)
-                .outcome(AuditOutcome::Denied, Some(&reasons));
-            audit::append(&mut tx, &entry).await?;
-        }
-        tx.commit().await?;
-        Ok(Some(outcome))
+        self.store
+            .courses()
+            .transition_because(access, &Transition::Complete, Some(reason), actor, now)
+            .await
     }
 }
