@@ -4,7 +4,7 @@ use crate::error::StoreError;
 use crate::target::DatabaseTarget;
 use sqlx::postgres::{PgPoolOptions, Postgres};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Sqlite, SqlitePool};
+use sqlx::{PgPool, Sqlite};
 use std::time::Duration;
 
 /// Which database a store runs on (for `check` and operator messages only; never for branching
@@ -17,7 +17,7 @@ pub enum Backend {
 
 #[derive(Clone, Debug)]
 pub(crate) enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(crate::sqlite_readers::SqliteDb),
     Pg(PgPool),
 }
 
@@ -27,6 +27,8 @@ pub struct Store {
     pub(crate) db: Db,
     /// The audit chain's keys (never stored in the database), shared by every clone.
     pub(crate) audit_keys: crate::audit::ChainKeys,
+    /// The practice settings as last read, shared by every clone (see `settings_snapshot`).
+    pub(crate) settings_cache: crate::settings_snapshot::SettingsCache,
 }
 
 /// An open write transaction. Dropping it without `commit` rolls it back.
@@ -35,6 +37,10 @@ pub struct Tx {
     /// The store's audit keys, so `audit::append` can key the rows it writes in this
     /// transaction without every caller passing them.
     pub(crate) audit_keys: crate::audit::ChainKeys,
+    /// The store's settings snapshot, forgotten when this transaction commits a setting.
+    pub(crate) settings_cache: crate::settings_snapshot::SettingsCache,
+    /// Whether a setting was written in this transaction.
+    pub(crate) settings_changed: bool,
 }
 
 /// The open transaction on whichever backend.
@@ -79,12 +85,16 @@ impl Store {
                     .busy_timeout(SQLITE_BUSY_TIMEOUT);
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
+                    // sqlx pings a pooled connection before every checkout; for an embedded
+                    // database that is a round trip to the connection's thread that can never
+                    // find a peer gone, and it doubled the cost of every standalone read.
+                    .test_before_acquire(false)
                     .acquire_timeout(Duration::from_secs(10))
                     .after_release(|conn, _| Box::pin(async move { Ok(clean(conn)) }))
                     .before_acquire(|conn, _| Box::pin(async move { Ok(clean(conn)) }))
                     .connect_with(opts)
                     .await?;
-                Db::Sqlite(pool)
+                Db::Sqlite(pool.into())
             }
             DatabaseTarget::Postgres { url } => {
                 let pool = PgPoolOptions::new()
@@ -100,6 +110,7 @@ impl Store {
         Ok(Store {
             db,
             audit_keys: Default::default(),
+            settings_cache: Default::default(),
         })
     }
 
@@ -135,6 +146,8 @@ impl Store {
         Tx {
             conn,
             audit_keys: self.audit_keys.clone(),
+            settings_cache: self.settings_cache.clone(),
+            settings_changed: false,
         }
     }
 
@@ -149,7 +162,10 @@ impl Store {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
         match &self.db {
-            Db::Sqlite(p) => p.close().await,
+            Db::Sqlite(p) => {
+                p.readers.close().await;
+                p.close().await
+            }
             Db::Pg(p) => p.close().await,
         }
     }
@@ -161,6 +177,9 @@ impl Tx {
         match self.conn {
             TxConn::Sqlite(t) => t.commit().await?,
             TxConn::Pg(t) => t.commit().await?,
+        }
+        if self.settings_changed {
+            self.settings_cache.forget();
         }
         Ok(())
     }

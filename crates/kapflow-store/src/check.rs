@@ -79,14 +79,14 @@ impl Store {
         let (integrity, foreign_keys) = match &self.db {
             Db::Sqlite(p) => {
                 let integrity: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
-                    .fetch_all(p)
+                    .fetch_all(&**p)
                     .await?
                     .into_iter()
                     .filter(|line: &String| line != "ok")
                     .collect();
                 let fk: Vec<(String, Option<i64>, String)> =
                     sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
-                        .fetch_all(p)
+                        .fetch_all(&**p)
                         .await?;
                 let fk = fk
                     .into_iter()

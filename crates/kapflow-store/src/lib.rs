@@ -12,6 +12,7 @@ mod sql;
 mod backend;
 mod error;
 mod lookup;
+mod sqlite_readers;
 
 pub mod access;
 pub mod accounts;
@@ -43,6 +44,7 @@ pub mod prescribing_plan;
 pub mod rate_limit;
 pub mod sessions;
 pub mod settings;
+pub mod settings_snapshot;
 pub mod setup;
 pub mod site;
 pub mod target;

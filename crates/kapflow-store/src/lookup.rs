@@ -41,13 +41,13 @@ pub(crate) async fn current_course(
     tx: &mut Tx,
     client: ClientId,
 ) -> Result<Option<CourseRow>, StoreError> {
-    tx.fetch_optional(
-        "SELECT id, client_id, number, stage, opened_at, closed_at FROM courses WHERE \
-             client_id = $1 ORDER BY number DESC LIMIT 1",
-        args![client],
-    )
-    .await
+    tx.fetch_optional(CURRENT_COURSE, args![client]).await
 }
+
+/// The client's latest course (`$1` the client), for [`current_course`] and for reads that
+/// stand alone.
+pub(crate) const CURRENT_COURSE: &str = "SELECT id, client_id, number, stage, opened_at, \
+     closed_at FROM courses WHERE client_id = $1 ORDER BY number DESC LIMIT 1";
 
 /// Whether the client has a signed, unrevoked signature of the latest version of `kind`.
 pub(crate) async fn current_consent(

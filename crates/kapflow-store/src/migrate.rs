@@ -30,7 +30,7 @@ impl Store {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.db {
-            Db::Sqlite(p) => SQLITE.run(p).await?,
+            Db::Sqlite(p) => SQLITE.run(&**p).await?,
             Db::Pg(p) => POSTGRES.run(p).await?,
         }
         Ok(())
@@ -46,7 +46,7 @@ impl Store {
         // Before the first migration the bookkeeping table does not exist yet: nothing applied.
         const APPLIED: &str = "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
         let applied = match &self.db {
-            Db::Sqlite(p) => sqlx::query_scalar(APPLIED).fetch_all(p).await,
+            Db::Sqlite(p) => sqlx::query_scalar(APPLIED).fetch_all(&**p).await,
             Db::Pg(p) => sqlx::query_scalar(APPLIED).fetch_all(p).await,
         };
         // Before the first migration the bookkeeping table does not exist yet: nothing applied.
@@ -76,7 +76,7 @@ impl Store {
                      FROM sqlite_master m JOIN pragma_table_info(m.name) c \
                      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_sqlx_migrations'",
                 )
-                .fetch_all(p)
+                .fetch_all(&**p)
                 .await?;
                 rows
             }

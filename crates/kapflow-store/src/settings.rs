@@ -45,6 +45,14 @@ pub mod keys {
 }
 
 impl Settings<'_> {
+    /// Every setting, from the snapshot of the current settings version: at most a second
+    /// behind a change made on another instance, never behind one made on this one. For
+    /// pages; a write that decides by a setting reads it in its own transaction.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn snapshot(&self) -> Result<crate::settings_snapshot::Snapshot, StoreError> {
+        self.store.settings_cache.get(&self.store.db).await
+    }
+
     /// Every setting whose key starts with `prefix` (e.g. "screening."), in one query.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn with_prefix(
@@ -115,6 +123,20 @@ pub async fn put(
         args![key, value, now],
     )
     .await?;
+    changed(tx, now).await
+}
+
+/// Marks the settings changed: a new version for every instance's snapshot, and this
+/// instance's snapshot forgotten when `tx` commits.
+async fn changed(tx: &mut Tx, now: OffsetDateTime) -> Result<(), StoreError> {
+    let version = uuid::Uuid::new_v4().simple().to_string();
+    tx.exec(
+        "INSERT INTO practice_settings (key, value, updated_at) VALUES ($1, $2, $3) ON \
+             CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        args![crate::settings_snapshot::VERSION_KEY, version, now],
+    )
+    .await?;
+    tx.settings_changed = true;
     Ok(())
 }
 
@@ -133,5 +155,8 @@ pub async fn put_once(
             args![key, value, now],
         )
         .await?;
+    if done == 1 {
+        changed(tx, now).await?;
+    }
     Ok(done == 1)
 }

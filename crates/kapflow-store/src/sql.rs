@@ -9,6 +9,7 @@
 
 use crate::backend::{Db, Tx, TxConn};
 use crate::error::StoreError;
+use crate::sqlite_readers::{SqliteDb, reads_only};
 use kapflow_domain::measures::schedule::{AlertLevel, Channel, Reason, Via};
 use kapflow_domain::{
     AlertId, AuditId, AuditOutcome, ClientId, CourseId, DocumentId, DoseRequestId, DosingSessionId,
@@ -25,7 +26,7 @@ use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{
     Arguments, Decode, Encode, FromRow, PgConnection, Postgres, Sqlite, SqliteConnection, Type,
 };
-use sqlx::{PgPool, SqlSafeStr, SqlStr, SqlitePool};
+use sqlx::{PgPool, SqlSafeStr, SqlStr};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -215,7 +216,8 @@ impl<T> Scalar for T where
 
 /// Where a statement runs: a pool (reads that stand alone) or an open transaction.
 pub(crate) enum On<'e> {
-    SqlitePool(&'e SqlitePool),
+    /// SQLite outside a transaction: reads go to a reader connection, the rest to the pool.
+    SqliteDb(&'e SqliteDb),
     PgPool(&'e PgPool),
     Sqlite(&'e mut SqliteConnection),
     Pg(&'e mut PgConnection),
@@ -223,11 +225,22 @@ pub(crate) enum On<'e> {
 
 /// Runs `$query` (a function of the backend's arguments) on `$on` with `$method`.
 macro_rules! on {
-    ($on:expr, $args:expr, |$a:ident| $query:expr, $method:ident) => {
+    ($on:expr, $args:expr, $text:expr, |$a:ident| $query:expr, $method:ident) => {
         match $on {
-            On::SqlitePool(p) => {
+            On::SqliteDb(db) if reads_only($text) => {
                 let $a = sqlite_args($args)?;
-                $query.$method(p).await?
+                let mut reader = db.readers.get().await?;
+                match $query.$method(reader.conn()?).await {
+                    Ok(v) => v,
+                    Err(e) => {
+                        reader.discard();
+                        return Err(e.into());
+                    }
+                }
+            }
+            On::SqliteDb(db) => {
+                let $a = sqlite_args($args)?;
+                $query.$method(&**db).await?
             }
             On::PgPool(p) => {
                 let $a = pg_args($args)?;
@@ -247,8 +260,8 @@ macro_rules! on {
 
 async fn exec(on: On<'_>, sql: SqlStr, args: &[Arg<'_>]) -> Result<u64, StoreError> {
     Ok(match on {
-        On::SqlitePool(p) => sqlx::query_with(sql, sqlite_args(args)?)
-            .execute(p)
+        On::SqliteDb(db) => sqlx::query_with(sql, sqlite_args(args)?)
+            .execute(&**db)
             .await?
             .rows_affected(),
         On::PgPool(p) => sqlx::query_with(sql, pg_args(args)?)
@@ -274,7 +287,7 @@ macro_rules! readers {
             sql: SqlStr,
             args: &[Arg<'_>],
         ) -> Result<$out, StoreError> {
-            Ok(on!(on, args, |a| $query(sql, a), $method))
+            Ok(on!(on, args, sql.as_str(), |a| $query(sql, a), $method))
         }
     )+};
 }
@@ -298,7 +311,7 @@ impl Tx {
 impl Db {
     fn on(&self) -> On<'_> {
         match self {
-            Db::Sqlite(p) => On::SqlitePool(p),
+            Db::Sqlite(db) => On::SqliteDb(db),
             Db::Pg(p) => On::PgPool(p),
         }
     }

@@ -11,7 +11,7 @@ use kapflow_store::outbox::OutboxItem;
 use kapflow_store::rate_limit::{AttemptDecision, RateDecision};
 use kapflow_store::setup::{OwnerSetup, SetupLinkStatus};
 use kapflow_store::testkit::TestDb;
-use kapflow_store::{Tx, outbox, store_test};
+use kapflow_store::{Store, Tx, outbox, store_test};
 use time::{Duration, OffsetDateTime};
 
 fn owner<'a>(email: &'a Email) -> OwnerSetup<'a> {
@@ -493,3 +493,69 @@ store_test!(settings_are_upserted, async |db: &TestDb| {
         Some("two")
     );
 });
+
+store_test!(
+    a_settings_change_shows_at_once_here_and_within_a_second_on_another_instance,
+    async |db: &TestDb| {
+        let here = &db.store;
+        let there = Store::connect(&db.target).await.expect("second instance");
+        let put = |value: &'static str| async move {
+            let mut tx = here.begin().await.expect("tx");
+            kapflow_store::settings::put(&mut tx, "practice.name", value, now_utc())
+                .await
+                .expect("put");
+            tx.commit().await.expect("commit");
+        };
+        put("Before").await;
+        assert_eq!(
+            there
+                .settings()
+                .snapshot()
+                .await
+                .expect("snapshot")
+                .get("practice.name"),
+            Some("Before")
+        );
+        put("After").await;
+        // The instance that wrote forgets its snapshot on commit.
+        assert_eq!(
+            here.settings()
+                .snapshot()
+                .await
+                .expect("snapshot")
+                .get("practice.name"),
+            Some("After")
+        );
+        // The other one may answer from its snapshot for at most a second, then reads again.
+        let start = std::time::Instant::now();
+        loop {
+            let seen = there.settings().snapshot().await.expect("snapshot");
+            if seen.get("practice.name") == Some("After") {
+                break;
+            }
+            assert_eq!(seen.get("practice.name"), Some("Before"));
+            assert!(
+                start.elapsed()
+                    < kapflow_store::settings_snapshot::MAX_AGE
+                        + std::time::Duration::from_millis(500),
+                "the other instance still shows the old setting"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        // A failed transaction changes nothing anywhere.
+        let mut tx = here.begin().await.expect("tx");
+        kapflow_store::settings::put(&mut tx, "practice.name", "Rolled back", now_utc())
+            .await
+            .expect("put");
+        tx.rollback().await.expect("rollback");
+        assert_eq!(
+            here.settings()
+                .snapshot()
+                .await
+                .expect("snapshot")
+                .get("practice.name"),
+            Some("After")
+        );
+        there.close().await;
+    }
+);

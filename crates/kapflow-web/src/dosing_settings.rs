@@ -182,10 +182,10 @@ pub fn specs() -> Vec<Spec> {
     ]
 }
 
-/// The settings in force (one query: they share the `dosing.` prefix).
+/// The settings in force (from the settings snapshot: no statement of its own).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn load(state: &AppState) -> Result<DosingSettings, AppError> {
-    let set = state.store.settings().with_prefix("dosing.").await?;
+    let set = state.store.settings().snapshot().await?;
     let num = |key: &str| set.get(key).and_then(|v| v.parse::<u16>().ok());
     let limit = |key: &str, d: Limit| match num(key) {
         Some(value) if value != d.value => Limit {
@@ -223,8 +223,8 @@ pub async fn load(state: &AppState) -> Result<DosingSettings, AppError> {
     let aftercare = set
         .get(keys::AFTERCARE)
         .filter(|t| !t.trim().is_empty())
-        .cloned()
-        .unwrap_or_else(|| AFTERCARE_DEFAULT.to_owned());
+        .unwrap_or(AFTERCARE_DEFAULT)
+        .to_owned();
     Ok(DosingSettings {
         thresholds,
         discharge,

@@ -132,7 +132,7 @@ pub async fn measure_settings(
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn screening(state: &AppState) -> Result<ScreeningSettings, AppError> {
     let d = ScreeningSettings::default();
-    let set = state.store.settings().with_prefix("screening.").await?;
+    let set = state.store.settings().snapshot().await?;
     let get =
         |key: &str, default: u32| set.get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
     Ok(ScreeningSettings {

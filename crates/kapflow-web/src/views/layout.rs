@@ -72,9 +72,11 @@ impl Layout {
         Ok(state
             .store
             .settings()
-            .get(keys::PRACTICE_NAME)
+            .snapshot()
             .await?
-            .unwrap_or_else(|| "kapflow".to_owned()))
+            .get(keys::PRACTICE_NAME)
+            .unwrap_or("kapflow")
+            .to_owned())
     }
 
     pub async fn public(state: &AppState) -> Result<Layout, AppError> {
