@@ -55,17 +55,35 @@ pub enum Saved {
 }
 
 #[derive(sqlx::FromRow)]
-struct IntakeRow {
+pub(crate) struct IntakeRow {
     #[sqlx(try_from = "Uuid")]
-    course_id: CourseId,
-    form_json: String,
+    pub(crate) course_id: CourseId,
+    pub(crate) form_json: String,
     #[sqlx(try_from = "String")]
-    sensitivity: Sensitivity,
-    updated_at: OffsetDateTime,
-    completed_at: Option<OffsetDateTime>,
-    completed_name: Option<String>,
-    screening_reviewed_at: Option<OffsetDateTime>,
-    reviewed_name: Option<String>,
+    pub(crate) sensitivity: Sensitivity,
+    pub(crate) updated_at: OffsetDateTime,
+    pub(crate) completed_at: Option<OffsetDateTime>,
+    pub(crate) completed_name: Option<String>,
+    pub(crate) screening_reviewed_at: Option<OffsetDateTime>,
+    pub(crate) reviewed_name: Option<String>,
+}
+
+impl IntakeRow {
+    /// The record, its form decoded (or `Unreadable`).
+    pub(crate) fn record(self) -> IntakeRecord {
+        IntakeRecord {
+            course_id: self.course_id,
+            form: decode(&self.form_json),
+            sensitivity: self.sensitivity,
+            updated_at: self.updated_at,
+            completed: self
+                .completed_at
+                .map(|t| (t, self.completed_name.unwrap_or_default())),
+            screening_reviewed: self
+                .screening_reviewed_at
+                .map(|t| (t, self.reviewed_name.unwrap_or_default())),
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -160,18 +178,7 @@ impl Assessment<'_> {
                 args![course, access.client()],
             )
             .await?;
-        Ok(row.map(|r| IntakeRecord {
-            course_id: r.course_id,
-            form: decode(&r.form_json),
-            sensitivity: r.sensitivity,
-            updated_at: r.updated_at,
-            completed: r
-                .completed_at
-                .map(|t| (t, r.completed_name.unwrap_or_default())),
-            screening_reviewed: r
-                .screening_reviewed_at
-                .map(|t| (t, r.reviewed_name.unwrap_or_default())),
-        }))
+        Ok(row.map(IntakeRow::record))
     }
 
     /// Saves the intake of the current course as a draft, or completes it (`complete`; the

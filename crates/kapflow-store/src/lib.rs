@@ -21,6 +21,7 @@ pub mod assessment;
 pub mod audit;
 pub mod audit_files;
 pub mod check;
+pub mod client_header;
 pub mod clients;
 pub mod consents;
 pub mod courses;

@@ -255,3 +255,66 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    the_header_is_the_client_the_current_course_and_for_clinicians_its_intake,
+    async |db: &TestDb| {
+        let w = world(db).await;
+        let s = &db.store;
+        let c = new_client(db, &w, "Hedda Header", w.t1.0).await;
+        let now = kapflow_domain::time_util::now_utc();
+        let header = |access: kapflow_store::ClientAccess| async move {
+            s.clients()
+                .header(&access)
+                .await
+                .expect("header")
+                .expect("client")
+        };
+        let clinician = kapflow_store::access::for_tests(c);
+        let front = s
+            .grant_for_tests(
+                w.front.0,
+                Role::FrontDesk,
+                kapflow_domain::access::Action::ViewClientDemographics,
+                c,
+            )
+            .await
+            .expect("front desk may see the client");
+        // A new client's first course has no intake yet.
+        let h = header(clinician).await;
+        assert_eq!(h.client.legal_name, "Hedda Header");
+        let course = s
+            .courses()
+            .current(&clinician)
+            .await
+            .expect("c")
+            .expect("course");
+        let hc = h.course.clone().expect("course");
+        assert_eq!(
+            (hc.id, hc.number, hc.stage),
+            (course.id, course.number, course.stage)
+        );
+        assert!(h.intake.is_none());
+        s.assessment()
+            .save_intake(
+                &clinician,
+                &completed_intake(),
+                kapflow_domain::client::Sensitivity::General,
+                true,
+                &w.t1.1,
+                now,
+            )
+            .await
+            .expect("intake");
+        let h = header(clinician).await;
+        let intake = h.intake.expect("the clinician sees the intake");
+        assert_eq!(intake.course_id, course.id);
+        assert!(intake.completed.is_some());
+        assert_eq!(intake.form.expect("readable").bp_systolic, "150");
+        // Front desk gets the client and the course, never the intake.
+        let h = header(front).await;
+        assert_eq!(h.client.id, c);
+        assert!(h.course.is_some());
+        assert!(h.intake.is_none());
+    }
+);

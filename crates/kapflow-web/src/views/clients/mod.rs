@@ -22,6 +22,8 @@ use kapflow_domain::client::age_on;
 use kapflow_domain::pathway::today;
 use kapflow_domain::screening::{Flag, screen};
 use kapflow_domain::time_util::now_utc;
+use kapflow_store::assessment::IntakeRecord;
+use kapflow_store::client_header::ClientHeader;
 use kapflow_store::clients::ClientRecord;
 use kapflow_store::courses::CourseRow;
 use kapflow_store::{ClientAccess, ClinicalAccess};
@@ -97,12 +99,22 @@ pub async fn flags_of(
     let Some(course) = course else {
         return Ok(Some(vec![]));
     };
-    let Some(intake) = state.store.assessment().intake(clinical, course.id).await? else {
+    let intake = state.store.assessment().intake(clinical, course.id).await?;
+    flags_from(state, client, intake.as_ref()).await
+}
+
+/// The flags of an intake already read (see [`flags_of`]).
+async fn flags_from(
+    state: &AppState,
+    client: &ClientRecord,
+    intake: Option<&IntakeRecord>,
+) -> Result<Option<Vec<Flag>>, AppError> {
+    let Some(intake) = intake else {
         return Ok(Some(vec![]));
     };
     // An unreadable intake has no screening at all: `None`, which every page shows as such,
     // never as "no flags".
-    let Ok(form) = intake.form else {
+    let Ok(form) = &intake.form else {
         return Ok(None);
     };
     let age = u32::try_from(age_on(client.date_of_birth, today(now_utc()))).ok();
@@ -202,16 +214,20 @@ pub struct TabView {
 
 /// Loads the client, the current course and the header for a page under `tab`.
 pub async fn ctx(state: &AppState, access: &ClientAccess, tab: Tab) -> Result<Ctx, AppError> {
-    let client = state
+    // The client, the course and (for clinical callers) the intake in one statement.
+    let ClientHeader {
+        client,
+        course,
+        intake,
+    } = state
         .store
         .clients()
-        .get(access)
+        .header(access)
         .await?
         .ok_or(AppError::NotFound)?;
-    let course = state.store.courses().current(access).await?;
     let clinical = access.clinical();
     let flags = match &clinical {
-        Some(c) => flags_of(state, c, &client, course.as_ref()).await?,
+        Some(_) => flags_from(state, &client, intake.as_ref()).await?,
         None => Some(vec![]),
     };
     let id = client.id;
