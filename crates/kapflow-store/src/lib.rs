@@ -26,6 +26,7 @@ pub mod clients;
 pub mod consents;
 pub mod courses;
 pub mod custody;
+pub mod demo;
 pub mod dosing;
 #[cfg(feature = "testkit")]
 pub mod fixtures;

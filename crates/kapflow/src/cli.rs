@@ -64,6 +64,28 @@ pub enum Command {
     /// Manage accounts from the command line (operators).
     #[command(subcommand)]
     User(UserCommand),
+    /// Fill the database with a practice of invented people (for demos, screenshots and
+    /// benchmarks), made through the app's own records; refuses a real practice.
+    DemoData(DemoDataArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DemoDataArgs {
+    /// How many clients to invent, their courses at every stage.
+    #[arg(long, default_value_t = 200)]
+    pub clients: u64,
+    /// The same seed makes the same practice (people, stages, scores, sessions); its dates are
+    /// counted back from the day it runs.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Password of the staff accounts it makes (at least 12 characters). Unset: a new random
+    /// one, printed at the end.
+    #[arg(long, env = "KAPFLOW_DEMO_PASSWORD", hide_env_values = true)]
+    pub password: Option<String>,
+    /// Load even into a database holding clients or inquiries demo-data did not make (a
+    /// scratch copy of a real practice, say).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -3,6 +3,7 @@
 mod audit;
 mod check;
 mod cli;
+mod demo_data;
 mod logging;
 mod open;
 mod serve;
@@ -14,10 +15,16 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     logging::init(&cli.log, cli.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // demo-data is one long conversation with the database's worker thread: one runtime thread,
+    // on one CPU (see demo_data/one_cpu.rs).
+    let mut builder = match cli.command {
+        Some(cli::Command::DemoData(_)) => {
+            demo_data::keep_to_one_cpu();
+            tokio::runtime::Builder::new_current_thread()
+        }
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("kapflow: cannot start the async runtime: {e}");
@@ -31,6 +38,7 @@ fn main() -> ExitCode {
             cli::Command::Check(args) => check::run(&cli, &args).await,
             cli::Command::Audit(cli::AuditCommand::RotateKey) => audit::rotate_key(&cli).await,
             cli::Command::User(cmd) => user::run(&cli, &cmd).await,
+            cli::Command::DemoData(args) => demo_data::run(&cli, &args).await,
         }
     });
     match result {
