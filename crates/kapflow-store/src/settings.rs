@@ -47,31 +47,21 @@ pub mod keys {
 impl Settings<'_> {
     /// Every setting, from the snapshot of the current settings version: at most a second
     /// behind a change made on another instance, never behind one made on this one. For
-    /// pages; a write that decides by a setting reads it in its own transaction.
+    /// pages; an entry that decides by a setting (a vitals alert, a discharge) uses [`Self::now`].
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn snapshot(&self) -> Result<crate::settings_snapshot::Snapshot, StoreError> {
         self.store.settings_cache.get(&self.store.db).await
     }
 
-    /// Every setting whose key starts with `prefix` (e.g. "screening."), in one query.
+    /// Every setting as the database holds it at this moment (no cache).
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn with_prefix(
-        &self,
-        prefix: &str,
-    ) -> Result<std::collections::HashMap<String, String>, StoreError> {
-        let pattern = format!("{prefix}%");
-        let rows: Vec<(String, String)> = self
-            .store
-            .db
-            .fetch_all(
-                "SELECT key, value FROM practice_settings WHERE key LIKE $1",
-                args![pattern],
-            )
-            .await?;
-        Ok(rows.into_iter().collect())
+    pub async fn now(&self) -> Result<crate::settings_snapshot::Snapshot, StoreError> {
+        crate::settings_snapshot::read_all(&self.store.db).await
     }
 
-    /// Several settings at once (missing ones absent from the result).
+    /// Several settings at once (missing ones absent from the result), read now rather than
+    /// from the snapshot: the public site's cache is rebuilt from them when `site.version`
+    /// moves, and a snapshot up to a second old would be cached with it until the next change.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn many(&self, wanted: &[&str]) -> Result<Vec<(String, String)>, StoreError> {
         let rows: Vec<(String, String)> = self

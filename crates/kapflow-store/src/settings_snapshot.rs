@@ -29,14 +29,6 @@ impl Snapshot {
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
     }
-
-    /// The settings whose keys start with `prefix` (e.g. "dosing."), by full key.
-    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> {
-        self.0
-            .iter()
-            .filter(move |(k, _)| k.starts_with(prefix))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-    }
 }
 
 struct Held {
@@ -90,10 +82,7 @@ impl SettingsCache {
                 return Ok(h.snapshot.clone());
             }
         }
-        let rows: Vec<(String, String)> = db
-            .fetch_all("SELECT key, value FROM practice_settings", args![])
-            .await?;
-        let snapshot = Snapshot(Arc::new(rows.into_iter().collect()));
+        let snapshot = read_all(db).await?;
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some(Held {
             version,
             checked: now,
@@ -101,4 +90,12 @@ impl SettingsCache {
         });
         Ok(snapshot)
     }
+}
+
+/// Every setting as the database holds it now.
+pub(crate) async fn read_all(db: &Db) -> Result<Snapshot, StoreError> {
+    let rows: Vec<(String, String)> = db
+        .fetch_all("SELECT key, value FROM practice_settings", args![])
+        .await?;
+    Ok(Snapshot(Arc::new(rows.into_iter().collect())))
 }

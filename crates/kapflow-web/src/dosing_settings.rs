@@ -182,10 +182,20 @@ pub fn specs() -> Vec<Spec> {
     ]
 }
 
-/// The settings in force (from the settings snapshot: no statement of its own).
+/// The settings in force, for a page (from the settings snapshot: no statement of its own).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn load(state: &AppState) -> Result<DosingSettings, AppError> {
-    let set = state.store.settings().snapshot().await?;
+    Ok(from(&state.store.settings().snapshot().await?))
+}
+
+/// The settings in force this moment, for an entry decided by them (a vitals alert, opening a
+/// session, a discharge): never the snapshot, which may be a second behind another instance.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn load_now(state: &AppState) -> Result<DosingSettings, AppError> {
+    Ok(from(&state.store.settings().now().await?))
+}
+
+fn from(set: &kapflow_store::settings_snapshot::Snapshot) -> DosingSettings {
     let num = |key: &str| set.get(key).and_then(|v| v.parse::<u16>().ok());
     let limit = |key: &str, d: Limit| match num(key) {
         Some(value) if value != d.value => Limit {
@@ -225,10 +235,10 @@ pub async fn load(state: &AppState) -> Result<DosingSettings, AppError> {
         .filter(|t| !t.trim().is_empty())
         .unwrap_or(AFTERCARE_DEFAULT)
         .to_owned();
-    Ok(DosingSettings {
+    DosingSettings {
         thresholds,
         discharge,
         schedule,
         aftercare,
-    })
+    }
 }

@@ -306,7 +306,7 @@ pub async fn start(
 ) -> Result<Response, AppError> {
     let id = session_id(&session)?;
     let clinical = on.2.clinical_or_404()?;
-    let settings = crate::dosing_settings::load(&on.0).await?;
+    let settings = crate::dosing_settings::load_now(&on.0).await?;
     let actor = on.1.0.actor();
     let outcome =
         on.0.store

@@ -98,7 +98,7 @@ pub async fn vitals(
     };
     let now = crate::clock::now();
     let measured_at = f.entry.made_at(now) - Duration::minutes(i64::from(v.minutes_ago));
-    let settings = crate::dosing_settings::load(&on.0).await?;
+    let settings = crate::dosing_settings::load_now(&on.0).await?;
     let clinical = on.2.clinical_or_404()?;
     let actor = on.1.0.actor();
     let outcome =
@@ -275,7 +275,7 @@ pub async fn discharge(
     Form(f): Form<DischargeInput>,
 ) -> Result<Response, AppError> {
     let id = session_id(&session)?;
-    let settings = crate::dosing_settings::load(&on.0).await?;
+    let settings = crate::dosing_settings::load_now(&on.0).await?;
     let clinical = on.2.clinical_or_404()?;
     let actor = on.1.0.actor();
     let outcome =
