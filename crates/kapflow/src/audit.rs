@@ -69,16 +69,25 @@ pub async fn install_keys(
         && create
         && let KeySource::File(path) = &files.key
     {
-        if let Some(generation) = store.audit().newest_key_generation().await? {
-            anyhow::bail!(
-                "the audit trail is keyed (key generation {generation}) but there is no key at {}: \
-                 restore the key files (audit-key, audit-key.N) from a backup, or set \
-                 KAPFLOW_AUDIT_KEY or KAPFLOW_AUDIT_KEY_FILE",
-                path.display()
-            );
+        match store.audit().newest_key_generation().await? {
+            None => {
+                ring = Some(audit_files::create(path, new_secret()?)?);
+                tracing::info!(path = %path.display(), "made a new audit key");
+            }
+            Some(generation) => {
+                // Another instance on this data directory may have made the key and keyed the
+                // trail between our look at the file and at the trail (two starting at once).
+                ring = audit_files::load(&files.key)?;
+                if ring.is_none() {
+                    anyhow::bail!(
+                        "the audit trail is keyed (key generation {generation}) but there is no \
+                         key at {}: restore the key files (audit-key, audit-key.N) from a \
+                         backup, or set KAPFLOW_AUDIT_KEY or KAPFLOW_AUDIT_KEY_FILE",
+                        path.display()
+                    );
+                }
+            }
         }
-        ring = Some(audit_files::create(path, new_secret()?)?);
-        tracing::info!(path = %path.display(), "made a new audit key");
     }
     let Some(ring) = ring else {
         return Ok(None);
