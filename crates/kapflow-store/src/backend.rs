@@ -45,6 +45,9 @@ pub struct Tx {
 
 /// The open transaction on whichever backend.
 pub(crate) enum TxConn {
+    /// A write on SQLite's writer connection, committed with whatever queued beside it.
+    SqliteWrite(crate::sqlite_writer::Member),
+    /// A read transaction on SQLite (pooled connection).
     Sqlite(sqlx::Transaction<'static, Sqlite>),
     Pg(sqlx::Transaction<'static, Postgres>),
 }
@@ -56,7 +59,7 @@ pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 ///
 /// When SQLite cannot COMMIT (a full disk), it may roll the transaction back by itself; sqlx's
 /// ROLLBACK on drop then fails with "no transaction is active" and its transaction count stays
-/// at one. Such a connection, back in the pool, refuses every later `BEGIN IMMEDIATE` with
+/// at one. Such a connection, back in the pool, refuses every later `BEGIN` with
 /// "attempted to call begin_with at non-zero transaction depth" — every write fails until a
 /// restart (sqlx issue #3932 is the same family). Closing it instead lets the pool open a fresh
 /// one, so writes heal as soon as the disk has room again.
@@ -121,12 +124,12 @@ impl Store {
         }
     }
 
-    /// Begins a write transaction. On SQLite it begins IMMEDIATE: a deferred transaction that
-    /// reads and then writes fails at once with "database is locked", bypassing busy_timeout.
+    /// Begins a write transaction. On SQLite it is a member of the writer's group (see
+    /// `sqlite_writer`): its commit returns once a group commit made it durable.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let conn = match &self.db {
-            Db::Sqlite(p) => TxConn::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(db) => TxConn::SqliteWrite(db.writer.begin().await?),
             Db::Pg(p) => TxConn::Pg(p.begin().await?),
         };
         Ok(self.tx(conn))
@@ -163,6 +166,7 @@ impl Store {
     pub async fn close(&self) {
         match &self.db {
             Db::Sqlite(p) => {
+                p.writer.close().await;
                 p.readers.close().await;
                 p.close().await
             }
@@ -175,6 +179,7 @@ impl Tx {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.conn {
+            TxConn::SqliteWrite(m) => m.commit().await?,
             TxConn::Sqlite(t) => t.commit().await?,
             TxConn::Pg(t) => t.commit().await?,
         }
@@ -187,6 +192,7 @@ impl Tx {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn rollback(self) -> Result<(), StoreError> {
         match self.conn {
+            TxConn::SqliteWrite(m) => m.rollback().await?,
             TxConn::Sqlite(t) => t.rollback().await?,
             TxConn::Pg(t) => t.rollback().await?,
         }

@@ -13,6 +13,7 @@ mod backend;
 mod error;
 mod lookup;
 mod sqlite_readers;
+mod sqlite_writer;
 
 pub mod access;
 pub mod accounts;

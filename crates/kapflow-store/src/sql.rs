@@ -9,7 +9,7 @@
 
 use crate::backend::{Db, Tx, TxConn};
 use crate::error::StoreError;
-use crate::sqlite_readers::{SqliteDb, reads_only};
+use crate::sqlite_readers::{SqliteDb, outside_transactions, reads_only};
 use kapflow_domain::measures::schedule::{AlertLevel, Channel, Reason, Via};
 use kapflow_domain::{
     AlertId, AuditId, AuditOutcome, ClientId, CourseId, DocumentId, DoseRequestId, DosingSessionId,
@@ -238,9 +238,16 @@ macro_rules! on {
                     }
                 }
             }
-            On::SqliteDb(db) => {
+            On::SqliteDb(db) if outside_transactions($text) => {
                 let $a = sqlite_args($args)?;
                 $query.$method(&**db).await?
+            }
+            On::SqliteDb(db) => {
+                let $a = sqlite_args($args)?;
+                let mut write = db.writer.begin().await?;
+                let v = $query.$method(write.conn()?).await?;
+                write.commit().await?;
+                v
             }
             On::PgPool(p) => {
                 let $a = pg_args($args)?;
@@ -260,10 +267,31 @@ macro_rules! on {
 
 async fn exec(on: On<'_>, sql: SqlStr, args: &[Arg<'_>]) -> Result<u64, StoreError> {
     Ok(match on {
-        On::SqliteDb(db) => sqlx::query_with(sql, sqlite_args(args)?)
-            .execute(&**db)
-            .await?
-            .rows_affected(),
+        On::SqliteDb(db) if outside_transactions(sql.as_str()) => {
+            sqlx::query_with(sql, sqlite_args(args)?)
+                .execute(&**db)
+                .await?
+                .rows_affected()
+        }
+        On::SqliteDb(db) if reads_only(sql.as_str()) => {
+            let mut reader = db.readers.get().await?;
+            let done = sqlx::query_with(sql, sqlite_args(args)?)
+                .execute(reader.conn()?)
+                .await;
+            if done.is_err() {
+                reader.discard();
+            }
+            done?.rows_affected()
+        }
+        On::SqliteDb(db) => {
+            let mut write = db.writer.begin().await?;
+            let n = sqlx::query_with(sql, sqlite_args(args)?)
+                .execute(write.conn()?)
+                .await?
+                .rows_affected();
+            write.commit().await?;
+            n
+        }
         On::PgPool(p) => sqlx::query_with(sql, pg_args(args)?)
             .execute(p)
             .await?
@@ -300,20 +328,21 @@ readers! {
 }
 
 impl Tx {
-    fn on(&mut self) -> On<'_> {
-        match &mut self.conn {
+    fn on(&mut self) -> Result<On<'_>, StoreError> {
+        Ok(match &mut self.conn {
+            TxConn::SqliteWrite(m) => On::Sqlite(m.conn()?),
             TxConn::Sqlite(t) => On::Sqlite(t),
             TxConn::Pg(t) => On::Pg(t),
-        }
+        })
     }
 }
 
 impl Db {
-    fn on(&self) -> On<'_> {
-        match self {
+    fn on(&self) -> Result<On<'_>, StoreError> {
+        Ok(match self {
             Db::Sqlite(db) => On::SqliteDb(db),
             Db::Pg(p) => On::PgPool(p),
-        }
+        })
     }
 }
 
@@ -327,7 +356,7 @@ macro_rules! statement_calls {
                 sql: impl SqlSafeStr,
                 args: &[Arg<'_>],
             ) -> Result<u64, StoreError> {
-                exec($s.on(), sql.into_sql_str(), args).await
+                exec($s.on()?, sql.into_sql_str(), args).await
             }
 
             /// Every row of a query.
@@ -336,7 +365,7 @@ macro_rules! statement_calls {
                 sql: impl SqlSafeStr,
                 args: &[Arg<'_>],
             ) -> Result<Vec<T>, StoreError> {
-                fetch_all($s.on(), sql.into_sql_str(), args).await
+                fetch_all($s.on()?, sql.into_sql_str(), args).await
             }
 
             /// The one row of a query, or `None`.
@@ -345,7 +374,7 @@ macro_rules! statement_calls {
                 sql: impl SqlSafeStr,
                 args: &[Arg<'_>],
             ) -> Result<Option<T>, StoreError> {
-                fetch_optional($s.on(), sql.into_sql_str(), args).await
+                fetch_optional($s.on()?, sql.into_sql_str(), args).await
             }
 
             /// The one row a query must return.
@@ -354,7 +383,7 @@ macro_rules! statement_calls {
                 sql: impl SqlSafeStr,
                 args: &[Arg<'_>],
             ) -> Result<T, StoreError> {
-                fetch_optional($s.on(), sql.into_sql_str(), args)
+                fetch_optional($s.on()?, sql.into_sql_str(), args)
                     .await?
                     .ok_or_else(no_row)
             }
@@ -365,7 +394,7 @@ macro_rules! statement_calls {
                 sql: impl SqlSafeStr,
                 args: &[Arg<'_>],
             ) -> Result<Vec<T>, StoreError> {
-                scalar_all($s.on(), sql.into_sql_str(), args).await
+                scalar_all($s.on()?, sql.into_sql_str(), args).await
             }
 
             /// The first column of the one row, or `None`.
@@ -374,7 +403,7 @@ macro_rules! statement_calls {
                 sql: impl SqlSafeStr,
                 args: &[Arg<'_>],
             ) -> Result<Option<T>, StoreError> {
-                scalar_optional($s.on(), sql.into_sql_str(), args).await
+                scalar_optional($s.on()?, sql.into_sql_str(), args).await
             }
 
             /// The first column of the one row a query must return.
@@ -383,7 +412,7 @@ macro_rules! statement_calls {
                 sql: impl SqlSafeStr,
                 args: &[Arg<'_>],
             ) -> Result<T, StoreError> {
-                scalar_optional($s.on(), sql.into_sql_str(), args)
+                scalar_optional($s.on()?, sql.into_sql_str(), args)
                     .await?
                     .ok_or_else(no_row)
             }

@@ -8,7 +8,8 @@
 //! the connections are a stack behind a semaphore: a checkout pops one (opening it the first
 //! time it is needed), and the guard pushes it back when dropped. A connection whose statement
 //! failed is closed instead of returned, so whatever broke it is not handed to the next reader.
-//! Writes and read transactions stay on the pool, and only statements that read are sent here
+//! Writes go to the writer (`sqlite_writer`), read transactions to the pool, and only
+//! statements that read are sent here
 //! (see [`reads_only`]).
 
 use crate::StoreError;
@@ -21,20 +22,23 @@ use tokio::sync::{Semaphore, SemaphorePermit};
 /// page cache; four keep both cores busy while the pool's connections write.
 pub(crate) const READERS: usize = 4;
 
-/// The SQLite database: the pool for transactions and writes, the readers for reads.
+/// The SQLite database: the writer for writes (see `sqlite_writer`), the readers for reads
+/// that stand alone, the pool for read transactions and maintenance.
 #[derive(Clone, Debug)]
 pub(crate) struct SqliteDb {
     pool: SqlitePool,
     pub(crate) readers: Arc<Readers>,
+    pub(crate) writer: Arc<crate::sqlite_writer::Writer>,
 }
 
 impl SqliteDb {
-    /// Readers open with the pool's own options, so they share its pragmas.
+    /// Readers and the writer open with the pool's own options, so they share its pragmas.
     pub(crate) fn new(pool: SqlitePool) -> SqliteDb {
         let opts = (*pool.connect_options()).clone();
         SqliteDb {
             pool,
-            readers: Arc::new(Readers::new(opts, READERS)),
+            readers: Arc::new(Readers::new(opts.clone(), READERS)),
+            writer: Arc::new(crate::sqlite_writer::Writer::new(opts)),
         }
     }
 }
@@ -143,9 +147,18 @@ impl Drop for Reader<'_> {
     }
 }
 
+/// Whether a statement outside a transaction must not run inside one (a pragma, a VACUUM):
+/// it goes to the pool rather than into the writer's group.
+pub(crate) fn outside_transactions(sql: &str) -> bool {
+    let head = sql.trim_start().as_bytes();
+    let starts =
+        |word: &[u8]| head.len() >= word.len() && head[..word.len()].eq_ignore_ascii_case(word);
+    starts(b"PRAGMA") || starts(b"VACUUM")
+}
+
 /// Whether a statement only reads (a `SELECT`, or a `WITH` that selects), so it may run on a
-/// reader. Anything else — `INSERT … RETURNING` through a read call, a pragma — goes to the
-/// pool, which is always correct, only slower.
+/// reader. Anything else — `INSERT … RETURNING` through a read call — goes to the writer
+/// (a pragma to the pool), which is always correct, only slower.
 pub(crate) fn reads_only(sql: &str) -> bool {
     let head = sql.trim_start().as_bytes();
     let starts =
