@@ -11,6 +11,9 @@
 //!   id>`: a session running now (demo-data leaves a few open) and a session of the clinician
 //!   who opened it.
 //!
+//! With `DATABASE_URL` set (a PostgreSQL practice), the database is that one and the path
+//! only names the data directory, where the practice's audit key is.
+//!
 //! The practice itself (staff, clients, courses, questionnaires, dosing sessions with vitals
 //! and custody entries) comes from demo-data, through the store's own calls.
 
@@ -24,6 +27,22 @@ use kapflow_store::{DatabaseTarget, Store};
 use sqlx::Connection;
 use uuid::Uuid;
 
+/// The practice's database, outside the store (bulk rows, picking what to load).
+enum Conn {
+    Sqlite(sqlx::SqliteConnection),
+    Pg(sqlx::PgConnection),
+}
+
+/// Runs one query, the same text on either driver.
+macro_rules! on_conn {
+    ($c:expr, |$x:ident| $query:expr) => {
+        match &mut $c {
+            Conn::Sqlite($x) => $query,
+            Conn::Pg($x) => $query,
+        }
+    };
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -33,39 +52,56 @@ async fn main() -> anyhow::Result<()> {
     };
     let path = std::path::PathBuf::from(db);
     let dir = path.parent().context("database directory")?;
-    let store = Store::connect(&DatabaseTarget::default_sqlite(dir)).await?;
+    let pg = std::env::var("DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"));
+    let target = match &pg {
+        Some(url) => DatabaseTarget::Postgres { url: url.clone() },
+        None => DatabaseTarget::default_sqlite(dir),
+    };
+    let store = Store::connect(&target).await?;
     // demo-data made the audit key in the data directory: rows written beside it use it.
     let key_file = kapflow_store::audit_files::KeySource::File(dir.join("audit-key"));
     if let Some(keys) = kapflow_store::audit_files::load(&key_file)? {
         store.audit().use_keys(keys, None);
     }
-    let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await?;
+    let mut c = match &pg {
+        Some(url) => Conn::Pg(sqlx::PgConnection::connect(url).await?),
+        None => Conn::Sqlite(
+            sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await?,
+        ),
+    };
     match (mode, rest) {
         ("client-page", [answers]) => {
             let answers: i64 = answers.parse().context("answers")?;
-            volume::top_up(&mut c, answers).await?;
+            match &mut c {
+                Conn::Sqlite(c) => volume::top_up(c, answers).await?,
+                Conn::Pg(c) => volume::top_up_pg(c, answers).await?,
+            }
             // The client in treatment with the most responses, and their therapist.
-            let (client, user): (Uuid, Uuid) = sqlx::query_as(
+            let (client, user): (Uuid, Uuid) = on_conn!(c, |x| sqlx::query_as(
                 "SELECT c.id, t.user_id FROM clients c JOIN courses co ON co.client_id = c.id \
                  JOIN care_team t ON t.client_id = c.id JOIN users u ON u.id = t.user_id \
                  WHERE co.stage = 'integration' AND u.role = 'therapist' ORDER BY \
                  (SELECT COUNT(*) FROM measure_responses m WHERE m.client_id = c.id) DESC, \
                  c.legal_name LIMIT 1",
             )
-            .fetch_one(&mut c)
-            .await
+            .fetch_one(x)
+            .await)
             .context("a client in integration (run kapflow demo-data first)")?;
             let token = sign_in(&store, UserId::from_uuid(user), Role::Therapist).await?;
             println!("{token} {client}");
         }
         ("monitor", []) => {
-            let (client, session, user, role): (Uuid, Uuid, Uuid, String) = sqlx::query_as(
-                "SELECT s.client_id, s.id, s.opened_by, u.role FROM dosing_sessions s JOIN users \
-                 u ON u.id = s.opened_by WHERE s.status = 'open' ORDER BY s.opened_at LIMIT 1",
-            )
-            .fetch_one(&mut c)
-            .await
-            .context("a dosing session running now (run kapflow demo-data first)")?;
+            let (client, session, user, role): (Uuid, Uuid, Uuid, String) =
+                on_conn!(c, |x| sqlx::query_as(
+                    "SELECT s.client_id, s.id, s.opened_by, u.role FROM dosing_sessions s \
+                     JOIN users u ON u.id = s.opened_by WHERE s.status = 'open' ORDER BY \
+                     s.opened_at LIMIT 1",
+                )
+                .fetch_one(x)
+                .await)
+                .context("a dosing session running now (run kapflow demo-data first)")?;
             let role = Role::parse(&role).context("role")?;
             let token = sign_in(&store, UserId::from_uuid(user), role).await?;
             println!("{token} {client} {session}");

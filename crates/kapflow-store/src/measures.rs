@@ -55,6 +55,16 @@ impl ResponseRow {
     }
 }
 
+/// One answered questionnaire as the trend charts and the history table show it: no answers,
+/// so drawing a client's history copies four small columns a row, not the whole submission.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResponsePoint {
+    pub instrument: String,
+    pub total: i64,
+    pub band: String,
+    pub submitted_at: OffsetDateTime,
+}
+
 /// A due or overdue questionnaire on a clinician's list.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DueRow {
@@ -598,6 +608,19 @@ impl Measures<'_> {
                 "SELECT id, course_id, instrument, version, total, band, scored, via, \
                      submitted_at FROM measure_responses WHERE client_id = $1 ORDER BY \
                      submitted_at, id",
+                args![access.client()],
+            )
+            .await
+    }
+
+    /// Every response of the client as a point of its trend, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn points(&self, access: &ClinicalAccess) -> Result<Vec<ResponsePoint>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                "SELECT instrument, total, band, submitted_at FROM measure_responses WHERE \
+                     client_id = $1 ORDER BY submitted_at, id",
                 args![access.client()],
             )
             .await

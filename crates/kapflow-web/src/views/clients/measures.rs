@@ -144,7 +144,7 @@ pub async fn page(
     let responses = state
         .store
         .measures()
-        .responses(&access.clinical_or_404()?)
+        .points(&access.clinical_or_404()?)
         .await?;
     // Each dosing session that opened is marked on every trend chart.
     let dosing: Vec<(time::Date, String)> = state
