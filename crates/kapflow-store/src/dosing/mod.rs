@@ -17,6 +17,7 @@ pub use rows::{AlertRow, MonitorData, ObservationRow, PresenceRow, SessionRow, V
 
 use crate::{ClientAccess, ClinicalAccess, StoreError, Tx};
 use kapflow_domain::DosingSessionId;
+use time::OffsetDateTime;
 
 crate::topic!(
     /// Dosing sessions and their monitor.
@@ -66,6 +67,23 @@ impl Dosing<'_> {
                 sqlx::AssertSqlSafe(rows::session_query(
                     "WHERE s.client_id = $1 ORDER BY s.prepared_at DESC",
                 )),
+                args![access.client()],
+            )
+            .await
+    }
+
+    /// When each of the client's sessions opened, with its number, newest first (as
+    /// [`Dosing::list`]): the marks on the measures charts, without the rest of each session.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn opened(
+        &self,
+        access: &ClinicalAccess,
+    ) -> Result<Vec<(i64, OffsetDateTime)>, StoreError> {
+        self.store
+            .db
+            .fetch_all(
+                "SELECT number, opened_at FROM dosing_sessions WHERE client_id = $1 AND \
+                 opened_at IS NOT NULL ORDER BY prepared_at DESC",
                 args![access.client()],
             )
             .await

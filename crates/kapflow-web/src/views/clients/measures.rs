@@ -150,13 +150,10 @@ pub async fn page(
     let dosing: Vec<(time::Date, String)> = state
         .store
         .dosing()
-        .list(&access.clinical_or_404()?)
+        .opened(&access.clinical_or_404()?)
         .await?
         .into_iter()
-        .filter_map(|s| {
-            s.opened_at
-                .map(|t| (t.date(), format!("Dosing {}", s.number)))
-        })
+        .map(|(number, at)| (at.date(), format!("Dosing {number}")))
         .collect();
     let mut series = Vec::new();
     for i in &all {
