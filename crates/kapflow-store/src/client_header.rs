@@ -1,6 +1,7 @@
 //! What every page of a client's record shows at the top — the client, the current course and,
-//! for a caller who may read clinical content, that course's intake (its screening flags) — in
-//! one statement, since every client page needs all three before anything else.
+//! for a caller who may read clinical content, that course's intake (its screening flags) and
+//! the client's open suicide-risk alerts — in one statement, since every client page needs them
+//! before anything else.
 
 use crate::StoreError;
 use crate::access::ClientAccess;
@@ -9,6 +10,7 @@ use crate::clients::{ClientRecord, Clients};
 use crate::lookup::CourseRow;
 use crate::sql::OptText;
 use kapflow_domain::client::Sensitivity;
+use kapflow_domain::measures::schedule::AlertLevel;
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::{ClientId, CourseId};
 use time::OffsetDateTime;
@@ -21,10 +23,25 @@ pub struct ClientHeader {
     pub course: Option<CourseRow>,
     /// `None` without a course, without an intake, or for a caller who may not read it.
     pub intake: Option<IntakeRecord>,
+    /// The client's open risk alerts; `None` when there are none or the caller may not read
+    /// clinical content.
+    pub risk: Option<OpenRisk>,
 }
 
-/// The latest course joins on its number; the intake only when `$2` (the caller may read
-/// clinical content), so a front-desk header never carries intake answers.
+/// A client's unacknowledged risk alerts, the most serious first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenRisk {
+    /// The highest level among them.
+    pub level: AlertLevel,
+    /// When the oldest alert of that level was raised.
+    pub raised: OffsetDateTime,
+    /// How many alerts are open, of every level.
+    pub open: i64,
+}
+
+/// The latest course joins on its number; the intake and the open alerts only when `$2` (the
+/// caller may read clinical content), so a front-desk header never carries intake answers or
+/// risk levels.
 const HEADER: &str = "SELECT c.id, c.created_at, c.legal_name, c.preferred_name, c.pronouns, \
      c.date_of_birth, c.email, c.phone, c.address, c.emergency_name, c.emergency_phone, \
      c.support_name, c.support_phone, c.concerns, c.sensitivity, c.inquiry_id, \
@@ -33,7 +50,15 @@ const HEADER: &str = "SELECT c.id, c.created_at, c.legal_name, c.preferred_name,
      i.form_json AS intake_form_json, i.sensitivity AS intake_sensitivity, \
      i.updated_at AS intake_updated_at, i.completed_at AS intake_completed_at, \
      cu.display_name AS intake_completed_name, i.screening_reviewed_at AS intake_reviewed_at, \
-     ru.display_name AS intake_reviewed_name \
+     ru.display_name AS intake_reviewed_name, \
+     (SELECT a.level FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
+         AND $2 ORDER BY CASE a.level WHEN 'high' THEN 0 WHEN 'moderate' THEN 1 \
+         WHEN 'low' THEN 2 ELSE 3 END, a.created_at LIMIT 1) AS risk_level, \
+     (SELECT a.created_at FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
+         AND $2 ORDER BY CASE a.level WHEN 'high' THEN 0 WHEN 'moderate' THEN 1 \
+         WHEN 'low' THEN 2 ELSE 3 END, a.created_at LIMIT 1) AS risk_raised, \
+     (SELECT COUNT(*) FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
+         AND $2) AS risk_open \
      FROM clients c \
      LEFT JOIN courses k ON k.client_id = c.id AND k.number = \
          (SELECT MAX(number) FROM courses WHERE client_id = c.id) \
@@ -60,6 +85,10 @@ struct HeaderRow {
     intake_completed_name: Option<String>,
     intake_reviewed_at: Option<OffsetDateTime>,
     intake_reviewed_name: Option<String>,
+    #[sqlx(try_from = "OptText")]
+    risk_level: Option<AlertLevel>,
+    risk_raised: Option<OffsetDateTime>,
+    risk_open: i64,
 }
 
 impl HeaderRow {
@@ -102,10 +131,19 @@ impl HeaderRow {
             ),
             _ => None,
         };
+        let risk = match (self.risk_level, self.risk_raised) {
+            (Some(level), Some(raised)) => Some(OpenRisk {
+                level,
+                raised,
+                open: self.risk_open,
+            }),
+            _ => None,
+        };
         ClientHeader {
             client: self.client,
             course,
             intake,
+            risk,
         }
     }
 }

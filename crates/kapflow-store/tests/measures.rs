@@ -325,3 +325,91 @@ store_test!(
         );
     }
 );
+
+/// A C-SSRS with the given answers, scored.
+fn cssrs(set: &[(&str, u8)]) -> measures::Scored {
+    let i = measures::builtin("cssrs").expect("cssrs");
+    let answers: BTreeMap<String, u8> = set.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+    score(&i, &answers, &MeasureSettings::default()).expect("scored")
+}
+
+store_test!(
+    the_client_header_shows_open_risk_alerts_most_serious_first_to_clinicians_only,
+    async |db: &TestDb| {
+        use kapflow_domain::measures::cssrs::{NO, YES};
+        use kapflow_domain::measures::schedule::AlertLevel;
+        let (t, ta) = person(db, "t@example.org", Role::Therapist).await;
+        let (front, _) = person(db, "front@example.org", Role::FrontDesk).await;
+        let c = client(db, t, &["ptsd"]).await;
+        let clinician = for_tests(c);
+        let risk = |access: kapflow_store::ClientAccess| async move {
+            db.store
+                .clients()
+                .header(&access)
+                .await
+                .expect("header")
+                .expect("client")
+                .risk
+        };
+        assert_eq!(risk(clinician).await, None, "no alert, no banner");
+        let t0 = now_utc() - Duration::hours(2);
+        let token = link_for(db, c, "phq9", &ta, t0).await;
+        let flagged = submit(db, &token, &phq9([0, 0, 0, 0, 0, 0, 0, 0, 1]), t0).await;
+        assert!(matches!(flagged, Submission::Recorded { alert: true, .. }));
+        let t1 = t0 + Duration::hours(1);
+        let token = link_for(db, c, "cssrs", &ta, t1).await;
+        let high = cssrs(&[
+            ("q1", YES),
+            ("q2", YES),
+            ("q3", NO),
+            ("q4", YES),
+            ("q5", NO),
+            ("q6", NO),
+        ]);
+        let raised = submit(db, &token, &high, t1).await;
+        assert!(matches!(raised, Submission::Recorded { alert: true, .. }));
+        // The later high-risk alert leads, though the safety flag is older.
+        let r = risk(clinician).await.expect("open alerts");
+        assert_eq!((r.level, r.open), (AlertLevel::High, 2));
+        assert_eq!(r.raised.unix_timestamp(), t1.unix_timestamp());
+        // Front desk sees the client, never the client's risk.
+        let desk = db
+            .store
+            .grant_for_tests(
+                front,
+                Role::FrontDesk,
+                kapflow_domain::access::Action::ViewClientDemographics,
+                c,
+            )
+            .await
+            .expect("front desk may see the client");
+        assert_eq!(risk(desk).await, None);
+        // Acknowledging the high-risk alert leaves the flag; acknowledging that, nothing.
+        let alerts = db.store.alerts().of_client(&seen(c)).await.expect("alerts");
+        for level in [AlertLevel::High, AlertLevel::Flag] {
+            let a = alerts.iter().find(|a| a.level == level).expect("alert");
+            assert!(
+                db.store
+                    .alerts()
+                    .acknowledge(
+                        &clinician,
+                        a.id,
+                        "Called the client; safety plan reviewed",
+                        &ta,
+                        now_utc()
+                    )
+                    .await
+                    .expect("ack")
+            );
+            let left = risk(clinician).await;
+            match level {
+                AlertLevel::High => {
+                    let r = left.expect("the flag is still open");
+                    assert_eq!((r.level, r.open), (AlertLevel::Flag, 1));
+                    assert_eq!(r.raised.unix_timestamp(), t0.unix_timestamp());
+                }
+                _ => assert_eq!(left, None),
+            }
+        }
+    }
+);

@@ -141,6 +141,23 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
             .contains("Safety alerts need you")
     );
 
+    // Every page of the client's record says so at the top, with the way to the alert;
+    // front desk, who sees the client but not clinical content, is not shown the risk.
+    for tab in CLIENT_TABS {
+        let page = t.get(&format!("/clients/{a}{tab}"), Some(&c.t1)).await;
+        assert_eq!(page.status, StatusCode::OK, "{tab}");
+        assert!(
+            page.body.contains("Open suicide-risk alert: Safety flag")
+                && page
+                    .body
+                    .contains(&format!("href=\"/clients/{a}/measures\"")),
+            "the risk banner on {tab}"
+        );
+    }
+    let desk = t.get(&format!("/clients/{a}"), Some(&c.front)).await;
+    assert_eq!(desk.status, StatusCode::OK);
+    assert!(!desk.body.contains("suicide-risk"));
+
     // The alert shows its rule and source, and closes only with a note.
     let page = t.get(&format!("/clients/{a}/measures"), Some(&c.t1)).await;
     assert!(
@@ -185,7 +202,24 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
             .body
             .contains("Acknowledged")
     );
+    for tab in CLIENT_TABS {
+        let page = t.get(&format!("/clients/{a}{tab}"), Some(&c.t1)).await;
+        assert!(!page.body.contains("Open suicide-risk alert"), "{tab}");
+    }
 }
+
+/// Every tab of a client's record, after `/clients/{id}`.
+const CLIENT_TABS: [&str; 9] = [
+    "",
+    "/course",
+    "/intake",
+    "/consents",
+    "/preparation",
+    "/prescriber",
+    "/dosing",
+    "/measures",
+    "/messages",
+];
 
 #[tokio::test]
 async fn the_kiosk_hands_over_the_device_without_the_staff_session() {

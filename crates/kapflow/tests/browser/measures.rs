@@ -256,6 +256,29 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
         c.current_url().await.expect("url").path(),
         format!("{client_path}/measures")
     );
+    // Every page of the record carries the open alert at the top, with the way to it.
+    c.goto(&format!("{base}{client_path}"))
+        .await
+        .expect("overview");
+    expect_h1(c, CLIENT).await;
+    let risk = wait_text(c, Locator::Css(".risk-banner")).await;
+    assert!(
+        risk.contains("Open suicide-risk alert: Safety flag"),
+        "{risk}"
+    );
+    assert_accessible(c, axe, "the client overview with an open alert").await;
+    click_text(
+        c,
+        "section[contains(@class, 'risk-banner')]//a",
+        "Review and acknowledge on the Measures page",
+    )
+    .await;
+    wait_contains(
+        c,
+        Locator::Css("nav .tabs a[aria-current=page]"),
+        "Measures",
+    )
+    .await;
     let alert = wait_text(c, Locator::Css("section.alert-box.open")).await;
     for shown in [
         "PHQ-9 item 9 > 0",
@@ -281,6 +304,10 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
     click_and_load(c, "section.alert-box.open form button[type=submit]").await;
     wait_contains(c, Locator::Css(".notice"), "Alert acknowledged.").await;
     assert_eq!(open_alerts(c).await, 0, "closed");
+    assert!(
+        !present(c, ".risk-banner").await,
+        "no risk banner once acknowledged"
+    );
     let closed = wait_text(c, Locator::Css("section.alert-box")).await;
     assert!(
         closed.contains("Acknowledged") && closed.contains("by Sam Rivera: Called the client"),

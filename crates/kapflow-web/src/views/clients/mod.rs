@@ -64,7 +64,17 @@ pub struct HeaderView {
     pub screening_unreadable: bool,
     pub clinical: bool,
     pub break_glass_until: Option<String>,
+    /// The client's open suicide-risk alerts (clinical callers only).
+    pub risk: Option<RiskView>,
     pub tabs: Vec<TabView>,
+}
+
+/// The open-alert banner of the header: the most serious level, when it was raised, how many.
+#[derive(Clone, Debug)]
+pub struct RiskView {
+    pub level: &'static str,
+    pub raised: String,
+    pub open: i64,
 }
 
 /// What a client page knows about its caller and client.
@@ -219,6 +229,7 @@ pub async fn ctx(state: &AppState, access: &ClientAccess, tab: Tab) -> Result<Ct
         client,
         course,
         intake,
+        risk,
     } = state
         .store
         .clients()
@@ -240,6 +251,11 @@ pub async fn ctx(state: &AppState, access: &ClientAccess, tab: Tab) -> Result<Ct
         flags: flags.iter().flatten().map(FlagView::from).collect(),
         clinical: clinical.is_some(),
         break_glass_until: access.break_glass_until().map(when),
+        risk: risk.map(|r| RiskView {
+            level: r.level.label(),
+            raised: when(r.raised),
+            open: r.open,
+        }),
         tabs: Tab::ALL
             .into_iter()
             .filter(|t| clinical.is_some() || !t.clinical())
