@@ -49,6 +49,16 @@ macro_rules! alert_query {
     };
 }
 
+/// Orders a client's alerts (aliased `a`) most serious first, then oldest: the one a header or a
+/// caseload row names when several are open.
+macro_rules! most_serious_first {
+    () => {
+        "ORDER BY CASE a.level WHEN 'high' THEN 0 WHEN 'moderate' THEN 1 WHEN 'low' THEN 2 \
+         ELSE 3 END, a.created_at"
+    };
+}
+pub(crate) use most_serious_first;
+
 impl Alerts<'_> {
     /// Open alerts for `user`'s care team; the owner (`everyone`) also sees escalated ones.
     #[tracing::instrument(level = "debug", skip_all)]

@@ -5,6 +5,7 @@
 
 use crate::StoreError;
 use crate::access::ClientAccess;
+use crate::alerts::most_serious_first;
 use crate::assessment::{IntakeRecord, IntakeRow};
 use crate::clients::{ClientRecord, Clients};
 use crate::lookup::CourseRow;
@@ -42,7 +43,8 @@ pub struct OpenRisk {
 /// The latest course joins on its number; the intake and the open alerts only when `$2` (the
 /// caller may read clinical content), so a front-desk header never carries intake answers or
 /// risk levels.
-const HEADER: &str = "SELECT c.id, c.created_at, c.legal_name, c.preferred_name, c.pronouns, \
+const HEADER: &str = concat!(
+    "SELECT c.id, c.created_at, c.legal_name, c.preferred_name, c.pronouns, \
      c.date_of_birth, c.email, c.phone, c.address, c.emergency_name, c.emergency_phone, \
      c.support_name, c.support_phone, c.concerns, c.sensitivity, c.inquiry_id, \
      k.id AS course_id, k.number AS course_number, k.stage AS course_stage, \
@@ -52,11 +54,13 @@ const HEADER: &str = "SELECT c.id, c.created_at, c.legal_name, c.preferred_name,
      cu.display_name AS intake_completed_name, i.screening_reviewed_at AS intake_reviewed_at, \
      ru.display_name AS intake_reviewed_name, \
      (SELECT a.level FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
-         AND $2 ORDER BY CASE a.level WHEN 'high' THEN 0 WHEN 'moderate' THEN 1 \
-         WHEN 'low' THEN 2 ELSE 3 END, a.created_at LIMIT 1) AS risk_level, \
+         AND $2 ",
+    most_serious_first!(),
+    " LIMIT 1) AS risk_level, \
      (SELECT a.created_at FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
-         AND $2 ORDER BY CASE a.level WHEN 'high' THEN 0 WHEN 'moderate' THEN 1 \
-         WHEN 'low' THEN 2 ELSE 3 END, a.created_at LIMIT 1) AS risk_raised, \
+         AND $2 ",
+    most_serious_first!(),
+    " LIMIT 1) AS risk_raised, \
      (SELECT COUNT(*) FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
          AND $2) AS risk_open \
      FROM clients c \
@@ -65,7 +69,8 @@ const HEADER: &str = "SELECT c.id, c.created_at, c.legal_name, c.preferred_name,
      LEFT JOIN intakes i ON i.course_id = k.id AND $2 \
      LEFT JOIN users cu ON cu.id = i.completed_by \
      LEFT JOIN users ru ON ru.id = i.screening_reviewed_by \
-     WHERE c.id = $1";
+     WHERE c.id = $1"
+);
 
 #[derive(sqlx::FromRow)]
 struct HeaderRow {

@@ -3,6 +3,7 @@
 //! see is never read.
 
 use crate::access::RELEASE_STANDS;
+use crate::alerts::most_serious_first;
 use crate::error::UniqueOr;
 use crate::idempotency::{self, Claim};
 use crate::inquiries::{InboxScope, like_pattern};
@@ -10,6 +11,7 @@ use crate::sql::{Arg, OptText, OptUuid};
 use crate::{ClientAccess, StoreError, audit, courses, lookup};
 use kapflow_domain::client::{CaseloadSort, Concerns, NewClient, Sensitivity};
 use kapflow_domain::inquiry::InquiryStatus;
+use kapflow_domain::measures::schedule::AlertLevel;
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::{Actor, AuditOutcome, ClientId, InquiryId, OrgId, Role, UserId};
 use time::{Date, OffsetDateTime};
@@ -58,6 +60,10 @@ pub struct CaseloadRow {
     pub created_at: OffsetDateTime,
     #[sqlx(try_from = "OptText")]
     pub stage: Option<Stage>,
+    /// The most serious open risk alert's level, only where the caller reads the client's
+    /// clinical record (care team, the referral's prescriber); never for front desk.
+    #[sqlx(try_from = "OptText")]
+    pub risk: Option<AlertLevel>,
 }
 
 /// One page of a caseload.
@@ -348,10 +354,22 @@ impl Clients<'_> {
                 args![team_of, org_of, pattern.as_deref()],
             )
             .await?;
+        // Who reads each row's clinical record, as the access rules decide it: a prescriber
+        // every row listed (referral with the release standing, the filter above); the owner
+        // and a therapist as a member of the care team; front desk never.
+        let (every_row, as_member) = match scope.role {
+            Role::Prescriber => (true, None),
+            Role::Owner | Role::Therapist => (false, Some(scope.user)),
+            Role::FrontDesk | Role::Client => (false, None),
+        };
         let sql = format!(
             "SELECT c.id, c.legal_name, c.preferred_name, c.date_of_birth, c.created_at, \
-             (SELECT co.stage FROM courses co WHERE co.client_id = c.id ORDER BY co.number DESC LIMIT 1) AS stage \
+             (SELECT co.stage FROM courses co WHERE co.client_id = c.id ORDER BY co.number DESC LIMIT 1) AS stage, \
+             (SELECT a.level FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
+                 AND ($6 OR EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = c.id AND t.user_id = $7)) \
+                 {} LIMIT 1) AS risk \
              {filter} {} LIMIT $4 OFFSET $5",
+            most_serious_first!(),
             order_by(sort)
         );
         let page = page.max(1);
@@ -365,7 +383,9 @@ impl Clients<'_> {
                     org_of,
                     pattern.as_deref(),
                     PAGE_SIZE,
-                    (page - 1) * PAGE_SIZE
+                    (page - 1) * PAGE_SIZE,
+                    every_row,
+                    as_member
                 ],
             )
             .await?;

@@ -334,7 +334,7 @@ fn cssrs(set: &[(&str, u8)]) -> measures::Scored {
 }
 
 store_test!(
-    the_client_header_shows_open_risk_alerts_most_serious_first_to_clinicians_only,
+    the_header_and_the_caseload_show_open_risk_alerts_most_serious_first_to_clinicians_only,
     async |db: &TestDb| {
         use kapflow_domain::measures::cssrs::{NO, YES};
         use kapflow_domain::measures::schedule::AlertLevel;
@@ -384,6 +384,31 @@ store_test!(
             .await
             .expect("front desk may see the client");
         assert_eq!(risk(desk).await, None);
+        // The caseload names it beside the client, under the same rule: the therapist on the
+        // care team sees it; front desk and an owner outside the care team see the client only.
+        let (owner, _) = person(db, "owner@example.org", Role::Owner).await;
+        let listed = |user: UserId, role: Role| async move {
+            db.store
+                .clients()
+                .caseload(
+                    kapflow_store::clients::CaseloadScope { user, role },
+                    None,
+                    kapflow_domain::client::CaseloadSort::Name,
+                    1,
+                )
+                .await
+                .expect("caseload")
+                .rows
+                .into_iter()
+                .find(|r| r.id == c)
+                .map(|r| r.risk)
+        };
+        assert_eq!(
+            listed(t, Role::Therapist).await,
+            Some(Some(AlertLevel::High))
+        );
+        assert_eq!(listed(front, Role::FrontDesk).await, Some(None));
+        assert_eq!(listed(owner, Role::Owner).await, Some(None));
         // Acknowledging the high-risk alert leaves the flag; acknowledging that, nothing.
         let alerts = db.store.alerts().of_client(&seen(c)).await.expect("alerts");
         for level in [AlertLevel::High, AlertLevel::Flag] {

@@ -157,6 +157,16 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
     let desk = t.get(&format!("/clients/{a}"), Some(&c.front)).await;
     assert_eq!(desk.status, StatusCode::OK);
     assert!(!desk.body.contains("suicide-risk"));
+    // The caseload marks the client too (the care team's list, not front desk's).
+    let mine = t.get("/clients", Some(&c.t1)).await;
+    assert!(
+        mine.body.contains(&format!(
+            "<a class=\"risk-badge\" href=\"/clients/{a}/measures\">Open alert: Safety flag</a>"
+        )),
+        "the caseload's risk badge"
+    );
+    let desk = t.get("/clients", Some(&c.front)).await;
+    assert!(desk.body.contains("Ada Alpha") && !desk.body.contains("risk-badge"));
 
     // The alert shows its rule and source, and closes only with a note.
     let page = t.get(&format!("/clients/{a}/measures"), Some(&c.t1)).await;
@@ -206,6 +216,12 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
         let page = t.get(&format!("/clients/{a}{tab}"), Some(&c.t1)).await;
         assert!(!page.body.contains("Open suicide-risk alert"), "{tab}");
     }
+    assert!(
+        !t.get("/clients", Some(&c.t1))
+            .await
+            .body
+            .contains("risk-badge")
+    );
 }
 
 /// Every tab of a client's record, after `/clients/{id}`.

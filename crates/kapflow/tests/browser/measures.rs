@@ -256,7 +256,12 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
         c.current_url().await.expect("url").path(),
         format!("{client_path}/measures")
     );
-    // Every page of the record carries the open alert at the top, with the way to it.
+    // The caseload marks the client; every page of the record carries the open alert at the
+    // top, with the way to it.
+    c.goto(&format!("{base}/clients")).await.expect("caseload");
+    let badge = wait_text(c, Locator::Css("a.risk-badge")).await;
+    assert_eq!(badge, "Open alert: Safety flag");
+    assert_accessible(c, axe, "the caseload with an open alert").await;
     c.goto(&format!("{base}{client_path}"))
         .await
         .expect("overview");

@@ -108,6 +108,7 @@ async fn render_list(
                 age: age_on(r.date_of_birth, today),
                 stage: r.stage.map(Stage::label).unwrap_or("—"),
                 since: when(r.created_at),
+                risk: r.risk.map(|l| l.label()),
             })
             .collect(),
         total: result.total,

@@ -10,6 +10,8 @@ pub struct Row {
     pub age: i32,
     pub stage: &'static str,
     pub since: String,
+    /// The most serious open risk alert's level, where the caller reads clinical records.
+    pub risk: Option<&'static str>,
 }
 
 #[derive(Template, WebTemplate)]
