@@ -35,6 +35,15 @@ pub struct AlertRow {
     pub ack_note: Option<String>,
 }
 
+/// Who is told of an alert, the client it links to (by id), and its level — what the notice
+/// may say; never the client's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertNotice {
+    pub to: Vec<String>,
+    pub client: ClientId,
+    pub level: AlertLevel,
+}
+
 /// The columns of an [`AlertRow`], before the `WHERE` of each query.
 macro_rules! alert_query {
     ($where:literal) => {
@@ -161,23 +170,26 @@ impl Alerts<'_> {
     }
 
     /// Who hears of an alert: the client's care team, or the owner when there is none (or
-    /// when `escalated`). Returns the addresses and the client's id (for a link, not a name).
+    /// when `escalated`), with the client's id (for a link, not a name) and the alert's level.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn recipients(
         &self,
         alert: AlertId,
         escalated: bool,
-    ) -> Result<Option<(Vec<String>, ClientId)>, StoreError> {
+    ) -> Result<Option<AlertNotice>, StoreError> {
         let mut tx = self.store.begin_read().await?;
-        let client: Option<Uuid> = tx
-            .scalar_optional(
-                "SELECT client_id FROM risk_alerts WHERE id = $1",
+        let row: Option<(Uuid, String)> = tx
+            .fetch_optional(
+                "SELECT client_id, level FROM risk_alerts WHERE id = $1",
                 args![alert],
             )
             .await?;
-        let Some(client) = client.map(ClientId::from_uuid) else {
+        let Some((client, level)) = row else {
             return Ok(None);
         };
+        let client = ClientId::from_uuid(client);
+        let level = AlertLevel::try_from(level)
+            .map_err(|e| StoreError::Corrupt(format!("risk alert level: {e}")))?;
         let mut to: Vec<String> = if escalated {
             vec![]
         } else {
@@ -192,6 +204,6 @@ impl Alerts<'_> {
             to = lookup::owner_emails(&mut tx).await?;
         }
         tx.commit().await?;
-        Ok(Some((to, client)))
+        Ok(Some(AlertNotice { to, client, level }))
     }
 }

@@ -205,14 +205,18 @@ store_test!(
         );
         assert!(!open[0].source.is_empty());
         // The care team is told (outbox), with the alert id only.
-        let (to, _) = db
+        let notice = db
             .store
             .alerts()
             .recipients(open[0].id, false)
             .await
             .expect("r")
             .expect("alert");
-        assert_eq!(to, vec!["t@example.org".to_owned()]);
+        assert_eq!(notice.to, vec!["t@example.org".to_owned()]);
+        assert_eq!(
+            (notice.client, notice.level),
+            (c, kapflow_domain::measures::schedule::AlertLevel::Flag)
+        );
         // Not escalated before its time; escalated once after it, to the owner.
         for (hours, escalated) in [(23, 0), (25, 1), (26, 0)] {
             assert_eq!(

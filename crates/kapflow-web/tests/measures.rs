@@ -131,6 +131,7 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
         .find(|m| m.contains("Safety alert"))
         .expect("alert email");
     assert!(notice.contains("t1@example.org"));
+    assert!(notice.contains("Level: Safety flag."), "the level is said");
     assert!(!notice.contains("Ada") && !notice.contains("item 9"));
     let dash = t.get("/dashboard", Some(&c.t1)).await;
     assert!(dash.body.contains("Safety alerts need you") && dash.body.contains("Ada Alpha"));

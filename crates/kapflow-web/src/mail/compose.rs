@@ -98,21 +98,22 @@ pub(super) async fn compose(
             let escalated = matches!(email, Email::RiskAlertEscalated { .. });
             // A link to the client's measures (an id, not a name); the care team, or the owner
             // when escalated or when nobody is on the care team.
-            let (to, link) = match store
+            // The level is said (how urgent), nothing that tells who the client is.
+            let (to, link, level) = match store
                 .alerts()
                 .recipients(*alert_id, escalated)
                 .await
                 .map_err(e)?
             {
-                Some((to, client)) => (to, url(crate::paths::measures(client))),
-                None => (Vec::new(), String::new()),
+                Some(n) => (n.to, url(crate::paths::measures(n.client)), n.level.label()),
+                None => (Vec::new(), String::new(), ""),
             };
             if escalated {
                 Composed {
                     to,
                     subject: "Escalated safety alert: please open kapflow",
                     body: format!(
-                        "A suicide-risk alert at {practice} has not been acknowledged in time and is escalated to you.\n\nOpen it (sign-in required):\n{link}\n"
+                        "A suicide-risk alert at {practice} has not been acknowledged in time and is escalated to you.\n\nLevel: {level}.\n\nOpen it (sign-in required):\n{link}\n"
                     ),
                 }
             } else {
@@ -120,7 +121,7 @@ pub(super) async fn compose(
                     to,
                     subject: "Safety alert: please open kapflow",
                     body: format!(
-                        "A questionnaire answer at {practice} raised a suicide-risk alert for a client on your care team. It stays open until a clinician acknowledges it with a note.\n\nOpen it (sign-in required):\n{link}\n"
+                        "A questionnaire answer at {practice} raised a suicide-risk alert for a client on your care team. It stays open until a clinician acknowledges it with a note.\n\nLevel: {level}.\n\nOpen it (sign-in required):\n{link}\n"
                     ),
                 }
             }
