@@ -53,14 +53,7 @@ const HEADER: &str = concat!(
      i.updated_at AS intake_updated_at, i.completed_at AS intake_completed_at, \
      cu.display_name AS intake_completed_name, i.screening_reviewed_at AS intake_reviewed_at, \
      ru.display_name AS intake_reviewed_name, \
-     (SELECT a.level FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
-         AND $2 ",
-    most_serious_first!(),
-    " LIMIT 1) AS risk_level, \
-     (SELECT a.created_at FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
-         AND $2 ",
-    most_serious_first!(),
-    " LIMIT 1) AS risk_raised, \
+     ra.level AS risk_level, ra.created_at AS risk_raised, \
      (SELECT COUNT(*) FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
          AND $2) AS risk_open \
      FROM clients c \
@@ -69,6 +62,10 @@ const HEADER: &str = concat!(
      LEFT JOIN intakes i ON i.course_id = k.id AND $2 \
      LEFT JOIN users cu ON cu.id = i.completed_by \
      LEFT JOIN users ru ON ru.id = i.screening_reviewed_by \
+     LEFT JOIN risk_alerts ra ON ra.id = (SELECT a.id FROM risk_alerts a WHERE \
+         a.client_id = c.id AND a.acknowledged_at IS NULL AND $2 ",
+    most_serious_first!(),
+    " LIMIT 1) \
      WHERE c.id = $1"
 );
 

@@ -9,6 +9,7 @@ use crate::idempotency::{self, Claim};
 use crate::inquiries::{InboxScope, like_pattern};
 use crate::sql::{Arg, OptText, OptUuid};
 use crate::{ClientAccess, StoreError, audit, courses, lookup};
+use kapflow_domain::access::{Action, Relationship, decide};
 use kapflow_domain::client::{CaseloadSort, Concerns, NewClient, Sensitivity};
 use kapflow_domain::inquiry::InquiryStatus;
 use kapflow_domain::measures::schedule::AlertLevel;
@@ -354,14 +355,13 @@ impl Clients<'_> {
                 args![team_of, org_of, pattern.as_deref()],
             )
             .await?;
-        // Who reads each row's clinical record, as the access rules decide it: a prescriber
-        // every row listed (referral with the release standing, the filter above); the owner
-        // and a therapist as a member of the care team; front desk never.
-        let (every_row, as_member) = match scope.role {
-            Role::Prescriber => (true, None),
-            Role::Owner | Role::Therapist => (false, Some(scope.user)),
-            Role::FrontDesk | Role::Client => (false, None),
-        };
+        // Whose rows show their risk: those whose clinical record the caller may read, as the
+        // domain's access rules decide. A prescriber's rows are all referrals with the release
+        // standing (the filter above); anyone else's relationship that can grant clinical
+        // reading here is membership of the care team (break-glass shows on the client's page).
+        let reads = |rel| decide(scope.role, Action::ViewClinicalRecord, rel).is_allowed();
+        let every_row = scope.role == Role::Prescriber && reads(Relationship::ReferredPrescriber);
+        let as_member = reads(Relationship::AssignedClinician).then_some(scope.user);
         let sql = format!(
             "SELECT c.id, c.legal_name, c.preferred_name, c.date_of_birth, c.created_at, \
              (SELECT co.stage FROM courses co WHERE co.client_id = c.id ORDER BY co.number DESC LIMIT 1) AS stage, \
