@@ -52,10 +52,12 @@ pub enum Action {
     ExportResearchData,
     /// The practice's own questionnaires.
     ManageInstruments,
+    /// Close a client's open suicide-risk alerts with a note.
+    AcknowledgeRiskAlert,
 }
 
 impl Action {
-    pub const ALL: [Action; 23] = [
+    pub const ALL: [Action; 24] = [
         Action::ViewDashboard,
         Action::ManageOwnAccount,
         Action::ManageStaff,
@@ -79,6 +81,7 @@ impl Action {
         Action::ViewOutcomeReport,
         Action::ExportResearchData,
         Action::ManageInstruments,
+        Action::AcknowledgeRiskAlert,
     ];
 
     fn is_clinical(self) -> bool {
@@ -88,6 +91,7 @@ impl Action {
                 | Action::EditClinicalRecord
                 | Action::Prescribe
                 | Action::MessageCareTeam
+                | Action::AcknowledgeRiskAlert
         )
     }
 
@@ -101,9 +105,13 @@ impl Action {
                 | Action::Prescribe
                 | Action::MessageCareTeam
                 | Action::AssignCareTeam
+                | Action::AcknowledgeRiskAlert
         )
     }
 
+    /// Closing a risk alert is not in this list: it changes no clinical content, and the owner,
+    /// to whom unacknowledged alerts escalate, closes them for any client, with or without a
+    /// break-glass grant (see `decide`).
     fn is_write(self) -> bool {
         matches!(
             self,
@@ -217,6 +225,13 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
             matches!(role, Role::Owner | Role::FrontDesk | Role::Therapist)
         }
         Action::AssignInquiries => matches!(role, Role::Owner | Role::FrontDesk),
+        // The care team closes its clients' alerts; the owner, whom an alert nobody answered
+        // escalates to, closes any client's (clients are answered above).
+        Action::AcknowledgeRiskAlert => match role {
+            Role::Owner => rel != Relationship::OwnRecord,
+            Role::Therapist => rel == Relationship::AssignedClinician,
+            Role::Prescriber | Role::FrontDesk | Role::Client => false,
+        },
         Action::ViewClientDemographics | Action::EditClientDemographics => match role {
             Role::Owner | Role::FrontDesk => true,
             Role::Therapist => {
@@ -396,6 +411,21 @@ mod tests {
             )
             .is_allowed()
         );
+    }
+
+    #[test]
+    fn the_care_team_and_the_owner_close_risk_alerts() {
+        for role in Role::ALL {
+            for rel in Relationship::ALL {
+                let allowed = decide(role, Action::AcknowledgeRiskAlert, rel).is_allowed();
+                let expected = match role {
+                    Role::Owner => rel != Relationship::OwnRecord,
+                    Role::Therapist => rel == Relationship::AssignedClinician,
+                    _ => false,
+                };
+                assert_eq!(allowed, expected, "{role:?} {rel:?}");
+            }
+        }
     }
 
     #[test]

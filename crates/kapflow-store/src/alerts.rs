@@ -35,6 +35,14 @@ pub struct AlertRow {
     pub ack_note: Option<String>,
 }
 
+/// An open alert on a dashboard, and whether the viewer may open the client's record now.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OpenAlert {
+    #[sqlx(flatten)]
+    pub alert: AlertRow,
+    pub reachable: bool,
+}
+
 /// Who is told of an alert, the client it links to (by id), and its level — what the notice
 /// may say; never the client's name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,15 +50,22 @@ pub struct AlertNotice {
     pub to: Vec<String>,
     pub client: ClientId,
     pub level: AlertLevel,
+    /// The notice goes to the owner (escalated, or nobody on the care team), whose way to the
+    /// alert is the dashboard: the client's record may be outside the owner's care team.
+    pub to_owner: bool,
 }
 
-/// The columns of an [`AlertRow`], before the `WHERE` of each query.
+/// The columns of an [`AlertRow`] (and any `$extra` columns), before the `WHERE` of each query.
 macro_rules! alert_query {
     ($where:literal) => {
+        alert_query!("", $where)
+    };
+    ($extra:literal, $where:literal) => {
         concat!(
             "SELECT a.id, a.client_id, cl.legal_name, m.instrument, a.level, a.finding, a.rule, a.source, \
-             a.created_at, a.escalated_at, a.acknowledged_at, u.display_name AS acknowledged_by, a.ack_note \
-             FROM risk_alerts a JOIN clients cl ON cl.id = a.client_id \
+             a.created_at, a.escalated_at, a.acknowledged_at, u.display_name AS acknowledged_by, a.ack_note",
+            $extra,
+            " FROM risk_alerts a JOIN clients cl ON cl.id = a.client_id \
              JOIN measure_responses m ON m.id = a.response_id \
              LEFT JOIN users u ON u.id = a.acknowledged_by ",
             $where
@@ -69,18 +84,49 @@ macro_rules! most_serious_first {
 pub(crate) use most_serious_first;
 
 impl Alerts<'_> {
-    /// Open alerts for `user`'s care team; the owner (`everyone`) also sees escalated ones.
+    /// Open alerts, the most serious first and each level oldest first: of `user`'s care team,
+    /// or of the whole practice for the owner (`everyone`), whom an alert nobody answered
+    /// escalates to. Each says whether `user` may open the client's record now (care team or a
+    /// running break-glass grant).
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn open(&self, user: UserId, everyone: bool) -> Result<Vec<AlertRow>, StoreError> {
+    pub async fn open(
+        &self,
+        user: UserId,
+        everyone: bool,
+        now: OffsetDateTime,
+    ) -> Result<Vec<OpenAlert>, StoreError> {
         self.store
             .db
             .fetch_all(
-                alert_query!(
-                    "WHERE a.acknowledged_at IS NULL AND (EXISTS (SELECT 1 FROM care_team t \
-                     WHERE t.client_id = a.client_id AND t.user_id = $1) \
-                     OR ($2 AND a.escalated_at IS NOT NULL)) ORDER BY a.created_at"
+                concat!(
+                    alert_query!(
+                        ", EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = a.client_id AND \
+                         t.user_id = $1) OR EXISTS (SELECT 1 FROM break_glass_grants g WHERE \
+                         g.client_id = a.client_id AND g.user_id = $1 AND g.expires_at > $3) \
+                         AS reachable",
+                        "WHERE a.acknowledged_at IS NULL AND ($2 OR EXISTS (SELECT 1 FROM \
+                         care_team t WHERE t.client_id = a.client_id AND t.user_id = $1)) "
+                    ),
+                    most_serious_first!()
                 ),
-                args![user, everyone],
+                args![user, everyone, now],
+            )
+            .await
+    }
+
+    /// The legal name of `client` while the client has an open alert: emergency access from an
+    /// alert needs no search by name and date of birth, the alert names the client.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn client_with_open_alert(
+        &self,
+        client: ClientId,
+    ) -> Result<Option<String>, StoreError> {
+        self.store
+            .db
+            .scalar_optional(
+                "SELECT cl.legal_name FROM clients cl WHERE cl.id = $1 AND EXISTS (SELECT 1 \
+                 FROM risk_alerts a WHERE a.client_id = cl.id AND a.acknowledged_at IS NULL)",
+                args![client],
             )
             .await
     }
@@ -99,30 +145,43 @@ impl Alerts<'_> {
             .await
     }
 
-    /// A clinician closes an alert with a note; false if it is not this client's or is closed.
+    /// A clinician closes some of the client's open alerts with one note, each audited; the
+    /// count closed (alerts of another client, or closed meanwhile, are left alone).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn acknowledge(
         &self,
         access: &ClientAccess,
-        alert: AlertId,
+        alerts: &[AlertId],
         note: &str,
         actor: &Actor,
         now: OffsetDateTime,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<usize, StoreError> {
         let client = access.client();
-        let tx = self.store.begin().await?;
-        let entry = actor
-            .entry("alert.acknowledged", now)
-            .record("risk_alert", alert)
-            .client(client);
-        audit::change(
-            tx,
-            "UPDATE risk_alerts SET acknowledged_at = $1, acknowledged_by = $2, ack_note = \
-                     $3 WHERE id = $4 AND client_id = $5 AND acknowledged_at IS NULL",
-            args![now, crate::actor_uuid(actor), note, alert, client],
-            &entry,
-        )
-        .await
+        let mut tx = self.store.begin().await?;
+        let mut closed = Vec::new();
+        for &alert in alerts {
+            let n = tx
+                .exec(
+                    "UPDATE risk_alerts SET acknowledged_at = $1, acknowledged_by = $2, \
+                     ack_note = $3 WHERE id = $4 AND client_id = $5 AND acknowledged_at IS NULL",
+                    args![now, crate::actor_uuid(actor), note, alert, client],
+                )
+                .await?;
+            if n == 1 {
+                closed.push(
+                    actor
+                        .entry("alert.acknowledged", now)
+                        .record("risk_alert", alert)
+                        .client(client),
+                );
+            }
+        }
+        if closed.is_empty() {
+            return Ok(0);
+        }
+        audit::append_all(&mut tx, &closed).await?;
+        tx.commit().await?;
+        Ok(closed.len())
     }
 
     /// Escalates every unacknowledged alert past its deadline to the owner, once each.
@@ -200,10 +259,16 @@ impl Alerts<'_> {
             )
             .await?
         };
-        if to.is_empty() {
+        let to_owner = to.is_empty();
+        if to_owner {
             to = lookup::owner_emails(&mut tx).await?;
         }
         tx.commit().await?;
-        Ok(Some(AlertNotice { to, client, level }))
+        Ok(Some(AlertNotice {
+            to,
+            client,
+            level,
+            to_owner,
+        }))
     }
 }

@@ -56,13 +56,41 @@ impl ResponseRow {
 }
 
 /// One answered questionnaire as the trend charts and the history table show it: no answers,
-/// so drawing a client's history copies four small columns a row, not the whole submission.
+/// so drawing a client's history copies a few small columns a row, not the whole submission —
+/// except for the instruments whose result is more than a total (the PCL-5's clusters and
+/// DSM-5 reading, the C-SSRS's risk level and its "yes" answers), whose `Scored` comes along.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ResponsePoint {
+    #[sqlx(try_from = "Uuid")]
+    pub id: ResponseId,
     pub instrument: String,
     pub total: i64,
     pub band: String,
     pub submitted_at: OffsetDateTime,
+    /// JSON of the [`Scored`] submission, for the PCL-5 and the C-SSRS only.
+    detail: Option<String>,
+}
+
+impl From<&ResponseRow> for ResponsePoint {
+    fn from(r: &ResponseRow) -> ResponsePoint {
+        ResponsePoint {
+            id: r.id,
+            instrument: r.instrument.clone(),
+            total: r.total,
+            band: r.band.clone(),
+            submitted_at: r.submitted_at,
+            detail: Some(r.scored.clone()),
+        }
+    }
+}
+
+impl ResponsePoint {
+    /// The whole scored submission, for the instruments that bring it.
+    pub fn detail(&self) -> Option<Scored> {
+        self.detail
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok())
+    }
 }
 
 /// A due or overdue questionnaire on a clinician's list.
@@ -613,13 +641,31 @@ impl Measures<'_> {
             .await
     }
 
+    /// One response of the client, with every answer.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn response(
+        &self,
+        access: &ClinicalAccess,
+        id: ResponseId,
+    ) -> Result<Option<ResponseRow>, StoreError> {
+        self.store
+            .db
+            .fetch_optional(
+                "SELECT id, course_id, instrument, version, total, band, scored, via, \
+                     submitted_at FROM measure_responses WHERE id = $1 AND client_id = $2",
+                args![id, access.client()],
+            )
+            .await
+    }
+
     /// Every response of the client as a point of its trend, oldest first.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn points(&self, access: &ClinicalAccess) -> Result<Vec<ResponsePoint>, StoreError> {
         self.store
             .db
             .fetch_all(
-                "SELECT instrument, total, band, submitted_at FROM measure_responses WHERE \
+                "SELECT id, instrument, total, band, submitted_at, CASE WHEN instrument IN \
+                     ('pcl5', 'cssrs') THEN scored END AS detail FROM measure_responses WHERE \
                      client_id = $1 ORDER BY submitted_at, id",
                 args![access.client()],
             )

@@ -44,7 +44,8 @@ pub struct Revision {
     pub body_md: String,
     #[sqlx(try_from = "String")]
     pub status: RevisionStatus,
-    pub author_email: Option<String>,
+    /// Who saved it, by name.
+    pub author: Option<String>,
     pub created_at: OffsetDateTime,
 }
 
@@ -188,7 +189,7 @@ impl Site<'_> {
     /// Every revision of a section, newest first.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn section_history(&self, key: &str) -> Result<Vec<Revision>, StoreError> {
-        const SQL: &str = "SELECT r.id, r.title, r.body_md, r.status, u.email AS author_email, r.created_at \
+        const SQL: &str = "SELECT r.id, r.title, r.body_md, r.status, u.display_name AS author, r.created_at \
              FROM site_revisions r LEFT JOIN users u ON u.id = r.author_id \
              WHERE r.section_key = $1 ORDER BY r.created_at DESC, r.id DESC";
         let key = key.to_owned();

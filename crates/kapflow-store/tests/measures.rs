@@ -196,7 +196,15 @@ store_test!(
                 .len(),
             1
         );
-        let open = db.store.alerts().open(t, false).await.expect("alerts");
+        let open: Vec<_> = db
+            .store
+            .alerts()
+            .open(t, false, now)
+            .await
+            .expect("alerts")
+            .into_iter()
+            .map(|o| o.alert)
+            .collect();
         assert_eq!(open.len(), 1);
         assert!(
             open[0].rule.contains("item 9") || open[0].rule.contains("Item 9"),
@@ -214,9 +222,21 @@ store_test!(
             .expect("alert");
         assert_eq!(notice.to, vec!["t@example.org".to_owned()]);
         assert_eq!(
-            (notice.client, notice.level),
-            (c, kapflow_domain::measures::schedule::AlertLevel::Flag)
+            (notice.client, notice.level, notice.to_owner),
+            (
+                c,
+                kapflow_domain::measures::schedule::AlertLevel::Flag,
+                false
+            )
         );
+        let escalated = db
+            .store
+            .alerts()
+            .recipients(open[0].id, true)
+            .await
+            .expect("r")
+            .expect("alert");
+        assert!(escalated.to_owner && escalated.to == vec!["owner@example.org".to_owned()]);
         // Not escalated before its time; escalated once after it, to the owner.
         for (hours, escalated) in [(23, 0), (25, 1), (26, 0)] {
             assert_eq!(
@@ -232,21 +252,18 @@ store_test!(
         assert_eq!(
             db.store
                 .alerts()
-                .open(owner, true)
+                .open(owner, true, now)
                 .await
                 .expect("owner")
                 .len(),
             1
         );
         // Closed only with a note, and only once.
-        for (note, closed) in [
-            ("Called the client; safe; plan made", true),
-            ("again", false),
-        ] {
+        for (note, closed) in [("Called the client; safe; plan made", 1), ("again", 0)] {
             assert_eq!(
                 db.store
                     .alerts()
-                    .acknowledge(&for_tests(c), open[0].id, note, &ta, now)
+                    .acknowledge(&for_tests(c), &[open[0].id], note, &ta, now)
                     .await
                     .expect("ack"),
                 closed
@@ -255,7 +272,7 @@ store_test!(
         assert!(
             db.store
                 .alerts()
-                .open(t, false)
+                .open(t, false, now)
                 .await
                 .expect("alerts")
                 .is_empty()
@@ -413,22 +430,42 @@ store_test!(
         );
         assert_eq!(listed(front, Role::FrontDesk).await, Some(None));
         assert_eq!(listed(owner, Role::Owner).await, Some(None));
+        // The dashboards: the therapist's lists the care team's alerts, most serious first;
+        // the owner's every open alert of the practice, saying the record needs break-glass;
+        // another therapist's none.
+        let dashboard = |user: UserId, everyone: bool| async move {
+            db.store
+                .alerts()
+                .open(user, everyone, now_utc())
+                .await
+                .expect("open alerts")
+                .into_iter()
+                .map(|o| (o.alert.level, o.reachable))
+                .collect::<Vec<_>>()
+        };
+        let levels = [AlertLevel::High, AlertLevel::Flag];
+        assert_eq!(dashboard(t, false).await, levels.map(|l| (l, true)));
+        assert_eq!(dashboard(owner, true).await, levels.map(|l| (l, false)));
+        assert_eq!(dashboard(owner, false).await, vec![]);
+        let (other, _) = person(db, "other@example.org", Role::Therapist).await;
+        assert_eq!(dashboard(other, false).await, vec![]);
         // Acknowledging the high-risk alert leaves the flag; acknowledging that, nothing.
         let alerts = db.store.alerts().of_client(&seen(c)).await.expect("alerts");
-        for level in [AlertLevel::High, AlertLevel::Flag] {
+        for level in levels {
             let a = alerts.iter().find(|a| a.level == level).expect("alert");
-            assert!(
+            assert_eq!(
                 db.store
                     .alerts()
                     .acknowledge(
                         &clinician,
-                        a.id,
+                        &[a.id],
                         "Called the client; safety plan reviewed",
                         &ta,
                         now_utc()
                     )
                     .await
-                    .expect("ack")
+                    .expect("ack"),
+                1
             );
             let left = risk(clinician).await;
             match level {
@@ -440,5 +477,86 @@ store_test!(
                 _ => assert_eq!(left, None),
             }
         }
+    }
+);
+
+store_test!(
+    the_owner_closes_several_alerts_of_a_client_outside_the_care_team_with_one_note,
+    async |db: &TestDb| {
+        use kapflow_domain::access::Action;
+        let (t, ta) = person(db, "t@example.org", Role::Therapist).await;
+        let (owner, oa) = person(db, "owner@example.org", Role::Owner).await;
+        let c = client(db, t, &["depression"]).await;
+        let elsewhere = client(db, t, &["depression"]).await;
+        let t0 = now_utc() - Duration::days(14);
+        // The same answer twice a week apart, and once for another client.
+        for (who, at) in [
+            (c, t0),
+            (c, t0 + Duration::days(7)),
+            (elsewhere, t0 + Duration::days(7)),
+        ] {
+            assert!(
+                db.store
+                    .measures()
+                    .add_request(&seen(who), "phq9", today(at), &ta, at)
+                    .await
+                    .expect("scheduled")
+            );
+            let token = link_for(db, who, "phq9", &ta, at).await;
+            let raised = submit(db, &token, &phq9([1, 1, 1, 1, 1, 1, 1, 1, 2]), at).await;
+            assert!(matches!(raised, Submission::Recorded { alert: true, .. }));
+        }
+        let open = db
+            .store
+            .alerts()
+            .open(owner, true, now_utc())
+            .await
+            .expect("open");
+        assert_eq!(open.len(), 3, "the owner sees every open alert");
+        assert!(open.iter().all(|o| !o.reachable));
+        let mut ids: Vec<_> = open.iter().map(|o| o.alert.id).collect();
+        // The owner is not on the care team: acknowledging needs no clinical access.
+        let access = db
+            .store
+            .grant_for_tests(owner, Role::Owner, Action::AcknowledgeRiskAlert, c)
+            .await
+            .expect("the owner may close a risk alert of any client");
+        assert!(access.clinical().is_none());
+        ids.push(ids[0]);
+        let note = "Reached the client by phone; safe; seen tomorrow";
+        let closed = db
+            .store
+            .alerts()
+            .acknowledge(&access, &ids, note, &oa, now_utc())
+            .await
+            .expect("ack");
+        assert_eq!(closed, 2, "both of this client's, none of the other's");
+        let again = db
+            .store
+            .alerts()
+            .acknowledge(&access, &ids, note, &oa, now_utc())
+            .await
+            .expect("ack");
+        assert_eq!(again, 0);
+        let left = db
+            .store
+            .alerts()
+            .open(owner, true, now_utc())
+            .await
+            .expect("open");
+        assert_eq!(
+            left.iter().map(|o| o.alert.client_id).collect::<Vec<_>>(),
+            vec![elsewhere]
+        );
+        for a in db.store.alerts().of_client(&seen(c)).await.expect("all") {
+            assert_eq!(a.ack_note.as_deref(), Some(note));
+        }
+        let audited = audit_rows(db, &action_filter("alert.acknowledged"), 10).await;
+        assert_eq!(audited.len(), 2, "each closed alert is audited");
+        assert!(
+            audited
+                .iter()
+                .all(|r| r.entry.client_id == Some(c.to_string()))
+        );
     }
 );

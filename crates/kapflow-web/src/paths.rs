@@ -5,7 +5,7 @@
 
 use kapflow_domain::{
     AlertId, ClientId, DoseRequestId, DosingSessionId, InquiryId, MeasureRequestId, PhotoId,
-    SessionAlertId, ShipmentId, SignatureId, UserId,
+    ResponseId, SessionAlertId, ShipmentId, SignatureId, UserId,
 };
 
 /// A value a link is made of: a typed id, or text (a token, a section key), taken by value or
@@ -55,6 +55,7 @@ impl Param<str> for &String {
 
 impl Id for uuid::Uuid {}
 impl Id for AlertId {}
+impl Id for ResponseId {}
 impl Id for ClientId {}
 impl Id for DoseRequestId {}
 impl Id for InquiryId {}
@@ -178,8 +179,9 @@ paths! {
         => measure_request(client: ClientId, request: MeasureRequestId);
     MEASURE_SEND = "/clients/{client}/measures/{request}/send"
         => measure_send(client: ClientId, request: MeasureRequestId);
-    ALERT_ACK = "/clients/{client}/alerts/{alert}/acknowledge"
-        => alert_ack(client: ClientId, alert: AlertId);
+    ALERTS_ACK = "/clients/{client}/alerts/acknowledge" => alerts_ack(client: ClientId);
+    RESPONSE = "/clients/{client}/responses/{response}"
+        => response(client: ClientId, response: ResponseId);
     DOSING = "/clients/{client}/dosing" => dosing(client: ClientId);
     DOSING_SESSION = "/clients/{client}/dosing/{session}"
         => dosing_session(client: ClientId, session: DosingSessionId);
@@ -217,6 +219,12 @@ paths! {
 }
 
 /// A page's address with `?done=…`, the confirmation it shows after a redirect.
+/// The break-glass form for a client with an open safety alert (the alert names the client, so
+/// only a reason is asked).
+pub fn break_glass_for(client: ClientId) -> String {
+    format!("{BREAK_GLASS}?client={client}")
+}
+
 pub fn done(path: String, what: &str) -> String {
     format!("{path}?done={what}")
 }

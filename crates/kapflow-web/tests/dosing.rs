@@ -6,61 +6,13 @@
 mod support;
 
 use axum::http::StatusCode;
-use kapflow_domain::prescribing::plan::DosingPlan;
-use support::clinic::{adult, clinic};
+use support::TestApp;
+use support::clinic::{clinic, in_dosing};
 use support::on_both_backends;
-use support::{Person, TestApp};
-
-fn actor(p: &Person) -> kapflow_domain::Actor {
-    kapflow_domain::Actor::user(p.id, p.role, None, None)
-}
 
 async fn flow(t: TestApp) {
     let c = clinic(&t).await;
-    let s = &t.db.store;
-    let now = kapflow_domain::time_util::now_utc();
-    let kapflow_store::clients::Created::Client(client) = s
-        .clients()
-        .create(
-            "dosing-web-test-01",
-            &adult("Cy Gamma"),
-            None,
-            &[c.t1.id],
-            &actor(&c.front),
-            now,
-        )
-        .await
-        .expect("client")
-    else {
-        panic!("not created")
-    };
-    kapflow_store::fixtures::ready_for_dosing(
-        s,
-        &kapflow_store::fixtures::ReadyFor {
-            client,
-            therapist: &actor(&c.t1),
-            prescriber: &actor(&c.p1),
-            org: c.org1,
-            plan: DosingPlan {
-                sessions_planned: 6,
-                min_days_between: 7,
-                dose_ug: 100_000,
-                split_allowed: false,
-                booster_ug: None,
-            },
-        },
-    )
-    .await;
-    let dosing = format!("/clients/{}/dosing", client);
-    let r = t.post(&dosing, "_key=prepare-key-0001", Some(&c.t1)).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let session = r
-        .headers
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|l| l.split('?').next())
-        .expect("to the session")
-        .to_owned();
+    let (client, session) = in_dosing(&t, &c, "Cy Gamma", "dosing-web-test-01").await;
 
     // A slip: everything typed comes back, the message beside the field.
     let r = t

@@ -165,7 +165,8 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/clients/{client}/measures", CLINICIANS),
     ("POST", "/clients/{client}/measures/{request}", CLINICIANS),
     ("POST", "/clients/{client}/measures/{request}/send", CLINICIANS),
-    ("POST", "/clients/{client}/alerts/{alert}/acknowledge", CLINICIANS),
+    ("POST", "/clients/{client}/alerts/acknowledge", CLINICIANS),
+    ("GET", "/clients/{client}/responses/{response}", CLINICAL_READ),
     ("GET", "/clients/{client}/dosing", CLINICAL_READ),
     ("POST", "/clients/{client}/dosing", CLINICIANS),
     ("GET", "/clients/{client}/dosing/{session}", CLINICAL_READ),
@@ -257,6 +258,7 @@ fn concrete(path: &str, victim: &str) -> String {
         .replace("{alert}", "0190c0de-0000-7000-8000-000000000005")
         .replace("{session}", "0190c0de-0000-7000-8000-000000000006")
         .replace("{photo}", "0190c0de-0000-7000-8000-000000000007")
+        .replace("{response}", "0190c0de-0000-7000-8000-000000000008")
 }
 
 fn is_login_redirect(r: &support::Reply) -> bool {

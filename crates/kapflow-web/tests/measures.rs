@@ -6,14 +6,11 @@
 mod support;
 
 use axum::http::StatusCode;
-use kapflow_domain::measures::schedule::{AlertLevel, AlertTiming, Channel, Reason};
-use kapflow_domain::measures::{self, MeasureSettings, score};
+use kapflow_domain::measures::schedule::{AlertLevel, Reason};
 use kapflow_domain::time_util::now_utc;
-use kapflow_domain::token::token_hash;
 use kapflow_domain::{Actor, ClientId, MeasureRequestId, Role};
 use kapflow_store::access::for_tests;
 use kapflow_store::measures::Submission;
-use std::collections::BTreeMap;
 use support::clinic::{adult, clinic};
 use support::{TestApp, mailed};
 use time::Duration;
@@ -185,24 +182,41 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
             .await
             .expect("alerts")[0]
             .id;
-    let ack = format!("/clients/{a}/alerts/{alert}/acknowledge");
-    let refused = t.post(&ack, "note=", Some(&c.t1)).await;
+    let ack = format!("/clients/{a}/alerts/acknowledge");
+    let refused = t
+        .post(&ack, &format!("alert={alert}&note="), Some(&c.t1))
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains(&format!("id=\"ack-{alert}-error\"")));
+    assert!(refused.body.contains(&format!("id=\"ack-{a}-note-error\"")));
+    assert!(refused.body.contains("<title>Error: Measures"));
     assert_eq!(
-        t.post(&ack, "note=x", Some(&c.t2)).await.status,
+        t.post(&ack, &format!("alert={alert}&note=x"), Some(&c.t2))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        t.post(&ack, "note=Called%3B%20safe%3B%20plan%20made", Some(&c.t1))
+        t.post(&ack, &format!("alert={alert}&note=x"), Some(&c.front))
             .await
             .status,
-        StatusCode::SEE_OTHER
+        StatusCode::FORBIDDEN
+    );
+    let done = t
+        .post(
+            &ack,
+            &format!("alert={alert}&note=Called%3B%20safe%3B%20plan%20made"),
+            Some(&c.t1),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        done.location(),
+        format!("/clients/{a}/measures?done=acknowledged")
     );
     assert!(
         t.db.store
             .alerts()
-            .open(c.t1.id, false)
+            .open(c.t1.id, false, now_utc())
             .await
             .expect("open")
             .is_empty()
@@ -375,52 +389,16 @@ async fn due_dates_outside_a_sensible_window_are_refused_and_change_nothing() {
 
 /// Submits a PHQ-9 with the given total spread over the items (item 9 stays 0) at `at`.
 async fn phq9_at(t: &TestApp, client: ClientId, total: u8, at: time::OffsetDateTime, by: &Actor) {
-    let i = measures::builtin("phq9").expect("phq9");
     let mut left = total;
-    let answers: BTreeMap<String, u8> = i
-        .items
-        .iter()
-        .map(|it| {
-            let v = if it.code == "q9" { 0 } else { left.min(3) };
-            left -= v;
-            (it.code.clone(), v)
-        })
-        .collect();
-    assert_eq!(left, 0);
-    let s = score(&i, &answers, &MeasureSettings::default()).expect("scored");
-    assert!(
-        t.db.store
-            .measures()
-            .add_request(&seen(client), "phq9", at.date(), by, at)
-            .await
-            .expect("req")
-    );
-    let req = open_request(t, client, "phq9").await;
-    let token = format!("tok-{}", Uuid::now_v7());
-    t.db.store
-        .measures()
-        .issue_link(
-            &seen(client),
-            req,
-            &token_hash(&token),
-            Channel::Link,
-            Duration::days(365),
-            &format!("/m/{token}"),
-            by,
-            at,
-        )
-        .await
-        .expect("link");
-    let timing = AlertTiming {
-        escalate_after: Duration::hours(24),
-        escalate_high_after: Duration::hours(1),
-    };
+    let items = [0u8; 9].map(|_| {
+        let v = left.min(3);
+        left -= v;
+        v
+    });
+    // Item 9 stays 0: these scores raise no alert.
+    assert!(left == 0 && items[8] == 0);
     let r =
-        t.db.store
-            .measures()
-            .submit(&token_hash(&token), &s, timing, at)
-            .await
-            .expect("submit");
+        support::answers::answer(t, client, "phq9", &support::answers::phq9(items), at, by).await;
     assert!(matches!(r, Submission::Recorded { .. }));
 }
 

@@ -132,6 +132,30 @@ pub(super) fn risk(a: &Answers) -> RiskLevel {
     }
 }
 
+/// Each screener question in a few words, for a result read at a glance.
+const IN_SHORT: [(&str, &str); 6] = [
+    ("q1", "Q1 wish to be dead"),
+    ("q2", "Q2 suicidal thoughts"),
+    ("q3", "Q3 thought of how"),
+    ("q4", "Q4 intent to act"),
+    ("q5", "Q5 plan"),
+    ("q6", "Q6 behaviour"),
+];
+
+/// The questions answered "yes", in a few words each; behaviour says when. The screener's
+/// result is the risk level and these answers — never a count of them.
+pub fn yes_answers(a: &Answers) -> Vec<String> {
+    IN_SHORT
+        .iter()
+        .filter(|(code, _)| a.get(*code) == Some(&YES))
+        .map(|(code, short)| match (*code, a.get("q6_recent")) {
+            ("q6", Some(&YES)) => format!("{short} (within the past 3 months)"),
+            ("q6", Some(_)) => format!("{short} (more than 3 months ago)"),
+            _ => (*short).to_owned(),
+        })
+        .collect()
+}
+
 pub(super) fn flag(risk: RiskLevel, a: &Answers) -> Option<Flag> {
     if risk == RiskLevel::None {
         return None;
@@ -155,6 +179,40 @@ pub(super) fn flag(risk: RiskLevel, a: &Answers) -> Option<Flag> {
         rule: risk.rule().to_owned(),
         source: SOURCE.to_owned(),
     })
+}
+
+#[cfg(test)]
+mod yes_answers_tests {
+    use super::*;
+
+    #[test]
+    fn the_yes_answers_are_named_and_behaviour_says_when() {
+        let a: Answers = [
+            ("q1", YES),
+            ("q2", YES),
+            ("q3", NO),
+            ("q4", NO),
+            ("q5", NO),
+            ("q6", YES),
+            ("q6_recent", NO),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), *v))
+        .collect();
+        assert_eq!(
+            yes_answers(&a),
+            vec![
+                "Q1 wish to be dead",
+                "Q2 suicidal thoughts",
+                "Q6 behaviour (more than 3 months ago)"
+            ]
+        );
+        let none: Answers = [("q1", NO), ("q2", NO), ("q6", NO)]
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), *v))
+            .collect();
+        assert!(yes_answers(&none).is_empty());
+    }
 }
 
 #[cfg(test)]

@@ -96,8 +96,9 @@ pub(super) async fn compose(
         },
         Email::RiskAlert { alert_id } | Email::RiskAlertEscalated { alert_id } => {
             let escalated = matches!(email, Email::RiskAlertEscalated { .. });
-            // A link to the client's measures (an id, not a name); the care team, or the owner
-            // when escalated or when nobody is on the care team.
+            // To the care team a link to the client's measures (an id, not a name); to the owner
+            // (escalated, or nobody on the care team) a link to the dashboard, which lists every
+            // open alert of the practice.
             // The level is said (how urgent), nothing that tells who the client is.
             let (to, link, level) = match store
                 .alerts()
@@ -105,7 +106,14 @@ pub(super) async fn compose(
                 .await
                 .map_err(e)?
             {
-                Some(n) => (n.to, url(crate::paths::measures(n.client)), n.level.label()),
+                Some(n) => {
+                    let path = if n.to_owner {
+                        crate::paths::DASHBOARD.to_owned()
+                    } else {
+                        crate::paths::measures(n.client)
+                    };
+                    (n.to, url(path), n.level.label())
+                }
                 None => (Vec::new(), String::new(), ""),
             };
             if escalated {

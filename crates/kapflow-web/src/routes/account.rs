@@ -3,40 +3,53 @@
 use crate::AppState;
 use crate::auth::{CurrentUser, StaffUser};
 use crate::error::AppError;
+use crate::routes::clients::DoneQuery;
 use crate::time_fmt::when;
-use crate::views::account::{DashboardPage, SessionView, SessionsPage};
+use crate::views::account::{AlertGroup, DashboardPage, SessionView, SessionsPage};
+use crate::views::alerts::{AckForm, AckRefusal, AlertItem};
 use crate::views::layout::Layout;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::Role;
 use kapflow_domain::time_util::now_utc;
+use kapflow_store::alerts::OpenAlert;
 use serde::Deserialize;
+
+/// What the dashboard confirms after each `?done=`.
+const NOTICES: &[(&str, &str)] = &[
+    ("acknowledged", "Acknowledged, with your note."),
+    (
+        "already-acknowledged",
+        "Nothing to close: someone acknowledged these alerts already.",
+    ),
+];
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn dashboard(
     State(state): State<AppState>,
     StaffUser(user): StaffUser,
+    Query(q): Query<DoneQuery>,
+) -> Result<DashboardPage, AppError> {
+    dashboard_page(&state, &user, q.notice(NOTICES), None).await
+}
+
+/// The dashboard; `refused` is an alert-closing form sent back with what was typed.
+pub async fn dashboard_page(
+    state: &AppState,
+    user: &CurrentUser,
+    notice: Option<&'static str>,
+    refused: Option<AckRefusal>,
 ) -> Result<DashboardPage, AppError> {
     let u = &user.session.user;
     let clinician = matches!(u.role, Role::Owner | Role::Therapist);
     let (alerts, due) = if clinician {
+        // The owner sees every open alert of the practice: alerts nobody answers escalate to
+        // the owner, who may close them for any client.
         let everyone = u.role == Role::Owner;
-        let today = kapflow_domain::pathway::today(kapflow_domain::time_util::now_utc());
-        let alerts = state
-            .store
-            .alerts()
-            .open(u.id, everyone)
-            .await?
-            .into_iter()
-            .map(|a| crate::views::account::DashAlert {
-                client: a.client_id,
-                name: a.legal_name,
-                level: a.level.phrase(),
-                raised: when(a.created_at),
-                escalated: a.escalated_at.is_some(),
-            })
-            .collect();
+        let now = kapflow_domain::time_util::now_utc();
+        let today = kapflow_domain::pathway::today(now);
+        let open = state.store.alerts().open(u.id, everyone, now).await?;
         let due = state
             .store
             .measures()
@@ -46,19 +59,20 @@ pub async fn dashboard(
             .map(|d| crate::views::account::DashDue {
                 client: d.client_id,
                 name: d.legal_name,
-                instrument: kapflow_domain::measures::builtin(&d.instrument)
-                    .map(|i| i.title)
-                    .unwrap_or(d.instrument),
+                instrument: instrument_title(&d.instrument),
                 due: d.due_on.to_string(),
                 overdue: d.due_on < today,
             })
             .collect();
-        (alerts, due)
+        (alert_groups(open, refused.as_ref()), due)
     } else {
         (vec![], vec![])
     };
     Ok(DashboardPage {
-        layout: Layout::for_user(&state, &user).await?,
+        layout: Layout::for_user(state, user).await?,
+        csrf: user.csrf().to_owned(),
+        notice,
+        refused: refused.is_some(),
         name: u.display_name.clone(),
         role_label: u.role.label(),
         is_owner: u.role == Role::Owner,
@@ -71,6 +85,40 @@ pub async fn dashboard(
             None
         },
     })
+}
+
+fn instrument_title(code: &str) -> String {
+    kapflow_domain::measures::builtin(code)
+        .map(|i| i.title)
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// Open alerts by client, in the order of each client's most serious (then oldest) alert —
+/// the order the store returns them in.
+fn alert_groups(open: Vec<OpenAlert>, refused: Option<&AckRefusal>) -> Vec<AlertGroup> {
+    let mut groups: Vec<AlertGroup> = Vec::new();
+    for OpenAlert { alert, reachable } in open {
+        let item = AlertItem::new(&alert, &instrument_title(&alert.instrument));
+        match groups.iter_mut().find(|g| g.form.client == alert.client_id) {
+            Some(g) => g.form.alerts.push(item),
+            None => groups.push(AlertGroup {
+                name: alert.legal_name,
+                href: if reachable {
+                    crate::paths::measures(alert.client_id)
+                } else {
+                    crate::paths::break_glass_for(alert.client_id)
+                },
+                needs_break_glass: !reachable,
+                form: AckForm::new(alert.client_id, "dashboard", vec![item]),
+            }),
+        }
+    }
+    if let Some(r) = refused
+        && let Some(g) = groups.iter_mut().find(|g| g.form.client == r.client)
+    {
+        g.form.refuse(r);
+    }
+    groups
 }
 
 #[derive(Deserialize, Default)]

@@ -371,10 +371,15 @@ pub fn build_with(metrics: bool) -> Routes {
             Client(Action::EditClinicalRecord),
             clients::measures::send,
         )
+        .get(
+            RESPONSE,
+            Client(Action::ViewClinicalRecord),
+            clients::measures::response,
+        )
         .post(
-            ALERT_ACK,
-            Client(Action::EditClinicalRecord),
-            clients::measures::acknowledge,
+            ALERTS_ACK,
+            Client(Action::AcknowledgeRiskAlert),
+            clients::alerts::acknowledge,
         )
         .get(HOME, Public, public::home)
         .get(KETAMINE, Public, public::ketamine)

@@ -104,7 +104,7 @@ async fn edit_page(
             };
             RevisionRow {
                 saved: when(r.created_at),
-                by: r.author_email.unwrap_or_else(|| "first version".into()),
+                by: r.author.unwrap_or_else(|| "first version".into()),
                 kind,
                 heading: r.title,
                 id: r.id,

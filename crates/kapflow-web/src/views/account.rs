@@ -1,5 +1,6 @@
 //! One's own pages: the dashboard and the list of one's sessions.
 
+use crate::views::alerts::AckForm;
 use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
@@ -8,23 +9,28 @@ use askama_web::WebTemplate;
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
     pub layout: Layout,
+    pub csrf: String,
+    pub notice: Option<&'static str>,
+    /// An alert-closing form came back refused.
+    pub refused: bool,
     pub name: String,
     pub role_label: &'static str,
     pub is_owner: bool,
     pub clinician: bool,
-    pub alerts: Vec<DashAlert>,
+    pub alerts: Vec<AlertGroup>,
     pub due: Vec<DashDue>,
     /// For the owner: what email is failing, if any.
     pub mail_notice: Option<String>,
 }
 
-/// An open suicide-risk alert on the dashboard banner.
-pub struct DashAlert {
-    pub client: kapflow_domain::ClientId,
+/// One client's open suicide-risk alerts on the dashboard, with the form that closes them.
+pub struct AlertGroup {
     pub name: String,
-    pub level: &'static str,
-    pub raised: String,
-    pub escalated: bool,
+    /// The client's Measures page, or the break-glass form when the viewer cannot open the
+    /// record now.
+    pub href: String,
+    pub needs_break_glass: bool,
+    pub form: AckForm,
 }
 
 /// A questionnaire due within three days, or overdue.

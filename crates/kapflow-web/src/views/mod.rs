@@ -3,6 +3,7 @@
 //! shows is assembled here. Every page carries a `Layout` (practice name, navigation).
 
 pub mod account;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod clients;

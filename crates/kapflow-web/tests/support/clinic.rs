@@ -276,3 +276,57 @@ pub async fn clinic(t: &TestApp) -> Clinic {
         a_dose_request,
     }
 }
+
+/// A new client of therapist 1, `name`, walked to "ready for dosing" (organisation 1's
+/// prescriber, six sessions of 100 mg), with a dosing session prepared: the client and the
+/// session's path.
+pub async fn in_dosing(t: &TestApp, c: &Clinic, name: &str, key: &str) -> (ClientId, String) {
+    let s = &t.db.store;
+    let Created::Client(client) = s
+        .clients()
+        .create(
+            key,
+            &adult(name),
+            None,
+            &[c.t1.id],
+            &c.front.actor(),
+            now_utc(),
+        )
+        .await
+        .expect("client")
+    else {
+        panic!("not created")
+    };
+    kapflow_store::fixtures::ready_for_dosing(
+        s,
+        &kapflow_store::fixtures::ReadyFor {
+            client,
+            therapist: &c.t1.actor(),
+            prescriber: &c.p1.actor(),
+            org: c.org1,
+            plan: kapflow_domain::prescribing::plan::DosingPlan {
+                sessions_planned: 6,
+                min_days_between: 7,
+                dose_ug: 100_000,
+                split_allowed: false,
+                booster_ug: None,
+            },
+        },
+    )
+    .await;
+    let r = t
+        .post(
+            &format!("/clients/{client}/dosing"),
+            "_key=prepare-key-0001",
+            Some(&c.t1),
+        )
+        .await;
+    assert_eq!(r.status, axum::http::StatusCode::SEE_OTHER, "{}", r.body);
+    let session = r
+        .location()
+        .split('?')
+        .next()
+        .expect("to the session")
+        .to_owned();
+    (client, session)
+}

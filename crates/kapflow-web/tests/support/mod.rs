@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod answers;
 pub mod clinic;
 pub mod signin;
 
@@ -57,6 +58,13 @@ pub struct Person {
     pub email: String,
     pub token: String,
     pub csrf: String,
+}
+
+impl Person {
+    /// This person as the actor of a change made straight in the store.
+    pub fn actor(&self) -> kapflow_domain::Actor {
+        kapflow_domain::Actor::user(self.id, self.role, None, None)
+    }
 }
 
 pub const PASSWORD: &str = "correct horse battery";

@@ -88,12 +88,16 @@ impl Load<'_> {
             Step::AcknowledgeAlerts { note } => {
                 let a = self.therapist_access(story, p, at).await?;
                 let c = self.clinical(story, p, at).await?;
-                for alert in s.alerts().of_client(&c).await? {
-                    if alert.acknowledged_at.is_none()
-                        && !s.alerts().acknowledge(&a, alert.id, note, t, at).await?
-                    {
-                        bail!("alert not acknowledged");
-                    }
+                let open: Vec<_> = s
+                    .alerts()
+                    .of_client(&c)
+                    .await?
+                    .into_iter()
+                    .filter(|alert| alert.acknowledged_at.is_none())
+                    .map(|alert| alert.id)
+                    .collect();
+                if s.alerts().acknowledge(&a, &open, note, t, at).await? != open.len() {
+                    bail!("alert not acknowledged");
                 }
             }
             other => bail!("not a questionnaire step: {other:?}"),

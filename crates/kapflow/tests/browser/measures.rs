@@ -1,6 +1,7 @@
-//! Issue 6, end to end: a client answers a PHQ-9 through an emailed link with item 9 above
-//! zero and sees crisis resources at once; the therapist sees the safety alert, acknowledges
-//! it with a note, and the chart shows the new point. Every person works in their own browser.
+//! End to end: a client answers a PHQ-9 through an emailed link with item 9 above zero and sees
+//! crisis resources at once; the therapist sees the safety alert everywhere the client appears;
+//! the owner, not on the client's care team, acknowledges it with a note from the dashboard;
+//! the chart shows the new point. Every person works in their own browser.
 
 use super::support::browser::{Browser, axe_source};
 use super::support::keys::{focus_is, press, summary_leads_to, tab_to, title};
@@ -54,16 +55,17 @@ async fn is_checked(c: &Client, q: usize, value: u8) -> bool {
     el.prop("checked").await.expect("checked").as_deref() == Some("true")
 }
 
-/// The open (unacknowledged) alerts shown on the client's Measures page.
+/// The open (unacknowledged) alerts shown on the page.
 async fn open_alerts(c: &Client) -> usize {
-    c.find_all(Locator::Css("section.alert-box.open"))
+    c.find_all(Locator::Css(".alert-box.open"))
         .await
         .expect("alerts")
         .len()
 }
 
 #[tokio::test]
-async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_acknowledges() {
+async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_owner_closes_from_the_dashboard()
+{
     let Some(owner) = Browser::start().await else {
         return;
     };
@@ -73,13 +75,13 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
     let base = server.url.clone();
 
     // --- 1. Setup: the owner, then a therapist added from the console. ---------------------
+    // The owner's browser stays signed in: the owner closes the alert at step 5.
     set_up_owner(
         &owner.client,
         server.setup_link.as_deref().expect("link"),
         OWNER_PW,
     )
     .await;
-    owner.close().await;
     add_staff_from_console(
         &server,
         &data,
@@ -241,10 +243,13 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
         .expect("dashboard");
     expect_h1(c, "Welcome, Sam Rivera").await;
     let banner = wait_contains(c, Locator::Css(".alert-banner"), CLIENT).await;
-    assert!(banner.contains("Safety alerts need you (1)"), "{banner}");
+    assert!(
+        banner.contains("Safety alerts need you (1 client)"),
+        "{banner}"
+    );
     shot(c, "measures-dashboard-alert").await;
     assert_accessible(c, axe, "the dashboard with a safety alert").await;
-    click_text(c, "section[contains(@class, 'alert-banner')]//a", CLIENT).await;
+    click_text(c, "section[contains(@class, 'alert-banner')]//h3/a", CLIENT).await;
     expect_h1(c, CLIENT).await;
     wait_contains(
         c,
@@ -284,7 +289,7 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
         "Measures",
     )
     .await;
-    let alert = wait_text(c, Locator::Css("section.alert-box.open")).await;
+    let alert = wait_text(c, Locator::Css(".alert-box.open")).await;
     for shown in [
         "PHQ-9 item 9 > 0",
         "Kroenke & Spitzer",
@@ -298,24 +303,57 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
     assert_accessible(c, axe, "the Measures page with an open alert").await;
 
     // Without a note: refused, the alert stays open.
-    click_and_load(c, "section.alert-box.open form button[type=submit]").await;
+    click_and_load(c, "form.ack-form button[type=submit]").await;
     let refused = wait_text(c, Locator::Css(".error-summary")).await;
     assert!(refused.contains("a note is required"), "{refused}");
     assert_eq!(open_alerts(c).await, 1, "still open");
     assert_accessible(c, axe, "the Measures page with a refused acknowledgement").await;
 
-    let note = id_for_label(c, "What you did (required to close the alert)").await;
-    fill(c, &note, NOTE).await;
-    click_and_load(c, "section.alert-box.open form button[type=submit]").await;
-    wait_contains(c, Locator::Css(".notice"), "Alert acknowledged.").await;
+    // The owner, not on the care team, sees the alert on the dashboard — its level, the
+    // questionnaire and what was answered — and closes it there with a note.
+    let o = &owner.client;
+    o.goto(&format!("{base}/dashboard"))
+        .await
+        .expect("dashboard");
+    expect_h1(o, "Welcome, Catherine Alvarado").await;
+    let group = wait_contains(o, Locator::Css(".alert-group"), CLIENT).await;
+    for shown in [
+        "not on your caseload",
+        "Safety flag — Patient Health Questionnaire (PHQ-9)",
+        "answered \"Several days\"",
+    ] {
+        assert!(group.contains(shown), "{shown:?} in {group:?}");
+    }
+    assert_accessible(
+        o,
+        axe,
+        "the owner's dashboard with an alert outside the care team",
+    )
+    .await;
+    click_and_load(o, ".alert-group form.ack-form button[type=submit]").await;
+    let refused = wait_text(o, Locator::Css(".error-summary")).await;
+    assert!(refused.contains("a note is required"), "{refused}");
+    assert!(title(o).await.starts_with("Error: Dashboard"));
+    assert_accessible(o, axe, "the dashboard with a refused acknowledgement").await;
+    let note = id_for_label(o, "What you did (required to close the alert)").await;
+    fill(o, &note, NOTE).await;
+    click_and_load(o, ".alert-group form.ack-form button[type=submit]").await;
+    wait_contains(o, Locator::Css(".notice"), "Acknowledged, with your note.").await;
+    assert!(!present(o, ".alert-banner").await, "nothing left open");
+    owner.close().await;
+
+    // The therapist's page shows it closed, by whom and with the note.
+    c.refresh().await.expect("reload");
+    expect_h1(c, CLIENT).await;
     assert_eq!(open_alerts(c).await, 0, "closed");
     assert!(
         !present(c, ".risk-banner").await,
         "no risk banner once acknowledged"
     );
-    let closed = wait_text(c, Locator::Css("section.alert-box")).await;
+    let closed = wait_text(c, Locator::Css(".alert-box")).await;
     assert!(
-        closed.contains("Acknowledged") && closed.contains("by Sam Rivera: Called the client"),
+        closed.contains("Acknowledged")
+            && closed.contains("by Catherine Alvarado: Called the client"),
         "{closed}"
     );
 
@@ -361,6 +399,16 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_therapist_ackn
     assert!(answered.contains("Answered"), "{schedule}");
     shot(c, "measures-acknowledged").await;
     assert_accessible(c, axe, "the Measures page after acknowledging").await;
+    // The row's answers, in full.
+    click(c, &format!("{series} table tbody tr td:last-child a")).await;
+    let answers = wait_contains(c, Locator::Css("main table"), "Every question").await;
+    assert!(
+        answers.contains("Thoughts that you would be better off dead")
+            && answers.contains("Several days (1)"),
+        "{answers}"
+    );
+    assert_accessible(c, axe, "a response's answers").await;
+    c.back().await.expect("back");
 
     // The banner is gone.
     c.goto(&format!("{base}/dashboard"))

@@ -1,15 +1,15 @@
 //! Break-glass: a clinician opens a client outside their caseload — exact legal name and date
-//! of birth, a reason — for a limited time (a setting, 4 hours by default), read-only. The owner
+//! of birth (or the client a safety alert names), a reason — for a limited time (a setting, 4 hours by default), read-only. The owner
 //! is told (no PHI), and every access in the window is marked in the audit trail.
 
 use crate::AppState;
 use crate::auth::StaffUser;
 use crate::error::AppError;
 use crate::views::clients::break_glass::{
-    BreakGlassInput, BreakGlassPage, hours, min_reason, page,
+    BreakGlassInput, BreakGlassPage, alert_client, hours, min_reason, page,
 };
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::AuditOutcome;
@@ -17,19 +17,26 @@ use kapflow_domain::form::FieldErrors;
 use kapflow_domain::prescribing::break_glass_reason;
 use kapflow_domain::text::{date, required_line};
 use kapflow_domain::time_util::now_utc;
+use serde::Deserialize;
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     user: StaffUser,
+    Query(q): Query<ForClient>,
 ) -> Result<BreakGlassPage, AppError> {
-    page(
-        &state,
-        &user,
-        BreakGlassInput::default(),
-        FieldErrors::default(),
-    )
-    .await
+    let v = BreakGlassInput {
+        client: q.client,
+        ..BreakGlassInput::default()
+    };
+    page(&state, &user, v, FieldErrors::default()).await
+}
+
+/// `?client=…`: emergency access to the client a safety alert names.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ForClient {
+    client: String,
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -39,11 +46,20 @@ pub async fn open(
     Form(v): Form<BreakGlassInput>,
 ) -> Result<Response, AppError> {
     let mut e = FieldErrors::default();
-    let name = e.take(
-        "legal_name",
-        required_line(&v.legal_name, 120, "the client's legal name"),
-    );
-    let dob = e.take("date_of_birth", date(&v.date_of_birth, "the date of birth"));
+    // From a safety alert the alert names the client; otherwise the exact legal name and date
+    // of birth find them.
+    let from_alert = alert_client(&state, &v.client).await?.map(|(id, _)| id);
+    let (name, dob) = if from_alert.is_some() {
+        (None, None)
+    } else {
+        (
+            e.take(
+                "legal_name",
+                required_line(&v.legal_name, 120, "the client's legal name"),
+            ),
+            e.take("date_of_birth", date(&v.date_of_birth, "the date of birth")),
+        )
+    };
     let reason = match break_glass_reason(&v.reason, min_reason(&state).await?) {
         Ok(r) => Some(r),
         Err(re) => {
@@ -53,24 +69,32 @@ pub async fn open(
             None
         }
     };
-    let (Some(name), Some(dob), Some(reason)) = (name, dob, reason) else {
-        let p = page(&state, &user, v, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
-    };
     let now = now_utc();
-    let Some(client) = state.store.access().find_client_exact(&name, dob).await? else {
-        let entry = user
-            .0
-            .actor()
-            .entry("break_glass.opened", now)
-            .outcome(AuditOutcome::Failure, Some("no client matched"));
-        state.store.audit().record(&entry).await?;
-        e.add(
-            "legal_name",
-            "No client has exactly this legal name and date of birth.",
-        );
-        let p = page(&state, &user, v, e).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+    let (client, reason) = match (from_alert, name, dob, reason) {
+        (Some(id), _, _, Some(reason)) => (id, reason),
+        (None, Some(name), Some(dob), Some(reason)) => {
+            match state.store.access().find_client_exact(&name, dob).await? {
+                Some(id) => (id, reason),
+                None => {
+                    let entry = user
+                        .0
+                        .actor()
+                        .entry("break_glass.opened", now)
+                        .outcome(AuditOutcome::Failure, Some("no client matched"));
+                    state.store.audit().record(&entry).await?;
+                    e.add(
+                        "legal_name",
+                        "No client has exactly this legal name and date of birth.",
+                    );
+                    let p = page(&state, &user, v, e).await?;
+                    return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+                }
+            }
+        }
+        _ => {
+            let p = page(&state, &user, v, e).await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+        }
     };
     let hours = hours(&state).await?;
     state

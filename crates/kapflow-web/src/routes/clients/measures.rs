@@ -1,4 +1,4 @@
-//! A client's questionnaires: suicide-risk alerts to acknowledge, the schedule (made from the
+//! A client's questionnaires: suicide-risk alerts (closed in `alerts`), the schedule (made from the
 //! pathway, adjustable here), sending a questionnaire by email, as a link to text, or on the
 //! office tablet (kiosk: the staff session ends so the client sees only the questionnaire), and
 //! one trend chart with its data table per instrument.
@@ -8,16 +8,16 @@ use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser, cookie};
 use crate::error::AppError;
 use crate::views::clients::measures::{MeasuresPage, Refusal, page};
+use crate::views::clients::response::ResponsePage;
 use axum::Form;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::measures::schedule::{Channel, due_on};
 use kapflow_domain::pathway::today;
-use kapflow_domain::text::required_text;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
-use kapflow_domain::{AlertId, MeasureRequestId};
+use kapflow_domain::{MeasureRequestId, ResponseId};
 use serde::Deserialize;
 
 /// What the page confirms after each `?done=`.
@@ -28,14 +28,28 @@ const NOTICES: &[(&str, &str)] = &[
         "emailed",
         "Emailed: the client receives a single-use link, valid for 7 days.",
     ),
-    ("acknowledged", "Alert acknowledged."),
+    ("acknowledged", "Acknowledged, with your note."),
+    (
+        "already-acknowledged",
+        "Nothing to close: someone acknowledged these alerts already.",
+    ),
 ];
 
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     Showing(OnClient(state, user, access), q): Showing,
 ) -> Result<MeasuresPage, AppError> {
-    page(&state, &user, access, q.notice(NOTICES), None, None).await
+    page(&state, &user, access, q.notice(NOTICES), None, None, None).await
+}
+
+/// One answered questionnaire with every answer.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn response(
+    OnClient(state, user, access): OnClient,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<ResponsePage, AppError> {
+    let id = ResponseId::parse(&id).ok_or(AppError::NotFound)?;
+    crate::views::clients::response::page(&state, &user, access, id).await
 }
 
 fn back(access: &ClientAccess, done: &str) -> Response {
@@ -59,7 +73,7 @@ async fn again(
         field,
         message,
     };
-    let p = page(state, user, access, None, Some(refusal), None).await?;
+    let p = page(state, user, access, None, Some(refusal), None, None).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response())
 }
 
@@ -210,7 +224,7 @@ pub async fn send(
     match channel {
         Channel::Email => Ok(back(&access, "emailed")),
         Channel::Link => {
-            let p = page(&state, &user, access, None, None, Some(link)).await?;
+            let p = page(&state, &user, access, None, None, None, Some(link)).await?;
             Ok(p.into_response())
         }
         Channel::Kiosk => {
@@ -233,32 +247,4 @@ pub async fn send(
             Ok(res)
         }
     }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct AckForm {
-    note: String,
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn acknowledge(
-    OnClient(state, user, access): OnClient,
-    Path((_, alert)): Path<(String, String)>,
-    Form(f): Form<AckForm>,
-) -> Result<Response, AppError> {
-    let alert = AlertId::parse(&alert).ok_or(AppError::NotFound)?;
-    let note = match required_text(&f.note, 2000, "what you did (a note is required)") {
-        Ok(n) => n,
-        Err(m) => return again(&state, &user, access, format!("ack-{alert}"), "note", m).await,
-    };
-    if !state
-        .store
-        .alerts()
-        .acknowledge(&access, alert, &note, &user.0.actor(), now_utc())
-        .await?
-    {
-        return Err(AppError::NotFound);
-    }
-    Ok(back(&access, "acknowledged"))
 }

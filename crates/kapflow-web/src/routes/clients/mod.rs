@@ -3,6 +3,7 @@
 //! break-glass access. Every route about one client is `Access::Client`: the access check has
 //! already decided the caller's relationship and audited the read before a handler runs.
 
+pub mod alerts;
 pub mod break_glass;
 pub mod caseload;
 pub mod consents;

@@ -6,6 +6,7 @@ use crate::error::AppError;
 use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
+use kapflow_domain::ClientId;
 use kapflow_domain::form::FieldErrors;
 use kapflow_store::settings::keys;
 use serde::Deserialize;
@@ -13,6 +14,8 @@ use serde::Deserialize;
 #[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct BreakGlassInput {
+    /// Set when opened from a safety alert: the client it names (then only a reason is asked).
+    pub client: String,
     pub legal_name: String,
     pub date_of_birth: String,
     pub reason: String,
@@ -24,6 +27,8 @@ pub struct BreakGlassPage {
     pub layout: Layout,
     pub csrf: String,
     pub hours: i64,
+    /// The legal name of the client whose open alert this access is for.
+    pub alert_client: Option<String>,
     pub v: BreakGlassInput,
     pub e: FieldErrors,
 }
@@ -31,16 +36,40 @@ pub struct BreakGlassPage {
 pub async fn page(
     state: &AppState,
     user: &StaffUser,
-    v: BreakGlassInput,
+    mut v: BreakGlassInput,
     e: FieldErrors,
 ) -> Result<BreakGlassPage, AppError> {
+    let alert_client = match alert_client(state, &v.client).await? {
+        Some((_, name)) => Some(name),
+        None => {
+            v.client.clear();
+            None
+        }
+    };
     Ok(BreakGlassPage {
         layout: Layout::for_user(state, &user.0).await?,
         csrf: user.0.csrf().to_owned(),
         hours: hours(state).await?,
+        alert_client,
         v,
         e,
     })
+}
+
+/// The client named by `raw` (an id) and their legal name, while they have an open alert.
+pub async fn alert_client(
+    state: &AppState,
+    raw: &str,
+) -> Result<Option<(ClientId, String)>, AppError> {
+    let Some(id) = ClientId::parse(raw) else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .alerts()
+        .client_with_open_alert(id)
+        .await?
+        .map(|name| (id, name)))
 }
 
 /// How long a grant lasts (practice setting `break_glass.hours`, default 4).

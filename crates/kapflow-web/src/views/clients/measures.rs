@@ -1,30 +1,20 @@
 //! A client's measures: alerts, scores with their charts, the schedule.
 
+use super::score_rows;
 use super::{Ctx, HeaderView, Tab, ctx};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::time_fmt::when;
+use crate::views::alerts::{AckForm, AckRefusal, AlertItem};
 use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
 use kapflow_domain::form::FieldErrors;
-use kapflow_domain::measures::Instrument;
+use kapflow_domain::measures::{Instrument, Kind, pcl5};
 use kapflow_domain::pathway::today;
 use kapflow_domain::time_util::now_utc;
-
-pub struct AlertView {
-    pub id: kapflow_domain::AlertId,
-    pub instrument: String,
-    pub level: String,
-    pub finding: String,
-    pub rule: String,
-    pub source: String,
-    pub raised: String,
-    pub escalated: bool,
-    pub closed: Option<String>,
-}
 
 pub struct RequestView {
     pub id: kapflow_domain::MeasureRequestId,
@@ -37,8 +27,18 @@ pub struct RequestView {
 
 pub struct SeriesView {
     pub title: String,
-    pub chart: String,
-    pub rows: Vec<(String, i64, String)>,
+    /// The trend chart; none for the C-SSRS, whose result is a level, not a score.
+    pub chart: Option<String>,
+    /// The table's columns after "Answered".
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<ScoreRow>,
+}
+
+/// One answered questionnaire in the history table, with the way to its answers.
+pub struct ScoreRow {
+    pub at: String,
+    pub cells: Vec<String>,
+    pub href: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -48,15 +48,20 @@ pub struct MeasuresPage {
     pub h: HeaderView,
     pub csrf: String,
     pub notice: Option<&'static str>,
-    pub alerts: Vec<AlertView>,
+    /// The open alerts and the form that closes them (none open: `None`).
+    pub ack: Option<AckForm>,
+    /// Acknowledged alerts, each with who closed it, when, and their note.
+    pub closed: Vec<(AlertItem, String)>,
+    /// The caller may close alerts (the care team, the owner).
+    pub can_ack: bool,
+    pub ack_refused: bool,
     pub requests: Vec<RequestView>,
     pub series: Vec<SeriesView>,
     pub instruments: Vec<(String, String)>,
     pub can_edit: bool,
     pub has_email: bool,
     pub today: String,
-    /// Which form the errors belong to: `ack-<alert id>` for an acknowledgement, `schedule`
-    /// for the schedule's forms.
+    /// Which form the errors belong to (the schedule's forms).
     pub error_form: String,
     pub e: FieldErrors,
     pub text_link: Option<String>,
@@ -64,7 +69,7 @@ pub struct MeasuresPage {
 
 /// A refused submission of one of the page's forms.
 pub struct Refusal {
-    /// `ack-<alert id>` or `schedule`.
+    /// The id of the control at fault, or `add` for the add form.
     pub form: String,
     pub field: &'static str,
     pub message: String,
@@ -83,35 +88,41 @@ pub async fn page(
     access: ClientAccess,
     notice: Option<&'static str>,
     error: Option<Refusal>,
+    ack: Option<AckRefusal>,
     text_link: Option<String>,
 ) -> Result<MeasuresPage, AppError> {
     let Ctx { header, client, .. } = ctx(state, &access, Tab::Measures).await?;
     let all = state.store.measures().instruments().await?;
-    let alerts = state
+    let mut open = Vec::new();
+    let mut closed = Vec::new();
+    for a in state
         .store
         .alerts()
         .of_client(&access.clinical_or_404()?)
         .await?
-        .into_iter()
-        .map(|a| AlertView {
-            id: a.id,
-            instrument: title_of(&all, &a.instrument),
-            level: a.level.label().to_owned(),
-            finding: a.finding,
-            rule: a.rule,
-            source: a.source,
-            raised: when(a.created_at),
-            escalated: a.escalated_at.is_some(),
-            closed: a.acknowledged_at.map(|t| {
+    {
+        let item = AlertItem::new(&a, &title_of(&all, &a.instrument));
+        match a.acknowledged_at {
+            None => open.push(item),
+            Some(t) => closed.push((
+                item,
                 format!(
                     "Acknowledged {} by {}: {}",
                     when(t),
                     a.acknowledged_by.unwrap_or_default(),
                     a.ack_note.unwrap_or_default()
-                )
-            }),
-        })
-        .collect();
+                ),
+            )),
+        }
+    }
+    let ack_refused = ack.is_some();
+    let ack = (!open.is_empty()).then(|| {
+        let mut f = AckForm::new(access.client(), "measures", open);
+        if let Some(r) = &ack {
+            f.refuse(r);
+        }
+        f
+    });
     let today = today(now_utc());
     let requests = state
         .store
@@ -168,12 +179,30 @@ pub async fn page(
             .iter()
             .map(|r| (r.submitted_at.date(), u32::try_from(r.total).unwrap_or(0)))
             .collect();
+        // The PCL-5's bands follow the practice's cutoff, recorded with each response: the
+        // chart draws the one the latest score was read against, as its row says.
+        let recut;
+        let drawn = match mine.last().and_then(|r| r.detail()).and_then(|s| s.pcl5) {
+            Some(f) if i.kind == Kind::Pcl5 => {
+                recut = Instrument {
+                    bands: pcl5::bands_for_cutoff(f.cutoff),
+                    ..i.clone()
+                };
+                &recut
+            }
+            _ => i,
+        };
         series.push(SeriesView {
             title: i.title.clone(),
-            chart: crate::chart::trend(i, &points, &dosing),
+            chart: (i.kind != Kind::Cssrs).then(|| crate::chart::trend(drawn, &points, &dosing)),
+            columns: score_rows::columns(i.kind),
             rows: mine
                 .iter()
-                .map(|r| (when(r.submitted_at), r.total, r.band.clone()))
+                .map(|r| ScoreRow {
+                    at: when(r.submitted_at),
+                    cells: score_rows::cells(i.kind, r),
+                    href: crate::paths::response(access.client(), r.id),
+                })
                 .collect(),
         });
     }
@@ -182,7 +211,10 @@ pub async fn page(
         h: header,
         csrf: user.0.csrf().to_owned(),
         notice,
-        alerts,
+        ack,
+        closed,
+        can_ack: access.may(Action::AcknowledgeRiskAlert),
+        ack_refused,
         requests,
         series,
         instruments: all

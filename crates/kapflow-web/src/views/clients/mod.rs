@@ -12,6 +12,8 @@ pub mod messages;
 pub mod preparation;
 pub mod prescriber;
 pub mod record;
+pub mod response;
+pub mod score_rows;
 
 use crate::AppState;
 use crate::error::AppError;
