@@ -6,6 +6,7 @@
 // - A link in the summary puts focus in its field (the first choice of a group), with the
 //   field's label or question in view: a plain fragment link scrolls but leaves focus behind.
 // - A live "characters left" count under text areas that have a limit.
+// - A questionnaire's follow-up questions appear only after the answer that asks them.
 (function () {
   "use strict";
 
@@ -44,4 +45,32 @@
     area.addEventListener("input", update);
     update();
   });
+
+  // Questions asked only after a given answer (`data-ask-item`, `data-ask-value`) appear as soon
+  // as that answer is chosen and go away, cleared, when it changes; `_shown` tells the server
+  // which were on screen (without this script they come as a second step).
+  var skip = document.querySelector("form[data-skip-logic]");
+  if (skip) {
+    var syncQuestions = function () {
+      var shown = [];
+      skip.querySelectorAll("fieldset.question").forEach(function (fs) {
+        var item = fs.getAttribute("data-ask-item");
+        var on = true;
+        if (item) {
+          var parent = document.getElementById("q-" + item);
+          var chosen = skip.querySelector("input[name='" + item + "']:checked");
+          on = !!chosen && !(parent && parent.hidden) && chosen.value === fs.getAttribute("data-ask-value");
+        }
+        fs.hidden = !on;
+        if (on) {
+          shown.push(fs.getAttribute("data-code"));
+        } else {
+          fs.querySelectorAll("input:checked").forEach(function (i) { i.checked = false; });
+        }
+      });
+      skip.querySelector("input[name=_shown]").value = shown.join(",");
+    };
+    skip.addEventListener("change", syncQuestions);
+    syncQuestions();
+  }
 })();

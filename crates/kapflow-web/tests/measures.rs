@@ -588,6 +588,52 @@ async fn the_cssrs_skip_logic_holds_through_the_form_and_grades_the_alert() {
         let rest = &r.body[i..];
         rest[..rest.find('<').unwrap_or(rest.len())].to_owned()
     };
+    // The client reads the self-report wording, never the interviewer's; only the questions
+    // asked of everyone are on screen at first.
+    let page = t.get(&link, None).await;
+    assert!(!page.body.contains("Ask questions 1 and 2"));
+    assert!(page.body.contains("Please answer yes or no."));
+    let visible = |body: &str| -> Vec<String> {
+        body.match_indices("<fieldset class=\"field question")
+            .filter_map(|(i, _)| {
+                let tag = &body[i..i + body[i..].find('>').expect("tag end")];
+                (!tag.contains(" hidden")).then(|| {
+                    let at = tag.find("data-code=\"").expect("code") + 11;
+                    tag[at..at + tag[at..].find('"').expect("end")].to_owned()
+                })
+            })
+            .collect()
+    };
+    assert_eq!(visible(&page.body), ["q1", "q2", "q6"]);
+    assert!(page.body.contains("name=\"_shown\" value=\"q1,q2,q6\""));
+    // Without the page's script: Q2 yes brings Q3–Q5 as a second step — not an error, and
+    // nothing is recorded yet.
+    let r = t
+        .post(&link, "_shown=q1%2Cq2%2Cq6&q1=1&q2=1&q6=0", None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("Your answers bring a few more questions"));
+    assert!(!r.body.contains("error-summary"));
+    assert_eq!(visible(&r.body), ["q1", "q2", "q3", "q4", "q5", "q6"]);
+    assert!(r.body.contains("name=\"q2\" value=\"1\" checked"));
+    assert!(
+        t.db.store
+            .measures()
+            .responses(&seen(a))
+            .await
+            .expect("r")
+            .is_empty()
+    );
+    // Questions that were on screen and left unanswered are refused, by number.
+    let r = t
+        .post(
+            &link,
+            "_shown=q1%2Cq2%2Cq3%2Cq4%2Cq5%2Cq6&q1=1&q2=1&q6=0",
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("3 questions still need an answer"));
     // Q2 yes makes Q3–Q5 required; the page says which are missing and keeps the rest.
     let r = t.post(&link, "q1=1&q2=1&q6=0", None).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);

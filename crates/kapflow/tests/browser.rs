@@ -8,6 +8,8 @@ mod dosing;
 mod measures;
 #[path = "browser/pathway.rs"]
 mod pathway;
+#[path = "browser/phone.rs"]
+mod phone;
 #[path = "browser/session.rs"]
 mod session;
 

@@ -23,6 +23,9 @@ const Q6: &str = "Have you ever done anything, started to do anything, or prepar
 const Q6_EXAMPLES: &str = "Examples: Collected pills, obtained a gun, gave away valuables, wrote a will or suicide note, took out pills but didn't swallow any, held a gun but changed your mind or it was grabbed from your hand, went to the roof but didn't jump; or actually took pills, tried to shoot yourself, cut yourself, tried to hang yourself, etc.";
 const Q6_RECENT: &str = "Was this within the past 3 months?";
 const INSTRUCTIONS: &str = "Ask questions 1 and 2. If YES to 2, ask questions 3, 4, 5, and 6. If NO to 2, go directly to question 6.";
+/// What a client answering alone reads instead of the interviewer's instructions: the same
+/// questions and skip logic, in the self-report screener's terms.
+pub const SELF_REPORT_INSTRUCTIONS: &str = "Please answer yes or no. Questions 1 to 5 are about the past month; question 6 asks whether you have ever done something to end your life. Some questions appear only after certain answers.";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum RiskLevel {

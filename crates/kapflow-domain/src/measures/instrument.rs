@@ -111,6 +111,25 @@ pub struct Instrument {
 }
 
 impl Instrument {
+    /// The instructions a client reads when answering alone (by link or on the office
+    /// tablet): the C-SSRS's are written for an interviewer, so the client reads its
+    /// self-report wording instead.
+    pub fn client_instructions(&self) -> &str {
+        match self.kind {
+            Kind::Cssrs => super::cssrs::SELF_REPORT_INSTRUCTIONS,
+            _ => &self.instructions,
+        }
+    }
+
+    /// The lead-in a client reads above the questions (the C-SSRS's time frames are in its
+    /// self-report instructions: questions 1–5 the past month, question 6 ever).
+    pub fn client_stem(&self) -> &str {
+        match self.kind {
+            Kind::Cssrs => "",
+            _ => &self.stem,
+        }
+    }
+
     pub fn item(&self, code: &str) -> Option<&Item> {
         self.items.iter().find(|i| i.code == code)
     }

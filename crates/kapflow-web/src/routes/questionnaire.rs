@@ -46,7 +46,12 @@ pub struct ItemView {
     pub number: usize,
     pub text: String,
     pub note: Option<String>,
-    pub condition: Option<String>,
+    /// Asked only after an answer: (the earlier question's code, the answer's value). The form's
+    /// script shows it as soon as that answer is chosen.
+    pub asks: Option<(String, u8)>,
+    /// On screen now: asked without condition, or its condition met by the answers so far.
+    /// Without the script a question that follows from an answer comes as a second step.
+    pub shown: bool,
     /// (value, label, chosen)
     pub options: Vec<(u8, String, bool)>,
     pub error: Option<String>,
@@ -60,6 +65,10 @@ pub struct QuestionnairePage {
     pub instructions: String,
     pub stem: String,
     pub items: Vec<ItemView>,
+    /// The questions on screen, comma-separated (the form tells the server which it showed).
+    pub shown: String,
+    /// Said when the answers brought more questions (the second step without the script).
+    pub more: bool,
     pub action: String,
     /// The summary's first line when answers are missing or wrong.
     pub intro: String,
@@ -111,12 +120,32 @@ fn is_asked(item_when: &AskWhen, chosen: &BTreeMap<String, u8>) -> bool {
     }
 }
 
+/// Which questions are on screen for the answers `chosen` so far: those asked without
+/// condition, and those whose condition an answer on screen meets (items come after the one
+/// they depend on).
+fn on_screen(i: &Instrument, chosen: &BTreeMap<String, u8>) -> Vec<String> {
+    let mut shown: Vec<String> = Vec::new();
+    for it in &i.items {
+        let on = match &it.ask_when {
+            AskWhen::Always => true,
+            AskWhen::Answered { item, value } => {
+                shown.contains(item) && chosen.get(item) == Some(value)
+            }
+        };
+        if on {
+            shown.push(it.code.clone());
+        }
+    }
+    shown
+}
+
 fn page(
     practice: String,
     i: &Instrument,
     token: &str,
     chosen: &BTreeMap<String, u8>,
     errors: &BTreeMap<String, Problem>,
+    more: bool,
 ) -> QuestionnairePage {
     let numbered = |n: usize, code: &String| errors.get(code).map(|p| p.message(n + 1));
     let summary: Vec<(String, String)> = i
@@ -127,42 +156,42 @@ fn page(
         .collect();
     let k = summary.len();
     let all_unanswered = errors.values().all(|p| *p == Problem::Unanswered);
+    let shown = on_screen(i, chosen);
     QuestionnairePage {
         practice,
         title: i.title.clone(),
-        instructions: i.instructions.clone(),
-        stem: i.stem.clone(),
+        instructions: i.client_instructions().to_owned(),
+        stem: i.client_stem().to_owned(),
         items: i
             .items
             .iter()
             .enumerate()
-            .map(|(n, it)| ItemView {
-                code: it.code.clone(),
-                number: n + 1,
-                text: it.text.clone(),
-                note: it.note.clone(),
-                condition: match &it.ask_when {
-                    AskWhen::Always => None,
-                    AskWhen::Answered { item, value } => {
-                        let q = i.items.iter().position(|x| &x.code == item).map(|p| p + 1);
-                        let label = i.item(item).and_then(|x| x.label_of(*value)).unwrap_or("");
-                        Some(format!(
-                            "Answer only if your answer to question {} was “{label}”.",
-                            q.unwrap_or(0)
-                        ))
-                    }
-                },
-                options: it
-                    .options
-                    .iter()
-                    .map(|o| {
-                        let on = chosen.get(&it.code) == Some(&o.value);
-                        (o.value, o.label.clone(), on)
-                    })
-                    .collect(),
-                error: numbered(n, &it.code),
+            .map(|(n, it)| {
+                let on = shown.contains(&it.code);
+                ItemView {
+                    code: it.code.clone(),
+                    number: n + 1,
+                    text: it.text.clone(),
+                    note: it.note.clone(),
+                    asks: match &it.ask_when {
+                        AskWhen::Always => None,
+                        AskWhen::Answered { item, value } => Some((item.clone(), *value)),
+                    },
+                    shown: on,
+                    options: it
+                        .options
+                        .iter()
+                        .map(|o| {
+                            let picked = on && chosen.get(&it.code) == Some(&o.value);
+                            (o.value, o.label.clone(), picked)
+                        })
+                        .collect(),
+                    error: numbered(n, &it.code),
+                }
             })
             .collect(),
+        shown: shown.join(","),
+        more,
         action: crate::paths::questionnaire(token),
         intro: if all_unanswered {
             format!(
@@ -236,6 +265,7 @@ pub async fn show(
         &token,
         &BTreeMap::new(),
         &BTreeMap::new(),
+        false,
     );
     Ok(p.into_response())
 }
@@ -299,10 +329,26 @@ pub async fn submit(
         })
         .map(|(k, v)| (k.clone(), *v))
         .collect();
+    // A question that applies but was not on the client's screen (it follows from an answer
+    // just given, and the page had no script to show it) is the next step, not a mistake.
+    let shown_field = f.get("_shown");
+    let seen: Option<Vec<&str>> = f
+        .on("_shown")
+        .then(|| shown_field.split(',').filter(|c| !c.is_empty()).collect());
+    let mut next_step = false;
     for it in &i.items {
         if is_asked(&it.ask_when, &answers) && !answers.contains_key(&it.code) {
-            errors.entry(it.code.clone()).or_insert(Problem::Unanswered);
+            match &seen {
+                Some(seen) if !seen.contains(&it.code.as_str()) => next_step = true,
+                _ => {
+                    errors.entry(it.code.clone()).or_insert(Problem::Unanswered);
+                }
+            }
         }
+    }
+    if next_step && errors.is_empty() {
+        let p = page(practice(&state).await?, &i, &token, &chosen, &errors, true);
+        return Ok(p.into_response());
     }
     let settings: MeasureSettings =
         crate::routes::clinical_settings::measure_settings(&state).await?;
@@ -327,7 +373,7 @@ pub async fn submit(
         None
     };
     let Some(scored) = scored else {
-        let p = page(practice(&state).await?, &i, &token, &chosen, &errors);
+        let p = page(practice(&state).await?, &i, &token, &chosen, &errors, false);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
     };
     let timing = timing(&state).await?;
