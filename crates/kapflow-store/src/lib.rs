@@ -54,6 +54,7 @@ pub mod target;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod users;
+pub mod work;
 
 pub use access::{ClientAccess, ClinicalAccess};
 pub use backend::{Backend, Store, Tx};
@@ -118,4 +119,5 @@ topics! {
     setup => setup::Setup,
     site => site::Site,
     users => users::Users,
+    work => work::Work,
 }

@@ -79,6 +79,7 @@ pub async fn dashboard_page(
         clinician,
         alerts,
         due,
+        queues: crate::views::work::queues(state, u.id, u.role).await?,
         mail_notice: if u.role == Role::Owner {
             crate::views::account::mail_notice(state.store.outbox().health().await?)
         } else {

@@ -19,6 +19,8 @@ pub struct DashboardPage {
     pub clinician: bool,
     pub alerts: Vec<AlertGroup>,
     pub due: Vec<DashDue>,
+    /// The person's work queues.
+    pub queues: Vec<crate::views::work::Queue>,
     /// For the owner: what email is failing, if any.
     pub mail_notice: Option<String>,
 }

@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod layout;
 pub mod site;
 pub mod staff;
+pub mod work;
 
 /// Versioned URLs of the stylesheet and scripts, for the page frames.
 pub fn css_href() -> &'static str {

@@ -139,9 +139,11 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
     // --- 3. The front desk opens the client record from the inquiry. -----------------------
     let desk = first_sign_in(&base, "desk@example.org", "Dana Desk").await;
     let c = &desk.client;
-    c.goto(&format!("{base}/inquiries")).await.expect("inbox");
-    expect_h1(c, "Inquiries").await;
-    click(c, "table.table tbody a").await;
+    // The dashboard is front desk's work queue: the new inquiry leads it.
+    let waiting = wait_contains(c, Locator::Css(".queue"), "New inquiries (1)").await;
+    assert!(waiting.contains(CLIENT), "{waiting}");
+    assert_accessible(c, axe, "the front desk's dashboard with a new inquiry").await;
+    click_text(c, "section[contains(@class, 'queue')]//a", CLIENT).await;
     expect_h1(c, CLIENT).await;
     click_text(c, "a", "Became a client: open a client record").await;
     expect_h1(c, "New client").await;
@@ -423,6 +425,23 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
     let (prescriber, priya_secret) =
         staff_browser_with_secret(&base, "priya@example.org", STAFF_PW, "Priya Patel").await;
     let c = &prescriber.client;
+    // The referral waits on the prescriber's dashboard and leads to the prescriber page.
+    let waiting = wait_contains(
+        c,
+        Locator::Css("main"),
+        "Referrals awaiting your evaluation (1)",
+    )
+    .await;
+    assert!(waiting.contains(CLIENT), "{waiting}");
+    assert_accessible(c, axe, "the prescriber's dashboard with a referral").await;
+    click_text(c, "section[contains(@class, 'queue')]//a", CLIENT).await;
+    expect_h1(c, CLIENT).await;
+    wait_contains(
+        c,
+        Locator::Css("nav .tabs a[aria-current=page]"),
+        "Prescriber",
+    )
+    .await;
     c.goto(&format!("{base}/clients")).await.expect("caseload");
     expect_h1(c, "Referred clients").await;
     wait_contains(c, Locator::Css("table.table"), CLIENT).await;

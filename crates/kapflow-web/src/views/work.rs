@@ -1,0 +1,138 @@
+//! The dashboard's work queues per role, each item a link to where the work is done: the
+//! therapist's dosing sessions, answers to dose-change requests and messages; the prescriber's
+//! referrals, dose-change requests and messages; front desk's new inquiries, missing consents
+//! and contact details; the owner's staff without a second factor and invitations waiting.
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::time_fmt::when;
+use kapflow_domain::time_util::now_utc;
+use kapflow_domain::{ClientId, InquiryId, Role, UserId};
+use kapflow_store::work::WorkRow;
+
+/// One queue: its heading, what it says when empty, its items.
+pub struct Queue {
+    pub heading: &'static str,
+    pub empty: &'static str,
+    pub items: Vec<QueueItem>,
+}
+
+/// One thing waiting: where it is done, whom or what it is about, since when.
+pub struct QueueItem {
+    pub href: String,
+    pub name: String,
+    pub since: String,
+}
+
+fn queue(
+    heading: &'static str,
+    empty: &'static str,
+    rows: Vec<WorkRow>,
+    href: impl Fn(uuid::Uuid) -> String,
+) -> Queue {
+    Queue {
+        heading,
+        empty,
+        items: rows
+            .into_iter()
+            .map(|r| QueueItem {
+                href: href(r.id),
+                name: r.name,
+                since: when(r.since),
+            })
+            .collect(),
+    }
+}
+
+fn client(f: fn(ClientId) -> String) -> impl Fn(uuid::Uuid) -> String {
+    move |id| f(ClientId::from_uuid(id))
+}
+
+/// The queues of a person with `role`, oldest work first in each.
+pub async fn queues(state: &AppState, user: UserId, role: Role) -> Result<Vec<Queue>, AppError> {
+    let work = state.store.work();
+    let now = now_utc();
+    let mut out = Vec::new();
+    if matches!(role, Role::Owner | Role::Therapist) {
+        out.push(queue(
+            "Dosing sessions open or being prepared",
+            "No dosing session is open.",
+            work.sessions_open(user).await?,
+            client(crate::paths::dosing),
+        ));
+        out.push(queue(
+            "Answers to dose-change requests (last 14 days)",
+            "No new answers from the prescriber.",
+            work.dose_answers(user, now).await?,
+            client(crate::paths::prescriber),
+        ));
+        out.push(queue(
+            "Messages from the prescriber (last 14 days)",
+            "No new messages.",
+            work.messages(user, false, now).await?,
+            client(crate::paths::messages),
+        ));
+    }
+    if role == Role::Prescriber {
+        out.push(queue(
+            "Referrals awaiting your evaluation",
+            "No referral is waiting.",
+            work.referrals_waiting(user).await?,
+            client(crate::paths::prescriber),
+        ));
+        out.push(queue(
+            "Dose-change requests to answer",
+            "No request is waiting.",
+            work.dose_requests(user).await?,
+            client(crate::paths::prescriber),
+        ));
+        out.push(queue(
+            "Messages from care teams (last 14 days)",
+            "No new messages.",
+            work.messages(user, true, now).await?,
+            client(crate::paths::messages),
+        ));
+    }
+    if matches!(role, Role::Owner | Role::FrontDesk) {
+        out.push(queue(
+            "New inquiries",
+            "No new inquiry.",
+            work.new_inquiries().await?,
+            |id| crate::paths::inquiry(InquiryId::from_uuid(id)),
+        ));
+        out.push(queue(
+            "Clients in a course without signed consents",
+            "Every client in a course has signed.",
+            work.missing_consents().await?,
+            client(crate::paths::consents),
+        ));
+        out.push(queue(
+            "Clients missing contact details or an emergency contact",
+            "Every client in a course can be reached.",
+            work.missing_contact().await?,
+            client(crate::paths::client_edit),
+        ));
+    }
+    if role == Role::Owner {
+        out.push(queue(
+            "Staff without two-step sign-in",
+            "Everyone signs in with a second step.",
+            work.staff_without_mfa().await?,
+            |_| crate::paths::STAFF.to_owned(),
+        ));
+        let pending = state.store.invitations().pending(now).await?;
+        out.push(Queue {
+            heading: "Invitations not yet accepted",
+            empty: "No invitation is waiting.",
+            items: pending
+                .into_iter()
+                .map(|p| QueueItem {
+                    href: crate::paths::STAFF.to_owned(),
+                    name: p.email,
+                    since: when(p.created_at),
+                })
+                .collect(),
+        });
+    }
+    Ok(out)
+}
