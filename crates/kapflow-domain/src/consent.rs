@@ -51,7 +51,13 @@ impl DocumentInput {
         let title = e.take("title", required_line(&self.title, 200, "a title"));
         let body = e.take(
             "body",
-            required_text(&self.body, 50_000, "the text the client will sign"),
+            required_text(&self.body, 50_000, "the text the client will sign").and_then(|b| {
+                if b.contains(crate::consent_drafts::DRAFT_NOTE) {
+                    Err("This is still the draft: delete its first line once your lawyer has reviewed the text.".to_owned())
+                } else {
+                    Ok(b)
+                }
+            }),
         );
         match (kind, title, body) {
             (Some(kind), Some(title), Some(body)) if e.is_empty() => {
@@ -81,7 +87,9 @@ pub struct Signature {
 impl SignatureInput {
     /// `today` is UTC's date. A signature is dated the day it is given where the client is;
     /// anywhere on Earth that is UTC's date or a day either side, so that is what is accepted.
-    pub fn validate(&self, today: Date) -> Result<Signature, FieldErrors> {
+    /// The typed name must be the client's `legal_name` (case and spacing aside): a signature
+    /// in another name is not the client's.
+    pub fn validate(&self, today: Date, legal_name: &str) -> Result<Signature, FieldErrors> {
         let mut e = FieldErrors::default();
         let typed_name = e.take(
             "typed_name",
@@ -89,7 +97,17 @@ impl SignatureInput {
                 &self.typed_name,
                 200,
                 "the client's full name as their signature",
-            ),
+            )
+            .and_then(|typed| {
+                if same_name(&typed, legal_name) {
+                    Ok(typed)
+                } else {
+                    Err(format!(
+                        "The signature must be the client's legal name as on their record: {}.",
+                        legal_name.split_whitespace().collect::<Vec<_>>().join(" ")
+                    ))
+                }
+            }),
         );
         let signed_on = e.take(
             "signed_on",
@@ -114,10 +132,61 @@ impl SignatureInput {
     }
 }
 
+/// Two spellings of one name: the same words, whatever their case and the spaces between.
+fn same_name(a: &str, b: &str) -> bool {
+    let words = |s: &str| {
+        s.split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+    };
+    words(a) == words(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn a_draft_is_not_published_until_its_draft_line_is_gone() {
+        let (title, body) = crate::consent_drafts::draft(ConsentKind::Touch, "P", "O");
+        let input = DocumentInput {
+            kind: "touch".into(),
+            title,
+            body: body.clone(),
+        };
+        let e = input.validate().expect_err("a draft");
+        assert!(e.get("body").is_some_and(|m| m.contains("still the draft")));
+        let reviewed = DocumentInput {
+            body: body.replace(crate::consent_drafts::DRAFT_NOTE, ""),
+            ..input
+        };
+        assert!(reviewed.validate().is_ok());
+    }
+
+    #[test]
+    fn a_signature_is_the_legal_name_whatever_its_case_and_spacing() {
+        let sign = |typed: &str| {
+            SignatureInput {
+                document_id: String::new(),
+                typed_name: typed.into(),
+                signed_on: "2026-11-29".into(),
+                agree: "yes".into(),
+            }
+            .validate(date!(2026 - 11 - 29), "Ada  Lovelace")
+        };
+        for ok in ["Ada Lovelace", "ada lovelace", "  ADA   Lovelace "] {
+            assert!(sign(ok).is_ok(), "{ok:?}");
+        }
+        for wrong in ["Ada", "Ada Byron Lovelace", "Mickey Mouse", "AdaLovelace"] {
+            let e = sign(wrong).expect_err(wrong);
+            assert!(
+                e.get("typed_name")
+                    .is_some_and(|m| m.contains("legal name as on their record: Ada Lovelace.")),
+                "{wrong:?}: {e:?}"
+            );
+        }
+    }
 
     #[test]
     fn the_hash_is_of_the_exact_text() {
@@ -131,7 +200,7 @@ mod tests {
     #[test]
     fn a_blank_signature_is_refused_field_by_field() {
         let e = SignatureInput::default()
-            .validate(date!(2026 - 11 - 29))
+            .validate(date!(2026 - 11 - 29), "Ada Lovelace")
             .expect_err("refused");
         assert!(e.has("typed_name") && e.has("signed_on") && e.has("agree"));
         let ok = SignatureInput {
@@ -140,14 +209,17 @@ mod tests {
             signed_on: "2026-11-29".into(),
             agree: "yes".into(),
         };
-        assert!(ok.validate(date!(2026 - 11 - 29)).is_ok());
+        assert!(ok.validate(date!(2026 - 11 - 29), "Ada Lovelace").is_ok());
         // The client's local date may be a day either side of UTC's.
         for near in ["2026-11-28", "2026-11-30"] {
             let s = SignatureInput {
                 signed_on: near.into(),
                 ..ok.clone()
             };
-            assert!(s.validate(date!(2026 - 11 - 29)).is_ok(), "{near}");
+            assert!(
+                s.validate(date!(2026 - 11 - 29), "Ada Lovelace").is_ok(),
+                "{near}"
+            );
         }
         let backdated = SignatureInput {
             signed_on: "2026-11-27".into(),
@@ -155,7 +227,7 @@ mod tests {
         };
         assert!(
             backdated
-                .validate(date!(2026 - 11 - 29))
+                .validate(date!(2026 - 11 - 29), "Ada Lovelace")
                 .expect_err("refused")
                 .has("signed_on")
         );

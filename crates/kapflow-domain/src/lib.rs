@@ -8,6 +8,7 @@ pub mod audit;
 pub mod audit_checkpoint;
 pub mod client;
 pub mod consent;
+pub mod consent_drafts;
 pub mod dosing;
 pub mod email;
 pub mod form;

@@ -282,13 +282,39 @@ async fn from_inquiry_to_referral(t: TestApp) {
             .is_empty()
     );
     let today = kapflow_domain::pathway::today(now_utc()).to_string();
+    // The date is filled in; a signature in another name is refused beside the field, with
+    // what was typed kept.
+    let page = t
+        .get(&format!("/clients/{client}/consents"), Some(&ther))
+        .await;
+    assert!(page.body.contains(&format!(
+        "name=\"signed_on\" type=\"date\" value=\"{today}\""
+    )));
+    let r = t
+        .post(
+            &format!("/clients/{client}/consents"),
+            &form(&[
+                ("document_id", &docs[0].id.to_string()),
+                ("typed_name", "Mickey Mouse"),
+                ("signed_on", &today),
+                ("agree", "yes"),
+            ]),
+            Some(&ther),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("legal name as on their record: Ada Client.")
+    );
+    assert!(r.body.contains("value=\"Mickey Mouse\""));
     for d in &docs {
         let r = t
             .post(
                 &format!("/clients/{client}/consents"),
                 &form(&[
                     ("document_id", &d.id.to_string()),
-                    ("typed_name", "Ada Client"),
+                    ("typed_name", "ada  CLIENT"),
                     ("signed_on", &today),
                     ("agree", "yes"),
                 ]),

@@ -163,6 +163,23 @@ async fn no_page_or_email_speaks_in_developers_words() {
     assert!(pages > 100, "only {pages} pages rendered");
     // A refused form and the error pages too.
     check("404", &t.get("/no-such-page", Some(&therapist)).await.body);
+    // Every page, the error pages too, carries the practice's name and icon.
+    let practice = s
+        .settings()
+        .get(kapflow_store::settings::keys::PRACTICE_NAME)
+        .await
+        .expect("setting")
+        .unwrap_or_else(|| "kapflow".to_owned());
+    for who in [None, Some(&therapist)] {
+        let nf = t.get("/no-such-page", who).await;
+        assert_eq!(nf.status, StatusCode::NOT_FOUND);
+        assert!(
+            nf.body.contains(&format!(" · {practice}</title>")),
+            "{}",
+            nf.body
+        );
+        assert!(nf.body.contains("rel=\"icon\""));
+    }
     let refused = t
         .post(
             &format!("/clients/{a}/alerts/acknowledge"),
@@ -223,5 +240,19 @@ async fn no_page_or_email_speaks_in_developers_words() {
     assert!(mails.len() >= 11, "{} emails", mails.len());
     for m in &mails {
         check("an email", m);
+        // Staff read the practice's name as the sender; a client's lock screen shows an
+        // address alone.
+        let from = m
+            .lines()
+            .find(|l| l.starts_with("From: "))
+            .expect("a sender");
+        if m.contains("Subject: A short questionnaire for you") {
+            assert_eq!(from, "From: kapflow@localhost", "{m}");
+        } else {
+            assert!(
+                from.contains(&practice) && from.contains("<kapflow@localhost>"),
+                "{from}"
+            );
+        }
     }
 }

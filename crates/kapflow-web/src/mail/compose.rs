@@ -13,6 +13,9 @@ pub(super) struct Composed {
     pub to: Vec<String>,
     pub subject: &'static str,
     pub body: String,
+    /// The sender's name: the practice's for staff; none for a client, whose lock screen shows
+    /// the sender as it shows the subject (neither names the practice nor the topic).
+    pub sender: Option<String>,
 }
 
 /// The email of an outbox message, with its recipients looked up now.
@@ -31,6 +34,7 @@ pub(super) async fn compose(
     let url = |path: String| format!("{}{path}", ctx.public_url);
     Ok(match email {
         Email::Invitation { to, link } => Composed {
+            sender: Some(practice.clone()),
             to: vec![to.clone()],
             subject: "Your invitation to kapflow",
             body: format!(
@@ -38,6 +42,7 @@ pub(super) async fn compose(
             ),
         },
         Email::PasswordReset { to, link } => Composed {
+            sender: Some(practice.clone()),
             to: vec![to.clone()],
             subject: "Password reset for kapflow",
             body: format!(
@@ -45,6 +50,7 @@ pub(super) async fn compose(
             ),
         },
         Email::NewInquiry { inquiry_id } => Composed {
+            sender: Some(practice.clone()),
             // Staff notices carry a link only: the inquiry stays in the app.
             to: store.inquiries().inbox_recipients().await.map_err(e)?,
             subject: "New inquiry",
@@ -71,6 +77,7 @@ pub(super) async fn compose(
                 })
                 .unwrap_or_default();
             Composed {
+                sender: Some(practice.clone()),
                 to: store.users().owner_emails().await.map_err(e)?,
                 subject: "Security notice: emergency access used",
                 body: format!(
@@ -79,6 +86,7 @@ pub(super) async fn compose(
             }
         }
         Email::Referral { org_id } => Composed {
+            sender: Some(practice.clone()),
             to: store.partner_orgs().emails(*org_id).await.map_err(e)?,
             subject: "New referral",
             body: format!(
@@ -87,6 +95,7 @@ pub(super) async fn compose(
             ),
         },
         Email::MeasureLink { to, link } => Composed {
+            sender: None,
             to: vec![to.clone()],
             // The subject shows on lock screens: it names neither the practice nor the topic.
             subject: "A short questionnaire for you",
@@ -118,6 +127,7 @@ pub(super) async fn compose(
             };
             if escalated {
                 Composed {
+                    sender: Some(practice.clone()),
                     to,
                     subject: "Escalated safety alert: please open kapflow",
                     body: format!(
@@ -126,6 +136,7 @@ pub(super) async fn compose(
                 }
             } else {
                 Composed {
+                    sender: Some(practice.clone()),
                     to,
                     subject: "Safety alert: please open kapflow",
                     body: format!(
@@ -135,6 +146,7 @@ pub(super) async fn compose(
             }
         }
         Email::AccountLocked { user_id } => Composed {
+            sender: Some(practice.clone()),
             // Notices about an account name the account, not its address.
             to: store
                 .users()
@@ -158,6 +170,7 @@ pub(super) async fn compose(
                 .map(|u| u.display_name)
                 .unwrap_or_else(|| "A colleague".into());
             Composed {
+                sender: Some(practice.clone()),
                 to: store
                     .clients()
                     .team_emails_except(*client_id, *user_id)
@@ -171,6 +184,7 @@ pub(super) async fn compose(
             }
         }
         Email::AuditDigest { line } => Composed {
+            sender: Some(practice.clone()),
             to: store.users().owner_emails().await.map_err(e)?,
             subject: "Audit trail digest",
             body: format!(
@@ -189,8 +203,12 @@ pub(super) fn messages(ctx: &MailContext, composed: &Composed) -> Result<Vec<Mes
             let to: Mailbox = to
                 .parse()
                 .map_err(|_| "stored address does not parse".to_owned())?;
+            let from = match &composed.sender {
+                Some(name) => Mailbox::new(Some(name.clone()), ctx.from.email.clone()),
+                None => Mailbox::new(None, ctx.from.email.clone()),
+            };
             Message::builder()
-                .from(ctx.from.clone())
+                .from(from)
                 .to(to)
                 .subject(composed.subject)
                 .header(ContentType::TEXT_PLAIN)

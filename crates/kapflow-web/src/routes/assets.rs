@@ -1,4 +1,5 @@
-//! Static files, embedded in the binary: our stylesheet and the vendored htmx.
+//! Static files, embedded in the binary: our stylesheet, scripts and icon, and the vendored
+//! htmx.
 //!
 //! Each URL carries a hash of the file's content, so the files can be cached for a year and a
 //! new release is still fetched at once.
@@ -35,6 +36,11 @@ const ASSETS: &[Asset] = &[
         name: "monitor.js",
         content_type: "text/javascript; charset=utf-8",
         bytes: include_bytes!("../../assets/monitor.js"),
+    },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        bytes: include_bytes!("../../assets/favicon.svg"),
     },
     Asset {
         name: "htmx-4.0.1.min.js",

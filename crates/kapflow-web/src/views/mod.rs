@@ -18,6 +18,9 @@ pub mod work;
 pub fn css_href() -> &'static str {
     crate::routes::assets::href("kapflow.css")
 }
+pub fn favicon_href() -> &'static str {
+    crate::routes::assets::href("favicon.svg")
+}
 pub fn htmx_src() -> &'static str {
     crate::routes::assets::href("htmx-4.0.1.min.js")
 }

@@ -11,7 +11,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kapflow_domain::consent::{DocumentInput, SignatureInput};
+use kapflow_domain::consent::{ConsentKind, DocumentInput, SignatureInput};
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::pathway::today;
 use kapflow_domain::prescribing::reason;
@@ -48,7 +48,12 @@ pub async fn sign(
     Form(v): Form<SignatureInput>,
 ) -> Result<Response, AppError> {
     let doc = DocumentId::parse(&v.document_id).ok_or(AppError::BadRequest)?;
-    let sig = match v.validate(today(now_utc())) {
+    let legal_name =
+        crate::views::clients::ctx(&state, &access, crate::views::clients::Tab::Consents)
+            .await?
+            .client
+            .legal_name;
+    let sig = match v.validate(today(now_utc()), &legal_name) {
         Ok(s) => s,
         Err(e) => {
             let p = page(&state, &user, access, None, v, e, None).await?;
@@ -132,6 +137,8 @@ pub async fn revoke(
 #[serde(default)]
 pub struct PublishedQuery {
     version: String,
+    /// `?draft=kap`: the form starts from that document's draft.
+    draft: String,
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -145,14 +152,11 @@ pub async fn documents(
         .parse::<i64>()
         .ok()
         .map(|v| format!("Version {v} published. Clients sign it from now on."));
-    documents_page(
-        &state,
-        &user,
-        notice,
-        DocumentInput::default(),
-        FieldErrors::default(),
-    )
-    .await
+    let v = match ConsentKind::parse(&q.draft) {
+        Some(kind) => crate::views::clients::consents::draft_input(&state, kind).await?,
+        None => DocumentInput::default(),
+    };
+    documents_page(&state, &user, notice, v, FieldErrors::default()).await
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -138,8 +138,22 @@ pub struct DocumentsPage {
     pub notice: Option<String>,
     pub versions: Vec<VersionView>,
     pub kinds: Vec<(&'static str, &'static str)>,
+    /// The documents never published, as (kind, label): each can start from a draft.
+    pub drafts: Vec<(&'static str, &'static str)>,
     pub v: DocumentInput,
     pub e: FieldErrors,
+}
+
+/// The form filled with the starting draft of `kind`, the practice's and partner's names in it.
+pub async fn draft_input(state: &AppState, kind: ConsentKind) -> Result<DocumentInput, AppError> {
+    let site = crate::site::SiteInfo::load(state).await?;
+    let (title, body) =
+        kapflow_domain::consent_drafts::draft(kind, &site.practice_name, &site.partner);
+    Ok(DocumentInput {
+        kind: kind.as_str().to_owned(),
+        title,
+        body,
+    })
 }
 
 pub async fn documents_page(
@@ -149,15 +163,18 @@ pub async fn documents_page(
     v: DocumentInput,
     e: FieldErrors,
 ) -> Result<DocumentsPage, AppError> {
+    let published = state.store.consents().documents().await?;
+    let drafts = ConsentKind::ALL
+        .iter()
+        .filter(|k| !published.iter().any(|d| d.kind == **k))
+        .map(|k| (k.as_str(), k.label()))
+        .collect();
     Ok(DocumentsPage {
         layout: Layout::for_user(state, &user.0).await?,
         csrf: user.0.csrf().to_owned(),
         notice,
-        versions: state
-            .store
-            .consents()
-            .documents()
-            .await?
+        drafts,
+        versions: published
             .into_iter()
             .map(|d| VersionView {
                 label: d.kind.label(),
