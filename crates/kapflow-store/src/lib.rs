@@ -31,6 +31,7 @@ pub mod demo;
 pub mod dosing;
 #[cfg(feature = "testkit")]
 pub mod fixtures;
+pub mod follow_ups;
 pub mod idempotency;
 pub mod inquiries;
 pub mod integration;
@@ -120,4 +121,5 @@ topics! {
     site => site::Site,
     users => users::Users,
     work => work::Work,
+    follow_ups => follow_ups::FollowUps,
 }

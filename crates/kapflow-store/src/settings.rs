@@ -33,6 +33,11 @@ pub mod keys {
     pub const ALERT_ESCALATE_HIGH_HOURS: &str = "alerts.escalate_high_hours";
     /// PCL-5 total for provisional PTSD (default 33).
     pub const PCL5_CUTOFF: &str = "measures.pcl5_cutoff";
+    /// "false": scheduled questionnaires wait for a staff member's click; otherwise each one is
+    /// emailed by itself when due, to clients who agreed to email.
+    pub const MEASURES_AUTO_SEND: &str = "measures.auto_send";
+    /// Days after an automatic email before one reminder (0: no reminder).
+    pub const MEASURES_REMIND_DAYS: &str = "measures.remind_days";
     pub const ADDRESS: &str = "practice.address";
     pub const PHONE: &str = "practice.phone";
     pub const EMAIL: &str = "practice.email";

@@ -180,6 +180,7 @@ paths! {
     MEASURE_SEND = "/clients/{client}/measures/{request}/send"
         => measure_send(client: ClientId, request: MeasureRequestId);
     ALERTS_ACK = "/clients/{client}/alerts/acknowledge" => alerts_ack(client: ClientId);
+    EMAIL_CONSENT = "/clients/{client}/email-consent" => email_consent(client: ClientId);
     RESPONSE = "/clients/{client}/responses/{response}"
         => response(client: ClientId, response: ResponseId);
     DOSING = "/clients/{client}/dosing" => dosing(client: ClientId);

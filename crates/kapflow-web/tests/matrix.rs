@@ -166,6 +166,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/clients/{client}/measures/{request}", CLINICIANS),
     ("POST", "/clients/{client}/measures/{request}/send", CLINICIANS),
     ("POST", "/clients/{client}/alerts/acknowledge", CLINICIANS),
+    ("POST", "/clients/{client}/email-consent", CLINICIANS),
     ("GET", "/clients/{client}/responses/{response}", CLINICAL_READ),
     ("GET", "/clients/{client}/dosing", CLINICAL_READ),
     ("POST", "/clients/{client}/dosing", CLINICIANS),

@@ -11,7 +11,7 @@ use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Actor, ClientId, MeasureRequestId, Role};
 use kapflow_store::access::for_tests;
 use kapflow_store::measures::Submission;
-use support::clinic::{adult, clinic};
+use support::clinic::{adult, clinic, give_email};
 use support::{TestApp, mailed};
 use time::Duration;
 use uuid::Uuid;
@@ -55,13 +55,7 @@ async fn a_client_answers_by_link_and_a_risk_answer_reaches_the_therapist() {
     let c = clinic(&t).await;
     let a = c.a;
     // A's record has an email address to send to.
-    let mut with_email = adult("Ada Alpha");
-    with_email.email = Some(kapflow_domain::Email::parse("ada@example.org").expect("email"));
-    t.db.store
-        .clients()
-        .update(&for_tests(a), &with_email, &Actor::default(), now_utc())
-        .await
-        .expect("update");
+    give_email(&t, a, "Ada Alpha", "ada@example.org").await;
     let req = open_request(&t, a, "phq9").await;
     let r = t
         .post(

@@ -6,6 +6,7 @@
 //! link they exist for; subjects are generic.
 
 mod compose;
+pub mod follow_ups;
 mod worker;
 
 pub use worker::{deliver_due, run_outbox_worker};

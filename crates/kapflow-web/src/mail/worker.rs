@@ -29,6 +29,12 @@ pub async fn run_outbox_worker(
             Ok(n) => tracing::info!(escalated = n, "safety alerts escalated"),
             Err(e) => tracing::warn!(error = %e, "alert escalation round failed"),
         }
+        // Questionnaires due go out by themselves (queued, then delivered in this round).
+        match super::follow_ups::send_due(&store, &ctx, now_utc()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(emailed = n, "questionnaires emailed"),
+            Err(e) => tracing::warn!(error = %e, "questionnaire round failed"),
+        }
         match deliver_due(&store, &ctx, &worker_id).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(delivered = n, "outbox"),

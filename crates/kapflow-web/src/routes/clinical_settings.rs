@@ -96,9 +96,27 @@ fn specs() -> Vec<Spec> {
             33,
             "National Center for PTSD: 31–33 suggested; 33 by default.",
         ),
+        (
+            "remind_days",
+            keys::MEASURES_REMIND_DAYS,
+            "Remind the client of an emailed questionnaire still unanswered after (days; 0 for no reminder)",
+            0..=14,
+            3,
+            "Practice default: one reminder, three days after the questionnaire was emailed.",
+        ),
     ];
     all.extend(crate::dosing_settings::specs());
     all
+}
+
+/// Whether due questionnaires are emailed by themselves (default: yes; clients who agreed).
+pub async fn auto_send(state: &AppState) -> Result<bool, AppError> {
+    Ok(state
+        .store
+        .settings()
+        .get(keys::MEASURES_AUTO_SEND)
+        .await?
+        .is_none_or(|v| v != "false"))
 }
 
 /// Whether the practice requires a witness for every dose and booster (default: no).
@@ -163,6 +181,8 @@ pub struct ClinicalSettingsPage {
     pub aftercare_error: Option<String>,
     /// Whether every dose and booster needs a witness in the custody log.
     pub witness_required: bool,
+    /// Whether due questionnaires are emailed by themselves.
+    pub auto_send: bool,
 }
 
 impl ClinicalSettingsPage {
@@ -218,6 +238,7 @@ pub async fn show(
         aftercare: crate::dosing_settings::load(&state).await?.aftercare,
         aftercare_error: None,
         witness_required: witness_required(&state).await?,
+        auto_send: auto_send(&state).await?,
     })
 }
 
@@ -254,6 +275,12 @@ pub async fn save(
     if let Some(on) = witness {
         values.push((keys::CUSTODY_WITNESS_REQUIRED, on.to_string()));
     }
+    let auto = form
+        .contains_key("auto_send_shown")
+        .then(|| form.contains_key("auto_send"));
+    if let Some(on) = auto {
+        values.push((keys::MEASURES_AUTO_SEND, on.to_string()));
+    }
     let aftercare_typed = form.get("aftercare").cloned();
     let mut aftercare_error = None;
     if let Some(text) = &aftercare_typed {
@@ -277,6 +304,10 @@ pub async fn save(
             witness_required: match witness {
                 Some(on) => on,
                 None => witness_required(&state).await?,
+            },
+            auto_send: match auto {
+                Some(on) => on,
+                None => auto_send(&state).await?,
             },
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());

@@ -377,6 +377,11 @@ pub fn build_with(metrics: bool) -> Routes {
             clients::measures::response,
         )
         .post(
+            EMAIL_CONSENT,
+            Client(Action::EditClinicalRecord),
+            clients::measures::email_consent,
+        )
+        .post(
             ALERTS_ACK,
             Client(Action::AcknowledgeRiskAlert),
             clients::alerts::acknowledge,

@@ -330,3 +330,19 @@ pub async fn in_dosing(t: &TestApp, c: &Clinic, name: &str, key: &str) -> (Clien
         .to_owned();
     (client, session)
 }
+
+/// Gives client `c` (an adult named `name`) the email address `email`.
+pub async fn give_email(t: &TestApp, c: ClientId, name: &str, email: &str) {
+    let mut with_email = adult(name);
+    with_email.email = Some(kapflow_domain::Email::parse(email).expect("email"));
+    t.db.store
+        .clients()
+        .update(
+            &kapflow_store::access::for_tests(c),
+            &with_email,
+            &kapflow_domain::Actor::default(),
+            now_utc(),
+        )
+        .await
+        .expect("update");
+}

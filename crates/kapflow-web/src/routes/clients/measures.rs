@@ -30,6 +30,14 @@ const NOTICES: &[(&str, &str)] = &[
     ),
     ("acknowledged", "Acknowledged, with your note."),
     (
+        "email-agreed",
+        "Recorded: the client agreed to receive questionnaire links by email.",
+    ),
+    (
+        "email-withdrawn",
+        "Recorded: no more questionnaire links by email unless a staff member sends one.",
+    ),
+    (
         "already-acknowledged",
         "Nothing to close: someone acknowledged these alerts already.",
     ),
@@ -50,6 +58,47 @@ pub async fn response(
 ) -> Result<ResponsePage, AppError> {
     let id = ResponseId::parse(&id).ok_or(AppError::NotFound)?;
     crate::views::clients::response::page(&state, &user, access, id).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ConsentForm {
+    /// `yes` when the client agrees to be emailed questionnaire links, `no` when they withdraw.
+    agreed: String,
+}
+
+/// Records the client's agreement to receive questionnaire links by email, or its withdrawal.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn email_consent(
+    OnClient(state, user, access): OnClient,
+    Form(f): Form<ConsentForm>,
+) -> Result<Response, AppError> {
+    let agreed = match f.agreed.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return Err(AppError::BadRequest),
+    };
+    if !state
+        .store
+        .follow_ups()
+        .set_email_consent(
+            &access.clinical_or_404()?,
+            agreed,
+            &user.0.actor(),
+            now_utc(),
+        )
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(back(
+        &access,
+        if agreed {
+            "email-agreed"
+        } else {
+            "email-withdrawn"
+        },
+    ))
 }
 
 fn back(access: &ClientAccess, done: &str) -> Response {

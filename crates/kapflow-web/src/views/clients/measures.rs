@@ -60,6 +60,10 @@ pub struct MeasuresPage {
     pub instruments: Vec<(String, String)>,
     pub can_edit: bool,
     pub has_email: bool,
+    /// When the client agreed to receive questionnaire links by email, if they have.
+    pub email_consent: Option<String>,
+    /// Whether due questionnaires go out by themselves (a practice setting).
+    pub auto_send: bool,
     pub today: String,
     /// Which form the errors belong to (the schedule's forms).
     pub error_form: String,
@@ -223,6 +227,13 @@ pub async fn page(
             .collect(),
         can_edit: access.may(Action::EditClinicalRecord),
         has_email: client.email.is_some(),
+        email_consent: state
+            .store
+            .follow_ups()
+            .email_consent(&access.clinical_or_404()?)
+            .await?
+            .map(when),
+        auto_send: crate::routes::clinical_settings::auto_send(state).await?,
         today: today.to_string(),
         error_form: error.as_ref().map(|r| r.form.clone()).unwrap_or_default(),
         e: error
