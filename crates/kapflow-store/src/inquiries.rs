@@ -364,6 +364,16 @@ impl Inquiries<'_> {
                     args![to.as_ref().map(|t| t.0), now, id],
                 )
                 .await?;
+                // Given to someone else: they are told (a link only).
+                if let Some((user, _)) = &to
+                    && *user != who
+                {
+                    let notice = outbox::Email::InquiryAssigned {
+                        inquiry_id: id,
+                        user_id: *user,
+                    };
+                    outbox::enqueue(tx, &notice, now).await?;
+                }
                 let detail = to
                     .map(|t| format!("Assigned to {}", t.1))
                     .unwrap_or_else(|| "Unassigned".into());

@@ -39,6 +39,7 @@ pub mod invitations;
 pub mod measures;
 pub mod messages;
 pub mod migrate;
+pub mod notices;
 pub mod outbox;
 pub mod outcomes;
 pub mod partner_orgs;
@@ -122,4 +123,5 @@ topics! {
     users => users::Users,
     work => work::Work,
     follow_ups => follow_ups::FollowUps,
+    notices => notices::Notices,
 }

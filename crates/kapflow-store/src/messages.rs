@@ -2,7 +2,7 @@
 //! Append-only (trigger): a message is never edited or removed.
 
 use crate::lookup::client_exists;
-use crate::{ClientAccess, ClinicalAccess, StoreError, audit};
+use crate::{ClientAccess, ClinicalAccess, StoreError, audit, outbox};
 use kapflow_domain::client::Sensitivity;
 use kapflow_domain::{Actor, MessageId, Role};
 use time::OffsetDateTime;
@@ -59,6 +59,8 @@ impl Messages<'_> {
             args![id, client, now, crate::actor_uuid(actor), body, sensitivity],
         )
         .await?;
+        let notice = outbox::Email::MessagePosted { message_id: id };
+        outbox::enqueue(&mut tx, &notice, now).await?;
         audit::append(
             &mut tx,
             &actor

@@ -8,7 +8,9 @@
 
 use crate::StoreError;
 use crate::backend::{Backend, Tx};
-use kapflow_domain::{AlertId, ClientId, GrantId, InquiryId, OrgId, OutboxId, UserId};
+use kapflow_domain::{
+    AlertId, ClientId, DoseRequestId, GrantId, InquiryId, MessageId, OrgId, OutboxId, UserId,
+};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -49,6 +51,19 @@ pub enum Email {
     /// The daily audit digest: one signed checkpoint line (a sequence number, a hash, a time,
     /// no client data), to the owners, who keep it outside this machine.
     AuditDigest { line: String },
+    /// A dose-change request: to the prescribers of the organisation the client was referred
+    /// to (a person can switch it off).
+    DoseChangeRequested { request_id: DoseRequestId },
+    /// The prescriber's answer to a dose-change request: to the client's care team.
+    DoseChangeAnswered { request_id: DoseRequestId },
+    /// A message about a client: to the other side (the care team, or the referred
+    /// organisation's prescribers), never its author.
+    MessagePosted { message_id: MessageId },
+    /// An inquiry given to someone: to them.
+    InquiryAssigned {
+        inquiry_id: InquiryId,
+        user_id: UserId,
+    },
 }
 
 impl Email {
@@ -66,6 +81,10 @@ impl Email {
             Email::AccountLocked { .. } => "Account locked notice",
             Email::CareTeamJoined { .. } => "Care team change notice",
             Email::AuditDigest { .. } => "Audit trail digest",
+            Email::DoseChangeRequested { .. } => "Dose-change request to the prescriber",
+            Email::DoseChangeAnswered { .. } => "Dose-change answer to the care team",
+            Email::MessagePosted { .. } => "New message notice",
+            Email::InquiryAssigned { .. } => "Inquiry assigned notice",
         }
     }
 }

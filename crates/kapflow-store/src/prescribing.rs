@@ -545,6 +545,8 @@ impl Prescribing<'_> {
             args![id, course.id, rx.id, request, now, crate::actor_uuid(actor)],
         )
         .await?;
+        let notice = outbox::Email::DoseChangeRequested { request_id: id };
+        outbox::enqueue(&mut tx, &notice, now).await?;
         audit::append(
             &mut tx,
             &actor
@@ -620,6 +622,10 @@ impl Prescribing<'_> {
             ],
         )
         .await?;
+        let notice = outbox::Email::DoseChangeAnswered {
+            request_id: request,
+        };
+        outbox::enqueue(&mut tx, &notice, now).await?;
         audit::append(
             &mut tx,
             &actor

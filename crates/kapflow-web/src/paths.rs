@@ -99,6 +99,7 @@ paths! {
     LOGOUT = "/logout";
     DASHBOARD = "/dashboard";
     SESSIONS = "/account/sessions";
+    NOTIFICATIONS = "/account/notifications";
     SESSIONS_END_OTHERS = "/account/sessions/end-others";
     KEEPALIVE = "/session/keepalive";
     STEP_UP = "/step-up";

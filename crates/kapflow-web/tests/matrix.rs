@@ -85,6 +85,8 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/logout", SIGNED_IN),
     ("GET", "/dashboard", STAFF),
     ("GET", "/account/sessions", ANY_ROLE),
+    ("GET", "/account/notifications", ANY_ROLE),
+    ("POST", "/account/notifications", ANY_ROLE),
     ("POST", "/account/sessions/end-others", ANY_ROLE),
     ("POST", "/session/keepalive", ANY_ROLE),
     ("GET", "/step-up", ANY_ROLE),

@@ -230,6 +230,16 @@ async fn no_page_or_email_speaks_in_developers_words() {
         Email::AuditDigest {
             line: "seq 1 hash abc".into(),
         },
+        Email::DoseChangeRequested {
+            request_id: c.a_dose_request,
+        },
+        Email::DoseChangeAnswered {
+            request_id: c.a_dose_request,
+        },
+        Email::InquiryAssigned {
+            inquiry_id: kapflow_domain::InquiryId::new(),
+            user_id: c.t1.id,
+        },
     ] {
         kapflow_store::outbox::enqueue(&mut tx, &email, now)
             .await
@@ -237,7 +247,7 @@ async fn no_page_or_email_speaks_in_developers_words() {
     }
     tx.commit().await.expect("commit");
     let mails = mailed(&t).await;
-    assert!(mails.len() >= 11, "{} emails", mails.len());
+    assert!(mails.len() >= 14, "{} emails", mails.len());
     for m in &mails {
         check("an email", m);
         // Staff read the practice's name as the sender; a client's lock screen shows an

@@ -94,6 +94,58 @@ pub(super) async fn compose(
                 url(crate::paths::CLIENTS.to_owned())
             ),
         },
+        Email::DoseChangeRequested { request_id } => {
+            let found = store.notices().dose_request(*request_id).await.map_err(e)?;
+            let (to, link) = about_client(found, crate::paths::prescriber, &url);
+            switchable(
+                &practice,
+                to,
+                "Dose-change request",
+                format!(
+                    "A care team at {practice} asks for a change to a client's dose.\n\nOpen it (sign-in required):\n{link}"
+                ),
+            )
+        }
+        Email::DoseChangeAnswered { request_id } => {
+            let found = store.notices().dose_answer(*request_id).await.map_err(e)?;
+            let (to, link) = about_client(found, crate::paths::prescriber, &url);
+            switchable(
+                &practice,
+                to,
+                "Answer to a dose-change request",
+                format!(
+                    "The prescriber answered a dose-change request for a client on your care team at {practice}.\n\nOpen it (sign-in required):\n{link}"
+                ),
+            )
+        }
+        Email::MessagePosted { message_id } => {
+            let found = store.notices().message(*message_id).await.map_err(e)?;
+            let (to, link) = about_client(found, crate::paths::messages, &url);
+            switchable(
+                &practice,
+                to,
+                "New message",
+                format!(
+                    "There is a new message about a client at {practice}.\n\nRead it (sign-in required):\n{link}"
+                ),
+            )
+        }
+        Email::InquiryAssigned {
+            inquiry_id,
+            user_id,
+        } => switchable(
+            &practice,
+            store
+                .notices()
+                .inquiry_assigned(*inquiry_id, *user_id)
+                .await
+                .map_err(e)?,
+            "An inquiry for you",
+            format!(
+                "An inquiry to {practice} was given to you.\n\nRead it (sign-in required):\n{}",
+                url(crate::paths::inquiry(*inquiry_id))
+            ),
+        ),
         Email::MeasureLink { to, link } => Composed {
             sender: None,
             to: vec![to.clone()],
@@ -192,6 +244,28 @@ pub(super) async fn compose(
             ),
         },
     })
+}
+
+/// The recipients of a notice about a client, and the link to that client's `page`.
+fn about_client(
+    found: Option<(kapflow_domain::ClientId, Vec<String>)>,
+    page: fn(kapflow_domain::ClientId) -> String,
+    url: &dyn Fn(String) -> String,
+) -> (Vec<String>, String) {
+    match found {
+        Some((client, to)) => (to, url(page(client))),
+        None => (Vec::new(), String::new()),
+    }
+}
+
+/// A notification a person may switch off: from the practice, saying where.
+fn switchable(practice: &str, to: Vec<String>, subject: &'static str, text: String) -> Composed {
+    Composed {
+        sender: Some(practice.to_owned()),
+        to,
+        subject,
+        body: format!("{text}\n\nYou can switch these emails off under Notifications.\n"),
+    }
 }
 
 /// The messages to hand to the transport, one per recipient.

@@ -14,6 +14,7 @@ pub mod instruments;
 pub mod invite;
 pub mod login;
 pub mod mfa;
+pub mod notifications;
 pub mod public;
 pub mod questionnaire;
 pub mod reports;
@@ -417,6 +418,16 @@ pub fn build_with(metrics: bool) -> Routes {
         .get(MFA_ENROL, PasswordOnly, mfa::enrol_show)
         .post(MFA_ENROL, PasswordOnly, mfa::enrol_submit)
         .post(LOGOUT, PasswordOnly, login::logout)
+        .get(
+            NOTIFICATIONS,
+            Policy(Action::ManageOwnAccount),
+            notifications::show,
+        )
+        .post(
+            NOTIFICATIONS,
+            Policy(Action::ManageOwnAccount),
+            notifications::save,
+        )
         .get(DASHBOARD, Policy(Action::ViewDashboard), account::dashboard)
         .get(
             SESSIONS,

@@ -37,6 +37,11 @@ const LINKS: &[(Action, &str, &str)] = &[
     ),
     (Action::ViewAudit, paths::AUDIT, "Audit trail"),
     (Action::ViewAudit, paths::CUSTODY_REPORT, "Custody log"),
+    (
+        Action::ManageOwnAccount,
+        paths::NOTIFICATIONS,
+        "Notifications",
+    ),
     (Action::ManageOwnAccount, paths::SESSIONS, "Your sessions"),
 ];
 
