@@ -112,13 +112,13 @@ pub enum UserCommand {
         /// therapist, front_desk or prescriber.
         #[arg(long)]
         role: String,
-        /// The address people use to reach kapflow, for the link.
-        #[arg(
-            long,
-            env = "KAPFLOW_PUBLIC_URL",
-            default_value = "http://127.0.0.1:8080"
-        )]
-        public_url: String,
+        /// The address people use to reach kapflow, for the link (as `kapflow serve` is
+        /// configured); without it, the address kapflow listens on.
+        #[arg(long, env = "KAPFLOW_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Where `kapflow serve` listens, for the link when no public address is set.
+        #[arg(long, env = "KAPFLOW_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
     },
     /// List every account.
     List,

@@ -20,6 +20,7 @@ pub async fn run(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<ExitCode> {
             email,
             role,
             public_url,
+            listen,
         } => {
             let email = Email::parse(email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let role = Role::parse(role)
@@ -28,7 +29,12 @@ pub async fn run(cli: &Cli, cmd: &UserCommand) -> anyhow::Result<ExitCode> {
                     anyhow::anyhow!("--role must be therapist, front_desk or prescriber")
                 })?;
             let token = kapflow_web::setup_link::new_token();
-            let link = format!("{}/invite/{token}", public_url.trim_end_matches('/'));
+            // The same base `kapflow serve` links with: its public address, or where it listens.
+            let base = public_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| format!("http://{listen}"));
+            let link = format!("{base}/invite/{token}");
             let now = now_utc();
             let lifetime = kapflow_web::routes::staff::INVITATION_LIFETIME;
             match store

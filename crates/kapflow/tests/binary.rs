@@ -185,6 +185,18 @@ fn the_user_cli_invites_lists_and_disables() {
     ]);
     assert!(ok, "{out}");
     assert!(out.contains("https://kap.example.org/invite/"), "{out}");
+    // Without a public address, the link uses the address kapflow listens on.
+    let (ok, out) = run(&[
+        "user",
+        "add",
+        "--email",
+        "lee@example.org",
+        "--role",
+        "prescriber",
+        "--listen",
+        "192.0.2.7:3000",
+    ]);
+    assert!(ok && out.contains("http://192.0.2.7:3000/invite/"), "{out}");
     let (ok, out) = run(&["user", "add", "--email", "x@example.org", "--role", "owner"]);
     assert!(!ok && out.contains("--role"), "{out}");
 
