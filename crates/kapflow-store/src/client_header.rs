@@ -27,6 +27,17 @@ pub struct ClientHeader {
     /// The client's open risk alerts; `None` when there are none or the caller may not read
     /// clinical content.
     pub risk: Option<OpenRisk>,
+    /// The prescriber's latest decision on the current course: the screening's flags are then
+    /// reviewed by the prescriber (clinical callers only).
+    pub prescriber_review: Option<PrescriberReview>,
+}
+
+/// The prescriber's latest evaluation of the course: their decision, who, when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrescriberReview {
+    pub decision: kapflow_domain::prescribing::Decision,
+    pub by: String,
+    pub at: OffsetDateTime,
 }
 
 /// A client's unacknowledged risk alerts, the most serious first.
@@ -54,6 +65,7 @@ const HEADER: &str = concat!(
      cu.display_name AS intake_completed_name, i.screening_reviewed_at AS intake_reviewed_at, \
      ru.display_name AS intake_reviewed_name, \
      ra.level AS risk_level, ra.created_at AS risk_raised, \
+     ev.decision AS review_decision, ev.recorded_at AS review_at, eu.display_name AS review_by, \
      (SELECT COUNT(*) FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
          AND $2) AS risk_open \
      FROM clients c \
@@ -62,6 +74,9 @@ const HEADER: &str = concat!(
      LEFT JOIN intakes i ON i.course_id = k.id AND $2 \
      LEFT JOIN users cu ON cu.id = i.completed_by \
      LEFT JOIN users ru ON ru.id = i.screening_reviewed_by \
+     LEFT JOIN evaluations ev ON ev.id = (SELECT e.id FROM evaluations e WHERE e.course_id = \
+         k.id AND $2 ORDER BY e.recorded_at DESC, e.id DESC LIMIT 1) \
+     LEFT JOIN users eu ON eu.id = ev.prescriber_id \
      LEFT JOIN risk_alerts ra ON ra.id = (SELECT a.id FROM risk_alerts a WHERE \
          a.client_id = c.id AND a.acknowledged_at IS NULL AND $2 ",
     most_serious_first!(),
@@ -91,6 +106,10 @@ struct HeaderRow {
     risk_level: Option<AlertLevel>,
     risk_raised: Option<OffsetDateTime>,
     risk_open: i64,
+    #[sqlx(try_from = "OptText")]
+    review_decision: Option<kapflow_domain::prescribing::Decision>,
+    review_at: Option<OffsetDateTime>,
+    review_by: Option<String>,
 }
 
 impl HeaderRow {
@@ -141,11 +160,20 @@ impl HeaderRow {
             }),
             _ => None,
         };
+        let prescriber_review = match (self.review_decision, self.review_at) {
+            (Some(decision), Some(at)) => Some(PrescriberReview {
+                decision,
+                by: self.review_by.unwrap_or_default(),
+                at,
+            }),
+            _ => None,
+        };
         ClientHeader {
             client: self.client,
             course,
             intake,
             risk,
+            prescriber_review,
         }
     }
 }

@@ -68,6 +68,8 @@ pub struct HeaderView {
     pub break_glass_until: Option<String>,
     /// The client's open suicide-risk alerts (clinical callers only).
     pub risk: Option<RiskView>,
+    /// The prescriber's decision on the screening's flags, in a sentence, once there is one.
+    pub prescriber_review: Option<String>,
     pub tabs: Vec<TabView>,
 }
 
@@ -232,6 +234,7 @@ pub async fn ctx(state: &AppState, access: &ClientAccess, tab: Tab) -> Result<Ct
         course,
         intake,
         risk,
+        prescriber_review,
     } = state
         .store
         .clients()
@@ -258,6 +261,21 @@ pub async fn ctx(state: &AppState, access: &ClientAccess, tab: Tab) -> Result<Ct
             raised: when(r.raised),
             open: r.open,
         }),
+        // The flags stand until the prescriber decides on them; then they read as reviewed.
+        prescriber_review: prescriber_review
+            .filter(|r| r.decision != kapflow_domain::prescribing::Decision::MoreInformationNeeded)
+            .map(|r| {
+                format!(
+                    "Reviewed by the prescriber{}: {}, {}.",
+                    if r.by.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", r.by)
+                    },
+                    r.decision.label(),
+                    when(r.at)
+                )
+            }),
         tabs: Tab::ALL
             .into_iter()
             .filter(|t| clinical.is_some() || !t.clinical())
