@@ -77,7 +77,7 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_owner_closes_f
 
     // --- 1. Setup: the owner, then a therapist added from the console. ---------------------
     // The owner's browser stays signed in: the owner closes the alert at step 5.
-    set_up_owner(
+    let owner_secret = set_up_owner(
         &owner.client,
         server.setup_link.as_deref().expect("link"),
         OWNER_PW,
@@ -331,6 +331,29 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_owner_closes_f
         "the owner's dashboard with an alert outside the care team",
     )
     .await;
+    // The client's name leads to emergency access for that client: after the owner's code,
+    // only a reason is asked. Not opened here: the alert is closed from the dashboard.
+    click_text(o, "section[contains(@class, 'alert-group')]//h3/a", CLIENT).await;
+    confirm_step_up(o, &owner_secret).await;
+    let form = wait_contains(o, Locator::Css("main"), "who has an open safety alert").await;
+    assert!(
+        form.contains(CLIENT) && !present(o, "#legal_name").await,
+        "{form}"
+    );
+    assert_accessible(o, axe, "emergency access for a client with an alert").await;
+    // The owner's own pages changed too: notification choices and the follow-up setting.
+    for (path, what) in [
+        ("/account/notifications", "Notifications"),
+        ("/settings/clinical", "Clinical settings"),
+    ] {
+        o.goto(&format!("{base}{path}")).await.expect("page");
+        wait_text(o, Locator::Css("h1")).await;
+        assert_accessible(o, axe, what).await;
+    }
+    o.goto(&format!("{base}/dashboard"))
+        .await
+        .expect("dashboard");
+    expect_h1(o, "Welcome, Catherine Alvarado").await;
     click_and_load(o, ".alert-group form.ack-form button[type=submit]").await;
     let refused = wait_text(o, Locator::Css(".error-summary")).await;
     assert!(refused.contains("a note is required"), "{refused}");

@@ -91,6 +91,18 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
     c.goto(&format!("{base}/consent-documents"))
         .await
         .expect("consent documents");
+    // A new practice starts from drafts, each marked for its lawyer's review.
+    click_text(c, "a", "Start the KAP informed consent from a draft").await;
+    let mut draft = String::new();
+    for _ in 0..100 {
+        draft = field_value(c, "body").await;
+        if !draft.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(draft.starts_with("DRAFT — review this text"), "{draft}");
+    assert_accessible(c, axe, "the consent documents page with a draft").await;
     for (kind, title, body) in [
         (
             "kap",
