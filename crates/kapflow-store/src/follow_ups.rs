@@ -5,6 +5,7 @@
 //! audit row are written in the same transaction.
 
 use crate::{ClinicalAccess, StoreError, audit, outbox};
+use kapflow_domain::measures::schedule::Channel;
 use kapflow_domain::{AuditEntry, ClientId, MeasureRequestId};
 use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -149,10 +150,14 @@ impl FollowUps<'_> {
         let Some(Some(to)) = to else {
             return Ok(false);
         };
-        tx.exec(
-            "INSERT INTO measure_links (token_hash, request_id, channel, created_at, \
-                 created_by, expires_at) VALUES ($1, $2, 'email', $3, NULL, $4)",
-            args![token_hash, send.request, now, now + valid_for],
+        crate::measures::insert_link(
+            &mut tx,
+            token_hash,
+            send.request,
+            Channel::Email,
+            None,
+            now,
+            now + valid_for,
         )
         .await?;
         let message = outbox::Email::MeasureLink {

@@ -71,6 +71,26 @@ pub struct ResponsePoint {
     detail: Option<String>,
 }
 
+/// Stores a single-use link to a questionnaire (its token's hash), made by `by` (none: kapflow
+/// itself) at `now`, open until `expires_at`.
+pub(crate) async fn insert_link(
+    tx: &mut crate::Tx,
+    token_hash: &[u8],
+    request: MeasureRequestId,
+    channel: Channel,
+    by: Option<Uuid>,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> Result<(), StoreError> {
+    tx.exec(
+        "INSERT INTO measure_links (token_hash, request_id, channel, created_at, created_by, \
+         expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        args![token_hash, request, channel, now, by, expires_at],
+    )
+    .await?;
+    Ok(())
+}
+
 impl From<&ResponseRow> for ResponsePoint {
     fn from(r: &ResponseRow) -> ResponsePoint {
         ResponsePoint {
@@ -449,17 +469,14 @@ impl Measures<'_> {
         if channel == Channel::Email && email.is_none() {
             return Ok(false);
         }
-        tx.exec(
-            "INSERT INTO measure_links (token_hash, request_id, channel, created_at, \
-                 created_by, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            args![
-                token_hash,
-                request,
-                channel,
-                now,
-                crate::actor_uuid(actor),
-                now + valid_for
-            ],
+        insert_link(
+            &mut tx,
+            token_hash,
+            request,
+            channel,
+            crate::actor_uuid(actor),
+            now,
+            now + valid_for,
         )
         .await?;
         if let (Channel::Email, Some(to)) = (channel, email) {

@@ -5,7 +5,7 @@
 
 use crate::access::RELEASE_STANDS;
 use crate::{StoreError, audit};
-use kapflow_domain::{Actor, ClientId, DoseRequestId, InquiryId, MessageId, UserId};
+use kapflow_domain::{Actor, ClientId, DoseRequestId, MessageId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -199,11 +199,7 @@ impl Notices<'_> {
 
     /// The address of the person an inquiry was given to, unless they switched it off.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn inquiry_assigned(
-        &self,
-        _inquiry: InquiryId,
-        user: UserId,
-    ) -> Result<Vec<String>, StoreError> {
+    pub async fn inquiry_assigned(&self, user: UserId) -> Result<Vec<String>, StoreError> {
         let sql = format!(
             "SELECT u.email FROM users u WHERE u.id = $1 AND {}",
             wants(Kind::InquiriesAssigned)

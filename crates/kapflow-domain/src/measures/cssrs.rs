@@ -216,6 +216,19 @@ mod yes_answers_tests {
             .collect();
         assert!(yes_answers(&none).is_empty());
     }
+
+    #[test]
+    fn follow_ups_are_on_screen_only_after_the_answer_that_asks_them() {
+        let i = instrument();
+        let shown = |pairs: &[(&str, u8)]| {
+            let a: Answers = pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect();
+            super::super::score::on_screen(&i, &a)
+        };
+        assert_eq!(shown(&[]), ["q1", "q2", "q6"]);
+        assert_eq!(shown(&[("q2", YES)]), ["q1", "q2", "q3", "q4", "q5", "q6"]);
+        assert_eq!(shown(&[("q2", NO), ("q3", YES)]), ["q1", "q2", "q6"]);
+        assert_eq!(shown(&[("q6", YES)]), ["q1", "q2", "q6", "q6_recent"]);
+    }
 }
 
 #[cfg(test)]

@@ -137,11 +137,30 @@ pub fn answers_in_order(
 }
 
 /// Whether an item is asked, given the answers so far.
-fn is_asked(ask_when: &AskWhen, answers: &Answers) -> bool {
+pub fn is_asked(ask_when: &AskWhen, answers: &Answers) -> bool {
     match ask_when {
         AskWhen::Always => true,
         AskWhen::Answered { item, value } => answers.get(item) == Some(value),
     }
+}
+
+/// The items a client has on screen for the answers given so far: those asked without
+/// condition, and those whose condition an answer on screen meets (an item comes after the one
+/// it depends on).
+pub fn on_screen(instrument: &Instrument, answers: &Answers) -> Vec<String> {
+    let mut shown: Vec<String> = Vec::new();
+    for it in &instrument.items {
+        let on = match &it.ask_when {
+            AskWhen::Always => true,
+            AskWhen::Answered { item, .. } => {
+                shown.contains(item) && is_asked(&it.ask_when, answers)
+            }
+        };
+        if on {
+            shown.push(it.code.clone());
+        }
+    }
+    shown
 }
 
 /// Refuses anything but a complete, in-range answer to exactly the items that were asked.

@@ -137,7 +137,7 @@ pub(super) async fn compose(
             &practice,
             store
                 .notices()
-                .inquiry_assigned(*inquiry_id, *user_id)
+                .inquiry_assigned(*user_id)
                 .await
                 .map_err(e)?,
             "An inquiry for you",

@@ -13,6 +13,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kapflow_domain::measures::schedule::{AlertTiming, Channel};
+use kapflow_domain::measures::score::{is_asked, on_screen};
 use kapflow_domain::measures::{AskWhen, Instrument, MeasureSettings, ScoreError, score};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
@@ -111,32 +112,6 @@ async fn done(
         kiosk,
     };
     Ok((status, page).into_response())
-}
-
-fn is_asked(item_when: &AskWhen, chosen: &BTreeMap<String, u8>) -> bool {
-    match item_when {
-        AskWhen::Always => true,
-        AskWhen::Answered { item, value } => chosen.get(item) == Some(value),
-    }
-}
-
-/// Which questions are on screen for the answers `chosen` so far: those asked without
-/// condition, and those whose condition an answer on screen meets (items come after the one
-/// they depend on).
-fn on_screen(i: &Instrument, chosen: &BTreeMap<String, u8>) -> Vec<String> {
-    let mut shown: Vec<String> = Vec::new();
-    for it in &i.items {
-        let on = match &it.ask_when {
-            AskWhen::Always => true,
-            AskWhen::Answered { item, value } => {
-                shown.contains(item) && chosen.get(item) == Some(value)
-            }
-        };
-        if on {
-            shown.push(it.code.clone());
-        }
-    }
-    shown
 }
 
 fn page(
