@@ -83,6 +83,17 @@ macro_rules! most_serious_first {
 }
 pub(crate) use most_serious_first;
 
+/// The level of the most serious open alert of client `{client}` (an SQL expression), shown
+/// only where `shown` (constant SQL or a bound parameter) holds: the rows of a list whose
+/// clinical record the reader may open.
+pub(crate) fn open_level(client: &str, shown: &str) -> String {
+    format!(
+        "(SELECT a.level FROM risk_alerts a WHERE a.client_id = {client} AND a.acknowledged_at \
+         IS NULL AND {shown} {} LIMIT 1)",
+        most_serious_first!()
+    )
+}
+
 impl Alerts<'_> {
     /// Open alerts, the most serious first and each level oldest first: of `user`'s care team,
     /// or of the whole practice for the owner (`everyone`), whom an alert nobody answered

@@ -30,6 +30,8 @@ pub struct ClientHeader {
     /// The prescriber's latest decision on the current course: the screening's flags are then
     /// reviewed by the prescriber (clinical callers only).
     pub prescriber_review: Option<PrescriberReview>,
+    /// When the client agreed to questionnaires and reminders by email (Measures shows it).
+    pub email_consent_at: Option<OffsetDateTime>,
 }
 
 /// The prescriber's latest evaluation of the course: their decision, who, when.
@@ -58,6 +60,7 @@ const HEADER: &str = concat!(
     "SELECT c.id, c.created_at, c.legal_name, c.preferred_name, c.pronouns, \
      c.date_of_birth, c.email, c.phone, c.address, c.emergency_name, c.emergency_phone, \
      c.support_name, c.support_phone, c.concerns, c.sensitivity, c.inquiry_id, \
+     c.email_consent_at, \
      k.id AS course_id, k.number AS course_number, k.stage AS course_stage, \
      k.opened_at AS course_opened_at, k.closed_at AS course_closed_at, \
      i.form_json AS intake_form_json, i.sensitivity AS intake_sensitivity, \
@@ -88,6 +91,7 @@ const HEADER: &str = concat!(
 struct HeaderRow {
     #[sqlx(flatten)]
     client: ClientRecord,
+    email_consent_at: Option<OffsetDateTime>,
     course_id: Option<Uuid>,
     course_number: Option<i64>,
     #[sqlx(try_from = "OptText")]
@@ -174,6 +178,7 @@ impl HeaderRow {
             intake,
             risk,
             prescriber_review,
+            email_consent_at: self.email_consent_at,
         }
     }
 }

@@ -4,7 +4,7 @@ use crate::error::UniqueOr;
 use crate::sql::OptText;
 use crate::users::{self, NewUser};
 use crate::{StoreError, audit, outbox};
-use kapflow_domain::{Actor, AuditOutcome, Email, Role, UserId};
+use kapflow_domain::{Actor, AuditOutcome, Email, OrgId, Role, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -29,6 +29,8 @@ pub enum LinkStatus<T> {
 pub struct Invitation {
     pub email: String,
     pub role: Role,
+    /// A prescriber's partner organisation, set on the account when the invitation is accepted.
+    pub org: Option<OrgId>,
 }
 
 /// A single-use link being issued: the hash of its token (stored), the full link (mailed, then
@@ -50,6 +52,7 @@ struct TokenRow {
     email: Option<String>,
     #[sqlx(try_from = "OptText")]
     role: Option<Role>,
+    org_id: Option<Uuid>,
     expires_at: OffsetDateTime,
     used_at: Option<OffsetDateTime>,
 }
@@ -60,7 +63,7 @@ async fn token_row(
     purpose: &str,
 ) -> Result<Option<TokenRow>, StoreError> {
     tx.fetch_optional(
-        "SELECT email, role, expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 \
+        "SELECT email, role, org_id, expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 \
              AND purpose = $2",
         args![hash, purpose],
     )
@@ -71,6 +74,7 @@ fn invitation(r: TokenRow) -> Option<Invitation> {
     Some(Invitation {
         email: r.email?,
         role: r.role?,
+        org: r.org_id.map(OrgId::from_uuid),
     })
 }
 
@@ -102,6 +106,7 @@ impl Invitations<'_> {
         &self,
         email: &Email,
         role: Role,
+        org: Option<OrgId>,
         issued: &IssuedLink<'_>,
         actor: &Actor,
         now: OffsetDateTime,
@@ -120,14 +125,15 @@ impl Invitations<'_> {
         let created_by = actor.user.map(|u| u.0.as_uuid());
         tx.exec(
             "INSERT INTO one_time_tokens (token_hash, purpose, email, role, created_by, \
-                 created_at, expires_at) VALUES ($1, 'invitation', $2, $3, $4, $5, $6)",
+                 created_at, expires_at, org_id) VALUES ($1, 'invitation', $2, $3, $4, $5, $6, $7)",
             args![
                 issued.token_hash,
                 email.as_str(),
                 role,
                 created_by,
                 now,
-                issued.expires_at
+                issued.expires_at,
+                org.filter(|_| role == Role::Prescriber)
             ],
         )
         .await?;
@@ -212,6 +218,13 @@ impl Invitations<'_> {
             args![now, token_hash],
         )
         .await?;
+        if let Some(org) = inv.org {
+            tx.exec(
+                "UPDATE users SET partner_org_id = $1 WHERE id = $2 AND role = 'prescriber'",
+                args![org, id],
+            )
+            .await?;
+        }
         let invitee = Actor {
             user: Some((id, inv.role)),
             ..actor.clone()

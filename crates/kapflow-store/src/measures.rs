@@ -3,7 +3,7 @@
 //! score, the request it completes, any suicide-risk alert and the notices about it are one
 //! transaction: an alert cannot be lost between "answered" and "told".
 
-use crate::sql::OptUuid;
+use crate::sql::{OptText, OptUuid};
 use crate::{ClinicalAccess, StoreError, Tx, audit, lookup, outbox};
 use kapflow_domain::measures::schedule::{
     self, AlertLevel, AlertTiming, Channel, Reason, Via, baseline_instruments,
@@ -123,6 +123,9 @@ pub struct DueRow {
     pub legal_name: String,
     pub instrument: String,
     pub due_on: Date,
+    /// The client's most serious open risk alert (rows of the caller's care team).
+    #[sqlx(try_from = "OptText")]
+    pub risk: Option<AlertLevel>,
 }
 
 /// What a link leads to.
@@ -701,11 +704,19 @@ impl Measures<'_> {
         self.store
             .db
             .fetch_all(
-                "SELECT r.id AS request_id, r.client_id, cl.legal_name, r.instrument, r.due_on \
-                     FROM measure_requests r JOIN clients cl ON cl.id = r.client_id WHERE \
-                     r.completed_at IS NULL AND r.cancelled_at IS NULL AND r.due_on <= $1 AND ($2 \
-                     OR EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = r.client_id AND \
-                     t.user_id = $3)) ORDER BY r.due_on, cl.legal_name LIMIT 200",
+                sqlx::AssertSqlSafe(format!(
+                    "SELECT r.id AS request_id, r.client_id, cl.legal_name, r.instrument, \
+                     r.due_on, {ON_TEAM_RISK} AS risk FROM measure_requests r JOIN clients cl \
+                     ON cl.id = r.client_id WHERE r.completed_at IS NULL AND r.cancelled_at IS \
+                     NULL AND r.due_on <= $1 AND ($2 OR EXISTS (SELECT 1 FROM care_team t WHERE \
+                     t.client_id = r.client_id AND t.user_id = $3)) ORDER BY r.due_on, \
+                     cl.legal_name LIMIT 200",
+                    ON_TEAM_RISK = crate::alerts::open_level(
+                        "r.client_id",
+                        "EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = r.client_id AND \
+                         t.user_id = $3)"
+                    )
+                )),
                 args![until, everyone, user],
             )
             .await

@@ -4,7 +4,7 @@
 use crate::lookup::client_exists;
 use crate::{ClientAccess, ClinicalAccess, StoreError, audit, outbox};
 use kapflow_domain::client::Sensitivity;
-use kapflow_domain::{Actor, MessageId, Role};
+use kapflow_domain::{Actor, ClientId, MessageId, Role, UserId};
 use time::OffsetDateTime;
 
 crate::topic!(
@@ -23,6 +23,21 @@ pub struct MessageRow {
     pub sensitivity: Sensitivity,
 }
 
+async fn mark_read(
+    tx: &mut crate::Tx,
+    user: UserId,
+    client: ClientId,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    tx.exec(
+        "INSERT INTO message_reads (user_id, client_id, read_at) VALUES ($1, $2, $3) ON \
+         CONFLICT (user_id, client_id) DO UPDATE SET read_at = excluded.read_at",
+        args![user, client, now],
+    )
+    .await?;
+    Ok(())
+}
+
 impl Messages<'_> {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list(&self, access: &ClinicalAccess) -> Result<Vec<MessageRow>, StoreError> {
@@ -36,6 +51,20 @@ impl Messages<'_> {
                 args![client],
             )
             .await
+    }
+
+    /// Marks the client's messages read by `user` up to `now` (the navigation's unread count
+    /// and the dashboard's queue forget them). Bookkeeping of a read that is itself audited.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn mark_read(
+        &self,
+        access: &ClinicalAccess,
+        user: UserId,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.store.begin().await?;
+        mark_read(&mut tx, user, access.client(), now).await?;
+        tx.commit().await
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
@@ -59,6 +88,10 @@ impl Messages<'_> {
             args![id, client, now, crate::actor_uuid(actor), body, sensitivity],
         )
         .await?;
+        // Whoever writes has read what came before.
+        if let Some(author) = actor.user {
+            mark_read(&mut tx, author.0, client, now).await?;
+        }
         let notice = outbox::Email::MessagePosted { message_id: id };
         outbox::enqueue(&mut tx, &notice, now).await?;
         audit::append(

@@ -18,6 +18,15 @@ pub struct OrgRow {
     pub name: String,
 }
 
+/// What became of a rename.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renamed {
+    Done,
+    /// Another organisation has that name.
+    NameTaken,
+    NoSuchOrg,
+}
+
 impl PartnerOrgs<'_> {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list(&self) -> Result<Vec<OrgRow>, StoreError> {
@@ -54,8 +63,51 @@ impl PartnerOrgs<'_> {
                 .record("partner_org", id),
         )
         .await?;
+        // The public site names the partner organisation: its pages re-render.
+        crate::site::bump_version(&mut tx, now).await?;
         tx.commit().await?;
         Ok(Some(id))
+    }
+
+    /// Renames a partner organisation (everywhere it is named: the site, consent drafts,
+    /// referrals).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn rename(
+        &self,
+        org: OrgId,
+        name: &str,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Renamed, StoreError> {
+        let mut tx = self.store.begin().await?;
+        let taken: bool = tx
+            .scalar(
+                "SELECT COUNT(*) > 0 FROM partner_orgs WHERE name = $1 AND id <> $2",
+                args![name, org],
+            )
+            .await?;
+        if taken {
+            return Ok(Renamed::NameTaken);
+        }
+        let n = tx
+            .exec(
+                "UPDATE partner_orgs SET name = $1 WHERE id = $2",
+                args![name, org],
+            )
+            .await?;
+        if n == 0 {
+            return Ok(Renamed::NoSuchOrg);
+        }
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("partner_org.renamed", now)
+                .record("partner_org", org),
+        )
+        .await?;
+        crate::site::bump_version(&mut tx, now).await?;
+        tx.commit().await?;
+        Ok(Renamed::Done)
     }
 
     /// Puts a prescriber into an organisation (or none).

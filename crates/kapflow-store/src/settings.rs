@@ -18,8 +18,9 @@ pub mod keys {
     pub const SITE_VERSION: &str = "site.version";
     pub const CLINICIAN_NAME: &str = "clinician.name";
     pub const CLINICIAN_CREDENTIALS: &str = "clinician.credentials";
-    /// The partner physician organisation (docs/domain.md §1).
-    pub const PARTNER_NAME: &str = "partner.name";
+    /// Which partner organisation (its id) the public site names, where there are several;
+    /// the name itself lives only in the list of partner organisations.
+    pub const PARTNER_ORG: &str = "partner.org";
     /// How long a break-glass grant lasts, in hours (default 4).
     pub const BREAK_GLASS_HOURS: &str = "break_glass.hours";
     /// The fewest characters a break-glass reason may have (default 20).

@@ -1,11 +1,16 @@
 //! What each person has to do, as the work queues of their dashboard: each queue a list of
 //! rows (whom or what it is about, a name, since when), oldest first, scoped to what the person
 //! may see — the care team's clients for a clinician, the referrals with a standing release of
-//! information for a prescriber, the whole practice's front-desk work for front desk and owner.
+//! information for a prescriber, the whole practice's front-desk work for front desk and owner —
+//! and the counts the navigation shows (unread messages, new inquiries).
 
 use crate::StoreError;
 use crate::access::RELEASE_STANDS;
-use kapflow_domain::UserId;
+use crate::alerts::open_level;
+use crate::sql::OptText;
+use kapflow_domain::access::{Action, Relationship, decide};
+use kapflow_domain::measures::schedule::AlertLevel;
+use kapflow_domain::{Role, UserId};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
@@ -15,17 +20,33 @@ crate::topic!(
 );
 
 /// One thing waiting: the record it is about (a client, an inquiry, a staff account), its
-/// name, and since when it has waited (for a questionnaire, the day it is due).
+/// name, since when it has waited (for a questionnaire, the day it is due), and — for a client
+/// whose clinical record the reader may open — the level of the most serious open risk alert.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct WorkRow {
     pub id: Uuid,
     pub name: String,
     pub since: OffsetDateTime,
+    #[sqlx(try_from = "OptText")]
+    pub risk: Option<AlertLevel>,
 }
 
-/// How far back "recent" reaches for answers and messages a person has not yet seen on the
-/// dashboard (the record keeps them all).
+/// What the navigation counts for a person: messages from others they have not opened, and new
+/// inquiries (for those who answer them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct NavCounts {
+    pub unread_messages: i64,
+    pub new_inquiries: i64,
+}
+
+/// How far back "recent" reaches for answers to dose-change requests (the record keeps them
+/// all).
 pub const RECENT: Duration = Duration::days(14);
+
+/// How far back a message counts as unread: older ones stay in the record but no longer wait on
+/// the dashboard. A window keeps the navigation's count (on every page) to the practice's
+/// recent messages, however long its history.
+pub const UNREAD_FOR: Duration = Duration::days(30);
 
 /// At most this many rows a queue: a dashboard is a place to start, the lists are elsewhere.
 const LIMIT: i64 = 50;
@@ -40,6 +61,49 @@ fn referred() -> String {
         "EXISTS (SELECT 1 FROM referrals rr JOIN users u ON u.partner_org_id = rr.org_id \
          WHERE rr.client_id = c.id AND u.id = $1) AND {RELEASE_STANDS}"
     )
+}
+
+/// Whose messages user `$1` reads: a prescriber's referred clients, a clinician's care team.
+fn message_scope(prescriber: bool) -> String {
+    if prescriber {
+        referred()
+    } else {
+        ON_TEAM.to_owned()
+    }
+}
+
+/// Messages (aliased `m`, of client `c`) since `$3` from someone other than user `$1` after the
+/// last time `$1` opened that client's messages.
+const UNREAD: &str = "m.at >= $3 AND m.author_id <> $1 AND NOT EXISTS (SELECT 1 FROM \
+                      message_reads r WHERE r.user_id = $1 AND r.client_id = m.client_id AND \
+                      r.read_at >= m.at)";
+
+/// Constant SQL: whether a prescriber's rows (all referrals with the release standing) show
+/// their risk, as the domain's access rules decide.
+fn prescriber_reads() -> &'static str {
+    if decide(
+        Role::Prescriber,
+        Action::ViewClinicalRecord,
+        Relationship::ReferredPrescriber,
+    )
+    .is_allowed()
+    {
+        "1 = 1"
+    } else {
+        "1 = 0"
+    }
+}
+
+/// The viewer as a care-team member whose rows show their risk, where membership lets their
+/// role read the clinical record (never front desk's).
+fn as_member(viewer: UserId, role: Role) -> Option<UserId> {
+    decide(
+        role,
+        Action::ViewClinicalRecord,
+        Relationship::AssignedClinician,
+    )
+    .is_allowed()
+    .then_some(viewer)
 }
 
 impl Work<'_> {
@@ -58,9 +122,10 @@ impl Work<'_> {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sessions_open(&self, user: UserId) -> Result<Vec<WorkRow>, StoreError> {
         let sql = format!(
-            "SELECT c.id, c.legal_name AS name, COALESCE(d.opened_at, d.prepared_at) AS since \
-             FROM dosing_sessions d JOIN clients c ON c.id = d.client_id WHERE d.status IN \
-             ('preparing', 'open') AND {ON_TEAM} ORDER BY since LIMIT $2"
+            "SELECT c.id, c.legal_name AS name, COALESCE(d.opened_at, d.prepared_at) AS since, \
+             {} AS risk FROM dosing_sessions d JOIN clients c ON c.id = d.client_id WHERE \
+             d.status IN ('preparing', 'open') AND {ON_TEAM} ORDER BY since LIMIT $2",
+            open_level("c.id", "1 = 1")
         );
         self.rows(sql, args![user, LIMIT]).await
     }
@@ -73,15 +138,17 @@ impl Work<'_> {
         now: OffsetDateTime,
     ) -> Result<Vec<WorkRow>, StoreError> {
         let sql = format!(
-            "SELECT c.id, c.legal_name AS name, q.answered_at AS since FROM \
+            "SELECT c.id, c.legal_name AS name, q.answered_at AS since, {} AS risk FROM \
              dose_change_requests q JOIN courses co ON co.id = q.course_id JOIN clients c ON \
-             c.id = co.client_id WHERE q.answered_at >= $2 AND {ON_TEAM} ORDER BY since LIMIT $3"
+             c.id = co.client_id WHERE q.answered_at >= $2 AND {ON_TEAM} ORDER BY since LIMIT $3",
+            open_level("c.id", "1 = 1")
         );
         self.rows(sql, args![user, now - RECENT, LIMIT]).await
     }
 
-    /// Clients with recent messages from someone else: for a clinician, the care team's
-    /// clients; for a prescriber (`referred`), the referred ones. The latest message's time.
+    /// Clients with messages from someone else the person has not read since (within
+    /// [`UNREAD_FOR`]): for a clinician, of the care team's clients; for a prescriber, of the
+    /// referred ones. Since the oldest unread message.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn messages(
         &self,
@@ -89,28 +156,67 @@ impl Work<'_> {
         prescriber: bool,
         now: OffsetDateTime,
     ) -> Result<Vec<WorkRow>, StoreError> {
-        let scope = if prescriber {
-            referred()
+        let shown = if prescriber {
+            prescriber_reads()
         } else {
-            ON_TEAM.to_owned()
+            "1 = 1"
         };
         let sql = format!(
-            "SELECT c.id, c.legal_name AS name, MAX(m.at) AS since FROM client_messages m JOIN \
-             clients c ON c.id = m.client_id WHERE m.at >= $2 AND m.author_id <> $1 AND {scope} \
-             GROUP BY c.id, c.legal_name ORDER BY since LIMIT $3"
+            "SELECT c.id, c.legal_name AS name, MIN(m.at) AS since, {} AS risk FROM \
+             client_messages m JOIN clients c ON c.id = m.client_id WHERE {UNREAD} AND {} \
+             GROUP BY c.id, c.legal_name ORDER BY since LIMIT $2",
+            open_level("c.id", shown),
+            message_scope(prescriber)
         );
-        self.rows(sql, args![user, now - RECENT, LIMIT]).await
+        self.rows(sql, args![user, LIMIT, now - UNREAD_FOR]).await
+    }
+
+    /// The navigation's counts for `user`: unread messages (clinicians and prescribers) and new
+    /// inquiries (`inquiries`: those who may read them), in one statement.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn nav_counts(
+        &self,
+        user: UserId,
+        role: Role,
+        inquiries: bool,
+        now: OffsetDateTime,
+    ) -> Result<NavCounts, StoreError> {
+        let messages = match role {
+            Role::Owner | Role::Therapist => Some(false),
+            Role::Prescriber => Some(true),
+            Role::FrontDesk | Role::Client => None,
+        };
+        let unread = match messages {
+            Some(prescriber) => format!(
+                "(SELECT COUNT(*) FROM client_messages m JOIN clients c ON c.id = m.client_id \
+                 WHERE {UNREAD} AND {})",
+                message_scope(prescriber)
+            ),
+            None => "CAST(0 AS BIGINT)".to_owned(),
+        };
+        let sql = format!(
+            "SELECT {unread} AS unread_messages, CASE WHEN $2 THEN (SELECT COUNT(*) FROM \
+             inquiries WHERE status = 'new') ELSE 0 END AS new_inquiries"
+        );
+        self.store
+            .db
+            .fetch_one(
+                sqlx::AssertSqlSafe(sql),
+                args![user, inquiries, now - UNREAD_FOR],
+            )
+            .await
     }
 
     /// Referrals to the prescriber's organisation with no evaluation since they were made.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn referrals_waiting(&self, user: UserId) -> Result<Vec<WorkRow>, StoreError> {
         let sql = format!(
-            "SELECT c.id, c.legal_name AS name, r.referred_at AS since FROM referrals r JOIN \
-             clients c ON c.id = r.client_id JOIN users u ON u.partner_org_id = r.org_id AND \
-             u.id = $1 WHERE {RELEASE_STANDS} AND NOT EXISTS (SELECT 1 FROM evaluations e WHERE \
-             e.course_id = r.course_id AND e.recorded_at >= r.referred_at) \
-             ORDER BY since LIMIT $2"
+            "SELECT c.id, c.legal_name AS name, r.referred_at AS since, {} AS risk FROM \
+             referrals r JOIN clients c ON c.id = r.client_id JOIN users u ON u.partner_org_id = \
+             r.org_id AND u.id = $1 WHERE {RELEASE_STANDS} AND NOT EXISTS (SELECT 1 FROM \
+             evaluations e WHERE e.course_id = r.course_id AND e.recorded_at >= r.referred_at) \
+             ORDER BY since LIMIT $2",
+            open_level("c.id", prescriber_reads())
         );
         self.rows(sql, args![user, LIMIT]).await
     }
@@ -119,10 +225,11 @@ impl Work<'_> {
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn dose_requests(&self, user: UserId) -> Result<Vec<WorkRow>, StoreError> {
         let sql = format!(
-            "SELECT c.id, c.legal_name AS name, q.requested_at AS since FROM \
+            "SELECT c.id, c.legal_name AS name, q.requested_at AS since, {} AS risk FROM \
              dose_change_requests q JOIN referrals r ON r.course_id = q.course_id JOIN users u \
              ON u.partner_org_id = r.org_id AND u.id = $1 JOIN clients c ON c.id = r.client_id \
-             WHERE q.answered_at IS NULL AND {RELEASE_STANDS} ORDER BY since LIMIT $2"
+             WHERE q.answered_at IS NULL AND {RELEASE_STANDS} ORDER BY since LIMIT $2",
+            open_level("c.id", prescriber_reads())
         );
         self.rows(sql, args![user, LIMIT]).await
     }
@@ -130,16 +237,20 @@ impl Work<'_> {
     /// New inquiries nobody has answered yet.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn new_inquiries(&self) -> Result<Vec<WorkRow>, StoreError> {
-        let sql = "SELECT id, name, created_at AS since FROM inquiries WHERE status = 'new' \
-                   ORDER BY created_at LIMIT $1"
+        let sql = "SELECT id, name, created_at AS since, CAST(NULL AS TEXT) AS risk FROM \
+                   inquiries WHERE status = 'new' ORDER BY created_at LIMIT $1"
             .to_owned();
         self.rows(sql, args![LIMIT]).await
     }
 
     /// Clients in an open course without a signed, unrevoked KAP consent or release of
-    /// information.
+    /// information. Risk shows on the rows of `viewer`'s care team.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn missing_consents(&self) -> Result<Vec<WorkRow>, StoreError> {
+    pub async fn missing_consents(
+        &self,
+        viewer: UserId,
+        role: Role,
+    ) -> Result<Vec<WorkRow>, StoreError> {
         let signed = |kind: &str| {
             format!(
                 "EXISTS (SELECT 1 FROM consent_signatures s JOIN consent_documents d ON d.id = \
@@ -148,32 +259,40 @@ impl Work<'_> {
             )
         };
         let sql = format!(
-            "SELECT c.id, c.legal_name AS name, c.created_at AS since FROM clients c WHERE \
-             EXISTS (SELECT 1 FROM courses co WHERE co.client_id = c.id AND co.closed_at IS \
-             NULL) AND NOT ({} AND {}) ORDER BY since LIMIT $1",
+            "SELECT c.id, c.legal_name AS name, c.created_at AS since, {} AS risk FROM clients \
+             c WHERE EXISTS (SELECT 1 FROM courses co WHERE co.client_id = c.id AND \
+             co.closed_at IS NULL) AND NOT ({} AND {}) ORDER BY since LIMIT $2",
+            open_level("c.id", ON_TEAM),
             signed("kap"),
             signed("release_of_information")
         );
-        self.rows(sql, args![LIMIT]).await
+        self.rows(sql, args![as_member(viewer, role), LIMIT]).await
     }
 
-    /// Clients in an open course with no way to reach them or no emergency contact.
+    /// Clients in an open course with no way to reach them or no emergency contact. Risk
+    /// shows on the rows of `viewer`'s care team.
     #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn missing_contact(&self) -> Result<Vec<WorkRow>, StoreError> {
-        let sql = "SELECT c.id, c.legal_name AS name, c.created_at AS since FROM clients c \
-                   WHERE EXISTS (SELECT 1 FROM courses co WHERE co.client_id = c.id AND \
-                   co.closed_at IS NULL) AND ((c.email IS NULL AND c.phone IS NULL) OR \
-                   c.emergency_name IS NULL OR c.emergency_phone IS NULL) ORDER BY since LIMIT $1"
-            .to_owned();
-        self.rows(sql, args![LIMIT]).await
+    pub async fn missing_contact(
+        &self,
+        viewer: UserId,
+        role: Role,
+    ) -> Result<Vec<WorkRow>, StoreError> {
+        let sql = format!(
+            "SELECT c.id, c.legal_name AS name, c.created_at AS since, {} AS risk FROM clients \
+             c WHERE EXISTS (SELECT 1 FROM courses co WHERE co.client_id = c.id AND \
+             co.closed_at IS NULL) AND ((c.email IS NULL AND c.phone IS NULL) OR \
+             c.emergency_name IS NULL OR c.emergency_phone IS NULL) ORDER BY since LIMIT $2",
+            open_level("c.id", ON_TEAM)
+        );
+        self.rows(sql, args![as_member(viewer, role), LIMIT]).await
     }
 
     /// Staff accounts still without a second factor.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn staff_without_mfa(&self) -> Result<Vec<WorkRow>, StoreError> {
-        let sql = "SELECT id, display_name AS name, created_at AS since FROM users WHERE role \
-                   <> 'client' AND disabled_at IS NULL AND mfa_enrolled_at IS NULL \
-                   ORDER BY created_at LIMIT $1"
+        let sql = "SELECT id, display_name AS name, created_at AS since, CAST(NULL AS TEXT) AS \
+                   risk FROM users WHERE role <> 'client' AND disabled_at IS NULL AND \
+                   mfa_enrolled_at IS NULL ORDER BY created_at LIMIT $1"
             .to_owned();
         self.rows(sql, args![LIMIT]).await
     }

@@ -46,7 +46,7 @@ async fn invite(
     };
     db.store
         .invitations()
-        .create(email, role, &issued, by, now)
+        .create(email, role, None, &issued, by, now)
         .await
         .expect("q")
 }
@@ -318,7 +318,8 @@ store_test!(
             s.invitations().status(&h, now).await.expect("q"),
             LinkStatus::Valid(kapflow_store::invitations::Invitation {
                 email: "new@example.org".into(),
-                role: Role::Therapist
+                role: Role::Therapist,
+                org: None,
             })
         );
         assert_eq!(
@@ -513,6 +514,82 @@ store_test!(
             s.invitations().status(&h, now).await.expect("q"),
             LinkStatus::Used,
             "a withdrawn link no longer works"
+        );
+    }
+);
+
+store_test!(
+    a_prescribers_invitation_sets_their_partner_organisation_and_names_are_kept_once,
+    async |db: &TestDb| {
+        use kapflow_store::partner_orgs::Renamed;
+        let s = &db.store;
+        let owner = user(db, "o@example.org", Role::Owner).await;
+        let actor = Actor::user(owner, Role::Owner, None, None);
+        let now = now_utc();
+        let org = s
+            .partner_orgs()
+            .add("Journey Clinic", &actor, now)
+            .await
+            .expect("q")
+            .expect("added");
+        let other = s
+            .partner_orgs()
+            .add("Aurora Medical", &actor, now)
+            .await
+            .expect("q")
+            .expect("added");
+        let email = Email::parse("dr@example.org").expect("e");
+        let h = token_hash("prescriber-invite");
+        let issued = IssuedLink {
+            token_hash: &h,
+            link: "http://x/invite/p",
+            expires_at: now + Duration::days(3),
+        };
+        s.invitations()
+            .create(&email, Role::Prescriber, Some(org), &issued, &actor, now)
+            .await
+            .expect("q")
+            .expect("invited");
+        let LinkStatus::Valid(id) = s
+            .invitations()
+            .accept(&h, "Dr Ng", "hash", &Actor::default(), now)
+            .await
+            .expect("q")
+        else {
+            panic!("accept failed")
+        };
+        assert_eq!(s.partner_orgs().of(id).await.expect("q"), Some(org));
+        // A rename keeps the organisation (and its prescribers); a name is never held twice.
+        assert_eq!(
+            s.partner_orgs()
+                .rename(org, "Journey Clinical", &actor, now)
+                .await
+                .expect("q"),
+            Renamed::Done
+        );
+        assert_eq!(
+            s.partner_orgs()
+                .rename(other, "Journey Clinical", &actor, now)
+                .await
+                .expect("q"),
+            Renamed::NameTaken
+        );
+        let names: Vec<String> = s
+            .partner_orgs()
+            .list()
+            .await
+            .expect("q")
+            .into_iter()
+            .map(|o| o.name)
+            .collect();
+        assert_eq!(names, ["Aurora Medical", "Journey Clinical"]);
+        assert_eq!(s.partner_orgs().of(id).await.expect("q"), Some(org));
+        assert_eq!(
+            s.partner_orgs()
+                .rename(kapflow_domain::OrgId::new(), "Elsewhere", &actor, now)
+                .await
+                .expect("q"),
+            Renamed::NoSuchOrg
         );
     }
 );

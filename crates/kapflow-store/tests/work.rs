@@ -4,6 +4,7 @@
 mod common;
 
 use common::*;
+use kapflow_domain::Role;
 use kapflow_domain::client::Sensitivity;
 use kapflow_domain::prescribing::plan::DosingPlan;
 use kapflow_domain::prescribing::{DoseAnswer, DoseChangeAnswer};
@@ -33,13 +34,29 @@ store_test!(
             rows.into_iter().map(|r| r.id).collect()
         };
         // Front desk: both are in a course without consents or an emergency contact.
-        let waiting = ids(s.work().missing_consents().await.expect("q"));
+        let waiting = ids(s
+            .work()
+            .missing_consents(w.front.0, Role::FrontDesk)
+            .await
+            .expect("q"));
         assert_eq!(waiting, vec![ada.as_uuid(), ben.as_uuid()], "oldest first");
-        assert_eq!(ids(s.work().missing_contact().await.expect("q")).len(), 2);
+        assert_eq!(
+            ids(s
+                .work()
+                .missing_contact(w.front.0, Role::FrontDesk)
+                .await
+                .expect("q"))
+            .len(),
+            2
+        );
         // Ada walks to "ready for dosing": consents signed, referred, evaluated, prescribed.
         ready_for_dosing(db, &w, ada, PLAN).await;
         assert_eq!(
-            ids(s.work().missing_consents().await.expect("q")),
+            ids(s
+                .work()
+                .missing_consents(w.front.0, Role::FrontDesk)
+                .await
+                .expect("q")),
             vec![ben.as_uuid()]
         );
         // The prescriber: nothing waits on them after the evaluation; a dose-change request
@@ -131,14 +148,66 @@ store_test!(
                 .expect("q")
                 .is_empty()
         );
-        // Old messages have dropped off the dashboard (the record keeps them).
+        let counts =
+            |u, role| async move { s.work().nav_counts(u, role, true, now).await.expect("q") };
+        assert_eq!(counts(w.p1.0, Role::Prescriber).await.unread_messages, 1);
+        assert_eq!(counts(w.t1.0, Role::Therapist).await.unread_messages, 0);
+        assert_eq!(counts(w.front.0, Role::FrontDesk).await.unread_messages, 0);
+        // Once the prescriber opens the client's messages, nothing is unread; a later message
+        // is again.
+        s.messages()
+            .mark_read(&seen(ada), w.p1.0, now + Duration::seconds(1))
+            .await
+            .expect("read");
         assert!(
             s.work()
-                .messages(w.p1.0, true, now + Duration::days(30))
+                .messages(w.p1.0, true, now)
                 .await
                 .expect("q")
                 .is_empty()
         );
+        assert_eq!(counts(w.p1.0, Role::Prescriber).await.unread_messages, 0);
+        s.messages()
+            .post(
+                &for_tests(ada),
+                "Second session booked",
+                Sensitivity::General,
+                &w.t1.1,
+                now + Duration::seconds(2),
+            )
+            .await
+            .expect("posted");
+        assert_eq!(counts(w.p1.0, Role::Prescriber).await.unread_messages, 1);
+        // Writing answers what came before: the prescriber's reply leaves nothing unread for them,
+        // and the therapist has one unread.
+        s.messages()
+            .post(
+                &for_tests(ada),
+                "Thanks",
+                Sensitivity::General,
+                &w.p1.1,
+                now + Duration::seconds(3),
+            )
+            .await
+            .expect("posted");
+        assert_eq!(counts(w.p1.0, Role::Prescriber).await.unread_messages, 0);
+        assert_eq!(counts(w.t1.0, Role::Therapist).await.unread_messages, 1);
+        assert_eq!(
+            ids(s.work().messages(w.t1.0, false, now).await.expect("q")),
+            vec![ada.as_uuid()]
+        );
+        // A month on, it no longer waits (the record keeps it).
+        let later = now + Duration::days(31);
+        assert!(
+            s.work()
+                .messages(w.t1.0, false, later)
+                .await
+                .expect("q")
+                .is_empty()
+        );
+        let work = s.work();
+        let counted = work.nav_counts(w.t1.0, Role::Therapist, true, later);
+        assert_eq!(counted.await.expect("q").unread_messages, 0);
         // The therapist: the clients' open dosing sessions.
         assert!(s.work().sessions_open(w.t1.0).await.expect("q").is_empty());
         // The owner: staff without a second factor, by name.
@@ -152,5 +221,6 @@ store_test!(
             .collect();
         assert!(names.contains(&"t1@example.org".to_owned()), "{names:?}");
         assert!(s.work().new_inquiries().await.expect("q").is_empty());
+        assert_eq!(counts(w.owner.0, Role::Owner).await.new_inquiries, 0);
     }
 );

@@ -20,6 +20,7 @@ pub mod mail;
 pub mod markdown;
 pub mod metrics;
 pub mod middleware;
+pub mod nav_counts;
 pub mod paths;
 pub mod photo;
 pub mod routes;

@@ -170,6 +170,7 @@ paths! {
     BREAK_GLASS = "/break-glass";
     CONSENT_DOCUMENTS = "/consent-documents";
     PARTNER_ORGS = "/partner-orgs";
+    PARTNER_ORG = "/partner-orgs/{id}" => partner_org(id: str);
     CLINICAL_SETTINGS = "/settings/clinical";
     QUESTIONNAIRE = "/m/{token}" => questionnaire(token: str);
     OUTCOMES = "/reports/outcomes";

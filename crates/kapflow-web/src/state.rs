@@ -17,6 +17,8 @@ pub struct Inner {
     pub metrics: PrometheusHandle,
     /// Rendered public pages (see `site`); a cache, not state that matters.
     pub site: crate::site::SiteCache,
+    /// The navigation's counts per person, for a few seconds; a cache, not state that matters.
+    pub nav_counts: crate::nav_counts::NavCountCache,
     /// The key that signs public form tokens, loaded from the database once.
     pub form_secret: tokio::sync::OnceCell<Vec<u8>>,
     /// Whether this instance's writes land (readiness while the disk is full).
@@ -39,6 +41,7 @@ impl AppState {
             config,
             metrics: crate::metrics::handle(),
             site: Default::default(),
+            nav_counts: Default::default(),
             form_secret: Default::default(),
             write_health: Default::default(),
             audit_batcher: Default::default(),

@@ -80,24 +80,35 @@ async fn each_roles_dashboard_lists_its_waiting_work_as_links() {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let t1 = dashboard(&t, &c.t1).await;
     assert_eq!(
-        queue(&t1, "Messages from the prescriber (last 14 days)"),
+        queue(&t1, "Unread messages"),
         Some(vec![(
             format!("/clients/{a}/messages"),
             "Ada Alpha".to_owned()
         )])
     );
-    assert_eq!(
-        queue(
-            &dashboard(&t, &c.t2).await,
-            "Messages from the prescriber (last 14 days)"
-        ),
-        Some(vec![])
+    assert!(
+        t1.contains(r#"Dashboard <span class="nav-count">1<span class="visually-hidden"> unread message</span>"#),
+        "the count on the navigation"
     );
+    let t2 = dashboard(&t, &c.t2).await;
+    assert_eq!(queue(&t2, "Unread messages"), Some(vec![]));
+    assert!(!t2.contains("unread message</span>"));
+    let p1 = dashboard(&t, &c.p1).await;
     assert_eq!(
-        queue(&p1, "Messages from care teams (last 14 days)"),
+        queue(&p1, "Unread messages from care teams"),
         Some(vec![]),
         "the prescriber's own message is not waiting for them"
     );
+    // Once the therapist opens Ada's messages, nothing is unread.
+    assert_eq!(
+        t.get(&format!("/clients/{a}/messages"), Some(&c.t1))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let t1 = dashboard(&t, &c.t1).await;
+    assert_eq!(queue(&t1, "Unread messages"), Some(vec![]));
+    assert!(!t1.contains("unread message</span>"), "the count is gone");
     assert!(queue(&t1, "Staff without two-step sign-in").is_none());
 
     // Front desk: Ben, at assessment, has signed nothing; Ada has.
@@ -114,7 +125,7 @@ async fn each_roles_dashboard_lists_its_waiting_work_as_links() {
     );
     assert!(
         queue(&front, "Dose-change requests to answer").is_none()
-            && queue(&front, "Messages from the prescriber (last 14 days)").is_none(),
+            && queue(&front, "Unread messages").is_none(),
         "nothing clinical for front desk"
     );
 
@@ -127,4 +138,38 @@ async fn each_roles_dashboard_lists_its_waiting_work_as_links() {
     );
     assert!(queue(&owner, "Invitations not yet accepted").is_some());
     assert!(queue(&owner, "New inquiries").is_some());
+}
+
+/// A client's open risk alert shows beside their name in every queue of someone who may read
+/// their record — never on front desk's.
+#[tokio::test]
+async fn queue_rows_carry_the_clients_open_risk_alert() {
+    use kapflow_domain::time_util::now_utc;
+    use support::answers::{answer, phq9};
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    let a = c.a;
+    let r = t
+        .post(
+            &format!("/clients/{a}/messages"),
+            "body=Please%20recheck%20BP&_key=dash-risk-p1-000001",
+            Some(&c.p1),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let plain = dashboard(&t, &c.t1).await;
+    assert!(!plain.contains("risk-badge"), "no alert yet");
+    let items = phq9([1, 1, 1, 1, 1, 1, 1, 1, 2]);
+    answer(&t, a, "phq9", &items, now_utc(), &c.t1.actor()).await;
+    let t1 = dashboard(&t, &c.t1).await;
+    let row = &t1[t1.find(">Unread messages").expect("queue")..];
+    let row = &row[..row.find("</li>").expect("a row")];
+    assert!(
+        row.contains("Ada Alpha") && row.contains("risk-badge") && row.contains("Open alert:"),
+        "{row}"
+    );
+    assert!(
+        !dashboard(&t, &c.front).await.contains("risk-badge"),
+        "front desk never sees a risk level"
+    );
 }

@@ -153,6 +153,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/consent-documents", OWNER),
     ("POST", "/consent-documents", OWNER),
     ("POST", "/partner-orgs", OWNER),
+    ("POST", "/partner-orgs/{id}", OWNER),
     ("POST", "/staff/{id}/partner-org", OWNER),
     ("GET", "/settings/clinical", OWNER),
     ("GET", "/m/{token}", ANYONE),

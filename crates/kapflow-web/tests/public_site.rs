@@ -243,13 +243,78 @@ async fn practice_details_show_on_every_page() {
             .body
             .contains("Skylight Psychedelics is a physician owned")
     );
-    let form = "practice_name=Alvarado+Therapy&clinician_name=Catherine+Alvarado&clinician_credentials=LMFT&partner=Journey+Clinical&address=1+Main+St%2C+Oakland+CA&phone=555-123-4567&email=office%40example.org&hours=Mon-Thu+9-5&states=California";
+    let form = "practice_name=Alvarado+Therapy&clinician_name=Catherine+Alvarado&clinician_credentials=LMFT&address=1+Main+St%2C+Oakland+CA&phone=555-123-4567&email=office%40example.org&hours=Mon-Thu+9-5&states=California";
     let r = t.post("/settings", form, Some(&owner)).await;
     assert_eq!(r.location(), "/settings?saved=1");
+    // The partner organisation's name is typed once, in the list of partner organisations.
+    let r = t
+        .post(
+            "/partner-orgs",
+            "name=Journey+Clinic&_key=site-partner-org-0000001",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        t.get("/medication", None)
+            .await
+            .body
+            .contains("Journey Clinic is a physician owned")
+    );
+    let orgs = t.db.store.partner_orgs().list().await.expect("orgs");
+    let r = t
+        .post(
+            &format!("/partner-orgs/{}", orgs[0].id),
+            "name=Journey+Clinical",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.location(), "/staff?done=org_renamed");
     let med = t.get("/medication", None).await.body;
     assert!(
         med.contains("Journey Clinical is a physician owned")
             && med.contains("Journey Clinical physicians")
+    );
+    let settings = t.get("/settings", Some(&owner)).await.body;
+    assert!(settings.contains("Journey Clinical") && !settings.contains("name=\"partner\""));
+    // With two organisations, the owner chooses which one the site names.
+    let r = t
+        .post(
+            "/partner-orgs",
+            "name=Aurora+Medical&_key=site-partner-org-0000002",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let settings = t.get("/settings", Some(&owner)).await.body;
+    assert!(settings.contains("name=\"partner_org\""), "a choice now");
+    // A name is never typed twice: renaming one to the other's name is refused beside its field.
+    let aurora = t.db.store.partner_orgs().list().await.expect("orgs")[0].id;
+    let r = t
+        .post(
+            &format!("/partner-orgs/{aurora}"),
+            "name=Journey+Clinical",
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(
+        r.body.contains(&format!("id=\"org-name-{aurora}-error\""))
+            && r.body
+                .contains("Another partner organisation has this name.")
+            && r.body.contains("value=\"Journey Clinical\""),
+        "{}",
+        r.body
+    );
+    let chosen = format!("{form}&partner_org={}", orgs[0].id);
+    let r = t.post("/settings", &chosen, Some(&owner)).await;
+    assert_eq!(r.location(), "/settings?saved=1");
+    assert!(
+        t.get("/medication", None)
+            .await
+            .body
+            .contains("Journey Clinical is a physician owned"),
+        "the chosen one, not the first by name"
     );
     let home = t.get("/", None).await.body;
     assert!(
@@ -259,11 +324,7 @@ async fn practice_details_show_on_every_page() {
     );
     assert!(home.contains("Serving clients in California."));
     let bad = t
-        .post(
-            "/settings",
-            "practice_name=&partner=x&email=nope",
-            Some(&owner),
-        )
+        .post("/settings", "practice_name=&email=nope", Some(&owner))
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("value=\"nope\""));

@@ -119,6 +119,10 @@ pub enum UserCommand {
         /// Where `kapflow serve` listens, for the link when no public address is set.
         #[arg(long, env = "KAPFLOW_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
+        /// A prescriber's partner organisation, by name: set on the account when the
+        /// invitation is accepted (added to the list of partner organisations if new).
+        #[arg(long)]
+        org: Option<String>,
     },
     /// List every account.
     List,

@@ -199,6 +199,34 @@ fn the_user_cli_invites_lists_and_disables() {
     assert!(ok && out.contains("http://192.0.2.7:3000/invite/"), "{out}");
     let (ok, out) = run(&["user", "add", "--email", "x@example.org", "--role", "owner"]);
     assert!(!ok && out.contains("--role"), "{out}");
+    // A prescriber's partner organisation is set with the invitation (added when new); only a
+    // prescriber has one.
+    let (ok, out) = run(&[
+        "user",
+        "add",
+        "--email",
+        "ray@example.org",
+        "--role",
+        "therapist",
+        "--org",
+        "Journey Clinical",
+    ]);
+    assert!(!ok && out.contains("--org"), "{out}");
+    let (ok, out) = run(&[
+        "user",
+        "add",
+        "--email",
+        "dr.ng@example.org",
+        "--role",
+        "prescriber",
+        "--org",
+        "Journey Clinical",
+    ]);
+    assert!(
+        ok && out.contains("Added the partner organisation"),
+        "{out}"
+    );
+    let prescriber_link = out_link(&out);
 
     // Accept the printed invitation through the server, then list and disable.
     let link = out_link(
@@ -218,6 +246,11 @@ fn the_user_cli_invites_lists_and_disables() {
         "display_name=Kim&password=quiet+harbour+violet&password_confirm=quiet+harbour+violet",
     );
     assert_eq!(accept.status, 200, "{}", accept.body);
+    let accept = server.post_form(
+        &path_of(&prescriber_link),
+        "display_name=Dr+Ng&password=quiet+harbour+violet&password_confirm=quiet+harbour+violet",
+    );
+    assert_eq!(accept.status, 200, "{}", accept.body);
     drop(server);
     let (ok, out) = run(&["user", "list"]);
     assert!(
@@ -226,6 +259,7 @@ fn the_user_cli_invites_lists_and_disables() {
             && out.contains("active"),
         "{out}"
     );
+    assert!(out.contains("Dr Ng (Journey Clinical)"), "{out}");
     let (ok, out) = run(&["user", "disable", "--email", "kim@example.org"]);
     assert!(ok, "{out}");
     let (_, out) = run(&["user", "list"]);

@@ -258,6 +258,8 @@ async fn a_visitor_inquires_the_front_desk_handles_it_and_every_page_passes_axe(
         "/settings",
         "/site/photos",
         "/account/sessions",
+        "/account/notifications",
+        "/staff",
     ] {
         c.goto(&format!("{base}{path}")).await.expect("editor page");
         assert_accessible(c, axe, path).await;

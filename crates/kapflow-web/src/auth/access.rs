@@ -166,6 +166,10 @@ pub async fn enforce(
     next: Next,
 ) -> Response {
     let method = req.method().clone();
+    if !method.is_safe() {
+        // Whatever it changes may change someone's navigation counts on this instance.
+        state.nav_counts.changed();
+    }
     let res = match check(&state, &registry, req, next).await {
         Ok(r) | Err(r) => r,
     };

@@ -62,6 +62,7 @@ pub async fn dashboard_page(
                 instrument: instrument_title(&d.instrument),
                 due: d.due_on.to_string(),
                 overdue: d.due_on < today,
+                risk: d.risk.map(|l| l.label()),
             })
             .collect();
         (alert_groups(open, refused.as_ref()), due)

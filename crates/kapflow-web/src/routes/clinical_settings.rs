@@ -110,22 +110,19 @@ fn specs() -> Vec<Spec> {
 }
 
 /// Whether due questionnaires are emailed by themselves (default: yes; clients who agreed).
+/// From the settings snapshot: the Measures page says it without a statement of its own.
 pub async fn auto_send(state: &AppState) -> Result<bool, AppError> {
-    Ok(state
-        .store
-        .settings()
+    let snapshot = state.store.settings().snapshot().await?;
+    Ok(snapshot
         .get(keys::MEASURES_AUTO_SEND)
-        .await?
         .is_none_or(|v| v != "false"))
 }
 
 /// Whether the practice requires a witness for every dose and booster (default: no).
 pub async fn witness_required(state: &AppState) -> Result<bool, AppError> {
-    Ok(state
-        .store
-        .settings()
+    let snapshot = state.store.settings().snapshot().await?;
+    Ok(snapshot
         .get(keys::CUSTODY_WITNESS_REQUIRED)
-        .await?
         .is_some_and(|v| v == "true"))
 }
 

@@ -15,6 +15,7 @@ pub mod invite;
 pub mod login;
 pub mod mfa;
 pub mod notifications;
+pub mod partner_orgs;
 pub mod public;
 pub mod questionnaire;
 pub mod reports;
@@ -299,15 +300,16 @@ pub fn build_with(metrics: bool) -> Routes {
             Policy(Action::ManageConsentDocuments),
             consents::publish,
         )
+        .post(PARTNER_ORGS, Policy(Action::ManageStaff), partner_orgs::add)
         .post(
-            PARTNER_ORGS,
+            PARTNER_ORG,
             Policy(Action::ManageStaff),
-            staff::add_partner_org,
+            partner_orgs::rename,
         )
         .post(
             STAFF_PARTNER_ORG,
             Policy(Action::ManageStaff),
-            staff::set_partner_org,
+            partner_orgs::set_member,
         )
         .get(
             CLINICAL_SETTINGS,

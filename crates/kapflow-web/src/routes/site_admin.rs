@@ -6,7 +6,7 @@ use crate::auth::OwnerUser;
 use crate::error::AppError;
 use crate::markdown;
 use crate::site::Page;
-use crate::site::{DEFAULT_PARTNER, SiteInfo};
+use crate::site::SiteInfo;
 use crate::time_fmt::when;
 use crate::views::layout::Layout;
 use crate::views::site::{
@@ -290,11 +290,6 @@ const FIELDS: &[(&str, &str, &str)] = &[
         keys::CLINICIAN_CREDENTIALS,
         "Credentials (for example LMFT)",
     ),
-    (
-        "partner",
-        keys::PARTNER_NAME,
-        "Partner prescriber organisation",
-    ),
     ("address", keys::ADDRESS, "Office address"),
     ("phone", keys::PHONE, "Phone"),
     ("email", keys::EMAIL, "Email"),
@@ -319,7 +314,6 @@ pub async fn settings(
         "practice_name" => info.practice_name.clone(),
         "clinician_name" => info.clinician_name.clone(),
         "clinician_credentials" => info.clinician_credentials.clone(),
-        "partner" => info.partner.clone(),
         "address" => info.address.clone(),
         "phone" => info.phone.clone(),
         "email" => info.email.clone(),
@@ -327,19 +321,40 @@ pub async fn settings(
         "states" => info.states.clone(),
         _ => String::new(),
     };
+    let fields = FIELDS
+        .iter()
+        .map(|(n, _, l)| SettingField {
+            name: n,
+            label: l,
+            value: value(n),
+            error: None,
+        })
+        .collect();
+    settings_page(&state, &owner, fields, &info, q.saved.is_some()).await
+}
+
+async fn settings_page(
+    state: &AppState,
+    owner: &OwnerUser,
+    fields: Vec<SettingField>,
+    info: &SiteInfo,
+    saved: bool,
+) -> Result<SettingsPage, AppError> {
+    let orgs = crate::views::org_choices(state).await?;
+    // The id of the organisation the site names, so the choice shows it selected.
+    let partner_org = orgs
+        .iter()
+        .find(|(_, name)| *name == info.partner)
+        .map(|(id, _)| id.clone())
+        .unwrap_or_default();
     Ok(SettingsPage {
-        layout: Layout::for_user(&state, &owner.0).await?,
+        layout: Layout::for_user(state, &owner.0).await?,
         csrf: owner.0.csrf().to_owned(),
-        fields: FIELDS
-            .iter()
-            .map(|(n, _, l)| SettingField {
-                name: n,
-                label: l,
-                value: value(n),
-                error: None,
-            })
-            .collect(),
-        saved: q.saved.is_some(),
+        fields,
+        orgs,
+        partner_org,
+        partner: info.partner.clone(),
+        saved,
     })
 }
 
@@ -353,7 +368,7 @@ pub async fn save_settings(
     let mut values = Vec::new();
     for (name, key, label) in FIELDS {
         let raw = form.get(*name).cloned().unwrap_or_default();
-        let required = matches!(*name, "practice_name" | "partner");
+        let required = *name == "practice_name";
         let checked = if required {
             required_line(&raw, 200, &label.to_lowercase())
         } else if raw.trim().is_empty() {
@@ -369,14 +384,7 @@ pub async fn save_settings(
         };
         match checked {
             Ok(v) => {
-                values.push((
-                    *key,
-                    if *name == "partner" && v.is_empty() {
-                        DEFAULT_PARTNER.to_owned()
-                    } else {
-                        v.clone()
-                    },
-                ));
+                values.push((*key, v.clone()));
                 fields.push(SettingField {
                     name,
                     label,
@@ -392,13 +400,21 @@ pub async fn save_settings(
             }),
         }
     }
+    // Which partner organisation the site names: one of the list, or left as it is.
+    let chosen = form.get("partner_org").cloned().unwrap_or_default();
+    if !chosen.is_empty() {
+        let orgs = state.store.partner_orgs().list().await?;
+        if !orgs.iter().any(|o| o.id.to_string() == chosen) {
+            return Err(AppError::BadRequest);
+        }
+        values.push((keys::PARTNER_ORG, chosen.clone()));
+    }
     if fields.iter().any(|f| f.error.is_some()) {
-        let page = SettingsPage {
-            layout: Layout::for_user(&state, &owner.0).await?,
-            csrf: owner.0.csrf().to_owned(),
-            fields,
-            saved: false,
-        };
+        let info = SiteInfo::load(&state).await?;
+        let mut page = settings_page(&state, &owner, fields, &info, false).await?;
+        if !chosen.is_empty() {
+            page.partner_org = chosen;
+        }
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     state

@@ -42,6 +42,7 @@ fn notice_for(done: Option<&str>) -> Option<String> {
             "mfa" => "Two-step sign-in was reset; that person sets it up again at next sign-in.",
             "revoked" => "The invitation is withdrawn; its link no longer works.",
             "org" => "Partner organisation added.",
+            "org_renamed" => "Partner organisation renamed.",
             "org_member" => "The prescriber's organisation is saved.",
             _ => return None,
         }
@@ -49,7 +50,7 @@ fn notice_for(done: Option<&str>) -> Option<String> {
     )
 }
 
-async fn page(
+pub(crate) async fn page(
     state: &AppState,
     owner: &OwnerUser,
     invite_email: String,
@@ -106,6 +107,9 @@ async fn page(
         e: kapflow_domain::form::FieldErrors::of("email", invite_error),
         notice,
         orgs: crate::views::org_choices(state).await?,
+        invite_org: String::new(),
+        org_name: String::new(),
+        renaming: (String::new(), String::new()),
         mail: state
             .store
             .outbox()
@@ -139,6 +143,8 @@ pub async fn list(
 pub struct InviteForm {
     email: String,
     role: String,
+    /// A prescriber's partner organisation (an id), set when they accept.
+    org: String,
 }
 
 /// Creates an invitation and queues its email; returns the link (the CLI prints it).
@@ -147,6 +153,7 @@ pub async fn create_invitation(
     state: &AppState,
     email: &Email,
     role: Role,
+    org: Option<OrgId>,
     actor: &kapflow_domain::Actor,
 ) -> Result<Result<String, InviteRefused>, AppError> {
     let token = crate::setup_link::new_token();
@@ -162,6 +169,7 @@ pub async fn create_invitation(
         .create(
             email,
             role,
+            org,
             &IssuedLink {
                 token_hash: &token_hash(&token),
                 link: &link,
@@ -182,46 +190,43 @@ pub async fn invite(
 ) -> Result<Response, AppError> {
     let role = Role::parse(&form.role).filter(|r| r.is_staff() && *r != Role::Owner);
     let role_str = role.map(Role::as_str).unwrap_or("therapist");
-    let email = match Email::parse(&form.email) {
-        Ok(e) => e,
-        Err(e) => {
-            let p = page(
-                &state,
-                &owner,
-                form.email,
-                role_str,
-                Some(e.to_string()),
-                None,
-            )
-            .await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
-        }
-    };
-    let Some(role) = role else {
-        let p = page(
+    // The form as it was sent, with the refusal beside its field.
+    let refused = async |message: String| -> Result<Response, AppError> {
+        let mut p = page(
             &state,
             &owner,
-            form.email,
+            form.email.clone(),
             role_str,
-            Some("Choose a role.".into()),
+            Some(message),
             None,
         )
         .await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
+        p.invite_org = form.org.clone();
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response())
     };
-    match create_invitation(&state, &email, role, &owner.0.actor()).await? {
+    let email = match Email::parse(&form.email) {
+        Ok(e) => e,
+        Err(e) => return refused(e.to_string()).await,
+    };
+    let Some(role) = role else {
+        return refused("Choose a role.".into()).await;
+    };
+    // Only a prescriber belongs to a partner organisation; the choice is ignored for others.
+    let org = match (role, form.org.as_str()) {
+        (Role::Prescriber, id) if !id.is_empty() => {
+            let org = OrgId::parse(id).ok_or(AppError::BadRequest)?;
+            let known = state.store.partner_orgs().list().await?;
+            if !known.iter().any(|o| o.id == org) {
+                return Err(AppError::BadRequest);
+            }
+            Some(org)
+        }
+        _ => None,
+    };
+    match create_invitation(&state, &email, role, org, &owner.0.actor()).await? {
         Ok(_) => Ok(Redirect::to(&format!("{}?done=invited", crate::paths::STAFF)).into_response()),
         Err(InviteRefused::AccountExists) => {
-            let p = page(
-                &state,
-                &owner,
-                form.email,
-                role_str,
-                Some("Someone with this address already has an account.".into()),
-                None,
-            )
-            .await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response())
+            refused("Someone with this address already has an account.".into()).await
         }
     }
 }
@@ -317,81 +322,4 @@ pub async fn revoke_invitation(
         return Err(AppError::NotFound);
     }
     Ok(Redirect::to(&format!("{}?done=revoked", crate::paths::STAFF)).into_response())
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct OrgForm {
-    name: String,
-}
-
-/// Adds a partner prescriber organisation.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn add_partner_org(
-    State(state): State<AppState>,
-    owner: OwnerUser,
-    Form(f): Form<OrgForm>,
-) -> Result<Response, AppError> {
-    let name = match kapflow_domain::text::required_line(&f.name, 120, "the organisation's name") {
-        Ok(n) => n,
-        Err(m) => {
-            let p = page(&state, &owner, String::new(), "therapist", None, Some(m)).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, p).into_response());
-        }
-    };
-    match state
-        .store
-        .partner_orgs()
-        .add(&name, &owner.0.actor(), now_utc())
-        .await?
-    {
-        Some(_) => Ok(Redirect::to(&format!("{}?done=org", crate::paths::STAFF)).into_response()),
-        None => {
-            let msg = "An organisation with this name already exists.".to_owned();
-            let p = page(&state, &owner, String::new(), "therapist", None, Some(msg)).await?;
-            Ok((StatusCode::CONFLICT, p).into_response())
-        }
-    }
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct MemberForm {
-    org: String,
-}
-
-/// Puts a prescriber into a partner organisation (or none).
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn set_partner_org(
-    State(state): State<AppState>,
-    owner: OwnerUser,
-    Path(id): Path<String>,
-    Form(f): Form<MemberForm>,
-) -> Result<Response, AppError> {
-    let user = UserId::parse(&id).ok_or(AppError::NotFound)?;
-    let org = if f.org.is_empty() {
-        None
-    } else {
-        let org = OrgId::parse(&f.org).ok_or(AppError::BadRequest)?;
-        if !state
-            .store
-            .partner_orgs()
-            .list()
-            .await?
-            .iter()
-            .any(|o| o.id == org)
-        {
-            return Err(AppError::BadRequest);
-        }
-        Some(org)
-    };
-    if !state
-        .store
-        .partner_orgs()
-        .set_member(user, org, &owner.0.actor(), now_utc())
-        .await?
-    {
-        return Err(AppError::BadRequest);
-    }
-    Ok(Redirect::to(&format!("{}?done=org_member", crate::paths::STAFF)).into_response())
 }

@@ -28,12 +28,26 @@ pub struct SiteInfo {
     pub practice_name: String,
     pub clinician_name: String,
     pub clinician_credentials: String,
+    /// The partner organisation the site names (see `partner_named`).
     pub partner: String,
+    /// The owner's choice among several partner organisations (an id; empty: none made).
+    pub partner_org: String,
     pub address: String,
     pub phone: String,
     pub email: String,
     pub hours: String,
     pub states: String,
+}
+
+/// The partner organisation the site names: the one the owner chose where there are several,
+/// else the first by name; the seed page's partner until the practice adds its own.
+async fn partner_named(state: &AppState, chosen: &str) -> Result<String, AppError> {
+    let orgs = state.store.partner_orgs().list().await?;
+    let pick = orgs
+        .iter()
+        .find(|o| o.id.to_string() == chosen)
+        .or(orgs.first());
+    Ok(pick.map_or_else(|| DEFAULT_PARTNER.to_owned(), |o| o.name.clone()))
 }
 
 impl SiteInfo {
@@ -45,7 +59,7 @@ impl SiteInfo {
                 keys::PRACTICE_NAME,
                 keys::CLINICIAN_NAME,
                 keys::CLINICIAN_CREDENTIALS,
-                keys::PARTNER_NAME,
+                keys::PARTNER_ORG,
                 keys::ADDRESS,
                 keys::PHONE,
                 keys::EMAIL,
@@ -64,7 +78,8 @@ impl SiteInfo {
             practice_name: or(get(keys::PRACTICE_NAME), "kapflow"),
             clinician_name: get(keys::CLINICIAN_NAME),
             clinician_credentials: get(keys::CLINICIAN_CREDENTIALS),
-            partner: or(get(keys::PARTNER_NAME), DEFAULT_PARTNER),
+            partner: partner_named(state, &get(keys::PARTNER_ORG)).await?,
+            partner_org: get(keys::PARTNER_ORG),
             address: get(keys::ADDRESS),
             phone: get(keys::PHONE),
             email: get(keys::EMAIL),

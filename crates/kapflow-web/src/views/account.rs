@@ -42,6 +42,8 @@ pub struct DashDue {
     pub instrument: String,
     pub due: String,
     pub overdue: bool,
+    /// The client's most serious open risk alert.
+    pub risk: Option<&'static str>,
 }
 
 pub struct SessionView {

@@ -1,5 +1,6 @@
 //! What every page's frame needs: the practice's name and, when someone is signed in, the
-//! navigation, the form token and the idle-timeout settings for `session.js`.
+//! navigation (with what waits behind it: unread messages, new inquiries), the form token and
+//! the idle-timeout settings for `session.js`.
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -8,12 +9,16 @@ use crate::paths;
 use kapflow_domain::access::{Action, Relationship, decide};
 use kapflow_domain::session_policy::IDLE_WARNING;
 use kapflow_store::settings::keys;
+use kapflow_store::work::NavCounts;
 
 /// One entry of the main navigation.
 #[derive(Clone, Debug)]
 pub struct NavLink {
     pub href: &'static str,
     pub label: &'static str,
+    /// What waits behind the link, when anything does: how many, and of what ("unread
+    /// messages"), said in full to a screen reader.
+    pub count: Option<(i64, &'static str)>,
 }
 
 /// The main navigation in order: each entry shows to the roles the access policy allows its
@@ -44,6 +49,19 @@ const LINKS: &[(Action, &str, &str)] = &[
     ),
     (Action::ManageOwnAccount, paths::SESSIONS, "Your sessions"),
 ];
+
+/// The count a link carries: unread messages on the dashboard (where their queue is), new
+/// inquiries on the inbox.
+fn counted(href: &str, counts: NavCounts) -> Option<(i64, &'static str)> {
+    let (n, what) = match href {
+        paths::DASHBOARD if counts.unread_messages == 1 => (1, "unread message"),
+        paths::DASHBOARD => (counts.unread_messages, "unread messages"),
+        paths::INQUIRIES if counts.new_inquiries == 1 => (1, "new inquiry"),
+        paths::INQUIRIES => (counts.new_inquiries, "new inquiries"),
+        _ => return None,
+    };
+    (n > 0).then_some((n, what))
+}
 
 #[derive(Clone, Debug)]
 pub struct Nav {
@@ -97,12 +115,17 @@ impl Layout {
                 role_label: u.role.label(),
                 csrf: user.csrf().to_owned(),
                 links: if user.fully_signed_in() {
+                    let may = |action| decide(u.role, action, Relationship::None).is_allowed();
+                    let inquiries = may(Action::ViewInquiries);
+                    let counts = state.nav_counts.get(state, u.id, u.role, inquiries).await?;
                     LINKS
                         .iter()
-                        .filter(|(action, _, _)| {
-                            decide(u.role, *action, Relationship::None).is_allowed()
+                        .filter(|(action, _, _)| may(*action))
+                        .map(|(_, href, label)| NavLink {
+                            href,
+                            label,
+                            count: counted(href, counts),
                         })
-                        .map(|(_, href, label)| NavLink { href, label })
                         .collect()
                 } else {
                     Vec::new()

@@ -82,6 +82,12 @@ pub struct SettingsPage {
     pub layout: Layout,
     pub csrf: String,
     pub fields: Vec<SettingField>,
+    /// The partner organisations as (id, name), for the choice of the one the site names;
+    /// the choice shows only where there are several.
+    pub orgs: Vec<(String, String)>,
+    /// The organisation the site names now (its id), and its name.
+    pub partner_org: String,
+    pub partner: String,
     pub saved: bool,
 }
 

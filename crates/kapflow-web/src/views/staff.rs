@@ -58,6 +58,24 @@ pub struct StaffPage {
     pub e: kapflow_domain::form::FieldErrors,
     pub notice: Option<String>,
     pub orgs: Vec<(String, String)>,
+    /// The partner organisation chosen in the invitation form (an id; prescribers only).
+    pub invite_org: String,
+    /// What was typed as a new organisation's name, kept when it is refused.
+    pub org_name: String,
+    /// An organisation's new name as typed, kept when the rename is refused: (id, name).
+    pub renaming: (String, String),
     /// Mail that failed, newest first.
     pub mail: Vec<MailTroubleRow>,
+}
+
+impl StaffPage {
+    /// The name to show in an organisation's rename field: what was typed if that rename was
+    /// refused, else its name.
+    pub fn org_value<'a>(&'a self, id: &str, name: &'a str) -> &'a str {
+        if self.renaming.0 == id {
+            &self.renaming.1
+        } else {
+            name
+        }
+    }
 }

@@ -1,7 +1,8 @@
 //! The dashboard's work queues per role, each item a link to where the work is done: the
-//! therapist's dosing sessions, answers to dose-change requests and messages; the prescriber's
-//! referrals, dose-change requests and messages; front desk's new inquiries, missing consents
-//! and contact details; the owner's staff without a second factor and invitations waiting.
+//! therapist's dosing sessions, answers to dose-change requests and unread messages; the
+//! prescriber's referrals, dose-change requests and unread messages; front desk's new
+//! inquiries, missing consents and contact details; the owner's staff without a second factor
+//! and invitations waiting. A client's open risk alert shows beside their name.
 
 use crate::AppState;
 use crate::error::AppError;
@@ -22,6 +23,9 @@ pub struct QueueItem {
     pub href: String,
     pub name: String,
     pub since: String,
+    /// The client's most serious open risk alert, where the reader may see it, and where it
+    /// is answered (the client's Measures page).
+    pub risk: Option<(&'static str, String)>,
 }
 
 fn queue(
@@ -39,6 +43,10 @@ fn queue(
                 href: href(r.id),
                 name: r.name,
                 since: when(r.since),
+                risk: r.risk.map(|level| {
+                    let measures = crate::paths::measures(ClientId::from_uuid(r.id));
+                    (level.label(), measures)
+                }),
             })
             .collect(),
     }
@@ -67,8 +75,8 @@ pub async fn queues(state: &AppState, user: UserId, role: Role) -> Result<Vec<Qu
             client(crate::paths::prescriber),
         ));
         out.push(queue(
-            "Messages from the prescriber (last 14 days)",
-            "No new messages.",
+            "Unread messages",
+            "No unread messages in the last 30 days.",
             work.messages(user, false, now).await?,
             client(crate::paths::messages),
         ));
@@ -87,8 +95,8 @@ pub async fn queues(state: &AppState, user: UserId, role: Role) -> Result<Vec<Qu
             client(crate::paths::prescriber),
         ));
         out.push(queue(
-            "Messages from care teams (last 14 days)",
-            "No new messages.",
+            "Unread messages from care teams",
+            "No unread messages in the last 30 days.",
             work.messages(user, true, now).await?,
             client(crate::paths::messages),
         ));
@@ -103,13 +111,13 @@ pub async fn queues(state: &AppState, user: UserId, role: Role) -> Result<Vec<Qu
         out.push(queue(
             "Clients in a course without signed consents",
             "Every client in a course has signed.",
-            work.missing_consents().await?,
+            work.missing_consents(user, role).await?,
             client(crate::paths::consents),
         ));
         out.push(queue(
             "Clients missing contact details or an emergency contact",
             "Every client in a course can be reached.",
-            work.missing_contact().await?,
+            work.missing_contact(user, role).await?,
             client(crate::paths::client_edit),
         ));
     }
@@ -130,6 +138,7 @@ pub async fn queues(state: &AppState, user: UserId, role: Role) -> Result<Vec<Qu
                     href: crate::paths::STAFF.to_owned(),
                     name: p.email,
                     since: when(p.created_at),
+                    risk: None,
                 })
                 .collect(),
         });

@@ -67,6 +67,7 @@ async fn pathway_an_inquiry_becomes_a_client_who_is_referred_prescribed_and_read
         click_and_load(c, "form[action='/partner-orgs'] button[type=submit]").await;
         wait_contains(c, Locator::Css("main"), org).await;
     }
+    assert_accessible(c, axe, "the staff page with partner organisations").await;
     for (prescriber, org) in [
         ("Priya Patel", "Skylight Psychedelics"),
         ("Omar Haddad", "Other Medical Group"),

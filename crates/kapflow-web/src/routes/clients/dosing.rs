@@ -374,12 +374,7 @@ pub async fn aftercare(
         .await?
         .ok_or(AppError::NotFound)?;
     let settings = crate::dosing_settings::load(&state).await?;
-    let partner = state
-        .store
-        .settings()
-        .get(kapflow_store::settings::keys::PARTNER_NAME)
-        .await?
-        .unwrap_or_default();
+    let partner = crate::site::SiteInfo::load(&state).await?.partner;
     Ok(AftercarePage {
         layout: crate::views::layout::Layout::for_user(&state, &user.0).await?,
         client: crate::views::clients::display_name(&client),

@@ -12,7 +12,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
 use kapflow_domain::form::FieldErrors;
-use kapflow_domain::measures::{Instrument, Kind, pcl5};
+use kapflow_domain::measures::{Instrument, Kind, Scored, pcl5};
 use kapflow_domain::pathway::today;
 use kapflow_domain::time_util::now_utc;
 
@@ -95,7 +95,12 @@ pub async fn page(
     ack: Option<AckRefusal>,
     text_link: Option<String>,
 ) -> Result<MeasuresPage, AppError> {
-    let Ctx { header, client, .. } = ctx(state, &access, Tab::Measures).await?;
+    let Ctx {
+        header,
+        client,
+        email_consent_at,
+        ..
+    } = ctx(state, &access, Tab::Measures).await?;
     let all = state.store.measures().instruments().await?;
     let mut open = Vec::new();
     let mut closed = Vec::new();
@@ -183,10 +188,19 @@ pub async fn page(
             .iter()
             .map(|r| (r.submitted_at.date(), u32::try_from(r.total).unwrap_or(0)))
             .collect();
+        let details: Vec<Option<Scored>> = mine
+            .iter()
+            .map(|r| {
+                score_rows::needs_detail(i.kind)
+                    .then(|| r.detail())
+                    .flatten()
+            })
+            .collect();
         // The PCL-5's bands follow the practice's cutoff, recorded with each response: the
         // chart draws the one the latest score was read against, as its row says.
         let recut;
-        let drawn = match mine.last().and_then(|r| r.detail()).and_then(|s| s.pcl5) {
+        let latest = details.last().and_then(Option::as_ref);
+        let drawn = match latest.and_then(|s| s.pcl5.as_ref()) {
             Some(f) if i.kind == Kind::Pcl5 => {
                 recut = Instrument {
                     bands: pcl5::bands_for_cutoff(f.cutoff),
@@ -202,9 +216,10 @@ pub async fn page(
             columns: score_rows::columns(i.kind),
             rows: mine
                 .iter()
-                .map(|r| ScoreRow {
+                .zip(&details)
+                .map(|(r, detail)| ScoreRow {
                     at: when(r.submitted_at),
-                    cells: score_rows::cells(i.kind, r),
+                    cells: score_rows::cells(i.kind, r, detail.as_ref()),
                     href: crate::paths::response(access.client(), r.id),
                 })
                 .collect(),
@@ -227,12 +242,7 @@ pub async fn page(
             .collect(),
         can_edit: access.may(Action::EditClinicalRecord),
         has_email: client.email.is_some(),
-        email_consent: state
-            .store
-            .follow_ups()
-            .email_consent(&access.clinical_or_404()?)
-            .await?
-            .map(when),
+        email_consent: email_consent_at.map(when),
         auto_send: crate::routes::clinical_settings::auto_send(state).await?,
         today: today.to_string(),
         error_form: error.as_ref().map(|r| r.form.clone()).unwrap_or_default(),

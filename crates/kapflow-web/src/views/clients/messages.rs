@@ -10,6 +10,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
 use kapflow_domain::form::FieldErrors;
+use kapflow_domain::time_util::now_utc;
 
 pub struct MessageView {
     pub at: String,
@@ -39,15 +40,19 @@ pub async fn page(
     error: Option<String>,
 ) -> Result<MessagesPage, AppError> {
     let Ctx { header, .. } = ctx(state, &access, Tab::Messages).await?;
+    let clinical = access.clinical_or_404()?;
+    let list = state.store.messages().list(&clinical).await?;
+    // Read now: the navigation's count (built below) and the dashboard forget them.
+    let messages = state.store.messages();
+    messages
+        .mark_read(&clinical, user.0.id(), now_utc())
+        .await?;
+    state.nav_counts.changed();
     Ok(MessagesPage {
         layout: Layout::for_user(state, &user.0).await?,
         h: header,
         csrf: user.0.csrf().to_owned(),
-        messages: state
-            .store
-            .messages()
-            .list(&access.clinical_or_404()?)
-            .await?
+        messages: list
             .into_iter()
             .map(|m| MessageView {
                 at: when(m.at),

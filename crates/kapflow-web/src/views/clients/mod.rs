@@ -84,6 +84,8 @@ pub struct RiskView {
 /// What a client page knows about its caller and client.
 pub struct Ctx {
     pub client: ClientRecord,
+    /// When the client agreed to questionnaires and reminders by email.
+    pub email_consent_at: Option<time::OffsetDateTime>,
     pub course: Option<CourseRow>,
     pub header: HeaderView,
     pub access: ClientAccess,
@@ -235,6 +237,7 @@ pub async fn ctx(state: &AppState, access: &ClientAccess, tab: Tab) -> Result<Ct
         intake,
         risk,
         prescriber_review,
+        email_consent_at,
     } = state
         .store
         .clients()
@@ -289,6 +292,7 @@ pub async fn ctx(state: &AppState, access: &ClientAccess, tab: Tab) -> Result<Ct
     };
     Ok(Ctx {
         client,
+        email_consent_at,
         course,
         header,
         access: *access,

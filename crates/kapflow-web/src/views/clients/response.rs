@@ -60,7 +60,7 @@ pub async fn page(
     let point = kapflow_store::measures::ResponsePoint::from(&row);
     let result = score_rows::columns(kind)
         .into_iter()
-        .zip(score_rows::cells(kind, &point))
+        .zip(score_rows::cells(kind, &point, point.detail().as_ref()))
         .collect();
     let answers = instrument
         .map(|i| {

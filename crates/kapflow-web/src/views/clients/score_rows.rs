@@ -22,12 +22,18 @@ pub fn columns(kind: Kind) -> Vec<&'static str> {
     }
 }
 
-/// The cells of one response under [`columns`].
-pub fn cells(kind: Kind, r: &ResponsePoint) -> Vec<String> {
-    let detail = || r.detail();
+/// Whether the cells of `kind` read the whole scored submission (parsed once per row: it is
+/// most of what a long history costs).
+pub fn needs_detail(kind: Kind) -> bool {
+    matches!(kind, Kind::Cssrs | Kind::Pcl5)
+}
+
+/// The cells of one response under [`columns`]; `detail` is its parsed submission where
+/// [`needs_detail`].
+pub fn cells(kind: Kind, r: &ResponsePoint, detail: Option<&Scored>) -> Vec<String> {
     match kind {
         Kind::Cssrs => {
-            let yes = detail()
+            let yes = detail
                 .map(|s| cssrs::yes_answers(&s.answers))
                 .unwrap_or_default();
             vec![
@@ -41,8 +47,8 @@ pub fn cells(kind: Kind, r: &ResponsePoint) -> Vec<String> {
         }
         Kind::Pcl5 => {
             let mut cells = vec![r.total.to_string(), r.band.clone()];
-            match detail() {
-                Some(s) => cells.extend(pcl5_cells(&s)),
+            match detail {
+                Some(s) => cells.extend(pcl5_cells(s)),
                 None => cells.extend(std::iter::repeat_n("—".to_owned(), 5)),
             }
             cells
