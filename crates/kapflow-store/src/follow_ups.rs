@@ -4,7 +4,7 @@
 //! several instances a questionnaire is emailed once; the link, the email (outbox) and the
 //! audit row are written in the same transaction.
 
-use crate::{ClinicalAccess, StoreError, audit, outbox};
+use crate::{ClientAccess, ClinicalAccess, StoreError, audit, outbox};
 use kapflow_domain::measures::schedule::Channel;
 use kapflow_domain::{AuditEntry, ClientId, MeasureRequestId};
 use time::{Date, Duration, OffsetDateTime};
@@ -27,11 +27,12 @@ pub struct ToSend {
 const BATCH: i64 = 50;
 
 impl FollowUps<'_> {
-    /// Records (or withdraws) the client's agreement to receive questionnaire links by email.
+    /// Records (or withdraws) the client's agreement to receive questionnaire links by email: a
+    /// contact preference, so whoever keeps the client's details records it (front desk too).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn set_email_consent(
         &self,
-        access: &ClinicalAccess,
+        access: &ClientAccess,
         agreed: bool,
         actor: &kapflow_domain::Actor,
         now: OffsetDateTime,

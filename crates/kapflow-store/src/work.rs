@@ -11,7 +11,7 @@ use crate::sql::OptText;
 use kapflow_domain::access::{Action, Relationship, decide};
 use kapflow_domain::measures::schedule::AlertLevel;
 use kapflow_domain::{Role, UserId};
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
 use uuid::Uuid;
 
 crate::topic!(
@@ -27,6 +27,16 @@ pub struct WorkRow {
     pub id: Uuid,
     pub name: String,
     pub since: OffsetDateTime,
+    #[sqlx(try_from = "OptText")]
+    pub risk: Option<AlertLevel>,
+}
+
+/// A client with a questionnaire waiting since `due_on` (the earliest of theirs).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DueRow {
+    pub id: Uuid,
+    pub name: String,
+    pub due_on: Date,
     #[sqlx(try_from = "OptText")]
     pub risk: Option<AlertLevel>,
 }
@@ -292,6 +302,35 @@ impl Work<'_> {
             open_level("c.id", ON_TEAM)
         );
         self.rows(sql, args![as_member(viewer, role), LIMIT]).await
+    }
+
+    /// Clients due a questionnaire (by `today`, not yet sent) that cannot go out by itself:
+    /// their record has no email address or no agreement to email. Front desk's work: the
+    /// address and the agreement are contact details. Names and dates only, never which
+    /// questionnaire.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn questionnaires_stuck(
+        &self,
+        viewer: UserId,
+        role: Role,
+        today: Date,
+    ) -> Result<Vec<DueRow>, StoreError> {
+        let sql = format!(
+            "SELECT c.id, c.legal_name AS name, MIN(r.due_on) AS due_on, {} AS risk FROM \
+             measure_requests r JOIN clients c ON c.id = r.client_id WHERE r.completed_at IS \
+             NULL AND r.cancelled_at IS NULL AND r.due_on <= $2 AND r.auto_sent_at IS NULL AND \
+             NOT EXISTS (SELECT 1 FROM measure_links l WHERE l.request_id = r.id) AND (c.email \
+             IS NULL OR c.email_consent_at IS NULL) GROUP BY c.id, c.legal_name ORDER BY \
+             due_on, name LIMIT $3",
+            open_level("c.id", ON_TEAM)
+        );
+        self.store
+            .db
+            .fetch_all(
+                sqlx::AssertSqlSafe(sql),
+                args![as_member(viewer, role), today, LIMIT],
+            )
+            .await
     }
 
     /// Staff accounts still without a second factor.

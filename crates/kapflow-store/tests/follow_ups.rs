@@ -40,7 +40,7 @@ store_test!(
         );
         assert!(
             s.follow_ups()
-                .set_email_consent(&seen(c), true, &ta, now)
+                .set_email_consent(&for_tests(c), true, &ta, now)
                 .await
                 .expect("consent")
         );
@@ -89,7 +89,7 @@ store_test!(
         // Withdrawn consent: nothing more goes out.
         assert!(
             s.follow_ups()
-                .set_email_consent(&seen(c), false, &ta, later)
+                .set_email_consent(&for_tests(c), false, &ta, later)
                 .await
                 .expect("withdraw")
         );

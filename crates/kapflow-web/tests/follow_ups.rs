@@ -1,5 +1,5 @@
-//! Questionnaires go out by themselves: once the client's agreement to email is recorded on
-//! the Measures page, the worker's round emails each due questionnaire once with a working
+//! Questionnaires go out by themselves: once the client's agreement to email is recorded (on
+//! the Measures page, or by front desk on the overview), the worker's round emails each due questionnaire once with a working
 //! link; a practice that wants a staff click turns it off in its clinical settings.
 
 mod support;
@@ -36,11 +36,27 @@ async fn due_questionnaires_are_emailed_by_themselves_only_to_a_client_who_agree
     );
     assert_eq!(send().await.expect("round"), 0);
 
-    // Front desk cannot record it; the therapist does.
+    // Front desk sees it waiting (a questionnaire due that cannot be emailed), records the
+    // client's agreement from the overview — a contact preference — and the item is gone.
+    let stuck = "Questionnaires that cannot be emailed";
+    let desk = t.get("/dashboard", Some(&c.front)).await.body;
+    let queue = &desk[desk.find(stuck).expect("front desk's queue")..];
+    assert!(queue[..queue.find("</section>").expect("end")].contains("Ada Alpha"));
     let consent = format!("/clients/{a}/email-consent");
+    let r = t
+        .post(&consent, "agreed=yes&from=client", Some(&c.front))
+        .await;
+    assert_eq!(r.location(), format!("/clients/{a}?done=email-agreed"));
+    let overview = t.get(r.location(), Some(&c.front)).await.body;
+    assert!(overview.contains("The client agreed on"), "{overview}");
+    let desk = t.get("/dashboard", Some(&c.front)).await.body;
+    let queue = &desk[desk.find(stuck).expect("front desk's queue")..];
+    assert!(!queue[..queue.find("</section>").expect("end")].contains("Ada Alpha"));
+    // The therapist records it on the Measures page and comes back there.
+    let r = t.post(&consent, "agreed=no", Some(&c.t1)).await;
     assert_eq!(
-        t.post(&consent, "agreed=yes", Some(&c.front)).await.status,
-        StatusCode::FORBIDDEN
+        r.location(),
+        format!("/clients/{a}/measures?done=email-withdrawn")
     );
     let r = t.post(&consent, "agreed=yes", Some(&c.t1)).await;
     assert_eq!(

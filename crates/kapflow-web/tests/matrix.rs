@@ -169,7 +169,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/clients/{client}/measures/{request}", CLINICIANS),
     ("POST", "/clients/{client}/measures/{request}/send", CLINICIANS),
     ("POST", "/clients/{client}/alerts/acknowledge", CLINICIANS),
-    ("POST", "/clients/{client}/email-consent", CLINICIANS),
+    ("POST", "/clients/{client}/email-consent", DEMOGRAPHICS_EDIT),
     ("GET", "/clients/{client}/responses/{response}", CLINICAL_READ),
     ("GET", "/clients/{client}/dosing", CLINICAL_READ),
     ("POST", "/clients/{client}/dosing", CLINICIANS),

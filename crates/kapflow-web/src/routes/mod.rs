@@ -381,7 +381,7 @@ pub fn build_with(metrics: bool) -> Routes {
         )
         .post(
             EMAIL_CONSENT,
-            Client(Action::EditClinicalRecord),
+            Client(Action::EditClientDemographics),
             clients::measures::email_consent,
         )
         .post(

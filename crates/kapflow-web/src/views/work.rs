@@ -1,7 +1,7 @@
 //! The dashboard's work queues per role, each item a link to where the work is done: the
 //! therapist's dosing sessions, answers to dose-change requests and unread messages; the
 //! prescriber's referrals, dose-change requests and unread messages; front desk's new
-//! inquiries, missing consents and contact details; the owner's staff without a second factor
+//! inquiries, missing consents and contact details, questionnaires that cannot be emailed; the owner's staff without a second factor
 //! and invitations waiting. A client's open risk alert shows beside their name.
 
 use crate::AppState;
@@ -114,6 +114,25 @@ pub async fn queues(state: &AppState, user: UserId, role: Role) -> Result<Vec<Qu
             work.missing_consents(user, role).await?,
             client(crate::paths::consents),
         ));
+        let today = kapflow_domain::pathway::today(now);
+        out.push(Queue {
+            heading: "Questionnaires that cannot be emailed (no address or no agreement)",
+            empty: "Every questionnaire due can go by email.",
+            items: work
+                .questionnaires_stuck(user, role, today)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    let id = ClientId::from_uuid(r.id);
+                    QueueItem {
+                        href: crate::paths::client(id),
+                        name: r.name,
+                        since: r.due_on.to_string(),
+                        risk: r.risk.map(|l| (l.label(), crate::paths::measures(id))),
+                    }
+                })
+                .collect(),
+        });
         out.push(queue(
             "Clients missing contact details or an emergency contact",
             "Every client in a course can be reached.",

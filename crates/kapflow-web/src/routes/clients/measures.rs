@@ -65,6 +65,9 @@ pub async fn response(
 pub struct ConsentForm {
     /// `yes` when the client agrees to be emailed questionnaire links, `no` when they withdraw.
     agreed: String,
+    /// `client` when sent from the client's overview (front desk records it there), else the
+    /// Measures page.
+    from: String,
 }
 
 /// Records the client's agreement to receive questionnaire links by email, or its withdrawal.
@@ -81,24 +84,21 @@ pub async fn email_consent(
     if !state
         .store
         .follow_ups()
-        .set_email_consent(
-            &access.clinical_or_404()?,
-            agreed,
-            &user.0.actor(),
-            now_utc(),
-        )
+        .set_email_consent(&access, agreed, &user.0.actor(), now_utc())
         .await?
     {
         return Err(AppError::NotFound);
     }
-    Ok(back(
-        &access,
-        if agreed {
-            "email-agreed"
-        } else {
-            "email-withdrawn"
-        },
-    ))
+    let done = if agreed {
+        "email-agreed"
+    } else {
+        "email-withdrawn"
+    };
+    if f.from == "client" {
+        let overview = crate::paths::client(access.client());
+        return Ok(Redirect::to(&crate::paths::done(overview, done)).into_response());
+    }
+    Ok(back(&access, done))
 }
 
 fn back(access: &ClientAccess, done: &str) -> Response {

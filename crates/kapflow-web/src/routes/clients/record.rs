@@ -247,6 +247,12 @@ pub async fn overview(
         "saved" => Some("Details saved."),
         "team" => Some("Care team updated."),
         "joined" => Some("You joined the care team. The clinicians on it were told."),
+        "email-agreed" => {
+            Some("Recorded: the client agreed to receive questionnaire links by email.")
+        }
+        "email-withdrawn" => {
+            Some("Recorded: no more questionnaire links by email unless a staff member sends one.")
+        }
         _ => None,
     };
     overview_page(
@@ -269,7 +275,12 @@ async fn overview_page(
     join_reason: String,
     e: FieldErrors,
 ) -> Result<OverviewPage, AppError> {
-    let Ctx { client, header, .. } = ctx(state, access, Tab::Overview).await?;
+    let Ctx {
+        client,
+        header,
+        email_consent_at,
+        ..
+    } = ctx(state, access, Tab::Overview).await?;
     let concerns = client.concerns.labels();
     let contact = |n: &Option<String>, p: &Option<String>| match (n, p) {
         (Some(n), Some(p)) => format!("{n}, {p}"),
@@ -352,6 +363,8 @@ async fn overview_page(
         join_reason,
         e,
         courses,
+        has_email: client.email.is_some(),
+        email_consent: email_consent_at.map(when),
     })
 }
 

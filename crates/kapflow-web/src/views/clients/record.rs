@@ -107,6 +107,9 @@ pub struct OverviewPage {
     pub join_reason: String,
     pub e: kapflow_domain::form::FieldErrors,
     pub courses: Vec<(i64, &'static str, String)>,
+    pub has_email: bool,
+    /// When the client agreed to questionnaire links by email (a contact preference).
+    pub email_consent: Option<String>,
 }
 
 pub fn or_dash(v: &Option<String>) -> String {
