@@ -4,8 +4,9 @@
 //! instances each alert escalates once.
 
 use crate::{ClientAccess, ClinicalAccess, StoreError, audit, lookup, outbox};
+use kapflow_domain::access::{Action, Relationship, decide};
 use kapflow_domain::measures::schedule::AlertLevel;
-use kapflow_domain::{Actor, AlertId, AuditEntry, ClientId, UserId};
+use kapflow_domain::{Actor, AlertId, AuditEntry, ClientId, Role, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -82,6 +83,29 @@ macro_rules! most_serious_first {
     };
 }
 pub(crate) use most_serious_first;
+
+/// Whose rows of a list show their risk: those whose clinical record the reader may open, as
+/// the domain's access rules decide. A care-team member's rows, where membership lets `role`
+/// read the record (never front desk's): the member to match, or `None`.
+pub(crate) fn shown_to_member(viewer: UserId, role: Role) -> Option<UserId> {
+    decide(
+        role,
+        Action::ViewClinicalRecord,
+        Relationship::AssignedClinician,
+    )
+    .is_allowed()
+    .then_some(viewer)
+}
+
+/// Whether a prescriber's rows (all referrals with the release standing) show their risk.
+pub(crate) fn shown_to_prescriber() -> bool {
+    decide(
+        Role::Prescriber,
+        Action::ViewClinicalRecord,
+        Relationship::ReferredPrescriber,
+    )
+    .is_allowed()
+}
 
 /// The level of the most serious open alert of client `{client}` (an SQL expression), shown
 /// only where `shown` (constant SQL or a bound parameter) holds: the rows of a list whose

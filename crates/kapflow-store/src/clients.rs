@@ -3,13 +3,12 @@
 //! see is never read.
 
 use crate::access::RELEASE_STANDS;
-use crate::alerts::most_serious_first;
+use crate::alerts::{open_level, shown_to_member, shown_to_prescriber};
 use crate::error::UniqueOr;
 use crate::idempotency::{self, Claim};
 use crate::inquiries::{InboxScope, like_pattern};
 use crate::sql::{Arg, OptText, OptUuid};
 use crate::{ClientAccess, StoreError, audit, courses, lookup};
-use kapflow_domain::access::{Action, Relationship, decide};
 use kapflow_domain::client::{CaseloadSort, Concerns, NewClient, Sensitivity};
 use kapflow_domain::inquiry::InquiryStatus;
 use kapflow_domain::measures::schedule::AlertLevel;
@@ -355,21 +354,19 @@ impl Clients<'_> {
                 args![team_of, org_of, pattern.as_deref()],
             )
             .await?;
-        // Whose rows show their risk: those whose clinical record the caller may read, as the
-        // domain's access rules decide. A prescriber's rows are all referrals with the release
-        // standing (the filter above); anyone else's relationship that can grant clinical
-        // reading here is membership of the care team (break-glass shows on the client's page).
-        let reads = |rel| decide(scope.role, Action::ViewClinicalRecord, rel).is_allowed();
-        let every_row = scope.role == Role::Prescriber && reads(Relationship::ReferredPrescriber);
-        let as_member = reads(Relationship::AssignedClinician).then_some(scope.user);
+        // Whose rows show their risk: a prescriber's rows are all referrals with the release
+        // standing (the filter above); anyone else's, the care team's (break-glass shows on the
+        // client's page).
+        let every_row = scope.role == Role::Prescriber && shown_to_prescriber();
+        let as_member = shown_to_member(scope.user, scope.role);
         let sql = format!(
             "SELECT c.id, c.legal_name, c.preferred_name, c.date_of_birth, c.created_at, \
              (SELECT co.stage FROM courses co WHERE co.client_id = c.id ORDER BY co.number DESC LIMIT 1) AS stage, \
-             (SELECT a.level FROM risk_alerts a WHERE a.client_id = c.id AND a.acknowledged_at IS NULL \
-                 AND ($6 OR EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = c.id AND t.user_id = $7)) \
-                 {} LIMIT 1) AS risk \
-             {filter} {} LIMIT $4 OFFSET $5",
-            most_serious_first!(),
+             {} AS risk {filter} {} LIMIT $4 OFFSET $5",
+            open_level(
+                "c.id",
+                "($6 OR EXISTS (SELECT 1 FROM care_team t WHERE t.client_id = c.id AND t.user_id = $7))"
+            ),
             order_by(sort)
         );
         let page = page.max(1);

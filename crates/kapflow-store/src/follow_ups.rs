@@ -4,7 +4,7 @@
 //! several instances a questionnaire is emailed once; the link, the email (outbox) and the
 //! audit row are written in the same transaction.
 
-use crate::{ClientAccess, ClinicalAccess, StoreError, audit, outbox};
+use crate::{ClientAccess, StoreError, audit, outbox};
 use kapflow_domain::measures::schedule::Channel;
 use kapflow_domain::{AuditEntry, ClientId, MeasureRequestId};
 use time::{Date, Duration, OffsetDateTime};
@@ -57,23 +57,6 @@ impl FollowUps<'_> {
             &entry,
         )
         .await
-    }
-
-    /// When the client agreed to be emailed questionnaire links, if they have.
-    #[tracing::instrument(level = "debug", skip_all)]
-    pub async fn email_consent(
-        &self,
-        access: &ClinicalAccess,
-    ) -> Result<Option<OffsetDateTime>, StoreError> {
-        Ok(self
-            .store
-            .db
-            .scalar_optional::<Option<OffsetDateTime>>(
-                "SELECT email_consent_at FROM clients WHERE id = $1",
-                args![access.client()],
-            )
-            .await?
-            .flatten())
     }
 
     /// What to email now: questionnaires due by `today` never sent, and (when `remind_after`

@@ -6,9 +6,8 @@
 
 use crate::StoreError;
 use crate::access::RELEASE_STANDS;
-use crate::alerts::open_level;
+use crate::alerts::{open_level, shown_to_member, shown_to_prescriber};
 use crate::sql::OptText;
-use kapflow_domain::access::{Action, Relationship, decide};
 use kapflow_domain::measures::schedule::AlertLevel;
 use kapflow_domain::{Role, UserId};
 use time::{Date, Duration, OffsetDateTime};
@@ -73,47 +72,36 @@ fn referred() -> String {
     )
 }
 
-/// Whose messages user `$1` reads: a prescriber's referred clients, a clinician's care team.
-fn message_scope(prescriber: bool) -> String {
+/// The messages (aliased `m`, of client `c`) unread by user `$1`: since `$3`, from someone
+/// else, after the last time `$1` opened that client's messages — of a prescriber's referred
+/// clients, or of a clinician's care team. The queue and the navigation's count both read
+/// this. A clinician's starts from the care team (SQLite keeps a CROSS JOIN's order): a
+/// caseload is smaller than the practice's recent messages (about a quarter of the work for the
+/// demo practice's busiest therapist).
+fn unread_messages(prescriber: bool) -> String {
+    const UNREAD: &str = "m.at >= $3 AND m.author_id <> $1 AND NOT EXISTS (SELECT 1 FROM \
+                          message_reads r WHERE r.user_id = $1 AND r.client_id = m.client_id \
+                          AND r.read_at >= m.at)";
     if prescriber {
-        referred()
+        format!(
+            "client_messages m JOIN clients c ON c.id = m.client_id WHERE {UNREAD} AND {}",
+            referred()
+        )
     } else {
-        ON_TEAM.to_owned()
+        format!(
+            "care_team t CROSS JOIN client_messages m JOIN clients c ON c.id = m.client_id \
+             WHERE t.user_id = $1 AND m.client_id = t.client_id AND {UNREAD}"
+        )
     }
 }
 
-/// Messages (aliased `m`, of client `c`) since `$3` from someone other than user `$1` after the
-/// last time `$1` opened that client's messages.
-const UNREAD: &str = "m.at >= $3 AND m.author_id <> $1 AND NOT EXISTS (SELECT 1 FROM \
-                      message_reads r WHERE r.user_id = $1 AND r.client_id = m.client_id AND \
-                      r.read_at >= m.at)";
-
-/// Constant SQL: whether a prescriber's rows (all referrals with the release standing) show
-/// their risk, as the domain's access rules decide.
+/// Constant SQL: whether a prescriber's rows show their risk.
 fn prescriber_reads() -> &'static str {
-    if decide(
-        Role::Prescriber,
-        Action::ViewClinicalRecord,
-        Relationship::ReferredPrescriber,
-    )
-    .is_allowed()
-    {
+    if shown_to_prescriber() {
         "1 = 1"
     } else {
         "1 = 0"
     }
-}
-
-/// The viewer as a care-team member whose rows show their risk, where membership lets their
-/// role read the clinical record (never front desk's).
-fn as_member(viewer: UserId, role: Role) -> Option<UserId> {
-    decide(
-        role,
-        Action::ViewClinicalRecord,
-        Relationship::AssignedClinician,
-    )
-    .is_allowed()
-    .then_some(viewer)
 }
 
 impl Work<'_> {
@@ -172,11 +160,10 @@ impl Work<'_> {
             "1 = 1"
         };
         let sql = format!(
-            "SELECT c.id, c.legal_name AS name, MIN(m.at) AS since, {} AS risk FROM \
-             client_messages m JOIN clients c ON c.id = m.client_id WHERE {UNREAD} AND {} \
+            "SELECT c.id, c.legal_name AS name, MIN(m.at) AS since, {} AS risk FROM {} \
              GROUP BY c.id, c.legal_name ORDER BY since LIMIT $2",
             open_level("c.id", shown),
-            message_scope(prescriber)
+            unread_messages(prescriber)
         );
         self.rows(sql, args![user, LIMIT, now - UNREAD_FOR]).await
     }
@@ -197,18 +184,7 @@ impl Work<'_> {
             Role::FrontDesk | Role::Client => None,
         };
         let unread = match messages {
-            // From the care team to each member client's recent messages (SQLite keeps a
-            // CROSS JOIN's order): a caseload is smaller than the practice's recent messages
-            // (about a quarter of the work on the demo practice's busiest therapist).
-            Some(false) => format!(
-                "(SELECT COUNT(*) FROM care_team t CROSS JOIN client_messages m WHERE \
-                 t.user_id = $1 AND m.client_id = t.client_id AND {UNREAD})"
-            ),
-            Some(true) => format!(
-                "(SELECT COUNT(*) FROM client_messages m JOIN clients c ON c.id = m.client_id \
-                 WHERE {UNREAD} AND {})",
-                message_scope(true)
-            ),
+            Some(prescriber) => format!("(SELECT COUNT(*) FROM {})", unread_messages(prescriber)),
             None => "CAST(0 AS BIGINT)".to_owned(),
         };
         let sql = format!(
@@ -283,7 +259,8 @@ impl Work<'_> {
             signed("kap"),
             signed("release_of_information")
         );
-        self.rows(sql, args![as_member(viewer, role), LIMIT]).await
+        self.rows(sql, args![shown_to_member(viewer, role), LIMIT])
+            .await
     }
 
     /// Clients in an open course with no way to reach them or no emergency contact. Risk
@@ -301,7 +278,8 @@ impl Work<'_> {
              c.emergency_name IS NULL OR c.emergency_phone IS NULL) ORDER BY since LIMIT $2",
             open_level("c.id", ON_TEAM)
         );
-        self.rows(sql, args![as_member(viewer, role), LIMIT]).await
+        self.rows(sql, args![shown_to_member(viewer, role), LIMIT])
+            .await
     }
 
     /// Clients due a questionnaire (by `today`, not yet sent) that cannot go out by itself:
@@ -328,7 +306,7 @@ impl Work<'_> {
             .db
             .fetch_all(
                 sqlx::AssertSqlSafe(sql),
-                args![as_member(viewer, role), today, LIMIT],
+                args![shown_to_member(viewer, role), today, LIMIT],
             )
             .await
     }

@@ -14,21 +14,12 @@ use kapflow_domain::dosing::session::Status;
 use kapflow_domain::dosing::vitals::{Level, Thresholds, Vitals};
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::prescribing::DoseForm;
-use kapflow_domain::prescribing::plan::DosingPlan;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{ClientId, DosingSessionId};
 use kapflow_store::dosing::{Closing, EntryRefused, Prepared, Recorded, StartRefused};
 use kapflow_store::store_test;
 use kapflow_store::testkit::TestDb;
 use time::{Duration, OffsetDateTime};
-
-const PLAN: DosingPlan = DosingPlan {
-    sessions_planned: 6,
-    min_days_between: 7,
-    dose_ug: 100_000,
-    split_allowed: false,
-    booster_ug: None,
-};
 
 fn vitals(systolic: u16, diastolic: u16, is_final: bool) -> VitalsEntry {
     VitalsEntry {
@@ -92,7 +83,7 @@ store_test!(
     async |db: &TestDb| {
         let w = world(db).await;
         let c = new_client(db, &w, "Ada Client", w.t1.0).await;
-        ready_for_dosing(db, &w, c, PLAN).await;
+        ready_for_dosing(db, &w, c, WEEKLY_PLAN).await;
         let s = db.store.dosing();
         let t = Thresholds::default();
         let now = now_utc();
@@ -383,7 +374,7 @@ store_test!(
         let w = world(db).await;
         let c = new_client(db, &w, "Ada Client", w.t1.0).await;
         let other = new_client(db, &w, "Bo Client", w.t2.0).await;
-        ready_for_dosing(db, &w, c, PLAN).await;
+        ready_for_dosing(db, &w, c, WEEKLY_PLAN).await;
         let s = db.store.dosing();
         let t = Thresholds::default();
         let now = now_utc();

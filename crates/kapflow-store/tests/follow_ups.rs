@@ -31,19 +31,18 @@ store_test!(
         };
         // The baseline is due today, but the client has not agreed to email.
         assert!(due(now).await.is_empty(), "no email without consent");
-        assert!(
-            s.follow_ups()
-                .email_consent(&seen(c))
-                .await
-                .expect("c")
-                .is_none()
-        );
+        let agreed = async || {
+            let header = s.clients().header(&for_tests(c)).await.expect("q");
+            header.expect("client").email_consent_at
+        };
+        assert!(agreed().await.is_none());
         assert!(
             s.follow_ups()
                 .set_email_consent(&for_tests(c), true, &ta, now)
                 .await
                 .expect("consent")
         );
+        assert!(agreed().await.is_some(), "recorded");
         let first = due(now).await;
         assert!(!first.is_empty() && first.iter().all(|x| !x.reminder && x.client == c));
         let mut sent = 0;
@@ -94,6 +93,7 @@ store_test!(
                 .expect("withdraw")
         );
         assert!(due(later).await.is_empty());
+        assert!(agreed().await.is_none(), "withdrawn");
         assert!(
             !s.follow_ups()
                 .send(

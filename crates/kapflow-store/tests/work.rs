@@ -6,7 +6,6 @@ mod common;
 use common::*;
 use kapflow_domain::Role;
 use kapflow_domain::client::Sensitivity;
-use kapflow_domain::prescribing::plan::DosingPlan;
 use kapflow_domain::prescribing::{DoseAnswer, DoseChangeAnswer};
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::access::for_tests;
@@ -14,14 +13,6 @@ use kapflow_store::store_test;
 use kapflow_store::testkit::TestDb;
 use time::Duration;
 use uuid::Uuid;
-
-const PLAN: DosingPlan = DosingPlan {
-    sessions_planned: 6,
-    min_days_between: 7,
-    dose_ug: 100_000,
-    split_allowed: false,
-    booster_ug: None,
-};
 
 store_test!(
     each_role_sees_its_waiting_work_oldest_first_and_only_within_reach,
@@ -50,7 +41,7 @@ store_test!(
             2
         );
         // Ada walks to "ready for dosing": consents signed, referred, evaluated, prescribed.
-        ready_for_dosing(db, &w, ada, PLAN).await;
+        ready_for_dosing(db, &w, ada, WEEKLY_PLAN).await;
         assert_eq!(
             ids(s
                 .work()

@@ -300,6 +300,7 @@ async fn practice_details_show_on_every_page() {
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(
         r.body.contains(&format!("id=\"org-name-{aurora}-error\""))
+            && r.body.contains(&format!("<a href=\"#org-name-{aurora}\">"))
             && r.body
                 .contains("Another partner organisation has this name.")
             && r.body.contains("value=\"Journey Clinical\""),

@@ -23,6 +23,15 @@ use uuid::Uuid;
 
 pub use kapflow_store::access::for_tests;
 
+/// A weekly plan of six 100 mg sessions, one dose each: the plan most tests prescribe.
+pub const WEEKLY_PLAN: DosingPlan = DosingPlan {
+    sessions_planned: 6,
+    min_days_between: 7,
+    dose_ug: 100_000,
+    split_allowed: false,
+    booster_ug: None,
+};
+
 /// Test setup's view of a client's clinical record (see `for_tests`).
 pub fn seen(c: ClientId) -> kapflow_store::ClinicalAccess {
     for_tests(c).clinical().expect("clinical")

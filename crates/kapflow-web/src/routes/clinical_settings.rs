@@ -16,7 +16,6 @@ use kapflow_domain::screening::ScreeningSettings;
 use kapflow_domain::text::number_in;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::settings::keys;
-use serde::Deserialize;
 use std::ops::RangeInclusive;
 
 /// (form name, setting key, label, allowed range, default, source)
@@ -198,17 +197,11 @@ impl ClinicalSettingsPage {
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
-
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     owner: OwnerUser,
-    Query(q): Query<SavedQuery>,
+    Query(q): Query<crate::routes::SavedQuery>,
 ) -> Result<ClinicalSettingsPage, AppError> {
     let mut fields = Vec::new();
     for (name, key, label, _, default, source) in specs() {

@@ -24,6 +24,13 @@ pub mod setup;
 pub mod site_admin;
 pub mod staff;
 
+/// `?saved=1` after a settings form's redirect: the page confirms the save.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    pub saved: Option<String>,
+}
+
 use crate::AppState;
 use crate::auth::Access;
 use crate::auth::access::Registry;

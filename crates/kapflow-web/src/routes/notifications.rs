@@ -24,17 +24,11 @@ pub struct NotificationsPage {
     pub kinds: Vec<(&'static str, &'static str, bool)>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct SavedQuery {
-    saved: Option<String>,
-}
-
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
     user: CurrentUser,
-    Query(q): Query<SavedQuery>,
+    Query(q): Query<crate::routes::SavedQuery>,
 ) -> Result<NotificationsPage, AppError> {
     let u = &user.session.user;
     let off = state.store.notices().switched_off(u.id).await?;

@@ -25,6 +25,21 @@ fn checked_name(raw: &str) -> Result<String, String> {
     kapflow_domain::text::required_line(raw, 120, "the organisation's name")
 }
 
+/// The partner organisation a form chose by id: `None` when it chose none; an id that is not
+/// one of the practice's organisations is refused (no form offers it).
+pub async fn chosen(state: &AppState, id: &str) -> Result<Option<OrgId>, AppError> {
+    if id.is_empty() {
+        return Ok(None);
+    }
+    let org = OrgId::parse(id).ok_or(AppError::BadRequest)?;
+    let known = state.store.partner_orgs().list().await?;
+    if known.iter().any(|o| o.id == org) {
+        Ok(Some(org))
+    } else {
+        Err(AppError::BadRequest)
+    }
+}
+
 const NAME_TAKEN: &str = "Another partner organisation has this name.";
 
 /// The Staff page again with the organisation form's refusal beside its field.
@@ -131,22 +146,7 @@ pub async fn set_member(
     Form(f): Form<MemberForm>,
 ) -> Result<Response, AppError> {
     let user = UserId::parse(&id).ok_or(AppError::NotFound)?;
-    let org = if f.org.is_empty() {
-        None
-    } else {
-        let org = OrgId::parse(&f.org).ok_or(AppError::BadRequest)?;
-        if !state
-            .store
-            .partner_orgs()
-            .list()
-            .await?
-            .iter()
-            .any(|o| o.id == org)
-        {
-            return Err(AppError::BadRequest);
-        }
-        Some(org)
-    };
+    let org = chosen(&state, &f.org).await?;
     if !state
         .store
         .partner_orgs()

@@ -297,17 +297,11 @@ const FIELDS: &[(&str, &str, &str)] = &[
     ("states", keys::STATES, "States served"),
 ];
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct SettingsQuery {
-    saved: Option<String>,
-}
-
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn settings(
     State(state): State<AppState>,
     owner: OwnerUser,
-    Query(q): Query<SettingsQuery>,
+    Query(q): Query<crate::routes::SavedQuery>,
 ) -> Result<SettingsPage, AppError> {
     let info = SiteInfo::load(&state).await?;
     let value = |name: &str| match name {
@@ -402,12 +396,8 @@ pub async fn save_settings(
     }
     // Which partner organisation the site names: one of the list, or left as it is.
     let chosen = form.get("partner_org").cloned().unwrap_or_default();
-    if !chosen.is_empty() {
-        let orgs = state.store.partner_orgs().list().await?;
-        if !orgs.iter().any(|o| o.id.to_string() == chosen) {
-            return Err(AppError::BadRequest);
-        }
-        values.push((keys::PARTNER_ORG, chosen.clone()));
+    if let Some(org) = crate::routes::partner_orgs::chosen(&state, &chosen).await? {
+        values.push((keys::PARTNER_ORG, org.to_string()));
     }
     if fields.iter().any(|f| f.error.is_some()) {
         let info = SiteInfo::load(&state).await?;

@@ -212,15 +212,8 @@ pub async fn invite(
         return refused("Choose a role.".into()).await;
     };
     // Only a prescriber belongs to a partner organisation; the choice is ignored for others.
-    let org = match (role, form.org.as_str()) {
-        (Role::Prescriber, id) if !id.is_empty() => {
-            let org = OrgId::parse(id).ok_or(AppError::BadRequest)?;
-            let known = state.store.partner_orgs().list().await?;
-            if !known.iter().any(|o| o.id == org) {
-                return Err(AppError::BadRequest);
-            }
-            Some(org)
-        }
+    let org = match role {
+        Role::Prescriber => crate::routes::partner_orgs::chosen(&state, &form.org).await?,
         _ => None,
     };
     match create_invitation(&state, &email, role, org, &owner.0.actor()).await? {

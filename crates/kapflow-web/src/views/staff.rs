@@ -69,6 +69,18 @@ pub struct StaffPage {
 }
 
 impl StaffPage {
+    /// The control the error summary links to: the page refuses one form at a time, and its
+    /// controls' ids are not their field names (several forms of a kind on one page).
+    pub fn error_target(&self) -> String {
+        if self.e.has("org-rename") {
+            format!("org-name-{}", self.renaming.0)
+        } else if self.e.has("email") {
+            "invite-email".to_owned()
+        } else {
+            String::new()
+        }
+    }
+
     /// The name to show in an organisation's rename field: what was typed if that rename was
     /// refused, else its name.
     pub fn org_value<'a>(&'a self, id: &str, name: &'a str) -> &'a str {
