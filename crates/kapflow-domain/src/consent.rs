@@ -85,8 +85,8 @@ pub struct Signature {
 }
 
 impl SignatureInput {
-    /// `today` is UTC's date. A signature is dated the day it is given where the client is;
-    /// anywhere on Earth that is UTC's date or a day either side, so that is what is accepted.
+    /// `today` is the practice's date. A signature is dated the day it is given where the
+    /// client is, who may be elsewhere (signing from home): a day either side is accepted.
     /// The typed name must be the client's `legal_name` (case and spacing aside): a signature
     /// in another name is not the client's.
     pub fn validate(&self, today: Date, legal_name: &str) -> Result<Signature, FieldErrors> {
@@ -210,7 +210,7 @@ mod tests {
             agree: "yes".into(),
         };
         assert!(ok.validate(date!(2026 - 11 - 29), "Ada Lovelace").is_ok());
-        // The client's local date may be a day either side of UTC's.
+        // The client's local date may be a day either side of the practice's.
         for near in ["2026-11-28", "2026-11-30"] {
             let s = SignatureInput {
                 signed_on: near.into(),

@@ -152,6 +152,22 @@ typed_id!(
     /// An integration session recorded on a course.
     IntegrationId
 );
+typed_id!(
+    /// A room of the practice (an office, the dosing room).
+    RoomId
+);
+typed_id!(
+    /// One appointment (or hold) on the practice calendar.
+    AppointmentId
+);
+typed_id!(
+    /// The appointments booked together as one repeating series.
+    SeriesId
+);
+typed_id!(
+    /// A clinician's time away (leave, training).
+    TimeOffId
+);
 
 #[cfg(test)]
 mod tests {

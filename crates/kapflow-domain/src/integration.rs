@@ -5,7 +5,7 @@
 use crate::UserId;
 use crate::form::FieldErrors;
 use crate::pathway::Stage;
-use crate::text::{date, days_from, in_words, required_text};
+use crate::text::{date, in_words, required_text};
 use time::Date;
 
 /// The longest summary kept here; a longer account belongs in the session notes.
@@ -48,9 +48,8 @@ pub fn may_record(stage: Stage) -> Result<(), String> {
 }
 
 impl IntegrationInput {
-    /// Validates the form. `today` is UTC's date and `course_opened` the UTC date the course
-    /// opened; each end has a day of slack, since the practice's own date may be a day either
-    /// side of UTC's.
+    /// Validates the form. `today` and `course_opened` are the practice's dates (the session
+    /// was held in the practice, so its date is the practice's, with no slack either side).
     pub fn validate(
         &self,
         today: Date,
@@ -60,12 +59,12 @@ impl IntegrationInput {
         let held_on = e.take(
             "held_on",
             date(&self.held_on, "the date of the session").and_then(|d| {
-                if d > days_from(today, 1) {
+                if d > today {
                     Err(
                         "The session cannot be dated in the future; enter the day it was held."
                             .to_owned(),
                     )
-                } else if d < days_from(course_opened, -1) {
+                } else if d < course_opened {
                     Err(format!(
                         "This course opened on {}; enter a session date from then on.",
                         in_words(course_opened)
@@ -119,7 +118,7 @@ mod tests {
 
     #[test]
     fn a_session_is_dated_between_the_course_opening_and_today() {
-        for ok in ["2026-08-31", "2026-09-01", "2026-11-29", "2026-11-30"] {
+        for ok in ["2026-09-01", "2026-11-29"] {
             assert!(
                 form(ok, "Talked it through.")
                     .validate(TODAY, OPENED)
@@ -127,14 +126,14 @@ mod tests {
                 "{ok}"
             );
         }
-        let e = form("2026-12-01", "x")
+        let e = form("2026-11-30", "x")
             .validate(TODAY, OPENED)
             .expect_err("future");
         assert_eq!(
             e.get("held_on"),
             Some("The session cannot be dated in the future; enter the day it was held.")
         );
-        let e = form("2026-08-30", "x")
+        let e = form("2026-08-31", "x")
             .validate(TODAY, OPENED)
             .expect_err("before");
         assert_eq!(

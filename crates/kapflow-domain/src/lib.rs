@@ -6,6 +6,7 @@
 pub mod access;
 pub mod audit;
 pub mod audit_checkpoint;
+pub mod calendar;
 pub mod client;
 pub mod consent;
 pub mod consent_drafts;
@@ -29,14 +30,15 @@ pub mod session_policy;
 pub mod text;
 pub mod time_util;
 pub mod token;
+pub mod zone;
 
 pub use audit::{Actor, AuditEntry, AuditOutcome, ChainHash};
 pub use email::Email;
 pub use ids::{
-    AlertId, AuditId, ClientId, CourseId, DocumentId, DoseRequestId, DosingSessionId, EvaluationId,
-    GrantId, InquiryId, IntegrationId, MeasureRequestId, MessageId, OrgId, OutboxId, PhotoId,
-    PrescriptionId, ResponseId, SessionAlertId, SessionId, ShipmentId, SignatureId, UserId,
-    VitalsId,
+    AlertId, AppointmentId, AuditId, ClientId, CourseId, DocumentId, DoseRequestId,
+    DosingSessionId, EvaluationId, GrantId, InquiryId, IntegrationId, MeasureRequestId, MessageId,
+    OrgId, OutboxId, PhotoId, PrescriptionId, ResponseId, RoomId, SeriesId, SessionAlertId,
+    SessionId, ShipmentId, SignatureId, TimeOffId, UserId, VitalsId,
 };
 pub use password::{NewPassword, PasswordRejected};
 pub use role::Role;

@@ -8,7 +8,7 @@
 //! integration. Every transition lists its preconditions; a refusal names every unmet one in
 //! plain words, so the therapist sees all that is missing at once.
 
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 crate::named_enum! {
     /// Where a course of treatment stands.
@@ -259,11 +259,6 @@ pub fn transition(from: Stage, t: &Transition, facts: &CourseFacts) -> Result<St
             }
         }
     }
-}
-
-/// The date part of a UTC instant, for eligibility checks.
-pub fn today(now: OffsetDateTime) -> Date {
-    now.to_offset(time::UtcOffset::UTC).date()
 }
 
 #[cfg(test)]

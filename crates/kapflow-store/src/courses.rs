@@ -147,7 +147,8 @@ pub(crate) async fn apply(
     now: OffsetDateTime,
 ) -> Result<Result<Stage, GateRefused>, StoreError> {
     let from = course.stage;
-    let f = facts(tx, course, pathway::today(now)).await?;
+    let today = tx.zone().await?.today(now);
+    let f = facts(tx, course, today).await?;
     let to = match pathway::transition(from, t, &f) {
         Ok(to) => to,
         Err(refused) => return Ok(Err(refused)),
@@ -277,7 +278,8 @@ impl Courses<'_> {
         let Some(course) = current_course(&mut tx, access.client()).await? else {
             return Ok(None);
         };
-        let f = facts(&mut tx, &course, pathway::today(now)).await?;
+        let today = tx.zone().await?.today(now);
+        let f = facts(&mut tx, &course, today).await?;
         tx.commit().await?;
         Ok(Some((course, f)))
     }

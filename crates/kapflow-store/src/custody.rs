@@ -255,7 +255,7 @@ impl Custody<'_> {
         .await
     }
 
-    /// A client's entries logged on the days `from` to `to` (UTC, both included), in order.
+    /// A client's entries logged on the practice's days `from` to `to` (both included), in order.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn for_client(
         &self,
@@ -263,7 +263,8 @@ impl Custody<'_> {
         from: Date,
         to: Date,
     ) -> Result<Vec<CustodyRow>, StoreError> {
-        let (start, end) = rows::days(from, to);
+        let zone = self.store.settings().snapshot().await?.zone().clone();
+        let (start, end) = rows::days(&zone, from, to);
         rows::list(
             &self.store.db,
             rows::Scope::Client(access.client(), start, end),
@@ -271,11 +272,12 @@ impl Custody<'_> {
         .await
     }
 
-    /// Every entry of the practice logged on the days `from` to `to` (UTC, both included), in
+    /// Every entry of the practice logged on the practice's days `from` to `to` (both included), in
     /// order: the owner's report (the route is the owner's only).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn for_practice(&self, from: Date, to: Date) -> Result<Vec<CustodyRow>, StoreError> {
-        let (start, end) = rows::days(from, to);
+        let zone = self.store.settings().snapshot().await?.zone().clone();
+        let (start, end) = rows::days(&zone, from, to);
         rows::list(&self.store.db, rows::Scope::Practice(start, end)).await
     }
 }

@@ -7,7 +7,7 @@ use crate::consents::Signed;
 use kapflow_domain::client::Sensitivity;
 use kapflow_domain::consent::{ConsentKind, NewDocument, Signature};
 use kapflow_domain::intake::IntakeForm;
-use kapflow_domain::pathway::{Stage, Transition, today};
+use kapflow_domain::pathway::{Stage, Transition};
 use kapflow_domain::preparation::{CHECKLIST, PreparationForm};
 use kapflow_domain::prescribing::plan::DosingPlan;
 use kapflow_domain::prescribing::{Decision, DoseForm, Evaluation, Prescription, Shipment};
@@ -40,6 +40,12 @@ pub fn completed_intake() -> IntakeForm {
     }
 }
 
+/// The practice's date at `now`.
+pub async fn today(s: &Store, now: OffsetDateTime) -> time::Date {
+    let settings = s.settings().snapshot().await.expect("settings");
+    settings.zone().today(now)
+}
+
 /// The client signs the latest document of `kind` (published first when there is none).
 async fn sign(s: &Store, c: ClientId, kind: ConsentKind, by: &Actor, now: OffsetDateTime) {
     let latest =
@@ -61,7 +67,7 @@ async fn sign(s: &Store, c: ClientId, kind: ConsentKind, by: &Actor, now: Offset
     };
     let signature = Signature {
         typed_name: "The client".into(),
-        signed_on: today(now),
+        signed_on: today(s, now).await,
     };
     match s
         .consents()
@@ -117,7 +123,7 @@ pub async fn ready_for_dosing(s: &Store, r: &ReadyFor<'_>) {
     let eligible = Evaluation {
         decision: Decision::Eligible,
         reasons: "No contraindication.".into(),
-        valid_until: Some(today(now) + Duration::days(180)),
+        valid_until: Some(today(s, now).await + Duration::days(180)),
     };
     s.prescribing()
         .record_evaluation(&a, &eligible, p1, now)
@@ -141,7 +147,7 @@ pub async fn ready_for_dosing(s: &Store, r: &ReadyFor<'_>) {
     let ship = Shipment {
         carrier: "UPS".into(),
         tracking_number: "1Z999".into(),
-        shipped_on: today(now),
+        shipped_on: today(s, now).await,
     };
     s.prescribing()
         .record_shipment(&a, &ship, p1, now)

@@ -8,7 +8,7 @@ use crate::{ClientAccess, ClinicalAccess, StoreError, audit};
 use kapflow_domain::access::Action;
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::integration::{IntegrationInput, may_record};
-use kapflow_domain::pathway::{self, GateRefused, Stage, Transition};
+use kapflow_domain::pathway::{GateRefused, Stage, Transition};
 use kapflow_domain::{Actor, CourseId, IntegrationId, UserId};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -67,7 +67,8 @@ impl Integration<'_> {
         if let Err(why) = may_record(course.stage) {
             return Ok(Err(Refused::Because(why)));
         }
-        let s = match form.validate(pathway::today(now), pathway::today(course.opened_at)) {
+        let zone = tx.zone().await?;
+        let s = match form.validate(zone.today(now), zone.today(course.opened_at)) {
             Ok(s) => s,
             Err(e) => return Ok(Err(Refused::Fields(e))),
         };

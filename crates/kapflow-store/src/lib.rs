@@ -21,6 +21,7 @@ pub mod alerts;
 pub mod assessment;
 pub mod audit;
 pub mod audit_files;
+pub mod calendar;
 pub mod check;
 pub mod client_header;
 pub mod clients;
@@ -100,6 +101,7 @@ topics! {
     alerts => alerts::Alerts,
     assessment => assessment::Assessment,
     audit => audit::Audit,
+    calendar => calendar::Calendar,
     clients => clients::Clients,
     consents => consents::Consents,
     courses => courses::Courses,

@@ -223,12 +223,13 @@ pub(crate) async fn schedule_baseline(
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
     let concerns = lookup::concerns(tx, client).await?;
+    let today = tx.zone().await?.today(now);
     for instrument in baseline_instruments(&concerns.0) {
         let request = NewRequest {
             client,
             course: Some(course),
             instrument,
-            due_on: kapflow_domain::pathway::today(now),
+            due_on: today,
             reason: Reason::Baseline,
         };
         insert_request(tx, &request, actor, now).await?;
@@ -258,7 +259,7 @@ pub(crate) async fn schedule_follow_ups(
         ],
     )
     .await?;
-    let today = kapflow_domain::pathway::today(now);
+    let today = tx.zone().await?.today(now);
     let concerns = lookup::concerns(tx, client).await?;
     for (days, reason, instrument) in schedule::follow_up_schedule(&concerns.0) {
         let request = NewRequest {

@@ -8,7 +8,7 @@ use crate::lookup::current_course;
 use crate::prescribing_plan::{insert_prescription, rx_columns};
 use crate::sql::OptText;
 use crate::{ClientAccess, ClinicalAccess, StoreError, audit, outbox};
-use kapflow_domain::pathway::{self, Eligibility, GateRefused, Stage, Transition, Unmet};
+use kapflow_domain::pathway::{Eligibility, GateRefused, Stage, Transition, Unmet};
 use kapflow_domain::prescribing::plan::{DosingPlan, mg_text};
 use kapflow_domain::prescribing::{
     Decision, DoseAnswer, DoseChangeAnswer, DoseForm, Evaluation, Prescription, Shipment,
@@ -372,7 +372,8 @@ impl Prescribing<'_> {
                 "Record the evaluation as eligible before prescribing.".into(),
             ])));
         }
-        let f = crate::courses::facts(&mut tx, &course, pathway::today(now)).await?;
+        let today = tx.zone().await?.today(now);
+        let f = crate::courses::facts(&mut tx, &course, today).await?;
         match f.eligibility {
             Some(Eligibility::Eligible { valid_until }) if valid_until >= f.today => {}
             _ => return Ok(Err(because(&[Unmet::EligibilityExpired]))),

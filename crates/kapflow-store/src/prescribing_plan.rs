@@ -41,9 +41,9 @@ pub struct PlanRow {
 }
 
 impl PlanRow {
-    /// The UTC date the last session opened on (the day the gates count from).
-    pub fn last_opened_on(&self) -> Option<Date> {
-        self.last_opened_at.map(kapflow_domain::pathway::today)
+    /// The practice's date the last session opened on (the day the gates count from).
+    pub fn last_opened_on(&self, zone: &kapflow_domain::zone::PracticeZone) -> Option<Date> {
+        self.last_opened_at.map(|t| zone.today(t))
     }
 
     /// The plan as the domain holds it; `None` if a stored number no longer fits (never

@@ -2,6 +2,7 @@
 
 use crate::StoreError;
 use crate::backend::Tx;
+use kapflow_domain::zone::PracticeZone;
 use time::OffsetDateTime;
 
 crate::topic!(
@@ -12,6 +13,8 @@ crate::topic!(
 /// The keys kapflow knows. Values are text; each feature parses its own.
 pub mod keys {
     pub const PRACTICE_NAME: &str = "practice.name";
+    /// The practice's IANA time zone (`America/New_York`); UTC while unset.
+    pub const TIME_ZONE: &str = "practice.time_zone";
     /// Written once, when the owner completes setup; guards against a second owner setup.
     pub const SETUP_COMPLETED_AT: &str = "setup.completed_at";
     /// Changes whenever anything on the public site changes (content or the settings below).
@@ -102,6 +105,38 @@ impl Settings<'_> {
                 args![key],
             )
             .await
+    }
+}
+
+/// The zone a stored setting names; UTC when unset or no longer a zone (a name the bundled
+/// database dropped must not stop every page).
+pub(crate) fn zone_from(name: Option<&str>) -> PracticeZone {
+    match name.map(PracticeZone::named) {
+        Some(Ok(z)) => z,
+        Some(Err(_)) => {
+            tracing::warn!(
+                "the practice's time zone setting is not a known zone; reading times in UTC"
+            );
+            PracticeZone::utc()
+        }
+        None => PracticeZone::utc(),
+    }
+}
+
+impl Tx {
+    /// The practice's time zone, for a write that dates something by the practice's day: from
+    /// the snapshot when it is fresh, else read in this transaction.
+    pub(crate) async fn zone(&mut self) -> Result<PracticeZone, StoreError> {
+        if let Some(s) = self.settings_cache.fresh(std::time::Instant::now()) {
+            return Ok(s.zone().clone());
+        }
+        let name: Option<String> = self
+            .scalar_optional(
+                "SELECT value FROM practice_settings WHERE key = $1",
+                args![keys::TIME_ZONE],
+            )
+            .await?;
+        Ok(zone_from(name.as_deref()))
     }
 }
 

@@ -10,6 +10,8 @@
 
 use crate::StoreError;
 use crate::backend::Db;
+use crate::settings::keys;
+use kapflow_domain::zone::PracticeZone;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -23,11 +25,28 @@ pub(crate) const VERSION_KEY: &str = "settings.version";
 
 /// Every practice setting at one version.
 #[derive(Clone, Debug, Default)]
-pub struct Snapshot(Arc<HashMap<String, String>>);
+pub struct Snapshot {
+    values: Arc<HashMap<String, String>>,
+    /// The practice's time zone, read once per version (nearly every page reads it).
+    zone: PracticeZone,
+}
 
 impl Snapshot {
+    pub(crate) fn new(values: HashMap<String, String>) -> Self {
+        let zone = crate::settings::zone_from(values.get(keys::TIME_ZONE).map(String::as_str));
+        Self {
+            values: Arc::new(values),
+            zone,
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+        self.values.get(key).map(String::as_str)
+    }
+
+    /// The practice's time zone (UTC until the owner chooses one).
+    pub fn zone(&self) -> &PracticeZone {
+        &self.zone
     }
 }
 
@@ -53,7 +72,7 @@ impl SettingsCache {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    fn fresh(&self, now: Instant) -> Option<Snapshot> {
+    pub(crate) fn fresh(&self, now: Instant) -> Option<Snapshot> {
         let held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         held.as_ref()
             .filter(|h| now.duration_since(h.checked) < MAX_AGE)
@@ -97,5 +116,5 @@ pub(crate) async fn read_all(db: &Db) -> Result<Snapshot, StoreError> {
     let rows: Vec<(String, String)> = db
         .fetch_all("SELECT key, value FROM practice_settings", args![])
         .await?;
-    Ok(Snapshot(Arc::new(rows.into_iter().collect())))
+    Ok(Snapshot::new(rows.into_iter().collect()))
 }

@@ -112,6 +112,10 @@ arg_from_id!(
     VitalsId,
     SessionAlertId,
     IntegrationId,
+    kapflow_domain::RoomId,
+    kapflow_domain::AppointmentId,
+    kapflow_domain::SeriesId,
+    kapflow_domain::TimeOffId,
 );
 
 /// Named enums bind as their stored name.
@@ -123,6 +127,8 @@ macro_rules! arg_from_name {
 
 arg_from_name!(
     Role,
+    kapflow_domain::calendar::Status,
+    kapflow_domain::calendar::NoteTemplate,
     kapflow_domain::dosing::session::Status,
     kapflow_domain::dosing::session::EndedAs,
     kapflow_domain::dosing::entries::MeasuredBy,

@@ -6,7 +6,6 @@ mod common;
 
 use common::*;
 use kapflow_domain::Role;
-use kapflow_domain::pathway::today;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::follow_ups::ToSend;
 use kapflow_store::store_test;
@@ -25,7 +24,7 @@ store_test!(
         let remind = Some(Duration::days(3));
         let due = |at: time::OffsetDateTime| async move {
             s.follow_ups()
-                .due(today(at), remind, at)
+                .due(utc_today(at), remind, at)
                 .await
                 .expect("due")
         };
@@ -109,3 +108,8 @@ store_test!(
         );
     }
 );
+
+/// The test practice's date (its zone is UTC unless a test chooses one).
+fn utc_today(t: time::OffsetDateTime) -> time::Date {
+    kapflow_domain::zone::PracticeZone::utc().today(t)
+}

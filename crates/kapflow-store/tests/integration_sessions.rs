@@ -10,7 +10,7 @@ use common::*;
 use kapflow_domain::Role;
 use kapflow_domain::access::Action;
 use kapflow_domain::integration::IntegrationInput;
-use kapflow_domain::pathway::{Stage, Unmet, today};
+use kapflow_domain::pathway::{Stage, Unmet};
 use kapflow_domain::prescribing::plan::DosingPlan;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::Backend;
@@ -90,7 +90,13 @@ store_test!(
             .expect("plan")
             .expect("active");
         assert_eq!(plan.plan(), Some(PLAN));
-        assert_eq!((plan.sessions_held, plan.last_opened_on()), (0, None));
+        assert_eq!(
+            (
+                plan.sessions_held,
+                plan.last_opened_on(&kapflow_domain::zone::PracticeZone::utc())
+            ),
+            (0, None)
+        );
         // The prescription list shows the same plan.
         let listed = rx.prescriptions(&seen(c), course.id).await.expect("rx");
         assert_eq!(listed[0].plan(), Some(PLAN));
@@ -112,8 +118,8 @@ store_test!(
             .expect("active");
         assert_eq!(plan.sessions_held, 2);
         assert_eq!(
-            plan.last_opened_on(),
-            Some(today(now_utc() - Duration::days(5)))
+            plan.last_opened_on(&kapflow_domain::zone::PracticeZone::utc()),
+            Some(utc_today(now_utc() - Duration::days(5)))
         );
         let lines = rx.dosing_sessions(&seen(c), course.id).await.expect("s");
         assert_eq!(
@@ -150,7 +156,7 @@ store_test!(
         ready_for_dosing(db, &w, c, PLAN).await;
         let course = current_course(db, c).await;
         let now = now_utc();
-        let day = today(now).to_string();
+        let day = utc_today(now).to_string();
         let t1 = &w.t1.1;
         let record = |form: IntegrationInput| async move {
             s.integration()
@@ -192,9 +198,14 @@ store_test!(
             Err(Refused::NotFound)
         );
 
-        let yesterday = today(now - Duration::days(1)).to_string();
+        // The course opened today: a session the day before is refused.
+        let yesterday = utc_today(now - Duration::days(1)).to_string();
+        assert!(matches!(
+            record(session(&yesterday, w.t1.0, "Too early.")).await,
+            Err(Refused::Fields(e)) if e.has("held_on")
+        ));
         let id = record(session(
-            &yesterday,
+            &day,
             w.t1.0,
             "Worked on the image of the open door; will journal daily.",
         ))
@@ -210,7 +221,7 @@ store_test!(
             .expect("rows");
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].id, id);
-        assert_eq!(rows[0].held_on, today(now - Duration::days(1)));
+        assert_eq!(rows[0].held_on, utc_today(now));
         assert_eq!(rows[0].therapist_id, w.t1.0);
         assert!(rows[0].summary.starts_with("Worked on the image"));
         // Audited with the change, each once.
@@ -259,7 +270,7 @@ store_test!(
             .integration()
             .record(
                 &seen(c),
-                &session(&today(now).to_string(), w.t1.0, "After the end."),
+                &session(&utc_today(now).to_string(), w.t1.0, "After the end."),
                 &w.t1.1,
                 now,
             )
@@ -272,3 +283,8 @@ store_test!(
         );
     }
 );
+
+/// The test practice's date (its zone is UTC unless a test chooses one).
+fn utc_today(t: time::OffsetDateTime) -> time::Date {
+    kapflow_domain::zone::PracticeZone::utc().today(t)
+}

@@ -8,7 +8,7 @@ use common::*;
 use kapflow_domain::client::ClientInput;
 use kapflow_domain::measures::schedule::{AlertTiming, Channel, Reason};
 use kapflow_domain::measures::{self, MeasureSettings, score};
-use kapflow_domain::pathway::{Transition, today};
+use kapflow_domain::pathway::Transition;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use kapflow_domain::{Actor, ClientId, Role, UserId};
@@ -32,7 +32,7 @@ async fn client(db: &TestDb, therapist: UserId, concerns: &[&str]) -> ClientId {
         concerns: concerns.iter().map(|c| c.to_string()).collect(),
         ..ClientInput::default()
     }
-    .validate(today(now_utc()))
+    .validate(utc_today(now_utc()))
     .expect("valid");
     open_client(db, &c, therapist, &Actor::default()).await
 }
@@ -104,13 +104,13 @@ store_test!(
         assert_eq!(codes, vec!["cssrs", "gad7", "pcl5", "phq9"]);
         assert!(
             reqs.iter()
-                .all(|r| r.reason == Reason::Baseline && r.due_on == today(now_utc()))
+                .all(|r| r.reason == Reason::Baseline && r.due_on == utc_today(now_utc()))
         );
         // Due on the therapist's list, not on another's.
         assert_eq!(
             db.store
                 .measures()
-                .due(t, false, today(now_utc()))
+                .due(t, false, utc_today(now_utc()))
                 .await
                 .expect("due")
                 .len(),
@@ -120,7 +120,7 @@ store_test!(
         assert!(
             db.store
                 .measures()
-                .due(other, false, today(now_utc()))
+                .due(other, false, utc_today(now_utc()))
                 .await
                 .expect("due")
                 .is_empty()
@@ -155,7 +155,7 @@ store_test!(
         assert!(
             follow
                 .iter()
-                .any(|r| r.due_on == today(now) + Duration::days(182))
+                .any(|r| r.due_on == utc_today(now) + Duration::days(182))
         );
     }
 );
@@ -311,7 +311,7 @@ store_test!(
                 assert!(
                     db.store
                         .measures()
-                        .add_request(&seen(c), "phq9", today(now), &ta, now)
+                        .add_request(&seen(c), "phq9", utc_today(now), &ta, now)
                         .await
                         .expect("add")
                 );
@@ -498,7 +498,7 @@ store_test!(
             assert!(
                 db.store
                     .measures()
-                    .add_request(&seen(who), "phq9", today(at), &ta, at)
+                    .add_request(&seen(who), "phq9", utc_today(at), &ta, at)
                     .await
                     .expect("scheduled")
             );
@@ -560,3 +560,8 @@ store_test!(
         );
     }
 );
+
+/// The test practice's date (its zone is UTC unless a test chooses one).
+fn utc_today(t: time::OffsetDateTime) -> time::Date {
+    kapflow_domain::zone::PracticeZone::utc().today(t)
+}

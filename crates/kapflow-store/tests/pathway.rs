@@ -170,7 +170,7 @@ store_test!(
         );
         assert_eq!(listed_for(db, w.p1.0).await, 1);
         assert_eq!(listed_for(db, w.p2.0).await, 0);
-        let today = kapflow_domain::pathway::today(now);
+        let today = kapflow_domain::zone::PracticeZone::utc().today(now);
         let eligible = Evaluation {
             decision: Decision::Eligible,
             reasons: "No contraindication; BP to recheck on the day.".into(),
@@ -407,7 +407,7 @@ store_test!(
             .1;
         let sig = Signature {
             typed_name: "Ada Client".into(),
-            signed_on: kapflow_domain::pathway::today(now),
+            signed_on: kapflow_domain::zone::PracticeZone::utc().today(now),
         };
         assert_eq!(
             s.consents()
@@ -529,7 +529,7 @@ store_test!(
         kapflow_store::testkit::raw_execute(db, "UPDATE courses SET stage = 'ready_for_dosing'")
             .await
             .expect("ready");
-        let today = kapflow_domain::pathway::today(now);
+        let today = kapflow_domain::zone::PracticeZone::utc().today(now);
         let facts = |plan| StartFacts {
             plan,
             ..StartFacts {

@@ -23,6 +23,7 @@ pub mod middleware;
 pub mod nav_counts;
 pub mod paths;
 pub mod photo;
+pub mod practice_zone;
 pub mod routes;
 pub mod setup_link;
 pub mod site;
@@ -72,6 +73,10 @@ pub fn app_from_parts(
         .layer(axum::middleware::from_fn_with_state(
             (state.clone(), registry),
             auth::access::enforce,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            practice_zone::layer,
         ));
     middleware::wrap(router, &state).with_state(state)
 }

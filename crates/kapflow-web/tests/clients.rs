@@ -281,7 +281,9 @@ async fn from_inquiry_to_referral(t: TestApp) {
             .expect("s")
             .is_empty()
     );
-    let today = kapflow_domain::pathway::today(now_utc()).to_string();
+    let today = kapflow_domain::zone::PracticeZone::utc()
+        .today(now_utc())
+        .to_string();
     // The date is filled in; a signature in another name is refused beside the field, with
     // what was typed kept.
     let page = t

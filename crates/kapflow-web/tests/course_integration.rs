@@ -9,7 +9,7 @@
 mod support;
 
 use axum::http::StatusCode;
-use kapflow_domain::pathway::{Stage, today};
+use kapflow_domain::pathway::Stage;
 use kapflow_domain::time_util::now_utc;
 use support::TestApp;
 use support::clinic::{clinic, stage};
@@ -136,7 +136,7 @@ async fn an_integration_session_waits_for_dosing_keeps_what_was_typed_and_record
     let c = clinic(&t).await;
     let a = c.a;
     let path = format!("/clients/{a}/integration");
-    let day = today(now_utc()).to_string();
+    let day = utc_today(now_utc()).to_string();
     let therapist = c.t1.id.to_string();
     let summary = "Worked with the image of the open door; will journal each morning.";
     let good = form(&[
@@ -295,4 +295,9 @@ async fn a_course_is_completed_from_integration_with_a_reason_and_a_confirmation
     assert!(shown.body.contains("The course is complete."));
     assert!(shown.body.contains("Planned sessions held; goals met"));
     assert!(!shown.body.contains("Record an integration session"));
+}
+
+/// The test practice's date (its zone is UTC unless a test chooses one).
+fn utc_today(t: time::OffsetDateTime) -> time::Date {
+    kapflow_domain::zone::PracticeZone::utc().today(t)
 }

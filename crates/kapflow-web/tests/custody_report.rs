@@ -112,7 +112,7 @@ async fn flow(t: TestApp) {
     assert!(bad.body.contains("Enter the From date"), "{}", bad.body);
 
     // The practice's report is the owner's; its CSV is the same bytes each time.
-    let today = kapflow_domain::pathway::today(now_utc());
+    let today = kapflow_domain::zone::PracticeZone::utc().today(now_utc());
     let uri = format!("/reports/custody?from={today}&to={today}&format=csv");
     assert_eq!(t.get(&uri, Some(&c.t1)).await.status, StatusCode::FORBIDDEN);
     let first = t.get(&uri, Some(&c.owner)).await;

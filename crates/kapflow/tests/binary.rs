@@ -393,7 +393,7 @@ fn a_pending_alert_survives_a_kill_and_is_delivered_once() {
             date_of_birth: "1980-01-01".into(),
             ..ClientInput::default()
         }
-        .validate(kapflow_domain::pathway::today(now_utc()))
+        .validate(kapflow_domain::zone::PracticeZone::utc().today(now_utc()))
         .expect("client");
         let kapflow_store::clients::Created::Client(c) = store
             .clients()

@@ -38,7 +38,7 @@ async fn log_two_entries(data: &std::path::Path) -> uuid::Uuid {
         concerns: vec!["depression".into()],
         ..ClientInput::default()
     }
-    .validate(kapflow_domain::pathway::today(now))
+    .validate(kapflow_domain::zone::PracticeZone::utc().today(now))
     .expect("valid");
     let Created::Client(client) = store
         .clients()

@@ -96,7 +96,7 @@ async fn real_client(data: &Path) {
         concerns: vec!["anxiety".into()],
         ..ClientInput::default()
     }
-    .validate(kapflow_domain::pathway::today(now))
+    .validate(kapflow_domain::zone::PracticeZone::utc().today(now))
     .expect("valid");
     let made = store
         .clients()

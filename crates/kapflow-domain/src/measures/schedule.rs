@@ -68,7 +68,7 @@ pub fn follow_up_schedule(concerns: &[Concern]) -> Vec<(i64, Reason, &'static st
         .collect()
 }
 
-/// The dates a person may give a questionnaire as its due date, given UTC's `today`: from a
+/// The dates a person may give a questionnaire as its due date, given the practice's `today`: from a
 /// year ago (to record one that was missed) to two years ahead (the 6-month follow-up of a long
 /// course still fits); anything outside is a typing slip, not a schedule.
 pub fn due_on_window(today: time::Date) -> (time::Date, time::Date) {

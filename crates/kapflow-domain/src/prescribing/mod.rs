@@ -32,8 +32,8 @@ pub fn eligibility(decision: Decision, valid_until: Option<Date>) -> Option<Elig
     }
 }
 
-/// The dates an eligibility may be "valid until", given UTC's `today`: from yesterday (a day of
-/// slack: the prescriber's own date may be behind UTC's) to two years ahead. No source sets a
+/// The dates an eligibility may be "valid until", given the practice's `today`: from yesterday (a
+/// day of slack: the prescriber, elsewhere, may be a day behind) to two years ahead. No source sets a
 /// longest validity; two years is kapflow's bound on what a prescriber would sign, so 9999 or a
 /// decade is caught as the typing slip it is.
 pub fn valid_until_window(today: Date) -> (Date, Date) {
@@ -41,8 +41,8 @@ pub fn valid_until_window(today: Date) -> (Date, Date) {
 }
 
 /// The dates a shipment may be recorded as shipped on: from a year ago (older is a typing slip,
-/// not a shipment still on its way) to tomorrow (a day of slack: the pharmacy's own date may
-/// be ahead of UTC's; a shipment is recorded once it has gone, never in advance).
+/// not a shipment still on its way) to tomorrow (a day of slack: the pharmacy, elsewhere, may
+/// be a day ahead; a shipment is recorded once it has gone, never in advance).
 pub fn shipped_on_window(today: Date) -> (Date, Date) {
     (years_from(today, -1), days_from(today, 1))
 }

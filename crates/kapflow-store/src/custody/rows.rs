@@ -7,8 +7,9 @@ use kapflow_domain::audit::ChainHash;
 use kapflow_domain::dosing::custody::chain::StoredCustody;
 use kapflow_domain::dosing::custody::{CustodyEntry, CustodyKind, NewCustodyEntry};
 use kapflow_domain::prescribing::DoseForm;
+use kapflow_domain::zone::PracticeZone;
 use kapflow_domain::{ClientId, DosingSessionId, UserId};
-use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// One logged entry with who it concerns, who recorded and witnessed it, and its hash.
@@ -164,12 +165,9 @@ pub(super) enum Scope {
     Practice(OffsetDateTime, OffsetDateTime),
 }
 
-/// The UTC days `from` to `to` (both included) as a half-open range of times.
-pub(super) fn days(from: Date, to: Date) -> (OffsetDateTime, OffsetDateTime) {
-    let start = PrimitiveDateTime::new(from, Time::MIDNIGHT).assume_utc();
-    let end = PrimitiveDateTime::new(to, Time::MIDNIGHT).assume_utc();
-    // Past the calendar's end there is nothing to read anyway.
-    (start, end.checked_add(Duration::days(1)).unwrap_or(end))
+/// The practice's days `from` to `to` (both included) as a half-open range of times.
+pub(super) fn days(zone: &PracticeZone, from: Date, to: Date) -> (OffsetDateTime, OffsetDateTime) {
+    (zone.day_bounds(from).0, zone.day_bounds(to).1)
 }
 
 pub(super) async fn list(db: &Db, scope: Scope) -> Result<Vec<CustodyRow>, StoreError> {

@@ -11,7 +11,7 @@ use kapflow_domain::dosing::gates::{self, Plan, PreDoseMeasures, StartFacts, Sta
 use kapflow_domain::dosing::presence::Change;
 use kapflow_domain::dosing::session::{EndedAs, Status};
 use kapflow_domain::dosing::vitals::Thresholds;
-use kapflow_domain::pathway::{self, Stage, Transition};
+use kapflow_domain::pathway::{Stage, Transition};
 use kapflow_domain::{Actor, AuditOutcome, DosingSessionId, PrescriptionId, UserId};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -57,6 +57,7 @@ async fn plan(
     course: kapflow_domain::CourseId,
 ) -> Result<Option<(PrescriptionId, Plan)>, StoreError> {
     let n = |v: i64| u16::try_from(v.max(0)).unwrap_or(u16::MAX);
+    let zone = tx.zone().await?;
     Ok(crate::prescribing_plan::plan(tx, course).await?.map(|r| {
         (
             r.prescription_id,
@@ -64,7 +65,7 @@ async fn plan(
                 sessions_allowed: n(r.sessions_planned),
                 sessions_held: n(r.sessions_held),
                 min_days_between: n(r.min_days_between),
-                last_session_on: r.last_opened_on(),
+                last_session_on: r.last_opened_on(&zone),
             },
         )
     }))
@@ -76,7 +77,7 @@ pub(crate) async fn start_facts(
     s: &SessionRow,
     now: OffsetDateTime,
 ) -> Result<(StartFacts, Option<PrescriptionId>), StoreError> {
-    let today = pathway::today(now);
+    let today = tx.zone().await?.today(now);
     let course = current_course(tx, s.client_id)
         .await?
         .filter(|c| c.id == s.course_id)

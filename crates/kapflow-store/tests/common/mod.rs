@@ -152,7 +152,7 @@ pub fn client_input(name: &str) -> NewClient {
         concerns: vec!["depression".into()],
         ..ClientInput::default()
     }
-    .validate(kapflow_domain::pathway::today(now_utc()))
+    .validate(kapflow_domain::zone::PracticeZone::utc().today(now_utc()))
     .expect("valid")
 }
 
@@ -200,7 +200,7 @@ pub async fn sign(db: &TestDb, w: &World, c: ClientId, kind: ConsentKind) -> Sig
             doc,
             &Signature {
                 typed_name: "Ada Client".into(),
-                signed_on: kapflow_domain::pathway::today(now_utc()),
+                signed_on: kapflow_domain::zone::PracticeZone::utc().today(now_utc()),
             },
             &w.t1.1,
             now_utc(),

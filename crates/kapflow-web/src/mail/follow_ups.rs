@@ -3,8 +3,8 @@
 //! instead. A new single-use link each time, made here like a staff member's (same lifetime).
 
 use super::MailContext;
+use crate::practice_zone::today;
 use kapflow_domain::measures::schedule::Channel;
-use kapflow_domain::pathway::today;
 use kapflow_domain::token::token_hash;
 use kapflow_store::Store;
 use kapflow_store::settings::keys;
@@ -13,8 +13,16 @@ use time::{Duration, OffsetDateTime};
 /// Days after an automatic email before its one reminder, unless the practice set another.
 pub const REMIND_DAYS: i64 = 3;
 
-/// Emails what is due now; how many went out.
+/// Emails what is due now (by the practice's date); how many went out.
 pub async fn send_due(
+    store: &Store,
+    ctx: &MailContext,
+    now: OffsetDateTime,
+) -> Result<usize, String> {
+    crate::practice_zone::within(store, send_due_in_zone(store, ctx, now)).await
+}
+
+async fn send_due_in_zone(
     store: &Store,
     ctx: &MailContext,
     now: OffsetDateTime,

@@ -47,8 +47,17 @@ pub async fn run_outbox_worker(
     }
 }
 
-/// One delivery round; returns how many outbox rows were delivered.
+/// One delivery round; returns how many outbox rows were delivered. Emails are composed now,
+/// so their times read in the practice's zone as it is set at delivery.
 pub async fn deliver_due(
+    store: &Store,
+    ctx: &MailContext,
+    worker_id: &str,
+) -> Result<usize, String> {
+    crate::practice_zone::within(store, deliver_due_in_zone(store, ctx, worker_id)).await
+}
+
+async fn deliver_due_in_zone(
     store: &Store,
     ctx: &MailContext,
     worker_id: &str,

@@ -48,7 +48,7 @@ pub async fn dashboard_page(
         // the owner, who may close them for any client.
         let everyone = u.role == Role::Owner;
         let now = kapflow_domain::time_util::now_utc();
-        let today = kapflow_domain::pathway::today(now);
+        let today = crate::practice_zone::today(now);
         let open = state.store.alerts().open(u.id, everyone, now).await?;
         let due = state
             .store

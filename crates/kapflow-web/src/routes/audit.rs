@@ -17,7 +17,7 @@ use kapflow_domain::{Email, UserId};
 use kapflow_store::audit::{AuditFilter, AuditListing};
 use kapflow_store::rate_limit::RateDecision;
 use serde::Deserialize;
-use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
+use time::{Date, Duration};
 
 const PAGE: i64 = 50;
 const EXPORT_MAX: i64 = 100_000;
@@ -54,21 +54,20 @@ impl AuditQuery {
     }
 }
 
-/// The dates the filter accepts, given UTC's `today`: 25 years back (well beyond the record
-/// retention periods practices commonly keep, and older than kapflow itself) to tomorrow (the
-/// owner's own date may be ahead of UTC's). Bounding them also keeps "to" + 1 day clear of the calendar's end, where
-/// the arithmetic would panic.
+/// The dates the filter accepts, given the practice's `today`: 25 years back (well beyond the
+/// record retention periods practices commonly keep, and older than kapflow itself) to
+/// tomorrow. Bounding them also keeps "to" + 1 day clear of the calendar's end, where the
+/// arithmetic would panic.
 fn filter_window(today: Date) -> (Date, Date) {
     (years_from(today, -25), days_from(today, 1))
 }
 
-fn day(s: &str, what: &str, today: Date) -> Result<Option<OffsetDateTime>, String> {
+fn day(s: &str, what: &str, today: Date) -> Result<Option<Date>, String> {
     if s.trim().is_empty() {
         return Ok(None);
     }
     let (earliest, latest) = filter_window(today);
-    date_within(s, what, earliest, latest)
-        .map(|d| Some(PrimitiveDateTime::new(d, Time::MIDNIGHT).assume_utc()))
+    date_within(s, what, earliest, latest).map(Some)
 }
 
 /// Turns the form's values into a store filter. An unknown person matches nothing.
@@ -94,14 +93,16 @@ async fn filter(state: &AppState, q: &AuditQuery) -> Result<Result<AuditFilter, 
     let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     f.client_id = text(&q.client);
     f.action = text(&q.action);
-    let today = kapflow_domain::pathway::today(now_utc());
+    // Days are the practice's: from the start of "from" to the end of "to".
+    let zone = crate::practice_zone::current();
+    let today = zone.today(now_utc());
     match (
         day(&q.from, "the From date", today),
         day(&q.to, "the To date", today),
     ) {
         (Ok(from), Ok(to)) => {
-            f.from = from;
-            f.until = to.map(|t| t + Duration::days(1));
+            f.from = from.map(|d| zone.day_bounds(d).0);
+            f.until = to.map(|d| zone.day_bounds(d).1);
         }
         (Err(e), _) | (_, Err(e)) => return Ok(Err(e)),
     }

@@ -147,7 +147,7 @@ pub async fn client_report(
         q,
     };
     let layout = Layout::for_user(&state, &user.0).await?;
-    let span = match period(&report.q, kapflow_domain::pathway::today(now_utc())) {
+    let span = match period(&report.q, crate::practice_zone::today(now_utc())) {
         Ok(span) => span,
         Err(e) => return Ok(report.page(layout, &[], Some(e))),
     };
@@ -179,7 +179,7 @@ pub async fn practice_report(
         q,
     };
     let layout = Layout::for_user(&state, &owner.0).await?;
-    let span = match period(&report.q, kapflow_domain::pathway::today(now_utc())) {
+    let span = match period(&report.q, crate::practice_zone::today(now_utc())) {
         Ok(span) => span,
         Err(e) => return Ok(report.page(layout, &[], Some(e))),
     };

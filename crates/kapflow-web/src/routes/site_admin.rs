@@ -324,7 +324,9 @@ pub async fn settings(
             error: None,
         })
         .collect();
-    settings_page(&state, &owner, fields, &info, q.saved.is_some()).await
+    let mut page = settings_page(&state, &owner, fields, &info, q.saved.is_some()).await?;
+    page.zone = crate::practice_zone::current().name().to_owned();
+    Ok(page)
 }
 
 async fn settings_page(
@@ -348,6 +350,8 @@ async fn settings_page(
         orgs,
         partner_org,
         partner: info.partner.clone(),
+        zone: String::new(),
+        zone_error: None,
         saved,
     })
 }
@@ -399,12 +403,24 @@ pub async fn save_settings(
     if let Some(org) = crate::routes::partner_orgs::chosen(&state, &chosen).await? {
         values.push((keys::PARTNER_ORG, org.to_string()));
     }
-    if fields.iter().any(|f| f.error.is_some()) {
+    // The time zone: one of the list (a form without the field leaves it as it is).
+    let typed_zone = form.get("time_zone").cloned().unwrap_or_default();
+    let zone = if typed_zone.trim().is_empty() {
+        Ok(None)
+    } else {
+        kapflow_domain::zone::PracticeZone::named(&typed_zone).map(Some)
+    };
+    if let Ok(Some(z)) = &zone {
+        values.push((keys::TIME_ZONE, z.name().to_owned()));
+    }
+    if fields.iter().any(|f| f.error.is_some()) || zone.is_err() {
         let info = SiteInfo::load(&state).await?;
         let mut page = settings_page(&state, &owner, fields, &info, false).await?;
         if !chosen.is_empty() {
             page.partner_org = chosen;
         }
+        page.zone = typed_zone;
+        page.zone_error = zone.err().map(|e| e.to_string());
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     state

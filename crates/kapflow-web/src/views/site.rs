@@ -88,6 +88,9 @@ pub struct SettingsPage {
     /// The organisation the site names now (its id), and its name.
     pub partner_org: String,
     pub partner: String,
+    /// The practice's time zone (its IANA name), with the refusal of a name that is not one.
+    pub zone: String,
+    pub zone_error: Option<String>,
     pub saved: bool,
 }
 
@@ -100,7 +103,21 @@ impl SettingsPage {
                 e.add(f.name, m.clone());
             }
         }
+        if let Some(m) = &self.zone_error {
+            e.add("time_zone", m.clone());
+        }
         e
+    }
+
+    /// Every zone a practice may choose, as (value, text).
+    pub fn zones(&self) -> &'static [(String, String)] {
+        static ZONES: std::sync::LazyLock<Vec<(String, String)>> = std::sync::LazyLock::new(|| {
+            kapflow_domain::zone::PracticeZone::all_names()
+                .into_iter()
+                .map(|n| (n.clone(), n.replace('_', " ")))
+                .collect()
+        });
+        &ZONES
     }
 }
 

@@ -114,7 +114,7 @@ pub async fn queues(state: &AppState, user: UserId, role: Role) -> Result<Vec<Qu
             work.missing_consents(user, role).await?,
             client(crate::paths::consents),
         ));
-        let today = kapflow_domain::pathway::today(now);
+        let today = crate::practice_zone::today(now);
         out.push(Queue {
             heading: "Questionnaires that cannot be emailed (no address or no agreement)",
             empty: "Every questionnaire due can go by email.",

@@ -8,7 +8,7 @@ use kapflow_domain::access::Action;
 use kapflow_domain::client::{ClientInput, Sensitivity};
 use kapflow_domain::consent::{ConsentKind, NewDocument, Signature};
 use kapflow_domain::intake::IntakeForm;
-use kapflow_domain::pathway::{Stage, Transition, today};
+use kapflow_domain::pathway::{Stage, Transition};
 use kapflow_domain::preparation::{CHECKLIST, PreparationForm};
 use kapflow_domain::prescribing::{Decision, DoseForm, Evaluation, Prescription, Shipment};
 use kapflow_domain::time_util::now_utc;
@@ -70,7 +70,7 @@ pub fn adult(name: &str) -> kapflow_domain::client::NewClient {
         concerns: vec!["depression".into()],
         ..ClientInput::default()
     }
-    .validate(today(now_utc()))
+    .validate(utc_today(now_utc()))
     .expect("valid client")
 }
 
@@ -116,7 +116,7 @@ pub async fn sign_all(t: &TestApp, c: ClientId, witness: &Person) -> Vec<Signatu
     for d in s.consents().latest_documents().await.expect("docs") {
         let sig = Signature {
             typed_name: "Ada Client".into(),
-            signed_on: today(now_utc()),
+            signed_on: utc_today(now_utc()),
         };
         match s
             .consents()
@@ -218,7 +218,7 @@ pub async fn clinic(t: &TestApp) -> Clinic {
     let eval = Evaluation {
         decision: Decision::Eligible,
         reasons: "Fine".into(),
-        valid_until: Some(today(now) + time::Duration::days(90)),
+        valid_until: Some(utc_today(now) + time::Duration::days(90)),
     };
     s.prescribing()
         .record_evaluation(&a_p1, &eval, &pr, now)
@@ -246,7 +246,7 @@ pub async fn clinic(t: &TestApp) -> Clinic {
             &Shipment {
                 carrier: "UPS".into(),
                 tracking_number: "1Z".into(),
-                shipped_on: today(now),
+                shipped_on: utc_today(now),
             },
             &pr,
             now,
@@ -345,4 +345,9 @@ pub async fn give_email(t: &TestApp, c: ClientId, name: &str, email: &str) {
         )
         .await
         .expect("update");
+}
+
+/// The test practice's date (its zone is UTC unless a test chooses one).
+fn utc_today(t: time::OffsetDateTime) -> time::Date {
+    kapflow_domain::zone::PracticeZone::utc().today(t)
 }

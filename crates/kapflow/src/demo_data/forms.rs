@@ -3,6 +3,7 @@
 //! the preparation, and the prescriber's evaluation, prescription, shipment and receipt.
 
 use super::load::Progress;
+use super::practice_today;
 use super::script::Step;
 use super::story::{Exit, Story};
 use super::words;
@@ -10,7 +11,6 @@ use anyhow::{Context, anyhow, bail};
 use kapflow_domain::Actor;
 use kapflow_domain::inquiry::Concern;
 use kapflow_domain::intake::IntakeForm;
-use kapflow_domain::pathway::today;
 use kapflow_domain::preparation::{CHECKLIST, PreparationForm};
 use kapflow_domain::prescribing::plan::DosingPlan;
 use kapflow_domain::prescribing::{Decision, DoseForm, Evaluation, Prescription, Shipment};
@@ -127,7 +127,7 @@ pub async fn prescriber_step(
             let (reasons, valid_until) = match decision {
                 Decision::Eligible => (
                     "No contraindication found at the video evaluation; blood pressure within limits.",
-                    Some(today(at) + Duration::days(270)),
+                    Some(practice_today(at) + Duration::days(270)),
                 ),
                 Decision::NotEligible => (words::NOT_ELIGIBLE_REASONS, None),
                 Decision::MoreInformationNeeded => (words::MORE_INFORMATION, None),
@@ -150,7 +150,7 @@ pub async fn prescriber_step(
             let ship = Shipment {
                 carrier: pick(&words::CARRIERS, story.n, 8).into(),
                 tracking_number: format!("DEMO{:010}", story.n.wrapping_mul(7919) % 10_000_000_000),
-                shipped_on: today(at),
+                shipped_on: practice_today(at),
             };
             p.shipment = Some(
                 rx.record_shipment(a, &ship, by, at)

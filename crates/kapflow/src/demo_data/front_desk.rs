@@ -3,13 +3,13 @@
 //! one) with the therapist on the care team.
 
 use super::load::{Load, Progress, uuid_key};
+use super::practice_today;
 use super::script::Step;
 use super::story::Story;
 use super::words;
 use anyhow::{Context, anyhow, bail};
 use kapflow_domain::client::{ClientInput, Sensitivity};
 use kapflow_domain::inquiry::{ContactMethod, InquiryStatus, NewInquiry};
-use kapflow_domain::pathway::today;
 use kapflow_domain::token::token_hash;
 use kapflow_domain::{Actor, Email};
 use kapflow_store::clients::Created;
@@ -119,7 +119,7 @@ impl Load<'_> {
             sensitivity: Sensitivity::General.as_str().into(),
         };
         let client = input
-            .validate(today(at))
+            .validate(practice_today(at))
             .map_err(|e| anyhow!("client form: {e:?}"))?;
         let from = match p.inquiry {
             Some(id) => Some((id, self.front_desk_inbox()?)),

@@ -6,6 +6,7 @@
 //! A refusal means the plan broke a rule of the app: the load stops and says which.
 
 use super::practice::{Member, Practice};
+use super::practice_today;
 use super::script::Step;
 use super::session_load;
 use super::story::Story;
@@ -13,7 +14,7 @@ use anyhow::{Context, anyhow, bail};
 use kapflow_domain::access::Action;
 use kapflow_domain::client::Sensitivity;
 use kapflow_domain::consent::Signature;
-use kapflow_domain::pathway::{Stage, Transition, today};
+use kapflow_domain::pathway::{Stage, Transition};
 use kapflow_domain::{ClientId, DosingSessionId, InquiryId, ShipmentId};
 use kapflow_store::access::ClientDecision;
 use kapflow_store::consents::{DocumentRow, Signed};
@@ -257,7 +258,7 @@ impl Load<'_> {
                     .context("no consent document")?;
                 let sig = Signature {
                     typed_name: story.person.legal_name.clone(),
-                    signed_on: today(at),
+                    signed_on: practice_today(at),
                 };
                 match s.consents().sign(&a, doc.id, &sig, t, at).await? {
                     Some(Signed::Signed(_)) => {}

@@ -29,7 +29,7 @@ use crate::cli::{Cli, DemoDataArgs};
 use anyhow::Context;
 use kapflow_domain::Actor;
 use kapflow_domain::audit_checkpoint::CheckpointEvent;
-use kapflow_domain::pathway::{Stage, today};
+use kapflow_domain::pathway::Stage;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::demo::Holdings;
 use load::{Event, Tally};
@@ -42,6 +42,16 @@ use time::{Date, Duration, OffsetDateTime};
 
 /// Inquirers are numbered apart from clients, so their names and stories never follow a
 /// client's.
+/// The demo practice's time zone (its office hours are the US east coast's).
+pub(crate) const ZONE: &str = "America/New_York";
+
+/// The demo practice's date at `t`.
+pub(crate) fn practice_today(t: OffsetDateTime) -> Date {
+    kapflow_domain::zone::PracticeZone::named(ZONE)
+        .unwrap_or_default()
+        .today(t)
+}
+
 const INQUIRER_NUMBERS: u64 = 1_000_000;
 
 pub async fn run(cli: &Cli, args: &DemoDataArgs) -> anyhow::Result<ExitCode> {
@@ -78,8 +88,10 @@ pub async fn run(cli: &Cli, args: &DemoDataArgs) -> anyhow::Result<ExitCode> {
         .map_or(now, |e| e.at)
         .min(now - Duration::days(1));
     // The practice's people join a week before its first record.
-    let setup_at =
-        (today(opened) - Duration::days(7)).midnight().assume_utc() + Duration::hours(15);
+    let setup_at = (practice_today(opened) - Duration::days(7))
+        .midnight()
+        .assume_utc()
+        + Duration::hours(15);
 
     let password = match &args.password {
         Some(p) => p.clone(),
@@ -121,7 +133,7 @@ pub async fn run(cli: &Cli, args: &DemoDataArgs) -> anyhow::Result<ExitCode> {
 
 /// Every step of every story at its moment, in the order they happened.
 fn events(stories: &[Story], clients: usize, now: OffsetDateTime) -> Vec<Event> {
-    let day = today(now);
+    let day = practice_today(now);
     let mut events = Vec::new();
     for (i, story) in stories.iter().enumerate() {
         let script = if i < clients {

@@ -230,6 +230,16 @@ pub async fn prepare(
                 .await?;
         }
     }
+    if store.settings().get(keys::TIME_ZONE).await?.is_none() {
+        store
+            .site()
+            .save_practice_details(
+                &[(keys::TIME_ZONE, super::ZONE.to_owned())],
+                &owner.actor,
+                at,
+            )
+            .await?;
+    }
     let name = store
         .settings()
         .get(keys::PRACTICE_NAME)

@@ -3,13 +3,13 @@
 //! by the store in the same transaction), and the therapist acknowledges any alert with a note.
 
 use super::load::{Load, Progress, uuid_key};
+use super::practice_today;
 use super::scores;
 use super::script::Step;
 use super::story::Story;
 use anyhow::{Context, anyhow, bail};
 use kapflow_domain::measures::schedule::{AlertTiming, Channel};
 use kapflow_domain::measures::{MeasureSettings, builtin, score};
-use kapflow_domain::pathway::today;
 use kapflow_domain::token::token_hash;
 use kapflow_store::measures::Submission;
 use kapflow_store::{ClinicalAccess, Store};
@@ -47,7 +47,7 @@ impl Load<'_> {
                     let token = uuid_key();
                     let hash = token_hash(&token);
                     let m = s.measures();
-                    if *add && !m.add_request(&a, code, today(at), t, at).await? {
+                    if *add && !m.add_request(&a, code, practice_today(at), t, at).await? {
                         bail!("{code} not added to the schedule");
                     }
                     let request = open_request(s, &a, code, at).await?;
@@ -122,7 +122,7 @@ async fn open_request(
         .collect();
     let due = open
         .iter()
-        .filter(|r| r.due_on <= today(at))
+        .filter(|r| r.due_on <= practice_today(at))
         .max_by_key(|r| r.due_on)
         .or_else(|| open.iter().min_by_key(|r| r.due_on));
     Ok(due.context("no open request")?.id)

@@ -3,6 +3,7 @@
 //! and the integration session recorded after it.
 
 use super::load::{Load, Progress};
+use super::practice_today;
 use super::script::Step;
 use super::story::Story;
 use anyhow::{Context, anyhow, bail};
@@ -12,7 +13,6 @@ use kapflow_domain::dosing::entries::{MeasuredBy, Observation, RideHome, VitalsE
 use kapflow_domain::dosing::presence::Change;
 use kapflow_domain::dosing::vitals::Thresholds;
 use kapflow_domain::integration::IntegrationInput;
-use kapflow_domain::pathway::today;
 use kapflow_domain::prescribing::DoseForm;
 use kapflow_store::dosing::{Prepared, Recorded};
 use time::OffsetDateTime;
@@ -45,7 +45,7 @@ pub async fn step(
     }
     if let Step::Integration { summary } = step {
         let form = IntegrationInput {
-            held_on: today(at).to_string(),
+            held_on: practice_today(at).to_string(),
             therapist: load.therapist(story).id.to_string(),
             summary: (*summary).to_owned(),
         };

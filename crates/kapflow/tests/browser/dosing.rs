@@ -11,7 +11,6 @@ use super::support::ui::*;
 use super::support::{Server, embedded_store, kapflow_command};
 use fantoccini::{Client, Locator};
 use kapflow_domain::client::ClientInput;
-use kapflow_domain::pathway::today;
 use kapflow_domain::prescribing::plan::DosingPlan;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Actor, ClientId, Email, Role, UserId};
@@ -85,7 +84,7 @@ async fn client_ready_for_dosing(data: &Path) -> ClientId {
         support_phone: "555 010 2233".into(),
         ..ClientInput::default()
     }
-    .validate(today(now))
+    .validate(utc_today(now))
     .expect("client");
     let kapflow_store::clients::Created::Client(c) = store
         .clients()
@@ -440,4 +439,9 @@ async fn vitals_rows(c: &Client) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The test practice's date (its zone is UTC unless a test chooses one).
+fn utc_today(t: time::OffsetDateTime) -> time::Date {
+    kapflow_domain::zone::PracticeZone::utc().today(t)
 }

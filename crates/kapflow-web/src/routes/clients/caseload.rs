@@ -5,13 +5,14 @@
 use crate::AppState;
 use crate::auth::StaffUser;
 use crate::error::AppError;
+use crate::practice_zone::today;
 use crate::time_fmt::when;
 use crate::views::clients::caseload::{ListPage, Row};
 use crate::views::layout::Layout;
 use axum::extract::{Query, State};
 use kapflow_domain::Role;
 use kapflow_domain::client::{CaseloadSort, age_on};
-use kapflow_domain::pathway::{Stage, today};
+use kapflow_domain::pathway::Stage;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::clients::{CaseloadScope, PAGE_SIZE};
 use serde::Deserialize;

@@ -8,12 +8,12 @@ use super::{OnClient, Showing};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
+use crate::practice_zone::today;
 use crate::views::clients::prescriber::{PrescriberPage, Typed, page};
 use axum::Form;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use kapflow_domain::pathway::today;
 use kapflow_domain::prescribing::{
     DoseChangeAnswerInput, DoseChangeRequestInput, EvaluationInput, PrescriptionInput,
     ShipmentInput,

@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
 use crate::form_fields::Fields;
+use crate::practice_zone::today;
 use crate::time_fmt::when;
 use crate::views::clients::record::{
     FormPage, OverviewPage, clinicians, edit_page, form_page, or_dash,
@@ -20,7 +21,6 @@ use kapflow_domain::InquiryId;
 use kapflow_domain::access::Action;
 use kapflow_domain::client::ClientInput;
 use kapflow_domain::form::FieldErrors;
-use kapflow_domain::pathway::today;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Role, UserId};
 use kapflow_store::clients::Created;

@@ -4,6 +4,7 @@ use super::{Ctx, HeaderView, Tab, ctx};
 use crate::AppState;
 use crate::auth::{ClientAccess, OwnerUser, StaffUser};
 use crate::error::AppError;
+use crate::practice_zone::today;
 use crate::time_fmt::when;
 use crate::views::layout::Layout;
 use askama::Template;
@@ -11,7 +12,6 @@ use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
 use kapflow_domain::consent::{ConsentKind, DocumentInput, SignatureInput};
 use kapflow_domain::form::FieldErrors;
-use kapflow_domain::pathway::today;
 use kapflow_domain::time_util::now_utc;
 
 pub struct DocView {

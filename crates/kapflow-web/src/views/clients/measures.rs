@@ -5,6 +5,7 @@ use super::{Ctx, HeaderView, Tab, ctx};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
+use crate::practice_zone::today;
 use crate::time_fmt::when;
 use crate::views::alerts::{AckForm, AckRefusal, AlertItem};
 use crate::views::layout::Layout;
@@ -13,7 +14,6 @@ use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::measures::{Instrument, Kind, Scored, pcl5};
-use kapflow_domain::pathway::today;
 use kapflow_domain::time_util::now_utc;
 
 pub struct RequestView {

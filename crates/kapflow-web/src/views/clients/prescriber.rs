@@ -4,13 +4,13 @@ use super::{Ctx, FlagView, HeaderView, Tab, ctx};
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
 use crate::error::AppError;
+use crate::practice_zone::today;
 use crate::time_fmt::when;
 use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
 use kapflow_domain::form::FieldErrors;
-use kapflow_domain::pathway::today;
 use kapflow_domain::prescribing::plan::{self, PlanInput};
 use kapflow_domain::prescribing::{
     Decision, DoseChangeAnswerInput, DoseChangeRequestInput, DoseForm, EvaluationInput,
