@@ -54,10 +54,13 @@ pub enum Action {
     ManageInstruments,
     /// Close a client's open suicide-risk alerts with a note.
     AcknowledgeRiskAlert,
+    /// The practice calendar: read it, keep one's own hours and holds (client names only where
+    /// the reader may see the client's details).
+    ViewCalendar,
 }
 
 impl Action {
-    pub const ALL: [Action; 24] = [
+    pub const ALL: [Action; 25] = [
         Action::ViewDashboard,
         Action::ManageOwnAccount,
         Action::ManageStaff,
@@ -82,6 +85,7 @@ impl Action {
         Action::ExportResearchData,
         Action::ManageInstruments,
         Action::AcknowledgeRiskAlert,
+        Action::ViewCalendar,
     ];
 
     fn is_clinical(self) -> bool {
@@ -208,6 +212,7 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
         | Action::ExportResearchData
         | Action::ManageInstruments => role == Role::Owner,
         Action::ViewOutcomeReport => matches!(role, Role::Owner | Role::Therapist),
+        Action::ViewCalendar => matches!(role, Role::Owner | Role::Therapist | Role::FrontDesk),
         Action::ListClients => role.is_staff(),
         Action::CreateClient => matches!(role, Role::Owner | Role::FrontDesk | Role::Therapist),
         Action::AssignCareTeam => matches!(role, Role::Owner | Role::FrontDesk),

@@ -4,8 +4,8 @@
 //! so a link cannot point at a route that does not exist or carry the wrong kind of id.
 
 use kapflow_domain::{
-    AlertId, ClientId, DoseRequestId, DosingSessionId, InquiryId, MeasureRequestId, PhotoId,
-    ResponseId, SessionAlertId, ShipmentId, SignatureId, UserId,
+    AlertId, AppointmentId, ClientId, DoseRequestId, DosingSessionId, InquiryId, MeasureRequestId,
+    PhotoId, ResponseId, RoomId, SessionAlertId, ShipmentId, SignatureId, TimeOffId, UserId,
 };
 
 /// A value a link is made of: a typed id, or text (a token, a section key), taken by value or
@@ -66,6 +66,9 @@ impl Id for SignatureId {}
 impl Id for UserId {}
 impl Id for DosingSessionId {}
 impl Id for SessionAlertId {}
+impl Id for AppointmentId {}
+impl Id for RoomId {}
+impl Id for TimeOffId {}
 
 /// `NAME = "/pattern/{param}" => link_fn(param: Type, …);` declares the pattern constant and,
 /// for patterns with parameters, the function that fills them in.
@@ -219,6 +222,27 @@ paths! {
     CLIENT_CUSTODY = "/clients/{client}/custody" => client_custody(client: ClientId);
     CUSTODY_REPORT = "/reports/custody";
     INTEGRATION = "/clients/{client}/integration" => integration(client: ClientId);
+    CALENDAR = "/calendar";
+    CALENDAR_SETUP = "/calendar/setup";
+    SESSION_TYPE = "/calendar/setup/types/{key}" => session_type(key: str);
+    ROOMS = "/calendar/setup/rooms";
+    ROOM = "/calendar/setup/rooms/{room}" => room(room: RoomId);
+    HOURS = "/calendar/hours";
+    TIME_OFF = "/calendar/time-off";
+    TIME_OFF_REMOVE = "/calendar/time-off/{entry}/remove" => time_off_remove(entry: TimeOffId);
+    HOLDS = "/calendar/holds";
+    HOLD_NEW = "/calendar/holds/new";
+    HOLD = "/calendar/holds/{appointment}" => hold(appointment: AppointmentId);
+    HOLD_CANCEL = "/calendar/holds/{appointment}/cancel" => hold_cancel(appointment: AppointmentId);
+    APPOINTMENTS = "/clients/{client}/appointments" => appointments(client: ClientId);
+    APPOINTMENT = "/clients/{client}/appointments/{appointment}"
+        => appointment(client: ClientId, appointment: AppointmentId);
+    APPOINTMENT_MOVE = "/clients/{client}/appointments/{appointment}/move"
+        => appointment_move(client: ClientId, appointment: AppointmentId);
+    APPOINTMENT_CANCEL = "/clients/{client}/appointments/{appointment}/cancel"
+        => appointment_cancel(client: ClientId, appointment: AppointmentId);
+    APPOINTMENT_NO_SHOW = "/clients/{client}/appointments/{appointment}/no-show"
+        => appointment_no_show(client: ClientId, appointment: AppointmentId);
 }
 
 /// A page's address with `?done=…`, the confirmation it shows after a redirect.

@@ -47,6 +47,9 @@ const DEMOGRAPHICS_EDIT: Who = Who::Only(&[Role::Owner, Role::FrontDesk, Role::T
 const ADMIN_DESK: Who = Who::Only(&[Role::Owner, Role::FrontDesk]);
 const CLINICAL_READ: Who = Who::Only(&[Role::Owner, Role::Therapist, Role::Prescriber]);
 const PRESCRIBER: Who = Who::Only(&[Role::Prescriber]);
+/// The practice calendar: everyone who books or holds sessions (client names are scoped per
+/// record on the page).
+const CALENDAR: Who = Who::Only(&[Role::Owner, Role::Therapist, Role::FrontDesk]);
 
 /// The expected access of every route, written independently of the app's registry (one route
 /// a line).
@@ -170,6 +173,25 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/clients/{client}/measures/{request}/send", CLINICIANS),
     ("POST", "/clients/{client}/alerts/acknowledge", CLINICIANS),
     ("POST", "/clients/{client}/email-consent", DEMOGRAPHICS_EDIT),
+    ("GET", "/clients/{client}/appointments", STAFF),
+    ("POST", "/clients/{client}/appointments", DEMOGRAPHICS_EDIT),
+    ("GET", "/clients/{client}/appointments/{appointment}", STAFF),
+    ("POST", "/clients/{client}/appointments/{appointment}/move", DEMOGRAPHICS_EDIT),
+    ("POST", "/clients/{client}/appointments/{appointment}/cancel", DEMOGRAPHICS_EDIT),
+    ("POST", "/clients/{client}/appointments/{appointment}/no-show", DEMOGRAPHICS_EDIT),
+    ("GET", "/calendar", CALENDAR),
+    ("GET", "/calendar/holds/new", CALENDAR),
+    ("POST", "/calendar/holds", CALENDAR),
+    ("GET", "/calendar/holds/{appointment}", CALENDAR),
+    ("POST", "/calendar/holds/{appointment}/cancel", CALENDAR),
+    ("GET", "/calendar/hours", CALENDAR),
+    ("POST", "/calendar/hours", CALENDAR),
+    ("POST", "/calendar/time-off", CALENDAR),
+    ("POST", "/calendar/time-off/{entry}/remove", CALENDAR),
+    ("GET", "/calendar/setup", OWNER),
+    ("POST", "/calendar/setup/types/{key}", OWNER),
+    ("POST", "/calendar/setup/rooms", OWNER),
+    ("POST", "/calendar/setup/rooms/{room}", OWNER),
     ("GET", "/clients/{client}/responses/{response}", CLINICAL_READ),
     ("GET", "/clients/{client}/dosing", CLINICAL_READ),
     ("POST", "/clients/{client}/dosing", CLINICIANS),

@@ -119,17 +119,7 @@ impl BookingInput {
                 }
             }),
         );
-        let at = e.take(
-            "time",
-            clock(&self.time)
-                .filter(|m| *m < 24 * 60 && m % 5 == 0)
-                .and_then(|m| {
-                    Time::from_hms(u8::try_from(m / 60).ok()?, u8::try_from(m % 60).ok()?, 0).ok()
-                })
-                .ok_or_else(|| {
-                    "Enter the start time like 10:00 (in steps of 5 minutes).".to_owned()
-                }),
-        );
+        let at = e.take("time", start_time(&self.time));
         let clinician = e.take(
             "clinician",
             UserId::parse(self.clinician.trim()).ok_or_else(|| "Choose the clinician.".to_owned()),
@@ -201,6 +191,16 @@ impl BookingInput {
             _ => Err(e),
         }
     }
+}
+
+/// A start time typed as `HH:MM`, on a five-minute step.
+pub fn start_time(raw: &str) -> Result<Time, String> {
+    clock(raw)
+        .filter(|m| *m < 24 * 60 && m % 5 == 0)
+        .and_then(|m| {
+            Time::from_hms(u8::try_from(m / 60).ok()?, u8::try_from(m % 60).ok()?, 0).ok()
+        })
+        .ok_or_else(|| "Enter the start time like 10:00 (in steps of 5 minutes).".to_owned())
 }
 
 /// A video link: the practice's own tool, over HTTPS.

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod assets;
 pub mod audit;
+pub mod calendar;
 pub mod clients;
 pub mod clinical_settings;
 pub mod connect;
@@ -391,6 +392,77 @@ pub fn build_with(metrics: bool) -> Routes {
             Client(Action::EditClientDemographics),
             clients::measures::email_consent,
         )
+        .get(
+            APPOINTMENTS,
+            Client(Action::ViewClientDemographics),
+            clients::appointments::list,
+        )
+        .post(
+            APPOINTMENTS,
+            Client(Action::EditClientDemographics),
+            clients::appointments::book,
+        )
+        .get(
+            APPOINTMENT,
+            Client(Action::ViewClientDemographics),
+            clients::appointments::show,
+        )
+        .post(
+            APPOINTMENT_MOVE,
+            Client(Action::EditClientDemographics),
+            clients::appointments::move_to,
+        )
+        .post(
+            APPOINTMENT_CANCEL,
+            Client(Action::EditClientDemographics),
+            clients::appointments::cancel,
+        )
+        .post(
+            APPOINTMENT_NO_SHOW,
+            Client(Action::EditClientDemographics),
+            clients::appointments::no_show,
+        )
+        .get(CALENDAR, Policy(Action::ViewCalendar), calendar::show)
+        .get(
+            HOLD_NEW,
+            Policy(Action::ViewCalendar),
+            calendar::holds::new_form,
+        )
+        .post(HOLDS, Policy(Action::ViewCalendar), calendar::holds::create)
+        .get(HOLD, Policy(Action::ViewCalendar), calendar::holds::show)
+        .post(
+            HOLD_CANCEL,
+            Policy(Action::ViewCalendar),
+            calendar::holds::cancel,
+        )
+        .get(HOURS, Policy(Action::ViewCalendar), calendar::hours::show)
+        .post(
+            HOURS,
+            Policy(Action::ViewCalendar),
+            calendar::hours::save_hours,
+        )
+        .post(
+            TIME_OFF,
+            Policy(Action::ViewCalendar),
+            calendar::hours::add_time_off,
+        )
+        .post(
+            TIME_OFF_REMOVE,
+            Policy(Action::ViewCalendar),
+            calendar::hours::remove_time_off,
+        )
+        .get(
+            CALENDAR_SETUP,
+            Policy(Action::EditSite),
+            calendar::setup::show,
+        )
+        .post(
+            SESSION_TYPE,
+            Policy(Action::EditSite),
+            calendar::setup::save_type,
+        )
+        .post(ROOMS, Policy(Action::EditSite), calendar::setup::add_room)
+        .post(ROOM, Policy(Action::EditSite), calendar::setup::change_room)
         .post(
             ALERTS_ACK,
             Client(Action::AcknowledgeRiskAlert),

@@ -27,6 +27,7 @@ const LINKS: &[(Action, &str, &str)] = &[
     (Action::ViewDashboard, paths::DASHBOARD, "Dashboard"),
     (Action::ViewInquiries, paths::INQUIRIES, "Inquiries"),
     (Action::ListClients, paths::CLIENTS, "Clients"),
+    (Action::ViewCalendar, paths::CALENDAR, "Calendar"),
     (Action::ViewOutcomeReport, paths::OUTCOMES, "Outcomes"),
     (Action::EditSite, paths::SITE, "Website"),
     (Action::ManageStaff, paths::STAFF, "Staff"),

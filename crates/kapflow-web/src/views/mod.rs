@@ -6,6 +6,7 @@ pub mod account;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod clients;
 pub mod error;
 pub mod inbox;

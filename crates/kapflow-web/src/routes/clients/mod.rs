@@ -4,6 +4,7 @@
 //! already decided the caller's relationship and audited the read before a handler runs.
 
 pub mod alerts;
+pub mod appointments;
 pub mod break_glass;
 pub mod caseload;
 pub mod consents;

@@ -91,6 +91,10 @@ pub struct CoursePage {
     pub today: String,
     pub can_complete: bool,
     pub t: Typed,
+    /// The client's appointments from the course's opening: coming (soonest first) and past
+    /// (latest first).
+    pub coming: Vec<crate::views::calendar::AppointmentView>,
+    pub past: Vec<crate::views::calendar::AppointmentView>,
 }
 
 /// A dosing session's status as the care team says it.
@@ -186,7 +190,23 @@ pub async fn page(
     };
     let can_edit = access.may(Action::EditClinicalRecord);
     let referral = super::referral_line(state, &clinical, course.id).await?;
+    let (mut coming, mut past) = (Vec::new(), Vec::new());
+    let now = now_utc();
+    for r in state.store.calendar().for_client(&access).await? {
+        if r.starts_at < course.opened_at {
+            continue;
+        }
+        let v = crate::views::calendar::AppointmentView::from_row(&r, access.user(), true);
+        if r.ends_at > now && r.status == kapflow_domain::calendar::Status::Booked {
+            coming.push(v);
+        } else {
+            past.push(v);
+        }
+    }
+    past.reverse();
     Ok(CoursePage {
+        coming,
+        past,
         layout: Layout::for_user(state, &user.0).await?,
         h: header,
         csrf: user.0.csrf().to_owned(),

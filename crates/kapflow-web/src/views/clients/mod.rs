@@ -163,6 +163,7 @@ pub async fn referral_line(
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
     Overview,
+    Appointments,
     Course,
     Intake,
     Consents,
@@ -174,8 +175,9 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 9] = [
+    pub const ALL: [Tab; 10] = [
         Tab::Overview,
+        Tab::Appointments,
         Tab::Course,
         Tab::Intake,
         Tab::Consents,
@@ -189,6 +191,7 @@ impl Tab {
     pub fn label(self) -> &'static str {
         match self {
             Tab::Overview => "Overview",
+            Tab::Appointments => "Appointments",
             Tab::Course => "Course",
             Tab::Intake => "Intake & screening",
             Tab::Consents => "Consents",
@@ -203,6 +206,7 @@ impl Tab {
     pub fn href(self, c: ClientId) -> String {
         match self {
             Tab::Overview => paths::client(c),
+            Tab::Appointments => paths::appointments(c),
             Tab::Course => paths::course(c),
             Tab::Intake => paths::intake(c),
             Tab::Consents => paths::consents(c),
@@ -214,9 +218,9 @@ impl Tab {
         }
     }
 
-    /// Every tab but the overview shows clinical content.
+    /// Every tab but the overview and the appointments shows clinical content.
     fn clinical(self) -> bool {
-        self != Tab::Overview
+        !matches!(self, Tab::Overview | Tab::Appointments)
     }
 }
 
