@@ -16,6 +16,7 @@ pub mod error;
 pub mod form_fields;
 pub mod form_once;
 pub mod forms;
+pub mod ical;
 pub mod mail;
 pub mod markdown;
 pub mod metrics;

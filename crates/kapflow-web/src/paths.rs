@@ -226,11 +226,15 @@ paths! {
     CALENDAR_SETUP = "/calendar/setup";
     SESSION_TYPE = "/calendar/setup/types/{key}" => session_type(key: str);
     ROOMS = "/calendar/setup/rooms";
+    FEED_DETAIL = "/calendar/setup/feed";
     ROOM = "/calendar/setup/rooms/{room}" => room(room: RoomId);
     HOURS = "/calendar/hours";
     TIME_OFF = "/calendar/time-off";
     TIME_OFF_REMOVE = "/calendar/time-off/{entry}/remove" => time_off_remove(entry: TimeOffId);
     HOLDS = "/calendar/holds";
+    ICAL = "/ical/{token}" => ical(token: str);
+    MY_FEED = "/calendar/my-feed";
+    MY_FEED_WITHDRAW = "/calendar/my-feed/withdraw";
     HOLD_NEW = "/calendar/holds/new";
     HOLD = "/calendar/holds/{appointment}" => hold(appointment: AppointmentId);
     HOLD_CANCEL = "/calendar/holds/{appointment}/cancel" => hold_cancel(appointment: AppointmentId);

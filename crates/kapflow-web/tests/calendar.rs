@@ -7,7 +7,6 @@ mod support;
 
 use axum::http::StatusCode;
 use kapflow_domain::time_util::now_utc;
-use kapflow_domain::zone::PracticeZone;
 use support::TestApp;
 use support::clinic::clinic;
 use time::Duration;
@@ -299,6 +298,63 @@ async fn holds_hours_and_time_off_belong_to_their_clinician() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("appointments are booked in that time"));
-    let zone = PracticeZone::utc();
-    let _ = zone;
+}
+
+#[tokio::test]
+async fn a_clinicians_feed_shows_appointments_without_names_until_withdrawn() {
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    let day = next_weekday();
+    let r = t
+        .post(
+            &format!("/clients/{}/appointments", c.a),
+            &format!(
+                "session_type=integration&date={day}&time=10%3A00&clinician={}",
+                c.t1.id
+            ),
+            Some(&c.front),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let made = t.post("/calendar/my-feed", "", Some(&c.t1)).await;
+    assert_eq!(made.status, StatusCode::OK);
+    let start = made.body.find("/ical/").expect("the link is shown once");
+    let path: String = made.body[start..]
+        .chars()
+        .take_while(|ch| *ch != '"')
+        .collect();
+    // The subscription needs no session: the link is the key.
+    let feed = t.get(&path, None).await;
+    assert_eq!(feed.status, StatusCode::OK);
+    assert!(
+        !feed.body.contains("Ada") && !feed.body.contains("Alpha"),
+        "no name"
+    );
+    let parsed: icalendar::Calendar = feed.body.parse().expect("RFC 5545");
+    use icalendar::Component;
+    let summaries: Vec<&str> = parsed
+        .components
+        .iter()
+        .filter_map(|x| x.as_event())
+        .filter_map(|e| e.get_summary())
+        .collect();
+    assert_eq!(summaries, ["Session"]);
+    // A colleague's feed does not carry it.
+    let other = t.post("/calendar/my-feed", "", Some(&c.t2)).await.body;
+    let s2 = other.find("/ical/").expect("link");
+    let path2: String = other[s2..].chars().take_while(|ch| *ch != '"').collect();
+    assert!(!t.get(&path2, None).await.body.contains("BEGIN:VEVENT"));
+    // A new link stops the old one; a withdrawn link is gone; a made-up one was never there.
+    let again = t.post("/calendar/my-feed", "", Some(&c.t1)).await.body;
+    assert_eq!(t.get(&path, None).await.status, StatusCode::NOT_FOUND);
+    let s3 = again.find("/ical/").expect("link");
+    let path3: String = again[s3..].chars().take_while(|ch| *ch != '"').collect();
+    assert_eq!(t.get(&path3, None).await.status, StatusCode::OK);
+    let r = t.post("/calendar/my-feed/withdraw", "", Some(&c.t1)).await;
+    assert_eq!(r.location(), "/calendar/hours?done=feed-withdrawn");
+    assert_eq!(t.get(&path3, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        t.get("/ical/not-a-token", None).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

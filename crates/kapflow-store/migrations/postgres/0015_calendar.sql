@@ -84,3 +84,11 @@ CREATE TABLE calendar_lock (
     version BIGINT NOT NULL
 );
 INSERT INTO calendar_lock (id, version) VALUES (1, 0);
+
+-- Each clinician's calendar feed: an unguessable link (only its hash is kept), replaced or
+-- withdrawn by its owner.
+CREATE TABLE calendar_feeds (
+    user_id    UUID PRIMARY KEY NOT NULL REFERENCES users (id),
+    token_hash BYTEA NOT NULL UNIQUE,
+    created_at TIMESTAMPTZ NOT NULL
+);

@@ -84,3 +84,11 @@ CREATE TABLE calendar_lock (
     version INTEGER NOT NULL
 ) STRICT;
 INSERT INTO calendar_lock (id, version) VALUES (1, 0);
+
+-- Each clinician's calendar feed: an unguessable link (only its hash is kept), replaced or
+-- withdrawn by its owner.
+CREATE TABLE calendar_feeds (
+    user_id    BLOB PRIMARY KEY NOT NULL REFERENCES users (id),
+    token_hash BLOB NOT NULL UNIQUE,
+    created_at TEXT NOT NULL
+) STRICT;

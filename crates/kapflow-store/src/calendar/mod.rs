@@ -8,11 +8,13 @@
 //! commit and then see its appointment).
 
 mod booking;
+mod feed;
 mod hours;
 mod reading;
 mod setup;
 
 pub use booking::{Booked, Changed, Conflict, ConflictWith, On};
+pub use feed::FeedItem;
 pub use hours::TimeOffRow;
 pub use reading::{AppointmentRow, Filter, Viewer};
 pub use setup::{RoomRow, RoomSaved};

@@ -423,6 +423,13 @@ pub fn build_with(metrics: bool) -> Routes {
             clients::appointments::no_show,
         )
         .get(CALENDAR, Policy(Action::ViewCalendar), calendar::show)
+        .get(ICAL, Public, calendar::feed::subscription)
+        .post(MY_FEED, Policy(Action::ViewCalendar), calendar::feed::make)
+        .post(
+            MY_FEED_WITHDRAW,
+            Policy(Action::ViewCalendar),
+            calendar::feed::withdraw,
+        )
         .get(
             HOLD_NEW,
             Policy(Action::ViewCalendar),
@@ -462,6 +469,11 @@ pub fn build_with(metrics: bool) -> Routes {
             calendar::setup::save_type,
         )
         .post(ROOMS, Policy(Action::EditSite), calendar::setup::add_room)
+        .post(
+            FEED_DETAIL,
+            Policy(Action::EditSite),
+            calendar::setup::feed_detail,
+        )
         .post(ROOM, Policy(Action::EditSite), calendar::setup::change_room)
         .post(
             ALERTS_ACK,

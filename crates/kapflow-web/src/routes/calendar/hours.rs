@@ -55,6 +55,9 @@ pub struct HoursPage {
     pub clashes: Vec<String>,
     pub notice: Option<&'static str>,
     pub zone: String,
+    /// The reader's own page (the feed is theirs alone), and whether they have a feed link.
+    pub own: bool,
+    pub has_feed: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -149,7 +152,7 @@ async fn page(
         layout: Layout::for_user(state, &user.0).await?,
         csrf: user.0.csrf().to_owned(),
         user: who.0,
-        name: who.1,
+        name: who.1.clone(),
         people,
         days,
         hours_e: week.map(|(_, e)| e).unwrap_or_default(),
@@ -161,6 +164,8 @@ async fn page(
         clashes: Vec::new(),
         notice: None,
         zone: practice_zone::current().name().replace('_', " "),
+        own: who.0 == user.0.id(),
+        has_feed: cal.has_feed(user.0.id()).await?,
     })
 }
 
@@ -180,6 +185,7 @@ pub async fn show(
         "hours" => Some("Working hours saved."),
         "away" => Some("Time off recorded."),
         "removed" => Some("Time off removed."),
+        "feed-withdrawn" => Some("Your calendar feed link is withdrawn."),
         _ => None,
     };
     Ok(p)

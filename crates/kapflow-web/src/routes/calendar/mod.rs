@@ -2,6 +2,7 @@
 //! of appointment and rooms (`setup`), and each clinician's hours and time off (`hours`).
 //! A client's own appointments are booked from the client's record (`clients::appointments`).
 
+pub mod feed;
 pub mod holds;
 pub mod hours;
 pub mod setup;

@@ -53,6 +53,8 @@ pub struct SetupPage {
     /// The room whose change was refused (`None`: the new room's form).
     pub room_error_for: Option<RoomId>,
     pub notice: Option<&'static str>,
+    /// What the clinicians' calendar feeds say of an appointment (a `FeedDetail` setting).
+    pub feed_detail: String,
 }
 
 impl SetupPage {
@@ -126,6 +128,16 @@ async fn page(
         room_error: None,
         room_error_for: None,
         notice,
+        feed_detail: crate::ical::FeedDetail::from_setting(
+            state
+                .store
+                .settings()
+                .snapshot()
+                .await?
+                .get(crate::ical::DETAIL_KEY),
+        )
+        .as_setting()
+        .to_owned(),
     })
 }
 
@@ -144,6 +156,7 @@ pub async fn show(
     let notice = match q.done.as_str() {
         "type" => Some("The kind of appointment is saved."),
         "room" => Some("The room is saved."),
+        "feed" => Some("The calendar feeds' wording is saved."),
         _ => None,
     };
     page(&state, &owner, notice).await
@@ -255,4 +268,30 @@ pub async fn change_room(
 ) -> Result<Response, AppError> {
     let id = RoomId::parse(&id).ok_or(AppError::NotFound)?;
     save_room(&state, &owner, Some(id), f).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct FeedDetailForm {
+    feed_detail: String,
+}
+
+/// What the clinicians' calendar feeds say: "Session", or the kind and the client's initials.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn feed_detail(
+    State(state): State<AppState>,
+    owner: OwnerUser,
+    Form(f): Form<FeedDetailForm>,
+) -> Result<Response, AppError> {
+    let detail = crate::ical::FeedDetail::from_setting(Some(f.feed_detail.as_str()));
+    state
+        .store
+        .site()
+        .save_practice_details(
+            &[(crate::ical::DETAIL_KEY, detail.as_setting().to_owned())],
+            &owner.0.actor(),
+            now_utc(),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("{}?done=feed", crate::paths::CALENDAR_SETUP)).into_response())
 }
