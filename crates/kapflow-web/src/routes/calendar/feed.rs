@@ -80,7 +80,7 @@ pub async fn make(
         link: format!(
             "{}{}",
             state.config.public_url.trim_end_matches('/'),
-            crate::paths::ical(&format!("{token}.ics"))
+            crate::paths::ical(format!("{token}.ics"))
         ),
     })
 }
