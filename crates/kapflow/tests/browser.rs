@@ -2,6 +2,8 @@
 
 mod support;
 
+#[path = "browser/calendar.rs"]
+mod calendar;
 #[path = "browser/dosing.rs"]
 mod dosing;
 #[path = "browser/measures.rs"]

@@ -8,12 +8,12 @@
 
 use super::support::browser::{Browser, axe_source};
 use super::support::ui::*;
-use super::support::{Server, embedded_store, kapflow_command};
+use super::support::{Server, kapflow_command, keyed_store, user_id};
 use fantoccini::{Client, Locator};
 use kapflow_domain::client::ClientInput;
 use kapflow_domain::prescribing::plan::DosingPlan;
 use kapflow_domain::time_util::now_utc;
-use kapflow_domain::{Actor, ClientId, Email, Role, UserId};
+use kapflow_domain::{Actor, ClientId, Role};
 use std::path::Path;
 
 const OWNER_PW: &str = "lantern orbit pebble";
@@ -34,26 +34,10 @@ fn set_clock(file: &Path, minutes: i64) {
     std::fs::write(file, (minutes * 60).to_string()).expect("clock file");
 }
 
-async fn user_id(store: &kapflow_store::Store, email: &str) -> UserId {
-    store
-        .users()
-        .by_email(&Email::parse(email).expect("email"))
-        .await
-        .expect("user")
-        .expect("exists")
-        .id
-}
-
 /// The practice's records beside the running server: the partner organisation, the client on
 /// Sam's and Lee's care team, walked to "ready for dosing" by the store's own fixture.
 async fn client_ready_for_dosing(data: &Path) -> ClientId {
-    let store = embedded_store(data).await;
-    let keys = kapflow_store::audit_files::load(&kapflow_store::audit_files::KeySource::File(
-        data.join("audit-key"),
-    ))
-    .expect("audit key")
-    .expect("made at start");
-    store.audit().use_keys(keys, None);
+    let store = keyed_store(data).await;
     let now = now_utc();
     let owner = Actor::user(
         user_id(&store, "catherine@example.org").await,

@@ -261,3 +261,27 @@ pub async fn embedded_store(data: &std::path::Path) -> kapflow_store::Store {
     let target = kapflow_store::DatabaseTarget::default_sqlite(data);
     kapflow_store::Store::connect(&target).await.expect("open")
 }
+
+/// The data directory's embedded database with the running server's audit key, so rows a
+/// test writes beside the server join the audit chain as the server's would.
+pub async fn keyed_store(data: &std::path::Path) -> kapflow_store::Store {
+    let store = embedded_store(data).await;
+    let keys = kapflow_store::audit_files::load(&kapflow_store::audit_files::KeySource::File(
+        data.join("audit-key"),
+    ))
+    .expect("audit key")
+    .expect("made at start");
+    store.audit().use_keys(keys, None);
+    store
+}
+
+/// The id of the account with this email.
+pub async fn user_id(store: &kapflow_store::Store, email: &str) -> kapflow_domain::UserId {
+    store
+        .users()
+        .by_email(&kapflow_domain::Email::parse(email).expect("email"))
+        .await
+        .expect("user")
+        .expect("exists")
+        .id
+}
