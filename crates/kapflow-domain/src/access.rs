@@ -57,10 +57,14 @@ pub enum Action {
     /// The practice calendar: read it, keep one's own hours and holds (client names only where
     /// the reader may see the client's details).
     ViewCalendar,
+    /// One's own psychotherapy notes about a client (45 CFR 164.501): a clinician of the care
+    /// team only — never through break-glass, never the prescriber or front desk. Each note is
+    /// its author's alone (the store scopes every row to its author).
+    PsychotherapyNotes,
 }
 
 impl Action {
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::ViewDashboard,
         Action::ManageOwnAccount,
         Action::ManageStaff,
@@ -86,6 +90,7 @@ impl Action {
         Action::ManageInstruments,
         Action::AcknowledgeRiskAlert,
         Action::ViewCalendar,
+        Action::PsychotherapyNotes,
     ];
 
     fn is_clinical(self) -> bool {
@@ -96,6 +101,7 @@ impl Action {
                 | Action::Prescribe
                 | Action::MessageCareTeam
                 | Action::AcknowledgeRiskAlert
+                | Action::PsychotherapyNotes
         )
     }
 
@@ -110,6 +116,7 @@ impl Action {
                 | Action::MessageCareTeam
                 | Action::AssignCareTeam
                 | Action::AcknowledgeRiskAlert
+                | Action::PsychotherapyNotes
         )
     }
 
@@ -213,6 +220,9 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
         | Action::ManageInstruments => role == Role::Owner,
         Action::ViewOutcomeReport => matches!(role, Role::Owner | Role::Therapist),
         Action::ViewCalendar => matches!(role, Role::Owner | Role::Therapist | Role::FrontDesk),
+        Action::PsychotherapyNotes => {
+            matches!(role, Role::Owner | Role::Therapist) && rel == Relationship::AssignedClinician
+        }
         Action::ListClients => role.is_staff(),
         Action::CreateClient => matches!(role, Role::Owner | Role::FrontDesk | Role::Therapist),
         Action::AssignCareTeam => matches!(role, Role::Owner | Role::FrontDesk),

@@ -168,6 +168,18 @@ typed_id!(
     /// A clinician's time away (leave, training).
     TimeOffId
 );
+typed_id!(
+    /// A clinical note (of an appointment, or free-standing).
+    NoteId
+);
+typed_id!(
+    /// An addendum to a signed clinical note.
+    AddendumId
+);
+typed_id!(
+    /// A psychotherapy note: its author's alone.
+    PsychNoteId
+);
 
 #[cfg(test)]
 mod tests {

@@ -20,6 +20,7 @@ pub mod integration;
 pub mod measures;
 pub mod mfa;
 pub mod named;
+pub mod notes;
 pub mod password;
 pub mod pathway;
 pub mod preparation;
@@ -35,10 +36,10 @@ pub mod zone;
 pub use audit::{Actor, AuditEntry, AuditOutcome, ChainHash};
 pub use email::Email;
 pub use ids::{
-    AlertId, AppointmentId, AuditId, ClientId, CourseId, DocumentId, DoseRequestId,
+    AddendumId, AlertId, AppointmentId, AuditId, ClientId, CourseId, DocumentId, DoseRequestId,
     DosingSessionId, EvaluationId, GrantId, InquiryId, IntegrationId, MeasureRequestId, MessageId,
-    OrgId, OutboxId, PhotoId, PrescriptionId, ResponseId, RoomId, SeriesId, SessionAlertId,
-    SessionId, ShipmentId, SignatureId, TimeOffId, UserId, VitalsId,
+    NoteId, OrgId, OutboxId, PhotoId, PrescriptionId, PsychNoteId, ResponseId, RoomId, SeriesId,
+    SessionAlertId, SessionId, ShipmentId, SignatureId, TimeOffId, UserId, VitalsId,
 };
 pub use password::{NewPassword, PasswordRejected};
 pub use role::Role;

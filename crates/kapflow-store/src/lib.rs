@@ -40,6 +40,7 @@ pub mod invitations;
 pub mod measures;
 pub mod messages;
 pub mod migrate;
+pub mod notes;
 pub mod notices;
 pub mod outbox;
 pub mod outcomes;
@@ -47,6 +48,7 @@ pub mod partner_orgs;
 pub mod photos;
 pub mod prescribing;
 pub mod prescribing_plan;
+pub mod psych_notes;
 pub mod rate_limit;
 pub mod sessions;
 pub mod settings;
@@ -112,11 +114,13 @@ topics! {
     invitations => invitations::Invitations,
     measures => measures::Measures,
     messages => messages::Messages,
+    notes => notes::Notes,
     outbox => outbox::Outbox,
     outcomes => outcomes::Outcomes,
     partner_orgs => partner_orgs::PartnerOrgs,
     photos => photos::Photos,
     prescribing => prescribing::Prescribing,
+    psych_notes => psych_notes::PsychNotes,
     rate_limits => rate_limit::RateLimits,
     sessions => sessions::Sessions,
     settings => settings::Settings,

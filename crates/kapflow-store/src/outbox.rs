@@ -64,6 +64,13 @@ pub enum Email {
         inquiry_id: InquiryId,
         user_id: UserId,
     },
+    /// A reminder of an appointment, to the client's address: composed when sent, so a
+    /// cancelled or moved appointment sends nothing.
+    AppointmentReminder {
+        to: String,
+        appointment_id: kapflow_domain::AppointmentId,
+        starts_at: time::OffsetDateTime,
+    },
 }
 
 impl Email {
@@ -85,6 +92,7 @@ impl Email {
             Email::DoseChangeAnswered { .. } => "Dose-change answer to the care team",
             Email::MessagePosted { .. } => "New message notice",
             Email::InquiryAssigned { .. } => "Inquiry assigned notice",
+            Email::AppointmentReminder { .. } => "Appointment reminder to a client",
         }
     }
 }

@@ -116,6 +116,9 @@ arg_from_id!(
     kapflow_domain::AppointmentId,
     kapflow_domain::SeriesId,
     kapflow_domain::TimeOffId,
+    kapflow_domain::NoteId,
+    kapflow_domain::AddendumId,
+    kapflow_domain::PsychNoteId,
 );
 
 /// Named enums bind as their stored name.

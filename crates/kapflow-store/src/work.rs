@@ -321,3 +321,82 @@ impl Work<'_> {
         self.rows(sql, args![LIMIT]).await
     }
 }
+
+/// A note its author has not signed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UnsignedNote {
+    #[sqlx(try_from = "Uuid")]
+    pub note: kapflow_domain::NoteId,
+    #[sqlx(try_from = "Uuid")]
+    pub client: kapflow_domain::ClientId,
+    pub name: String,
+    pub title: String,
+    pub since: OffsetDateTime,
+    #[sqlx(try_from = "OptText")]
+    pub risk: Option<AlertLevel>,
+}
+
+/// An appointment of the person's today.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TodayRow {
+    #[sqlx(try_from = "Uuid")]
+    pub appointment: kapflow_domain::AppointmentId,
+    #[sqlx(try_from = "crate::sql::OptUuid")]
+    pub client: Option<kapflow_domain::ClientId>,
+    /// The client's name (the person is on the care team) or a hold's title.
+    pub name: Option<String>,
+    pub kind: String,
+    pub starts_at: OffsetDateTime,
+    pub ends_at: OffsetDateTime,
+    #[sqlx(try_from = "OptText")]
+    pub risk: Option<AlertLevel>,
+}
+
+impl Work<'_> {
+    /// The author's notes still unsigned that were started before `before`, oldest first.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn unsigned_notes(
+        &self,
+        author: UserId,
+        before: OffsetDateTime,
+    ) -> Result<Vec<UnsignedNote>, StoreError> {
+        let sql = format!(
+            "SELECT n.id AS note, c.id AS client, c.legal_name AS name, n.title, n.created_at AS \
+             since, {} AS risk FROM clinical_notes n JOIN clients c ON c.id = n.client_id WHERE \
+             n.author_id = $1 AND n.signed_at IS NULL AND n.created_at < $2 AND {ON_TEAM} ORDER \
+             BY n.created_at LIMIT $3",
+            open_level("c.id", "1 = 1")
+        );
+        self.store
+            .db
+            .fetch_all(sqlx::AssertSqlSafe(sql), args![author, before, LIMIT])
+            .await
+    }
+
+    /// The person's booked appointments starting in `[from, to)` (their day), by start.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn appointments_today(
+        &self,
+        user: UserId,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<TodayRow>, StoreError> {
+        let sql = format!(
+            "SELECT a.id AS appointment, a.client_id AS client, COALESCE(CASE WHEN EXISTS \
+             (SELECT 1 FROM care_team t WHERE t.client_id = a.client_id AND t.user_id = $1) THEN \
+             c.legal_name END, a.title) AS name, st.label AS kind, a.starts_at, a.ends_at, {} AS \
+             risk FROM appointments a JOIN session_types st ON st.key = a.session_type LEFT JOIN \
+             clients c ON c.id = a.client_id WHERE (a.clinician_id = $1 OR a.second_clinician = \
+             $1) AND a.status = 'booked' AND a.starts_at >= $2 AND a.starts_at < $3 ORDER BY \
+             a.starts_at LIMIT $4",
+            open_level(
+                "a.client_id",
+                "EXISTS (SELECT 1 FROM care_team t2 WHERE t2.client_id = a.client_id AND t2.user_id = $1)"
+            )
+        );
+        self.store
+            .db
+            .fetch_all(sqlx::AssertSqlSafe(sql), args![user, from, to, LIMIT])
+            .await
+    }
+}

@@ -493,3 +493,78 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    reminders_are_queued_once_per_window_and_only_to_clients_who_agreed,
+    async |db: &TestDb| {
+        let s = &db.store;
+        let w = world(db).await;
+        let mut input = client_input("Ada Alpha");
+        input.email = Some(kapflow_domain::Email::parse("ada@example.org").expect("email"));
+        let a = open_client(db, &input, w.t1.0, &w.front.1).await;
+        let b = new_client(db, &w, "Bea Beta", w.t2.0).await;
+        let now = now_utc();
+        let cal = s.calendar();
+        let day = next_weekday();
+        for (client, clinician) in [(a, w.t1.0), (b, w.t2.0)] {
+            let Booked::Done(_) = cal
+                .book(
+                    Some(&for_tests(client)),
+                    &integration(day, time!(10:00), clinician),
+                    &w.front.1,
+                    now,
+                )
+                .await
+                .expect("book")
+            else {
+                panic!("refused")
+            };
+        }
+        let start = PracticeZone::utc().instant(day, time!(10:00));
+        // No agreement to email yet: nothing.
+        assert_eq!(
+            cal.queue_reminders(&[48, 24], start - Duration::hours(30))
+                .await
+                .expect("q"),
+            0
+        );
+        assert!(
+            s.follow_ups()
+                .set_email_consent(&for_tests(a), true, &w.front.1, now)
+                .await
+                .expect("consent")
+        );
+        // Booked late (10 hours before): only the nearer reminder.
+        assert_eq!(
+            cal.queue_reminders(&[48, 24], start - Duration::hours(10))
+                .await
+                .expect("q"),
+            1
+        );
+        assert_eq!(
+            cal.queue_reminders(&[48, 24], start - Duration::hours(9))
+                .await
+                .expect("q"),
+            0
+        );
+        // Seen from earlier: the 48-hour window, once.
+        assert_eq!(
+            cal.queue_reminders(&[24, 48], start - Duration::hours(30))
+                .await
+                .expect("q"),
+            1
+        );
+        assert_eq!(
+            cal.queue_reminders(&[48, 24], start - Duration::hours(30))
+                .await
+                .expect("q"),
+            0
+        );
+        let facts = cal
+            .reminder_facts(cal.for_client(&for_tests(a)).await.expect("rows")[0].id)
+            .await
+            .expect("facts")
+            .expect("some");
+        assert!(facts.booked && facts.starts_at == start);
+    }
+);

@@ -73,4 +73,40 @@
     skip.addEventListener("change", syncQuestions);
     syncQuestions();
   }
+  // Drafts that save themselves (`data-autosave`): a few seconds after typing stops, the form
+  // is sent in the background as a draft with the version it edited; the answer's version
+  // goes back into the form. A save from another window meanwhile (409) stops it and says so:
+  // the person's own Save then shows both texts.
+  document.querySelectorAll("form[data-autosave]").forEach(function (form) {
+    var status = document.getElementById(form.getAttribute("data-autosave"));
+    var version = form.querySelector("input[name=version]");
+    var timer = null, stopped = false;
+    function say(text) { if (status) status.textContent = text; }
+    function send() {
+      timer = null;
+      if (stopped) return;
+      var body = new URLSearchParams(new FormData(form));
+      fetch(form.action, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", "X-Autosave": "1" },
+        body: body.toString()
+      }).then(function (res) {
+        if (res.status === 204) {
+          var v = res.headers.get("X-Version");
+          if (v && version) version.value = v;
+          say("Draft saved at " + new Date().toTimeString().slice(0, 5) + ".");
+        } else if (res.status === 409) {
+          stopped = true;
+          say("Saved in another window meanwhile: choose Save draft to see both texts.");
+        } else {
+          say("Not saved automatically; choose Save draft.");
+        }
+      }).catch(function () { say("Not saved automatically (no connection); your text is still here."); });
+    }
+    form.addEventListener("input", function () {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(send, 3000);
+    });
+  });
 })();

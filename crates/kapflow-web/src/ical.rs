@@ -96,6 +96,30 @@ pub fn feed(practice: &str, host: &str, items: &[FeedItem], detail: FeedDetail) 
     cal.done().to_string()
 }
 
+/// A client's own calendar entry for one appointment: the practice's name and where, nothing
+/// about the kind of session.
+pub fn one_appointment(
+    practice: &str,
+    host: &str,
+    id: kapflow_domain::AppointmentId,
+    starts: OffsetDateTime,
+    ends: OffsetDateTime,
+    place: &str,
+) -> String {
+    let mut cal = Calendar::new();
+    cal.push(
+        Event::new()
+            .uid(&format!("{id}@{host}"))
+            .summary(&format!("Appointment at {practice}"))
+            .starts(starts)
+            .ends(ends)
+            .location(place)
+            .status(EventStatus::Confirmed)
+            .done(),
+    );
+    cal.done().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,8 @@
 
 use kapflow_domain::{
     AlertId, AppointmentId, ClientId, DoseRequestId, DosingSessionId, InquiryId, MeasureRequestId,
-    PhotoId, ResponseId, RoomId, SessionAlertId, ShipmentId, SignatureId, TimeOffId, UserId,
+    NoteId, PhotoId, PsychNoteId, ResponseId, RoomId, SessionAlertId, ShipmentId, SignatureId,
+    TimeOffId, UserId,
 };
 
 /// A value a link is made of: a typed id, or text (a token, a section key), taken by value or
@@ -69,6 +70,8 @@ impl Id for SessionAlertId {}
 impl Id for AppointmentId {}
 impl Id for RoomId {}
 impl Id for TimeOffId {}
+impl Id for NoteId {}
+impl Id for PsychNoteId {}
 
 /// `NAME = "/pattern/{param}" => link_fn(param: Type, …);` declares the pattern constant and,
 /// for patterns with parameters, the function that fills them in.
@@ -247,6 +250,16 @@ paths! {
         => appointment_cancel(client: ClientId, appointment: AppointmentId);
     APPOINTMENT_NO_SHOW = "/clients/{client}/appointments/{appointment}/no-show"
         => appointment_no_show(client: ClientId, appointment: AppointmentId);
+    APPOINTMENT_NOTE = "/clients/{client}/appointments/{appointment}/note"
+        => appointment_note(client: ClientId, appointment: AppointmentId);
+    NOTES = "/clients/{client}/notes" => notes(client: ClientId);
+    NOTE = "/clients/{client}/notes/{note}" => note(client: ClientId, note: NoteId);
+    NOTE_SIGN = "/clients/{client}/notes/{note}/sign" => note_sign(client: ClientId, note: NoteId);
+    NOTE_ADDENDA = "/clients/{client}/notes/{note}/addenda"
+        => note_addenda(client: ClientId, note: NoteId);
+    PSYCH_NOTES = "/clients/{client}/psychotherapy-notes" => psych_notes(client: ClientId);
+    PSYCH_NOTE = "/clients/{client}/psychotherapy-notes/{note}"
+        => psych_note(client: ClientId, note: PsychNoteId);
 }
 
 /// A page's address with `?done=…`, the confirmation it shows after a redirect.

@@ -13,6 +13,7 @@ crate::named_enum! {
         Dosing = "dosing", "Dosing session";
         Integration = "integration", "Integration";
         General = "general", "General (DAP)";
+        Soap = "soap", "General (SOAP)";
     }
 }
 

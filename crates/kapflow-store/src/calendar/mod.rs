@@ -11,12 +11,14 @@ mod booking;
 mod feed;
 mod hours;
 mod reading;
+mod reminders;
 mod setup;
 
 pub use booking::{Booked, Changed, Conflict, ConflictWith, On};
 pub use feed::FeedItem;
 pub use hours::TimeOffRow;
 pub use reading::{AppointmentRow, Filter, Viewer};
+pub use reminders::ReminderFacts;
 pub use setup::{RoomRow, RoomSaved};
 
 use crate::StoreError;

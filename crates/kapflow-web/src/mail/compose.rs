@@ -6,7 +6,7 @@ use crate::time_fmt::when;
 use kapflow_store::Store;
 use kapflow_store::outbox::Email;
 use kapflow_store::settings::keys;
-use lettre::message::{Mailbox, Message, header::ContentType};
+use lettre::message::{Attachment, Mailbox, Message, MultiPart, SinglePart, header::ContentType};
 
 /// Who receives one email, its subject and its body.
 pub(super) struct Composed {
@@ -16,6 +16,9 @@ pub(super) struct Composed {
     /// The sender's name: the practice's for staff; none for a client, whose lock screen shows
     /// the sender as it shows the subject (neither names the practice nor the topic).
     pub sender: Option<String>,
+    /// A file sent with the message: (file name, content type, bytes) — the client's own
+    /// calendar entry of a reminded appointment.
+    pub attachment: Option<(String, ContentType, String)>,
 }
 
 /// The email of an outbox message, with its recipients looked up now.
@@ -35,6 +38,7 @@ pub(super) async fn compose(
     Ok(match email {
         Email::Invitation { to, link } => Composed {
             sender: Some(practice.clone()),
+            attachment: None,
             to: vec![to.clone()],
             subject: "Your invitation to kapflow",
             body: format!(
@@ -43,6 +47,7 @@ pub(super) async fn compose(
         },
         Email::PasswordReset { to, link } => Composed {
             sender: Some(practice.clone()),
+            attachment: None,
             to: vec![to.clone()],
             subject: "Password reset for kapflow",
             body: format!(
@@ -51,6 +56,7 @@ pub(super) async fn compose(
         },
         Email::NewInquiry { inquiry_id } => Composed {
             sender: Some(practice.clone()),
+            attachment: None,
             // Staff notices carry a link only: the inquiry stays in the app.
             to: store.inquiries().inbox_recipients().await.map_err(e)?,
             subject: "New inquiry",
@@ -78,6 +84,7 @@ pub(super) async fn compose(
                 .unwrap_or_default();
             Composed {
                 sender: Some(practice.clone()),
+                attachment: None,
                 to: store.users().owner_emails().await.map_err(e)?,
                 subject: "Security notice: emergency access used",
                 body: format!(
@@ -87,6 +94,7 @@ pub(super) async fn compose(
         }
         Email::Referral { org_id } => Composed {
             sender: Some(practice.clone()),
+            attachment: None,
             to: store.partner_orgs().emails(*org_id).await.map_err(e)?,
             subject: "New referral",
             body: format!(
@@ -146,8 +154,16 @@ pub(super) async fn compose(
                 url(crate::paths::inquiry(*inquiry_id))
             ),
         ),
+        Email::AppointmentReminder {
+            to,
+            appointment_id,
+            starts_at,
+        } => super::reminders::compose(store, ctx, &practice, to, *appointment_id, *starts_at)
+            .await
+            .map_err(e)?,
         Email::MeasureLink { to, link } => Composed {
             sender: None,
+            attachment: None,
             to: vec![to.clone()],
             // The subject shows on lock screens: it names neither the practice nor the topic.
             subject: "A short questionnaire for you",
@@ -180,6 +196,7 @@ pub(super) async fn compose(
             if escalated {
                 Composed {
                     sender: Some(practice.clone()),
+                    attachment: None,
                     to,
                     subject: "Escalated safety alert: please open kapflow",
                     body: format!(
@@ -189,6 +206,7 @@ pub(super) async fn compose(
             } else {
                 Composed {
                     sender: Some(practice.clone()),
+                    attachment: None,
                     to,
                     subject: "Safety alert: please open kapflow",
                     body: format!(
@@ -199,6 +217,7 @@ pub(super) async fn compose(
         }
         Email::AccountLocked { user_id } => Composed {
             sender: Some(practice.clone()),
+            attachment: None,
             // Notices about an account name the account, not its address.
             to: store
                 .users()
@@ -223,6 +242,7 @@ pub(super) async fn compose(
                 .unwrap_or_else(|| "A colleague".into());
             Composed {
                 sender: Some(practice.clone()),
+                attachment: None,
                 to: store
                     .clients()
                     .team_emails_except(*client_id, *user_id)
@@ -237,6 +257,7 @@ pub(super) async fn compose(
         }
         Email::AuditDigest { line } => Composed {
             sender: Some(practice.clone()),
+            attachment: None,
             to: store.users().owner_emails().await.map_err(e)?,
             subject: "Audit trail digest",
             body: format!(
@@ -262,6 +283,7 @@ fn about_client(
 fn switchable(practice: &str, to: Vec<String>, subject: &'static str, text: String) -> Composed {
     Composed {
         sender: Some(practice.to_owned()),
+        attachment: None,
         to,
         subject,
         body: format!("{text}\n\nYou can switch these emails off under Notifications.\n"),
@@ -281,13 +303,23 @@ pub(super) fn messages(ctx: &MailContext, composed: &Composed) -> Result<Vec<Mes
                 Some(name) => Mailbox::new(Some(name.clone()), ctx.from.email.clone()),
                 None => Mailbox::new(None, ctx.from.email.clone()),
             };
-            Message::builder()
+            let builder = Message::builder()
                 .from(from)
                 .to(to)
-                .subject(composed.subject)
-                .header(ContentType::TEXT_PLAIN)
-                .body(composed.body.clone())
-                .map_err(|e| format!("message: {e}"))
+                .subject(composed.subject);
+            match &composed.attachment {
+                None => builder
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(composed.body.clone()),
+                Some((name, kind, bytes)) => builder.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(composed.body.clone()))
+                        .singlepart(
+                            Attachment::new(name.clone()).body(bytes.clone(), kind.clone()),
+                        ),
+                ),
+            }
+            .map_err(|e| format!("message: {e}"))
         })
         .collect()
 }

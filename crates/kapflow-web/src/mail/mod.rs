@@ -7,6 +7,7 @@
 
 mod compose;
 pub mod follow_ups;
+pub mod reminders;
 mod worker;
 
 pub use worker::{deliver_due, run_outbox_worker};

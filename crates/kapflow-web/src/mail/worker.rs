@@ -35,6 +35,12 @@ pub async fn run_outbox_worker(
             Ok(n) => tracing::info!(emailed = n, "questionnaires emailed"),
             Err(e) => tracing::warn!(error = %e, "questionnaire round failed"),
         }
+        // Appointment reminders due go out the same way.
+        match super::reminders::queue_due(&store, now_utc()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(queued = n, "appointment reminders queued"),
+            Err(e) => tracing::warn!(error = %e, "reminder round failed"),
+        }
         match deliver_due(&store, &ctx, &worker_id).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(delivered = n, "outbox"),

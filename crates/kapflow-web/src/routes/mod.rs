@@ -422,6 +422,61 @@ pub fn build_with(metrics: bool) -> Routes {
             Client(Action::EditClientDemographics),
             clients::appointments::no_show,
         )
+        .post(
+            APPOINTMENT_NOTE,
+            Client(Action::EditClinicalRecord),
+            clients::notes::of_appointment,
+        )
+        .get(
+            NOTES,
+            Client(Action::ViewClinicalRecord),
+            clients::notes::list,
+        )
+        .post(
+            NOTES,
+            Client(Action::EditClinicalRecord),
+            clients::notes::start,
+        )
+        .get(
+            NOTE,
+            Client(Action::ViewClinicalRecord),
+            clients::notes::show,
+        )
+        .post(
+            NOTE,
+            Client(Action::EditClinicalRecord),
+            clients::notes::save,
+        )
+        .post(
+            NOTE_SIGN,
+            Client(Action::EditClinicalRecord),
+            clients::notes::sign,
+        )
+        .post(
+            NOTE_ADDENDA,
+            Client(Action::EditClinicalRecord),
+            clients::notes::add_addendum,
+        )
+        .get(
+            PSYCH_NOTES,
+            Client(Action::PsychotherapyNotes),
+            clients::psych_notes::list,
+        )
+        .post(
+            PSYCH_NOTES,
+            Client(Action::PsychotherapyNotes),
+            clients::psych_notes::write,
+        )
+        .get(
+            PSYCH_NOTE,
+            Client(Action::PsychotherapyNotes),
+            clients::psych_notes::show,
+        )
+        .post(
+            PSYCH_NOTE,
+            Client(Action::PsychotherapyNotes),
+            clients::psych_notes::save,
+        )
         .get(CALENDAR, Policy(Action::ViewCalendar), calendar::show)
         .get(ICAL, Public, calendar::feed::subscription)
         .post(MY_FEED, Policy(Action::ViewCalendar), calendar::feed::make)

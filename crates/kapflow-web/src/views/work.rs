@@ -56,6 +56,10 @@ fn client(f: fn(ClientId) -> String) -> impl Fn(uuid::Uuid) -> String {
     move |id| f(ClientId::from_uuid(id))
 }
 
+/// The setting: hours after which an unsigned note shows on its author's dashboard.
+pub const UNSIGNED_HOURS_KEY: &str = "notes.unsigned_hours";
+pub const UNSIGNED_HOURS: i64 = 72;
+
 /// The queues of a person with `role`, oldest work first in each.
 pub async fn queues(state: &AppState, user: UserId, role: Role) -> Result<Vec<Queue>, AppError> {
     let work = state.store.work();
@@ -80,6 +84,58 @@ pub async fn queues(state: &AppState, user: UserId, role: Role) -> Result<Vec<Qu
             work.messages(user, false, now).await?,
             client(crate::paths::messages),
         ));
+        let zone = crate::practice_zone::current();
+        let (start, end) = zone.day_bounds(zone.today(now));
+        out.push(Queue {
+            heading: "Your appointments today",
+            empty: "Nothing booked for you today.",
+            items: work
+                .appointments_today(user, start, end)
+                .await?
+                .into_iter()
+                .map(|r| QueueItem {
+                    href: match r.client {
+                        Some(c) => crate::paths::appointment(c, r.appointment),
+                        None => crate::paths::hold(r.appointment),
+                    },
+                    name: format!(
+                        "{} {}",
+                        crate::time_fmt::clock(r.starts_at),
+                        r.name.unwrap_or_else(|| r.kind.clone())
+                    ),
+                    since: r.kind,
+                    risk: r
+                        .risk
+                        .zip(r.client)
+                        .map(|(level, c)| (level.label(), crate::paths::measures(c))),
+                })
+                .collect(),
+        });
+        let hours = state
+            .store
+            .settings()
+            .snapshot()
+            .await?
+            .get(UNSIGNED_HOURS_KEY)
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(UNSIGNED_HOURS);
+        out.push(Queue {
+            heading: "Your notes waiting to be signed",
+            empty: "No note of yours has waited long to be signed.",
+            items: work
+                .unsigned_notes(user, now - time::Duration::hours(hours))
+                .await?
+                .into_iter()
+                .map(|n| QueueItem {
+                    href: crate::paths::note(n.client, n.note),
+                    name: format!("{}: {}", n.name, n.title),
+                    since: when(n.since),
+                    risk: n
+                        .risk
+                        .map(|level| (level.label(), crate::paths::measures(n.client))),
+                })
+                .collect(),
+        });
     }
     if role == Role::Prescriber {
         out.push(queue(

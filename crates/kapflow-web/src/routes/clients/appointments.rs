@@ -141,6 +141,8 @@ pub struct AppointmentPage {
     /// A dosing session on today's date: the link to that day's session.
     pub dosing_today: bool,
     pub video_link: Option<String>,
+    /// The reader writes the clinical record: the appointment's note starts (or opens) here.
+    pub may_note: bool,
     pub move_date: String,
     pub move_time: String,
     pub reason: String,
@@ -177,6 +179,7 @@ async fn one_page(on: &OnClient, id: AppointmentId) -> Result<AppointmentPage, A
             && zone.today(row.starts_at) == zone.today(now)
             && access.clinical().is_some(),
         video_link: row.video_link.clone(),
+        may_note: access.may(Action::EditClinicalRecord) && row.status != Status::Cancelled,
         move_date: local.date().to_string(),
         move_time: format!("{:02}:{:02}", local.hour(), local.minute()),
         a: AppointmentView::from_row(&row, user.0.id(), true),

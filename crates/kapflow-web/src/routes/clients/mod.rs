@@ -15,8 +15,10 @@ pub mod dosing_entries;
 pub mod intake;
 pub mod measures;
 pub mod messages;
+pub mod notes;
 pub mod preparation;
 pub mod prescriber;
+pub mod psych_notes;
 pub mod record;
 
 use crate::AppState;

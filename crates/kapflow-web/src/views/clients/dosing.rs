@@ -309,6 +309,34 @@ pub struct Refusal {
     pub typed: Typed,
 }
 
+/// The record of the client's dosing session prepared on the practice's `day`, as lines for a
+/// note's Data section; `None` when there was none.
+pub async fn summary_on(
+    state: &AppState,
+    clinical: &kapflow_store::ClinicalAccess,
+    day: time::Date,
+) -> Result<Option<String>, AppError> {
+    let zone = crate::practice_zone::current();
+    let sessions = state.store.dosing().list(clinical).await?;
+    let Some(s) = sessions.iter().find(|s| zone.today(s.prepared_at) == day) else {
+        return Ok(None);
+    };
+    let checklist: Checklist = s
+        .discharge
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    let lines: Vec<String> = summary_of(s, &checklist)
+        .into_iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    Ok(Some(format!(
+        "Dosing session {}.\n{}",
+        s.number,
+        lines.join("\n")
+    )))
+}
+
 /// The facts of a closed session, as the summary lists them.
 fn summary_of(s: &SessionRow, c: &Checklist) -> Vec<(&'static str, String)> {
     let mut out = vec![(

@@ -171,11 +171,12 @@ pub enum Tab {
     Prescriber,
     Dosing,
     Measures,
+    Notes,
     Messages,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 10] = [
+    pub const ALL: [Tab; 11] = [
         Tab::Overview,
         Tab::Appointments,
         Tab::Course,
@@ -185,6 +186,7 @@ impl Tab {
         Tab::Prescriber,
         Tab::Dosing,
         Tab::Measures,
+        Tab::Notes,
         Tab::Messages,
     ];
 
@@ -199,6 +201,7 @@ impl Tab {
             Tab::Prescriber => "Prescriber",
             Tab::Dosing => "Dosing sessions",
             Tab::Measures => "Measures",
+            Tab::Notes => "Notes",
             Tab::Messages => "Messages",
         }
     }
@@ -214,6 +217,7 @@ impl Tab {
             Tab::Prescriber => paths::prescriber(c),
             Tab::Dosing => paths::dosing(c),
             Tab::Measures => paths::measures(c),
+            Tab::Notes => paths::notes(c),
             Tab::Messages => paths::messages(c),
         }
     }
