@@ -168,3 +168,118 @@ async fn front_desk_books_the_dosing_room_and_a_second_booking_is_refused() {
     assert!(!feed.body.contains("Jordan") && !feed.body.contains("Avery"));
     sam.close().await;
 }
+
+/// Reads the current page's `<h1>`.
+async fn heading(c: &Client) -> String {
+    wait_text(c, Locator::Css("h1")).await
+}
+
+#[tokio::test]
+async fn a_note_written_in_two_windows_loses_nothing_is_signed_and_psychotherapy_notes_stay_private()
+ {
+    let Some(owner) = Browser::start().await else {
+        return;
+    };
+    let axe_js = axe_source();
+    let axe = axe_js.as_deref();
+    let (_dir, data, server) = practice_server().await;
+    let base = server.url.clone();
+    set_up_owner(
+        &owner.client,
+        server.setup_link.as_deref().expect("link"),
+        OWNER_PW,
+    )
+    .await;
+    add_staff_from_console(
+        &server,
+        &data,
+        ("sam@example.org", "therapist", "Sam Rivera"),
+        STAFF_PW,
+    );
+    let client = client_and_room(&data).await;
+
+    let (sam, secret) =
+        staff_browser_with_secret(&base, "sam@example.org", STAFF_PW, "Sam Rivera").await;
+    let c = &sam.client;
+    c.goto(&format!("{base}/clients/{client}/notes"))
+        .await
+        .expect("notes");
+    assert_accessible(c, axe, "a client's notes").await;
+    choose(c, "template", "General (DAP)").await;
+    click_and_load(c, "form[action$='/notes'] button[type=submit]").await;
+    wait_contains(c, Locator::Css("main"), "Data").await;
+    let note = c.current_url().await.expect("url").to_string();
+    assert_accessible(c, axe, "a draft note").await;
+    let first = c.window().await.expect("window");
+
+    // A second window of the same note saves first.
+    let second = c.new_window(true).await.expect("new window").handle;
+    c.switch_to_window(second.clone()).await.expect("switch");
+    c.goto(&note).await.expect("note in window two");
+    fill(c, "data", "Written in window two.").await;
+    click_and_load(
+        c,
+        "form[data-autosave] button[type=submit]:not([formaction])",
+    )
+    .await;
+    wait_contains(c, Locator::Css("main"), "Draft saved.").await;
+
+    // The first window, still at the first version, saves: refused, both texts on the page.
+    c.switch_to_window(first).await.expect("switch back");
+    fill(c, "data", "Written in window one.").await;
+    click_and_load(
+        c,
+        "form[data-autosave] button[type=submit]:not([formaction])",
+    )
+    .await;
+    let stale = wait_contains(c, Locator::Id("stale"), "another window").await;
+    assert!(stale.contains("Not saved"), "{stale}");
+    assert_eq!(field_value(c, "data").await, "Written in window one.");
+    let main = wait_text(c, Locator::Css("main")).await;
+    assert!(
+        main.contains("Written in window two."),
+        "the other window's text shown"
+    );
+    assert_accessible(c, axe, "a stale save with both texts").await;
+
+    // Combined and signed (with the code when asked); then it cannot change.
+    fill(c, "data", "Written in both windows, combined.").await;
+    click_and_load(c, "button[formaction$='/sign']").await;
+    if heading(c).await == "Confirm with your code" {
+        confirm_step_up(c, &secret).await;
+        wait_contains(c, Locator::Css("main"), "combined").await;
+        click_and_load(c, "button[formaction$='/sign']").await;
+    }
+    wait_contains(c, Locator::Css("main"), "The note is signed.").await;
+    c.goto(&note).await.expect("signed note");
+    let signed = wait_contains(c, Locator::Css("main"), "Signed by Sam Rivera").await;
+    assert!(signed.contains("SHA-256") && signed.contains("combined"));
+    assert!(!present(c, "textarea#data").await, "no editing once signed");
+    fill(c, "addendum", "The client called the next day: well.").await;
+    click_and_load(c, "form[action$='/addenda'] button[type=submit]").await;
+    wait_contains(c, Locator::Css("main"), "The client called the next day").await;
+    assert_accessible(c, axe, "a signed note with an addendum").await;
+
+    // A psychotherapy note: Sam's alone.
+    c.goto(&format!("{base}/clients/{client}/psychotherapy-notes"))
+        .await
+        .expect("psychotherapy notes");
+    assert_accessible(c, axe, "psychotherapy notes").await;
+    fill(c, "body", "Felt protective; explore in supervision.").await;
+    click_and_load(
+        c,
+        "form[action$='/psychotherapy-notes'] button[type=submit]",
+    )
+    .await;
+    wait_contains(c, Locator::Css("main"), "explore in supervision").await;
+    let private = c.current_url().await.expect("url").to_string();
+    sam.close().await;
+    let o = &owner.client;
+    o.goto(&private).await.expect("owner tries");
+    let page = wait_text(o, Locator::Css("main")).await;
+    assert!(
+        !page.contains("explore in supervision"),
+        "the owner never reads it"
+    );
+    owner.close().await;
+}
