@@ -160,3 +160,37 @@ async fn a_dosing_day_is_reminded_twice_without_phi_and_a_cancelled_one_not_at_a
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn reminder_times_and_the_unsigned_note_delay_are_clinical_settings() {
+    let t = TestApp::new().await;
+    let c = clinic(&t).await;
+    let r = t
+        .post(
+            "/settings/clinical",
+            "reminder_first=400&reminder_second=0&unsigned_hours=24",
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"reminder_first-error\"") && r.body.contains("value=\"400\""));
+    let r = t
+        .post(
+            "/settings/clinical",
+            "reminder_first=72&reminder_second=0&unsigned_hours=24",
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let s = t.db.store.settings().now().await.expect("settings");
+    use kapflow_web::mail::reminders::{FIRST_KEY, SECOND_KEY, offsets};
+    assert_eq!(
+        offsets(s.get(FIRST_KEY), s.get(SECOND_KEY)),
+        [72],
+        "one reminder, 3 days before"
+    );
+    assert_eq!(
+        s.get(kapflow_web::views::work::UNSIGNED_HOURS_KEY),
+        Some("24")
+    );
+}

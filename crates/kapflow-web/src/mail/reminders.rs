@@ -15,30 +15,27 @@ use kapflow_store::{Store, StoreError};
 use lettre::message::header::ContentType;
 use time::OffsetDateTime;
 
-/// The settings: hours before an appointment its reminders go (comma-separated), and what a
+/// The settings: hours before an appointment its two reminders go (0: none), and what a
 /// dosing-day reminder says about eating and drinking.
-pub const OFFSETS_KEY: &str = "reminders.offsets_hours";
-pub const DEFAULT_OFFSETS: &str = "48,24";
+pub const FIRST_KEY: &str = "reminders.first_hours";
+pub const FIRST_DEFAULT: u32 = 48;
+pub const SECOND_KEY: &str = "reminders.second_hours";
+pub const SECOND_DEFAULT: u32 = 24;
 pub const FOOD_KEY: &str = "reminders.dosing_food";
 pub const DEFAULT_FOOD: &str = "Eat only a light meal on the day, finishing at least 4 hours before your appointment, and take only clear fluids in the last 2 hours, unless your prescriber told you otherwise.";
 
-/// The offsets a setting names; the defaults when unset or unreadable.
-pub fn offsets(setting: Option<&str>) -> Vec<i64> {
-    let parse = |s: &str| -> Option<Vec<i64>> {
-        s.split(',')
-            .map(|h| {
-                h.trim()
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|h| (1..=24 * 14).contains(h))
-            })
-            .collect()
+/// The offsets the two settings name (hours; defaults where unset or unreadable, none for 0).
+pub fn offsets(first: Option<&str>, second: Option<&str>) -> Vec<i64> {
+    let read = |v: Option<&str>, default: u32| {
+        v.and_then(|v| v.trim().parse::<u32>().ok())
+            .filter(|h| *h <= 336)
+            .unwrap_or(default)
     };
-    setting
-        .and_then(parse)
-        .filter(|v| !v.is_empty())
-        .or_else(|| parse(DEFAULT_OFFSETS))
-        .unwrap_or_default()
+    [read(first, FIRST_DEFAULT), read(second, SECOND_DEFAULT)]
+        .into_iter()
+        .filter(|h| *h > 0)
+        .map(i64::from)
+        .collect()
 }
 
 /// Queues the reminders due now; how many.
@@ -46,7 +43,10 @@ pub async fn queue_due(store: &Store, now: OffsetDateTime) -> Result<usize, Stor
     let settings = store.settings().snapshot().await?;
     store
         .calendar()
-        .queue_reminders(&offsets(settings.get(OFFSETS_KEY)), now)
+        .queue_reminders(
+            &offsets(settings.get(FIRST_KEY), settings.get(SECOND_KEY)),
+            now,
+        )
         .await
 }
 
@@ -118,10 +118,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn offsets_read_from_the_setting_with_sane_bounds() {
-        assert_eq!(offsets(None), [48, 24]);
-        assert_eq!(offsets(Some("72, 2")), [72, 2]);
-        assert_eq!(offsets(Some("0,24")), [48, 24], "a bad list falls back");
-        assert_eq!(offsets(Some("")), [48, 24]);
+    fn offsets_read_from_the_settings_with_sane_bounds() {
+        assert_eq!(offsets(None, None), [48, 24]);
+        assert_eq!(offsets(Some("72"), Some("2")), [72, 2]);
+        assert_eq!(offsets(Some("0"), Some("24")), [24], "0: no first reminder");
+        assert_eq!(
+            offsets(Some("x"), Some("999")),
+            [48, 24],
+            "unreadable: the defaults"
+        );
     }
 }

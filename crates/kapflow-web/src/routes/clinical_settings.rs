@@ -103,6 +103,30 @@ fn specs() -> Vec<Spec> {
             3,
             "Practice default: one reminder, three days after the questionnaire was emailed.",
         ),
+        (
+            "reminder_first",
+            crate::mail::reminders::FIRST_KEY,
+            "Remind clients of an appointment this long before it (hours; 0 for no reminder)",
+            0..=336,
+            crate::mail::reminders::FIRST_DEFAULT,
+            "Practice default: two days before.",
+        ),
+        (
+            "reminder_second",
+            crate::mail::reminders::SECOND_KEY,
+            "… and again this long before it (hours; 0 for no second reminder)",
+            0..=336,
+            crate::mail::reminders::SECOND_DEFAULT,
+            "Practice default: the day before.",
+        ),
+        (
+            "unsigned_hours",
+            crate::views::work::UNSIGNED_HOURS_KEY,
+            "Show a clinical note still unsigned on its author's dashboard after (hours)",
+            1..=336,
+            crate::views::work::UNSIGNED_HOURS,
+            "Practice default: 72 hours, the time many payers and licensing boards expect a note to be complete in.",
+        ),
     ];
     all.extend(crate::dosing_settings::specs());
     all

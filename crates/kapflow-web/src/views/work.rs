@@ -58,7 +58,7 @@ fn client(f: fn(ClientId) -> String) -> impl Fn(uuid::Uuid) -> String {
 
 /// The setting: hours after which an unsigned note shows on its author's dashboard.
 pub const UNSIGNED_HOURS_KEY: &str = "notes.unsigned_hours";
-pub const UNSIGNED_HOURS: i64 = 72;
+pub const UNSIGNED_HOURS: u32 = 72;
 
 /// The queues of a person with `role`, oldest work first in each.
 pub async fn queues(state: &AppState, user: UserId, role: Role) -> Result<Vec<Queue>, AppError> {
@@ -118,7 +118,7 @@ pub async fn queues(state: &AppState, user: UserId, role: Role) -> Result<Vec<Qu
             .await?
             .get(UNSIGNED_HOURS_KEY)
             .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(UNSIGNED_HOURS);
+            .unwrap_or(i64::from(UNSIGNED_HOURS));
         out.push(Queue {
             heading: "Your notes waiting to be signed",
             empty: "No note of yours has waited long to be signed.",
