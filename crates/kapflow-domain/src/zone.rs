@@ -60,10 +60,6 @@ impl PracticeZone {
         &self.name
     }
 
-    pub fn is_utc(&self) -> bool {
-        &*self.name == "UTC"
-    }
-
     /// The zone's offset from UTC at this instant (it changes with daylight saving time).
     pub fn offset_at(&self, t: OffsetDateTime) -> UtcOffset {
         let secs = self.tz.to_offset(timestamp(t)).seconds();

@@ -36,6 +36,14 @@ impl FeedDetail {
     }
 }
 
+/// The host part of the practice's public address, which makes event UIDs unique to it.
+pub fn host_of(public_url: &str) -> String {
+    url::Url::parse(public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "kapflow".into())
+}
+
 /// "Ada Alpha" → "A.A."
 fn initials(name: &str) -> String {
     name.split_whitespace()

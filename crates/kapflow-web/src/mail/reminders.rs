@@ -97,10 +97,7 @@ pub(super) async fn compose(
         body.push_str(&format!("\nTo change or cancel, call {phone}.\n"));
     }
     body.push_str("\nThe attached file adds the appointment to your calendar.\n\nIf you are in crisis, call or text 988 (Suicide & Crisis Lifeline, US). In an emergency, call 911.\n");
-    let host = url::Url::parse(&ctx.public_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "kapflow".into());
+    let host = crate::ical::host_of(&ctx.public_url);
     let ics = crate::ical::one_appointment(practice, &host, id, a.starts_at, a.ends_at, &place);
     let kind = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
         .unwrap_or(ContentType::TEXT_PLAIN);

@@ -43,10 +43,7 @@ pub async fn subscription(
     let practice = settings
         .get(kapflow_store::settings::keys::PRACTICE_NAME)
         .unwrap_or("kapflow");
-    let host = url::Url::parse(&state.config.public_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned))
-        .unwrap_or_else(|| "kapflow".into());
+    let host = crate::ical::host_of(&state.config.public_url);
     let mut res = feed(practice, &host, &items, detail).into_response();
     let h = res.headers_mut();
     h.insert(

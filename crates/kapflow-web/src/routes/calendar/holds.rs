@@ -51,7 +51,7 @@ pub async fn booking_form(
     Ok(BookingForm::new(
         action,
         &cal.session_types().await?,
-        clinicians(state).await?,
+        clinicians(state, true).await?,
         &cal.rooms().await?,
         hold,
         practice_zone::current().name(),

@@ -136,15 +136,7 @@ async fn page(
         })
         .collect();
     let people = if runs_the_calendar(user.0.role()) {
-        state
-            .store
-            .users()
-            .list()
-            .await?
-            .into_iter()
-            .filter(|u| !u.disabled && matches!(u.role, Role::Owner | Role::Therapist))
-            .map(|u| (u.id.to_string(), u.display_name))
-            .collect()
+        super::clinicians(state, false).await?
     } else {
         Vec::new()
     };

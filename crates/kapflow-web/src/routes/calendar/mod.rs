@@ -36,9 +36,12 @@ pub fn runs_the_calendar(role: Role) -> bool {
     matches!(role, Role::Owner | Role::FrontDesk)
 }
 
-/// Clinicians a booking may name, as (id, name): owner and therapists, and prescribers (for a
-/// visit held outside the practice).
-pub async fn clinicians(state: &AppState) -> Result<Vec<(String, String)>, AppError> {
+/// Clinicians a booking may name, as (id, name): owner and therapists, and with
+/// `prescribers` the partner prescribers too (for a visit held outside the practice).
+pub async fn clinicians(
+    state: &AppState,
+    prescribers: bool,
+) -> Result<Vec<(String, String)>, AppError> {
     Ok(state
         .store
         .users()
@@ -48,7 +51,7 @@ pub async fn clinicians(state: &AppState) -> Result<Vec<(String, String)>, AppEr
         .filter(|u| !u.disabled)
         .filter_map(|u| match u.role {
             Role::Owner | Role::Therapist => Some((u.id.to_string(), u.display_name)),
-            Role::Prescriber => {
+            Role::Prescriber if prescribers => {
                 Some((u.id.to_string(), format!("{} (prescriber)", u.display_name)))
             }
             _ => None,
@@ -138,7 +141,7 @@ pub async fn show(
         }
     }
     let mut whose = vec![("practice".to_owned(), "The whole practice".to_owned())];
-    for (id, name) in clinicians(&state).await? {
+    for (id, name) in clinicians(&state, true).await? {
         whose.push((format!("u-{id}"), name));
     }
     for r in state
