@@ -10,6 +10,9 @@
 //! - `bench-seed <kapflow.db> monitor`: prints `<session token> <client id> <dosing session
 //!   id>`: a session running now (demo-data leaves a few open) and a session of the clinician
 //!   who opened it.
+//! - `bench-seed <kapflow.db> calendar <appointments>`: adds clinicians up to ten and the
+//!   appointments (see `calendar.rs`), then prints `<session token> <date>`: a session of the
+//!   front desk, who reads every name, and today's date for the week view (SQLite only).
 //!
 //! With `DATABASE_URL` set (a PostgreSQL practice), the database is that one and the path
 //! only names the data directory, where the practice's audit key is.
@@ -17,6 +20,7 @@
 //! The practice itself (staff, clients, courses, questionnaires, dosing sessions with vitals
 //! and custody entries) comes from demo-data, through the store's own calls.
 
+mod calendar;
 mod volume;
 
 use anyhow::{Context, bail};
@@ -48,7 +52,9 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (db, mode, rest) = match args.as_slice() {
         [_, db, mode, rest @ ..] => (db, mode.as_str(), rest),
-        _ => bail!("usage: bench-seed <kapflow.db> client-page <answers> | monitor"),
+        _ => bail!(
+            "usage: bench-seed <kapflow.db> client-page <answers> | monitor | calendar <appointments>"
+        ),
     };
     let path = std::path::PathBuf::from(db);
     let dir = path.parent().context("database directory")?;
@@ -106,7 +112,24 @@ async fn main() -> anyhow::Result<()> {
             let token = sign_in(&store, UserId::from_uuid(user), role).await?;
             println!("{token} {client} {session}");
         }
-        _ => bail!("usage: bench-seed <kapflow.db> client-page <answers> | monitor"),
+        ("calendar", [appointments]) => {
+            let count: usize = appointments.parse().context("appointments")?;
+            let Conn::Sqlite(x) = &mut c else {
+                bail!("the calendar bench's practice is on SQLite");
+            };
+            calendar::fill(x, count).await?;
+            let user: Uuid = sqlx::query_scalar(
+                "SELECT id FROM users WHERE role = 'front_desk' AND disabled_at IS NULL LIMIT 1",
+            )
+            .fetch_one(&mut *x)
+            .await
+            .context("a front desk member (run kapflow demo-data first)")?;
+            let token = sign_in(&store, UserId::from_uuid(user), Role::FrontDesk).await?;
+            println!("{token} {}", now_utc().date());
+        }
+        _ => bail!(
+            "usage: bench-seed <kapflow.db> client-page <answers> | monitor | calendar <appointments>"
+        ),
     }
     Ok(())
 }

@@ -25,6 +25,8 @@ pub enum SetupLinkStatus {
 /// The owner's details as the setup form gives them.
 pub struct OwnerSetup<'a> {
     pub practice_name: &'a str,
+    /// The practice's time zone (an IANA name the caller checked); UTC until one is chosen.
+    pub time_zone: Option<&'a str>,
     pub display_name: &'a str,
     pub email: &'a Email,
     pub password_hash: &'a str,
@@ -138,6 +140,9 @@ impl Setup<'_> {
         )
         .await?;
         settings::put(&mut tx, keys::PRACTICE_NAME, owner.practice_name, now).await?;
+        if let Some(zone) = owner.time_zone {
+            settings::put(&mut tx, keys::TIME_ZONE, zone, now).await?;
+        }
         settings::put(&mut tx, keys::CLINICIAN_NAME, owner.display_name, now).await?;
         crate::site::bump_version(&mut tx, now).await?;
         tx.exec(

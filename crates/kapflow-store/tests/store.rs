@@ -17,6 +17,7 @@ use time::{Duration, OffsetDateTime};
 fn owner<'a>(email: &'a Email) -> OwnerSetup<'a> {
     OwnerSetup {
         practice_name: "Alvarado Therapy",
+        time_zone: Some("America/Chicago"),
         display_name: "Catherine Alvarado",
         email,
         password_hash: "$argon2id$not-a-real-hash",
@@ -120,6 +121,15 @@ store_test!(setup_link_works_once_and_only_once, async |db: &TestDb| {
             .expect("name")
             .as_deref(),
         Some("Alvarado Therapy")
+    );
+    assert_eq!(
+        s.settings()
+            .get("practice.time_zone")
+            .await
+            .expect("zone")
+            .as_deref(),
+        Some("America/Chicago"),
+        "the zone chosen at setup"
     );
     let users = s.users().list().await.expect("users");
     assert_eq!(users.len(), 1);

@@ -25,6 +25,7 @@ pub mod nav_counts;
 pub mod paths;
 pub mod photo;
 pub mod practice_zone;
+pub mod print;
 pub mod routes;
 pub mod setup_link;
 pub mod site;

@@ -227,6 +227,7 @@ paths! {
     INTEGRATION = "/clients/{client}/integration" => integration(client: ClientId);
     CALENDAR = "/calendar";
     CALENDAR_SETUP = "/calendar/setup";
+    CALENDAR_DAY_PDF = "/calendar/day.pdf";
     SESSION_TYPE = "/calendar/setup/types/{key}" => session_type(key: str);
     ROOMS = "/calendar/setup/rooms";
     FEED_DETAIL = "/calendar/setup/feed";
@@ -255,6 +256,7 @@ paths! {
     NOTES = "/clients/{client}/notes" => notes(client: ClientId);
     NOTE = "/clients/{client}/notes/{note}" => note(client: ClientId, note: NoteId);
     NOTE_SIGN = "/clients/{client}/notes/{note}/sign" => note_sign(client: ClientId, note: NoteId);
+    NOTE_PDF = "/clients/{client}/notes/{note}/pdf" => note_pdf(client: ClientId, note: NoteId);
     NOTE_ADDENDA = "/clients/{client}/notes/{note}/addenda"
         => note_addenda(client: ClientId, note: NoteId);
     PSYCH_NOTES = "/clients/{client}/psychotherapy-notes" => psych_notes(client: ClientId);

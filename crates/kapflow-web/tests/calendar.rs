@@ -182,6 +182,44 @@ async fn front_desk_books_a_dosing_session_and_a_second_booking_is_refused() {
     assert!(desk.contains("Ada Alpha") && desk.contains("Dosing room"));
     // The calendar's read of client names is audited.
     assert!(!t.audit_of_action("calendar.viewed", 5).await.is_empty());
+    // The day as a PDF: what the day view shows, names hidden the same way, audited the same.
+    let day_view = t
+        .get(
+            &format!("/calendar?view=day&date={day}&who=practice"),
+            Some(&c.front),
+        )
+        .await
+        .body;
+    assert!(day_view.contains("Save this day as PDF"));
+    let pdf = format!("/calendar/day.pdf?date={day}&who=practice");
+    let r = t.get(&pdf, Some(&c.front)).await;
+    let (pages, text) = support::pdf_text(&r);
+    assert_eq!(pages, 1);
+    for want in [
+        "Schedule,",
+        "The whole practice",
+        "Ada Alpha: Dosing session",
+        "Dosing room",
+        "10:00",
+    ] {
+        assert!(text.contains(want), "{want:?} missing from {text}");
+    }
+    let disposition = r.header(axum::http::header::CONTENT_DISPOSITION);
+    assert_eq!(
+        disposition,
+        format!("attachment; filename=\"schedule-{day}.pdf\"")
+    );
+    let (_, theirs) = support::pdf_text(&t.get(&pdf, Some(&c.t2)).await);
+    assert!(
+        theirs.contains("Booked") && !theirs.contains("Ada Alpha"),
+        "{theirs}"
+    );
+    let empty = format!(
+        "/calendar/day.pdf?date={}&who=practice",
+        now_utc().date() + Duration::days(400)
+    );
+    let (_, none) = support::pdf_text(&t.get(&empty, Some(&c.front)).await);
+    assert!(none.contains("Nothing is booked on this day."));
     // The prescriber has no calendar.
     assert_eq!(
         t.get("/calendar", Some(&c.p1)).await.status,

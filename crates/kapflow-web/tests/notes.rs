@@ -1,6 +1,7 @@
 //! Notes through the app: an appointment's note from its template, a save from a second window
 //! refused with both texts (nothing lost), signing with a fresh code (the draft saved first),
-//! no change after, an addendum; psychotherapy notes invisible to everyone but their author.
+//! no change after, an addendum, the signed note as a PDF; psychotherapy notes invisible to
+//! everyone but their author.
 
 mod support;
 
@@ -160,6 +161,36 @@ async fn a_note_is_written_in_two_windows_signed_and_then_only_added_to() {
         t.get(&note, Some(&c.front)).await.status,
         StatusCode::FORBIDDEN
     );
+
+    // The signed note as a PDF another reader opens: the client, the text as signed, who
+    // signed it, its hash and the addendum; the file's name says nothing about the client.
+    let page = t.get(&note, Some(&t1)).await.body;
+    assert!(page.contains(&format!("{note}/pdf")), "the page offers it");
+    let r = t.get(&format!("{note}/pdf"), Some(&t1)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let (pages, text) = support::pdf_text(&r);
+    assert_eq!(pages, 1);
+    for want in [
+        "Integration note",
+        "Ada Alpha",
+        "Both windows, combined.",
+        "Signed by:",
+        "SHA-256 of the signed text:",
+        "Called the next day: well.",
+        "SHA-256 of the addendum:",
+        "Page 1 of 1",
+    ] {
+        assert!(text.contains(want), "{want:?} missing from {text}");
+    }
+    let disposition = r.header(axum::http::header::CONTENT_DISPOSITION);
+    assert!(
+        disposition.starts_with("attachment; filename=\"note-") && !disposition.contains("Ada"),
+        "{disposition}"
+    );
+    assert_eq!(
+        t.get(&format!("{note}/pdf"), Some(&c.front)).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
@@ -223,6 +254,11 @@ async fn a_draft_saves_itself_in_the_background_and_stops_at_a_conflict() {
             .await
             .body
             .contains("data-autosave")
+    );
+    // A draft may still change: it has no PDF.
+    assert_eq!(
+        t.get(&format!("{note}/pdf"), Some(&c.t1)).await.status,
+        StatusCode::NOT_FOUND
     );
     let autosave = |form: String| {
         let req = axum::http::Request::post(note.as_str())

@@ -73,6 +73,15 @@ async fn a_dosing_day_is_reminded_twice_without_phi_and_a_cancelled_one_not_at_a
         Some(&c.owner),
     )
     .await;
+    // The practice's own words on eating and drinking ride with the dosing-day reminder.
+    let r = t
+        .post(
+            "/settings/clinical",
+            "dosing_food=Soup+at+noon+only.",
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let store = &t.db.store;
     let room = store.calendar().rooms().await.expect("rooms")[0].id;
     let (day, time, start) = in_about_30_hours();
@@ -144,6 +153,10 @@ async fn a_dosing_day_is_reminded_twice_without_phi_and_a_cancelled_one_not_at_a
     );
     assert!(m.contains("you may not drive until the next day"));
     assert!(
+        m.contains("Soup at noon only."),
+        "the practice's guidance: {m}"
+    );
+    assert!(
         m.contains("appointment.ics") && m.contains("text/calendar"),
         "the calendar entry"
     );
@@ -174,6 +187,18 @@ async fn reminder_times_and_the_unsigned_note_delay_are_clinical_settings() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("id=\"reminder_first-error\"") && r.body.contains("value=\"400\""));
+    // The eating and drinking guidance may not be left empty; the page shows it by default.
+    let page = t.get("/settings/clinical", Some(&c.owner)).await.body;
+    assert!(page.contains("Eat only a light meal on the day"));
+    let r = t
+        .post(
+            "/settings/clinical",
+            "reminder_first=72&dosing_food=+",
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("id=\"dosing_food-error\"") && r.body.contains("value=\"72\""));
     let r = t
         .post(
             "/settings/clinical",

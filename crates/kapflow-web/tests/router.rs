@@ -75,7 +75,7 @@ fn assert_security_headers(r: &Reply) {
     assert!(r.headers.contains_key("x-request-id"));
 }
 
-const GOOD_FORM: &str = "practice_name=Alvarado+Therapy&display_name=Catherine+Alvarado&email=Catherine%40Example.org&password=correct+horse+battery&password_confirm=correct+horse+battery";
+const GOOD_FORM: &str = "practice_name=Alvarado+Therapy&time_zone=America%2FLos_Angeles&display_name=Catherine+Alvarado&email=Catherine%40Example.org&password=correct+horse+battery&password_confirm=correct+horse+battery";
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
@@ -236,11 +236,16 @@ async fn setup_errors_stand_next_to_their_fields_and_keep_what_was_typed() {
     let r = t
         .post_form(
             &link,
-            "practice_name=Alvarado+Therapy&display_name=&email=not-an-email&password=short+pass&password_confirm=short+pass",
+            "practice_name=Alvarado+Therapy&time_zone=America%2FDenver&display_name=&email=not-an-email&password=short+pass&password_confirm=short+pass",
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("value=\"Alvarado Therapy\""));
+    assert!(
+        r.body
+            .contains("<option value=\"America/Denver\" selected>"),
+        "the chosen zone stays chosen"
+    );
     assert!(r.body.contains("value=\"not-an-email\""));
     assert!(
         r.body
@@ -251,6 +256,20 @@ async fn setup_errors_stand_next_to_their_fields_and_keep_what_was_typed() {
             .contains("id=\"password-error\">Use at least 12 characters.")
     );
     assert!(!r.body.contains("short pass"), "passwords are never echoed");
+    // No zone chosen: asked for beside the field.
+    let r = t
+        .post_form(
+            &link,
+            "practice_name=Alvarado+Therapy&display_name=C&email=c%40example.org&password=correct+horse+battery&password_confirm=correct+horse+battery",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("id=\"time_zone-error\">Choose the practice&#39;s time zone"),
+        "{}",
+        r.body
+    );
     // The link is still good after a failed attempt.
     assert_eq!(t.get(&link).await.status, StatusCode::OK);
     assert!(t.db.store.users().list().await.expect("users").is_empty());

@@ -49,6 +49,7 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
 
     // A mistake is shown next to its field, and what was typed stays.
     fill(c, "practice_name", "Alvarado Therapy").await;
+    choose(c, "time_zone", "America/Los Angeles").await;
     fill(c, "display_name", "Catherine Alvarado, LMFT").await;
     fill(c, "email", "catherine.example.org").await;
     fill(c, "password", "correct horse battery").await;
@@ -64,6 +65,11 @@ async fn owner_opens_the_setup_link_from_the_home_page_and_sets_up_the_practice(
         .await
         .expect("v");
     assert_eq!(kept.as_deref(), Some("Alvarado Therapy"));
+    assert_eq!(
+        field_value(c, "time_zone").await,
+        "America/Los_Angeles",
+        "the chosen zone stays chosen"
+    );
 
     // Fixed, it goes through once.
     fill(c, "email", "catherine@example.org").await;
@@ -109,6 +115,7 @@ async fn owner_enrols_mfa_invites_a_therapist_who_enrols_and_lands_on_an_empty_d
     // Owner: first-run setup.
     c.goto(&setup_link).await.expect("setup");
     fill(c, "practice_name", "Alvarado Therapy").await;
+    choose(c, "time_zone", "UTC").await;
     fill(c, "display_name", "Catherine Alvarado").await;
     fill(c, "email", "catherine@example.org").await;
     fill(c, "password", owner_pw).await;

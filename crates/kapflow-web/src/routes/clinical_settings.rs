@@ -203,6 +203,20 @@ pub struct ClinicalSettingsPage {
     pub witness_required: bool,
     /// Whether due questionnaires are emailed by themselves.
     pub auto_send: bool,
+    /// What a dosing-day reminder says about eating and drinking, as shown or typed.
+    pub food: String,
+    pub food_error: Option<String>,
+}
+
+/// The eating and drinking guidance the dosing-day reminder carries.
+async fn food(state: &AppState) -> Result<String, AppError> {
+    use crate::mail::reminders::{DEFAULT_FOOD, FOOD_KEY};
+    Ok(state
+        .store
+        .settings()
+        .get(FOOD_KEY)
+        .await?
+        .unwrap_or_else(|| DEFAULT_FOOD.to_owned()))
 }
 
 impl ClinicalSettingsPage {
@@ -211,6 +225,9 @@ impl ClinicalSettingsPage {
         let mut e = kapflow_domain::form::FieldErrors::default();
         if let Some(m) = &self.aftercare_error {
             e.add("aftercare", m.clone());
+        }
+        if let Some(m) = &self.food_error {
+            e.add("dosing_food", m.clone());
         }
         for f in &self.fields {
             if let Some(m) = &f.error {
@@ -253,6 +270,8 @@ pub async fn show(
         aftercare_error: None,
         witness_required: witness_required(&state).await?,
         auto_send: auto_send(&state).await?,
+        food: food(&state).await?,
+        food_error: None,
     })
 }
 
@@ -303,10 +322,27 @@ pub async fn save(
             Err(m) => aftercare_error = Some(m),
         }
     }
-    if fields.iter().any(|f| f.error.is_some()) || aftercare_error.is_some() {
+    let food_typed = form.get("dosing_food").cloned();
+    let mut food_error = None;
+    if let Some(text) = &food_typed {
+        match kapflow_domain::text::required_text(
+            text,
+            1000,
+            "what the dosing-day reminder says about eating and drinking",
+        ) {
+            Ok(t) => values.push((crate::mail::reminders::FOOD_KEY, t)),
+            Err(m) => food_error = Some(m),
+        }
+    }
+    if fields.iter().any(|f| f.error.is_some()) || aftercare_error.is_some() || food_error.is_some()
+    {
         let aftercare = match aftercare_typed {
             Some(t) => t,
             None => crate::dosing_settings::load(&state).await?.aftercare,
+        };
+        let food = match food_typed {
+            Some(t) => t,
+            None => food(&state).await?,
         };
         let page = ClinicalSettingsPage {
             layout: Layout::for_user(&state, &owner.0).await?,
@@ -323,6 +359,8 @@ pub async fn save(
                 Some(on) => on,
                 None => auto_send(&state).await?,
             },
+            food,
+            food_error,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }

@@ -452,6 +452,11 @@ pub fn build_with(metrics: bool) -> Routes {
             Client(Action::EditClinicalRecord),
             clients::notes::sign,
         )
+        .get(
+            NOTE_PDF,
+            Client(Action::ViewClinicalRecord),
+            clients::note_pdf::download,
+        )
         .post(
             NOTE_ADDENDA,
             Client(Action::EditClinicalRecord),
@@ -478,6 +483,11 @@ pub fn build_with(metrics: bool) -> Routes {
             clients::psych_notes::save,
         )
         .get(CALENDAR, Policy(Action::ViewCalendar), calendar::show)
+        .get(
+            CALENDAR_DAY_PDF,
+            Policy(Action::ViewCalendar),
+            calendar::print::day_pdf,
+        )
         .get(ICAL, Public, calendar::feed::subscription)
         .post(MY_FEED, Policy(Action::ViewCalendar), calendar::feed::make)
         .post(

@@ -25,6 +25,7 @@ pub const MAX_NAME_CHARS: usize = 120;
 #[serde(default)]
 pub struct SetupForm {
     practice_name: String,
+    time_zone: String,
     display_name: String,
     email: String,
     password: String,
@@ -95,6 +96,7 @@ pub async fn submit(
     let hash = token_hash(&token);
     let values = SetupValues {
         practice_name: form.practice_name.clone(),
+        time_zone: form.time_zone.clone(),
         display_name: form.display_name.clone(),
         email: form.email.clone(),
     };
@@ -102,6 +104,14 @@ pub async fn submit(
     let practice_name = errors.take(
         "practice_name",
         required_line(&form.practice_name, MAX_NAME_CHARS, "the practice's name"),
+    );
+    let zone = errors.take(
+        "time_zone",
+        if form.time_zone.trim().is_empty() {
+            Err("Choose the practice's time zone: every date and time is shown in it.".to_owned())
+        } else {
+            kapflow_domain::zone::PracticeZone::named(&form.time_zone).map_err(|e| e.to_string())
+        },
     );
     let display_name = errors.take(
         "display_name",
@@ -115,8 +125,8 @@ pub async fn submit(
         "password",
         NewPassword::parse(&form.password, &form.password_confirm).map_err(|e| e.to_string()),
     );
-    let (Some(practice_name), Some(display_name), Some(email), Some(password)) =
-        (practice_name, display_name, email, password)
+    let (Some(practice_name), Some(zone), Some(display_name), Some(email), Some(password)) =
+        (practice_name, zone, display_name, email, password)
     else {
         // Check the link first so a spent link never shows a form that cannot succeed.
         let status = state.store.setup().link_status(&hash, now_utc()).await?;
@@ -133,6 +143,7 @@ pub async fn submit(
     let password_hash = crate::auth::password::hash(password).await?;
     let owner = OwnerSetup {
         practice_name: &practice_name,
+        time_zone: Some(zone.name()),
         display_name: &display_name,
         email: &email,
         password_hash: &password_hash,

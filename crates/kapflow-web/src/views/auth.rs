@@ -9,6 +9,7 @@ use kapflow_domain::form::FieldErrors;
 #[derive(Default, Debug, Clone)]
 pub struct SetupValues {
     pub practice_name: String,
+    pub time_zone: String,
     pub display_name: String,
     pub email: String,
 }
@@ -21,6 +22,19 @@ pub struct SetupFormPage {
     pub values: SetupValues,
     pub e: FieldErrors,
     pub min_password: usize,
+}
+
+impl SetupFormPage {
+    /// The time zones to choose from, after a first choice that asks for one.
+    pub fn zones(&self) -> Vec<(String, String)> {
+        std::iter::once((String::new(), "Choose the practice's time zone".to_owned()))
+            .chain(
+                kapflow_domain::zone::PracticeZone::all_names()
+                    .into_iter()
+                    .map(|n| (n.clone(), n.replace('_', " "))),
+            )
+            .collect()
+    }
 }
 
 #[derive(Template, WebTemplate)]

@@ -92,7 +92,7 @@ impl Layout {
         }
     }
 
-    async fn practice_name(state: &AppState) -> Result<String, AppError> {
+    pub(crate) async fn practice_name(state: &AppState) -> Result<String, AppError> {
         Ok(state
             .store
             .settings()

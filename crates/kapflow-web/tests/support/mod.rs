@@ -29,9 +29,19 @@ pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (a PDF, say).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
+    /// The value of a header as text ("" when absent).
+    pub fn header(&self, name: header::HeaderName) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
     pub fn location(&self) -> &str {
         self.headers
             .get(header::LOCATION)
@@ -283,7 +293,24 @@ pub async fn send(app: &Router, req: Request<Body>) -> Reply {
         status,
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
+}
+
+/// The text of a PDF reply, read by another PDF reader (lopdf), and its page count.
+pub fn pdf_text(r: &Reply) -> (usize, String) {
+    assert_eq!(
+        r.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf"),
+        "{}",
+        r.body
+    );
+    let doc = lopdf::Document::load_mem(&r.bytes).expect("a PDF another reader opens");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).expect("its text");
+    (pages.len(), text)
 }
 
 /// Delivers the outbox as files and returns the first link containing `marker`.

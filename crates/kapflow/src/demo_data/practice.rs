@@ -125,6 +125,7 @@ async fn owner(
             .await?;
         let setup = OwnerSetup {
             practice_name: PRACTICE_NAME,
+            time_zone: Some(super::ZONE),
             display_name: OWNER.0,
             email: &email,
             password_hash: &password_hash(password).await?,

@@ -245,7 +245,7 @@ pub fn check(data_dir: &Path, database_url: Option<&str>) -> (bool, String) {
     )
 }
 
-pub const OWNER_FORM: &str = "practice_name=Alvarado+Therapy&display_name=Catherine+Alvarado&email=catherine%40example.org&password=correct+horse+battery&password_confirm=correct+horse+battery";
+pub const OWNER_FORM: &str = "practice_name=Alvarado+Therapy&time_zone=America%2FLos_Angeles&display_name=Catherine+Alvarado&email=catherine%40example.org&password=correct+horse+battery&password_confirm=correct+horse+battery";
 
 /// A runtime for the few checks that read the database directly.
 pub fn runtime() -> tokio::runtime::Runtime {

@@ -172,6 +172,7 @@ pub async fn assert_accessible(c: &fantoccini::Client, axe: Option<&str>, what: 
 pub async fn set_up_owner(c: &fantoccini::Client, setup_link: &str, password: &str) -> Vec<u8> {
     c.goto(setup_link).await.expect("setup");
     fill(c, "practice_name", "Alvarado Therapy").await;
+    choose(c, "time_zone", "UTC").await;
     fill(c, "display_name", "Catherine Alvarado").await;
     fill(c, "email", "catherine@example.org").await;
     fill(c, "password", password).await;

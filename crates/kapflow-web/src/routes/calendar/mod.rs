@@ -5,6 +5,7 @@
 pub mod feed;
 pub mod holds;
 pub mod hours;
+pub mod print;
 pub mod setup;
 
 use crate::AppState;
@@ -17,7 +18,7 @@ use axum::extract::{Query, State};
 use kapflow_domain::text::in_words;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Role, RoomId, UserId};
-use kapflow_store::calendar::{Filter, Viewer};
+use kapflow_store::calendar::{AppointmentRow, Filter, Viewer};
 use time::{Date, Duration};
 
 #[derive(serde::Deserialize, Default)]
@@ -80,6 +81,71 @@ fn who_value(f: Filter) -> String {
     }
 }
 
+/// The appointments of the practice days `first` up to (not including) `last` that `filter`
+/// selects, as the reader may see them; the client names read are audited as one read.
+async fn read_range(
+    state: &AppState,
+    user: &StaffUser,
+    filter: Filter,
+    first: Date,
+    last: Date,
+) -> Result<Vec<AppointmentRow>, AppError> {
+    let zone = practice_zone::current();
+    let viewer = Viewer {
+        user: user.0.id(),
+        role: user.0.role(),
+    };
+    let rows = state
+        .store
+        .calendar()
+        .range(
+            viewer,
+            filter,
+            zone.day_bounds(first).0,
+            zone.day_bounds(last).0,
+        )
+        .await?;
+    let named = rows.iter().filter(|r| r.client_name.is_some()).count();
+    if named > 0 {
+        let entry = user
+            .0
+            .actor()
+            .entry("calendar.viewed", now_utc())
+            .record("appointments", named);
+        state.audit_reads().record(entry).await?;
+    }
+    Ok(rows)
+}
+
+/// Whose calendar may be shown, as (value, text): the practice, each clinician, each room.
+async fn whose_choices(state: &AppState) -> Result<Vec<(String, String)>, AppError> {
+    let mut whose = vec![("practice".to_owned(), "The whole practice".to_owned())];
+    for (id, name) in clinicians(state, true).await? {
+        whose.push((format!("u-{id}"), name));
+    }
+    for r in state
+        .store
+        .calendar()
+        .rooms()
+        .await?
+        .into_iter()
+        .filter(|r| r.active)
+    {
+        whose.push((format!("r-{}", r.id), format!("Room: {}", r.name)));
+    }
+    Ok(whose)
+}
+
+/// The words for whose calendar `filter` shows.
+async fn whose_label(state: &AppState, filter: Filter) -> Result<String, AppError> {
+    let value = who_value(filter);
+    Ok(whose_choices(state)
+        .await?
+        .into_iter()
+        .find(|(v, _)| *v == value)
+        .map_or_else(|| "A former clinician or room".to_owned(), |(_, t)| t))
+}
+
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn show(
     State(state): State<AppState>,
@@ -97,30 +163,7 @@ pub async fn show(
     };
     let last = first + Duration::days(days);
     let filter = parse_who(&q.who, user.0.id(), user.0.role());
-    let viewer = Viewer {
-        user: user.0.id(),
-        role: user.0.role(),
-    };
-    let rows = state
-        .store
-        .calendar()
-        .range(
-            viewer,
-            filter,
-            zone.day_bounds(first).0,
-            zone.day_bounds(last).0,
-        )
-        .await?;
-    // Client names read on the calendar are reads of client records: audited as one.
-    let named = rows.iter().filter(|r| r.client_name.is_some()).count();
-    if named > 0 {
-        let entry = user
-            .0
-            .actor()
-            .entry("calendar.viewed", now_utc())
-            .record("appointments", named);
-        state.audit_reads().record(entry).await?;
-    }
+    let rows = read_range(&state, &user, filter, first, last).await?;
     let manages = runs_the_calendar(user.0.role());
     let mut columns: Vec<DayColumn> = (0..days)
         .map(|i| {
@@ -140,20 +183,7 @@ pub async fn show(
                 .push(AppointmentView::from_row(r, user.0.id(), manages));
         }
     }
-    let mut whose = vec![("practice".to_owned(), "The whole practice".to_owned())];
-    for (id, name) in clinicians(&state, true).await? {
-        whose.push((format!("u-{id}"), name));
-    }
-    for r in state
-        .store
-        .calendar()
-        .rooms()
-        .await?
-        .into_iter()
-        .filter(|r| r.active)
-    {
-        whose.push((format!("r-{}", r.id), format!("Room: {}", r.name)));
-    }
+    let whose = whose_choices(&state).await?;
     let who = who_value(filter);
     let view = if week { "week" } else { "day" };
     let link = |v: &str, d: Date| format!("{}?view={v}&date={d}&who={who}", crate::paths::CALENDAR);

@@ -15,6 +15,7 @@ pub mod dosing_entries;
 pub mod intake;
 pub mod measures;
 pub mod messages;
+pub mod note_pdf;
 pub mod notes;
 pub mod preparation;
 pub mod prescriber;
