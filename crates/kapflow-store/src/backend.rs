@@ -55,6 +55,9 @@ pub(crate) enum TxConn {
 /// SQLite waits this long for the single writer before giving up (at least 5 s, so a burst of writers queues rather than fails).
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Rows sqlx may queue between an SQLite connection's thread and the reader without waiting.
+const ROW_BUFFER: usize = 1024;
+
 /// Whether a pooled connection may be used again: not if it still counts an open transaction.
 ///
 /// When SQLite cannot COMMIT (a full disk), it may roll the transaction back by itself; sqlx's
@@ -85,7 +88,11 @@ impl Store {
                     // NORMAL can lose acknowledged commits on power loss.
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
-                    .busy_timeout(SQLITE_BUSY_TIMEOUT);
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    // sqlx hands rows from the connection's thread to the request through a
+                    // bounded channel (50 by default): past that, every further row was a thread
+                    // wake-up on each side (the calendar's week reads ~250). A page's rows fit.
+                    .row_buffer_size(ROW_BUFFER);
                 let pool = SqlitePoolOptions::new()
                     .max_connections(8)
                     // sqlx pings a pooled connection before every checkout; for an embedded
