@@ -13,6 +13,7 @@ mod hours;
 mod reading;
 mod reminders;
 mod setup;
+mod week_rows;
 
 pub use booking::{Booked, Changed, Conflict, ConflictWith, On};
 pub use feed::FeedItem;

@@ -4,6 +4,7 @@
 //! booked. Risk shows as everywhere else: to those who may open the clinical record.
 
 use super::Calendar;
+use super::week_rows;
 use crate::StoreError;
 use crate::access::ClientAccess;
 use crate::alerts::{open_level, shown_to_member};
@@ -82,18 +83,23 @@ impl AppointmentRow {
 /// then `rest`.
 fn query(rest: &str, risk_shown: &str) -> String {
     format!(
-        "SELECT a.id, a.client_id, CASE WHEN a.client_id IS NOT NULL AND ($2 OR EXISTS (SELECT 1 \
-         FROM care_team t WHERE t.client_id = a.client_id AND t.user_id = $1)) THEN c.legal_name \
-         END AS client_name, a.title, a.session_type, st.label AS type_label, a.clinician_id, \
-         u.display_name AS clinician_name, a.second_clinician, u2.display_name AS second_name, \
-         a.room_id, r.name AS room_name, a.starts_at, a.ends_at, a.telehealth, a.video_link, \
-         a.series_id, a.status, a.cancel_reason, {} AS risk FROM appointments a JOIN \
-         session_types st ON st.key = a.session_type JOIN users u ON u.id = a.clinician_id LEFT \
-         JOIN users u2 ON u2.id = a.second_clinician LEFT JOIN rooms r ON r.id = a.room_id LEFT \
-         JOIN clients c ON c.id = a.client_id {rest}",
+        "SELECT a.id, a.client_id, {CLIENT_NAME} AS client_name, a.title, a.session_type, \
+         st.label AS type_label, a.clinician_id, u.display_name AS clinician_name, \
+         a.second_clinician, u2.display_name AS second_name, a.room_id, r.name AS room_name, \
+         a.starts_at, a.ends_at, a.telehealth, a.video_link, a.series_id, a.status, \
+         a.cancel_reason, {} AS risk {FROM} {rest}",
         open_level("a.client_id", risk_shown)
     )
 }
+
+/// The client's name where reader `$1` may read it (`$2`: they see every name).
+const CLIENT_NAME: &str = "CASE WHEN a.client_id IS NOT NULL AND ($2 OR EXISTS (SELECT 1 FROM \
+     care_team t WHERE t.client_id = a.client_id AND t.user_id = $1)) THEN c.legal_name END";
+
+/// An appointment with its kind, clinicians, room and client.
+const FROM: &str = "FROM appointments a JOIN session_types st ON st.key = a.session_type JOIN \
+     users u ON u.id = a.clinician_id LEFT JOIN users u2 ON u2.id = a.second_clinician LEFT \
+     JOIN rooms r ON r.id = a.room_id LEFT JOIN clients c ON c.id = a.client_id";
 
 /// Risk shows on rows of clients on the reader's care team, where their role reads the record.
 fn risk_rule(viewer: Viewer) -> &'static str {
@@ -120,35 +126,39 @@ impl Calendar<'_> {
             Filter::Clinician(_) => " AND (a.clinician_id = $5 OR a.second_clinician = $5)",
             Filter::Room(_) => " AND a.room_id = $5",
         };
-        let sql = query(
-            &format!(
-                "WHERE a.status <> 'cancelled' AND a.starts_at >= $3 AND a.starts_at < $4{whose} \
-                 ORDER BY a.starts_at, u.display_name"
-            ),
-            risk_rule(viewer),
+        // One aggregated value rather than a row per appointment (see `week_rows`).
+        let sql = format!(
+            "SELECT {} {FROM} WHERE a.status <> 'cancelled' AND a.starts_at >= $3 AND \
+             a.starts_at < $4{whose}",
+            week_rows::array_of_row(
+                self.store.backend(),
+                CLIENT_NAME,
+                &open_level("a.client_id", risk_rule(viewer)),
+            )
         );
         let sees = viewer.sees_every_name();
         let db = &self.store.db;
-        match filter {
+        let json: String = match filter {
             Filter::Practice => {
-                db.fetch_all(sqlx::AssertSqlSafe(sql), args![viewer.user, sees, from, to])
-                    .await
+                db.scalar(sqlx::AssertSqlSafe(sql), args![viewer.user, sees, from, to])
+                    .await?
             }
             Filter::Clinician(u) => {
-                db.fetch_all(
+                db.scalar(
                     sqlx::AssertSqlSafe(sql),
                     args![viewer.user, sees, from, to, u],
                 )
-                .await
+                .await?
             }
             Filter::Room(r) => {
-                db.fetch_all(
+                db.scalar(
                     sqlx::AssertSqlSafe(sql),
                     args![viewer.user, sees, from, to, r],
                 )
-                .await
+                .await?
             }
-        }
+        };
+        week_rows::read(&json)
     }
 
     /// Every appointment of the client, cancelled ones too, by start.
