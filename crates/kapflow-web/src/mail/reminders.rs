@@ -24,6 +24,11 @@ pub const SECOND_DEFAULT: u32 = 24;
 pub const FOOD_KEY: &str = "reminders.dosing_food";
 pub const DEFAULT_FOOD: &str = "Eat only a light meal on the day, finishing at least 4 hours before your appointment, and take only clear fluids in the last 2 hours, unless your prescriber told you otherwise.";
 
+/// What a dosing-day reminder says about eating and drinking: the practice's words or ours.
+pub fn dosing_food(settings: &kapflow_store::settings_snapshot::Snapshot) -> &str {
+    settings.get(FOOD_KEY).unwrap_or(DEFAULT_FOOD)
+}
+
 /// The offsets the two settings name (hours; defaults where unset or unreadable, none for 0).
 pub fn offsets(first: Option<&str>, second: Option<&str>) -> Vec<i64> {
     let read = |v: Option<&str>, default: u32| {
@@ -86,7 +91,7 @@ pub(super) async fn compose(
         when(a.starts_at),
     );
     if a.session_type == DOSING {
-        let food = settings.get(FOOD_KEY).unwrap_or(DEFAULT_FOOD);
+        let food = dosing_food(&settings);
         body.push_str(&format!(
             "\nFor this appointment:\n- Bring the medicine the pharmacy sent you, unopened, in its packaging.\n- Arrange for the person taking you home afterwards: they collect you at the end, and you may not drive until the next day.\n- {food}\n- Wear comfortable clothes; bring an eye mask or headphones if you like.\n"
         ));

@@ -210,13 +210,8 @@ pub struct ClinicalSettingsPage {
 
 /// The eating and drinking guidance the dosing-day reminder carries.
 async fn food(state: &AppState) -> Result<String, AppError> {
-    use crate::mail::reminders::{DEFAULT_FOOD, FOOD_KEY};
-    Ok(state
-        .store
-        .settings()
-        .get(FOOD_KEY)
-        .await?
-        .unwrap_or_else(|| DEFAULT_FOOD.to_owned()))
+    let settings = state.store.settings().snapshot().await?;
+    Ok(crate::mail::reminders::dosing_food(&settings).to_owned())
 }
 
 impl ClinicalSettingsPage {

@@ -28,11 +28,7 @@ impl SetupFormPage {
     /// The time zones to choose from, after a first choice that asks for one.
     pub fn zones(&self) -> Vec<(String, String)> {
         std::iter::once((String::new(), "Choose the practice's time zone".to_owned()))
-            .chain(
-                kapflow_domain::zone::PracticeZone::all_names()
-                    .into_iter()
-                    .map(|n| (n.clone(), n.replace('_', " "))),
-            )
+            .chain(crate::views::site::zone_choices().iter().cloned())
             .collect()
     }
 }

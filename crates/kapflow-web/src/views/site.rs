@@ -111,14 +111,19 @@ impl SettingsPage {
 
     /// Every zone a practice may choose, as (value, text).
     pub fn zones(&self) -> &'static [(String, String)] {
-        static ZONES: std::sync::LazyLock<Vec<(String, String)>> = std::sync::LazyLock::new(|| {
-            kapflow_domain::zone::PracticeZone::all_names()
-                .into_iter()
-                .map(|n| (n.clone(), n.replace('_', " ")))
-                .collect()
-        });
-        &ZONES
+        zone_choices()
     }
+}
+
+/// Every zone a practice may choose, as (value, text): the setup form's and Practice details'.
+pub fn zone_choices() -> &'static [(String, String)] {
+    static ZONES: std::sync::LazyLock<Vec<(String, String)>> = std::sync::LazyLock::new(|| {
+        kapflow_domain::zone::PracticeZone::all_names()
+            .into_iter()
+            .map(|n| (n.clone(), n.replace('_', " ")))
+            .collect()
+    });
+    &ZONES
 }
 
 #[derive(Template, WebTemplate)]

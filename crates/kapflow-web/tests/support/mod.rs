@@ -43,10 +43,7 @@ impl Reply {
     }
 
     pub fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
+        self.header(header::LOCATION)
     }
     /// The session token a `Set-Cookie` carries, if any.
     pub fn session_cookie(&self) -> Option<String> {
