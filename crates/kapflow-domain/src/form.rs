@@ -47,6 +47,13 @@ impl FieldErrors {
             .map(|(_, m)| m.as_str())
     }
 
+    /// These errors without those of `fields` (a check whose fields someone else fills in,
+    /// such as the blood pressure taken at the assessment, not by the client at home).
+    pub fn without(mut self, fields: &[&str]) -> FieldErrors {
+        self.0.retain(|(f, _)| !fields.contains(f));
+        self
+    }
+
     pub fn has(&self, field: &str) -> bool {
         self.0.iter().any(|(f, _)| *f == field)
     }

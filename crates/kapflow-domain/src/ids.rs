@@ -180,6 +180,10 @@ typed_id!(
     /// A psychotherapy note: its author's alone.
     PsychNoteId
 );
+typed_id!(
+    /// An entry of a client's integration journal (the portal).
+    JournalEntryId
+);
 
 #[cfg(test)]
 mod tests {

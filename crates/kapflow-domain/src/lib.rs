@@ -23,6 +23,7 @@ pub mod named;
 pub mod notes;
 pub mod password;
 pub mod pathway;
+pub mod portal;
 pub mod preparation;
 pub mod prescribing;
 pub mod role;
@@ -37,9 +38,10 @@ pub use audit::{Actor, AuditEntry, AuditOutcome, ChainHash};
 pub use email::Email;
 pub use ids::{
     AddendumId, AlertId, AppointmentId, AuditId, ClientId, CourseId, DocumentId, DoseRequestId,
-    DosingSessionId, EvaluationId, GrantId, InquiryId, IntegrationId, MeasureRequestId, MessageId,
-    NoteId, OrgId, OutboxId, PhotoId, PrescriptionId, PsychNoteId, ResponseId, RoomId, SeriesId,
-    SessionAlertId, SessionId, ShipmentId, SignatureId, TimeOffId, UserId, VitalsId,
+    DosingSessionId, EvaluationId, GrantId, InquiryId, IntegrationId, JournalEntryId,
+    MeasureRequestId, MessageId, NoteId, OrgId, OutboxId, PhotoId, PrescriptionId, PsychNoteId,
+    ResponseId, RoomId, SeriesId, SessionAlertId, SessionId, ShipmentId, SignatureId, TimeOffId,
+    UserId, VitalsId,
 };
 pub use password::{NewPassword, PasswordRejected};
 pub use role::Role;

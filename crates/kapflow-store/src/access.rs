@@ -23,7 +23,8 @@ crate::topic!(
 /// both, so they cannot disagree).
 pub(crate) const RELEASE_STANDS: &str = "EXISTS (SELECT 1 FROM consent_signatures s \
      JOIN consent_documents d ON d.id = s.document_id \
-     WHERE s.client_id = c.id AND d.kind = 'release_of_information' AND s.revoked_at IS NULL)";
+     WHERE s.client_id = c.id AND d.kind = 'release_of_information' AND s.revoked_at IS NULL \
+     AND NOT s.review_pending)";
 
 /// How the caller stands to a client, and until when a break-glass grant runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +67,30 @@ impl ClientAccess {
     pub fn clinical(&self) -> Option<ClinicalAccess> {
         self.may(Action::ViewClinicalRecord)
             .then_some(ClinicalAccess(*self))
+    }
+}
+
+impl ClientAccess {
+    /// The client's own standing to their record, for the portal's writes through the same
+    /// store calls staff use (the portal's proof, `portal::PortalAccess`, makes it).
+    pub(crate) fn own_record(client: ClientId, user: UserId) -> ClientAccess {
+        ClientAccess {
+            client,
+            user,
+            role: Role::Client,
+            standing: Standing {
+                relationship: Relationship::OwnRecord,
+                break_glass_until: None,
+            },
+        }
+    }
+}
+
+impl ClinicalAccess {
+    /// The client's own reading of their record's clinical parts the portal shows them (their
+    /// intake, their consents), made only by `portal::PortalAccess`.
+    pub(crate) fn own_record(client: ClientId, user: UserId) -> ClinicalAccess {
+        ClinicalAccess(ClientAccess::own_record(client, user))
     }
 }
 

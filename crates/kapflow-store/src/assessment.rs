@@ -54,6 +54,15 @@ pub enum Saved {
     Unreadable,
 }
 
+/// How an intake is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kept {
+    Draft,
+    Complete,
+    /// A draft the client sent from the portal, every answer but today's blood pressure in.
+    SentByClient,
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct IntakeRow {
     #[sqlx(try_from = "Uuid")]
@@ -193,6 +202,27 @@ impl Assessment<'_> {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Saved, StoreError> {
+        let how = if complete {
+            Kept::Complete
+        } else {
+            Kept::Draft
+        };
+        self.keep_intake(access, form, sensitivity, how, actor, now)
+            .await
+    }
+
+    /// Keeps the intake of the current course as `how` says (the portal's "send" is a draft
+    /// the client hands to the care team, who complete it at the assessment).
+    pub(crate) async fn keep_intake(
+        &self,
+        access: &ClientAccess,
+        form: &IntakeForm,
+        sensitivity: Sensitivity,
+        how: Kept,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Saved, StoreError> {
+        let complete = how == Kept::Complete;
         let mut tx = self.store.begin().await?;
         let course = match editable_course::<IntakeForm>(&mut tx, access, &INTAKE).await? {
             Ok(c) => c,
@@ -211,10 +241,17 @@ impl Assessment<'_> {
             args![course.id, json, sensitivity, now, by, done, done.and(by)],
         )
         .await?;
-        let action = if complete {
-            "intake.completed"
-        } else {
-            "intake.saved"
+        if how == Kept::SentByClient {
+            tx.exec(
+                "UPDATE intakes SET sent_by_client_at = $1 WHERE course_id = $2",
+                args![now, course.id],
+            )
+            .await?;
+        }
+        let action = match how {
+            Kept::Complete => "intake.completed",
+            Kept::Draft => "intake.saved",
+            Kept::SentByClient => "intake.sent_by_client",
         };
         saved(
             tx,
@@ -222,6 +259,25 @@ impl Assessment<'_> {
             actor.entry(action, now).record("intake", course.id),
         )
         .await
+    }
+
+    /// When the client sent the intake of this course from the portal, if they did.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn sent_by_client(
+        &self,
+        access: &ClinicalAccess,
+        course: CourseId,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let at: Option<Option<OffsetDateTime>> = self
+            .store
+            .db
+            .scalar_optional(
+                "SELECT i.sent_by_client_at FROM intakes i JOIN courses c ON c.id = i.course_id \
+                 WHERE i.course_id = $1 AND c.client_id = $2",
+                args![course, access.client()],
+            )
+            .await?;
+        Ok(at.flatten())
     }
 
     /// The therapist confirms they have read the screening flags of the completed intake.

@@ -44,12 +44,16 @@ pub struct SignatureRow {
     pub witness_name: String,
     pub revoked_at: Option<OffsetDateTime>,
     pub revoke_reason: Option<String>,
+    /// Signed by the client in the portal (the witness is then the client's own account).
+    pub by_client: bool,
+    /// Signed in the portal and not yet reviewed: it does not count until it is.
+    pub review_pending: bool,
 }
 
 impl SignatureRow {
-    /// Signed, of the latest version, and not revoked.
+    /// Signed, of the latest version, not revoked and not waiting for review.
     pub fn is_current(&self) -> bool {
-        self.revoked_at.is_none() && self.version == self.latest_version
+        self.revoked_at.is_none() && self.version == self.latest_version && !self.review_pending
     }
 }
 
@@ -153,7 +157,7 @@ impl Consents<'_> {
                 "SELECT s.id, d.kind, d.version, (SELECT MAX(version) FROM consent_documents x \
                  WHERE x.kind = d.kind) AS latest_version, d.title, s.typed_name, s.signed_on, \
                  s.signed_at, s.sha256, u.display_name AS witness_name, s.revoked_at, \
-                 s.revoke_reason FROM consent_signatures s JOIN consent_documents d ON d.id = \
+                 s.revoke_reason, s.by_client, s.review_pending FROM consent_signatures s JOIN consent_documents d ON d.id = \
                  s.document_id JOIN users u ON u.id = s.witness_id WHERE s.client_id = $1 ORDER BY \
                  s.signed_at DESC, s.id DESC",
                 args![client],
@@ -169,6 +173,21 @@ impl Consents<'_> {
         access: &ClientAccess,
         document: DocumentId,
         sig: &Signature,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Option<Signed>, StoreError> {
+        self.record_signature(access, document, sig, None, actor, now)
+            .await
+    }
+
+    /// Records a signature: witnessed by the signed-in staff member (`portal` none), or given
+    /// by the client themself in the portal (`portal`: whether it waits for review).
+    pub(crate) async fn record_signature(
+        &self,
+        access: &ClientAccess,
+        document: DocumentId,
+        sig: &Signature,
+        portal: Option<bool>,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<Option<Signed>, StoreError> {
@@ -206,7 +225,8 @@ impl Consents<'_> {
         let id = SignatureId::new();
         tx.exec(
             "INSERT INTO consent_signatures (id, client_id, document_id, typed_name, \
-                 signed_on, signed_at, sha256, witness_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 signed_on, signed_at, sha256, witness_id, by_client, review_pending) VALUES ($1, \
+                 $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             args![
                 id,
                 client,
@@ -215,7 +235,9 @@ impl Consents<'_> {
                 sig.signed_on,
                 now,
                 &hash,
-                witness
+                witness,
+                portal.is_some(),
+                portal.unwrap_or(false)
             ],
         )
         .await?;
@@ -230,6 +252,33 @@ impl Consents<'_> {
         .await?;
         tx.commit().await?;
         Ok(Some(Signed::Signed(id)))
+    }
+
+    /// A clinician accepts a signature the client gave in the portal: from now on it counts.
+    /// False when there is no such signature waiting for review.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn accept_review(
+        &self,
+        access: &ClientAccess,
+        signature: SignatureId,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let client = access.client();
+        let tx = self.store.begin().await?;
+        let entry = actor
+            .entry("consent.reviewed", now)
+            .record("consent_signature", signature)
+            .client(client);
+        audit::change(
+            tx,
+            "UPDATE consent_signatures SET review_pending = FALSE, reviewed_by = $1, \
+                 reviewed_at = $2 WHERE id = $3 AND client_id = $4 AND review_pending AND \
+                 revoked_at IS NULL",
+            args![crate::actor_uuid(actor), now, signature, client],
+            &entry,
+        )
+        .await
     }
 
     /// Records a revocation; false if there is no such unrevoked signature of this client.

@@ -4,7 +4,7 @@ use crate::error::UniqueOr;
 use crate::sql::OptText;
 use crate::users::{self, NewUser};
 use crate::{StoreError, audit, outbox};
-use kapflow_domain::{Actor, AuditOutcome, Email, OrgId, Role, UserId};
+use kapflow_domain::{Actor, AuditOutcome, ClientId, Email, OrgId, Role, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -31,6 +31,8 @@ pub struct Invitation {
     pub role: Role,
     /// A prescriber's partner organisation, set on the account when the invitation is accepted.
     pub org: Option<OrgId>,
+    /// A client's record, which the portal account belongs to once the invitation is accepted.
+    pub client: Option<ClientId>,
 }
 
 /// A single-use link being issued: the hash of its token (stored), the full link (mailed, then
@@ -53,6 +55,7 @@ struct TokenRow {
     #[sqlx(try_from = "OptText")]
     role: Option<Role>,
     org_id: Option<Uuid>,
+    client_id: Option<Uuid>,
     expires_at: OffsetDateTime,
     used_at: Option<OffsetDateTime>,
 }
@@ -63,7 +66,8 @@ async fn token_row(
     purpose: &str,
 ) -> Result<Option<TokenRow>, StoreError> {
     tx.fetch_optional(
-        "SELECT email, role, org_id, expires_at, used_at FROM one_time_tokens WHERE token_hash = $1 \
+        "SELECT email, role, org_id, client_id, expires_at, used_at FROM one_time_tokens WHERE \
+         token_hash = $1 \
              AND purpose = $2",
         args![hash, purpose],
     )
@@ -75,6 +79,7 @@ fn invitation(r: TokenRow) -> Option<Invitation> {
         email: r.email?,
         role: r.role?,
         org: r.org_id.map(OrgId::from_uuid),
+        client: r.client_id.map(ClientId::from_uuid),
     })
 }
 
@@ -84,6 +89,23 @@ async fn account_exists(tx: &mut crate::Tx, email: &str) -> Result<bool, StoreEr
         args![email],
     )
     .await
+}
+
+/// Whether the invitation's address, or the client record it is for, has an account already.
+async fn invitation_taken(tx: &mut crate::Tx, inv: &Invitation) -> Result<bool, StoreError> {
+    if account_exists(tx, &inv.email).await? {
+        return Ok(true);
+    }
+    match inv.client {
+        Some(client) => {
+            tx.scalar(
+                "SELECT COUNT(*) > 0 FROM users WHERE client_id = $1",
+                args![client],
+            )
+            .await
+        }
+        None => Ok(false),
+    }
 }
 
 fn status_of<T>(
@@ -163,7 +185,7 @@ impl Invitations<'_> {
         let mut tx = self.store.begin_read().await?;
         let row = token_row(&mut tx, token_hash, "invitation").await?;
         let status = match status_of(row, now, invitation) {
-            LinkStatus::Valid(inv) if account_exists(&mut tx, &inv.email).await? => {
+            LinkStatus::Valid(inv) if invitation_taken(&mut tx, &inv).await? => {
                 LinkStatus::AccountExists
             }
             other => other,
@@ -191,7 +213,7 @@ impl Invitations<'_> {
             LinkStatus::Unknown => return Ok(LinkStatus::Unknown),
             LinkStatus::AccountExists => return Ok(LinkStatus::AccountExists),
         };
-        if account_exists(&mut tx, &inv.email).await? {
+        if invitation_taken(&mut tx, &inv).await? {
             return Ok(LinkStatus::AccountExists);
         }
         let email = Email::parse(&inv.email)
@@ -218,6 +240,13 @@ impl Invitations<'_> {
             args![now, token_hash],
         )
         .await?;
+        if let Some(client) = inv.client {
+            tx.exec(
+                "UPDATE users SET client_id = $1 WHERE id = $2 AND role = 'client'",
+                args![client, id],
+            )
+            .await?;
+        }
         if let Some(org) = inv.org {
             tx.exec(
                 "UPDATE users SET partner_org_id = $1 WHERE id = $2 AND role = 'prescriber'",
@@ -229,13 +258,13 @@ impl Invitations<'_> {
             user: Some((id, inv.role)),
             ..actor.clone()
         };
-        audit::append(
-            &mut tx,
-            &invitee
-                .entry("user.invitation_accepted", now)
-                .record("user", id),
-        )
-        .await?;
+        let mut entry = invitee
+            .entry("user.invitation_accepted", now)
+            .record("user", id);
+        if let Some(client) = inv.client {
+            entry = entry.client(client);
+        }
+        audit::append(&mut tx, &entry).await?;
         tx.commit().await?;
         Ok(LinkStatus::Valid(id))
     }

@@ -46,6 +46,7 @@ pub mod outbox;
 pub mod outcomes;
 pub mod partner_orgs;
 pub mod photos;
+pub mod portal;
 pub mod prescribing;
 pub mod prescribing_plan;
 pub mod psych_notes;
@@ -107,6 +108,7 @@ topics! {
     clients => clients::Clients,
     consents => consents::Consents,
     courses => courses::Courses,
+    portal => portal::Portal,
     custody => custody::Custody,
     dosing => dosing::Dosing,
     inquiries => inquiries::Inquiries,

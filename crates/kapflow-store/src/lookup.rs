@@ -49,7 +49,8 @@ pub(crate) async fn current_course(
 pub(crate) const CURRENT_COURSE: &str = "SELECT id, client_id, number, stage, opened_at, \
      closed_at FROM courses WHERE client_id = $1 ORDER BY number DESC LIMIT 1";
 
-/// Whether the client has a signed, unrevoked signature of the latest version of `kind`.
+/// Whether the client has a signed, unrevoked signature of the latest version of `kind` (one
+/// the client gave in the portal counts once reviewed, where the practice asks for review).
 pub(crate) async fn current_consent(
     tx: &mut Tx,
     client: ClientId,
@@ -58,7 +59,7 @@ pub(crate) async fn current_consent(
     tx.scalar(
         "SELECT COUNT(*) > 0 FROM consent_signatures s JOIN consent_documents d ON d.id = \
              s.document_id WHERE s.client_id = $1 AND d.kind = $2 AND s.revoked_at IS NULL AND \
-             d.version = (SELECT MAX(version) FROM consent_documents WHERE kind = $2)",
+             NOT s.review_pending AND d.version = (SELECT MAX(version) FROM consent_documents WHERE kind = $2)",
         args![client, kind],
     )
     .await

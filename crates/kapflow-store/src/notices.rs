@@ -173,28 +173,45 @@ impl Notices<'_> {
         &self,
         message: MessageId,
     ) -> Result<Option<(ClientId, Vec<String>)>, StoreError> {
-        let row: Option<(Uuid, Uuid, String)> = self
+        let row: Option<(Uuid, Uuid, String, String)> = self
             .store
             .db
             .fetch_optional(
-                "SELECT m.client_id, m.author_id, u.role FROM client_messages m JOIN users u \
-                 ON u.id = m.author_id WHERE m.id = $1",
+                "SELECT m.client_id, m.author_id, u.role, m.thread FROM client_messages m JOIN \
+                 users u ON u.id = m.author_id WHERE m.id = $1",
                 args![message],
             )
             .await?;
-        let Some((client, author, role)) = row else {
+        let Some((client, author, role, thread)) = row else {
             return Ok(None);
         };
         let client = ClientId::from_uuid(client);
-        let sql = if role == "prescriber" {
-            care_team(Kind::Messages)
-        } else {
-            prescribers(Kind::Messages)
+        // The client's thread: the care team hears of the client's messages (the client hears
+        // of the care team's through `portal_message`); the team's thread: the other side.
+        let sql = match (thread.as_str(), role.as_str()) {
+            ("client", "client") | ("team", "prescriber") => care_team(Kind::Messages),
+            ("client", _) => return Ok(Some((client, Vec::new()))),
+            _ => prescribers(Kind::Messages),
         };
         Ok(Some((
             client,
             self.emails(sql, args![client, author]).await?,
         )))
+    }
+
+    /// The address of the client's portal account, for a message the care team wrote to them
+    /// in the portal (none when the account is gone or switched off).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn portal_message(&self, message: MessageId) -> Result<Vec<String>, StoreError> {
+        self.store
+            .db
+            .scalars(
+                "SELECT u.email FROM client_messages m JOIN users u ON u.client_id = m.client_id \
+                 WHERE m.id = $1 AND m.thread = 'client' AND u.role = 'client' AND \
+                 u.disabled_at IS NULL",
+                args![message],
+            )
+            .await
     }
 
     /// The address of the person an inquiry was given to, unless they switched it off.

@@ -29,6 +29,12 @@ pub enum Email {
     Invitation { to: String, link: String },
     /// A password reset link, to the account's address.
     PasswordReset { to: String, link: String },
+    /// A client's invitation to the portal: the single-use link, to the address on their
+    /// record; it says nothing about their care.
+    PortalInvitation { to: String, link: String, days: u32 },
+    /// The care team wrote to a client in the portal: to the client's account, saying only
+    /// that there is a message.
+    PortalMessage { message_id: MessageId },
     /// A new inquiry: a link to the inbox, to everyone who reads it.
     NewInquiry { inquiry_id: InquiryId },
     /// Someone opened a record outside their caseload: to the owner.
@@ -79,6 +85,8 @@ impl Email {
         match self {
             Email::Invitation { .. } => "Staff invitation",
             Email::PasswordReset { .. } => "Password reset link",
+            Email::PortalInvitation { .. } => "Portal invitation to a client",
+            Email::PortalMessage { .. } => "New message notice to a client",
             Email::NewInquiry { .. } => "New inquiry notice",
             Email::BreakGlass { .. } => "Emergency access notice",
             Email::Referral { .. } => "Referral to the prescriber",

@@ -119,6 +119,7 @@ arg_from_id!(
     kapflow_domain::NoteId,
     kapflow_domain::AddendumId,
     kapflow_domain::PsychNoteId,
+    kapflow_domain::JournalEntryId,
 );
 
 /// Named enums bind as their stored name.
@@ -152,6 +153,7 @@ arg_from_name!(
     Via,
     AlertLevel,
     crate::site::RevisionStatus,
+    kapflow_domain::portal::Thread,
 );
 
 fn encode_err(e: sqlx::error::BoxDynError) -> StoreError {

@@ -111,7 +111,8 @@ impl Users<'_> {
         Ok(rows.into_iter().map(User::from).collect())
     }
 
-    /// Every account with its MFA state and last activity, for the owner's staff page.
+    /// Every staff account with its MFA state and last activity, for the owner's staff page
+    /// (clients' portal accounts belong to their records).
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn staff(&self) -> Result<Vec<StaffListing>, StoreError> {
         #[derive(sqlx::FromRow)]
@@ -127,7 +128,8 @@ impl Users<'_> {
             .fetch_all(
                 "SELECT u.id, u.email, u.display_name, u.role, u.disabled_at, u.created_at, \
                  u.mfa_enrolled_at, (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = \
-                 u.id) AS last_seen_at FROM users u ORDER BY u.role, u.display_name, u.id",
+                 u.id) AS last_seen_at FROM users u WHERE u.role <> 'client' ORDER BY u.role, \
+                 u.display_name, u.id",
                 args![],
             )
             .await?;

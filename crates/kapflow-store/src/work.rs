@@ -84,7 +84,8 @@ fn unread_messages(prescriber: bool) -> String {
                           AND r.read_at >= m.at)";
     if prescriber {
         format!(
-            "client_messages m JOIN clients c ON c.id = m.client_id WHERE {UNREAD} AND {}",
+            "client_messages m JOIN clients c ON c.id = m.client_id WHERE {UNREAD} AND \
+             m.thread = 'team' AND {}",
             referred()
         )
     } else {
@@ -248,7 +249,7 @@ impl Work<'_> {
             format!(
                 "EXISTS (SELECT 1 FROM consent_signatures s JOIN consent_documents d ON d.id = \
                  s.document_id WHERE s.client_id = c.id AND d.kind = '{kind}' AND s.revoked_at \
-                 IS NULL)"
+                 IS NULL AND NOT s.review_pending)"
             )
         };
         let sql = format!(

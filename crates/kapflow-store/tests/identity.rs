@@ -320,6 +320,7 @@ store_test!(
                 email: "new@example.org".into(),
                 role: Role::Therapist,
                 org: None,
+                client: None,
             })
         );
         assert_eq!(

@@ -107,6 +107,7 @@ store_test!(
         s.messages()
             .post(
                 &for_tests(ada),
+                kapflow_domain::portal::Thread::Team,
                 "Vitals stable",
                 Sensitivity::General,
                 &w.t1.1,
@@ -161,6 +162,7 @@ store_test!(
         s.messages()
             .post(
                 &for_tests(ada),
+                kapflow_domain::portal::Thread::Team,
                 "Second session booked",
                 Sensitivity::General,
                 &w.t1.1,
@@ -174,6 +176,7 @@ store_test!(
         s.messages()
             .post(
                 &for_tests(ada),
+                kapflow_domain::portal::Thread::Team,
                 "Thanks",
                 Sensitivity::General,
                 &w.p1.1,

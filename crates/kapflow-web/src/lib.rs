@@ -24,6 +24,7 @@ pub mod middleware;
 pub mod nav_counts;
 pub mod paths;
 pub mod photo;
+pub mod portal_settings;
 pub mod practice_zone;
 pub mod print;
 pub mod routes;

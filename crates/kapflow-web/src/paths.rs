@@ -4,9 +4,9 @@
 //! so a link cannot point at a route that does not exist or carry the wrong kind of id.
 
 use kapflow_domain::{
-    AlertId, AppointmentId, ClientId, DoseRequestId, DosingSessionId, InquiryId, MeasureRequestId,
-    NoteId, PhotoId, PsychNoteId, ResponseId, RoomId, SessionAlertId, ShipmentId, SignatureId,
-    TimeOffId, UserId,
+    AlertId, AppointmentId, ClientId, DoseRequestId, DosingSessionId, InquiryId, JournalEntryId,
+    MeasureRequestId, NoteId, PhotoId, PsychNoteId, ResponseId, RoomId, SessionAlertId, ShipmentId,
+    SignatureId, TimeOffId, UserId,
 };
 
 /// A value a link is made of: a typed id, or text (a token, a section key), taken by value or
@@ -72,6 +72,7 @@ impl Id for RoomId {}
 impl Id for TimeOffId {}
 impl Id for NoteId {}
 impl Id for PsychNoteId {}
+impl Id for JournalEntryId {}
 
 /// `NAME = "/pattern/{param}" => link_fn(param: Type, …);` declares the pattern constant and,
 /// for patterns with parameters, the function that fills them in.
@@ -162,6 +163,8 @@ paths! {
     CONSENTS = "/clients/{client}/consents" => consents(client: ClientId);
     CONSENT_REVOKE = "/clients/{client}/consents/{signature}/revoke"
         => consent_revoke(client: ClientId, signature: SignatureId);
+    CONSENT_ACCEPT = "/clients/{client}/consents/{signature}/accept"
+        => consent_accept(client: ClientId, signature: SignatureId);
     PREPARATION = "/clients/{client}/preparation" => preparation(client: ClientId);
     PRESCRIBER = "/clients/{client}/prescriber" => prescriber(client: ClientId);
     EVALUATION = "/clients/{client}/evaluation" => evaluation(client: ClientId);
@@ -238,6 +241,26 @@ paths! {
     HOLDS = "/calendar/holds";
     ICAL = "/ical/{token}" => ical(token: str);
     MY_FEED = "/calendar/my-feed";
+    PORTAL = "/portal";
+    PORTAL_APPOINTMENTS = "/portal/appointments";
+    PORTAL_APPOINTMENT_ICS = "/portal/appointments/{appointment}/calendar.ics"
+        => portal_appointment_ics(appointment: AppointmentId);
+    PORTAL_APPOINTMENT_CHANGE = "/portal/appointments/{appointment}/change"
+        => portal_appointment_change(appointment: AppointmentId);
+    PORTAL_QUESTIONNAIRES = "/portal/questionnaires";
+    PORTAL_QUESTIONNAIRE_OPEN = "/portal/questionnaires/{request}"
+        => portal_questionnaire_open(request: MeasureRequestId);
+    PORTAL_JOURNAL = "/portal/journal";
+    PORTAL_JOURNAL_SHARE = "/portal/journal/{entry}/share"
+        => portal_journal_share(entry: JournalEntryId);
+    PORTAL_MESSAGES = "/portal/messages";
+    PORTAL_INTAKE = "/portal/intake";
+    PORTAL_CONSENTS = "/portal/consents";
+    PORTAL_PREPARATION = "/portal/preparation";
+    PORTAL_RECORD_CSV = "/portal/my-record.csv";
+    CLIENT_PORTAL_INVITE = "/clients/{client}/portal/invite" => client_portal_invite(client: ClientId);
+    CLIENT_PORTAL_WITHDRAW = "/clients/{client}/portal/withdraw"
+        => client_portal_withdraw(client: ClientId);
     MY_FEED_WITHDRAW = "/calendar/my-feed/withdraw";
     HOLD_NEW = "/calendar/holds/new";
     HOLD = "/calendar/holds/{appointment}" => hold(appointment: AppointmentId);

@@ -6,8 +6,8 @@
 mod support;
 
 use axum::http::StatusCode;
-use kapflow_domain::ClientId;
 use kapflow_domain::access::{Relationship, decide};
+use kapflow_domain::{ClientId, Role};
 use kapflow_web::auth::Access;
 use support::clinic::{Clinic, clinic};
 use support::on_both_backends;
@@ -91,12 +91,13 @@ async fn probe(t: TestApp) {
                     .filter(|a| a.entry.action == "access.denied")
                     .collect();
                 if !role_may {
-                    assert_eq!(
-                        r.status,
-                        StatusCode::FORBIDDEN,
-                        "{method} {path} as {}",
-                        who.email
-                    );
+                    // A client is not told that a staff page exists: 404, where staff get 403.
+                    let refused = if who.role == Role::Client {
+                        StatusCode::NOT_FOUND
+                    } else {
+                        StatusCode::FORBIDDEN
+                    };
+                    assert_eq!(r.status, refused, "{method} {path} as {}", who.email);
                     assert_eq!(denied_rows.len(), 1);
                 } else if allowed {
                     assert!(

@@ -50,6 +50,9 @@ const PRESCRIBER: Who = Who::Only(&[Role::Prescriber]);
 /// The practice calendar: everyone who books or holds sessions (client names are scoped per
 /// record on the page).
 const CALENDAR: Who = Who::Only(&[Role::Owner, Role::Therapist, Role::FrontDesk]);
+/// The client portal: clients only (their own record comes from their account;
+/// tests/portal.rs probes another client's ids).
+const PORTAL: Who = Who::Only(&[Role::Client]);
 
 /// The expected access of every route, written independently of the app's registry (one route
 /// a line).
@@ -149,6 +152,26 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/clients/{client}/shipments/{shipment}/received", PRESCRIBER),
     ("POST", "/clients/{client}/dose-requests", CLINICIANS),
     ("POST", "/clients/{client}/dose-requests/{request}/answer", PRESCRIBER),
+    ("POST", "/clients/{client}/portal/invite", DEMOGRAPHICS_EDIT),
+    ("POST", "/clients/{client}/portal/withdraw", DEMOGRAPHICS_EDIT),
+    ("GET", "/portal", PORTAL),
+    ("GET", "/portal/appointments", PORTAL),
+    ("GET", "/portal/appointments/{appointment}/calendar.ics", PORTAL),
+    ("POST", "/portal/appointments/{appointment}/change", PORTAL),
+    ("GET", "/portal/questionnaires", PORTAL),
+    ("POST", "/portal/questionnaires/{request}", PORTAL),
+    ("GET", "/portal/journal", PORTAL),
+    ("POST", "/portal/journal", PORTAL),
+    ("POST", "/portal/journal/{entry}/share", PORTAL),
+    ("GET", "/portal/messages", PORTAL),
+    ("POST", "/portal/messages", PORTAL),
+    ("GET", "/portal/preparation", PORTAL),
+    ("GET", "/portal/my-record.csv", PORTAL),
+    ("GET", "/portal/intake", PORTAL),
+    ("POST", "/portal/intake", PORTAL),
+    ("GET", "/portal/consents", PORTAL),
+    ("POST", "/portal/consents", PORTAL),
+    ("POST", "/clients/{client}/consents/{signature}/accept", CLINICIANS),
     ("GET", "/clients/{client}/messages", CLINICAL_READ),
     ("POST", "/clients/{client}/messages", CLINICAL_READ),
     ("GET", "/break-glass", CLINICIANS),
@@ -302,6 +325,8 @@ fn concrete(path: &str, victim: &str) -> String {
         .replace("{session}", "0190c0de-0000-7000-8000-000000000006")
         .replace("{photo}", "0190c0de-0000-7000-8000-000000000007")
         .replace("{response}", "0190c0de-0000-7000-8000-000000000008")
+        .replace("{appointment}", "0190c0de-0000-7000-8000-000000000009")
+        .replace("{entry}", "0190c0de-0000-7000-8000-00000000000a")
 }
 
 fn is_login_redirect(r: &support::Reply) -> bool {
@@ -330,7 +355,14 @@ async fn matrix(t: TestApp) {
     let mut accounts = Vec::new();
     for (role, n) in &people {
         let email = format!("{}{n}@example.org", role.as_str());
-        accounts.push(t.signed_in(&email, *role).await);
+        accounts.push(if *role == Role::Client {
+            // A client's account belongs to their record, as an accepted invitation makes it.
+            support::portal::portal_client(&t, &format!("Client {n}"), &email, None)
+                .await
+                .1
+        } else {
+            t.signed_in(&email, *role).await
+        });
     }
     let mut checked = 0;
     for (method, path, who) in TABLE {
@@ -400,9 +432,20 @@ async fn matrix(t: TestApp) {
                     );
                 }
             } else {
+                // A client is not told that a staff page exists; staff are refused the portal.
+                let refused = if p.role == Role::Client {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                if *path == "/dashboard" && p.role == Role::Client {
+                    // A client's landing page is the portal: sent there, not refused.
+                    assert_eq!(r.location(), "/portal", "{method} {path} as a client");
+                    checked += 1;
+                    continue;
+                }
                 assert_eq!(
-                    r.status,
-                    StatusCode::FORBIDDEN,
+                    r.status, refused,
                     "{method} {path} as {:?} must be denied",
                     p.role
                 );

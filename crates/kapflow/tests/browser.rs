@@ -12,6 +12,8 @@ mod measures;
 mod pathway;
 #[path = "browser/phone.rs"]
 mod phone;
+#[path = "browser/portal.rs"]
+mod portal;
 #[path = "browser/session.rs"]
 mod session;
 

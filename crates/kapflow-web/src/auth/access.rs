@@ -16,7 +16,7 @@ use kapflow_domain::access::{Action, Relationship, decide, staff_may_ever};
 use kapflow_domain::session_policy::{SessionState, session_state, step_up_fresh};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
-use kapflow_domain::{Actor, AuditOutcome};
+use kapflow_domain::{Actor, AuditOutcome, Role};
 use kapflow_store::access::ClientDecision;
 use std::sync::Arc;
 use time::Duration;
@@ -36,6 +36,22 @@ pub enum Access {
     /// (403); a client outside the caller's reach is answered 404, so its existence is not
     /// revealed. Both refusals are audited; every allowed read is audited too.
     Client(Action),
+    /// A page of the client portal: only a client, fully signed in, whose account belongs to a
+    /// client record; the record comes from the account, never from the request. Staff are
+    /// refused (403); every read is audited.
+    Portal,
+}
+
+/// The store's proof that the signed-in client's record is the one a portal handler acts on,
+/// as a handler argument (only `Access::Portal` routes have one).
+#[derive(Clone, Copy, Debug)]
+pub struct PortalClient(pub kapflow_store::portal::PortalAccess);
+
+impl std::ops::Deref for PortalClient {
+    type Target = kapflow_store::portal::PortalAccess;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 /// The store's proof that the caller may act on the client in the path, as a handler
@@ -268,15 +284,24 @@ async fn check(
     }
 
     let mut client_access = None;
+    let mut portal_access = None;
+    if matches!(
+        access,
+        Access::Policy(_) | Access::Client(_) | Access::Portal
+    ) && !record.mfa_verified
+    {
+        let to = if record.mfa_enrolled {
+            crate::paths::LOGIN_MFA
+        } else {
+            crate::paths::MFA_ENROL
+        };
+        return Err(Redirect::to(to).into_response());
+    }
+    if access == Access::Portal {
+        let read = req.method() == Method::GET;
+        portal_access = Some(portal_check(state, &record, &actor, read, &path, now).await?);
+    }
     if let Access::Policy(action) | Access::Client(action) = access {
-        if !record.mfa_verified {
-            let to = if record.mfa_enrolled {
-                crate::paths::LOGIN_MFA
-            } else {
-                crate::paths::MFA_ENROL
-            };
-            return Err(Redirect::to(to).into_response());
-        }
         let role_level = match access {
             // Could this role do the action to some client at all? These are the staff's
             // client pages: a client's own record will have its own portal routes.
@@ -284,12 +309,23 @@ async fn check(
             _ => decide(record.user.role, action, Relationship::None),
         };
         if let kapflow_domain::access::Decision::Deny(why) = role_level {
+            if record.user.role == Role::Client
+                && req.method() == Method::GET
+                && path == crate::paths::DASHBOARD
+            {
+                // A client's landing page is the portal (after sign-in, `next` is the dashboard).
+                return Err(Redirect::to(crate::paths::PORTAL).into_response());
+            }
             let entry = actor
                 .entry("access.denied", now)
                 .record("route", &path)
                 .outcome(AuditOutcome::Denied, Some(why));
             if let Err(e) = state.store.audit().record(&entry).await {
                 return Err(AppError::from(e).into_response());
+            }
+            // A client is not told that a staff page exists at all.
+            if record.user.role == Role::Client {
+                return Err(AppError::NotFound.into_response());
             }
             return Err(AppError::Forbidden.into_response());
         }
@@ -330,6 +366,9 @@ async fn check(
     let mut req = req;
     if let Some(ca) = client_access {
         req.extensions_mut().insert(ca);
+    }
+    if let Some(pa) = portal_access {
+        req.extensions_mut().insert(pa);
     }
     req.extensions_mut().insert(CurrentUser {
         session: record,
@@ -403,6 +442,67 @@ fn step_up_redirect(
 pub fn ask_step_up(back_to: &str) -> Response {
     let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
     Redirect::to(&format!("{}?next={next}", crate::paths::STEP_UP)).into_response()
+}
+
+/// Records a refusal of `path` and answers it with `status`.
+async fn refused(
+    state: &AppState,
+    actor: &Actor,
+    path: &str,
+    now: time::OffsetDateTime,
+    why: &'static str,
+    status: AppError,
+) -> Response {
+    let entry = actor
+        .entry("access.denied", now)
+        .record("route", path)
+        .outcome(AuditOutcome::Denied, Some(why));
+    match state.store.audit().record(&entry).await {
+        Ok(()) => status.into_response(),
+        Err(e) => AppError::from(e).into_response(),
+    }
+}
+
+/// Decides a `Portal` route: only a client whose account belongs to a record. Staff are refused
+/// 403; a client account without a record 404; both audited. Every read is audited, committed
+/// before the page is sent.
+async fn portal_check(
+    state: &AppState,
+    record: &kapflow_store::sessions::SessionRecord,
+    actor: &Actor,
+    read: bool,
+    path: &str,
+    now: time::OffsetDateTime,
+) -> Result<PortalClient, Response> {
+    if record.user.role != Role::Client {
+        return Err(refused(
+            state,
+            actor,
+            path,
+            now,
+            "the portal is for clients",
+            AppError::Forbidden,
+        )
+        .await);
+    }
+    let access = match state.store.portal().access(record.user.id).await {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            let why = "no client record for this account";
+            return Err(refused(state, actor, path, now, why, AppError::NotFound).await);
+        }
+        Err(e) => return Err(AppError::from(e).into_response()),
+    };
+    if read {
+        let entry = actor
+            .entry("portal.viewed", now)
+            .record("route", path)
+            .client(access.client());
+        if let Err(e) = state.audit_reads().record(entry).await {
+            return Err(AppError::from(e).into_response());
+        }
+    }
+    Ok(PortalClient(access))
 }
 
 /// Decides a `Client` route against the caller's standing with the client in the path; a
@@ -559,6 +659,22 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAccess {
             .get::<ClientAccess>()
             .copied()
             .ok_or_else(|| AppError::internal("client route without a client access check"))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PortalClient {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        // Only `Access::Portal` routes carry it; a handler asking elsewhere is a wiring bug.
+        parts
+            .extensions
+            .get::<PortalClient>()
+            .copied()
+            .ok_or_else(|| AppError::internal("portal route without a portal access check"))
     }
 }
 

@@ -7,5 +7,5 @@ pub mod current;
 pub mod password;
 pub mod totp;
 
-pub use access::{Access, ClientAccess, ClinicalAccess};
+pub use access::{Access, ClientAccess, ClinicalAccess, PortalClient};
 pub use current::{CurrentUser, OwnerUser, StaffUser};

@@ -161,6 +161,30 @@ pub(super) async fn compose(
         } => super::reminders::compose(store, ctx, &practice, to, *appointment_id, *starts_at)
             .await
             .map_err(e)?,
+        Email::PortalInvitation { to, link, days } => Composed {
+            sender: None,
+            attachment: None,
+            to: vec![to.clone()],
+            // The subject shows on lock screens: it names neither the practice nor the topic.
+            subject: "Your account invitation",
+            body: format!(
+                "{practice} invites you to set up your own secure account, where you can see your appointments, answer questionnaires and write to your care team.\n\nSet it up with this link (it works once and expires in {days} days):\n{link}\n\nIf you did not expect this, ignore this email.\n\nIf you are in crisis, call or text 988 (Suicide & Crisis Lifeline, US). In an emergency, call 911.\n"
+            ),
+        },
+        Email::PortalMessage { message_id } => Composed {
+            sender: None,
+            attachment: None,
+            to: store
+                .notices()
+                .portal_message(*message_id)
+                .await
+                .map_err(e)?,
+            subject: "You have a new message",
+            body: format!(
+                "You have a new message from your care team.\n\nRead it after signing in:\n{}\n\nIf you are in crisis, call or text 988 (Suicide & Crisis Lifeline, US). In an emergency, call 911.\n",
+                url(crate::paths::PORTAL_MESSAGES.to_owned())
+            ),
+        },
         Email::MeasureLink { to, link } => Composed {
             sender: None,
             attachment: None,

@@ -127,6 +127,14 @@ fn specs() -> Vec<Spec> {
             crate::views::work::UNSIGNED_HOURS,
             "Practice default: 72 hours, the time many payers and licensing boards expect a note to be complete in.",
         ),
+        (
+            "portal_invitation_days",
+            crate::portal_settings::keys::INVITATION_DAYS,
+            "A client's portal invitation link works for (days)",
+            1..=30,
+            kapflow_domain::portal::INVITATION_DAYS,
+            "Practice default: a week, long enough to find the email, short enough that an old link is not left working.",
+        ),
     ];
     all.extend(crate::dosing_settings::specs());
     all
@@ -206,6 +214,13 @@ pub struct ClinicalSettingsPage {
     /// What a dosing-day reminder says about eating and drinking, as shown or typed.
     pub food: String,
     pub food_error: Option<String>,
+    /// The portal's settings as shown or sent: a second factor required, change requests
+    /// allowed, and the words on when messages are read (with its error).
+    pub portal_mfa: bool,
+    pub portal_changes: bool,
+    pub portal_review: bool,
+    pub messages_read: String,
+    pub messages_read_error: Option<String>,
 }
 
 /// The eating and drinking guidance the dosing-day reminder carries.
@@ -224,6 +239,9 @@ impl ClinicalSettingsPage {
         if let Some(m) = &self.food_error {
             e.add("dosing_food", m.clone());
         }
+        if let Some(m) = &self.messages_read_error {
+            e.add("messages_read", m.clone());
+        }
         for f in &self.fields {
             if let Some(m) = &f.error {
                 e.add(f.name, m.clone());
@@ -239,6 +257,7 @@ pub async fn show(
     owner: OwnerUser,
     Query(q): Query<crate::routes::SavedQuery>,
 ) -> Result<ClinicalSettingsPage, AppError> {
+    let portal = crate::portal_settings::read(&state.store.settings().snapshot().await?);
     let mut fields = Vec::new();
     for (name, key, label, _, default, source) in specs() {
         let value = state
@@ -267,6 +286,11 @@ pub async fn show(
         auto_send: auto_send(&state).await?,
         food: food(&state).await?,
         food_error: None,
+        portal_mfa: portal.second_factor_required,
+        portal_changes: portal.change_requests,
+        portal_review: portal.review_signatures,
+        messages_read: portal.messages_read,
+        messages_read_error: None,
     })
 }
 
@@ -309,6 +333,44 @@ pub async fn save(
     if let Some(on) = auto {
         values.push((keys::MEASURES_AUTO_SEND, on.to_string()));
     }
+    let portal = crate::portal_settings::read(&state.store.settings().snapshot().await?);
+    let mut portal_box = |shown: &str, name: &str, key: &'static str, now: bool| {
+        let on = form.contains_key(shown).then(|| form.contains_key(name));
+        if let Some(on) = on {
+            values.push((key, on.to_string()));
+        }
+        on.unwrap_or(now)
+    };
+    let portal_mfa = portal_box(
+        "portal_mfa_shown",
+        "portal_mfa",
+        crate::portal_settings::keys::SECOND_FACTOR_REQUIRED,
+        portal.second_factor_required,
+    );
+    let portal_changes = portal_box(
+        "portal_changes_shown",
+        "portal_changes",
+        crate::portal_settings::keys::CHANGE_REQUESTS,
+        portal.change_requests,
+    );
+    let portal_review = portal_box(
+        "portal_review_shown",
+        "portal_review",
+        crate::portal_settings::keys::REVIEW_SIGNATURES,
+        portal.review_signatures,
+    );
+    let messages_typed = form.get("messages_read").cloned();
+    let mut messages_read_error = None;
+    if let Some(text) = &messages_typed {
+        match kapflow_domain::text::required_text(
+            text,
+            1000,
+            "what the portal says about when messages are read",
+        ) {
+            Ok(t) => values.push((crate::portal_settings::keys::MESSAGES_READ, t)),
+            Err(m) => messages_read_error = Some(m),
+        }
+    }
     let aftercare_typed = form.get("aftercare").cloned();
     let mut aftercare_error = None;
     if let Some(text) = &aftercare_typed {
@@ -329,7 +391,10 @@ pub async fn save(
             Err(m) => food_error = Some(m),
         }
     }
-    if fields.iter().any(|f| f.error.is_some()) || aftercare_error.is_some() || food_error.is_some()
+    if fields.iter().any(|f| f.error.is_some())
+        || aftercare_error.is_some()
+        || food_error.is_some()
+        || messages_read_error.is_some()
     {
         let aftercare = match aftercare_typed {
             Some(t) => t,
@@ -356,6 +421,11 @@ pub async fn save(
             },
             food,
             food_error,
+            portal_mfa,
+            portal_changes,
+            portal_review,
+            messages_read: messages_typed.unwrap_or(portal.messages_read),
+            messages_read_error,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }

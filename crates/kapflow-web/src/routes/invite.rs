@@ -80,7 +80,11 @@ fn form_page(
         layout,
         action: crate::paths::invite(token),
         email: inv.email.clone(),
-        role_label: inv.role.label(),
+        role_label: if inv.role == kapflow_domain::Role::Client {
+            "a client of the practice"
+        } else {
+            inv.role.label()
+        },
         display_name,
         e: {
             let mut e = FieldErrors::of("display_name", name_error);

@@ -244,11 +244,24 @@ pub async fn submit(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(200).collect::<String>());
+    let enrolled = state
+        .store
+        .accounts()
+        .totp_record(user)
+        .await?
+        .totp_secret
+        .is_some();
+    // A client without a second factor, where the practice lets clients choose: signed in with
+    // the password alone (staff always need both).
+    let password_enough = !enrolled
+        && role == kapflow_domain::Role::Client
+        && !crate::portal_settings::read(&state.store.settings().snapshot().await?)
+            .second_factor_required;
     let new = NewSession {
         user,
         token_hash: &hash,
         csrf_token: &csrf,
-        mfa_verified: false,
+        mfa_verified: password_enough,
         step_up: false,
         ip: ip.as_deref(),
         user_agent: ua.as_deref(),
@@ -259,14 +272,9 @@ pub async fn submit(
         .accounts()
         .start_session_after_password(&new, &actor, now)
         .await?;
-    let enrolled = state
-        .store
-        .accounts()
-        .totp_record(user)
-        .await?
-        .totp_secret
-        .is_some();
-    let go = if enrolled {
+    let go = if password_enough {
+        next.clone()
+    } else if enrolled {
         format!(
             "{}?next={}",
             crate::paths::LOGIN_MFA,

@@ -17,6 +17,7 @@ pub mod login;
 pub mod mfa;
 pub mod notifications;
 pub mod partner_orgs;
+pub mod portal;
 pub mod public;
 pub mod questionnaire;
 pub mod reports;
@@ -175,6 +176,11 @@ pub fn build_with(metrics: bool) -> Routes {
             Client(Action::EditClinicalRecord),
             consents::revoke,
         )
+        .post(
+            CONSENT_ACCEPT,
+            Client(Action::EditClinicalRecord),
+            consents::accept,
+        )
         .get(
             PREPARATION,
             Client(Action::ViewClinicalRecord),
@@ -291,6 +297,16 @@ pub fn build_with(metrics: bool) -> Routes {
             DOSING_DISCHARGE,
             Client(Action::EditClinicalRecord),
             dosing_entries::discharge,
+        )
+        .post(
+            CLIENT_PORTAL_INVITE,
+            Client(Action::EditClientDemographics),
+            clients::portal_invite::invite,
+        )
+        .post(
+            CLIENT_PORTAL_WITHDRAW,
+            Client(Action::EditClientDemographics),
+            clients::portal_invite::withdraw,
         )
         .get(MESSAGES, Client(Action::ViewClinicalRecord), messages::show)
         .post(MESSAGES, Client(Action::MessageCareTeam), messages::post)
@@ -668,6 +684,7 @@ pub fn build_with(metrics: bool) -> Routes {
             Policy(Action::EditSite),
             site_admin::save_settings,
         );
+    let routes = portal::routes(routes);
     if metrics {
         routes.get(METRICS, Public, health::metrics)
     } else {

@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::paths;
+use kapflow_domain::Role;
 use kapflow_domain::access::{Action, Relationship, decide};
 use kapflow_domain::session_policy::IDLE_WARNING;
 use kapflow_store::settings::keys;
@@ -49,6 +50,19 @@ const LINKS: &[(Action, &str, &str)] = &[
         "Notifications",
     ),
     (Action::ManageOwnAccount, paths::SESSIONS, "Your sessions"),
+];
+
+/// A client's navigation: the portal's pages.
+const PORTAL_LINKS: &[(&str, &str)] = &[
+    (paths::PORTAL, "Home"),
+    (paths::PORTAL_APPOINTMENTS, "Appointments"),
+    (paths::PORTAL_QUESTIONNAIRES, "Questionnaires"),
+    (paths::PORTAL_MESSAGES, "Messages"),
+    (paths::PORTAL_JOURNAL, "Journal"),
+    (paths::PORTAL_PREPARATION, "Preparing"),
+    (paths::PORTAL_INTAKE, "Intake"),
+    (paths::PORTAL_CONSENTS, "Consent forms"),
+    (paths::SESSIONS, "Your sessions"),
 ];
 
 /// The count a link carries: unread messages on the dashboard (where their queue is), new
@@ -115,7 +129,16 @@ impl Layout {
                 name: u.display_name.clone(),
                 role_label: u.role.label(),
                 csrf: user.csrf().to_owned(),
-                links: if user.fully_signed_in() {
+                links: if user.fully_signed_in() && u.role == Role::Client {
+                    PORTAL_LINKS
+                        .iter()
+                        .map(|(href, label)| NavLink {
+                            href,
+                            label,
+                            count: None,
+                        })
+                        .collect()
+                } else if user.fully_signed_in() {
                     let may = |action| decide(u.role, action, Relationship::None).is_allowed();
                     let inquiries = may(Action::ViewInquiries);
                     let counts = state.nav_counts.get(state, u.id, u.role, inquiries).await?;

@@ -11,6 +11,8 @@ pub mod clients;
 pub mod error;
 pub mod inbox;
 pub mod layout;
+pub mod portal;
+pub mod portal_forms;
 pub mod site;
 pub mod staff;
 pub mod work;

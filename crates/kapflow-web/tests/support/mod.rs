@@ -4,6 +4,7 @@
 
 pub mod answers;
 pub mod clinic;
+pub mod portal;
 pub mod signin;
 
 use axum::Router;

@@ -15,6 +15,7 @@ use kapflow_domain::access::Action;
 use kapflow_domain::client::Sensitivity;
 use kapflow_domain::consent::Signature;
 use kapflow_domain::pathway::{Stage, Transition};
+use kapflow_domain::portal::Thread;
 use kapflow_domain::{ClientId, DosingSessionId, InquiryId, ShipmentId};
 use kapflow_store::access::ClientDecision;
 use kapflow_store::consents::{DocumentRow, Signed};
@@ -285,7 +286,7 @@ impl Load<'_> {
                 };
                 if !s
                     .messages()
-                    .post(&a, body, Sensitivity::General, &who, at)
+                    .post(&a, Thread::Team, body, Sensitivity::General, &who, at)
                     .await?
                 {
                     bail!("message not posted");

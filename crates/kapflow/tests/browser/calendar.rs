@@ -11,7 +11,6 @@ use kapflow_domain::client::ClientInput;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Actor, ClientId, Role};
 use std::path::Path;
-use time::Duration;
 
 const OWNER_PW: &str = "lantern orbit pebble";
 const STAFF_PW: &str = "quiet harbour violet";
@@ -52,27 +51,6 @@ async fn client_and_room(data: &Path) -> ClientId {
         .expect("room");
     store.close().await;
     c
-}
-
-/// Sets a form control's value as a picker would (time and date fields).
-async fn set_value(c: &Client, id: &str, value: &str) {
-    c.execute(
-        "const el = document.getElementById(arguments[0]); el.value = arguments[1];\
-         el.dispatchEvent(new Event('input', { bubbles: true }));\
-         el.dispatchEvent(new Event('change', { bubbles: true }));",
-        vec![id.into(), value.into()],
-    )
-    .await
-    .expect("set value");
-}
-
-/// A weekday at least a week ahead.
-fn next_weekday() -> String {
-    let mut d = now_utc().date() + Duration::days(8);
-    while matches!(d.weekday(), time::Weekday::Saturday | time::Weekday::Sunday) {
-        d = d.next_day().expect("day");
-    }
-    d.to_string()
 }
 
 async fn book(c: &Client, day: &str, clinician: &str) {

@@ -19,19 +19,6 @@ const CLIENT_TABS: [&str; 9] = [
     "/messages",
 ];
 
-/// The page's document width and the viewport's, in CSS pixels.
-async fn widths(c: &Client) -> (u64, u64) {
-    let v = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .expect("widths");
-    let n = |i: usize| v[i].as_u64().expect("a width");
-    (n(0), n(1))
-}
-
 /// The questions on screen, by their codes.
 async fn visible_questions(c: &Client) -> Vec<String> {
     let mut codes = Vec::new();

@@ -491,3 +491,37 @@ pub async fn field_value(c: &fantoccini::Client, id: &str) -> String {
         .expect("value")
         .unwrap_or_default()
 }
+
+/// Sets a form control's value as a picker would (time and date fields).
+pub async fn set_value(c: &fantoccini::Client, id: &str, value: &str) {
+    c.execute(
+        "const el = document.getElementById(arguments[0]); el.value = arguments[1];\
+         el.dispatchEvent(new Event('input', { bubbles: true }));\
+         el.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![id.into(), value.into()],
+    )
+    .await
+    .expect("set value");
+}
+
+/// A weekday at least a week ahead.
+pub fn next_weekday() -> String {
+    let mut d = kapflow_domain::time_util::now_utc().date() + time::Duration::days(8);
+    while matches!(d.weekday(), time::Weekday::Saturday | time::Weekday::Sunday) {
+        d = d.next_day().expect("day");
+    }
+    d.to_string()
+}
+
+/// The page's document width and the viewport's, in CSS pixels.
+pub async fn widths(c: &fantoccini::Client) -> (u64, u64) {
+    let v = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .expect("widths");
+    let n = |i: usize| v[i].as_u64().expect("a width");
+    (n(0), n(1))
+}

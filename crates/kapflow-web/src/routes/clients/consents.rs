@@ -24,6 +24,10 @@ use serde::Deserialize;
 const NOTICES: &[(&str, &str)] = &[
     ("signed", "Signature recorded, with you as witness."),
     ("revoked", "Revocation recorded."),
+    (
+        "accepted",
+        "The client's signature is accepted: it counts from now on.",
+    ),
 ];
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -129,6 +133,29 @@ pub async fn revoke(
     Ok(Redirect::to(&crate::paths::done(
         crate::paths::consents(access.client()),
         "revoked",
+    ))
+    .into_response())
+}
+
+/// A clinician accepts a consent the client signed in the portal (where the practice asks for
+/// review): from then on it counts.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn accept(
+    OnClient(state, user, access): OnClient,
+    Path((_, signature)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let signature = SignatureId::parse(&signature).ok_or(AppError::NotFound)?;
+    if !state
+        .store
+        .consents()
+        .accept_review(&access, signature, &user.0.actor(), now_utc())
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(Redirect::to(&crate::paths::done(
+        crate::paths::consents(access.client()),
+        "accepted",
     ))
     .into_response())
 }

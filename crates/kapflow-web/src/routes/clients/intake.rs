@@ -38,7 +38,8 @@ pub async fn show(
 }
 
 /// The form as typed: text fields as strings, each yes/no box on when sent.
-fn form_from(f: &Fields) -> IntakeForm {
+/// The intake form as sent (the staff page and the portal's).
+pub(crate) fn form_from(f: &Fields) -> IntakeForm {
     let mut map = serde_json::Map::new();
     // Every field of the form is text, except the sensitivity label, read on its own.
     for key in IntakeForm::FIELDS.iter().filter(|k| **k != "sensitivity") {

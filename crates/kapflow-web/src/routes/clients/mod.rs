@@ -17,6 +17,7 @@ pub mod measures;
 pub mod messages;
 pub mod note_pdf;
 pub mod notes;
+pub mod portal_invite;
 pub mod preparation;
 pub mod prescriber;
 pub mod psych_notes;

@@ -25,6 +25,7 @@ use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{Role, UserId};
 use kapflow_store::clients::Created;
 use kapflow_store::inquiries::InboxScope;
+use kapflow_store::portal::PortalStatus;
 use serde::Deserialize;
 
 #[derive(Deserialize, Default)]
@@ -253,6 +254,15 @@ pub async fn overview(
         "email-withdrawn" => {
             Some("Recorded: no more questionnaire links by email unless a staff member sends one.")
         }
+        "portal-invited" => Some(
+            "Portal invitation sent to the client's email address. The email says nothing about their care.",
+        ),
+        "portal-withdrawn" => Some("Portal invitation withdrawn: its link no longer works."),
+        "portal-no-email" => Some("Add the client's email address under Edit details first."),
+        "portal-has-account" => Some("The client already has a portal account."),
+        "portal-taken" => Some(
+            "That email address belongs to another account. Ask the client for their own address.",
+        ),
         _ => None,
     };
     overview_page(
@@ -340,6 +350,32 @@ async fn overview_page(
         .collect();
     let can_assign = access.may(Action::AssignCareTeam);
     let me_text = me.to_string();
+    let can_edit = access.may(Action::EditClientDemographics);
+    let (portal, portal_invite, portal_withdraw) =
+        match state.store.portal().status(access, now_utc()).await? {
+            PortalStatus::None => ("No portal account yet.".to_owned(), can_edit, false),
+            PortalStatus::Invited {
+                sent_at,
+                expires_at,
+            } => (
+                format!(
+                    "Invited on {}; the link works until {}.",
+                    when(sent_at),
+                    when(expires_at)
+                ),
+                can_edit,
+                can_edit,
+            ),
+            PortalStatus::Account { since, disabled } => (
+                format!(
+                    "Has a portal account since {}{}.",
+                    when(since),
+                    if disabled { " (switched off)" } else { "" }
+                ),
+                false,
+                false,
+            ),
+        };
     Ok(OverviewPage {
         layout: Layout::for_user(state, &user.0).await?,
         h: header,
@@ -347,7 +383,7 @@ async fn overview_page(
         notice,
         facts,
         team,
-        can_edit: access.may(Action::EditClientDemographics),
+        can_edit,
         can_assign,
         // Others are added here; oneself only through "join", with a reason.
         clinicians: if can_assign {
@@ -365,6 +401,9 @@ async fn overview_page(
         courses,
         has_email: client.email.is_some(),
         email_consent: email_consent_at.map(when),
+        portal,
+        portal_invite,
+        portal_withdraw,
     })
 }
 

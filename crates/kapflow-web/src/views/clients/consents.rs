@@ -34,6 +34,8 @@ pub struct SignatureView {
     pub sha256: String,
     pub status: String,
     pub revocable: bool,
+    /// Signed by the client in the portal and waiting for a clinician's review.
+    pub awaiting_review: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -92,7 +94,11 @@ pub async fn page(
             version: s.version,
             typed_name: s.typed_name.clone(),
             signed: format!("{} (dated {})", when(s.signed_at), s.signed_on),
-            witness: s.witness_name.clone(),
+            witness: if s.by_client {
+                "The client, in the portal".to_owned()
+            } else {
+                s.witness_name.clone()
+            },
             sha256: s.sha256.clone(),
             status: match (&s.revoked_at, s.is_current()) {
                 (Some(t), _) => format!(
@@ -100,10 +106,14 @@ pub async fn page(
                     when(*t),
                     s.revoke_reason.clone().unwrap_or_default()
                 ),
+                (None, false) if s.review_pending => {
+                    "Signed in the portal: counts once a clinician accepts it".into()
+                }
                 (None, true) => "Current".into(),
                 (None, false) => "Superseded by a newer version: sign again".into(),
             },
             revocable: s.revoked_at.is_none(),
+            awaiting_review: s.review_pending && s.revoked_at.is_none(),
         })
         .collect();
     Ok(ConsentsPage {

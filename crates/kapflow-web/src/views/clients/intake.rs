@@ -27,6 +27,9 @@ pub struct IntakePage {
     pub sensitivity: String,
     pub sensitivities: Vec<(&'static str, &'static str)>,
     pub editable: bool,
+    /// When the client sent the intake from the portal (the blood pressure is then taken at
+    /// the assessment and the clinician completes it).
+    pub sent_by_client: Option<String>,
     pub completed: Option<String>,
     pub reviewed: Option<String>,
     pub can_review: bool,
@@ -75,6 +78,12 @@ pub async fn page(
         .intake(&clinical, course.id)
         .await?;
     let unreadable = stored.as_ref().is_some_and(|s| s.form.is_err());
+    let sent_by_client = state
+        .store
+        .assessment()
+        .sent_by_client(&clinical, course.id)
+        .await?
+        .map(when);
     let can_edit = access.may(Action::EditClinicalRecord);
     let completed = stored
         .as_ref()
@@ -118,6 +127,7 @@ pub async fn page(
             .map(|s| (s.as_str(), s.label()))
             .collect(),
         editable,
+        sent_by_client,
         can_review: can_edit && !unreadable && completed.is_some() && reviewed.is_none(),
         completed,
         reviewed,

@@ -110,6 +110,11 @@ pub struct OverviewPage {
     pub has_email: bool,
     /// When the client agreed to questionnaire links by email (a contact preference).
     pub email_consent: Option<String>,
+    /// Where the client's portal account stands, in words.
+    pub portal: String,
+    /// Which portal buttons to offer: an invitation, and withdrawing one that still works.
+    pub portal_invite: bool,
+    pub portal_withdraw: bool,
 }
 
 pub fn or_dash(v: &Option<String>) -> String {
