@@ -303,7 +303,8 @@ impl Accounts<'_> {
         .await
     }
 
-    /// Clears an account's second factor and recovery codes; it must enrol again at next sign-in.
+    /// Clears an account's second factors (TOTP, passkeys) and recovery codes; it must enrol
+    /// again at next sign-in.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reset_mfa(
         &self,
@@ -324,6 +325,8 @@ impl Accounts<'_> {
                     args![target],
                 )
                 .await?;
+                tx.exec("DELETE FROM passkeys WHERE user_id = $1", args![target])
+                    .await?;
                 Ok(())
             })
         })

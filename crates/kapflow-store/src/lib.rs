@@ -45,6 +45,7 @@ pub mod notices;
 pub mod outbox;
 pub mod outcomes;
 pub mod partner_orgs;
+pub mod passkeys;
 pub mod photos;
 pub mod portal;
 pub mod prescribing;
@@ -109,6 +110,7 @@ topics! {
     consents => consents::Consents,
     courses => courses::Courses,
     portal => portal::Portal,
+    passkeys => passkeys::Passkeys,
     custody => custody::Custody,
     dosing => dosing::Dosing,
     inquiries => inquiries::Inquiries,

@@ -103,6 +103,10 @@ paths! {
     LOGIN = "/login";
     LOGIN_MFA = "/login/mfa";
     MFA_ENROL = "/mfa/enrol";
+    PASSKEY_REGISTER_START = "/passkeys/register/start";
+    PASSKEY_REGISTER_FINISH = "/passkeys/register/finish";
+    PASSKEY_SIGN_IN_START = "/passkeys/sign-in/start";
+    PASSKEY_SIGN_IN_FINISH = "/passkeys/sign-in/finish";
     LOGOUT = "/logout";
     DASHBOARD = "/dashboard";
     SESSIONS = "/account/sessions";

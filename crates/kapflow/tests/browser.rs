@@ -8,6 +8,8 @@ mod calendar;
 mod dosing;
 #[path = "browser/measures.rs"]
 mod measures;
+#[path = "browser/passkey.rs"]
+mod passkey;
 #[path = "browser/pathway.rs"]
 mod pathway;
 #[path = "browser/phone.rs"]

@@ -34,3 +34,27 @@ ALTER TABLE consent_signatures ADD COLUMN reviewed_at TIMESTAMPTZ;
 -- When the client sent their intake from the portal (every answer but the blood pressure taken
 -- at the assessment): the clinician completes it.
 ALTER TABLE intakes ADD COLUMN sent_by_client_at TIMESTAMPTZ;
+
+-- Passkeys (WebAuthn), a second factor beside TOTP for clients and staff. The credential is the
+-- relying-party library's JSON (public key, counter, flags); no secret is stored.
+CREATE TABLE passkeys (
+    id           UUID PRIMARY KEY NOT NULL,
+    user_id      UUID NOT NULL REFERENCES users (id),
+    name         TEXT NOT NULL,
+    credential   TEXT NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    last_used_at TIMESTAMPTZ
+);
+CREATE INDEX passkeys_user ON passkeys (user_id);
+
+-- A WebAuthn ceremony in progress (its challenge state), bound to the session that began it,
+-- single-use and short-lived; kept in the database so any instance can finish it.
+CREATE TABLE webauthn_ceremonies (
+    id         UUID PRIMARY KEY NOT NULL,
+    session_id UUID NOT NULL REFERENCES sessions (id),
+    kind       TEXT NOT NULL CHECK (kind IN ('register', 'authenticate')),
+    state      TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    used_at    TIMESTAMPTZ
+);

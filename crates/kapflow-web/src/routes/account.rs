@@ -151,6 +151,22 @@ pub async fn sessions(
         csrf: user.csrf().to_owned(),
         sessions,
         ended: q.ended,
+        passkeys_possible: crate::routes::passkeys::possible(&state),
+        passkeys: state
+            .store
+            .passkeys()
+            .list(user.id())
+            .await?
+            .into_iter()
+            .map(|p| {
+                (
+                    p.name,
+                    crate::time_fmt::when(p.created_at),
+                    p.last_used_at
+                        .map_or_else(|| "never".to_owned(), crate::time_fmt::when),
+                )
+            })
+            .collect(),
     })
 }
 

@@ -38,6 +38,11 @@ const ASSETS: &[Asset] = &[
         bytes: include_bytes!("../../assets/monitor.js"),
     },
     Asset {
+        name: "passkey.js",
+        content_type: "text/javascript; charset=utf-8",
+        bytes: include_bytes!("../../assets/passkey.js"),
+    },
+    Asset {
         name: "favicon.svg",
         content_type: "image/svg+xml",
         bytes: include_bytes!("../../assets/favicon.svg"),
@@ -102,6 +107,7 @@ mod tests {
             crate::views::forms_js_src(),
             crate::views::session_js_src(),
             crate::views::monitor_js_src(),
+            crate::views::passkey_js_src(),
         ] {
             assert!(
                 href.starts_with("/static/") && href.contains("?v="),

@@ -250,7 +250,8 @@ pub async fn submit(
         .totp_record(user)
         .await?
         .totp_secret
-        .is_some();
+        .is_some()
+        || !state.store.passkeys().list(user).await?.is_empty();
     // A client without a second factor, where the practice lets clients choose: signed in with
     // the password alone (staff always need both).
     let password_enough = !enrolled

@@ -119,7 +119,7 @@ async fn check_code(
 
 /// Replaces the session with one that has passed the second factor (and, for step-up, a fresh
 /// confirmation). Returns the new cookie value and the new session's form token.
-async fn raise_session(
+pub(crate) async fn raise_session(
     state: &AppState,
     user: &CurrentUser,
     step_up: bool,
@@ -150,7 +150,7 @@ async fn raise_session(
     Ok((token, csrf))
 }
 
-fn with_cookie(mut res: Response, state: &AppState, token: &str) -> Response {
+pub(crate) fn with_cookie(mut res: Response, state: &AppState, token: &str) -> Response {
     res.headers_mut().insert(
         header::SET_COOKIE,
         cookie::set(token, state.config.served_over_tls()),
@@ -173,6 +173,8 @@ async fn code_page(
         csrf: user.csrf().to_owned(),
         next,
         e: FieldErrors::of("code", error),
+        passkeys: crate::routes::passkeys::possible(state)
+            && !state.store.passkeys().list(user.id()).await?.is_empty(),
     })
 }
 
@@ -293,6 +295,7 @@ async fn enrol_page(
         .ok_or_else(|| AppError::internal("QR code"))?;
     Ok(MfaEnrolPage {
         layout,
+        passkeys: crate::routes::passkeys::possible(state),
         csrf: user.csrf().to_owned(),
         qr_svg,
         secret_text: totp::secret_text(&secret),

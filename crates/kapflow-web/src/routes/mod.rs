@@ -17,6 +17,7 @@ pub mod login;
 pub mod mfa;
 pub mod notifications;
 pub mod partner_orgs;
+pub mod passkeys;
 pub mod portal;
 pub mod public;
 pub mod questionnaire;
@@ -592,6 +593,22 @@ pub fn build_with(metrics: bool) -> Routes {
         .get(MFA_ENROL, PasswordOnly, mfa::enrol_show)
         .post(MFA_ENROL, PasswordOnly, mfa::enrol_submit)
         .post(LOGOUT, PasswordOnly, login::logout)
+        .post(
+            PASSKEY_REGISTER_START,
+            PasswordOnly,
+            passkeys::register_start,
+        )
+        .post(
+            PASSKEY_REGISTER_FINISH,
+            PasswordOnly,
+            passkeys::register_finish,
+        )
+        .post(PASSKEY_SIGN_IN_START, PasswordOnly, passkeys::sign_in_start)
+        .post(
+            PASSKEY_SIGN_IN_FINISH,
+            PasswordOnly,
+            passkeys::sign_in_finish,
+        )
         .get(
             NOTIFICATIONS,
             Policy(Action::ManageOwnAccount),

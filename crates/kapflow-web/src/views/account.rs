@@ -61,6 +61,10 @@ pub struct SessionsPage {
     pub csrf: String,
     pub sessions: Vec<SessionView>,
     pub ended: Option<u64>,
+    /// Passkeys can work at this address.
+    pub passkeys_possible: bool,
+    /// (name, added, last used) of each of the person's passkeys.
+    pub passkeys: Vec<(String, String, String)>,
 }
 
 /// The owner's one-line warning about email that is failing, if any is.

@@ -66,6 +66,8 @@ pub struct MfaCodePage {
     pub csrf: String,
     pub next: String,
     pub e: FieldErrors,
+    /// The person has a passkey: the page offers it beside the code.
+    pub passkeys: bool,
 }
 
 impl MfaCodePage {
@@ -84,6 +86,8 @@ impl MfaCodePage {
 #[template(path = "mfa_enrol.html")]
 pub struct MfaEnrolPage {
     pub layout: Layout,
+    /// Passkeys can work at this address: the page offers one instead of a code.
+    pub passkeys: bool,
     pub csrf: String,
     pub qr_svg: String,
     pub secret_text: String,

@@ -36,6 +36,9 @@ pub fn session_js_src() -> &'static str {
 pub fn monitor_js_src() -> &'static str {
     crate::routes::assets::href("monitor.js")
 }
+pub fn passkey_js_src() -> &'static str {
+    crate::routes::assets::href("passkey.js")
+}
 
 /// The partner prescriber organisations as (id, name) choices for a select, by name.
 pub async fn org_choices(

@@ -92,6 +92,11 @@ impl TestApp {
         TestApp::on_with(testkit::sqlite().await, config).await
     }
 
+    /// The app on PostgreSQL with settings other than the defaults.
+    pub async fn postgres_with_config(config: WebConfig) -> TestApp {
+        TestApp::on_with(testkit::postgres().await, config).await
+    }
+
     async fn on(db: TestDb) -> TestApp {
         TestApp::on_with(db, WebConfig::default()).await
     }
@@ -116,6 +121,17 @@ impl TestApp {
             b = b.header(header::COOKIE, format!("kapflow_session={}", p.token));
         }
         self.send(b.body(Body::empty()).expect("req")).await
+    }
+
+    /// A same-origin JSON POST, its form token in the `x-csrf-token` header (as scripts send).
+    pub async fn post_json(&self, uri: &str, json: &serde_json::Value, who: &Person) -> Reply {
+        let b = Request::post(uri)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::COOKIE, format!("kapflow_session={}", who.token))
+            .header("x-csrf-token", &who.csrf);
+        self.send(b.body(Body::from(json.to_string())).expect("req"))
+            .await
     }
 
     /// A same-origin form POST; `who`'s form token is added unless the form has one.
