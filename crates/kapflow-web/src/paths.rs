@@ -265,6 +265,8 @@ paths! {
     CLIENT_PORTAL_INVITE = "/clients/{client}/portal/invite" => client_portal_invite(client: ClientId);
     CLIENT_PORTAL_WITHDRAW = "/clients/{client}/portal/withdraw"
         => client_portal_withdraw(client: ClientId);
+    CLIENT_PORTAL_ACCESS = "/clients/{client}/portal/access"
+        => client_portal_access(client: ClientId);
     MY_FEED_WITHDRAW = "/calendar/my-feed/withdraw";
     HOLD_NEW = "/calendar/holds/new";
     HOLD = "/calendar/holds/{appointment}" => hold(appointment: AppointmentId);

@@ -158,6 +158,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/clients/{client}/dose-requests/{request}/answer", PRESCRIBER),
     ("POST", "/clients/{client}/portal/invite", DEMOGRAPHICS_EDIT),
     ("POST", "/clients/{client}/portal/withdraw", DEMOGRAPHICS_EDIT),
+    ("POST", "/clients/{client}/portal/access", DEMOGRAPHICS_EDIT),
     ("GET", "/portal", PORTAL),
     ("GET", "/portal/appointments", PORTAL),
     ("GET", "/portal/appointments/{appointment}/calendar.ics", PORTAL),

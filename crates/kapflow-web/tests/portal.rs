@@ -563,3 +563,42 @@ async fn forms(t: TestApp) {
         "nothing waits any more"
     );
 }
+
+on_both_backends!(
+    switched_off,
+    the_care_team_switches_a_clients_portal_access_off_and_on,
+    the_care_team_switches_a_clients_portal_access_off_and_on_postgres
+);
+
+async fn switched_off(t: TestApp) {
+    let c = clinic(&t).await;
+    let (ada, p) = portal_client(&t, "Ada Alpha", "ada.s@example.org", Some(c.t1.id)).await;
+    assert_eq!(t.get("/portal", Some(&p)).await.status, StatusCode::OK);
+    let switch = format!("/clients/{ada}/portal/access");
+    let r = t.post(&switch, "on=false", Some(&c.front)).await;
+    assert_eq!(r.location(), format!("/clients/{ada}?done=portal-off"));
+    let overview = t.get(r.location(), Some(&c.front)).await.body;
+    assert!(
+        overview.contains("(switched off)") && overview.contains("Switch portal access back on")
+    );
+    // The client's session ends at its next request, and a new one is refused.
+    assert!(
+        t.get("/portal", Some(&p))
+            .await
+            .location()
+            .starts_with("/login")
+    );
+    let again = t.session_for(p.id, Role::Client, &p.email, true).await;
+    assert!(
+        t.get("/portal", Some(&again))
+            .await
+            .location()
+            .starts_with("/login")
+    );
+    let r = t.post(&switch, "on=true", Some(&c.t1)).await;
+    assert_eq!(r.location(), format!("/clients/{ada}?done=portal-on"));
+    let back = t.session_for(p.id, Role::Client, &p.email, true).await;
+    assert_eq!(t.get("/portal", Some(&back)).await.status, StatusCode::OK);
+    let audit = t.audit_of_action("portal.switched_off", 10).await;
+    assert_eq!(audit.len(), 1);
+}

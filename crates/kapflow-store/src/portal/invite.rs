@@ -148,6 +148,53 @@ impl Portal<'_> {
         Ok(Ok(()))
     }
 
+    /// Switches the client's portal account off (every session of it ends at its next request)
+    /// or back on; false when there is no account, or it already stands so.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn set_access(
+        &self,
+        access: &ClientAccess,
+        on: bool,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
+        let n = if on {
+            tx.exec(
+                "UPDATE users SET disabled_at = NULL, updated_at = $1 WHERE client_id = $2 AND \
+                 role = 'client' AND disabled_at IS NOT NULL",
+                args![now, client],
+            )
+            .await?
+        } else {
+            tx.exec(
+                "UPDATE users SET disabled_at = $1, updated_at = $1 WHERE client_id = $2 AND \
+                 role = 'client' AND disabled_at IS NULL",
+                args![now, client],
+            )
+            .await?
+        };
+        if n == 0 {
+            return Ok(false);
+        }
+        let action = if on {
+            "portal.switched_on"
+        } else {
+            "portal.switched_off"
+        };
+        audit::append(
+            &mut tx,
+            &actor
+                .entry(action, now)
+                .record("client", client)
+                .client(client),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Withdraws the client's invitation that still works; false when there was none.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn withdraw(

@@ -309,6 +309,11 @@ pub fn build_with(metrics: bool) -> Routes {
             Client(Action::EditClientDemographics),
             clients::portal_invite::withdraw,
         )
+        .post(
+            CLIENT_PORTAL_ACCESS,
+            Client(Action::EditClientDemographics),
+            clients::portal_invite::access,
+        )
         .get(MESSAGES, Client(Action::ViewClinicalRecord), messages::show)
         .post(MESSAGES, Client(Action::MessageCareTeam), messages::post)
         .get(BREAK_GLASS, Policy(Action::BreakGlass), break_glass::show)

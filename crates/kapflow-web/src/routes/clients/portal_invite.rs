@@ -1,6 +1,7 @@
 //! Inviting a client to the portal from their record (therapist, front desk, owner): a
 //! single-use link to the address on the record, valid for the practice's setting; and
-//! withdrawing it.
+//! withdrawing it; switching the client's account off (a lost phone, care that ended) and back
+//! on.
 
 use super::OnClient;
 use crate::error::AppError;
@@ -54,6 +55,26 @@ pub async fn invite(OnClient(state, user, access): OnClient) -> Result<Response,
             Err(PortalInviteRefused::AddressTaken) => "portal-taken",
         },
     ))
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct AccessForm {
+    on: String,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn access(
+    OnClient(state, user, access): OnClient,
+    axum::Form(f): axum::Form<AccessForm>,
+) -> Result<Response, AppError> {
+    let on = f.on == "true";
+    state
+        .store
+        .portal()
+        .set_access(&access, on, &user.0.actor(), now_utc())
+        .await?;
+    Ok(back(&access, if on { "portal-on" } else { "portal-off" }))
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

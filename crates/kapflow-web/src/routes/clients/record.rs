@@ -258,6 +258,10 @@ pub async fn overview(
             "Portal invitation sent to the client's email address. The email says nothing about their care.",
         ),
         "portal-withdrawn" => Some("Portal invitation withdrawn: its link no longer works."),
+        "portal-off" => Some(
+            "Portal access switched off: the client is signed out and cannot sign in until it is switched back on.",
+        ),
+        "portal-on" => Some("Portal access switched back on."),
         "portal-no-email" => Some("Add the client's email address under Edit details first."),
         "portal-has-account" => Some("The client already has a portal account."),
         "portal-taken" => Some(
@@ -351,6 +355,7 @@ async fn overview_page(
     let can_assign = access.may(Action::AssignCareTeam);
     let me_text = me.to_string();
     let can_edit = access.may(Action::EditClientDemographics);
+    let mut portal_switch = None;
     let (portal, portal_invite, portal_withdraw) =
         match state.store.portal().status(access, now_utc()).await? {
             PortalStatus::None => ("No portal account yet.".to_owned(), can_edit, false),
@@ -366,15 +371,18 @@ async fn overview_page(
                 can_edit,
                 can_edit,
             ),
-            PortalStatus::Account { since, disabled } => (
-                format!(
-                    "Has a portal account since {}{}.",
-                    when(since),
-                    if disabled { " (switched off)" } else { "" }
-                ),
-                false,
-                false,
-            ),
+            PortalStatus::Account { since, disabled } => {
+                portal_switch = can_edit.then_some(disabled);
+                (
+                    format!(
+                        "Has a portal account since {}{}.",
+                        when(since),
+                        if disabled { " (switched off)" } else { "" }
+                    ),
+                    false,
+                    false,
+                )
+            }
         };
     Ok(OverviewPage {
         layout: Layout::for_user(state, &user.0).await?,
@@ -404,6 +412,7 @@ async fn overview_page(
         portal,
         portal_invite,
         portal_withdraw,
+        portal_switch,
     })
 }
 

@@ -115,6 +115,8 @@ pub struct OverviewPage {
     /// Which portal buttons to offer: an invitation, and withdrawing one that still works.
     pub portal_invite: bool,
     pub portal_withdraw: bool,
+    /// The client has an account this reader may switch: Some(whether it is off now).
+    pub portal_switch: Option<bool>,
 }
 
 pub fn or_dash(v: &Option<String>) -> String {
