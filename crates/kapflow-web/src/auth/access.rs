@@ -42,18 +42,6 @@ pub enum Access {
     Portal,
 }
 
-/// The store's proof that the signed-in client's record is the one a portal handler acts on,
-/// as a handler argument (only `Access::Portal` routes have one).
-#[derive(Clone, Copy, Debug)]
-pub struct PortalClient(pub kapflow_store::portal::PortalAccess);
-
-impl std::ops::Deref for PortalClient {
-    type Target = kapflow_store::portal::PortalAccess;
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
 /// The store's proof that the caller may act on the client in the path, as a handler
 /// argument (only `Access::Client` routes have one).
 #[derive(Clone, Copy, Debug)]
@@ -299,7 +287,8 @@ async fn check(
     }
     if access == Access::Portal {
         let read = req.method() == Method::GET;
-        portal_access = Some(portal_check(state, &record, &actor, read, &path, now).await?);
+        portal_access =
+            Some(super::portal::portal_check(state, &record, &actor, read, &path, now).await?);
     }
     if let Access::Policy(action) | Access::Client(action) = access {
         let role_level = match access {
@@ -316,18 +305,13 @@ async fn check(
                 // A client's landing page is the portal (after sign-in, `next` is the dashboard).
                 return Err(Redirect::to(crate::paths::PORTAL).into_response());
             }
-            let entry = actor
-                .entry("access.denied", now)
-                .record("route", &path)
-                .outcome(AuditOutcome::Denied, Some(why));
-            if let Err(e) = state.store.audit().record(&entry).await {
-                return Err(AppError::from(e).into_response());
-            }
             // A client is not told that a staff page exists at all.
-            if record.user.role == Role::Client {
-                return Err(AppError::NotFound.into_response());
-            }
-            return Err(AppError::Forbidden.into_response());
+            let status = if record.user.role == Role::Client {
+                AppError::NotFound
+            } else {
+                AppError::Forbidden
+            };
+            return Err(super::portal::refused(state, &actor, &path, now, why, status).await);
         }
         if let Access::Client(action) = access {
             let (mut parts, body) = req.into_parts();
@@ -442,67 +426,6 @@ fn step_up_redirect(
 pub fn ask_step_up(back_to: &str) -> Response {
     let next: String = form_urlencoded::byte_serialize(back_to.as_bytes()).collect();
     Redirect::to(&format!("{}?next={next}", crate::paths::STEP_UP)).into_response()
-}
-
-/// Records a refusal of `path` and answers it with `status`.
-async fn refused(
-    state: &AppState,
-    actor: &Actor,
-    path: &str,
-    now: time::OffsetDateTime,
-    why: &'static str,
-    status: AppError,
-) -> Response {
-    let entry = actor
-        .entry("access.denied", now)
-        .record("route", path)
-        .outcome(AuditOutcome::Denied, Some(why));
-    match state.store.audit().record(&entry).await {
-        Ok(()) => status.into_response(),
-        Err(e) => AppError::from(e).into_response(),
-    }
-}
-
-/// Decides a `Portal` route: only a client whose account belongs to a record. Staff are refused
-/// 403; a client account without a record 404; both audited. Every read is audited, committed
-/// before the page is sent.
-async fn portal_check(
-    state: &AppState,
-    record: &kapflow_store::sessions::SessionRecord,
-    actor: &Actor,
-    read: bool,
-    path: &str,
-    now: time::OffsetDateTime,
-) -> Result<PortalClient, Response> {
-    if record.user.role != Role::Client {
-        return Err(refused(
-            state,
-            actor,
-            path,
-            now,
-            "the portal is for clients",
-            AppError::Forbidden,
-        )
-        .await);
-    }
-    let access = match state.store.portal().access(record.user.id).await {
-        Ok(Some(a)) => a,
-        Ok(None) => {
-            let why = "no client record for this account";
-            return Err(refused(state, actor, path, now, why, AppError::NotFound).await);
-        }
-        Err(e) => return Err(AppError::from(e).into_response()),
-    };
-    if read {
-        let entry = actor
-            .entry("portal.viewed", now)
-            .record("route", path)
-            .client(access.client());
-        if let Err(e) = state.audit_reads().record(entry).await {
-            return Err(AppError::from(e).into_response());
-        }
-    }
-    Ok(PortalClient(access))
 }
 
 /// Decides a `Client` route against the caller's standing with the client in the path; a
@@ -659,22 +582,6 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAccess {
             .get::<ClientAccess>()
             .copied()
             .ok_or_else(|| AppError::internal("client route without a client access check"))
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for PortalClient {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _: &S,
-    ) -> Result<Self, Self::Rejection> {
-        // Only `Access::Portal` routes carry it; a handler asking elsewhere is a wiring bug.
-        parts
-            .extensions
-            .get::<PortalClient>()
-            .copied()
-            .ok_or_else(|| AppError::internal("portal route without a portal access check"))
     }
 }
 

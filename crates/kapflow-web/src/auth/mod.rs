@@ -5,7 +5,9 @@ pub mod access;
 pub mod cookie;
 pub mod current;
 pub mod password;
+pub mod portal;
 pub mod totp;
 
-pub use access::{Access, ClientAccess, ClinicalAccess, PortalClient};
+pub use access::{Access, ClientAccess, ClinicalAccess};
 pub use current::{CurrentUser, OwnerUser, StaffUser};
+pub use portal::PortalClient;

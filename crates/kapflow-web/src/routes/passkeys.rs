@@ -97,6 +97,29 @@ async fn begin<S: serde::Serialize, O: serde::Serialize>(
     Ok(Json(json!({ "ceremony": ceremony, "options": options })).into_response())
 }
 
+/// The state of this session's ceremony `id` of `kind`, spent now.
+async fn take(
+    state: &AppState,
+    user: &CurrentUser,
+    id: Uuid,
+    kind: Ceremony,
+    now: time::OffsetDateTime,
+) -> Result<Option<String>, AppError> {
+    Ok(state
+        .store
+        .passkeys()
+        .take(id, user.session_id(), kind, now)
+        .await?)
+}
+
+/// A ceremony that is spent, expired or another session's.
+fn stale() -> Response {
+    refused(
+        StatusCode::CONFLICT,
+        "That took too long or was already used. Try again.",
+    )
+}
+
 /// Registering is setting up the second factor (no other yet: the password alone got here), or
 /// adding one once fully signed in. A session with the password alone may not add a passkey
 /// beside a factor it has not passed.
@@ -154,16 +177,8 @@ pub async fn register_finish(
         ));
     }
     let now = now_utc();
-    let Some(stored) = state
-        .store
-        .passkeys()
-        .take(f.ceremony, user.session_id(), Ceremony::Register, now)
-        .await?
-    else {
-        return Ok(refused(
-            StatusCode::CONFLICT,
-            "That took too long or was already used. Try again.",
-        ));
+    let Some(stored) = take(&state, &user, f.ceremony, Ceremony::Register, now).await? else {
+        return Ok(stale());
     };
     let registration: PasskeyRegistration = from_json(&stored)?;
     let passkey =
@@ -254,16 +269,8 @@ pub async fn sign_in_finish(
         return Ok(unavailable());
     }
     let now = now_utc();
-    let Some(stored) = state
-        .store
-        .passkeys()
-        .take(f.ceremony, user.session_id(), Ceremony::Authenticate, now)
-        .await?
-    else {
-        return Ok(refused(
-            StatusCode::CONFLICT,
-            "That took too long or was already used. Try again.",
-        ));
+    let Some(stored) = take(&state, &user, f.ceremony, Ceremony::Authenticate, now).await? else {
+        return Ok(stale());
     };
     let authentication: PasskeyAuthentication = from_json(&stored)?;
     let result = match relying_party(&state)?
