@@ -4,7 +4,6 @@
 
 use crate::form::FieldErrors;
 use crate::text::{date, required_line, required_text};
-use sha2::{Digest, Sha256};
 use time::Date;
 
 crate::named_enum! {
@@ -21,7 +20,7 @@ crate::named_enum! {
 
 /// The SHA-256 of the exact text a client signs, as lowercase hex.
 pub fn text_sha256(text: &str) -> String {
-    hex::encode(Sha256::digest(text.as_bytes()))
+    crate::digest::sha256_hex(text.as_bytes())
 }
 
 /// A new version of a consent document, as the owner typed it.

@@ -184,6 +184,10 @@ typed_id!(
     /// An entry of a client's integration journal (the portal).
     JournalEntryId
 );
+typed_id!(
+    /// A file sent with a message in the client's thread (the portal).
+    AttachmentId
+);
 
 #[cfg(test)]
 mod tests {

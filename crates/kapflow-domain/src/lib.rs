@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod client;
 pub mod consent;
 pub mod consent_drafts;
+pub mod digest;
 pub mod dosing;
 pub mod email;
 pub mod form;
@@ -37,11 +38,11 @@ pub mod zone;
 pub use audit::{Actor, AuditEntry, AuditOutcome, ChainHash};
 pub use email::Email;
 pub use ids::{
-    AddendumId, AlertId, AppointmentId, AuditId, ClientId, CourseId, DocumentId, DoseRequestId,
-    DosingSessionId, EvaluationId, GrantId, InquiryId, IntegrationId, JournalEntryId,
-    MeasureRequestId, MessageId, NoteId, OrgId, OutboxId, PhotoId, PrescriptionId, PsychNoteId,
-    ResponseId, RoomId, SeriesId, SessionAlertId, SessionId, ShipmentId, SignatureId, TimeOffId,
-    UserId, VitalsId,
+    AddendumId, AlertId, AppointmentId, AttachmentId, AuditId, ClientId, CourseId, DocumentId,
+    DoseRequestId, DosingSessionId, EvaluationId, GrantId, InquiryId, IntegrationId,
+    JournalEntryId, MeasureRequestId, MessageId, NoteId, OrgId, OutboxId, PhotoId, PrescriptionId,
+    PsychNoteId, ResponseId, RoomId, SeriesId, SessionAlertId, SessionId, ShipmentId, SignatureId,
+    TimeOffId, UserId, VitalsId,
 };
 pub use password::{NewPassword, PasswordRejected};
 pub use role::Role;

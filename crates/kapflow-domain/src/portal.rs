@@ -51,6 +51,51 @@ pub struct PortalSettings {
     pub review_signatures: bool,
     /// The practice's own words on when messages are read (the portal never promises more).
     pub messages_read: String,
+    /// The largest file a message may carry, in megabytes; 0 turns attachments off.
+    pub attachment_mb: u32,
+}
+
+/// The default largest attachment (MB): a phone photo or a scanned letter.
+pub const ATTACHMENT_MB: u32 = 5;
+/// The most a practice may allow (MB): files are kept in the database, and every backup
+/// carries them.
+pub const ATTACHMENT_MB_MAX: u32 = 10;
+/// The longest file name kept with an attachment.
+pub const ATTACHMENT_NAME_MAX: usize = 120;
+
+/// The name an attachment is shown and downloaded under: the last part of what the browser
+/// sent (some send a whole path), without control characters, at most
+/// [`ATTACHMENT_NAME_MAX`] characters, ending in the extension of what the bytes are; `fallback`
+/// (e.g. "photo") when nothing usable is left.
+pub fn attachment_name(raw: &str, extension: &str, fallback: &str) -> String {
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = last
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | '*' | '?' | ':'))
+        .collect();
+    let clean = clean.trim().trim_start_matches('.').trim();
+    let stem = match clean.rsplit_once('.') {
+        Some((stem, _)) if !stem.trim().is_empty() => stem.trim(),
+        _ => clean,
+    };
+    let stem = if stem.is_empty() { fallback } else { stem };
+    let room = ATTACHMENT_NAME_MAX - extension.len() - 1;
+    let stem: String = stem.chars().take(room).collect();
+    format!("{}.{extension}", stem.trim_end())
+}
+
+/// The name as plain ASCII for a download's `Content-Disposition` header (the page shows the
+/// name as the client gave it).
+pub fn ascii_file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The default invitation validity (days).
@@ -69,6 +114,7 @@ impl Default for PortalSettings {
             change_requests: true,
             review_signatures: true,
             messages_read: MESSAGES_READ_DEFAULT.to_owned(),
+            attachment_mb: ATTACHMENT_MB,
         }
     }
 }
@@ -91,6 +137,31 @@ mod tests {
         );
         assert!(journal_body(&"x".repeat(JOURNAL_MAX + 1)).is_err());
         assert!(journal_body(&"x".repeat(JOURNAL_MAX)).is_ok());
+    }
+
+    #[test]
+    fn an_attachment_keeps_the_name_it_was_sent_with_and_the_type_it_is() {
+        assert_eq!(
+            attachment_name("Lab results.pdf", "pdf", "document"),
+            "Lab results.pdf"
+        );
+        // The extension follows the bytes, not the name.
+        assert_eq!(attachment_name("label.png", "jpg", "photo"), "label.jpg");
+        assert_eq!(
+            attachment_name("C:\\Users\\me\\scan.PDF", "pdf", "document"),
+            "scan.pdf"
+        );
+        assert_eq!(
+            attachment_name("/home/me/a\u{0}b.pdf", "pdf", "d"),
+            "ab.pdf"
+        );
+        assert_eq!(attachment_name("", "jpg", "photo"), "photo.jpg");
+        assert_eq!(attachment_name(".pdf", "pdf", "document"), "pdf.pdf");
+        assert_eq!(attachment_name("...", "pdf", "document"), "document.pdf");
+        let long = attachment_name(&"é".repeat(500), "pdf", "document");
+        assert_eq!(long.chars().count(), ATTACHMENT_NAME_MAX);
+        assert!(long.ends_with(".pdf"));
+        assert_eq!(ascii_file_name("Résumé 1.pdf"), "R_sum__1.pdf");
     }
 
     #[test]

@@ -63,6 +63,11 @@ impl ClientAccess {
     pub fn may(&self, action: Action) -> bool {
         decide(self.role, action, self.standing.relationship).is_allowed()
     }
+    /// Whether the caller reads the client's own thread of messages (the portal's) and the
+    /// journal entries they shared: the clinicians of the care team, never the prescriber.
+    pub fn sees_client_thread(&self) -> bool {
+        matches!(self.role, Role::Owner | Role::Therapist)
+    }
     /// The proof for reading clinical content, for a caller who may.
     pub fn clinical(&self) -> Option<ClinicalAccess> {
         self.may(Action::ViewClinicalRecord)
@@ -105,6 +110,9 @@ impl ClinicalAccess {
     }
     pub fn access(&self) -> &ClientAccess {
         &self.0
+    }
+    pub fn sees_client_thread(&self) -> bool {
+        self.0.sees_client_thread()
     }
 }
 

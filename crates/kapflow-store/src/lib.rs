@@ -38,6 +38,7 @@ pub mod inquiries;
 pub mod integration;
 pub mod invitations;
 pub mod measures;
+pub mod message_attachments;
 pub mod messages;
 pub mod migrate;
 pub mod notes;

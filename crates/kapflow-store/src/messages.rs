@@ -2,10 +2,11 @@
 //! Append-only (trigger): a message is never edited or removed.
 
 use crate::lookup::client_exists;
+use crate::message_attachments::{self as attachments, AttachmentFile, NewAttachment};
 use crate::{ClientAccess, ClinicalAccess, StoreError, audit, outbox};
 use kapflow_domain::client::Sensitivity;
 use kapflow_domain::portal::Thread;
-use kapflow_domain::{Actor, ClientId, MessageId, Role, UserId};
+use kapflow_domain::{Actor, AttachmentId, ClientId, MessageId, Role, UserId};
 use time::OffsetDateTime;
 
 crate::topic!(
@@ -22,6 +23,21 @@ pub struct MessageRow {
     pub body: String,
     #[sqlx(try_from = "String")]
     pub sensitivity: Sensitivity,
+    /// The file sent with it (the client's thread only).
+    pub attachment_id: Option<uuid::Uuid>,
+    pub attachment_name: Option<String>,
+    pub attachment_size: Option<i64>,
+}
+
+/// A thread's messages with their files, oldest first (`$1` the client, `$2` the thread).
+pub(crate) fn thread_query() -> String {
+    format!(
+        "SELECT m.at, u.display_name AS author, u.role AS author_role, m.body, m.sensitivity, \
+         {} FROM client_messages m JOIN users u ON u.id = m.author_id {} WHERE m.client_id = $1 \
+         AND m.thread = $2 ORDER BY m.at, m.id",
+        attachments::LIST_COLUMNS,
+        attachments::LIST_JOIN
+    )
 }
 
 async fn mark_read(
@@ -49,13 +65,22 @@ impl Messages<'_> {
         let client = access.client();
         self.store
             .db
-            .fetch_all(
-                "SELECT m.at, u.display_name AS author, u.role AS author_role, m.body, \
-                 m.sensitivity FROM client_messages m JOIN users u ON u.id = m.author_id WHERE \
-                 m.client_id = $1 AND m.thread = $2 ORDER BY m.at, m.id",
-                args![client, thread],
-            )
+            .fetch_all(sqlx::AssertSqlSafe(thread_query()), args![client, thread])
             .await
+    }
+
+    /// A file of the client's thread with the care team, for a clinician of the care team
+    /// (`None` for the prescriber, who never sees that thread, or another client's file).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn attachment(
+        &self,
+        access: &ClinicalAccess,
+        id: AttachmentId,
+    ) -> Result<Option<AttachmentFile>, StoreError> {
+        if !access.sees_client_thread() {
+            return Ok(None);
+        }
+        attachments::read(self.store, access.client(), id).await
     }
 
     /// Marks the client's messages read by `user` up to `now` (the navigation's unread count
@@ -74,20 +99,24 @@ impl Messages<'_> {
 
     #[tracing::instrument(level = "debug", skip_all)]
     /// A message in `thread`: to the prescriber's side, or (a clinician of the care team only)
-    /// to the client in the portal. False when the client is gone or the caller may not write
-    /// in that thread.
+    /// to the client in the portal, where it may carry a file. False when the client is gone or
+    /// the caller may not write in that thread (or send a file there).
     #[allow(clippy::too_many_arguments)]
     pub async fn post(
         &self,
         access: &ClientAccess,
         thread: Thread,
         body: &str,
+        file: Option<NewAttachment<'_>>,
         sensitivity: Sensitivity,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let client = access.client();
         if thread == Thread::Client && access.role() == Role::Prescriber {
+            return Ok(false);
+        }
+        if thread == Thread::Team && file.is_some() {
             return Ok(false);
         }
         let mut tx = self.store.begin().await?;
@@ -109,6 +138,14 @@ impl Messages<'_> {
             ],
         )
         .await?;
+        let mut entry = actor
+            .entry("message.posted", now)
+            .record("message", id)
+            .client(client);
+        if let Some(file) = &file {
+            let sha = attachments::keep(&mut tx, id, client, file).await?;
+            entry = entry.because(attachments::audit_note(file, &sha));
+        }
         // Whoever writes has read what came before.
         if let Some(author) = actor.user {
             mark_read(&mut tx, author.0, client, now).await?;
@@ -118,14 +155,7 @@ impl Messages<'_> {
             Thread::Client => outbox::Email::PortalMessage { message_id: id },
         };
         outbox::enqueue(&mut tx, &notice, now).await?;
-        audit::append(
-            &mut tx,
-            &actor
-                .entry("message.posted", now)
-                .record("message", id)
-                .client(client),
-        )
-        .await?;
+        audit::append(&mut tx, &entry).await?;
         tx.commit().await?;
         Ok(true)
     }

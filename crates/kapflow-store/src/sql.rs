@@ -120,6 +120,7 @@ arg_from_id!(
     kapflow_domain::AddendumId,
     kapflow_domain::PsychNoteId,
     kapflow_domain::JournalEntryId,
+    kapflow_domain::AttachmentId,
 );
 
 /// Named enums bind as their stored name.

@@ -56,6 +56,32 @@ async fn invite(
         .expect("invite")
 }
 
+/// Two clients with portal accounts: Ada (whose actor acts) and Bea.
+struct Pair {
+    ada: ClientId,
+    bea: ClientId,
+    bea_user: UserId,
+    a: kapflow_store::portal::PortalAccess,
+    b: kapflow_store::portal::PortalAccess,
+    actor: Actor,
+}
+
+async fn pair(db: &TestDb, w: &World) -> Pair {
+    let s = &db.store;
+    let ada = client_with_email(db, w, "Ada Alpha", "ada@example.org").await;
+    let bea = client_with_email(db, w, "Bea Beta", "bea@example.org").await;
+    let ada_user = portal_account(db, w, ada, "tok-ada-0000000000000000000000000").await;
+    let bea_user = portal_account(db, w, bea, "tok-bea-0000000000000000000000000").await;
+    Pair {
+        ada,
+        bea,
+        bea_user,
+        a: s.portal().access(ada_user).await.expect("a").expect("a"),
+        b: s.portal().access(bea_user).await.expect("a").expect("a"),
+        actor: Actor::user(ada_user, Role::Client, None, None),
+    }
+}
+
 /// Invites and accepts: the client's portal account id.
 async fn portal_account(db: &TestDb, w: &World, c: ClientId, token: &str) -> UserId {
     invite(db, c, token, &w.front.1).await.expect("sent");
@@ -164,13 +190,14 @@ store_test!(
         let w = world(db).await;
         let s = &db.store;
         let now = now_utc();
-        let ada = client_with_email(db, &w, "Ada Alpha", "ada@example.org").await;
-        let bea = client_with_email(db, &w, "Bea Beta", "bea@example.org").await;
-        let ada_user = portal_account(db, &w, ada, "tok-ada-0000000000000000000000000").await;
-        let bea_user = portal_account(db, &w, bea, "tok-bea-0000000000000000000000000").await;
-        let a = s.portal().access(ada_user).await.expect("a").expect("a");
-        let b = s.portal().access(bea_user).await.expect("a").expect("a");
-        let actor = Actor::user(ada_user, Role::Client, None, None);
+        let Pair {
+            ada,
+            bea_user,
+            a,
+            b,
+            actor,
+            ..
+        } = pair(db, &w).await;
         let private = s
             .portal()
             .write_journal(&a, "Only for me", false, &actor, now)
@@ -234,6 +261,7 @@ store_test!(
                 &for_tests(ada),
                 Thread::Team,
                 "Vitals stable",
+                None,
                 Sensitivity::General,
                 &w.t1.1,
                 now,
@@ -245,6 +273,7 @@ store_test!(
             .send_message(
                 &a,
                 "Can we talk about last session?",
+                None,
                 &actor,
                 now + Duration::seconds(1),
             )
@@ -277,5 +306,118 @@ store_test!(
         assert_eq!(t1.unread_messages, 1);
         let rows = s.work().messages(w.t1.0, false, later).await.expect("q");
         assert_eq!(rows.len(), 1);
+    }
+);
+
+store_test!(
+    a_file_sent_with_a_message_is_read_only_by_the_client_and_their_care_team,
+    async |db: &TestDb| {
+        use kapflow_store::message_attachments::NewAttachment;
+        let w = world(db).await;
+        let s = &db.store;
+        let now = now_utc();
+        let Pair {
+            ada,
+            bea,
+            a,
+            b,
+            actor,
+            ..
+        } = pair(db, &w).await;
+        let pdf = b"%PDF-1.7\n%%EOF\n";
+        let file = NewAttachment {
+            file_name: "Blood test.pdf",
+            content_type: "application/pdf",
+            bytes: pdf,
+        };
+        s.portal()
+            .send_message(&a, "", Some(file), &actor, now)
+            .await
+            .expect("sent");
+        let mine = s.portal().messages(&a).await.expect("m");
+        assert_eq!(mine.len(), 1);
+        assert_eq!(mine[0].attachment_name.as_deref(), Some("Blood test.pdf"));
+        assert_eq!(mine[0].attachment_size, Some(pdf.len() as i64));
+        let id = kapflow_domain::AttachmentId::from(mine[0].attachment_id.expect("file"));
+        // The client and the care team read it, byte for byte.
+        let own = s
+            .portal()
+            .attachment(&a, id)
+            .await
+            .expect("r")
+            .expect("own");
+        assert_eq!(own.bytes, pdf);
+        assert_eq!(own.content_type, "application/pdf");
+        let team = s
+            .messages()
+            .attachment(&seen(ada), id)
+            .await
+            .expect("r")
+            .expect("care team");
+        assert_eq!(team.file_name, "Blood test.pdf");
+        // Another client, and the same id through another client's record: nothing.
+        assert!(s.portal().attachment(&b, id).await.expect("r").is_none());
+        assert!(
+            s.messages()
+                .attachment(&seen(bea), id)
+                .await
+                .expect("r")
+                .is_none()
+        );
+        // The prescriber's thread takes no files.
+        assert!(
+            !s.messages()
+                .post(
+                    &for_tests(ada),
+                    Thread::Team,
+                    "Scan attached",
+                    Some(file),
+                    Sensitivity::General,
+                    &w.t1.1,
+                    now,
+                )
+                .await
+                .expect("refused")
+        );
+        // The care team's reply can carry one, and the message's audit row has its digest.
+        assert!(
+            s.messages()
+                .post(
+                    &for_tests(ada),
+                    Thread::Client,
+                    "Here is the aftercare sheet",
+                    Some(NewAttachment {
+                        file_name: "Aftercare.pdf",
+                        ..file
+                    }),
+                    Sensitivity::General,
+                    &w.t1.1,
+                    now,
+                )
+                .await
+                .expect("posted")
+        );
+        assert_eq!(s.portal().messages(&a).await.expect("m").len(), 2);
+        let digest = kapflow_domain::digest::sha256_hex(pdf);
+        let audited = s.audit().recent(20).await.expect("audit");
+        assert_eq!(
+            audited
+                .iter()
+                .filter(|r| r.entry.action == "message.posted"
+                    && r.entry
+                        .reason
+                        .as_deref()
+                        .is_some_and(|why| why.contains(&digest)))
+                .count(),
+            2
+        );
+        assert!(
+            raw_sql_fails(db, "UPDATE message_attachments SET file_name = 'x.pdf'").await,
+            "files are kept as sent"
+        );
+        assert!(
+            raw_sql_fails(db, "DELETE FROM message_attachments").await,
+            "files are never removed"
+        );
     }
 );

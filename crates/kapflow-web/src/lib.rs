@@ -4,6 +4,7 @@
 //! fallback and the static files alike (see `middleware`). Web code never writes SQL and never
 //! names a database backend.
 
+pub mod attachment;
 pub mod audit_batch;
 pub mod auth;
 pub mod chart;
@@ -32,6 +33,7 @@ pub mod setup_link;
 pub mod site;
 pub mod state;
 pub mod time_fmt;
+pub mod upload;
 pub mod views;
 pub mod write_health;
 

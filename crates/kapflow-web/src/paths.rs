@@ -4,9 +4,9 @@
 //! so a link cannot point at a route that does not exist or carry the wrong kind of id.
 
 use kapflow_domain::{
-    AlertId, AppointmentId, ClientId, DoseRequestId, DosingSessionId, InquiryId, JournalEntryId,
-    MeasureRequestId, NoteId, PhotoId, PsychNoteId, ResponseId, RoomId, SessionAlertId, ShipmentId,
-    SignatureId, TimeOffId, UserId,
+    AlertId, AppointmentId, AttachmentId, ClientId, DoseRequestId, DosingSessionId, InquiryId,
+    JournalEntryId, MeasureRequestId, NoteId, PhotoId, PsychNoteId, ResponseId, RoomId,
+    SessionAlertId, ShipmentId, SignatureId, TimeOffId, UserId,
 };
 
 /// A value a link is made of: a typed id, or text (a token, a section key), taken by value or
@@ -73,6 +73,7 @@ impl Id for TimeOffId {}
 impl Id for NoteId {}
 impl Id for PsychNoteId {}
 impl Id for JournalEntryId {}
+impl Id for AttachmentId {}
 
 /// `NAME = "/pattern/{param}" => link_fn(param: Type, …);` declares the pattern constant and,
 /// for patterns with parameters, the function that fills them in.
@@ -180,6 +181,8 @@ paths! {
     DOSE_ANSWER = "/clients/{client}/dose-requests/{request}/answer"
         => dose_answer(client: ClientId, request: DoseRequestId);
     MESSAGES = "/clients/{client}/messages" => messages(client: ClientId);
+    MESSAGE_FILE = "/clients/{client}/messages/files/{file}"
+        => message_file(client: ClientId, file: AttachmentId);
     BREAK_GLASS = "/break-glass";
     CONSENT_DOCUMENTS = "/consent-documents";
     PARTNER_ORGS = "/partner-orgs";
@@ -258,6 +261,7 @@ paths! {
     PORTAL_JOURNAL_SHARE = "/portal/journal/{entry}/share"
         => portal_journal_share(entry: JournalEntryId);
     PORTAL_MESSAGES = "/portal/messages";
+    PORTAL_MESSAGE_FILE = "/portal/messages/files/{file}" => portal_message_file(file: AttachmentId);
     PORTAL_INTAKE = "/portal/intake";
     PORTAL_CONSENTS = "/portal/consents";
     PORTAL_PREPARATION = "/portal/preparation";

@@ -1,8 +1,9 @@
 //! The client portal's practice settings (Clinical settings page): how long an invitation
 //! works, whether a client must use a second factor, whether they may ask to change an
-//! appointment, and the practice's words on when messages are read.
+//! appointment, the practice's words on when messages are read, and the largest file a message
+//! may carry.
 
-use kapflow_domain::portal::{INVITATION_DAYS, PortalSettings};
+use kapflow_domain::portal::{ATTACHMENT_MB_MAX, INVITATION_DAYS, PortalSettings};
 use kapflow_store::settings_snapshot::Snapshot;
 
 /// Every portal setting's key.
@@ -12,6 +13,7 @@ pub mod keys {
     pub const CHANGE_REQUESTS: &str = "portal.change_requests";
     pub const REVIEW_SIGNATURES: &str = "portal.review_signatures";
     pub const MESSAGES_READ: &str = "portal.messages_read";
+    pub const ATTACHMENT_MB: &str = "portal.attachment_mb";
 }
 
 /// The settings as the practice left them, each falling back to its default.
@@ -35,5 +37,10 @@ pub fn read(settings: &Snapshot) -> PortalSettings {
             .get(keys::MESSAGES_READ)
             .filter(|t| !t.trim().is_empty())
             .map_or(d.messages_read, str::to_owned),
+        attachment_mb: settings
+            .get(keys::ATTACHMENT_MB)
+            .and_then(|v| v.parse().ok())
+            .filter(|mb| *mb <= ATTACHMENT_MB_MAX)
+            .unwrap_or(d.attachment_mb),
     }
 }

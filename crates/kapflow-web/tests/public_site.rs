@@ -6,7 +6,7 @@ mod support;
 use axum::http::{StatusCode, header};
 use kapflow_domain::Role;
 use kapflow_web::site::Page;
-use support::{Person, Reply, TestApp};
+use support::{Person, Reply, TestApp, multipart_body};
 
 /// The visible text of a page: tags dropped, entities decoded, whitespace collapsed.
 fn text_of(html: &str) -> String {
@@ -331,23 +331,6 @@ async fn practice_details_show_on_every_page() {
     assert!(bad.body.contains("value=\"nope\""));
 }
 
-fn multipart(csrf: &str, page: &str, alt: &str, file: Option<&[u8]>) -> (String, Vec<u8>) {
-    let boundary = "----kapflowtest";
-    let mut body = Vec::new();
-    for (name, value) in [("_csrf", csrf), ("page", page), ("alt", alt)] {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"office.png\"\r\nContent-Type: image/gif\r\n\r\n").as_bytes());
-    body.extend_from_slice(file.unwrap_or_default());
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
-}
-
 async fn upload(
     t: &TestApp,
     who: &Person,
@@ -356,7 +339,11 @@ async fn upload(
     alt: &str,
     file: Option<&[u8]>,
 ) -> Reply {
-    let (ct, body) = multipart(csrf, page, alt, file);
+    let (ct, body) = multipart_body(
+        csrf,
+        &[("page", page), ("alt", alt)],
+        Some(("photo", "office.png", file.unwrap_or_default())),
+    );
     let req = axum::http::Request::post("/site/photos")
         .header(header::CONTENT_TYPE, ct)
         .header(header::COOKIE, format!("kapflow_session={}", who.token))

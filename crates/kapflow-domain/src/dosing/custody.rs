@@ -151,12 +151,6 @@ pub fn parse_mg(raw: &str, what: &str) -> Result<i64, String> {
     }
 }
 
-/// The SHA-256 of a label photo's bytes, as hex (kept with the photo and in its audit row).
-pub fn photo_sha256(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
-}
-
 /// Micrograms as milligrams for people: "100", "12.5", "0.125" (no trailing zeros).
 pub fn mg(ug: i64) -> String {
     let sign = if ug < 0 { "-" } else { "" };

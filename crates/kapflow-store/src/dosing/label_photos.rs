@@ -3,7 +3,7 @@
 
 use super::{Dosing, session_for_update};
 use crate::{ClinicalAccess, StoreError, audit};
-use kapflow_domain::dosing::custody::photo_sha256;
+use kapflow_domain::digest::sha256_hex;
 use kapflow_domain::dosing::session::Status;
 use kapflow_domain::{Actor, DosingSessionId};
 use time::OffsetDateTime;
@@ -41,7 +41,7 @@ impl Dosing<'_> {
             return Ok(None);
         }
         let photo = Uuid::now_v7();
-        let sha = photo_sha256(bytes);
+        let sha = sha256_hex(bytes);
         tx.exec(
             "INSERT INTO custody_label_photos (id, session_id, client_id, content_type, bytes, \
                  sha256, uploaded_at, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

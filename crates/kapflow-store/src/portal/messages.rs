@@ -2,9 +2,11 @@
 //! messages (the care team's thread with the prescriber is never shown here).
 
 use super::{Portal, PortalAccess};
+use crate::message_attachments::{AttachmentFile, NewAttachment};
 use crate::messages::MessageRow;
 use crate::{StoreError, audit, outbox};
-use kapflow_domain::{Actor, MessageId};
+use kapflow_domain::portal::Thread;
+use kapflow_domain::{Actor, AttachmentId, MessageId};
 use time::OffsetDateTime;
 
 impl Portal<'_> {
@@ -14,21 +16,30 @@ impl Portal<'_> {
         self.store
             .db
             .fetch_all(
-                "SELECT m.at, u.display_name AS author, u.role AS author_role, m.body, \
-                 m.sensitivity FROM client_messages m JOIN users u ON u.id = m.author_id WHERE \
-                 m.client_id = $1 AND m.thread = 'client' ORDER BY m.at, m.id",
-                args![access.client],
+                sqlx::AssertSqlSafe(crate::messages::thread_query()),
+                args![access.client, Thread::Client],
             )
             .await
     }
 
-    /// A message from the client to their care team; the care team hears of it by an email that
-    /// says only that there is a message.
+    /// One file of the client's own thread (`None` for anyone else's).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn attachment(
+        &self,
+        access: &PortalAccess,
+        id: AttachmentId,
+    ) -> Result<Option<AttachmentFile>, StoreError> {
+        crate::message_attachments::read(self.store, access.client, id).await
+    }
+
+    /// A message from the client to their care team, perhaps with a file; the care team hears
+    /// of it by an email that says only that there is a message.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn send_message(
         &self,
         access: &PortalAccess,
         body: &str,
+        file: Option<NewAttachment<'_>>,
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<MessageId, StoreError> {
@@ -46,13 +57,21 @@ impl Portal<'_> {
             now,
         )
         .await?;
+        let mut why = "from the client".to_owned();
+        if let Some(file) = &file {
+            let sha = crate::message_attachments::keep(&mut tx, id, access.client, file).await?;
+            why = format!(
+                "{why}, {}",
+                crate::message_attachments::audit_note(file, &sha)
+            );
+        }
         audit::append(
             &mut tx,
             &actor
                 .entry("message.posted", now)
                 .record("message", id)
                 .client(access.client)
-                .because("from the client".to_owned()),
+                .because(why),
         )
         .await?;
         tx.commit().await?;

@@ -1,14 +1,42 @@
-//! The request-body limit: small for every route, larger only for the photo uploads. (tower-http's
-//! layer has one limit for everything, so this chooses by the matched route.)
+//! The request-body limit: small for every route, larger only for the routes that take a file
+//! (photos, message attachments). (tower-http's layer has one limit for everything, so this
+//! chooses by the matched route.)
 
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// The routes that take photo uploads, and their limit (the photo plus the form around it).
-pub const UPLOAD_ROUTES: &[&str] = &[crate::paths::SITE_PHOTOS, crate::paths::DOSING_LABEL];
-pub const UPLOAD_LIMIT: usize = crate::photo::MAX_PHOTO_BYTES + 64 * 1024;
+/// Room for the form around the file (its other fields, the multipart framing).
+const FORM_ROOM: usize = 64 * 1024;
+
+/// The routes that take a file, each with its limit (the largest file plus the form around it).
+pub const UPLOAD_ROUTES: &[(&str, usize)] = &[
+    (
+        crate::paths::SITE_PHOTOS,
+        crate::photo::MAX_PHOTO_BYTES + FORM_ROOM,
+    ),
+    (
+        crate::paths::DOSING_LABEL,
+        crate::photo::MAX_PHOTO_BYTES + FORM_ROOM,
+    ),
+    (
+        crate::paths::PORTAL_MESSAGES,
+        crate::attachment::MAX_BYTES + FORM_ROOM,
+    ),
+    (
+        crate::paths::MESSAGES,
+        crate::attachment::MAX_BYTES + FORM_ROOM,
+    ),
+];
+
+/// The limit of the route `path` (a matched route's template).
+pub fn limit_of(path: &str, default: usize) -> usize {
+    UPLOAD_ROUTES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map_or(default, |(_, limit)| *limit)
+}
 
 /// `Err(413)` when the body is declared or known to be too large for the route; otherwise the
 /// request with its body capped at the route's limit (reads pass untouched).
@@ -23,10 +51,10 @@ pub fn apply(default: usize, req: Request) -> Result<Request, Response> {
     {
         return Ok(req);
     }
-    let max = match req.extensions().get::<MatchedPath>() {
-        Some(p) if UPLOAD_ROUTES.contains(&p.as_str()) => UPLOAD_LIMIT,
-        _ => default,
-    };
+    let max = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or(default, |p| limit_of(p.as_str(), default));
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -20,7 +20,7 @@ use tower_http::csrf::CsrfLayer;
 use tower_http::request_id::SetRequestIdLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
-pub use body_limit::{UPLOAD_LIMIT, UPLOAD_ROUTES};
+pub use body_limit::UPLOAD_ROUTES;
 pub use error_pages::ErrorPageRendered;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -135,6 +135,14 @@ fn specs() -> Vec<Spec> {
             kapflow_domain::portal::INVITATION_DAYS,
             "Practice default: a week, long enough to find the email, short enough that an old link is not left working.",
         ),
+        (
+            "portal_attachment_mb",
+            crate::portal_settings::keys::ATTACHMENT_MB,
+            "A file sent with a portal message may be at most (MB; 0 for no files)",
+            0..=kapflow_domain::portal::ATTACHMENT_MB_MAX,
+            kapflow_domain::portal::ATTACHMENT_MB,
+            "Practice default: 5 MB, a phone photo or a scanned letter. Photos and PDFs only; a photo's location and camera details are removed.",
+        ),
     ];
     all.extend(crate::dosing_settings::specs());
     all

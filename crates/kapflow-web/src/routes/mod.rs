@@ -316,6 +316,11 @@ pub fn build_with(metrics: bool) -> Routes {
         )
         .get(MESSAGES, Client(Action::ViewClinicalRecord), messages::show)
         .post(MESSAGES, Client(Action::MessageCareTeam), messages::post)
+        .get(
+            MESSAGE_FILE,
+            Client(Action::ViewClinicalRecord),
+            messages::file,
+        )
         .get(BREAK_GLASS, Policy(Action::BreakGlass), break_glass::show)
         .confirmed()
         .post(BREAK_GLASS, Policy(Action::BreakGlass), break_glass::open)

@@ -142,6 +142,7 @@ pub struct ThreadMessage {
     pub author: String,
     pub mine: bool,
     pub body: String,
+    pub file: Option<crate::attachment::FileLink>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -153,6 +154,9 @@ pub struct MessagesPage {
     pub body: String,
     pub e: FieldErrors,
     pub key: String,
+    /// The largest file a message may carry (0: none).
+    pub max_mb: u32,
+    pub accept: &'static str,
 }
 
 #[derive(Template, WebTemplate)]

@@ -286,7 +286,7 @@ impl Load<'_> {
                 };
                 if !s
                     .messages()
-                    .post(&a, Thread::Team, body, Sensitivity::General, &who, at)
+                    .post(&a, Thread::Team, body, None, Sensitivity::General, &who, at)
                     .await?
                 {
                     bail!("message not posted");

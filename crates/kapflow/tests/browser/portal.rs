@@ -256,8 +256,18 @@ async fn portal_a_client_invited_from_the_record_uses_the_portal_on_a_phone() {
     click_text(c, "a", "Messages").await;
     expect_h1(c, "Messages with your care team").await;
     fill(c, "body", MESSAGE).await;
+    // With a letter from the client's doctor, as a PDF from the phone's files.
+    let letter = data.join("Letter from Dr Lee.pdf");
+    std::fs::write(&letter, b"%PDF-1.4\n%%EOF\n").expect("pdf");
+    c.find(Locator::Id("file"))
+        .await
+        .expect("file field")
+        .send_keys(letter.to_str().expect("path"))
+        .await
+        .expect("choose the file");
     click_and_load(c, "form[action='/portal/messages'] button[type=submit]").await;
-    wait_contains(c, Locator::Css("main"), MESSAGE).await;
+    let sent = wait_contains(c, Locator::Css("main"), MESSAGE).await;
+    assert!(sent.contains("Letter from Dr Lee.pdf"), "{sent}");
 
     // --- 9. Every portal page: axe and no sideways scrolling at 360 and 1280 px. -------------
     for (w, h) in [(360, 800), (1280, 900)] {
@@ -281,7 +291,9 @@ async fn portal_a_client_invited_from_the_record_uses_the_portal_on_a_phone() {
         .expect("messages");
     let team = wait_contains(t, Locator::Css("main"), MESSAGE).await;
     assert!(
-        team.contains(SHARED) && !team.contains("Only for me."),
+        team.contains(SHARED)
+            && !team.contains("Only for me.")
+            && team.contains("Letter from Dr Lee.pdf"),
         "{team}"
     );
     let notice = {

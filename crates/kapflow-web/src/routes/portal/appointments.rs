@@ -157,7 +157,7 @@ pub async fn ask_change(
     );
     on.0.store
         .portal()
-        .send_message(&on.2, &body, &on.1.actor(), now_utc())
+        .send_message(&on.2, &body, None, &on.1.actor(), now_utc())
         .await?;
     Ok(Redirect::to(&format!("{}?sent=1", crate::paths::PORTAL_APPOINTMENTS)).into_response())
 }

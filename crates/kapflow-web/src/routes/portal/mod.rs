@@ -77,6 +77,7 @@ pub(super) fn routes(routes: Routes) -> Routes {
         .post(PORTAL_JOURNAL_SHARE, Portal, journal::share)
         .get(PORTAL_MESSAGES, Portal, messages::show)
         .post(PORTAL_MESSAGES, Portal, messages::send)
+        .get(PORTAL_MESSAGE_FILE, Portal, messages::file)
         .get(PORTAL_PREPARATION, Portal, preparation::show)
         .get(PORTAL_RECORD_CSV, Portal, record::csv)
         .get(PORTAL_INTAKE, Portal, intake::show)

@@ -9,7 +9,6 @@ use crate::time_fmt::when;
 use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
-use kapflow_domain::Role;
 use kapflow_domain::access::Action;
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::portal::Thread;
@@ -21,6 +20,7 @@ pub struct MessageView {
     pub role: &'static str,
     pub body: String,
     pub sensitivity: &'static str,
+    pub file: Option<crate::attachment::FileLink>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -45,6 +45,9 @@ pub struct PortalThread {
     /// (when written, text) of each entry the client shared.
     pub journal: Vec<(String, String)>,
     pub can_reply: bool,
+    /// The largest file a reply may carry (0: none).
+    pub max_mb: u32,
+    pub accept: &'static str,
 }
 
 /// What the person typed into one of the page's two forms, and its refusal.
@@ -64,9 +67,13 @@ impl Typed {
     }
 }
 
-fn views(list: Vec<kapflow_store::messages::MessageRow>) -> Vec<MessageView> {
+fn views(
+    client: kapflow_domain::ClientId,
+    list: Vec<kapflow_store::messages::MessageRow>,
+) -> Vec<MessageView> {
     list.into_iter()
         .map(|m| MessageView {
+            file: crate::attachment::link(&m, |f| crate::paths::message_file(client, f)),
             at: when(m.at),
             author: m.author,
             role: m.author_role.label(),
@@ -85,7 +92,7 @@ pub async fn page(
     let Ctx { header, .. } = ctx(state, &access, Tab::Messages).await?;
     let clinical = access.clinical_or_404()?;
     let list = state.store.messages().list(&clinical, Thread::Team).await?;
-    let portal = if matches!(access.role(), Role::Owner | Role::Therapist) {
+    let portal = if access.sees_client_thread() {
         let thread = state
             .store
             .messages()
@@ -93,12 +100,15 @@ pub async fn page(
             .await?;
         let journal = state.store.portal().shared_journal(&clinical).await?;
         Some(PortalThread {
-            messages: views(thread),
+            messages: views(access.client(), thread),
             journal: journal
                 .into_iter()
                 .map(|j| (when(j.created_at), j.body))
                 .collect(),
             can_reply: access.may(Action::MessageCareTeam),
+            max_mb: crate::portal_settings::read(&state.store.settings().snapshot().await?)
+                .attachment_mb,
+            accept: crate::attachment::ACCEPT,
         })
     } else {
         None
@@ -113,7 +123,7 @@ pub async fn page(
         layout: Layout::for_user(state, &user.0).await?,
         h: header,
         csrf: user.0.csrf().to_owned(),
-        messages: views(list),
+        messages: views(access.client(), list),
         can_post: access.may(Action::MessageCareTeam),
         body: typed.body,
         portal,
