@@ -27,6 +27,16 @@ pub struct PasskeyRow {
     pub last_used_at: Option<OffsetDateTime>,
 }
 
+/// What came of removing a passkey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    Removed,
+    /// Not one of the person's passkeys.
+    NotFound,
+    /// Their only second factor: kept.
+    OnlyFactor,
+}
+
 /// What a ceremony is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ceremony {
@@ -138,6 +148,53 @@ impl Passkeys<'_> {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Removes `user`'s passkey `id` (a lost or replaced device), unless it is their only
+    /// second factor: signing in would then need a factor they no longer have (the practice
+    /// resets a second factor instead).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn remove(
+        &self,
+        user: UserId,
+        id: Uuid,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<Removal, StoreError> {
+        let mut tx = self.store.begin().await?;
+        // The user's row first: two removals racing for the last two passkeys take turns.
+        let totp: Option<bool> = tx
+            .scalar_optional(
+                "UPDATE users SET updated_at = $1 WHERE id = $2 RETURNING totp_secret IS NOT NULL",
+                args![now, user],
+            )
+            .await?;
+        let Some(has_totp) = totp else {
+            return Ok(Removal::NotFound);
+        };
+        let ids: Vec<Uuid> = tx
+            .scalars("SELECT id FROM passkeys WHERE user_id = $1", args![user])
+            .await?;
+        if !ids.contains(&id) {
+            return Ok(Removal::NotFound);
+        }
+        if ids.len() == 1 && !has_totp {
+            return Ok(Removal::OnlyFactor);
+        }
+        tx.exec(
+            "DELETE FROM passkeys WHERE id = $1 AND user_id = $2",
+            args![id, user],
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("mfa.passkey_removed", now)
+                .record("passkey", id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Removal::Removed)
     }
 
     /// After a sign-in with passkey `id` of `user`: its new counter and flags, and when.

@@ -113,6 +113,7 @@ paths! {
     SESSIONS = "/account/sessions";
     NOTIFICATIONS = "/account/notifications";
     SESSIONS_END_OTHERS = "/account/sessions/end-others";
+    PASSKEY_REMOVE = "/account/passkeys/{passkey}/remove" => passkey_remove(passkey: str);
     KEEPALIVE = "/session/keepalive";
     STEP_UP = "/step-up";
     STAFF = "/staff";

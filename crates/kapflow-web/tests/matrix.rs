@@ -98,6 +98,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/account/notifications", ANY_ROLE),
     ("POST", "/account/notifications", ANY_ROLE),
     ("POST", "/account/sessions/end-others", ANY_ROLE),
+    ("POST", "/account/passkeys/{passkey}/remove", ANY_ROLE),
     ("POST", "/session/keepalive", ANY_ROLE),
     ("GET", "/step-up", ANY_ROLE),
     ("POST", "/step-up", ANY_ROLE),
@@ -275,6 +276,7 @@ const CONFIRMED: &[(&str, &str)] = &[
     ("POST", "/clients/{client}/shipments"),
     ("POST", "/clients/{client}/shipments/{shipment}/received"),
     ("POST", "/clients/{client}/dosing/{session}/override"),
+    ("POST", "/account/passkeys/{passkey}/remove"),
 ];
 
 fn confirmed(method: &str, path: &str) -> bool {
@@ -334,6 +336,7 @@ fn concrete(path: &str, victim: &str) -> String {
         .replace("{response}", "0190c0de-0000-7000-8000-000000000008")
         .replace("{appointment}", "0190c0de-0000-7000-8000-000000000009")
         .replace("{entry}", "0190c0de-0000-7000-8000-00000000000a")
+        .replace("{passkey}", "0190c0de-0000-7000-8000-00000000000b")
 }
 
 fn is_login_redirect(r: &support::Reply) -> bool {

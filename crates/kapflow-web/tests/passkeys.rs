@@ -9,8 +9,8 @@ mod support;
 use axum::http::StatusCode;
 use kapflow_domain::Role;
 use serde_json::{Value, json};
-use support::TestApp;
 use support::signin::{enrolled, password_step};
+use support::{TestApp, on_both_backends};
 
 fn body(r: &support::Reply) -> Value {
     serde_json::from_str(&r.body).unwrap_or(Value::Null)
@@ -137,4 +137,75 @@ async fn flow(t: TestApp) {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let page = t.get("/mfa/enrol", Some(&fresh)).await.body;
     assert!(page.contains("data-passkey=\"register\""));
+}
+
+on_both_backends!(
+    removal,
+    a_person_removes_a_lost_devices_passkey_after_confirming_but_never_their_only_factor,
+    a_person_removes_a_lost_devices_passkey_after_confirming_but_never_their_only_factor_postgres
+);
+
+/// A passkey row as a registration leaves it (the credential's JSON is the library's; this
+/// test never signs in with it).
+async fn stored_passkey(t: &TestApp, p: &support::Person, name: &str) -> uuid::Uuid {
+    t.db.store
+        .passkeys()
+        .add(
+            p.id,
+            name,
+            "{}",
+            &p.actor(),
+            kapflow_domain::time_util::now_utc(),
+        )
+        .await
+        .expect("added")
+}
+
+async fn removal(t: TestApp) {
+    // A client who chose passkeys instead of an app: two devices, no TOTP.
+    let id = t.account("ada.k@example.org", Role::Client).await;
+    let ada = t
+        .session_for(id, Role::Client, "ada.k@example.org", true)
+        .await;
+    let phone = stored_passkey(&t, &ada, "Phone").await;
+    let laptop = stored_passkey(&t, &ada, "Laptop").await;
+    let page = t.get("/account/sessions", Some(&ada)).await.body;
+    assert!(page.contains(&format!("/account/passkeys/{phone}/remove")));
+    // Without a fresh second step: sent to confirm, back to the list afterwards.
+    let remove = |k: uuid::Uuid| format!("/account/passkeys/{k}/remove");
+    let r = t.post(&remove(phone), "", Some(&ada)).await;
+    assert!(
+        r.location()
+            .starts_with("/step-up?next=%2Faccount%2Fsessions"),
+        "{}",
+        r.location()
+    );
+    let ada = t.confirmed(&ada).await;
+    let r = t.post(&remove(phone), "", Some(&ada)).await;
+    assert_eq!(r.location(), "/account/sessions?passkey=removed");
+    assert!(
+        t.get(r.location(), Some(&ada))
+            .await
+            .body
+            .contains("The passkey was removed")
+    );
+    // The last one is kept: signing in would need a factor she no longer has.
+    let r = t.post(&remove(laptop), "", Some(&ada)).await;
+    assert_eq!(r.location(), "/account/sessions?passkey=only");
+    assert!(
+        t.get(r.location(), Some(&ada))
+            .await
+            .body
+            .contains("only second step")
+    );
+    let left = t.db.store.passkeys().list(id).await.expect("list");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].name, "Laptop");
+    assert_eq!(t.audit_of_action("mfa.passkey_removed", 10).await.len(), 1);
+    // Someone else's passkey: as if there were none, and nothing removed.
+    let other = t.signed_in("sam.k@example.org", Role::Therapist).await;
+    let other = t.confirmed(&other).await;
+    let r = t.post(&remove(laptop), "", Some(&other)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(t.db.store.passkeys().list(id).await.expect("list").len(), 1);
 }

@@ -5,15 +5,16 @@ use crate::auth::{CurrentUser, StaffUser};
 use crate::error::AppError;
 use crate::routes::clients::DoneQuery;
 use crate::time_fmt::when;
-use crate::views::account::{AlertGroup, DashboardPage, SessionView, SessionsPage};
+use crate::views::account::{AlertGroup, DashboardPage, PasskeyView, SessionView, SessionsPage};
 use crate::views::alerts::{AckForm, AckRefusal, AlertItem};
 use crate::views::layout::Layout;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kapflow_domain::Role;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::alerts::OpenAlert;
+use kapflow_store::passkeys::Removal;
 use serde::Deserialize;
 
 /// What the dashboard confirms after each `?done=`.
@@ -127,6 +128,7 @@ fn alert_groups(open: Vec<OpenAlert>, refused: Option<&AckRefusal>) -> Vec<Alert
 #[serde(default)]
 pub struct SessionsQuery {
     ended: Option<u64>,
+    passkey: Option<String>,
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -158,16 +160,39 @@ pub async fn sessions(
             .list(user.id())
             .await?
             .into_iter()
-            .map(|p| {
-                (
-                    p.name,
-                    crate::time_fmt::when(p.created_at),
-                    p.last_used_at
-                        .map_or_else(|| "never".to_owned(), crate::time_fmt::when),
-                )
+            .map(|p| PasskeyView {
+                remove: crate::paths::passkey_remove(p.id.to_string()),
+                name: p.name,
+                added: when(p.created_at),
+                used: p.last_used_at.map_or_else(|| "never".to_owned(), when),
             })
             .collect(),
+        passkey: q
+            .passkey
+            .filter(|p| matches!(p.as_str(), "removed" | "only")),
     })
+}
+
+/// Removes one of the person's own passkeys (after a fresh second factor), unless it is their
+/// only second factor.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn remove_passkey(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Path(passkey): Path<String>,
+) -> Result<Response, AppError> {
+    let id = uuid::Uuid::parse_str(&passkey).map_err(|_| AppError::NotFound)?;
+    let outcome = state
+        .store
+        .passkeys()
+        .remove(user.id(), id, &user.actor(), now_utc())
+        .await?;
+    let said = match outcome {
+        Removal::Removed => "removed",
+        Removal::OnlyFactor => "only",
+        Removal::NotFound => return Err(AppError::NotFound),
+    };
+    Ok(Redirect::to(&format!("{}?passkey={said}", crate::paths::SESSIONS)).into_response())
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -641,6 +641,12 @@ pub fn build_with(metrics: bool) -> Routes {
             account::end_others,
         )
         .post(
+            PASSKEY_REMOVE,
+            Policy(Action::ManageOwnAccount),
+            account::remove_passkey,
+        )
+        .confirmed_on(SESSIONS)
+        .post(
             KEEPALIVE,
             Policy(Action::ManageOwnAccount),
             account::keepalive,

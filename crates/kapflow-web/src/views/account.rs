@@ -63,8 +63,18 @@ pub struct SessionsPage {
     pub ended: Option<u64>,
     /// Passkeys can work at this address.
     pub passkeys_possible: bool,
-    /// (name, added, last used) of each of the person's passkeys.
-    pub passkeys: Vec<(String, String, String)>,
+    pub passkeys: Vec<PasskeyView>,
+    /// What came of removing a passkey ("removed", "only"), from the address.
+    pub passkey: Option<String>,
+}
+
+/// One of the person's passkeys, as the page lists it.
+pub struct PasskeyView {
+    pub name: String,
+    pub added: String,
+    pub used: String,
+    /// Where its Remove button posts.
+    pub remove: String,
 }
 
 /// The owner's one-line warning about email that is failing, if any is.
