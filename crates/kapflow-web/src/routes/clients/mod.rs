@@ -22,6 +22,7 @@ pub mod preparation;
 pub mod prescriber;
 pub mod psych_notes;
 pub mod record;
+pub(super) mod table;
 
 use crate::AppState;
 use crate::auth::{ClientAccess, StaffUser};
