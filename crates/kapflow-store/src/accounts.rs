@@ -313,22 +313,7 @@ impl Accounts<'_> {
         now: OffsetDateTime,
     ) -> Result<Result<(), AccountChangeRefused>, StoreError> {
         self.owner_change(target, actor, now, "mfa.reset", |tx, now| {
-            Box::pin(async move {
-                tx.exec(
-                    "UPDATE users SET totp_secret = NULL, totp_last_step = NULL, mfa_enrolled_at = \
-                     NULL, totp_pending_secret = NULL, updated_at = $1 WHERE id = $2",
-                    args![now, target],
-                )
-                .await?;
-                tx.exec(
-                    "DELETE FROM recovery_codes WHERE user_id = $1",
-                    args![target],
-                )
-                .await?;
-                tx.exec("DELETE FROM passkeys WHERE user_id = $1", args![target])
-                    .await?;
-                Ok(())
-            })
+            Box::pin(clear_second_factors(tx, target, now))
         })
         .await
     }
@@ -391,4 +376,24 @@ impl Accounts<'_> {
         tx.commit().await?;
         Ok(id)
     }
+}
+
+/// Clears `user`'s second factors (TOTP, passkeys) and recovery codes inside `tx`: they enrol
+/// again at their next sign-in. (The caller ends their sessions and writes the audit row.)
+pub(crate) async fn clear_second_factors(
+    tx: &mut crate::Tx,
+    user: UserId,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    tx.exec(
+        "UPDATE users SET totp_secret = NULL, totp_last_step = NULL, mfa_enrolled_at = NULL, \
+         totp_pending_secret = NULL, updated_at = $1 WHERE id = $2",
+        args![now, user],
+    )
+    .await?;
+    tx.exec("DELETE FROM recovery_codes WHERE user_id = $1", args![user])
+        .await?;
+    tx.exec("DELETE FROM passkeys WHERE user_id = $1", args![user])
+        .await?;
+    Ok(())
 }

@@ -272,6 +272,8 @@ paths! {
         => client_portal_withdraw(client: ClientId);
     CLIENT_PORTAL_ACCESS = "/clients/{client}/portal/access"
         => client_portal_access(client: ClientId);
+    CLIENT_PORTAL_RESET = "/clients/{client}/portal/reset-second-factor"
+        => client_portal_reset(client: ClientId);
     MY_FEED_WITHDRAW = "/calendar/my-feed/withdraw";
     HOLD_NEW = "/calendar/holds/new";
     HOLD = "/calendar/holds/{appointment}" => hold(appointment: AppointmentId);

@@ -160,6 +160,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/clients/{client}/portal/invite", DEMOGRAPHICS_EDIT),
     ("POST", "/clients/{client}/portal/withdraw", DEMOGRAPHICS_EDIT),
     ("POST", "/clients/{client}/portal/access", DEMOGRAPHICS_EDIT),
+    ("POST", "/clients/{client}/portal/reset-second-factor", DEMOGRAPHICS_EDIT),
     ("GET", "/portal", PORTAL),
     ("GET", "/portal/appointments", PORTAL),
     ("GET", "/portal/appointments/{appointment}/calendar.ics", PORTAL),
@@ -277,6 +278,7 @@ const CONFIRMED: &[(&str, &str)] = &[
     ("POST", "/clients/{client}/shipments/{shipment}/received"),
     ("POST", "/clients/{client}/dosing/{session}/override"),
     ("POST", "/account/passkeys/{passkey}/remove"),
+    ("POST", "/clients/{client}/portal/reset-second-factor"),
 ];
 
 fn confirmed(method: &str, path: &str) -> bool {

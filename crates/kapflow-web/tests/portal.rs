@@ -460,3 +460,71 @@ async fn switched_off(t: TestApp) {
     let audit = t.audit_of_action("portal.switched_off", 10).await;
     assert_eq!(audit.len(), 1);
 }
+
+on_both_backends!(
+    second_factor_reset,
+    the_care_team_resets_a_clients_lost_second_factor_after_confirming,
+    the_care_team_resets_a_clients_lost_second_factor_after_confirming_postgres
+);
+
+async fn second_factor_reset(t: TestApp) {
+    let c = clinic(&t).await;
+    let (ada, p) = portal_client(&t, "Ada Alpha", "ada.r@example.org", Some(c.t1.id)).await;
+    t.db.store
+        .passkeys()
+        .add(p.id, "Phone", "{}", &p.actor(), now_utc())
+        .await
+        .expect("passkey");
+    let overview = t.get(&format!("/clients/{ada}"), Some(&c.front)).await.body;
+    assert!(overview.contains("Reset their second sign-in step"));
+    let reset = format!("/clients/{ada}/portal/reset-second-factor");
+    // A fresh second step of the staff member's own first.
+    let r = t.post(&reset, "", Some(&c.front)).await;
+    assert!(
+        r.location().starts_with("/step-up?next="),
+        "{}",
+        r.location()
+    );
+    let front = t.confirmed(&c.front).await;
+    let r = t.post(&reset, "", Some(&front)).await;
+    assert_eq!(r.location(), format!("/clients/{ada}?done=portal-reset"));
+    assert!(
+        t.get(r.location(), Some(&front))
+            .await
+            .body
+            .contains("second step for signing in was reset")
+    );
+    // The client is signed out, and has no factor left: the next sign-in sets one up.
+    assert!(
+        t.get("/portal", Some(&p))
+            .await
+            .location()
+            .starts_with("/login")
+    );
+    assert!(
+        t.db.store
+            .passkeys()
+            .list(p.id)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let record = t.db.store.accounts().totp_record(p.id).await.expect("totp");
+    assert!(record.totp_secret.is_none());
+    let audit = t.audit_of_action("mfa.reset", 10).await;
+    assert_eq!(audit.len(), 1);
+    assert_eq!(
+        audit[0].entry.client_id.as_deref(),
+        Some(ada.to_string().as_str())
+    );
+    // A client without a portal account: nothing to reset.
+    let front = t.confirmed(&c.front).await;
+    let r = t
+        .post(
+            &format!("/clients/{}/portal/reset-second-factor", c.a),
+            "",
+            Some(&front),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}

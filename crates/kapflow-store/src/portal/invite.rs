@@ -4,7 +4,7 @@
 use super::Portal;
 use crate::invitations::IssuedLink;
 use crate::{ClientAccess, StoreError, audit, outbox};
-use kapflow_domain::Actor;
+use kapflow_domain::{Actor, UserId};
 use time::OffsetDateTime;
 
 /// Where a client's portal account stands, for their record.
@@ -188,6 +188,41 @@ impl Portal<'_> {
             &actor
                 .entry(action, now)
                 .record("client", client)
+                .client(client),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Clears the second factor of the client's portal account (a lost phone with its passkey or
+    /// authenticator and its recovery codes): their sessions end and they enrol again at their
+    /// next sign-in. False when the client has no portal account.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn reset_second_factor(
+        &self,
+        access: &ClientAccess,
+        actor: &Actor,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let client = access.client();
+        let mut tx = self.store.begin().await?;
+        let user: Option<uuid::Uuid> = tx
+            .scalar_optional(
+                "SELECT id FROM users WHERE client_id = $1 AND role = 'client'",
+                args![client],
+            )
+            .await?;
+        let Some(user) = user.map(UserId::from_uuid) else {
+            return Ok(false);
+        };
+        crate::accounts::clear_second_factors(&mut tx, user, now).await?;
+        crate::sessions::end_all(&mut tx, user, None, now).await?;
+        audit::append(
+            &mut tx,
+            &actor
+                .entry("mfa.reset", now)
+                .record("user", user)
                 .client(client),
         )
         .await?;

@@ -1,7 +1,7 @@
 //! Inviting a client to the portal from their record (therapist, front desk, owner): a
 //! single-use link to the address on the record, valid for the practice's setting; and
 //! withdrawing it; switching the client's account off (a lost phone, care that ended) and back
-//! on.
+//! on; resetting its second factor when the client has lost it.
 
 use super::OnClient;
 use crate::error::AppError;
@@ -75,6 +75,24 @@ pub async fn access(
         .set_access(&access, on, &user.0.actor(), now_utc())
         .await?;
     Ok(back(&access, if on { "portal-on" } else { "portal-off" }))
+}
+
+/// Clears the second factor of the client's portal account (after the staff member has
+/// confirmed who is asking, and with a fresh second step of their own): the client enrols a new
+/// one at their next sign-in.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn reset_second_factor(
+    OnClient(state, user, access): OnClient,
+) -> Result<Response, AppError> {
+    let reset = state
+        .store
+        .portal()
+        .reset_second_factor(&access, &user.0.actor(), now_utc())
+        .await?;
+    if !reset {
+        return Err(AppError::NotFound);
+    }
+    Ok(back(&access, "portal-reset"))
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

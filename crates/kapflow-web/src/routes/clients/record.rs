@@ -262,6 +262,9 @@ pub async fn overview(
             "Portal access switched off: the client is signed out and cannot sign in until it is switched back on.",
         ),
         "portal-on" => Some("Portal access switched back on."),
+        "portal-reset" => Some(
+            "The client's second step for signing in was reset: they are signed out and set up a new one the next time they sign in with their password.",
+        ),
         "portal-no-email" => Some("Add the client's email address under Edit details first."),
         "portal-has-account" => Some("The client already has a portal account."),
         "portal-taken" => Some(

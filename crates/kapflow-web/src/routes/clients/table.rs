@@ -219,6 +219,12 @@ pub(in crate::routes) fn routes(routes: Routes) -> Routes {
             Client(Action::EditClientDemographics),
             portal_invite::access,
         )
+        .post(
+            CLIENT_PORTAL_RESET,
+            Client(Action::EditClientDemographics),
+            portal_invite::reset_second_factor,
+        )
+        .confirmed_on(CLIENT)
         .get(MESSAGES, Client(Action::ViewClinicalRecord), messages::show)
         .post(MESSAGES, Client(Action::MessageCareTeam), messages::post)
         .get(
