@@ -56,6 +56,25 @@ fn refused(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
+/// A credential that did not verify: audited as a failure of `action`, then refused with
+/// `message` (the library's reason goes to the log only; it names no person).
+async fn did_not_verify(
+    state: &AppState,
+    user: &CurrentUser,
+    action: &str,
+    why: &str,
+    status: StatusCode,
+    message: &str,
+    now: time::OffsetDateTime,
+) -> Result<Response, AppError> {
+    let entry = user
+        .actor()
+        .entry(action, now)
+        .outcome(AuditOutcome::Failure, Some(why));
+    state.store.audit().record(&entry).await?;
+    Ok(refused(status, message))
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
     serde_json::to_string(v).map_err(|e| AppError::internal(e.to_string()))
 }
@@ -186,15 +205,16 @@ pub async fn register_finish(
             Ok(p) => p,
             Err(e) => {
                 tracing::info!(error = %e, "passkey registration refused");
-                let entry = user
-                    .actor()
-                    .entry("mfa.passkey_refused", now)
-                    .outcome(AuditOutcome::Failure, Some("registration did not verify"));
-                state.store.audit().record(&entry).await?;
-                return Ok(refused(
+                return did_not_verify(
+                    &state,
+                    &user,
+                    "mfa.passkey_refused",
+                    "registration did not verify",
                     StatusCode::BAD_REQUEST,
                     "The passkey could not be checked. Try again.",
-                ));
+                    now,
+                )
+                .await;
             }
         };
     let name = f.name.trim().chars().take(60).collect::<String>();
@@ -279,15 +299,16 @@ pub async fn sign_in_finish(
         Ok(r) => r,
         Err(e) => {
             tracing::info!(error = %e, "passkey sign-in refused");
-            let entry = user
-                .actor()
-                .entry("auth.mfa_failed", now)
-                .outcome(AuditOutcome::Failure, Some("passkey did not verify"));
-            state.store.audit().record(&entry).await?;
-            return Ok(refused(
+            return did_not_verify(
+                &state,
+                &user,
+                "auth.mfa_failed",
+                "passkey did not verify",
                 StatusCode::UNAUTHORIZED,
                 "The passkey was not accepted. Try again, or use your code.",
-            ));
+                now,
+            )
+            .await;
         }
     };
     // Keep the authenticator's new counter (a cloned authenticator shows as a counter that
