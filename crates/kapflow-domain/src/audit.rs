@@ -9,11 +9,12 @@
 //! row (see [`ChainVerifier`]). Deleting the newest rows leaves no break behind; the signed
 //! checkpoints in [`crate::audit_checkpoint`], kept outside the database, catch that.
 
+pub use crate::keys::KeyError;
+use crate::keys::{Key, KeyKind, Keyring};
 use crate::{AuditId, Role, SessionId, UserId};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -25,138 +26,33 @@ pub const GENESIS_HASH: ChainHash = [0; 32];
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
+/// The audit trail's kind of key (see [`crate::keys`]).
+pub struct AuditKind;
+
+impl KeyKind for AuditKind {
+    const TAG: &'static str = KEY_FILE_TAG;
+    const NAME: &'static str = "audit key";
+}
+
 /// A secret the audit chain is keyed with, and its generation: 1 for the first key, one more
 /// at each rotation. Old generations are kept so the rows they hashed still verify.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AuditKey {
-    generation: u32,
-    secret: [u8; 32],
-}
+pub type AuditKey = Key<AuditKind>;
 
-/// Never prints the secret, so a key in a struct that is logged stays out of the log.
-impl std::fmt::Debug for AuditKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuditKey")
-            .field("generation", &self.generation)
-            .field("secret", &"<redacted>")
-            .finish()
-    }
-}
+/// Every audit key this installation has, by generation; the newest hashes new rows.
+pub type AuditKeyring = Keyring<AuditKind>;
 
-/// Why a key or a key file was refused.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
-    #[error("an audit key is 64 hexadecimal digits (32 bytes)")]
-    Malformed,
-    #[error("audit key generations are numbered from 1")]
-    Generation,
-    #[error("two different audit keys claim generation {0}")]
-    Conflict(u32),
-    #[error("an audit key file holds one line: `{KEY_FILE_TAG} <generation> <64 hex digits>`")]
-    FileFormat,
-}
-
-/// The first word of a key file, so a file of another kind is never taken for a key.
+/// The first word of an audit key file, so a file of another kind is never taken for a key.
 pub const KEY_FILE_TAG: &str = "kapflow-audit-key";
 
 impl AuditKey {
-    pub fn new(generation: u32, secret: [u8; 32]) -> Result<AuditKey, KeyError> {
-        if generation == 0 {
-            return Err(KeyError::Generation);
-        }
-        Ok(AuditKey { generation, secret })
-    }
-
-    /// A key from 64 hexadecimal digits.
-    pub fn from_hex(generation: u32, hex_digits: &str) -> Result<AuditKey, KeyError> {
-        let bytes = hex::decode(hex_digits.trim()).map_err(|_| KeyError::Malformed)?;
-        let secret: [u8; 32] = bytes.try_into().map_err(|_| KeyError::Malformed)?;
-        AuditKey::new(generation, secret)
-    }
-
-    pub fn generation(&self) -> u32 {
-        self.generation
-    }
-
-    /// The key file's text: one line with the tag, the generation and the secret in hex.
-    /// The generation is inside the file (not only in its name) so renaming a file during a
-    /// rotation can never make a key claim another generation.
-    pub fn to_file_text(&self) -> String {
-        format!(
-            "{KEY_FILE_TAG} {} {}\n",
-            self.generation,
-            hex::encode(self.secret)
-        )
-    }
-
-    /// Reads [`AuditKey::to_file_text`]'s format.
-    pub fn from_file_text(text: &str) -> Result<AuditKey, KeyError> {
-        let mut words = text.split_whitespace();
-        let (Some(KEY_FILE_TAG), Some(generation), Some(secret), None) =
-            (words.next(), words.next(), words.next(), words.next())
-        else {
-            return Err(KeyError::FileFormat);
-        };
-        let generation = generation.parse().map_err(|_| KeyError::FileFormat)?;
-        AuditKey::from_hex(generation, secret)
-    }
-
     /// A MAC under this key, started with `domain` so a row hash, a checkpoint signature and
     /// anything else keyed with it can never be taken for one another.
     pub(crate) fn mac(&self, domain: &[u8]) -> HmacSha256 {
         // HMAC takes a key of any length; 32 bytes cannot fail.
-        let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.secret)
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(self.secret())
             .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
         mac.update(domain);
         mac
-    }
-}
-
-/// Every key this installation has, by generation; the newest hashes new rows.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct AuditKeyring {
-    keys: BTreeMap<u32, AuditKey>,
-}
-
-impl AuditKeyring {
-    /// The ring of `keys`; the same generation twice is fine only with the same secret (a key
-    /// file copied during an interrupted rotation).
-    pub fn new(keys: impl IntoIterator<Item = AuditKey>) -> Result<AuditKeyring, KeyError> {
-        let mut ring = AuditKeyring::default();
-        for key in keys {
-            ring = ring.with(key)?;
-        }
-        Ok(ring)
-    }
-
-    /// This ring and one more key.
-    pub fn with(&self, key: AuditKey) -> Result<AuditKeyring, KeyError> {
-        let mut keys = self.keys.clone();
-        match keys.get(&key.generation) {
-            Some(old) if *old != key => return Err(KeyError::Conflict(key.generation)),
-            _ => {
-                keys.insert(key.generation, key);
-            }
-        }
-        Ok(AuditKeyring { keys })
-    }
-
-    /// The key new rows and checkpoints are made with: the newest generation.
-    pub fn current(&self) -> Option<&AuditKey> {
-        self.keys.values().next_back()
-    }
-
-    pub fn get(&self, generation: u32) -> Option<&AuditKey> {
-        self.keys.get(&generation)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    /// The generations held, oldest first.
-    pub fn generations(&self) -> Vec<u32> {
-        self.keys.keys().copied().collect()
     }
 }
 
@@ -265,7 +161,7 @@ impl AuditEntry {
     /// make a row (or re-hash a changed one) that verifies.
     pub fn keyed_hash(&self, seq: i64, prev: &ChainHash, key: &AuditKey) -> ChainHash {
         let mut mac = key.mac(b"kapflow-audit-v2");
-        mac.update(&key.generation.to_be_bytes());
+        mac.update(&key.generation().to_be_bytes());
         self.feed(seq, prev, &mut |b| mac.update(b));
         mac.finalize().into_bytes().into()
     }

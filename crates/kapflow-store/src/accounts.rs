@@ -1,5 +1,6 @@
 //! Signing in, lockout, second factors, and the owner's management of staff accounts.
 
+use crate::secrets::Place;
 use crate::sessions::{self, NewSession};
 use crate::users::{self, NewUser};
 use crate::{StoreError, audit, outbox};
@@ -35,11 +36,21 @@ impl std::fmt::Debug for LoginRecord {
     }
 }
 
-/// The TOTP state of an account.
+/// The TOTP state of an account, its secret opened with the secrets key.
 #[derive(Clone, sqlx::FromRow)]
 pub struct TotpRecord {
     pub totp_secret: Option<Vec<u8>>,
     pub totp_last_step: Option<i64>,
+}
+
+/// Says whether there is a secret, never the secret.
+impl std::fmt::Debug for TotpRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TotpRecord")
+            .field("enrolled", &self.totp_secret.is_some())
+            .field("totp_last_step", &self.totp_last_step)
+            .finish()
+    }
 }
 
 /// After this many wrong passwords in a row an account is locked for `LOCKOUT`.
@@ -142,13 +153,18 @@ impl Accounts<'_> {
 
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn totp_record(&self, user: UserId) -> Result<TotpRecord, StoreError> {
-        self.store
+        let mut record: TotpRecord = self
+            .store
             .db
             .fetch_one(
                 "SELECT totp_secret, totp_last_step FROM users WHERE id = $1",
                 args![user],
             )
-            .await
+            .await?;
+        if let Some(stored) = record.totp_secret.take() {
+            record.totp_secret = Some(self.store.secret_keys.open(Place::Totp, user, &stored)?);
+        }
+        Ok(record)
     }
 
     /// Accepts a TOTP time step only if it is later than the last accepted one (no replays);
@@ -175,11 +191,15 @@ impl Accounts<'_> {
         user: UserId,
         fresh: &[u8],
     ) -> Result<Vec<u8>, StoreError> {
+        let fresh = self
+            .store
+            .secret_keys
+            .seal(Place::PendingTotp, user, fresh)?;
         let mut tx = self.store.begin().await?;
         tx.exec(
             "UPDATE users SET totp_pending_secret = $1 WHERE id = $2 AND totp_pending_secret \
                  IS NULL",
-            args![fresh, user],
+            args![fresh.as_slice(), user],
         )
         .await?;
         let secret: Option<Vec<u8>> = tx
@@ -189,7 +209,11 @@ impl Accounts<'_> {
             )
             .await?;
         tx.commit().await?;
-        secret.ok_or_else(|| StoreError::Corrupt("pending TOTP secret vanished".into()))
+        let secret =
+            secret.ok_or_else(|| StoreError::Corrupt("pending TOTP secret vanished".into()))?;
+        self.store
+            .secret_keys
+            .open(Place::PendingTotp, user, &secret)
     }
 
     /// Enrols a TOTP secret (after the person proved it with a code at `step`) with fresh
@@ -204,11 +228,12 @@ impl Accounts<'_> {
         actor: &Actor,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let sealed = self.store.secret_keys.seal(Place::Totp, user, secret)?;
         let mut tx = self.store.begin().await?;
         tx.exec(
             "UPDATE users SET totp_secret = $1, totp_last_step = $2, mfa_enrolled_at = $3, \
                  updated_at = $3, totp_pending_secret = NULL WHERE id = $4",
-            args![secret, step, now, user],
+            args![sealed.as_slice(), step, now, user],
         )
         .await?;
         tx.exec("DELETE FROM recovery_codes WHERE user_id = $1", args![user])

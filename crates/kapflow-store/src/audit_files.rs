@@ -7,12 +7,15 @@
 //! checkpoint log (`audit-checkpoints.log`) is append-only by use: one signed line per
 //! checkpoint, each written with one `write` on a file opened for appending and synced.
 //!
-//! These are small files read and written with std::fs at start, shutdown, rotation and every
+//! The key files are read and written by [`crate::key_files`], shared with the secrets key;
+//! these are small files read and written with std::fs at start, shutdown, rotation and every
 //! few minutes; none of it is on a request's path.
 
-use kapflow_domain::audit::{AuditKey, AuditKeyring, KeyError};
+use crate::key_files;
+pub use crate::key_files::{KeyFileError, KeySource};
+use kapflow_domain::audit::AuditKeyring;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The current key's file name in the data directory.
 pub const KEY_FILE: &str = "audit-key";
@@ -20,249 +23,19 @@ pub const KEY_FILE: &str = "audit-key";
 /// The checkpoint log's file name in the data directory.
 pub const CHECKPOINT_FILE: &str = "audit-checkpoints.log";
 
-/// Where this process's audit keys come from.
-#[derive(Clone)]
-pub enum KeySource {
-    /// `KAPFLOW_AUDIT_KEY`: keys in hex, comma-separated, oldest first; the generation of
-    /// each is its position (1, 2, …), the last one hashes new rows.
-    Env(String),
-    /// A key file (the current key); retired keys sit beside it as `<name>.<generation>`.
-    File(PathBuf),
-}
-
-/// Names the source, never the key.
-impl std::fmt::Debug for KeySource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            KeySource::Env(_) => f.write_str("KAPFLOW_AUDIT_KEY"),
-            KeySource::File(p) => write!(f, "{}", p.display()),
-        }
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum KeyFileError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: {source}")]
-    Key { path: String, source: KeyError },
-    #[error(
-        "{path} can be read or written by other users (mode {mode:o}); the audit key must be kapflow's alone: chmod 600 {path}"
-    )]
-    Exposed { path: String, mode: u32 },
-    #[error("KAPFLOW_AUDIT_KEY: {0}")]
-    Env(KeyError),
-    #[error("{0}")]
-    Refused(String),
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> KeyFileError + '_ {
-    move |source| KeyFileError::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
-
-/// The keys of `source`; `None` when it is a key file that does not exist yet.
+/// The audit keys of `source`; `None` when it is a key file that does not exist yet.
 pub fn load(source: &KeySource) -> Result<Option<AuditKeyring>, KeyFileError> {
-    match source {
-        KeySource::Env(list) => {
-            let keys = list
-                .split(',')
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .enumerate()
-                .map(|(i, hex)| {
-                    let generation = u32::try_from(i + 1).map_err(|_| KeyError::Generation)?;
-                    AuditKey::from_hex(generation, hex)
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(KeyFileError::Env)?;
-            if keys.is_empty() {
-                return Err(KeyFileError::Env(KeyError::Malformed));
-            }
-            AuditKeyring::new(keys).map(Some).map_err(KeyFileError::Env)
-        }
-        KeySource::File(path) => {
-            if !path.exists() {
-                return Ok(None);
-            }
-            let current = read_key(path)?;
-            let mut ring =
-                AuditKeyring::new([current.clone()]).map_err(|source| KeyFileError::Key {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-            for retired in retired_files(path)? {
-                let key = read_key(&retired)?;
-                ring = ring.with(key).map_err(|source| KeyFileError::Key {
-                    path: retired.display().to_string(),
-                    source,
-                })?;
-            }
-            if ring.current() != Some(&current) {
-                return Err(KeyFileError::Refused(format!(
-                    "{} holds key generation {}, but a retired key beside it is newer: put the newest key back as {}",
-                    path.display(),
-                    current.generation(),
-                    path.display()
-                )));
-            }
-            Ok(Some(ring))
-        }
-    }
+    key_files::load(source)
 }
 
-/// Reads one key file, refusing one that others may read.
-fn read_key(path: &Path) -> Result<AuditKey, KeyFileError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(io(path))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            return Err(KeyFileError::Exposed {
-                path: path.display().to_string(),
-                mode: mode & 0o777,
-            });
-        }
-    }
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
-    AuditKey::from_file_text(&text).map_err(|source| KeyFileError::Key {
-        path: path.display().to_string(),
-        source,
-    })
-}
-
-/// The retired keys' files beside `path`: `<name>.<digits>`.
-fn retired_files(path: &Path) -> Result<Vec<PathBuf>, KeyFileError> {
-    let dir = directory_of(path);
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
-        return Ok(Vec::new());
-    };
-    let prefix = format!("{name}.");
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
-        let entry = entry.map_err(io(&dir))?;
-        let file_name = entry.file_name();
-        let Some(file_name) = file_name.to_str() else {
-            continue;
-        };
-        if file_name
-            .strip_prefix(&prefix)
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-        {
-            found.push(entry.path());
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
-fn directory_of(path: &Path) -> PathBuf {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map_or_else(|| PathBuf::from("."), Path::to_owned)
-}
-
-/// Writes `text` to a new file at `path`, readable by its owner only, and syncs it. Fails if
-/// the file exists.
-fn write_private(path: &Path, text: &str) -> Result<(), KeyFileError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path).map_err(io(path))?;
-    file.write_all(text.as_bytes()).map_err(io(path))?;
-    file.sync_all().map_err(io(path))
-}
-
-/// Makes a directory's new entries durable (a rename or link survives a power cut).
-fn sync_dir(dir: &Path) {
-    // Not every platform can open a directory; the file itself is already synced.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-}
-
-/// A temporary name beside `path`, unique to this process.
-fn temporary(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    directory_of(path).join(name)
-}
-
-/// Makes the first key (generation 1) at `path` from `secret`, unless another process made
-/// one a moment earlier (two instances starting on one data directory): then that one is
-/// returned. The file appears whole or not at all (written aside, then hard-linked into place,
-/// which unlike a rename never replaces a key that is already there).
+/// Makes the first audit key at `path` (see [`key_files::create`]).
 pub fn create(path: &Path, secret: [u8; 32]) -> Result<AuditKeyring, KeyFileError> {
-    let key = AuditKey::new(1, secret).map_err(|source| KeyFileError::Key {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let tmp = temporary(path);
-    let _ = std::fs::remove_file(&tmp);
-    write_private(&tmp, &key.to_file_text())?;
-    let linked = std::fs::hard_link(&tmp, path);
-    let _ = std::fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => sync_dir(&directory_of(path)),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(io(path)(e)),
-    }
-    load(&KeySource::File(path.to_owned()))?
-        .ok_or_else(|| KeyFileError::Refused(format!("{} vanished", path.display())))
+    key_files::create(path, secret)
 }
 
-/// Rotates the key file at `path`: keeps the current key as `<path>.<generation>`, then puts a
-/// new key of the next generation from `secret` in its place. Returns the old and new keys'
-/// generations and the new ring.
-///
-/// Order matters for a crash in between: the retired copy is written (and synced) before the
-/// current file is replaced by a rename, so at every moment both keys needed are on disk.
+/// Rotates the audit key file at `path` (see [`key_files::rotate`]).
 pub fn rotate(path: &Path, secret: [u8; 32]) -> Result<(u32, AuditKeyring), KeyFileError> {
-    let source = KeySource::File(path.to_owned());
-    let ring = load(&source)?.ok_or_else(|| {
-        KeyFileError::Refused(format!(
-            "no audit key at {}: start kapflow once to make one",
-            path.display()
-        ))
-    })?;
-    let Some(old) = ring.current().cloned() else {
-        return Err(KeyFileError::Refused("no current audit key".into()));
-    };
-    let new = AuditKey::new(old.generation() + 1, secret).map_err(|source| KeyFileError::Key {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let mut retired = path.as_os_str().to_os_string();
-    retired.push(format!(".{}", old.generation()));
-    let retired = PathBuf::from(retired);
-    if !retired.exists() {
-        write_private(&retired, &old.to_file_text())?;
-    }
-    let tmp = temporary(path);
-    let _ = std::fs::remove_file(&tmp);
-    write_private(&tmp, &new.to_file_text())?;
-    std::fs::rename(&tmp, path).map_err(io(path))?;
-    sync_dir(&directory_of(path));
-    let ring = load(&source)?
-        .ok_or_else(|| KeyFileError::Refused(format!("{} vanished", path.display())))?;
-    if ring.current().map(AuditKey::generation) != Some(new.generation()) {
-        return Err(KeyFileError::Refused(
-            "the new audit key did not take its place".into(),
-        ));
-    }
-    Ok((old.generation(), ring))
+    key_files::rotate(path, secret)
 }
 
 /// Appends one checkpoint line to the log at `path` (made 0600 if new) and syncs it. One

@@ -27,6 +27,8 @@ pub struct Store {
     pub(crate) db: Db,
     /// The audit chain's keys (never stored in the database), shared by every clone.
     pub(crate) audit_keys: crate::audit::ChainKeys,
+    /// The key second-factor secrets are sealed with (never stored in the database).
+    pub(crate) secret_keys: crate::secrets::SealKeys,
     /// The practice settings as last read, shared by every clone (see `settings_snapshot`).
     pub(crate) settings_cache: crate::settings_snapshot::SettingsCache,
 }
@@ -120,6 +122,7 @@ impl Store {
         Ok(Store {
             db,
             audit_keys: Default::default(),
+            secret_keys: Default::default(),
             settings_cache: Default::default(),
         })
     }

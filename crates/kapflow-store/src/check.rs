@@ -53,6 +53,36 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
+    /// Every problem found, one line each (empty when all is well).
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems: Vec<String> = self
+            .integrity
+            .iter()
+            .map(|p| format!("integrity: {p}"))
+            .chain(
+                self.foreign_keys
+                    .iter()
+                    .map(|p| format!("foreign key: {p}")),
+            )
+            .chain(self.unreadable.iter().map(|r| format!("unreadable: {r}")))
+            .chain(
+                self.audit_anchor
+                    .iter()
+                    .map(|p| format!("audit checkpoints: {p}")),
+            )
+            .collect();
+        if let Err(b) = &self.audit {
+            problems.push(format!(
+                "audit trail broken at row {} (id {}): {}",
+                b.seq, b.id, b.problem
+            ));
+        }
+        if let Err(b) = &self.custody {
+            problems.push(format!("custody log broken at {b}"));
+        }
+        problems
+    }
+
     pub fn is_ok(&self) -> bool {
         self.integrity.is_empty()
             && self.foreign_keys.is_empty()

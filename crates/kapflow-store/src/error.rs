@@ -26,6 +26,10 @@ pub enum StoreError {
     /// fail closed rather than add rows nobody could verify.
     #[error("audit key: {0}")]
     AuditKey(String),
+    /// A second-factor secret could not be sealed or opened: no secrets key, a generation this
+    /// process lacks, or a value that does not open. Fail closed.
+    #[error("secrets key: {0}")]
+    SecretsKey(String),
 }
 
 impl From<sqlx::Error> for StoreError {

@@ -37,6 +37,7 @@ pub mod idempotency;
 pub mod inquiries;
 pub mod integration;
 pub mod invitations;
+pub mod key_files;
 pub mod measures;
 pub mod message_attachments;
 pub mod messages;
@@ -53,11 +54,13 @@ pub mod prescribing;
 pub mod prescribing_plan;
 pub mod psych_notes;
 pub mod rate_limit;
+pub mod secrets;
 pub mod sessions;
 pub mod settings;
 pub mod settings_snapshot;
 pub mod setup;
 pub mod site;
+pub mod snapshot;
 pub mod target;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -127,6 +130,7 @@ topics! {
     prescribing => prescribing::Prescribing,
     psych_notes => psych_notes::PsychNotes,
     rate_limits => rate_limit::RateLimits,
+    secrets => secrets::Secrets,
     sessions => sessions::Sessions,
     settings => settings::Settings,
     setup => setup::Setup,

@@ -26,6 +26,7 @@ pub async fn sqlite() -> TestDb {
     let store = Store::connect(&target).await.expect("open sqlite");
     store.migrate().await.expect("migrate sqlite");
     store.audit().use_keys(test_keys(), None);
+    store.secrets().use_keys(test_secrets_keys(), None);
     TestDb {
         store,
         target,
@@ -37,11 +38,22 @@ pub async fn sqlite() -> TestDb {
 /// A fresh random audit key (generation 1), as the binary makes at first start: test stores
 /// write keyed rows like the real one.
 pub fn test_keys() -> kapflow_domain::audit::AuditKeyring {
+    let key = kapflow_domain::audit::AuditKey::new(1, random_secret()).expect("generation 1");
+    kapflow_domain::audit::AuditKeyring::new([key]).expect("one key")
+}
+
+/// A fresh random secrets key (generation 1), as the binary makes at first start.
+pub fn test_secrets_keys() -> kapflow_domain::sealed::SecretsKeyring {
+    let key = kapflow_domain::sealed::SecretsKey::new(1, random_secret()).expect("generation 1");
+    kapflow_domain::sealed::SecretsKeyring::new([key]).expect("one key")
+}
+
+/// 32 random bytes (two v4 UUIDs: random enough for a test key).
+fn random_secret() -> [u8; 32] {
     let mut secret = [0u8; 32];
     secret[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
     secret[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    let key = kapflow_domain::audit::AuditKey::new(1, secret).expect("generation 1");
-    kapflow_domain::audit::AuditKeyring::new([key]).expect("one key")
+    secret
 }
 
 /// A new, empty PostgreSQL database (not migrated), and its URL.
@@ -72,6 +84,7 @@ pub async fn postgres() -> TestDb {
     let store = Store::connect(&target).await.expect("open postgres");
     store.migrate().await.expect("migrate postgres");
     store.audit().use_keys(test_keys(), None);
+    store.secrets().use_keys(test_secrets_keys(), None);
     TestDb {
         store,
         target,
@@ -156,6 +169,25 @@ macro_rules! store_test {
 /// Runs raw SQL as an operator (or attacker) with database access would, bypassing the store.
 pub async fn raw_execute(db: &TestDb, sql: &'static str) -> Result<u64, crate::StoreError> {
     db.store.db.exec(sql, args![]).await
+}
+
+/// Runs raw SQL with a byte value and an id (`$1`, `$2`), bypassing the store.
+pub async fn raw_execute_bytes(
+    db: &TestDb,
+    sql: &'static str,
+    value: &[u8],
+    id: uuid::Uuid,
+) -> Result<u64, crate::StoreError> {
+    db.store.db.exec(sql, args![value, id]).await
+}
+
+/// Reads one nullable byte column of the row with id `$1`, bypassing the store.
+pub async fn raw_bytes(
+    db: &TestDb,
+    sql: &'static str,
+    id: uuid::Uuid,
+) -> Result<Option<Vec<u8>>, crate::StoreError> {
+    db.store.db.scalar(sql, args![id]).await
 }
 
 /// Removes the audit log's append-only triggers, as an attacker with database access could.

@@ -45,13 +45,13 @@ impl AuditFiles {
     }
 }
 
-/// 32 bytes from the operating system's generator, for a new key.
-fn new_secret() -> anyhow::Result<[u8; 32]> {
+/// 32 bytes from the operating system's generator, for a new key (audit or secrets).
+pub(crate) fn new_secret() -> anyhow::Result<[u8; 32]> {
     use rand::TryRngCore;
     let mut secret = [0u8; 32];
     rand::rngs::OsRng
         .try_fill_bytes(&mut secret)
-        .map_err(|e| anyhow::anyhow!("cannot draw a random audit key: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("cannot draw a random key: {e}"))?;
     Ok(secret)
 }
 
@@ -108,6 +108,24 @@ fn reloader(source: &KeySource) -> Option<KeyReload> {
             .map_err(|e| e.to_string())?
             .ok_or_else(|| "the audit key file is gone".to_owned())
     }))
+}
+
+/// Records what an operator's command did (actor "cli"), then signs a checkpoint past it.
+pub async fn record_command(
+    store: &Store,
+    cli: &Cli,
+    action: &str,
+    reason: String,
+) -> anyhow::Result<()> {
+    store
+        .audit()
+        .record(
+            &Actor::anonymous(Some("cli".into()))
+                .entry(action, now_utc())
+                .because(reason),
+        )
+        .await?;
+    checkpoint(store, cli, CheckpointEvent::Command).await
 }
 
 /// Appends a signed checkpoint of the trail's head now to the checkpoint log.

@@ -47,6 +47,12 @@ pub struct Cli {
     /// environment as KAPFLOW_AUDIT_KEY (never a flag: flags show in the process list).
     #[arg(long, env = "KAPFLOW_AUDIT_KEY_FILE", global = true)]
     pub audit_key_file: Option<PathBuf>,
+
+    /// The secrets key file, which seals second-factor secrets in the database (retired keys
+    /// beside it as FILE.N). Unset: `secrets-key` in the data directory, made at first start.
+    /// The key may instead be given in hex in the environment as KAPFLOW_SECRETS_KEY.
+    #[arg(long, env = "KAPFLOW_SECRETS_KEY_FILE", global = true)]
+    pub secrets_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug, Clone)]
@@ -61,6 +67,16 @@ pub enum Command {
     /// The audit trail's key.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write an encrypted, checked backup of the embedded database while kapflow runs.
+    Backup(BackupArgs),
+    /// Make the key pair backups are encrypted to: writes the identity (secret) to a file and
+    /// prints its recipient (public key).
+    BackupKey(BackupKeyArgs),
+    /// Put a backup back: decrypt, verify, and only then replace the database.
+    Restore(RestoreArgs),
+    /// The key that seals second-factor secrets in the database.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
     /// Manage accounts from the command line (operators).
     #[command(subcommand)]
     User(UserCommand),
@@ -100,6 +116,53 @@ pub struct CheckArgs {
 pub enum AuditCommand {
     /// Replace the audit key with a new one: the old key is kept as audit-key.N so the rows it
     /// hashed still verify; new rows and checkpoints use the new key.
+    RotateKey,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BackupArgs {
+    /// The directory backups are written to (made if missing).
+    #[arg(long, env = "KAPFLOW_BACKUP_DIR")]
+    pub to: PathBuf,
+    /// An age recipient (public key, age1…) the backup is encrypted to; may be given more than
+    /// once (comma-separated in the environment).
+    #[arg(
+        long = "recipient",
+        env = "KAPFLOW_BACKUP_RECIPIENT",
+        value_delimiter = ','
+    )]
+    pub recipients: Vec<String>,
+    /// How many backups to keep in the directory; older ones are removed after a new one is
+    /// written and synced.
+    #[arg(long, env = "KAPFLOW_BACKUP_KEEP", default_value_t = 30)]
+    pub keep: usize,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BackupKeyArgs {
+    /// Where to write the identity (a new file, readable by its owner only).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RestoreArgs {
+    /// The backup file (kapflow-backup-….age).
+    #[arg(long)]
+    pub from: PathBuf,
+    /// The age identity file that opens it (from `kapflow backup-key`).
+    #[arg(long)]
+    pub identity: PathBuf,
+    /// Replace a database that is already in the data directory (stop kapflow first); it is
+    /// kept beside as kapflow.db.before-restore-<time>.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Subcommand, Debug, Clone)]
+pub enum SecretsCommand {
+    /// Replace the secrets key with a new one and re-seal every stored secret with it; the old
+    /// key is kept as secrets-key.N for database backups taken before.
     RotateKey,
 }
 

@@ -1,11 +1,13 @@
 //! The kapflow binary: parses the command line and runs one subcommand.
 
 mod audit;
+mod backup;
 mod check;
 mod cli;
 mod demo_data;
 mod logging;
 mod open;
+mod secrets;
 mod serve;
 mod user;
 
@@ -37,6 +39,12 @@ fn main() -> ExitCode {
             cli::Command::Migrate => open::migrate_only(&cli).await,
             cli::Command::Check(args) => check::run(&cli, &args).await,
             cli::Command::Audit(cli::AuditCommand::RotateKey) => audit::rotate_key(&cli).await,
+            cli::Command::Backup(args) => backup::run(&cli, &args).await,
+            cli::Command::BackupKey(args) => backup::new_key(&args),
+            cli::Command::Restore(args) => backup::restore(&cli, &args).await,
+            cli::Command::Secrets(cli::SecretsCommand::RotateKey) => {
+                secrets::rotate_key(&cli).await
+            }
             cli::Command::User(cmd) => user::run(&cli, &cmd).await,
             cli::Command::DemoData(args) => demo_data::run(&cli, &args).await,
         }

@@ -30,7 +30,7 @@ pub async fn open(cli: &Cli, create: bool) -> anyhow::Result<Store> {
 }
 
 /// The data directory holds health records: readable by kapflow's user only.
-fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+pub(crate) fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
     #[cfg(unix)]
@@ -70,6 +70,10 @@ pub async fn open_keyed(cli: &Cli) -> anyhow::Result<Store> {
         ),
         other => tracing::debug!(?other, "audit key in use"),
     }
+    crate::secrets::install_keys(cli, &store, true).await?;
+    crate::secrets::seal_stored(&store)
+        .await
+        .context("cannot seal the second-factor secrets")?;
     Ok(store)
 }
 

@@ -5,7 +5,10 @@
 mod support;
 
 use std::time::Duration;
-use support::{OWNER_FORM, Server, check, embedded_store, kapflow_command, path_of, runtime};
+use support::{
+    OWNER_FORM, Server, check, embedded_store, kapflow_command, path_of, raw_i64, raw_sql, runtime,
+    start_and_stop_cleanly,
+};
 
 #[test]
 fn check_names_a_tampered_audit_row() {
@@ -43,43 +46,6 @@ fn check_names_a_tampered_audit_row() {
     assert!(!ok, "check must fail: {out}");
     assert!(out.contains("BROKEN at row 2"), "{out}");
     assert!(out.contains(&tampered_id), "{out}");
-}
-
-/// A runtime and a connection to the embedded database, as someone with file access has.
-fn raw_db(data: &std::path::Path) -> (tokio::runtime::Runtime, sqlx::SqliteConnection) {
-    let db = data.join("kapflow.db");
-    let rt = runtime();
-    let c = rt.block_on(async {
-        use sqlx::Connection;
-        sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
-            .await
-            .expect("open")
-    });
-    (rt, c)
-}
-
-/// Runs raw statements on the embedded database, as someone with file access could.
-fn raw_sql(data: &std::path::Path, statements: &[&str]) {
-    let (rt, mut c) = raw_db(data);
-    rt.block_on(async {
-        for sql in statements {
-            sqlx::query(sqlx::AssertSqlSafe(*sql))
-                .execute(&mut c)
-                .await
-                .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        }
-    });
-}
-
-/// One integer from the embedded database.
-fn raw_i64(data: &std::path::Path, query: &str) -> i64 {
-    let (rt, mut c) = raw_db(data);
-    rt.block_on(async {
-        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(query.to_owned()))
-            .fetch_one(&mut c)
-            .await
-            .unwrap_or_else(|e| panic!("{query}: {e}"))
-    })
 }
 
 /// A practice with an owner: a few audit rows, and the server stopped again.
@@ -395,12 +361,4 @@ fn quoted_printable(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Starts the server and stops it with SIGTERM once it answers (answering means the SIGTERM
-/// handler is in place, so the stop is a clean shutdown that writes its checkpoint).
-fn start_and_stop_cleanly(data: &std::path::Path) {
-    let server = Server::start(data, None);
-    assert_eq!(server.get("/healthz").status, 200);
-    assert!(server.terminate().success());
 }

@@ -45,17 +45,14 @@ fn two_instances_behind_nginx_act_as_one_postgres() {
 
     let proxy_port = free_port();
     let proxy = format!("http://127.0.0.1:{proxy_port}");
-    let audit_key = format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    );
+    // Every instance has the same keys, as the README asks of an operator.
+    let keys = Keys::new();
     let dirs = [
         tempfile::tempdir().expect("dir"),
         tempfile::tempdir().expect("dir"),
     ];
-    let a = start_instance(dirs[0].path(), &db_url, &audit_key, &proxy);
-    let mut b = start_instance(dirs[1].path(), &db_url, &audit_key, &proxy);
+    let a = start_instance(dirs[0].path(), &db_url, &keys, &proxy);
+    let mut b = start_instance(dirs[1].path(), &db_url, &keys, &proxy);
     let nginx_dir = tempfile::tempdir().expect("dir");
     let nginx = Nginx::start(nginx_dir.path(), proxy_port, [&a.base, &b.base]);
     let names = Names::new(&a, &b);
@@ -72,7 +69,7 @@ fn two_instances_behind_nginx_act_as_one_postgres() {
     assert!(a.server.terminate().success(), "clean exit on SIGTERM");
     drop(nginx);
     let out = kapflow_command(dirs[0].path(), Some(&db_url))
-        .env("KAPFLOW_AUDIT_KEY", &audit_key)
+        .envs(keys.env())
         .arg("check")
         .output()
         .expect("run check");
@@ -560,14 +557,42 @@ impl Instance {
     }
 }
 
-fn start_instance(data: &Path, db_url: &str, audit_key: &str, proxy: &str) -> Instance {
+/// The audit and secrets keys every instance is given (hex, in the environment).
+struct Keys {
+    audit: String,
+    secrets: String,
+}
+
+impl Keys {
+    fn new() -> Keys {
+        let key = || {
+            format!(
+                "{}{}",
+                uuid::Uuid::new_v4().simple(),
+                uuid::Uuid::new_v4().simple()
+            )
+        };
+        Keys {
+            audit: key(),
+            secrets: key(),
+        }
+    }
+
+    fn env(&self) -> [(&'static str, &str); 2] {
+        [
+            ("KAPFLOW_AUDIT_KEY", self.audit.as_str()),
+            ("KAPFLOW_SECRETS_KEY", self.secrets.as_str()),
+        ]
+    }
+}
+
+fn start_instance(data: &Path, db_url: &str, keys: &Keys, proxy: &str) -> Instance {
     let per_hour = INQUIRIES_PER_HOUR.to_string();
     let listen = format!("127.0.0.1:{}", free_port());
     let server = Server::spawn_at(
-        kapflow_command(data, Some(db_url)).envs([
+        kapflow_command(data, Some(db_url)).envs(keys.env()).envs([
             // The proxy is on this machine: its X-Forwarded-For names the caller.
             ("KAPFLOW_TRUSTED_PROXIES", "127.0.0.1"),
-            ("KAPFLOW_AUDIT_KEY", audit_key),
             ("KAPFLOW_PUBLIC_URL", proxy),
             ("KAPFLOW_INQUIRIES_PER_HOUR", per_hour.as_str()),
             ("KAPFLOW_OUTBOX_POLL_SECONDS", "1"),

@@ -235,10 +235,26 @@ pub fn path_of(link: &str) -> String {
 
 /// Runs `kapflow check` on a data directory; returns (success, stdout).
 pub fn check(data_dir: &Path, database_url: Option<&str>) -> (bool, String) {
-    let out = kapflow_command(data_dir, database_url)
-        .arg("check")
-        .output()
-        .expect("run check");
+    outcome(
+        kapflow_command(data_dir, database_url)
+            .arg("check")
+            .output()
+            .expect("run check"),
+    )
+}
+
+/// Runs `kapflow ARGS` on the embedded database of `data_dir`: whether it succeeded, and what
+/// it printed (stdout, then stderr).
+pub fn run_kapflow(data_dir: &Path, args: &[&str]) -> (bool, String) {
+    outcome(
+        kapflow_command(data_dir, None)
+            .args(args)
+            .output()
+            .expect("run kapflow"),
+    )
+}
+
+fn outcome(out: std::process::Output) -> (bool, String) {
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
@@ -284,4 +300,49 @@ pub async fn user_id(store: &kapflow_store::Store, email: &str) -> kapflow_domai
         .expect("user")
         .expect("exists")
         .id
+}
+
+/// A runtime and a connection to the embedded database, as someone with file access has.
+pub fn raw_db(data: &std::path::Path) -> (tokio::runtime::Runtime, sqlx::SqliteConnection) {
+    let db = data.join("kapflow.db");
+    let rt = runtime();
+    let c = rt.block_on(async {
+        use sqlx::Connection;
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("open")
+    });
+    (rt, c)
+}
+
+/// Runs raw statements on the embedded database, as someone with file access could.
+pub fn raw_sql(data: &std::path::Path, statements: &[&str]) {
+    let (rt, mut c) = raw_db(data);
+    rt.block_on(async {
+        for sql in statements {
+            sqlx::query(sqlx::AssertSqlSafe(*sql))
+                .execute(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        }
+    });
+}
+
+/// One integer from the embedded database.
+pub fn raw_i64(data: &std::path::Path, query: &str) -> i64 {
+    let (rt, mut c) = raw_db(data);
+    rt.block_on(async {
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(query.to_owned()))
+            .fetch_one(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("{query}: {e}"))
+    })
+}
+
+/// Starts the server and stops it with SIGTERM once it answers (answering means the SIGTERM
+/// handler is in place, so the stop is a clean shutdown that writes its checkpoint).
+pub fn start_and_stop_cleanly(data: &std::path::Path) {
+    let server = Server::start(data, None);
+    assert_eq!(server.get("/healthz").status, 200);
+    assert!(server.terminate().success());
 }
