@@ -131,6 +131,34 @@ pub async fn run(cli: &Cli, args: &DemoDataArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How many minutes further back a session running now must go so that all its steps (from
+/// the medication logged before it opened to now) fall on one practice day: none, unless the
+/// practice's clock passed midnight since its first step (demo-data run just after midnight),
+/// then the minutes since that midnight and one more, so the whole session is on the day
+/// before. The gates compare the day a session opens with the day its medication was logged
+/// and with the last session's day.
+fn live_shift(steps: &[script::Planned], now: OffsetDateTime) -> i64 {
+    let Some(earliest) = steps
+        .iter()
+        .filter_map(|p| match p.when {
+            When::Ago(minutes) => Some(minutes),
+            When::Course(_) => None,
+        })
+        .max()
+    else {
+        return 0;
+    };
+    let local = kapflow_domain::zone::PracticeZone::named(ZONE)
+        .unwrap_or_default()
+        .local(now);
+    let since_midnight = i64::from(local.hour()) * 60 + i64::from(local.minute());
+    if earliest >= since_midnight {
+        since_midnight + 1
+    } else {
+        0
+    }
+}
+
 /// Every step of every story at its moment, in the order they happened.
 fn events(stories: &[Story], clients: usize, now: OffsetDateTime) -> Vec<Event> {
     let day = practice_today(now);
@@ -141,12 +169,16 @@ fn events(stories: &[Story], clients: usize, now: OffsetDateTime) -> Vec<Event> 
         } else {
             script::inquiry_only(story)
         };
-        let first_day: Date = day - Duration::days(script.today);
+        let shift = live_shift(&script.steps, now);
+        // A session running now that had to start before midnight belongs to yesterday's
+        // course day: its gates compare the day it started with the days of the others.
+        let today = practice_today(now - Duration::minutes(shift));
+        let first_day: Date = (if shift > 0 { today } else { day }) - Duration::days(script.today);
         let midnight = first_day.midnight().assume_utc();
         for (order, planned) in script.steps.into_iter().enumerate() {
             let at = match planned.when {
                 When::Course(minutes) => midnight + Duration::minutes(minutes),
-                When::Ago(minutes) => now - Duration::minutes(minutes),
+                When::Ago(minutes) => now - Duration::minutes(minutes + shift),
             };
             events.push(Event {
                 at,
@@ -213,5 +245,45 @@ fn summary(
     }
     if practice.accounts.iter().any(|a| a.made_now) {
         println!("  password of the accounts made now: {password}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn steps(agos: &[i64]) -> Vec<script::Planned> {
+        agos.iter()
+            .map(|&m| script::Planned {
+                when: When::Ago(m),
+                step: script::Step::Inquiry,
+            })
+            .chain([script::Planned {
+                when: When::Course(600),
+                step: script::Step::Inquiry,
+            }])
+            .collect()
+    }
+
+    #[test]
+    fn a_session_running_now_stays_on_one_practice_day_whatever_the_hour() {
+        // 05:17 UTC is 00:17 in New York: a session opened 60 minutes ago (its medication
+        // logged 30 before that) began yesterday, so all of it moves to yesterday.
+        let just_after_midnight = datetime!(2026-12-04 05:17 UTC);
+        let shift = live_shift(&steps(&[90, 60, 5]), just_after_midnight);
+        assert_eq!(shift, 18);
+        for ago in [90, 60, 5, 0] {
+            assert_eq!(
+                practice_today(just_after_midnight - Duration::minutes(ago + shift)),
+                time::macros::date!(2026 - 12 - 03)
+            );
+        }
+        // In the afternoon nothing moves; a story with no session running now never does.
+        assert_eq!(
+            live_shift(&steps(&[90, 60, 5]), datetime!(2026-12-04 19:00 UTC)),
+            0
+        );
+        assert_eq!(live_shift(&steps(&[]), just_after_midnight), 0);
     }
 }

