@@ -4,15 +4,23 @@
 //! `target/test-deps/fhir-validator`). Without it the checks are skipped with a message,
 //! except under `CI=true`.
 
+use kapflow_domain::AlertId;
+use kapflow_domain::CourseId;
 use kapflow_domain::client::{Concerns, Sensitivity};
 use kapflow_domain::dosing::vitals::Vitals;
+use kapflow_domain::measures::schedule::AlertLevel;
 use kapflow_domain::measures::{
     MeasureSettings, Scored, answers_in_order, builtin, builtins, score,
 };
+use kapflow_domain::pathway::Stage;
 use kapflow_domain::{ClientId, OrgId, Role, UserId};
 use kapflow_fhir::r4::resources::Resource;
-use kapflow_fhir::{observation, organization, patient, practitioner, questionnaire, to_json};
+use kapflow_fhir::{
+    episode, flag, observation, organization, patient, practitioner, questionnaire, to_json,
+};
+use kapflow_store::alerts::AlertRow;
 use kapflow_store::clients::ClientRecord;
+use kapflow_store::courses::{CourseRow, TransitionRow};
 use kapflow_store::users::User;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -108,6 +116,62 @@ const VITALS: Vitals = Vitals {
     respiratory_rate: Some(16),
 };
 
+/// A course of `client` that went through `stages` a week apart from 2 November 2026, closed
+/// when its last stage ends one.
+fn course(client: ClientId, stages: &[Stage]) -> (CourseRow, Vec<TransitionRow>) {
+    let start = datetime!(2026-11-02 15:00 UTC);
+    let history: Vec<TransitionRow> = stages
+        .iter()
+        .enumerate()
+        .map(|(i, &stage)| TransitionRow {
+            at: start + time::Duration::weeks(i64::try_from(i).expect("few")),
+            actor_name: Some("Catherine Alvarado".into()),
+            from_stage: i.checked_sub(1).map(|p| stages[p]),
+            to_stage: stage,
+            reason: String::new(),
+        })
+        .collect();
+    let last = *stages.last().expect("a stage");
+    let closed = matches!(last, Stage::Completed | Stage::Discontinued);
+    let row = CourseRow {
+        id: CourseId::new(),
+        client_id: client,
+        number: 1,
+        stage: last,
+        opened_at: start,
+        closed_at: closed.then(|| history.last().expect("a step").at),
+    };
+    (row, history)
+}
+
+const THROUGH_DOSING: &[Stage] = &[
+    Stage::Assessment,
+    Stage::Preparation,
+    Stage::MedicalEvaluation,
+    Stage::Medication,
+    Stage::ReadyForDosing,
+    Stage::Dosing,
+];
+
+/// A high suicide-risk alert on `client`, acknowledged or still open.
+fn alert(client: ClientId, acknowledged: bool) -> AlertRow {
+    AlertRow {
+        id: AlertId::new(),
+        client_id: client,
+        legal_name: "Dana María Okafor-Lindqvist".into(),
+        instrument: "cssrs".into(),
+        level: AlertLevel::High,
+        finding: "Suicidal behaviour in the past three months".into(),
+        rule: "C-SSRS screener: high risk".into(),
+        source: "Columbia Lighthouse Project".into(),
+        created_at: datetime!(2026-11-20 17:42:13 UTC),
+        escalated_at: None,
+        acknowledged_at: acknowledged.then_some(datetime!(2026-11-20 17:50:02 UTC)),
+        acknowledged_by: acknowledged.then(|| "Catherine Alvarado".to_owned()),
+        ack_note: acknowledged.then(|| "Safety plan reviewed by phone".to_owned()),
+    }
+}
+
 fn every_kind() -> Vec<Value> {
     let subject = ClientId::new();
     let at = datetime!(2026-11-20 17:42:13.5 UTC);
@@ -137,6 +201,30 @@ fn every_kind() -> Vec<Value> {
         .into_iter()
         .chain(vitals)
         .chain(instruments)
+        .chain(
+            [
+                THROUGH_DOSING,
+                &[Stage::Assessment, Stage::Discontinued],
+                &[
+                    Stage::Assessment,
+                    Stage::Dosing,
+                    Stage::Integration,
+                    Stage::Completed,
+                ],
+            ]
+            .map(|stages| {
+                let (row, history) = course(subject, stages);
+                Resource::EpisodeOfCare(Box::new(episode::episode(
+                    &row,
+                    &history,
+                    Some(UserId::new()),
+                )))
+            }),
+        )
+        .chain([
+            Resource::Flag(Box::new(flag::risk_alert(&alert(subject, false)))),
+            Resource::Flag(Box::new(flag::risk_alert(&alert(subject, true)))),
+        ])
         .chain([
             Resource::Patient(Box::new(patient::patient(&client(true)))),
             Resource::Patient(Box::new(patient::patient(&client(false)))),
@@ -367,4 +455,100 @@ fn an_instrument_is_a_questionnaire_and_a_submission_its_response_as_scored() {
     if let Some(result) = hl7_validator(&[q, r]) {
         result.expect("valid FHIR R4");
     }
+}
+
+#[test]
+fn a_risk_alert_is_a_safety_flag_active_until_acknowledged() {
+    let client = ClientId::new();
+    let open = to_json(Resource::Flag(Box::new(flag::risk_alert(&alert(
+        client, false,
+    )))));
+    assert_eq!(open["status"], "active");
+    assert_eq!(open["category"][0]["coding"][0]["code"], "safety");
+    assert_eq!(
+        open["code"]["text"],
+        "Suicide risk alert (High risk): Suicidal behaviour in the past three months"
+    );
+    assert_eq!(open["subject"]["reference"], format!("Patient/{client}"));
+    assert_eq!(open["period"], json!({"start": "2026-11-20T17:42:13Z"}));
+    let seen = to_json(Resource::Flag(Box::new(flag::risk_alert(&alert(
+        client, true,
+    )))));
+    assert_eq!(seen["status"], "inactive");
+    assert_eq!(seen["period"]["end"], "2026-11-20T17:50:02Z");
+    assert!(
+        !seen.to_string().contains("Safety plan reviewed"),
+        "the acknowledgement's note stays in kapflow"
+    );
+}
+
+#[test]
+fn a_course_is_an_episode_of_care_with_its_stages() {
+    let client = ClientId::new();
+    let therapist = UserId::new();
+    let (row, history) = course(client, THROUGH_DOSING);
+    let e = to_json(Resource::EpisodeOfCare(Box::new(episode::episode(
+        &row,
+        &history,
+        Some(therapist),
+    ))));
+    assert_eq!(e["status"], "active");
+    assert_eq!(e["patient"]["reference"], format!("Patient/{client}"));
+    assert_eq!(
+        e["managingOrganization"]["reference"],
+        "Organization/practice"
+    );
+    assert_eq!(
+        e["careManager"]["reference"],
+        format!("Practitioner/{therapist}")
+    );
+    assert_eq!(e["period"], json!({"start": "2026-11-02T15:00:00Z"}));
+    assert_eq!(
+        e["extension"][0],
+        json!({"url": "urn:kapflow:extension:course-stage", "valueCoding": {
+            "system": "urn:kapflow:course-stage", "code": "dosing", "display": "Dosing session"}})
+    );
+    let stages: Vec<&str> = e["extension"]
+        .as_array()
+        .map(|x| {
+            x.iter()
+                .skip(1)
+                .filter_map(|h| h["extension"][0]["valueCoding"]["code"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        stages,
+        [
+            "assessment",
+            "preparation",
+            "medical_evaluation",
+            "medication",
+            "ready_for_dosing",
+            "dosing"
+        ]
+    );
+    assert_eq!(
+        e["extension"][1]["extension"][1]["valuePeriod"],
+        json!({"start": "2026-11-02T15:00:00Z", "end": "2026-11-09T15:00:00Z"})
+    );
+    assert!(
+        e["extension"][6]["extension"][1]["valuePeriod"]
+            .get("end")
+            .is_none()
+    );
+
+    let (done, history) = course(client, &[Stage::Assessment, Stage::Completed]);
+    let e = to_json(Resource::EpisodeOfCare(Box::new(episode::episode(
+        &done, &history, None,
+    ))));
+    assert_eq!(e["status"], "finished");
+    assert_eq!(e["statusHistory"][0]["status"], "active");
+    assert_eq!(e["period"]["end"], "2026-11-09T15:00:00Z");
+    assert!(e.get("careManager").is_none());
+    let (stopped, history) = course(client, &[Stage::Assessment, Stage::Discontinued]);
+    let e = to_json(Resource::EpisodeOfCare(Box::new(episode::episode(
+        &stopped, &history, None,
+    ))));
+    assert_eq!(e["status"], "cancelled");
 }
