@@ -6,7 +6,9 @@
 
 use kapflow_domain::AlertId;
 use kapflow_domain::CourseId;
+use kapflow_domain::DosingSessionId;
 use kapflow_domain::client::{Concerns, Sensitivity};
+use kapflow_domain::dosing::session::{EndedAs, Status};
 use kapflow_domain::dosing::vitals::Vitals;
 use kapflow_domain::measures::schedule::AlertLevel;
 use kapflow_domain::measures::{
@@ -16,11 +18,13 @@ use kapflow_domain::pathway::Stage;
 use kapflow_domain::{ClientId, OrgId, Role, UserId};
 use kapflow_fhir::r4::resources::Resource;
 use kapflow_fhir::{
-    episode, flag, observation, organization, patient, practitioner, questionnaire, to_json,
+    encounter, episode, flag, observation, organization, patient, practitioner, questionnaire,
+    to_json,
 };
 use kapflow_store::alerts::AlertRow;
 use kapflow_store::clients::ClientRecord;
 use kapflow_store::courses::{CourseRow, TransitionRow};
+use kapflow_store::dosing::SessionRow;
 use kapflow_store::users::User;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -153,6 +157,40 @@ const THROUGH_DOSING: &[Stage] = &[
     Stage::Dosing,
 ];
 
+/// Dosing session 2 of `course` in `status`.
+fn session(client: ClientId, course: CourseId, status: Status) -> SessionRow {
+    let prepared = datetime!(2026-11-20 15:05 UTC);
+    let opened = matches!(status, Status::Open | Status::Closed)
+        .then_some(prepared + time::Duration::minutes(25));
+    let closed = matches!(status, Status::Closed | Status::Cancelled)
+        .then_some(prepared + time::Duration::minutes(170));
+    SessionRow {
+        id: DosingSessionId::new(),
+        course_id: course,
+        client_id: client,
+        number: 2,
+        prescription_id: None,
+        status,
+        prepared_at: prepared,
+        prepared_by: "Catherine Alvarado".into(),
+        ride_home_name: Some("Riley Lindqvist".into()),
+        ride_home_phone: None,
+        ride_home_confirmed_at: None,
+        measures_skip_reason: None,
+        override_reason: None,
+        opened_at: opened,
+        dosed_at: opened,
+        closed_at: closed,
+        ending: match status {
+            Status::Closed => Some(EndedAs::Discharged),
+            Status::Cancelled => Some(EndedAs::Cancelled),
+            _ => None,
+        },
+        end_reason: None,
+        discharge: None,
+    }
+}
+
 /// A high suicide-risk alert on `client`, acknowledged or still open.
 fn alert(client: ClientId, acknowledged: bool) -> AlertRow {
     AlertRow {
@@ -201,6 +239,21 @@ fn every_kind() -> Vec<Value> {
         .into_iter()
         .chain(vitals)
         .chain(instruments)
+        .chain(
+            [
+                Status::Preparing,
+                Status::Open,
+                Status::Closed,
+                Status::Cancelled,
+            ]
+            .map(|status| {
+                Resource::Encounter(Box::new(encounter::dosing_session(&session(
+                    subject,
+                    CourseId::new(),
+                    status,
+                ))))
+            }),
+        )
         .chain(
             [
                 THROUGH_DOSING,
@@ -551,4 +604,38 @@ fn a_course_is_an_episode_of_care_with_its_stages() {
         &stopped, &history, None,
     ))));
     assert_eq!(e["status"], "cancelled");
+}
+
+#[test]
+fn a_dosing_session_is_an_ambulatory_encounter_of_its_course() {
+    let (client, course) = (ClientId::new(), CourseId::new());
+    let e = to_json(Resource::Encounter(Box::new(encounter::dosing_session(
+        &session(client, course, Status::Closed),
+    ))));
+    assert_eq!(e["status"], "finished");
+    assert_eq!(e["class"]["code"], "AMB");
+    assert_eq!(e["subject"]["reference"], format!("Patient/{client}"));
+    assert_eq!(
+        e["episodeOfCare"][0]["reference"],
+        format!("EpisodeOfCare/{course}")
+    );
+    assert_eq!(
+        e["period"],
+        json!({"start": "2026-11-20T15:30:00Z", "end": "2026-11-20T17:55:00Z"})
+    );
+    assert_eq!(e["serviceProvider"]["reference"], "Organization/practice");
+    assert!(
+        !e.to_string().contains("Riley"),
+        "the ride home stays in kapflow"
+    );
+    for (status, fhir) in [
+        (Status::Preparing, "arrived"),
+        (Status::Open, "in-progress"),
+        (Status::Cancelled, "cancelled"),
+    ] {
+        let e = to_json(Resource::Encounter(Box::new(encounter::dosing_session(
+            &session(client, course, status),
+        ))));
+        assert_eq!(e["status"], fhir);
+    }
 }
