@@ -16,6 +16,7 @@
 pub mod encounter;
 pub mod episode;
 pub mod flag;
+pub mod medication;
 pub mod observation;
 pub mod organization;
 pub mod patient;

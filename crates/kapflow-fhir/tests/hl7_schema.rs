@@ -8,6 +8,7 @@ use kapflow_domain::AlertId;
 use kapflow_domain::CourseId;
 use kapflow_domain::DosingSessionId;
 use kapflow_domain::client::{Concerns, Sensitivity};
+use kapflow_domain::dosing::custody::{CustodyEntry, CustodyKind, NewCustodyEntry};
 use kapflow_domain::dosing::session::{EndedAs, Status};
 use kapflow_domain::dosing::vitals::Vitals;
 use kapflow_domain::measures::schedule::AlertLevel;
@@ -15,11 +16,12 @@ use kapflow_domain::measures::{
     MeasureSettings, Scored, answers_in_order, builtin, builtins, score,
 };
 use kapflow_domain::pathway::Stage;
+use kapflow_domain::prescribing::DoseForm;
 use kapflow_domain::{ClientId, OrgId, Role, UserId};
 use kapflow_fhir::r4::resources::Resource;
 use kapflow_fhir::{
-    encounter, episode, flag, observation, organization, patient, practitioner, questionnaire,
-    to_json,
+    encounter, episode, flag, medication, observation, organization, patient, practitioner,
+    questionnaire, to_json,
 };
 use kapflow_store::alerts::AlertRow;
 use kapflow_store::clients::ClientRecord;
@@ -191,6 +193,31 @@ fn session(client: ClientId, course: CourseId, status: Status) -> SessionRow {
     }
 }
 
+/// A custody entry of `kind` in a session of `client`: a 100 mg troche dose held 15 minutes.
+fn custody(client: ClientId, kind: CustodyKind) -> CustodyEntry {
+    CustodyEntry {
+        seq: 7,
+        id: uuid::Uuid::now_v7(),
+        session_id: DosingSessionId::new(),
+        client_id: client,
+        entry_key: "k".into(),
+        at: datetime!(2026-11-20 15:31:07 UTC),
+        recorded_by: UserId::new(),
+        what: NewCustodyEntry {
+            drug: Some("Ketamine HCl".into()),
+            dose_form: Some(DoseForm::Troche),
+            strength_ug: Some(100_000),
+            amount_ug: Some(if kind == CustodyKind::Booster {
+                12_500
+            } else {
+                100_000
+            }),
+            held_minutes: Some(15),
+            ..NewCustodyEntry::empty(kind)
+        },
+    }
+}
+
 /// A high suicide-risk alert on `client`, acknowledged or still open.
 fn alert(client: ClientId, acknowledged: bool) -> AlertRow {
     AlertRow {
@@ -239,6 +266,12 @@ fn every_kind() -> Vec<Value> {
         .into_iter()
         .chain(vitals)
         .chain(instruments)
+        .chain([CustodyKind::Dose, CustodyKind::Booster].map(|kind| {
+            Resource::MedicationAdministration(Box::new(
+                medication::administration(&custody(subject, kind), kind == CustodyKind::Booster)
+                    .expect("a dose"),
+            ))
+        }))
         .chain(
             [
                 Status::Preparing,
@@ -637,5 +670,48 @@ fn a_dosing_session_is_an_ambulatory_encounter_of_its_course() {
             &session(client, course, status),
         ))));
         assert_eq!(e["status"], fhir);
+    }
+}
+
+#[test]
+fn a_dose_from_the_custody_log_is_a_medication_administration_in_its_session() {
+    let client = ClientId::new();
+    let entry = custody(client, CustodyKind::Dose);
+    let m = to_json(Resource::MedicationAdministration(Box::new(
+        medication::administration(&entry, false).expect("a dose"),
+    )));
+    assert_eq!(m["status"], "completed");
+    assert_eq!(
+        m["medicationCodeableConcept"]["text"],
+        "Ketamine HCl, troche (lozenge), 100 mg"
+    );
+    assert_eq!(m["subject"]["reference"], format!("Patient/{client}"));
+    assert_eq!(
+        m["context"]["reference"],
+        format!("Encounter/{}", entry.session_id)
+    );
+    assert_eq!(m["effectiveDateTime"], "2026-11-20T15:31:07Z");
+    assert_eq!(
+        m["dosage"]["dose"],
+        json!({"value": 100, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"})
+    );
+    assert_eq!(m["dosage"]["route"]["text"], "Sublingual");
+    assert_eq!(
+        m["note"][0]["text"],
+        "Held under the tongue for 15 minutes."
+    );
+    let booster = to_json(Resource::MedicationAdministration(Box::new(
+        medication::administration(&custody(client, CustodyKind::Booster), true).expect("a dose"),
+    )));
+    assert_eq!(booster["status"], "entered-in-error", "a corrected entry");
+    assert_eq!(booster["dosage"]["dose"]["value"], 12.5);
+    assert_eq!(booster["note"][0]["text"], "Booster dose.");
+    for kind in [
+        CustodyKind::Brought,
+        CustodyKind::Returned,
+        CustodyKind::Attested,
+        CustodyKind::Correction,
+    ] {
+        assert!(medication::administration(&custody(client, kind), false).is_none());
     }
 }
