@@ -21,6 +21,7 @@ pub mod observation;
 pub mod organization;
 pub mod patient;
 pub mod practitioner;
+pub mod prescription;
 pub mod questionnaire;
 mod values;
 

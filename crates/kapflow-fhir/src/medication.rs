@@ -86,7 +86,7 @@ fn medication_words(entry: &CustodyEntry) -> String {
 }
 
 /// An amount in micrograms as mg with UCUM's `mg`.
-fn milligrams(ug: i64) -> types::Quantity {
+pub(crate) fn milligrams(ug: i64) -> types::Quantity {
     types::Quantity {
         value: types::Decimal::new(mg_text(ug)).ok(),
         unit: Some(string("mg")),
@@ -97,7 +97,7 @@ fn milligrams(ug: i64) -> types::Quantity {
 }
 
 /// Micrograms as a milligram number without floating point ("100", "12.5", "0.125").
-fn mg_text(ug: i64) -> String {
+pub(crate) fn mg_text(ug: i64) -> String {
     let (whole, rest) = (ug / 1000, (ug % 1000).abs());
     if rest == 0 {
         whole.to_string()

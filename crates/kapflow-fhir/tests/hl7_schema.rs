@@ -18,15 +18,17 @@ use kapflow_domain::measures::{
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::prescribing::DoseForm;
 use kapflow_domain::{ClientId, OrgId, Role, UserId};
+use kapflow_domain::{PrescriptionId, ShipmentId};
 use kapflow_fhir::r4::resources::Resource;
 use kapflow_fhir::{
     encounter, episode, flag, medication, observation, organization, patient, practitioner,
-    questionnaire, to_json,
+    prescription, questionnaire, to_json,
 };
 use kapflow_store::alerts::AlertRow;
 use kapflow_store::clients::ClientRecord;
 use kapflow_store::courses::{CourseRow, TransitionRow};
 use kapflow_store::dosing::SessionRow;
+use kapflow_store::prescribing::{PrescriptionRow, ShipmentRow};
 use kapflow_store::users::User;
 use serde_json::{Value, json};
 use std::io::Write;
@@ -218,6 +220,38 @@ fn custody(client: ClientId, kind: CustodyKind) -> CustodyEntry {
     }
 }
 
+/// A prescription of six 100 mg troche sessions (with a 25 mg booster), superseded or not.
+fn prescribed(superseded: bool) -> PrescriptionRow {
+    PrescriptionRow {
+        id: PrescriptionId::new(),
+        drug: "Ketamine HCl".into(),
+        form: DoseForm::Troche,
+        strength_mg: 100,
+        quantity: 6,
+        directions: "Dissolve one troche under the tongue in the office".into(),
+        pharmacy: "Cascade Compounding".into(),
+        prescribed_at: datetime!(2026-11-10 18:00 UTC),
+        superseded_at: superseded.then_some(datetime!(2026-11-25 18:00 UTC)),
+        prescriber: "Dr. Imani Reyes, MD".into(),
+        sessions_planned: 6,
+        min_days_between: 7,
+        dose_ug: 100_000,
+        split_allowed: false,
+        booster_ug: Some(25_000),
+    }
+}
+
+fn shipment(p: &PrescriptionRow, received: bool) -> ShipmentRow {
+    ShipmentRow {
+        id: ShipmentId::new(),
+        prescription_id: p.id,
+        carrier: "UPS".into(),
+        tracking_number: "1Z999AA10123456784".into(),
+        shipped_on: date!(2026 - 11 - 12),
+        received_at: received.then_some(datetime!(2026-11-14 20:10 UTC)),
+    }
+}
+
 /// A high suicide-risk alert on `client`, acknowledged or still open.
 fn alert(client: ClientId, acknowledged: bool) -> AlertRow {
     AlertRow {
@@ -266,6 +300,17 @@ fn every_kind() -> Vec<Value> {
         .into_iter()
         .chain(vitals)
         .chain(instruments)
+        .chain([false, true].into_iter().flat_map(|done| {
+            let p = prescribed(done);
+            [
+                Resource::MedicationRequest(Box::new(prescription::request(subject, &p))),
+                Resource::MedicationDispense(Box::new(prescription::dispense(
+                    subject,
+                    &p,
+                    &shipment(&p, done),
+                ))),
+            ]
+        }))
         .chain([CustodyKind::Dose, CustodyKind::Booster].map(|kind| {
             Resource::MedicationAdministration(Box::new(
                 medication::administration(&custody(subject, kind), kind == CustodyKind::Booster)
@@ -714,4 +759,57 @@ fn a_dose_from_the_custody_log_is_a_medication_administration_in_its_session() {
     ] {
         assert!(medication::administration(&custody(client, kind), false).is_none());
     }
+}
+
+#[test]
+fn a_prescription_is_a_medication_request_and_its_shipment_a_dispense() {
+    let client = ClientId::new();
+    let p = prescribed(false);
+    let r = to_json(Resource::MedicationRequest(Box::new(
+        prescription::request(client, &p),
+    )));
+    assert_eq!(r["status"], "active");
+    assert_eq!(r["intent"], "order");
+    assert_eq!(
+        r["medicationCodeableConcept"]["text"],
+        "Ketamine HCl, troche (lozenge), 100 mg"
+    );
+    assert_eq!(r["requester"]["display"], "Dr. Imani Reyes, MD");
+    assert_eq!(r["authoredOn"], "2026-11-10T18:00:00Z");
+    assert_eq!(
+        r["dosageInstruction"][0]["text"],
+        "Dissolve one troche under the tongue in the office (6 dosing sessions, at least 7 days apart; 100 mg per session; booster of up to 25 mg allowed)"
+    );
+    assert_eq!(
+        r["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"],
+        100
+    );
+    assert_eq!(r["dispenseRequest"]["quantity"]["value"], 6);
+    assert_eq!(
+        r["dispenseRequest"]["performer"]["display"],
+        "Cascade Compounding"
+    );
+    let old = to_json(Resource::MedicationRequest(Box::new(
+        prescription::request(client, &prescribed(true)),
+    )));
+    assert_eq!(
+        old["status"], "stopped",
+        "superseded by a newer prescription"
+    );
+
+    let on_its_way = to_json(Resource::MedicationDispense(Box::new(
+        prescription::dispense(client, &p, &shipment(&p, false)),
+    )));
+    assert_eq!(on_its_way["status"], "in-progress");
+    assert_eq!(
+        on_its_way["authorizingPrescription"][0]["reference"],
+        format!("MedicationRequest/{}", p.id)
+    );
+    assert_eq!(on_its_way["whenPrepared"], "2026-11-12");
+    assert!(on_its_way.get("whenHandedOver").is_none());
+    let arrived = to_json(Resource::MedicationDispense(Box::new(
+        prescription::dispense(client, &p, &shipment(&p, true)),
+    )));
+    assert_eq!(arrived["status"], "completed");
+    assert_eq!(arrived["whenHandedOver"], "2026-11-14T20:10:00Z");
 }
