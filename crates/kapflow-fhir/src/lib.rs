@@ -13,6 +13,7 @@
 //! Each module maps one kind of kapflow record to its resource; ids are kapflow's own UUIDs
 //! (the practice itself is `practice`). Psychotherapy notes are never mapped.
 
+pub mod appointment;
 pub mod encounter;
 pub mod episode;
 pub mod flag;

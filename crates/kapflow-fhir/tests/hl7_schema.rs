@@ -5,8 +5,10 @@
 //! except under `CI=true`.
 
 use kapflow_domain::AlertId;
+use kapflow_domain::AppointmentId;
 use kapflow_domain::CourseId;
 use kapflow_domain::DosingSessionId;
+use kapflow_domain::calendar::Status as Booking;
 use kapflow_domain::client::{Concerns, Sensitivity};
 use kapflow_domain::dosing::custody::{CustodyEntry, CustodyKind, NewCustodyEntry};
 use kapflow_domain::dosing::session::{EndedAs, Status};
@@ -21,10 +23,11 @@ use kapflow_domain::{ClientId, OrgId, Role, UserId};
 use kapflow_domain::{PrescriptionId, ShipmentId};
 use kapflow_fhir::r4::resources::Resource;
 use kapflow_fhir::{
-    encounter, episode, flag, medication, observation, organization, patient, practitioner,
-    prescription, questionnaire, to_json,
+    appointment, encounter, episode, flag, medication, observation, organization, patient,
+    practitioner, prescription, questionnaire, to_json,
 };
 use kapflow_store::alerts::AlertRow;
+use kapflow_store::calendar::AppointmentRow;
 use kapflow_store::clients::ClientRecord;
 use kapflow_store::courses::{CourseRow, TransitionRow};
 use kapflow_store::dosing::SessionRow;
@@ -252,6 +255,32 @@ fn shipment(p: &PrescriptionRow, received: bool) -> ShipmentRow {
     }
 }
 
+/// A two-clinician dosing appointment of `client` (or a hold, without one).
+fn booked(client: Option<ClientId>, status: Booking) -> AppointmentRow {
+    AppointmentRow {
+        id: AppointmentId::new(),
+        client_id: client,
+        client_name: client.map(|_| "Dana María Okafor-Lindqvist".into()),
+        title: client.is_none().then(|| "Supervision".into()),
+        session_type: "dosing".into(),
+        type_label: "Dosing session".into(),
+        clinician_id: UserId::new(),
+        clinician_name: "Catherine Alvarado".into(),
+        second_clinician: Some(UserId::new()),
+        second_name: Some("Jordan Pike".into()),
+        room_id: None,
+        room_name: None,
+        starts_at: datetime!(2026-12-08 15:00 UTC),
+        ends_at: datetime!(2026-12-08 18:00 UTC),
+        telehealth: false,
+        video_link: Some("https://video.example.org/room/secret".into()),
+        series_id: None,
+        status,
+        cancel_reason: (status == Booking::Cancelled).then(|| "Client unwell".into()),
+        risk: None,
+    }
+}
+
 /// A high suicide-risk alert on `client`, acknowledged or still open.
 fn alert(client: ClientId, acknowledged: bool) -> AlertRow {
     AlertRow {
@@ -300,6 +329,13 @@ fn every_kind() -> Vec<Value> {
         .into_iter()
         .chain(vitals)
         .chain(instruments)
+        .chain(
+            [Booking::Booked, Booking::Cancelled, Booking::NoShow].map(|status| {
+                Resource::Appointment(Box::new(
+                    appointment::appointment(&booked(Some(subject), status)).expect("a client's"),
+                ))
+            }),
+        )
         .chain([false, true].into_iter().flat_map(|done| {
             let p = prescribed(done);
             [
@@ -812,4 +848,47 @@ fn a_prescription_is_a_medication_request_and_its_shipment_a_dispense() {
     )));
     assert_eq!(arrived["status"], "completed");
     assert_eq!(arrived["whenHandedOver"], "2026-11-14T20:10:00Z");
+}
+
+#[test]
+fn an_appointment_names_the_client_and_clinicians_and_a_hold_is_not_one() {
+    let client = ClientId::new();
+    let row = booked(Some(client), Booking::Booked);
+    let a = to_json(Resource::Appointment(Box::new(
+        appointment::appointment(&row).expect("a client's"),
+    )));
+    assert_eq!(a["status"], "booked");
+    assert_eq!(a["start"], "2026-12-08T15:00:00Z");
+    assert_eq!(a["end"], "2026-12-08T18:00:00Z");
+    assert_eq!(a["appointmentType"]["text"], "Dosing session");
+    let actors: Vec<&str> = a["participant"]
+        .as_array()
+        .map(|p| {
+            p.iter()
+                .filter_map(|x| x["actor"]["reference"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        actors,
+        [
+            format!("Patient/{client}"),
+            format!("Practitioner/{}", row.clinician_id),
+            format!("Practitioner/{}", row.second_clinician.expect("two")),
+        ]
+    );
+    assert!(
+        !a.to_string().contains("video.example.org"),
+        "the call's link stays here"
+    );
+    let cancelled = to_json(Resource::Appointment(Box::new(
+        appointment::appointment(&booked(Some(client), Booking::Cancelled)).expect("a client's"),
+    )));
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["cancelationReason"]["text"], "Client unwell");
+    let missed = to_json(Resource::Appointment(Box::new(
+        appointment::appointment(&booked(Some(client), Booking::NoShow)).expect("a client's"),
+    )));
+    assert_eq!(missed["status"], "noshow");
+    assert!(appointment::appointment(&booked(None, Booking::Booked)).is_none());
 }
