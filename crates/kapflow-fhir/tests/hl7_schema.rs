@@ -4,10 +4,13 @@
 //! `target/test-deps/fhir-validator`). Without it the checks are skipped with a message,
 //! except under `CI=true`.
 
+use base64::Engine;
+use kapflow_domain::AddendumId;
 use kapflow_domain::AlertId;
 use kapflow_domain::AppointmentId;
 use kapflow_domain::CourseId;
 use kapflow_domain::DosingSessionId;
+use kapflow_domain::calendar::NoteTemplate;
 use kapflow_domain::calendar::Status as Booking;
 use kapflow_domain::client::{Concerns, Sensitivity};
 use kapflow_domain::dosing::custody::{CustodyEntry, CustodyKind, NewCustodyEntry};
@@ -17,20 +20,22 @@ use kapflow_domain::measures::schedule::AlertLevel;
 use kapflow_domain::measures::{
     MeasureSettings, Scored, answers_in_order, builtin, builtins, score,
 };
+use kapflow_domain::notes::{NoteBody, content_hash};
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::prescribing::DoseForm;
 use kapflow_domain::{ClientId, OrgId, Role, UserId};
 use kapflow_domain::{PrescriptionId, ShipmentId};
 use kapflow_fhir::r4::resources::Resource;
 use kapflow_fhir::{
-    appointment, encounter, episode, flag, medication, observation, organization, patient,
-    practitioner, prescription, questionnaire, to_json,
+    appointment, document, encounter, episode, flag, medication, observation, organization,
+    patient, practitioner, prescription, questionnaire, to_json,
 };
 use kapflow_store::alerts::AlertRow;
 use kapflow_store::calendar::AppointmentRow;
 use kapflow_store::clients::ClientRecord;
 use kapflow_store::courses::{CourseRow, TransitionRow};
 use kapflow_store::dosing::SessionRow;
+use kapflow_store::notes::{AddendumRow, NoteRow};
 use kapflow_store::prescribing::{PrescriptionRow, ShipmentRow};
 use kapflow_store::users::User;
 use serde_json::{Value, json};
@@ -281,6 +286,38 @@ fn booked(client: Option<ClientId>, status: Booking) -> AppointmentRow {
     }
 }
 
+/// A DAP note of `client`, signed at 18:05 or a draft.
+fn written(client: ClientId, signed: bool) -> NoteRow {
+    let body = NoteBody(vec![
+        (
+            "data".into(),
+            "Dee reported sleeping better since the second session.".into(),
+        ),
+        (
+            "assessment".into(),
+            "Mood improving; PHQ-9 down from 18 to 11.".into(),
+        ),
+        ("plan".into(), "Integration session next week.".into()),
+    ]);
+    NoteRow::for_tests(
+        client,
+        NoteTemplate::General,
+        &body,
+        (UserId::new(), "Catherine Alvarado"),
+        signed.then_some(datetime!(2026-11-20 18:05 UTC)),
+    )
+}
+
+fn addendum() -> AddendumRow {
+    AddendumRow {
+        id: AddendumId::new(),
+        body: "Client called the next day: no after-effects.".into(),
+        author_name: "Catherine Alvarado".into(),
+        signed_at: datetime!(2026-11-21 16:00 UTC),
+        content_sha256: content_hash("Client called the next day: no after-effects."),
+    }
+}
+
 /// A high suicide-risk alert on `client`, acknowledged or still open.
 fn alert(client: ClientId, acknowledged: bool) -> AlertRow {
     AlertRow {
@@ -329,6 +366,13 @@ fn every_kind() -> Vec<Value> {
         .into_iter()
         .chain(vitals)
         .chain(instruments)
+        .chain([Vec::new(), vec![addendum()]].map(|addenda| {
+            Resource::DocumentReference(Box::new(
+                document::note(&written(subject, true), &addenda)
+                    .expect("readable")
+                    .expect("signed"),
+            ))
+        }))
         .chain(
             [Booking::Booked, Booking::Cancelled, Booking::NoShow].map(|status| {
                 Resource::Appointment(Box::new(
@@ -891,4 +935,55 @@ fn an_appointment_names_the_client_and_clinicians_and_a_hold_is_not_one() {
     )));
     assert_eq!(missed["status"], "noshow");
     assert!(appointment::appointment(&booked(None, Booking::Booked)).is_none());
+}
+
+#[test]
+fn a_signed_note_is_a_document_with_the_exact_signed_text_and_a_draft_is_none() {
+    let client = ClientId::new();
+    let n = written(client, true);
+    let d = to_json(Resource::DocumentReference(Box::new(
+        document::note(&n, &[]).expect("readable").expect("signed"),
+    )));
+    assert_eq!(d["status"], "current");
+    assert_eq!(d["docStatus"], "final");
+    assert_eq!(d["subject"]["reference"], format!("Patient/{client}"));
+    assert_eq!(
+        d["author"][0]["reference"],
+        format!("Practitioner/{}", n.author_id)
+    );
+    assert_eq!(d["date"], "2026-11-20T18:05:00Z");
+    assert_eq!(d["type"]["text"], "General (DAP) note");
+    let data = d["content"][0]["attachment"]["data"]
+        .as_str()
+        .expect("data");
+    let text = String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(data)
+            .expect("base64"),
+    )
+    .expect("utf-8");
+    assert!(text.contains("PHQ-9 down from 18 to 11."), "{text}");
+    assert_eq!(
+        d["masterIdentifier"],
+        json!({"system": "urn:kapflow:signed-text-sha256", "value": content_hash(&text)}),
+        "the receiver can check the text against the signature's hash"
+    );
+    assert_eq!(Some(content_hash(&text)), n.content_sha256);
+
+    let amended = to_json(Resource::DocumentReference(Box::new(
+        document::note(&n, &[addendum()])
+            .expect("readable")
+            .expect("signed"),
+    )));
+    assert_eq!(amended["docStatus"], "amended");
+    assert_eq!(
+        amended["content"][1]["attachment"]["title"],
+        "Addendum by Catherine Alvarado"
+    );
+    assert!(
+        document::note(&written(client, false), &[])
+            .expect("readable")
+            .is_none(),
+        "a draft never leaves kapflow"
+    );
 }

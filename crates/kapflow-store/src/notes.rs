@@ -53,6 +53,35 @@ impl NoteRow {
     pub fn is_signed(&self) -> bool {
         self.signed_at.is_some()
     }
+
+    /// A note as the store reads it, for tests of code that maps notes (the FHIR crate's):
+    /// signed at `signed_at` by its author when given, with the hash signing stores.
+    #[cfg(feature = "testkit")]
+    pub fn for_tests(
+        client_id: ClientId,
+        template: NoteTemplate,
+        body: &NoteBody,
+        author: (UserId, &str),
+        signed_at: Option<OffsetDateTime>,
+    ) -> NoteRow {
+        let created_at = signed_at.unwrap_or_else(kapflow_domain::time_util::now_utc);
+        NoteRow {
+            id: NoteId::new(),
+            client_id,
+            appointment_id: None,
+            template,
+            title: format!("{} note", template.label()),
+            body: serde_json::to_string(body).unwrap_or_default(),
+            version: 2,
+            author_id: author.0,
+            author_name: author.1.to_owned(),
+            created_at,
+            updated_at: created_at,
+            signed_at,
+            signer_name: signed_at.map(|_| author.1.to_owned()),
+            content_sha256: signed_at.map(|_| content_hash(&body.canonical(template))),
+        }
+    }
 }
 
 /// A signed addendum.
