@@ -24,6 +24,7 @@ pub mod organization;
 pub mod patient;
 pub mod practitioner;
 pub mod prescription;
+pub mod provenance;
 pub mod questionnaire;
 mod values;
 

@@ -23,12 +23,13 @@ use kapflow_domain::measures::{
 use kapflow_domain::notes::{NoteBody, content_hash};
 use kapflow_domain::pathway::Stage;
 use kapflow_domain::prescribing::DoseForm;
+use kapflow_domain::{Actor, AuditEntry, AuditOutcome};
 use kapflow_domain::{ClientId, OrgId, Role, UserId};
 use kapflow_domain::{PrescriptionId, ShipmentId};
 use kapflow_fhir::r4::resources::Resource;
 use kapflow_fhir::{
     appointment, document, encounter, episode, flag, medication, observation, organization,
-    patient, practitioner, prescription, questionnaire, to_json,
+    patient, practitioner, prescription, provenance, questionnaire, to_json,
 };
 use kapflow_store::alerts::AlertRow;
 use kapflow_store::calendar::AppointmentRow;
@@ -366,6 +367,22 @@ fn every_kind() -> Vec<Value> {
         .into_iter()
         .chain(vitals)
         .chain(instruments)
+        .chain(
+            [
+                Actor::user(UserId::new(), Role::Therapist, None, None)
+                    .entry("clinical_note.signed", at)
+                    .record("clinical_note", uuid::Uuid::now_v7())
+                    .client(subject),
+                AuditEntry::system("measure_response.scored", at)
+                    .record("measure_response", uuid::Uuid::now_v7())
+                    .client(subject),
+            ]
+            .map(|entry| {
+                Resource::Provenance(Box::new(
+                    provenance::provenance(&entry).expect("a record with a resource"),
+                ))
+            }),
+        )
         .chain([Vec::new(), vec![addendum()]].map(|addenda| {
             Resource::DocumentReference(Box::new(
                 document::note(&written(subject, true), &addenda)
@@ -985,5 +1002,75 @@ fn a_signed_note_is_a_document_with_the_exact_signed_text_and_a_draft_is_none() 
             .expect("readable")
             .is_none(),
         "a draft never leaves kapflow"
+    );
+}
+
+#[test]
+fn an_audit_row_about_a_record_is_its_provenance() {
+    let (client, note, therapist) = (ClientId::new(), uuid::Uuid::now_v7(), UserId::new());
+    let at = datetime!(2026-11-20 18:05:09.25 UTC);
+    let signed = Actor::user(
+        therapist,
+        Role::Therapist,
+        None,
+        Some("198.51.100.7".into()),
+    )
+    .entry("clinical_note.signed", at)
+    .record("clinical_note", note)
+    .client(client)
+    .because("signed after the session".to_owned());
+    let p = to_json(Resource::Provenance(Box::new(
+        provenance::provenance(&signed).expect("a note has a resource"),
+    )));
+    assert_eq!(
+        p["target"][0]["reference"],
+        format!("DocumentReference/{note}")
+    );
+    assert_eq!(p["recorded"], "2026-11-20T18:05:09Z");
+    assert_eq!(p["activity"]["text"], "clinical_note.signed");
+    assert_eq!(
+        p["agent"][0]["who"]["reference"],
+        format!("Practitioner/{therapist}")
+    );
+    assert_eq!(p["agent"][0]["type"]["text"], "Therapist");
+    let text = p.to_string();
+    assert!(
+        !text.contains("198.51.100.7") && !text.contains("signed after"),
+        "{text}"
+    );
+
+    let by_client = Actor::user(UserId::new(), Role::Client, None, None)
+        .entry("measure_response.submitted", at)
+        .record("measure_response", note)
+        .client(client);
+    let p = to_json(Resource::Provenance(Box::new(
+        provenance::provenance(&by_client).expect("a response has a resource"),
+    )));
+    assert_eq!(
+        p["agent"][0]["who"]["reference"],
+        format!("Patient/{client}")
+    );
+    let by_kapflow = AuditEntry::system("course.advanced", at)
+        .record("course", note)
+        .client(client);
+    let p = to_json(Resource::Provenance(Box::new(
+        provenance::provenance(&by_kapflow).expect("a course has a resource"),
+    )));
+    assert_eq!(p["agent"][0]["who"]["display"], "kapflow (the system)");
+    assert_eq!(p["target"][0]["reference"], format!("EpisodeOfCare/{note}"));
+
+    let refused = signed
+        .clone()
+        .outcome(AuditOutcome::Denied, Some("not the author"));
+    assert!(
+        provenance::provenance(&refused).is_none(),
+        "a refusal changed nothing"
+    );
+    let account = Actor::user(therapist, Role::Owner, None, None)
+        .entry("user.disabled", at)
+        .record("user", therapist);
+    assert!(
+        provenance::provenance(&account).is_none(),
+        "no resource for an account"
     );
 }
