@@ -319,6 +319,16 @@ fn addendum() -> AddendumRow {
     }
 }
 
+fn screened() -> kapflow_domain::screening::Flag {
+    kapflow_domain::screening::Flag {
+        code: "psychosis",
+        severity: kapflow_domain::screening::Severity::Absolute,
+        finding: "A history of psychosis was reported.".into(),
+        rule: "Psychosis is a contraindication to ketamine.",
+        source: "docs/domain.md",
+    }
+}
+
 /// A high suicide-risk alert on `client`, acknowledged or still open.
 fn alert(client: ClientId, acknowledged: bool) -> AlertRow {
     AlertRow {
@@ -452,6 +462,12 @@ fn every_kind() -> Vec<Value> {
         .chain([
             Resource::Flag(Box::new(flag::risk_alert(&alert(subject, false)))),
             Resource::Flag(Box::new(flag::risk_alert(&alert(subject, true)))),
+            Resource::Flag(Box::new(flag::screening_flag(
+                "course-1-psychosis",
+                subject,
+                at,
+                &screened(),
+            ))),
         ])
         .chain([
             Resource::Patient(Box::new(patient::patient(&client(true)))),
@@ -1073,4 +1089,23 @@ fn an_audit_row_about_a_record_is_its_provenance() {
         provenance::provenance(&account).is_none(),
         "no resource for an account"
     );
+}
+
+#[test]
+fn a_screening_flag_is_a_clinical_flag_with_its_rule() {
+    let client = ClientId::new();
+    let f = to_json(Resource::Flag(Box::new(flag::screening_flag(
+        "c1-psychosis",
+        client,
+        datetime!(2026-11-03 16:20 UTC),
+        &screened(),
+    ))));
+    assert_eq!(f["status"], "active");
+    assert_eq!(f["category"][0]["coding"][0]["code"], "clinical");
+    assert_eq!(
+        f["code"],
+        json!({"coding": [{"system": "urn:kapflow:screening-flag", "code": "psychosis"}],
+               "text": "Contraindication: A history of psychosis was reported."})
+    );
+    assert_eq!(f["period"]["start"], "2026-11-03T16:20:00Z");
 }
