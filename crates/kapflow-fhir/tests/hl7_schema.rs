@@ -10,9 +10,11 @@ use kapflow_domain::AlertId;
 use kapflow_domain::AppointmentId;
 use kapflow_domain::CourseId;
 use kapflow_domain::DosingSessionId;
+use kapflow_domain::SignatureId;
 use kapflow_domain::calendar::NoteTemplate;
 use kapflow_domain::calendar::Status as Booking;
 use kapflow_domain::client::{Concerns, Sensitivity};
+use kapflow_domain::consent::ConsentKind;
 use kapflow_domain::dosing::custody::{CustodyEntry, CustodyKind, NewCustodyEntry};
 use kapflow_domain::dosing::session::{EndedAs, Status};
 use kapflow_domain::dosing::vitals::Vitals;
@@ -28,12 +30,13 @@ use kapflow_domain::{ClientId, OrgId, Role, UserId};
 use kapflow_domain::{PrescriptionId, ShipmentId};
 use kapflow_fhir::r4::resources::Resource;
 use kapflow_fhir::{
-    appointment, document, encounter, episode, flag, medication, observation, organization,
-    patient, practitioner, prescription, provenance, questionnaire, to_json,
+    appointment, consent, document, encounter, episode, flag, medication, observation,
+    organization, patient, practitioner, prescription, provenance, questionnaire, to_json,
 };
 use kapflow_store::alerts::AlertRow;
 use kapflow_store::calendar::AppointmentRow;
 use kapflow_store::clients::ClientRecord;
+use kapflow_store::consents::SignatureRow;
 use kapflow_store::courses::{CourseRow, TransitionRow};
 use kapflow_store::dosing::SessionRow;
 use kapflow_store::notes::{AddendumRow, NoteRow};
@@ -329,6 +332,26 @@ fn screened() -> kapflow_domain::screening::Flag {
     }
 }
 
+/// A signature of consent `kind`: revoked, waiting for review, or neither.
+fn signed(kind: ConsentKind, revoked: bool, pending: bool) -> SignatureRow {
+    SignatureRow {
+        id: SignatureId::new(),
+        kind,
+        version: 2,
+        latest_version: 2,
+        title: kind.label().into(),
+        typed_name: "Dana Okafor-Lindqvist".into(),
+        signed_on: date!(2026 - 11 - 03),
+        signed_at: datetime!(2026-11-03 16:00 UTC),
+        sha256: content_hash("the consent's text"),
+        witness_name: "Catherine Alvarado".into(),
+        revoked_at: revoked.then_some(datetime!(2026-11-30 09:00 UTC)),
+        revoke_reason: revoked.then(|| "Client withdrew".into()),
+        by_client: pending,
+        review_pending: pending,
+    }
+}
+
 /// A high suicide-risk alert on `client`, acknowledged or still open.
 fn alert(client: ClientId, acknowledged: bool) -> AlertRow {
     AlertRow {
@@ -377,6 +400,14 @@ fn every_kind() -> Vec<Value> {
         .into_iter()
         .chain(vitals)
         .chain(instruments)
+        .chain(
+            [
+                signed(ConsentKind::Kap, false, false),
+                signed(ConsentKind::ReleaseOfInformation, true, false),
+                signed(ConsentKind::Touch, false, true),
+            ]
+            .map(|s| Resource::Consent(Box::new(consent::consent(subject, &s)))),
+        )
         .chain(
             [
                 Actor::user(UserId::new(), Role::Therapist, None, None)
@@ -1108,4 +1139,43 @@ fn a_screening_flag_is_a_clinical_flag_with_its_rule() {
                "text": "Contraindication: A history of psychosis was reported."})
     );
     assert_eq!(f["period"]["start"], "2026-11-03T16:20:00Z");
+}
+
+#[test]
+fn a_signed_consent_is_a_consent_with_checked_codes() {
+    let client = ClientId::new();
+    let kap = to_json(Resource::Consent(Box::new(consent::consent(
+        client,
+        &signed(ConsentKind::Kap, false, false),
+    ))));
+    assert_eq!(kap["status"], "active");
+    assert_eq!(kap["scope"]["coding"][0]["code"], "treatment");
+    assert_eq!(kap["category"][0]["coding"][0]["code"], "59284-0");
+    assert_eq!(kap["patient"]["reference"], format!("Patient/{client}"));
+    assert_eq!(
+        kap["performer"][0]["reference"],
+        format!("Patient/{client}")
+    );
+    assert_eq!(kap["dateTime"], "2026-11-03T16:00:00Z");
+    assert_eq!(
+        kap["identifier"][0]["value"],
+        content_hash("the consent's text")
+    );
+    assert_eq!(kap["policyRule"]["coding"][0]["code"], "OPTIN");
+    let roi = to_json(Resource::Consent(Box::new(consent::consent(
+        client,
+        &signed(ConsentKind::ReleaseOfInformation, true, false),
+    ))));
+    assert_eq!(roi["status"], "inactive", "revoked");
+    assert_eq!(roi["scope"]["coding"][0]["code"], "patient-privacy");
+    assert_eq!(roi["category"][0]["coding"][0]["code"], "64292-6");
+    assert!(!roi.to_string().contains("Client withdrew"));
+    let pending = to_json(Resource::Consent(Box::new(consent::consent(
+        client,
+        &signed(ConsentKind::Touch, false, true),
+    ))));
+    assert_eq!(
+        pending["status"], "proposed",
+        "waiting for the practice's review"
+    );
 }
