@@ -14,6 +14,7 @@
 //! (the practice itself is `practice`). Psychotherapy notes are never mapped.
 
 pub mod appointment;
+pub mod bundle;
 pub mod consent;
 pub mod document;
 pub mod encounter;

@@ -30,7 +30,7 @@ use kapflow_domain::{ClientId, OrgId, Role, UserId};
 use kapflow_domain::{PrescriptionId, ShipmentId};
 use kapflow_fhir::r4::resources::Resource;
 use kapflow_fhir::{
-    appointment, consent, document, encounter, episode, flag, medication, observation,
+    appointment, bundle, consent, document, encounter, episode, flag, medication, observation,
     organization, patient, practitioner, prescription, provenance, questionnaire, to_json,
 };
 use kapflow_store::alerts::AlertRow;
@@ -372,6 +372,10 @@ fn alert(client: ClientId, acknowledged: bool) -> AlertRow {
 }
 
 fn every_kind() -> Vec<Value> {
+    every_resource().into_iter().map(to_json).collect()
+}
+
+fn every_resource() -> Vec<Resource> {
     let subject = ClientId::new();
     let at = datetime!(2026-11-20 17:42:13.5 UTC);
     let scores = ["phq9", "gad7", "pcl5"].map(|code| {
@@ -511,7 +515,6 @@ fn every_kind() -> Vec<Value> {
                 "Cascade Psychiatry",
             ))),
         ])
-        .map(to_json)
         .collect()
 }
 
@@ -529,6 +532,10 @@ fn the_validator_refuses_what_r4_does_not_allow() {
         json!({"resourceType": "Patient", "id": "x", "birthDate": "29 Feb 1984"}),
         json!({"resourceType": "Patient", "id": "y", "nmae": [{"text": "Dee"}]}),
         json!({"resourceType": "Organization", "id": "z", "active": "yes"}),
+        // A bundle is checked down to its entries.
+        json!({"resourceType": "Bundle", "id": "b", "type": "collection", "entry": [
+            {"resource": {"resourceType": "Patient", "id": "p", "birthDate": "29 Feb 1984"}}
+        ]}),
     ];
     for resource in broken {
         if let Some(result) = hl7_validator(std::slice::from_ref(&resource)) {
@@ -1178,4 +1185,55 @@ fn a_signed_consent_is_a_consent_with_checked_codes() {
         pending["status"], "proposed",
         "waiting for the practice's review"
     );
+}
+
+#[test]
+fn every_kind_travels_in_a_searchset_and_a_collection_bundle() {
+    let resources = every_resource();
+    let count = u32::try_from(resources.len()).expect("few");
+    let base = "https://kap.example.org/fhir/r4/";
+    let page = to_json(Resource::Bundle(Box::new(bundle::searchset(
+        "page-1",
+        base,
+        resources.clone(),
+        count + 40,
+        &[
+            (
+                "self",
+                format!("{base}Patient/x/$everything?_count={count}"),
+            ),
+            (
+                "next",
+                format!("{base}Patient/x/$everything?_count={count}&_page=2"),
+            ),
+        ],
+        datetime!(2026-12-04 06:00 UTC),
+    ))));
+    assert_eq!(page["type"], "searchset");
+    assert_eq!(page["total"], count + 40);
+    assert_eq!(page["link"][1]["relation"], "next");
+    let first = &page["entry"][0];
+    assert_eq!(
+        first["fullUrl"],
+        format!(
+            "https://kap.example.org/fhir/r4/Observation/{}",
+            first["resource"]["id"].as_str().expect("id")
+        )
+    );
+    assert_eq!(first["search"]["mode"], "match");
+    assert_eq!(
+        page["entry"].as_array().map(Vec::len),
+        Some(resources.len())
+    );
+    let all = to_json(Resource::Bundle(Box::new(bundle::collection(
+        "record-1",
+        base,
+        resources,
+        datetime!(2026-12-04 06:00 UTC),
+    ))));
+    assert_eq!(all["type"], "collection");
+    assert!(all["entry"][0].get("search").is_none());
+    if let Some(result) = hl7_validator(&[page, all]) {
+        result.expect("valid FHIR R4 bundles");
+    }
 }
