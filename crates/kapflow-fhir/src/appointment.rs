@@ -13,7 +13,6 @@ use kapflow_domain::UserId;
 use kapflow_domain::calendar::Status;
 use kapflow_store::calendar::AppointmentRow;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// A client's appointment; `None` for a hold.
 pub fn appointment(row: &AppointmentRow) -> Option<Appointment> {
@@ -53,17 +52,10 @@ fn attending(actor: types::Reference) -> AppointmentParticipant {
 }
 
 fn practitioner(user: UserId) -> types::Reference {
-    types::Reference {
-        reference: Some(string(&format!("Practitioner/{user}"))),
-        ..Default::default()
-    }
+    crate::values::reference("Practitioner", user)
 }
 
 /// A FHIR instant: UTC, to the second.
 fn instant(at: OffsetDateTime) -> types::Instant {
-    let at = at
-        .to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .unwrap_or(at);
-    types::Instant(at.format(&Rfc3339).unwrap_or_default())
+    types::Instant(crate::observation::date_time(at).0)
 }

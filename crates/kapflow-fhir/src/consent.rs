@@ -55,13 +55,10 @@ pub fn consent(client: ClientId, signature: &SignatureRow) -> Consent {
         .category(vec1::Vec1::new(category))
         .date_time(date_time(signature.signed_at))
         .performer(vec![patient.clone()])
-        .organization(vec![types::Reference {
-            reference: Some(string(&format!(
-                "Organization/{}",
-                crate::organization::PRACTICE_ID
-            ))),
-            ..Default::default()
-        }])
+        .organization(vec![crate::values::reference(
+            "Organization",
+            crate::organization::PRACTICE_ID,
+        )])
         .source(ConsentSource::Attachment(Box::new(types::Attachment {
             title: Some(string(&format!(
                 "{}, version {} (signed as “{}”)",
@@ -73,9 +70,6 @@ pub fn consent(client: ClientId, signature: &SignatureRow) -> Consent {
         .policy_rule(coded(ACT_CODE, "OPTIN", "opt-in"))
         .build()
         .unwrap_or_else(|e| unreachable!("status, scope and category are set: {e}"));
-    consent.patient = Some(types::Reference {
-        reference: patient.reference,
-        ..Default::default()
-    });
+    consent.patient = Some(crate::values::reference("Patient", client));
     consent
 }

@@ -38,22 +38,16 @@ pub fn dosing_session(session: &SessionRow) -> Encounter {
             session.number
         ))],
         subject: Some(crate::patient::reference(session.client_id)),
-        episode_of_care: vec![types::Reference {
-            reference: Some(string(&format!("EpisodeOfCare/{}", session.course_id))),
-            ..Default::default()
-        }],
+        episode_of_care: vec![crate::values::reference("EpisodeOfCare", session.course_id)],
         period: Some(types::Period {
             start: Some(date_time(session.opened_at.unwrap_or(session.prepared_at))),
             end: session.closed_at.map(date_time),
             ..Default::default()
         }),
-        service_provider: Some(types::Reference {
-            reference: Some(string(&format!(
-                "Organization/{}",
-                crate::organization::PRACTICE_ID
-            ))),
-            ..Default::default()
-        }),
+        service_provider: Some(crate::values::reference(
+            "Organization",
+            crate::organization::PRACTICE_ID,
+        )),
         ..Default::default()
     }
 }

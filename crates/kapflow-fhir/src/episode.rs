@@ -86,22 +86,13 @@ pub fn episode(
             "Ketamine-assisted psychotherapy, course {}",
             course.number
         ))],
-        patient: types::Reference {
-            reference: Some(string(&format!("Patient/{}", course.client_id))),
-            ..Default::default()
-        },
-        managing_organization: Some(types::Reference {
-            reference: Some(string(&format!(
-                "Organization/{}",
-                crate::organization::PRACTICE_ID
-            ))),
-            ..Default::default()
-        }),
+        patient: crate::values::reference("Patient", course.client_id),
+        managing_organization: Some(crate::values::reference(
+            "Organization",
+            crate::organization::PRACTICE_ID,
+        )),
         period: Some(period),
-        care_manager: therapist.map(|t| types::Reference {
-            reference: Some(string(&format!("Practitioner/{t}"))),
-            ..Default::default()
-        }),
+        care_manager: therapist.map(|t| crate::values::reference("Practitioner", t)),
         ..Default::default()
     }
 }

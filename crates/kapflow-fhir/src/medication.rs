@@ -49,10 +49,7 @@ pub fn administration(entry: &CustodyEntry, corrected: bool) -> Option<Medicatio
             Box::new(words(&medication_words(entry))),
         )),
         subject: crate::patient::reference(entry.client_id),
-        context: Some(types::Reference {
-            reference: Some(string(&format!("Encounter/{}", entry.session_id))),
-            ..Default::default()
-        }),
+        context: Some(crate::values::reference("Encounter", entry.session_id)),
         effective: Some(MedicationAdministrationEffective::DateTime(Primitive::new(
             date_time(entry.at),
         ))),

@@ -61,10 +61,7 @@ pub fn patient(client: &ClientRecord) -> Patient {
 
 /// A reference to the client's Patient resource.
 pub fn reference(client: kapflow_domain::ClientId) -> types::Reference {
-    types::Reference {
-        reference: Some(string(&format!("Patient/{client}"))),
-        ..Default::default()
-    }
+    crate::values::reference("Patient", client)
 }
 
 /// A contact person, when there is a name or a phone number.

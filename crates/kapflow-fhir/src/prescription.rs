@@ -96,10 +96,7 @@ pub fn dispense(
             words(&medication(p)),
         ))),
         subject: Some(crate::patient::reference(client)),
-        authorizing_prescription: vec![types::Reference {
-            reference: Some(string(&format!("MedicationRequest/{}", p.id))),
-            ..Default::default()
-        }],
+        authorizing_prescription: vec![crate::values::reference("MedicationRequest", p.id)],
         quantity: Some(units(p)),
         when_prepared: Some(types::DateTime(shipment.shipped_on.to_string())),
         when_handed_over: shipment.received_at.map(date_time),

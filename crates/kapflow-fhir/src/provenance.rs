@@ -54,14 +54,11 @@ pub fn provenance(entry: &AuditEntry) -> Option<Provenance> {
 /// Who acted: a staff member as a Practitioner, the client as their Patient, or kapflow itself.
 fn agent(entry: &AuditEntry) -> ProvenanceAgent {
     let who = match (entry.actor_user_id, entry.actor_role) {
-        (Some(_), Some(Role::Client)) => entry.client_id.as_deref().map(|c| types::Reference {
-            reference: Some(string(&format!("Patient/{c}"))),
-            ..Default::default()
-        }),
-        (Some(user), _) => Some(types::Reference {
-            reference: Some(string(&format!("Practitioner/{user}"))),
-            ..Default::default()
-        }),
+        (Some(_), Some(Role::Client)) => entry
+            .client_id
+            .as_deref()
+            .map(|c| crate::values::reference("Patient", c)),
+        (Some(user), _) => Some(crate::values::reference("Practitioner", user)),
         _ => None,
     }
     .unwrap_or_else(|| types::Reference {

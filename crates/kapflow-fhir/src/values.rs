@@ -46,3 +46,14 @@ pub(crate) fn words(text: &str) -> types::CodeableConcept {
         ..Default::default()
     }
 }
+
+/// A reference to the resource `kind/id` on this server.
+pub(crate) fn reference<T>(kind: &str, id: impl std::fmt::Display) -> types::Reference<T>
+where
+    types::Reference<T>: Default,
+{
+    types::Reference {
+        reference: Some(string(&format!("{kind}/{id}"))),
+        ..Default::default()
+    }
+}
