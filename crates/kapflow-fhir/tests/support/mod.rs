@@ -1,0 +1,6 @@
+//! What the kapflow-fhir tests share: the outside validator and records to map.
+
+#![allow(dead_code)]
+
+pub mod fixtures;
+pub mod validator;
