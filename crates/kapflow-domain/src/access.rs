@@ -155,15 +155,19 @@ pub enum Relationship {
     BreakGlass,
     /// The client's own record.
     OwnRecord,
+    /// A token of the FHIR read API that the owner made for another system: read-only, and
+    /// only for the clients the token's scope names (the store gives it no other standing).
+    ApiToken,
 }
 
 impl Relationship {
-    pub const ALL: [Relationship; 5] = [
+    pub const ALL: [Relationship; 6] = [
         Relationship::None,
         Relationship::AssignedClinician,
         Relationship::ReferredPrescriber,
         Relationship::BreakGlass,
         Relationship::OwnRecord,
+        Relationship::ApiToken,
     ];
 }
 
@@ -181,6 +185,18 @@ impl Decision {
 
 /// The policy. See the module comment for the order of evaluation.
 pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
+    // A token reads a record and nothing else, whoever made it; only the owner makes them.
+    if rel == Relationship::ApiToken {
+        let reads = matches!(
+            action,
+            Action::ViewClientDemographics | Action::ViewClinicalRecord
+        );
+        return if role == Role::Owner && reads {
+            Decision::Allow
+        } else {
+            Decision::Deny("an API token only reads records")
+        };
+    }
     // Explicit denials first.
     if role == Role::FrontDesk && action.is_clinical() {
         return Decision::Deny("front desk never sees clinical content");
@@ -292,7 +308,7 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
 pub fn staff_may_ever(role: Role, action: Action) -> Decision {
     if Relationship::ALL
         .iter()
-        .filter(|r| **r != Relationship::OwnRecord)
+        .filter(|r| !matches!(r, Relationship::OwnRecord | Relationship::ApiToken))
         .any(|r| decide(role, action, *r).is_allowed())
     {
         Decision::Allow
@@ -339,6 +355,16 @@ mod tests {
                 }
                 prop_assert!(decide(Role::Owner, a, Relationship::None).is_allowed());
             }
+        }
+
+        #[test]
+        fn an_api_token_only_reads(role in any_role(), a in any_action()) {
+            let allowed = decide(role, a, Relationship::ApiToken).is_allowed();
+            prop_assert_eq!(
+                allowed,
+                role == Role::Owner
+                    && matches!(a, Action::ViewClinicalRecord | Action::ViewClientDemographics)
+            );
         }
 
         #[test]
@@ -434,7 +460,8 @@ mod tests {
             for rel in Relationship::ALL {
                 let allowed = decide(role, Action::AcknowledgeRiskAlert, rel).is_allowed();
                 let expected = match role {
-                    Role::Owner => rel != Relationship::OwnRecord,
+                    // A token only reads.
+                    Role::Owner => !matches!(rel, Relationship::OwnRecord | Relationship::ApiToken),
                     Role::Therapist => rel == Relationship::AssignedClinician,
                     _ => false,
                 };

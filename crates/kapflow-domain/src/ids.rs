@@ -188,6 +188,10 @@ typed_id!(
     /// A file sent with a message in the client's thread (the portal).
     AttachmentId
 );
+typed_id!(
+    /// A token of the FHIR read API (not its secret).
+    ApiTokenId
+);
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 //! property-tested without a server: typed ids, validated values, roles, and the audit chain.
 
 pub mod access;
+pub mod api_token;
 pub mod audit;
 pub mod audit_checkpoint;
 pub mod calendar;
@@ -40,8 +41,8 @@ pub mod zone;
 pub use audit::{Actor, AuditEntry, AuditOutcome, ChainHash};
 pub use email::Email;
 pub use ids::{
-    AddendumId, AlertId, AppointmentId, AttachmentId, AuditId, ClientId, CourseId, DocumentId,
-    DoseRequestId, DosingSessionId, EvaluationId, GrantId, InquiryId, IntegrationId,
+    AddendumId, AlertId, ApiTokenId, AppointmentId, AttachmentId, AuditId, ClientId, CourseId,
+    DocumentId, DoseRequestId, DosingSessionId, EvaluationId, GrantId, InquiryId, IntegrationId,
     JournalEntryId, MeasureRequestId, MessageId, NoteId, OrgId, OutboxId, PhotoId, PrescriptionId,
     PsychNoteId, ResponseId, RoomId, SeriesId, SessionAlertId, SessionId, ShipmentId, SignatureId,
     TimeOffId, UserId, VitalsId,

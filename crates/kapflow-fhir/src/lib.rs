@@ -13,6 +13,7 @@
 //! Each module maps one kind of kapflow record to its resource; ids are kapflow's own UUIDs
 //! (the practice itself is `practice`). Psychotherapy notes are never mapped.
 
+pub mod api;
 pub mod appointment;
 pub mod bundle;
 pub mod consent;
@@ -28,11 +29,43 @@ pub mod practitioner;
 pub mod prescription;
 pub mod provenance;
 pub mod questionnaire;
+pub mod record;
 mod values;
 
 pub use fhir::r4;
 
 use r4::resources::Resource;
+
+/// The type and id of a resource kapflow makes (`None` for kinds it never makes).
+pub fn kind_and_id(resource: &Resource) -> Option<(&'static str, &str)> {
+    macro_rules! kinds {
+        ($($kind:ident),*) => {
+            match resource {
+                $(Resource::$kind(r) => Some((stringify!($kind), r.id.as_ref()?.0.as_str())),)*
+                _ => None,
+            }
+        };
+    }
+    kinds!(
+        Patient,
+        Practitioner,
+        Organization,
+        EpisodeOfCare,
+        Encounter,
+        Appointment,
+        Questionnaire,
+        QuestionnaireResponse,
+        Observation,
+        MedicationRequest,
+        MedicationDispense,
+        MedicationAdministration,
+        Consent,
+        DocumentReference,
+        Flag,
+        Provenance,
+        Bundle
+    )
+}
 
 /// A resource as the JSON a FHIR server sends (with its `resourceType`).
 pub fn to_json(resource: Resource) -> serde_json::Value {

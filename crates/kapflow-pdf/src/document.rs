@@ -20,6 +20,22 @@ pub enum Block {
     Rule,
     /// A little vertical space.
     Gap,
+    /// A line chart of scores over time, drawn to scale with its caption.
+    Chart(Chart),
+}
+
+/// One measure's scores over time. A chart is never the only place a number is: the caller
+/// lists the scores as text too.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chart {
+    /// Printed under the chart (what it shows, in words).
+    pub caption: String,
+    /// The top of the scale (the measure's highest possible score).
+    pub max: u32,
+    /// The scores in time order, each with the date it is labelled by.
+    pub points: Vec<(String, u32)>,
+    /// Cut-offs drawn as dashed lines across the chart, each with its label.
+    pub marks: Vec<(u32, String)>,
 }
 
 /// A document to print.
@@ -63,12 +79,18 @@ impl Document {
 
     /// Every piece of text the document shows.
     pub(crate) fn texts(&self) -> impl Iterator<Item = &str> {
-        std::iter::once(self.footer.as_str()).chain(self.blocks.iter().flat_map(|b| match b {
-            Block::Title(t) | Block::Heading(t) | Block::Text(t) | Block::Small(t) => {
-                vec![t.as_str()]
+        std::iter::once(self.footer.as_str()).chain(self.blocks.iter().flat_map(|b| {
+            match b {
+                Block::Title(t) | Block::Heading(t) | Block::Text(t) | Block::Small(t) => {
+                    vec![t.as_str()]
+                }
+                Block::Field(l, v) | Block::Entry(l, v) => vec![l.as_str(), v.as_str()],
+                Block::Chart(c) => std::iter::once(c.caption.as_str())
+                    .chain(c.points.iter().map(|(label, _)| label.as_str()))
+                    .chain(c.marks.iter().map(|(_, label)| label.as_str()))
+                    .collect(),
+                Block::Rule | Block::Gap => vec![],
             }
-            Block::Field(l, v) | Block::Entry(l, v) => vec![l.as_str(), v.as_str()],
-            Block::Rule | Block::Gap => vec![],
         }))
     }
 }

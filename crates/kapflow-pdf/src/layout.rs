@@ -11,9 +11,10 @@ pub const MARGIN: f32 = 54.0;
 const BOTTOM: f32 = 66.0;
 const TEXT_WIDTH: f32 = PAGE_WIDTH - 2.0 * MARGIN;
 
+pub(crate) const TEXT_WIDTH_PT: f32 = TEXT_WIDTH;
 const BODY: f32 = 10.5;
 const BODY_LEADING: f32 = 14.0;
-const SMALL: f32 = 8.5;
+pub(crate) const SMALL: f32 = 8.5;
 const SMALL_LEADING: f32 = 11.0;
 const HEADING: f32 = 12.0;
 const HEADING_LEADING: f32 = 18.0;
@@ -37,13 +38,24 @@ pub struct Page {
     pub runs: Vec<Run>,
     /// Heights of the rules across the page.
     pub rules: Vec<f32>,
+    /// Lines drawn (a chart's axes, cut-offs and scores).
+    pub strokes: Vec<Stroke>,
+}
+
+/// A line through `points`, in grey `gray` (0 black), `width` points wide, dashed or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stroke {
+    pub points: Vec<(f32, f32)>,
+    pub width: f32,
+    pub gray: f32,
+    pub dashed: bool,
 }
 
 /// Where the next line goes.
-struct Cursor {
+pub(crate) struct Cursor {
     pages: Vec<Page>,
     /// The top of the next line.
-    y: f32,
+    pub(crate) y: f32,
 }
 
 impl Cursor {
@@ -59,14 +71,14 @@ impl Cursor {
     }
 
     /// Starts a new page unless `height` still fits on this one.
-    fn need(&mut self, height: f32) {
+    pub(crate) fn need(&mut self, height: f32) {
         if self.y - height < BOTTOM && !self.at_top() {
             self.pages.push(Page::default());
             self.y = PAGE_HEIGHT - MARGIN;
         }
     }
 
-    fn page(&mut self) -> &mut Page {
+    pub(crate) fn page(&mut self) -> &mut Page {
         if self.pages.is_empty() {
             self.pages.push(Page::default());
         }
@@ -219,6 +231,7 @@ pub fn lay_out(doc: &Document) -> Vec<Page> {
                 cursor.y -= 6.0;
             }
             Block::Gap => cursor.space(8.0),
+            Block::Chart(chart) => crate::chart::lay_out(&mut cursor, chart),
         }
     }
     cursor.pages

@@ -34,6 +34,23 @@ fn content_of(page: &Page, footer_runs: &[Run]) -> Vec<u8> {
             .line_to(PAGE_WIDTH - MARGIN, y)
             .stroke();
     }
+    for s in &page.strokes {
+        let Some(&(x0, y0)) = s.points.first() else {
+            continue;
+        };
+        c.set_stroke_gray(s.gray).set_line_width(s.width);
+        if s.dashed {
+            c.set_dash_pattern([3.0, 2.0], 0.0);
+        } else {
+            c.set_dash_pattern([], 0.0);
+        }
+        c.move_to(x0, y0);
+        for &(x, y) in &s.points[1..] {
+            c.line_to(x, y);
+        }
+        c.stroke();
+    }
+    c.set_dash_pattern([], 0.0);
     c.begin_text();
     for run in page.runs.iter().chain(footer_runs) {
         let font = match run.face {

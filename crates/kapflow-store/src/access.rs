@@ -99,6 +99,21 @@ impl ClinicalAccess {
     }
 }
 
+impl ClinicalAccess {
+    /// A token's reading of a client inside its scope (made only by `Access::for_api_token`).
+    fn api_token(client: ClientId, grant: &crate::api_tokens::ApiGrant) -> ClinicalAccess {
+        ClinicalAccess(ClientAccess {
+            client,
+            user: grant.owner(),
+            role: Role::Owner,
+            standing: Standing {
+                relationship: Relationship::ApiToken,
+                break_glass_until: None,
+            },
+        })
+    }
+}
+
 /// Proof that the caller may read this client's clinical record (intake, scores, consents,
 /// prescriptions, messages).
 #[derive(Clone, Copy, Debug)]
@@ -187,6 +202,90 @@ impl Access<'_> {
             }),
             Decision::Deny(why) => ClientDecision::Denied(why),
         })
+    }
+
+    /// A token's reading of client `id`: `None` when the client is outside the token's scope
+    /// or does not exist (the API answers both alike: not found).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn for_api_token(
+        &self,
+        grant: &crate::api_tokens::ApiGrant,
+        id: ClientId,
+    ) -> Result<Option<ClinicalAccess>, StoreError> {
+        if !grant.covers(id) {
+            return Ok(None);
+        }
+        let known: bool = self
+            .store
+            .db
+            .scalar("SELECT COUNT(*) > 0 FROM clients WHERE id = $1", args![id])
+            .await?;
+        Ok(known.then(|| ClinicalAccess::api_token(id, grant)))
+    }
+
+    /// Every client's record for the operator's practice export (`kapflow export`, run on the
+    /// server by whoever holds its database): read-only, like a practice-wide token, and
+    /// recorded by the command in the audit trail.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn every_client_for_export(&self) -> Result<Vec<ClinicalAccess>, StoreError> {
+        let ids: Vec<(Uuid,)> = self
+            .store
+            .db
+            .fetch_all("SELECT id FROM clients ORDER BY id", args![])
+            .await?;
+        Ok(ids
+            .into_iter()
+            .map(|(id,)| {
+                ClinicalAccess(ClientAccess {
+                    client: ClientId::from_uuid(id),
+                    // No person: the operator at the server, named in the command's audit row.
+                    user: UserId::from_uuid(Uuid::nil()),
+                    role: Role::Owner,
+                    standing: Standing {
+                        relationship: Relationship::ApiToken,
+                        break_glass_until: None,
+                    },
+                })
+            })
+            .collect())
+    }
+
+    /// The clients a token reads, in a stable order (oldest record first), `limit` of them
+    /// from `offset`, and how many there are in all.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn api_token_clients(
+        &self,
+        grant: &crate::api_tokens::ApiGrant,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(Vec<ClinicalAccess>, i64), StoreError> {
+        if let Some(only) = grant.client() {
+            let reach = self.for_api_token(grant, only).await?;
+            let total = i64::from(reach.is_some());
+            let page = reach
+                .into_iter()
+                .skip(offset.max(0) as usize)
+                .take(limit.max(0) as usize);
+            return Ok((page.collect(), total));
+        }
+        let total: i64 = self
+            .store
+            .db
+            .scalar("SELECT COUNT(*) FROM clients", args![])
+            .await?;
+        let ids: Vec<(Uuid,)> = self
+            .store
+            .db
+            .fetch_all(
+                "SELECT id FROM clients ORDER BY id LIMIT $1 OFFSET $2",
+                args![limit, offset],
+            )
+            .await?;
+        let page = ids
+            .into_iter()
+            .map(|(id,)| ClinicalAccess::api_token(ClientId::from_uuid(id), grant))
+            .collect();
+        Ok((page, total))
     }
 
     /// Opens a time-boxed, read-only grant to a client outside the caller's caseload, and

@@ -407,6 +407,49 @@ impl Audit<'_> {
             .collect())
     }
 
+    /// The client's successful acts on records of the kinds `kinds`, oldest first: the
+    /// record's provenance (a read is audited under the route it used, not under a record of
+    /// these kinds, and a refusal changed nothing). Kinds left out are never read, so the
+    /// caller decides which kinds of record may be disclosed.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn changes_to_records(
+        &self,
+        access: &crate::ClinicalAccess,
+        kinds: &[&str],
+    ) -> Result<Vec<StoredAudit>, StoreError> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Placeholders only: every value is bound.
+        let places: Vec<String> = (2..kinds.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            concat!(
+                "SELECT ",
+                audit_columns!(),
+                " FROM audit_log WHERE client_id = $1 AND outcome = 'success' AND record_kind \
+                 IN ({}) ORDER BY seq"
+            ),
+            places.join(", ")
+        );
+        let mut args = vec![crate::sql::Arg::from(access.client().to_string())];
+        args.extend(kinds.iter().map(|k| crate::sql::Arg::from(*k)));
+        let rows: Vec<AuditRow> = self
+            .store
+            .db
+            .fetch_all(sqlx::AssertSqlSafe(sql), &args)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let link = r.into_link();
+                StoredAudit {
+                    seq: link.seq,
+                    entry: link.entry,
+                }
+            })
+            .collect())
+    }
+
     /// Walks the whole chain; `Ok(n)` when all `n` rows verify, else the first broken row.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify_chain(&self) -> Result<Result<u64, ChainBreak>, StoreError> {

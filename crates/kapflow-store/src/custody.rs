@@ -272,6 +272,12 @@ impl Custody<'_> {
         .await
     }
 
+    /// Every entry of the client, in order (the whole record, for its export).
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn of_client(&self, access: &ClinicalAccess) -> Result<Vec<CustodyRow>, StoreError> {
+        rows::list(&self.store.db, rows::Scope::Whole(access.client())).await
+    }
+
     /// Every entry of the practice logged on the practice's days `from` to `to` (both included), in
     /// order: the owner's report (the route is the owner's only).
     #[tracing::instrument(level = "debug", skip_all)]

@@ -18,6 +18,7 @@ mod sqlite_writer;
 pub mod access;
 pub mod accounts;
 pub mod alerts;
+pub mod api_tokens;
 pub mod assessment;
 pub mod audit;
 pub mod audit_files;
@@ -30,6 +31,8 @@ pub mod courses;
 pub mod custody;
 pub mod demo;
 pub mod dosing;
+pub mod fhir_api;
+pub mod fhir_reads;
 #[cfg(feature = "testkit")]
 pub mod fixtures;
 pub mod follow_ups;
@@ -64,6 +67,7 @@ pub mod snapshot;
 pub mod target;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod transfer;
 pub mod users;
 pub mod work;
 
@@ -105,6 +109,8 @@ macro_rules! topics {
 
 topics! {
     access => access::Access,
+    api_tokens => api_tokens::ApiTokens,
+    transfer => transfer::Transfer,
     accounts => accounts::Accounts,
     alerts => alerts::Alerts,
     assessment => assessment::Assessment,
@@ -117,6 +123,7 @@ topics! {
     passkeys => passkeys::Passkeys,
     custody => custody::Custody,
     dosing => dosing::Dosing,
+    fhir_reads => fhir_reads::FhirReads,
     inquiries => inquiries::Inquiries,
     integration => integration::Integration,
     invitations => invitations::Invitations,

@@ -131,7 +131,7 @@ pub struct NewNote<'a> {
     pub body: &'a NoteBody,
 }
 
-const NOTE_COLUMNS: &str = "SELECT n.id, n.client_id, n.appointment_id, n.template, n.title, \
+pub(crate) const NOTE_COLUMNS: &str = "SELECT n.id, n.client_id, n.appointment_id, n.template, n.title, \
      n.body, n.version, n.author_id, u.display_name AS author_name, n.created_at, n.updated_at, \
      n.signed_at, s.display_name AS signer_name, n.content_sha256 FROM clinical_notes n JOIN \
      users u ON u.id = n.author_id LEFT JOIN users s ON s.id = n.signed_by";

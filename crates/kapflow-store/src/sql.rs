@@ -121,6 +121,7 @@ arg_from_id!(
     kapflow_domain::PsychNoteId,
     kapflow_domain::JournalEntryId,
     kapflow_domain::AttachmentId,
+    kapflow_domain::ApiTokenId,
 );
 
 /// Named enums bind as their stored name.
@@ -155,6 +156,7 @@ arg_from_name!(
     AlertLevel,
     crate::site::RevisionStatus,
     kapflow_domain::portal::Thread,
+    kapflow_domain::api_token::ApiScope,
 );
 
 fn encode_err(e: sqlx::error::BoxDynError) -> StoreError {

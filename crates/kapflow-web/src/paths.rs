@@ -4,8 +4,8 @@
 //! so a link cannot point at a route that does not exist or carry the wrong kind of id.
 
 use kapflow_domain::{
-    AlertId, AppointmentId, AttachmentId, ClientId, DoseRequestId, DosingSessionId, InquiryId,
-    JournalEntryId, MeasureRequestId, NoteId, PhotoId, PsychNoteId, ResponseId, RoomId,
+    AlertId, ApiTokenId, AppointmentId, AttachmentId, ClientId, DoseRequestId, DosingSessionId,
+    InquiryId, JournalEntryId, MeasureRequestId, NoteId, PhotoId, PsychNoteId, ResponseId, RoomId,
     SessionAlertId, ShipmentId, SignatureId, TimeOffId, UserId,
 };
 
@@ -74,6 +74,7 @@ impl Id for NoteId {}
 impl Id for PsychNoteId {}
 impl Id for JournalEntryId {}
 impl Id for AttachmentId {}
+impl Id for ApiTokenId {}
 
 /// `NAME = "/pattern/{param}" => link_fn(param: Type, …);` declares the pattern constant and,
 /// for patterns with parameters, the function that fills them in.
@@ -189,6 +190,14 @@ paths! {
     PARTNER_ORGS = "/partner-orgs";
     PARTNER_ORG = "/partner-orgs/{id}" => partner_org(id: str);
     CLINICAL_SETTINGS = "/settings/clinical";
+    API_TOKENS = "/settings/api-tokens";
+    API_TOKEN_REVOKE = "/settings/api-tokens/{token}/revoke" => api_token_revoke(token: ApiTokenId);
+    /// The FHIR R4 read API (bearer tokens, JSON): its base, its CapabilityStatement, and
+    /// every other path below the base (`{kind}`, `{kind}/{id}`, `Patient/{id}/$everything`,
+    /// and anything else, answered with an OperationOutcome), read by `kapflow_fhir::api`.
+    FHIR_BASE = "/fhir/r4";
+    FHIR_METADATA = "/fhir/r4/metadata";
+    FHIR_OTHER = "/fhir/r4/{*rest}";
     QUESTIONNAIRE = "/m/{token}" => questionnaire(token: str);
     OUTCOMES = "/reports/outcomes";
     RESEARCH_CSV = "/reports/outcomes/research.csv";
@@ -267,6 +276,8 @@ paths! {
     PORTAL_CONSENTS = "/portal/consents";
     PORTAL_PREPARATION = "/portal/preparation";
     PORTAL_RECORD_CSV = "/portal/my-record.csv";
+    PORTAL_RECORD_PDF = "/portal/my-record.pdf";
+    PORTAL_RECORD_FHIR = "/portal/my-record.json";
     CLIENT_PORTAL_INVITE = "/clients/{client}/portal/invite" => client_portal_invite(client: ClientId);
     CLIENT_PORTAL_WITHDRAW = "/clients/{client}/portal/withdraw"
         => client_portal_withdraw(client: ClientId);
@@ -293,6 +304,8 @@ paths! {
     NOTE = "/clients/{client}/notes/{note}" => note(client: ClientId, note: NoteId);
     NOTE_SIGN = "/clients/{client}/notes/{note}/sign" => note_sign(client: ClientId, note: NoteId);
     NOTE_PDF = "/clients/{client}/notes/{note}/pdf" => note_pdf(client: ClientId, note: NoteId);
+    RECORD_COPY_PDF = "/clients/{client}/record-copy.pdf" => record_copy_pdf(client: ClientId);
+    RECORD_COPY_FHIR = "/clients/{client}/record-copy.json" => record_copy_fhir(client: ClientId);
     NOTE_ADDENDA = "/clients/{client}/notes/{note}/addenda"
         => note_addenda(client: ClientId, note: NoteId);
     PSYCH_NOTES = "/clients/{client}/psychotherapy-notes" => psych_notes(client: ClientId);

@@ -25,6 +25,8 @@ pub struct Inner {
     pub write_health: crate::write_health::WriteHealth,
     /// Commits read-audit rows in groups (started on first use, inside the runtime).
     audit_batcher: std::sync::OnceLock<crate::audit_batch::AuditBatcher>,
+    /// What answers the FHIR API (installed by the binary; see `crate::fhir`).
+    fhir: std::sync::OnceLock<Arc<dyn kapflow_store::fhir_api::FhirServer>>,
 }
 
 impl Deref for AppState {
@@ -45,7 +47,19 @@ impl AppState {
             form_secret: Default::default(),
             write_health: Default::default(),
             audit_batcher: Default::default(),
+            fhir: Default::default(),
         }))
+    }
+
+    /// Serves the FHIR API with `server` (once; the binary installs the FHIR crate's).
+    pub fn install_fhir(&self, server: Arc<dyn kapflow_store::fhir_api::FhirServer>) {
+        // A second install is a programming error of the caller, and harmless: the first stays.
+        let _ = self.0.fhir.set(server);
+    }
+
+    /// What answers the FHIR API, once installed.
+    pub fn fhir(&self) -> Option<&Arc<dyn kapflow_store::fhir_api::FhirServer>> {
+        self.0.fhir.get()
     }
 
     /// The read-audit writer; returns once the row is committed.

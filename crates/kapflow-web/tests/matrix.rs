@@ -19,6 +19,9 @@ enum Who {
     SignedIn,
     /// Only these roles, fully signed in.
     Only(&'static [Role]),
+    /// The FHIR API: a bearer token, never a session; every person and the anonymous caller
+    /// get 401 as FHIR (kapflow-fhir's tests/api.rs runs every token against every client).
+    Token,
 }
 
 const ALL_ROLES: &[Role] = &[
@@ -260,6 +263,15 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/clients/{client}/dosing/{session}/label-photos", CLINICIANS),
     ("GET", "/clients/{client}/dosing/{session}/label-photos/{photo}", CLINICAL_READ),
     ("POST", "/settings/clinical", OWNER),
+    ("GET", "/settings/api-tokens", OWNER),
+    ("GET", "/clients/{client}/record-copy.pdf", CLINICIANS),
+    ("GET", "/clients/{client}/record-copy.json", CLINICIANS),
+    ("GET", "/portal/my-record.pdf", PORTAL),
+    ("GET", "/portal/my-record.json", PORTAL),
+    ("POST", "/settings/api-tokens", OWNER),
+    ("POST", "/settings/api-tokens/{token}/revoke", OWNER),
+    ("GET", "/fhir/r4/metadata", Who::Token),
+    ("GET", "/fhir/r4/{*rest}", Who::Token),
 ];
 
 /// The sensitive actions (../shared/design/security.md, and what the practice added): each asks
@@ -279,6 +291,10 @@ const CONFIRMED: &[(&str, &str)] = &[
     ("POST", "/clients/{client}/dosing/{session}/override"),
     ("POST", "/account/passkeys/{passkey}/remove"),
     ("POST", "/clients/{client}/portal/reset-second-factor"),
+    ("POST", "/settings/api-tokens"),
+    ("GET", "/clients/{client}/record-copy.pdf"),
+    ("GET", "/clients/{client}/record-copy.json"),
+    ("POST", "/settings/api-tokens/{token}/revoke"),
 ];
 
 fn confirmed(method: &str, path: &str) -> bool {
@@ -339,6 +355,15 @@ fn concrete(path: &str, victim: &str) -> String {
         .replace("{appointment}", "0190c0de-0000-7000-8000-000000000009")
         .replace("{entry}", "0190c0de-0000-7000-8000-00000000000a")
         .replace("{passkey}", "0190c0de-0000-7000-8000-00000000000b")
+        .replace(
+            "{*rest}",
+            "Patient/0190c0de-0000-7000-8000-000000000001/$everything",
+        )
+}
+
+/// A refusal of the FHIR API: 401 with an OperationOutcome, never a page or a redirect.
+fn is_fhir_401(r: &support::Reply) -> bool {
+    r.status == StatusCode::UNAUTHORIZED && r.body.contains("\"OperationOutcome\"")
 }
 
 fn is_login_redirect(r: &support::Reply) -> bool {
@@ -382,6 +407,11 @@ async fn matrix(t: TestApp) {
         // Anonymous caller.
         let anon = t.call(method, &uri, None).await;
         match who {
+            Who::Token => assert!(
+                is_fhir_401(&anon),
+                "{method} {path} anonymous: {}",
+                anon.status
+            ),
             Who::Anyone => assert!(
                 anon.status != StatusCode::FORBIDDEN && !is_login_redirect(&anon),
                 "{method} {path} anonymous: {}",
@@ -406,6 +436,17 @@ async fn matrix(t: TestApp) {
                 r.status
             );
             let allowed = match who {
+                Who::Token => {
+                    // A session never opens the API, whoever it belongs to.
+                    assert!(
+                        is_fhir_401(&r),
+                        "{method} {path} as {:?}: {}",
+                        p.role,
+                        r.status
+                    );
+                    checked += 1;
+                    continue;
+                }
                 Who::Anyone | Who::SignedIn => true,
                 Who::Only(roles) => roles.contains(&p.role),
             };

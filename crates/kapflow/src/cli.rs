@@ -74,6 +74,12 @@ pub enum Command {
     BackupKey(BackupKeyArgs),
     /// Put a backup back: decrypt, verify, and only then replace the database.
     Restore(RestoreArgs),
+    /// Write the whole practice to a directory: a CSV file per table with a manifest of row
+    /// counts and SHA-256 sums, and every client's record as FHIR bulk NDJSON.
+    Export(ExportArgs),
+    /// Load an export into a new, empty database (SQLite or PostgreSQL), then verify its row
+    /// counts, file sums and audit chain.
+    Import(ImportArgs),
     /// The key that seals second-factor secrets in the database.
     #[command(subcommand)]
     Secrets(SecretsCommand),
@@ -143,6 +149,20 @@ pub struct BackupKeyArgs {
     /// Where to write the identity (a new file, readable by its owner only).
     #[arg(long)]
     pub out: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ExportArgs {
+    /// A new (or empty) directory to write the export into.
+    #[arg(long)]
+    pub to: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ImportArgs {
+    /// The directory `kapflow export` wrote.
+    #[arg(long)]
+    pub from: PathBuf,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -9,6 +9,7 @@ mod logging;
 mod open;
 mod secrets;
 mod serve;
+mod transfer;
 mod user;
 
 use clap::Parser;
@@ -42,6 +43,8 @@ fn main() -> ExitCode {
             cli::Command::Backup(args) => backup::run(&cli, &args).await,
             cli::Command::BackupKey(args) => backup::new_key(&args),
             cli::Command::Restore(args) => backup::restore(&cli, &args).await,
+            cli::Command::Export(args) => transfer::export(&cli, &args).await,
+            cli::Command::Import(args) => transfer::import(&cli, &args).await,
             cli::Command::Secrets(cli::SecretsCommand::RotateKey) => {
                 secrets::rotate_key(&cli).await
             }

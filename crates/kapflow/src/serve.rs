@@ -99,6 +99,7 @@ pub async fn run(cli: &Cli, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     ));
 
     let state = AppState::new(store.clone(), config);
+    state.install_fhir(std::sync::Arc::new(kapflow_fhir::api::Server));
     // The metrics listener stops with the mail worker, once the main server has finished.
     let metrics_server = metrics_listener.map(|l| {
         let mut stop = stop_tx.subscribe();

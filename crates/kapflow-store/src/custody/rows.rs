@@ -162,6 +162,8 @@ pub(super) enum Scope {
     Session(ClientId, DosingSessionId),
     /// A client's, at or after the first time and before the second.
     Client(ClientId, OffsetDateTime, OffsetDateTime),
+    /// Every entry of a client.
+    Whole(ClientId),
     Practice(OffsetDateTime, OffsetDateTime),
 }
 
@@ -185,6 +187,10 @@ pub(super) async fn list(db: &Db, scope: Scope) -> Result<Vec<CustodyRow>, Store
                 args![client, start, end],
             )
             .await?
+        }
+        Scope::Whole(client) => {
+            db.fetch_all(listing!("c.client_id = $1"), args![client])
+                .await?
         }
         Scope::Practice(start, end) => {
             db.fetch_all(listing!("c.at >= $1 AND c.at < $2"), args![start, end])

@@ -38,6 +38,11 @@ impl PortalAccess {
     pub fn user(&self) -> UserId {
         self.user
     }
+    /// The client's reading of their whole designated record set (the right of access: a copy
+    /// of everything but psychotherapy notes, which no read taking this proof returns).
+    pub fn whole_record(&self) -> crate::ClinicalAccess {
+        crate::ClinicalAccess::own_record(self.client, self.user)
+    }
 }
 
 impl Portal<'_> {

@@ -40,6 +40,9 @@ pub enum Access {
     /// client record; the record comes from the account, never from the request. Staff are
     /// refused (403); every read is audited.
     Portal,
+    /// The FHIR read API: a bearer token the owner made, never a session (`auth::api_token`);
+    /// what the token reaches is the store's to decide, client by client.
+    ApiToken,
 }
 
 /// The store's proof that the caller may act on the client in the path, as a handler
@@ -210,6 +213,9 @@ async fn check(
     let confirm_back = spec.step_up_back;
     if access == Access::Public {
         return Ok(next.run(req).await);
+    }
+    if access == Access::ApiToken {
+        return super::api_token::check(state, req, next).await;
     }
 
     let (mut parts, body) = req.into_parts();

@@ -2,6 +2,7 @@
 //! tokens, passwords and second factors.
 
 pub mod access;
+pub mod api_token;
 pub mod cookie;
 pub mod current;
 pub mod password;

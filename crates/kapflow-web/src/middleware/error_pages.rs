@@ -46,6 +46,20 @@ pub fn render_for(res: Response, request_id: &str) -> Response {
     out
 }
 
+/// `res`, or an OperationOutcome that says what happened when it is a bare error response of
+/// the FHIR API.
+pub fn as_fhir(res: Response) -> Response {
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) || is_html_or_json(&res) {
+        return res;
+    }
+    let mut out = crate::fhir::bare_error(status);
+    if let Some(retry) = res.headers().get(header::RETRY_AFTER) {
+        out.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+    }
+    out
+}
+
 fn is_html_or_json(res: &Response) -> bool {
     res.headers()
         .get(header::CONTENT_TYPE)

@@ -33,7 +33,12 @@ pub async fn finish(tls: bool, max_body: usize, req: Request, next: Next) -> Res
         Ok(req) => next.run(req).instrument(span.clone()).await,
         Err(too_large) => too_large,
     };
-    let mut res = error_pages::render_for(res, &id);
+    let mut res = if route.starts_with(crate::paths::FHIR_BASE) {
+        // A FHIR client gets FHIR, never a page.
+        error_pages::as_fhir(res)
+    } else {
+        error_pages::render_for(res, &id)
+    };
     security_headers::set(tls, &mut res);
     if let Some(v) = request_id {
         res.headers_mut().insert(super::REQUEST_ID, v);

@@ -117,6 +117,9 @@ fn row_view(r: &AuditListing) -> AuditRowView {
         person: r.actor_email.clone().unwrap_or_else(|| {
             if e.actor_user_id.is_some() {
                 "(unknown account)".into()
+            } else if e.action.starts_with("fhir.") {
+                // The token's name leads the reason column.
+                "Another system, by API token".into()
             } else {
                 "(no one signed in)".into()
             }

@@ -2,6 +2,7 @@
 //! be added through `Routes`, which records the declaration beside the handler.
 
 pub mod account;
+pub mod api_tokens;
 pub mod assets;
 pub mod audit;
 pub mod calendar;
@@ -9,6 +10,7 @@ pub mod clients;
 pub mod clinical_settings;
 pub mod connect;
 pub mod custody;
+pub mod fhir;
 pub mod health;
 pub mod inbox;
 pub mod instruments;
@@ -143,6 +145,17 @@ pub fn build_with(metrics: bool) -> Routes {
             Policy(Action::EditSite),
             clinical_settings::save,
         )
+        .get(API_TOKENS, Policy(Action::ManageStaff), api_tokens::page)
+        .post(API_TOKENS, Policy(Action::ManageStaff), api_tokens::create)
+        .confirmed()
+        .post(
+            API_TOKEN_REVOKE,
+            Policy(Action::ManageStaff),
+            api_tokens::revoke,
+        )
+        .confirmed_on(API_TOKENS)
+        .get(FHIR_METADATA, Access::ApiToken, fhir::answer)
+        .get(FHIR_OTHER, Access::ApiToken, fhir::answer)
         .get(
             CLIENT_CUSTODY,
             Client(Action::ViewClinicalRecord),

@@ -43,6 +43,7 @@ const LINKS: &[(Action, &str, &str)] = &[
         "Questionnaires",
     ),
     (Action::ViewAudit, paths::AUDIT, "Audit trail"),
+    (Action::ManageStaff, paths::API_TOKENS, "Sharing"),
     (Action::ViewAudit, paths::CUSTODY_REPORT, "Custody log"),
     (
         Action::ManageOwnAccount,

@@ -350,6 +350,23 @@ async fn measures_a_phq9_by_email_with_item_9_raises_an_alert_the_owner_closes_f
         wait_text(o, Locator::Css("h1")).await;
         assert_accessible(o, axe, what).await;
     }
+    // Sharing records with another system: a token, its refusal and its one-time secret.
+    o.goto(&format!("{base}/settings/api-tokens"))
+        .await
+        .expect("page");
+    expect_h1(o, "Sharing records with other systems").await;
+    assert_accessible(o, axe, "sharing records, before any token").await;
+    let make = "form[action='/settings/api-tokens'] button[type=submit]";
+    click_and_load(o, make).await;
+    let refused = wait_text(o, Locator::Css(".error-summary")).await;
+    assert!(refused.contains("Enter a name"), "{refused}");
+    assert_accessible(o, axe, "a refused new token").await;
+    let name = id_for_label(o, "Who the token is for").await;
+    fill(o, &name, "Regional HIE").await;
+    click_and_load(o, make).await;
+    let made = wait_contains(o, Locator::Css("#new-token"), "is ready").await;
+    assert!(made.contains("Regional HIE"), "{made}");
+    assert_accessible(o, axe, "a new token's secret, shown once").await;
     o.goto(&format!("{base}/dashboard"))
         .await
         .expect("dashboard");

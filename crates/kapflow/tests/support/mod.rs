@@ -281,7 +281,14 @@ pub async fn embedded_store(data: &std::path::Path) -> kapflow_store::Store {
 /// The data directory's embedded database with the running server's audit key, so rows a
 /// test writes beside the server join the audit chain as the server's would.
 pub async fn keyed_store(data: &std::path::Path) -> kapflow_store::Store {
-    let store = embedded_store(data).await;
+    keyed_store_on(data, None).await
+}
+
+/// The practice at `url` (or the data directory's embedded database) with the data
+/// directory's audit key.
+pub async fn keyed_store_on(data: &std::path::Path, url: Option<&str>) -> kapflow_store::Store {
+    let target = kapflow_store::DatabaseTarget::resolve(url, data).expect("target");
+    let store = kapflow_store::Store::connect(&target).await.expect("open");
     let keys = kapflow_store::audit_files::load(&kapflow_store::audit_files::KeySource::File(
         data.join("audit-key"),
     ))

@@ -22,6 +22,7 @@ pub mod preparation;
 pub mod prescriber;
 pub mod psych_notes;
 pub mod record;
+pub mod record_copy;
 pub(super) mod table;
 
 use crate::AppState;

@@ -416,6 +416,9 @@ async fn overview_page(
         portal_invite,
         portal_withdraw,
         portal_switch,
+        share_by_api: user.0.role() == Role::Owner,
+        copy_record: access.relationship()
+            == kapflow_domain::access::Relationship::AssignedClinician,
     })
 }
 

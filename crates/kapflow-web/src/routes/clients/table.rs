@@ -10,7 +10,7 @@ use kapflow_domain::access::Action;
 pub(in crate::routes) fn routes(routes: Routes) -> Routes {
     use super::{
         caseload, consents, course, dosing, dosing_custody, dosing_entries, intake, messages,
-        portal_invite, preparation, prescriber, record,
+        portal_invite, preparation, prescriber, record, record_copy,
     };
     use crate::paths::*;
     use Access::Client;
@@ -74,6 +74,20 @@ pub(in crate::routes) fn routes(routes: Routes) -> Routes {
             Client(Action::EditClinicalRecord),
             intake::review,
         )
+        .get(
+            RECORD_COPY_PDF,
+            // Handing over the record is the care team's act (a release), not a read.
+            Client(Action::EditClinicalRecord),
+            record_copy::pdf,
+        )
+        .confirmed()
+        .get(
+            RECORD_COPY_FHIR,
+            // Handing over the record is the care team's act (a release), not a read.
+            Client(Action::EditClinicalRecord),
+            record_copy::fhir,
+        )
+        .confirmed()
         .get(CONSENTS, Client(Action::ViewClinicalRecord), consents::show)
         .post(CONSENTS, Client(Action::EditClinicalRecord), consents::sign)
         .confirmed()

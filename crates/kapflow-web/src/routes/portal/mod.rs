@@ -80,6 +80,8 @@ pub(super) fn routes(routes: Routes) -> Routes {
         .get(PORTAL_MESSAGE_FILE, Portal, messages::file)
         .get(PORTAL_PREPARATION, Portal, preparation::show)
         .get(PORTAL_RECORD_CSV, Portal, record::csv)
+        .get(PORTAL_RECORD_PDF, Portal, record::pdf)
+        .get(PORTAL_RECORD_FHIR, Portal, record::fhir)
         .get(PORTAL_INTAKE, Portal, intake::show)
         .post(PORTAL_INTAKE, Portal, intake::save)
         .get(PORTAL_CONSENTS, Portal, consents::show)

@@ -1,5 +1,6 @@
-//! The client's right of access, until the full record export exists: their appointments and
-//! their questionnaire results as one CSV file, audited.
+//! The client's right of access from the portal: their whole record as a PDF or a FHIR Bundle
+//! (the same copies the care team can make), and their appointments and questionnaire results
+//! as a spreadsheet; each download audited.
 
 use super::OnPortal;
 use crate::csv_out::{Cell, Csv};
@@ -60,4 +61,26 @@ pub async fn csv(on: OnPortal) -> Result<Response, AppError> {
         out.finish(),
     )
         .into_response())
+}
+
+/// The whole record as a PDF.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn pdf(on: OnPortal) -> Result<Response, AppError> {
+    let access = on.2.whole_record();
+    let doc = crate::record_copy::document(&on.0, &access).await?;
+    crate::routes::clients::record_copy::audited(&on.0, &on.1.actor(), &access, "pdf").await?;
+    Ok(crate::print::pdf(
+        &doc,
+        &format!("health-record-{}.pdf", crate::time_fmt::day(now_utc())),
+    ))
+}
+
+/// The whole record as a FHIR Bundle, for another clinician's system.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn fhir(on: OnPortal) -> Result<Response, AppError> {
+    use crate::routes::clients::record_copy::{audited, bundle, bundle_download};
+    let access = on.2.whole_record();
+    let body = bundle(&on.0, &access).await?;
+    audited(&on.0, &on.1.actor(), &access, "fhir").await?;
+    Ok(bundle_download(body))
 }

@@ -117,6 +117,10 @@ pub struct OverviewPage {
     pub portal_withdraw: bool,
     /// The client has an account this reader may switch: Some(whether it is off now).
     pub portal_switch: Option<bool>,
+    /// The owner may share this client's records with another system (an API token of theirs).
+    pub share_by_api: bool,
+    /// The reader may make the client a copy of their record (a clinician of the care team).
+    pub copy_record: bool,
 }
 
 pub fn or_dash(v: &Option<String>) -> String {
