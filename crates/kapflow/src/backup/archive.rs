@@ -20,6 +20,25 @@ use std::path::{Path, PathBuf};
 pub const DATABASE: &str = "kapflow.db";
 /// The audit checkpoint log's name inside a backup.
 pub const CHECKPOINTS: &str = "audit-checkpoints.log";
+/// Where a PostgreSQL practice's export sits inside a backup (`export/manifest.json`,
+/// `export/tables/<table>.csv`, `export/fhir/<Type>.ndjson`).
+pub const EXPORT: &str = "export";
+
+/// Whether `name` is a file an export holds: `export/` then one or two plain segments of
+/// letters, digits, `_`, `-` and `.` (never `..`, never a path of the archive's choosing).
+fn export_file(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix("export/") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    (1..=2).contains(&parts.len())
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && !p.starts_with('.')
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        })
+}
 const MANIFEST: &str = "manifest.json";
 const FORMAT: &str = "kapflow-backup/1";
 
@@ -139,7 +158,8 @@ pub enum ReadError {
 }
 
 /// Decrypts and unpacks the backup `from` into the empty directory `into`, and checks every
-/// file against the manifest. Returns the manifest and the database's path.
+/// file against the manifest. Returns the manifest and the database's path (or, for a
+/// PostgreSQL practice's backup, the export's directory).
 pub fn read(
     from: &Path,
     identities: &[age::x25519::Identity],
@@ -173,8 +193,11 @@ pub fn read(
             manifest_json = Some(json);
             continue;
         }
-        if name != DATABASE && name != CHECKPOINTS {
+        if name != DATABASE && name != CHECKPOINTS && !export_file(&name) {
             return Err(ReadError::Damaged(format!("an unexpected file {name:?}")));
+        }
+        if let Some(dir) = into.join(&name).parent() {
+            std::fs::create_dir_all(dir)?;
         }
         let mut out = std::fs::OpenOptions::new()
             .write(true)
@@ -209,10 +232,13 @@ pub fn read(
             "its files do not match its manifest (size or SHA-256)".into(),
         ));
     }
-    if !found.iter().any(|f| f.name == DATABASE) {
-        return Err(ReadError::Damaged("it holds no database".into()));
+    if found.iter().any(|f| f.name == DATABASE) {
+        return Ok((manifest, into.join(DATABASE)));
     }
-    Ok((manifest, into.join(DATABASE)))
+    if found.iter().any(|f| f.name == "export/manifest.json") {
+        return Ok((manifest, into.join(EXPORT)));
+    }
+    Err(ReadError::Damaged("it holds no database".into()))
 }
 
 /// Writes a new identity (an age X25519 secret key) to `path`, owner-only; returns its

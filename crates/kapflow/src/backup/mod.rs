@@ -1,5 +1,6 @@
 //! `kapflow backup`, `kapflow backup-key` and `kapflow restore`: encrypted, verified copies of
-//! an embedded (SQLite) practice.
+//! a practice — the embedded (SQLite) database itself, or a PostgreSQL practice's export
+//! (`postgres.rs`).
 //!
 //! A backup is taken while kapflow serves (`VACUUM INTO`, one consistent snapshot), checked
 //! before it is kept (`integrity_check`, foreign keys, the audit chain against the checkpoints
@@ -8,6 +9,7 @@
 //! in a backup: keep them apart. See README, "Backups".
 
 mod archive;
+mod postgres;
 mod restore;
 
 pub use restore::run as restore;
@@ -49,6 +51,9 @@ pub async fn run(cli: &Cli, args: &BackupArgs) -> anyhow::Result<ExitCode> {
 
     let now = now_utc();
     let name = file_name(now)?;
+    if store.backend() == kapflow_store::Backend::Postgres {
+        return postgres::backup(cli, args, store, recipients, name, now).await;
+    }
     // Read before the snapshot, so every checkpoint in it is covered by the snapshot's trail.
     let checkpoints_path = AuditFiles::of(cli).checkpoints;
     let checkpoints = audit_files::read_checkpoints(&checkpoints_path)?.unwrap_or_default();
@@ -168,7 +173,7 @@ fn file_name(now: OffsetDateTime) -> anyhow::Result<String> {
 
 /// Removes the oldest backups in `dir` beyond the newest `keep` (at least one is kept);
 /// returns how many are kept and how many were removed.
-fn keep_newest(dir: &Path, keep: usize) -> anyhow::Result<(usize, usize)> {
+pub(crate) fn keep_newest(dir: &Path, keep: usize) -> anyhow::Result<(usize, usize)> {
     let mut backups: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -208,6 +213,15 @@ impl Drop for RemoveOnDrop {
                 let _ = std::fs::remove_file(side);
             }
         }
+    }
+}
+
+/// Removes a scratch directory (decrypted or exported records) however the command ends.
+pub(crate) struct RemoveDirOnDrop(pub PathBuf);
+
+impl Drop for RemoveDirOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

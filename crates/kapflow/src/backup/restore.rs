@@ -4,7 +4,7 @@
 //! key or a damaged file is refused before anything is replaced; a database already in place
 //! is replaced only with `--force`, and kept beside as `kapflow.db.before-restore-<time>`.
 
-use super::{archive, bytes_bar, spinner, sync_dir};
+use super::{RemoveDirOnDrop, archive, bytes_bar, spinner, sync_dir};
 use crate::audit::AuditFiles;
 use crate::cli::{Cli, RestoreArgs};
 use anyhow::Context;
@@ -16,10 +16,7 @@ use std::process::ExitCode;
 pub async fn run(cli: &Cli, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     let target = DatabaseTarget::resolve(cli.database_url.as_deref(), &cli.data_dir)?;
     let DatabaseTarget::Sqlite { path: live, .. } = target else {
-        anyhow::bail!(
-            "DATABASE_URL names PostgreSQL: a backup restores an embedded (SQLite) practice; \
-             restore a PostgreSQL practice from its pg_dump (README, \"Backups\")"
-        );
+        return super::postgres::restore(cli, args).await;
     };
     let identities = archive::identities(&args.identity)?;
     crate::open::create_private_dir(&cli.data_dir)?;
@@ -140,13 +137,4 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
-}
-
-/// Removes the scratch directory (decrypted files) however the command ends.
-struct RemoveDirOnDrop(PathBuf);
-
-impl Drop for RemoveDirOnDrop {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -37,9 +37,42 @@ pub async fn run(cli: &Cli, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             dir.display()
         );
     }
+    std::fs::create_dir_all(dir)?;
+    let store = crate::open::open_keyed(cli).await?;
+    let manifest = write_export(&store, dir).await?;
+    let rows: u64 = manifest.tables.iter().map(|t| t.rows).sum();
+    let clients = manifest
+        .tables
+        .iter()
+        .find(|t| t.table == "clients")
+        .map_or(0, |t| t.rows);
+    crate::audit::record_command(
+        &store,
+        cli,
+        "practice.exported",
+        format!(
+            "{} tables, {rows} rows, {clients} clients",
+            manifest.tables.len()
+        ),
+    )
+    .await?;
+    store.close().await;
+    println!(
+        "exported {} tables ({rows} rows, {clients} clients) and their FHIR records to {}",
+        manifest.tables.len(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the export of `store` into the empty directory `dir`; returns its manifest (also
+/// written, last, as `manifest.json`). Also what `kapflow backup` encrypts on PostgreSQL.
+pub(crate) async fn write_export(
+    store: &kapflow_store::Store,
+    dir: &std::path::Path,
+) -> anyhow::Result<Manifest> {
     std::fs::create_dir_all(dir.join("tables"))?;
     std::fs::create_dir_all(dir.join("fhir"))?;
-    let store = crate::open::open_keyed(cli).await?;
     let started = now_utc();
     let transfer = store.transfer();
     let tables = transfer.tables().await?;
@@ -93,7 +126,7 @@ pub async fn run(cli: &Cli, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         });
     }
 
-    let fhir = fhir_files(&store, dir, cli).await?;
+    let fhir = fhir_files(store, dir).await?;
     let manifest = Manifest {
         format: manifest::FORMAT.into(),
         exported_at: started.format(&Rfc3339)?,
@@ -111,29 +144,7 @@ pub async fn run(cli: &Cli, args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let mut out = File::create(&path)?;
     out.write_all(serde_json::to_string_pretty(&manifest)?.as_bytes())?;
     out.sync_all()?;
-    let rows: u64 = manifest.tables.iter().map(|t| t.rows).sum();
-    let clients = manifest
-        .tables
-        .iter()
-        .find(|t| t.table == "clients")
-        .map_or(0, |t| t.rows);
-    crate::audit::record_command(
-        &store,
-        cli,
-        "practice.exported",
-        format!(
-            "{} tables, {rows} rows, {clients} clients",
-            manifest.tables.len()
-        ),
-    )
-    .await?;
-    store.close().await;
-    println!(
-        "exported {} tables ({rows} rows, {clients} clients) and their FHIR records to {}",
-        manifest.tables.len(),
-        dir.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    Ok(manifest)
 }
 
 fn table_file(name: &str) -> String {
@@ -142,11 +153,7 @@ fn table_file(name: &str) -> String {
 
 /// Every client's record as FHIR bulk NDJSON, one file per resource type; the practice's own
 /// resources (practitioners, organisations, questionnaires) once.
-async fn fhir_files(
-    store: &kapflow_store::Store,
-    dir: &Path,
-    _cli: &Cli,
-) -> anyhow::Result<Vec<FhirFile>> {
+async fn fhir_files(store: &kapflow_store::Store, dir: &Path) -> anyhow::Result<Vec<FhirFile>> {
     use kapflow_fhir::record;
     let mut files: BTreeMap<String, (BufWriter<File>, u64)> = BTreeMap::new();
     let mut put = |resource: kapflow_fhir::r4::resources::Resource| -> anyhow::Result<()> {

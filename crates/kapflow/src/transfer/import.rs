@@ -53,7 +53,11 @@ fn verify_files(dir: &Path, m: &Manifest) -> anyhow::Result<()> {
 }
 
 pub async fn run(cli: &Cli, args: &ImportArgs) -> anyhow::Result<ExitCode> {
-    let dir = &args.from;
+    from_dir(cli, &args.from).await
+}
+
+/// Imports the export in `dir` (also how `kapflow restore` puts back a PostgreSQL backup).
+pub(crate) async fn from_dir(cli: &Cli, dir: &Path) -> anyhow::Result<ExitCode> {
     let m = read_manifest(dir)?;
     verify_files(dir, &m)?;
     let store = crate::open::open_migrated(cli).await?;

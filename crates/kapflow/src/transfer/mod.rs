@@ -7,9 +7,9 @@
 //! client's record as FHIR R4, one resource a line: the bulk data format), and
 //! `manifest.json` (counts and SHA-256 of every file). Keys are never in it, as with backups.
 
-mod export;
-mod import;
-mod manifest;
+pub(crate) mod export;
+pub(crate) mod import;
+pub(crate) mod manifest;
 
 pub use export::run as export;
 pub use import::run as import;
