@@ -4,23 +4,11 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::Output;
-use support::{check, kapflow_command};
-
-fn text(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
-
-fn kapflow(data: &Path, url: Option<&str>, args: &[&str]) -> Output {
-    kapflow_command(data, url)
-        .args(args)
-        .output()
-        .expect("run kapflow")
-}
+use support::{check, printed, run_on};
 
 fn recipient_of(out: &Output) -> String {
-    text(out)
+    printed(out)
         .split_whitespace()
         .find(|w| w.starts_with("age1"))
         .expect("the recipient is printed")
@@ -60,7 +48,7 @@ async fn a_postgresql_practice_is_backed_up_as_its_export_and_restored_into_a_ne
         tempfile::tempdir().expect("dir"),
     );
     let (d, r) = (data.path(), restored.path());
-    let made = kapflow(
+    let made = run_on(
         d,
         Some(&url),
         &[
@@ -73,17 +61,17 @@ async fn a_postgresql_practice_is_backed_up_as_its_export_and_restored_into_a_ne
             "demo password for tests",
         ],
     );
-    assert!(made.status.success(), "{}", text(&made));
+    assert!(made.status.success(), "{}", printed(&made));
     let identity = keys.path().join("identity.txt");
-    let key = kapflow(
+    let key = run_on(
         d,
         None,
         &["backup-key", "--out", identity.to_str().expect("p")],
     );
-    assert!(key.status.success(), "{}", text(&key));
+    assert!(key.status.success(), "{}", printed(&key));
     let wrong = keys.path().join("wrong.txt");
     assert!(
-        kapflow(
+        run_on(
             d,
             None,
             &["backup-key", "--out", wrong.to_str().expect("p")]
@@ -93,12 +81,12 @@ async fn a_postgresql_practice_is_backed_up_as_its_export_and_restored_into_a_ne
     );
 
     let dir = backups.path().to_str().expect("p");
-    let out = kapflow(
+    let out = run_on(
         d,
         Some(&url),
         &["backup", "--to", dir, "--recipient", &recipient_of(&key)],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", printed(&out));
     let files: Vec<_> = std::fs::read_dir(backups.path())
         .expect("dir")
         .map(|e| e.expect("entry").path())
@@ -113,7 +101,7 @@ async fn a_postgresql_practice_is_backed_up_as_its_export_and_restored_into_a_ne
     for f in ["audit-key", "secrets-key"] {
         std::fs::copy(d.join(f), r.join(f)).expect("copy key");
     }
-    let refused = kapflow(
+    let refused = run_on(
         r,
         Some(&fresh_url),
         &[
@@ -126,13 +114,13 @@ async fn a_postgresql_practice_is_backed_up_as_its_export_and_restored_into_a_ne
     );
     assert!(!refused.status.success());
     assert!(
-        text(&refused).contains("nothing was written"),
+        printed(&refused).contains("nothing was written"),
         "{}",
-        text(&refused)
+        printed(&refused)
     );
     assert_eq!(tables_in(&fresh_url).await, 0, "not even migrated");
 
-    let back = kapflow(
+    let back = run_on(
         r,
         Some(&fresh_url),
         &[
@@ -143,7 +131,7 @@ async fn a_postgresql_practice_is_backed_up_as_its_export_and_restored_into_a_ne
             identity.to_str().expect("p"),
         ],
     );
-    assert!(back.status.success(), "{}", text(&back));
+    assert!(back.status.success(), "{}", printed(&back));
     assert_eq!(clients_in(&fresh_url).await, 4);
     let (ok, out) = check(r, Some(&fresh_url));
     assert!(ok, "{out}");

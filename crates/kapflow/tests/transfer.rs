@@ -10,20 +10,8 @@ use axum::http::{Request, header};
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use std::path::Path;
-use std::process::Output;
-use support::{check, kapflow_command, keyed_store_on};
+use support::{check, keyed_store_on, printed, run_on};
 use tower::ServiceExt;
-
-fn text(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
-
-fn kapflow(data: &Path, url: Option<&str>, args: &[&str]) -> Output {
-    kapflow_command(data, url)
-        .args(args)
-        .output()
-        .expect("run kapflow")
-}
 
 /// A page as the person with session `token` sees it, with what differs by rendering alone
 /// (each form's one-time key, the draft keys) blanked.
@@ -116,7 +104,7 @@ async fn an_embedded_practice_moves_to_postgresql_whole() {
     let export = work.path().join("export");
     let again = work.path().join("again");
 
-    let made = kapflow(
+    let made = run_on(
         &a,
         None,
         &[
@@ -129,7 +117,7 @@ async fn an_embedded_practice_moves_to_postgresql_whole() {
             "demo password for tests",
         ],
     );
-    assert!(made.status.success(), "{}", text(&made));
+    assert!(made.status.success(), "{}", printed(&made));
     // The owner's session, made before the move so it moves too: the same person reads both.
     let token = "ab".repeat(32);
     let owner = {
@@ -163,12 +151,12 @@ async fn an_embedded_practice_moves_to_postgresql_whole() {
         owner
     };
 
-    let out = kapflow(
+    let out = run_on(
         &a,
         None,
         &["export", "--to", export.to_str().expect("path")],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", printed(&out));
     let manifest: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(export.join("manifest.json")).expect("manifest"),
     )
@@ -205,50 +193,50 @@ async fn an_embedded_practice_moves_to_postgresql_whole() {
     let last = bytes.len() - 2;
     bytes[last] ^= 0x01;
     std::fs::write(&csv, bytes).expect("write");
-    let refused = kapflow(
+    let refused = run_on(
         &b,
         Some(&spare_url),
         &["import", "--from", damaged.to_str().expect("p")],
     );
     assert!(!refused.status.success());
     assert!(
-        text(&refused).contains("does not match its SHA-256"),
+        printed(&refused).contains("does not match its SHA-256"),
         "{}",
-        text(&refused)
+        printed(&refused)
     );
 
-    let imported = kapflow(
+    let imported = run_on(
         &b,
         Some(&url),
         &["import", "--from", export.to_str().expect("p")],
     );
-    assert!(imported.status.success(), "{}", text(&imported));
+    assert!(imported.status.success(), "{}", printed(&imported));
     assert!(
-        text(&imported).contains("every count matches the manifest"),
+        printed(&imported).contains("every count matches the manifest"),
         "{}",
-        text(&imported)
+        printed(&imported)
     );
     let (ok, out) = check(&a, None);
     assert!(ok, "{out}");
     let (ok, out) = check(&b, Some(&url));
     assert!(ok, "{out}");
     // A database in use is never imported into.
-    let twice = kapflow(
+    let twice = run_on(
         &b,
         Some(&url),
         &["import", "--from", export.to_str().expect("p")],
     );
     assert!(!twice.status.success());
-    assert!(text(&twice).contains("not empty"), "{}", text(&twice));
+    assert!(printed(&twice).contains("not empty"), "{}", printed(&twice));
 
     // Exported again from PostgreSQL: the same files, but the trail, which has grown by the
     // import's own record, the first export's rows at its start.
-    let out = kapflow(
+    let out = run_on(
         &b,
         Some(&url),
         &["export", "--to", again.to_str().expect("p")],
     );
-    assert!(out.status.success(), "{}", text(&out));
+    assert!(out.status.success(), "{}", printed(&out));
     let mut compared = 0;
     for f in files_under(&export.join("tables")) {
         let (first, second) = (

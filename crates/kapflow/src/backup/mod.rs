@@ -83,28 +83,15 @@ pub async fn run(cli: &Cli, args: &BackupArgs) -> anyhow::Result<ExitCode> {
     let partial = args.to.join(format!("{name}.partial"));
     let _cleanup_partial = RemoveOnDrop(vec![partial.clone()]);
     let to = args.to.clone();
-    let files = [
-        (archive::DATABASE, snapshot.clone()),
-        (archive::CHECKPOINTS, checkpoints_copy.clone()),
+    let files = vec![
+        (archive::DATABASE.to_owned(), snapshot.clone()),
+        (archive::CHECKPOINTS.to_owned(), checkpoints_copy.clone()),
     ];
     let manifest = archive::manifest(now.format(&Rfc3339)?, audit_rows);
-    {
-        let partial = partial.clone();
-        let bar = bar.clone();
-        tokio::task::spawn_blocking(move || {
-            let files: Vec<(&str, &Path)> = files.iter().map(|(n, p)| (*n, p.as_path())).collect();
-            archive::write(&partial, &recipients, &files, manifest, &bar)
-        })
-        .await??;
-    }
-    bar.finish_and_clear();
-    let out = to.join(&name);
-    std::fs::rename(&partial, &out)?;
-    sync_dir(&to);
+    let (out, encrypted) = seal(&partial, &to, &name, files, recipients, manifest, &bar).await?;
     drop(cleanup);
     let (kept, removed) = keep_newest(&to, args.keep)?;
 
-    let encrypted = std::fs::metadata(&out)?.len();
     crate::audit::record_command(
         &store,
         cli,
@@ -123,6 +110,36 @@ pub async fn run(cli: &Cli, args: &BackupArgs) -> anyhow::Result<ExitCode> {
         out.display(),
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Encrypts `files` (name inside the backup, path on disk) into `partial`, then renames it to
+/// `dir/name`, synced; returns the backup's path and size.
+pub(crate) async fn seal(
+    partial: &Path,
+    dir: &Path,
+    name: &str,
+    files: Vec<(String, PathBuf)>,
+    recipients: Vec<age::x25519::Recipient>,
+    manifest: archive::Manifest,
+    bar: &ProgressBar,
+) -> anyhow::Result<(PathBuf, u64)> {
+    {
+        let (partial, bar) = (partial.to_owned(), bar.clone());
+        tokio::task::spawn_blocking(move || {
+            let files: Vec<(&str, &Path)> = files
+                .iter()
+                .map(|(n, p)| (n.as_str(), p.as_path()))
+                .collect();
+            archive::write(&partial, &recipients, &files, manifest, &bar)
+        })
+        .await??;
+    }
+    bar.finish_and_clear();
+    let out = dir.join(name);
+    std::fs::rename(partial, &out)?;
+    sync_dir(dir);
+    let size = std::fs::metadata(&out)?.len();
+    Ok((out, size))
 }
 
 /// Checks a copy of the database as `kapflow check` would, with `keys`, against the

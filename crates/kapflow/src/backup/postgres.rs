@@ -3,11 +3,10 @@
 //! encrypted and kept like an embedded backup; restoring imports it into a new, empty database
 //! and checks it there (counts, sums, the audit chain), as `kapflow import` does.
 
-use super::{RemoveDirOnDrop, RemoveOnDrop, archive, bytes_bar, keep_newest, spinner, sync_dir};
+use super::{RemoveDirOnDrop, RemoveOnDrop, archive, bytes_bar, keep_newest, spinner};
 use crate::cli::{BackupArgs, Cli, RestoreArgs};
-use anyhow::Context;
 use kapflow_store::Store;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use time::format_description::well_known::Rfc3339;
 
@@ -59,23 +58,9 @@ pub async fn backup(
     let partial = args.to.join(format!("{name}.partial"));
     let _cleanup_partial = RemoveOnDrop(vec![partial.clone()]);
     let manifest = archive::manifest(now.format(&Rfc3339)?, audit_rows);
-    {
-        let (partial, bar) = (partial.clone(), bar.clone());
-        tokio::task::spawn_blocking(move || {
-            let files: Vec<(&str, &Path)> = files
-                .iter()
-                .map(|(n, p)| (n.as_str(), p.as_path()))
-                .collect();
-            archive::write(&partial, &recipients, &files, manifest, &bar)
-        })
-        .await??;
-    }
-    bar.finish_and_clear();
-    let out = args.to.join(&name);
-    std::fs::rename(&partial, &out)?;
-    sync_dir(&args.to);
+    let (out, encrypted) =
+        super::seal(&partial, &args.to, &name, files, recipients, manifest, &bar).await?;
     let (kept, removed) = keep_newest(&args.to, args.keep)?;
-    let encrypted = std::fs::metadata(&out)?.len();
     crate::audit::record_command(
         &store,
         cli,
@@ -100,25 +85,8 @@ pub async fn backup(
 /// `DATABASE_URL`: decrypted into a scratch directory, every file against the backup's
 /// manifest, then imported and checked.
 pub async fn restore(cli: &Cli, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
-    let identities = archive::identities(&args.identity)?;
     crate::open::create_private_dir(&cli.data_dir)?;
-    let scratch = cli
-        .data_dir
-        .join(format!(".restore-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir(&scratch)?;
-    let _cleanup = RemoveDirOnDrop(scratch.clone());
-    let size = std::fs::metadata(&args.from)
-        .with_context(|| format!("cannot read {}", args.from.display()))?
-        .len();
-    let bar = bytes_bar(size, "Decrypting");
-    let (manifest, export) = {
-        let (from, scratch, bar) = (args.from.clone(), scratch.clone(), bar.clone());
-        tokio::task::spawn_blocking(move || archive::read(&from, &identities, &scratch, &bar))
-            .await?
-            .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was written", args.from.display()))?
-    };
-    bar.finish_and_clear();
+    let (_scratch, manifest, export) = super::restore::decrypt(cli, args, "written").await?;
     if !export.ends_with(archive::EXPORT) {
         anyhow::bail!(
             "{} is a backup of an embedded (SQLite) practice: restore it without DATABASE_URL, \

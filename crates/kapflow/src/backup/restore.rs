@@ -18,7 +18,8 @@ pub async fn run(cli: &Cli, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
     let DatabaseTarget::Sqlite { path: live, .. } = target else {
         return super::postgres::restore(cli, args).await;
     };
-    let identities = archive::identities(&args.identity)?;
+    // The identity is read before anything else, so a missing one is said first.
+    archive::identities(&args.identity)?;
     crate::open::create_private_dir(&cli.data_dir)?;
     if live.exists() && !args.force {
         anyhow::bail!(
@@ -29,24 +30,8 @@ pub async fn run(cli: &Cli, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let scratch = cli
-        .data_dir
-        .join(format!(".restore-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir(&scratch)?;
-    let _cleanup = RemoveDirOnDrop(scratch.clone());
-
-    let size = std::fs::metadata(&args.from)
-        .with_context(|| format!("cannot read {}", args.from.display()))?
-        .len();
-    let bar = bytes_bar(size, "Decrypting");
-    let (manifest, restored) = {
-        let (from, scratch, bar) = (args.from.clone(), scratch.clone(), bar.clone());
-        tokio::task::spawn_blocking(move || archive::read(&from, &identities, &scratch, &bar))
-            .await?
-            .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was replaced", args.from.display()))?
-    };
-    bar.finish_and_clear();
+    let (scratch, manifest, restored) = decrypt(cli, args, "replaced").await?;
+    let scratch = &scratch.0;
 
     let step = spinner("Checking the restored database (integrity, audit trail)");
     let checkpoints =
@@ -100,6 +85,35 @@ pub async fn run(cli: &Cli, args: &RestoreArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Decrypts and unpacks the backup into a scratch directory of the data directory (removed when
+/// the returned guard drops) and checks every file against its manifest; a refusal says that
+/// nothing was `done_word` (replaced, written).
+pub(crate) async fn decrypt(
+    cli: &Cli,
+    args: &RestoreArgs,
+    done_word: &'static str,
+) -> anyhow::Result<(RemoveDirOnDrop, archive::Manifest, PathBuf)> {
+    let identities = archive::identities(&args.identity)?;
+    let scratch = cli
+        .data_dir
+        .join(format!(".restore-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir(&scratch)?;
+    let guard = RemoveDirOnDrop(scratch.clone());
+    let size = std::fs::metadata(&args.from)
+        .with_context(|| format!("cannot read {}", args.from.display()))?
+        .len();
+    let bar = bytes_bar(size, "Decrypting");
+    let (manifest, path) = {
+        let (from, bar) = (args.from.clone(), bar.clone());
+        tokio::task::spawn_blocking(move || archive::read(&from, &identities, &scratch, &bar))
+            .await?
+            .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was {done_word}", args.from.display()))?
+    };
+    bar.finish_and_clear();
+    Ok((guard, manifest, path))
 }
 
 /// Checks the restored database with this data directory's audit key; returns the trail's

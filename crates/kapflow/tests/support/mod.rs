@@ -254,6 +254,19 @@ pub fn run_kapflow(data_dir: &Path, args: &[&str]) -> (bool, String) {
     )
 }
 
+/// Runs `kapflow ARGS` on `data_dir` and the database at `url` (or the embedded one).
+pub fn run_on(data_dir: &Path, url: Option<&str>, args: &[&str]) -> std::process::Output {
+    kapflow_command(data_dir, url)
+        .args(args)
+        .output()
+        .expect("run kapflow")
+}
+
+/// What a run printed: stdout, then stderr.
+pub fn printed(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+}
+
 fn outcome(out: std::process::Output) -> (bool, String) {
     (
         out.status.success(),
