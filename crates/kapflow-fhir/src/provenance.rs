@@ -13,20 +13,26 @@ use crate::r4::types;
 use crate::values::{string, words};
 use kapflow_domain::{AuditEntry, AuditOutcome, Role};
 
-/// The resource type kapflow's audit record kind `kind` maps to.
+/// The audit trail's record kinds that name a record with a resource, and that resource's type.
+pub const RECORD_KINDS: &[(&str, &str)] = &[
+    ("client", "Patient"),
+    ("clinical_note", "DocumentReference"),
+    ("course", "EpisodeOfCare"),
+    ("dosing_session", "Encounter"),
+    ("risk_alert", "Flag"),
+    ("appointment", "Appointment"),
+    ("prescription", "MedicationRequest"),
+    ("shipment", "MedicationDispense"),
+    ("measure_response", "QuestionnaireResponse"),
+    ("consent_signature", "Consent"),
+];
+
+/// The resource type of an audit row's record kind, where it has one.
 pub fn resource_type(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "client" => "Patient",
-        "clinical_note" => "DocumentReference",
-        "course" => "EpisodeOfCare",
-        "dosing_session" => "Encounter",
-        "risk_alert" => "Flag",
-        "appointment" => "Appointment",
-        "prescription" => "MedicationRequest",
-        "shipment" => "MedicationDispense",
-        "measure_response" => "QuestionnaireResponse",
-        _ => return None,
-    })
+    RECORD_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, t)| *t)
 }
 
 /// An audit row as the Provenance of the record it names; `None` when the record has no FHIR

@@ -23,20 +23,6 @@ use kapflow_store::settings_snapshot::Snapshot;
 use kapflow_store::{ClinicalAccess, Store, StoreError};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-/// The audit trail's record kinds that have a resource here (see
-/// [`provenance::resource_type`]): only these rows are read for Provenance.
-const PROVENANCE_KINDS: &[&str] = &[
-    "client",
-    "clinical_note",
-    "course",
-    "dosing_session",
-    "risk_alert",
-    "appointment",
-    "prescription",
-    "shipment",
-    "measure_response",
-];
-
 /// Every resource of one client's designated record set, the Patient first, then by kind in
 /// a stable order, oldest first within a kind: EpisodeOfCare, Encounter, Appointment,
 /// QuestionnaireResponse (each followed by its total score's Observation where the total has
@@ -198,7 +184,7 @@ pub async fn client_resources(
     out.extend(
         store
             .audit()
-            .changes_to_records(access, PROVENANCE_KINDS)
+            .changes_to_records(access, &provenance_kinds())
             .await?
             .iter()
             .filter_map(|row| provenance::provenance(&row.entry))
@@ -458,4 +444,10 @@ fn references(json: &serde_json::Value, into: &mut BTreeSet<(String, String)>) {
         serde_json::Value::Array(items) => items.iter().for_each(|v| references(v, into)),
         _ => {}
     }
+}
+
+/// The audit trail's record kinds that have a resource here: only these rows are read for
+/// Provenance.
+fn provenance_kinds() -> Vec<&'static str> {
+    provenance::RECORD_KINDS.iter().map(|(k, _)| *k).collect()
 }
