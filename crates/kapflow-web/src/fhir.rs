@@ -51,6 +51,10 @@ pub fn bare_error(status: StatusCode) -> Response {
         StatusCode::NOT_FOUND => ("not-found", "There is nothing at this address."),
         StatusCode::METHOD_NOT_ALLOWED => ("not-supported", "This API only reads: use GET."),
         StatusCode::PAYLOAD_TOO_LARGE => ("too-costly", "The request is too large."),
+        StatusCode::TOO_MANY_REQUESTS => (
+            "throttled",
+            "Too many refused requests from this address; try again later.",
+        ),
         StatusCode::REQUEST_TIMEOUT
         | StatusCode::GATEWAY_TIMEOUT
         | StatusCode::SERVICE_UNAVAILABLE => (
@@ -64,6 +68,15 @@ pub fn bare_error(status: StatusCode) -> Response {
         _ => ("invalid", "The request was refused."),
     };
     outcome(status, code, text)
+}
+
+/// 429 as an OperationOutcome, saying when to try again.
+pub fn bare_error_with_retry(retry_after: time::Duration) -> Response {
+    let mut res = bare_error(StatusCode::TOO_MANY_REQUESTS);
+    if let Ok(v) = HeaderValue::from_str(&retry_after.whole_seconds().max(1).to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
 }
 
 /// 401 with the header a bearer client expects.

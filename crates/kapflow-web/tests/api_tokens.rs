@@ -177,6 +177,22 @@ async fn tokens(t: TestApp) {
     ] {
         assert!(viewer.body.contains(seen), "the audit viewer shows {seen}");
     }
+    // An address sending bad tokens is slowed down before it fills the trail.
+    let mut statuses = Vec::new();
+    for _ in 0..70 {
+        let r = t
+            .send(
+                axum::http::Request::get("/fhir/r4/Patient")
+                    .header("authorization", "Bearer not-a-token")
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        statuses.push(r.status.as_u16());
+    }
+    let throttled = statuses.iter().filter(|s| **s == 429).count();
+    assert!(throttled > 0 && throttled < 70, "{statuses:?}");
+    assert_eq!(statuses.last(), Some(&429));
     let own = t.get(&format!("/clients/{}", c.a), Some(&c.t1)).await;
     assert_eq!(own.status, 200);
     assert!(!own.body.contains("Share by API"));

@@ -16,6 +16,11 @@ use kapflow_domain::time_util::now_utc;
 use kapflow_domain::token::token_hash;
 use kapflow_domain::{AuditEntry, AuditOutcome};
 use kapflow_store::api_tokens::Presented;
+use kapflow_store::rate_limit::RateDecision;
+
+/// Refused calls from one address in one window, before the rest are answered 429.
+const REFUSALS_PER_WINDOW: i64 = 60;
+const REFUSAL_WINDOW: time::Duration = time::Duration::minutes(15);
 
 /// The bearer value of `Authorization`, if there is one.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -77,6 +82,21 @@ pub async fn check(state: &AppState, req: Request, next: Next) -> Result<Respons
             }
         }
     };
+    // Refusals are audited, so an address sending bad tokens is slowed down before it can
+    // fill the trail: past the limit it is answered 429, unaudited, until the window ends.
+    let bucket = format!("fhir-refused:{}", ip.as_deref().unwrap_or("unknown"));
+    match state
+        .store
+        .rate_limits()
+        .hit(&bucket, now, REFUSAL_WINDOW, REFUSALS_PER_WINDOW)
+        .await
+    {
+        Ok(RateDecision::Limited { retry_after }) => {
+            return Err(crate::fhir::bare_error_with_retry(retry_after));
+        }
+        Ok(RateDecision::Allowed { .. }) => {}
+        Err(e) => return Err(store_failure(e.into())),
+    }
     if let Err(e) = state.audit_reads().record(entry).await {
         return Err(store_failure(e.into()));
     }
