@@ -7,6 +7,7 @@ pub mod access;
 pub mod api_token;
 pub mod audit;
 pub mod audit_checkpoint;
+pub mod billing;
 pub mod calendar;
 pub mod client;
 pub mod consent;
