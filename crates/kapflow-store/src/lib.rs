@@ -22,6 +22,7 @@ pub mod api_tokens;
 pub mod assessment;
 pub mod audit;
 pub mod audit_files;
+pub mod billing;
 pub mod calendar;
 pub mod check;
 pub mod client_header;
@@ -115,6 +116,7 @@ topics! {
     alerts => alerts::Alerts,
     assessment => assessment::Assessment,
     audit => audit::Audit,
+    billing => billing::Billing,
     calendar => calendar::Calendar,
     clients => clients::Clients,
     consents => consents::Consents,
