@@ -100,11 +100,13 @@ impl ClinicalAccess {
 }
 
 impl ClinicalAccess {
-    /// A token's reading of a client inside its scope (made only by `Access::for_api_token`).
-    fn api_token(client: ClientId, grant: &crate::api_tokens::ApiGrant) -> ClinicalAccess {
+    /// Another system's reading of a client on the owner's say-so (an API token inside its
+    /// scope, or the operator's practice export): read-only by the policy. Made only by
+    /// `Access::for_api_token`, `api_token_clients` and `every_client_for_export`.
+    fn read_only_for(client: ClientId, owner: UserId) -> ClinicalAccess {
         ClinicalAccess(ClientAccess {
             client,
-            user: grant.owner(),
+            user: owner,
             role: Role::Owner,
             standing: Standing {
                 relationship: Relationship::ApiToken,
@@ -220,7 +222,7 @@ impl Access<'_> {
             .db
             .scalar("SELECT COUNT(*) > 0 FROM clients WHERE id = $1", args![id])
             .await?;
-        Ok(known.then(|| ClinicalAccess::api_token(id, grant)))
+        Ok(known.then(|| ClinicalAccess::read_only_for(id, grant.owner())))
     }
 
     /// Every client's record for the operator's practice export (`kapflow export`, run on the
@@ -235,17 +237,12 @@ impl Access<'_> {
             .await?;
         Ok(ids
             .into_iter()
+            // No person: the operator at the server, named in the command's audit row.
             .map(|(id,)| {
-                ClinicalAccess(ClientAccess {
-                    client: ClientId::from_uuid(id),
-                    // No person: the operator at the server, named in the command's audit row.
-                    user: UserId::from_uuid(Uuid::nil()),
-                    role: Role::Owner,
-                    standing: Standing {
-                        relationship: Relationship::ApiToken,
-                        break_glass_until: None,
-                    },
-                })
+                ClinicalAccess::read_only_for(
+                    ClientId::from_uuid(id),
+                    UserId::from_uuid(Uuid::nil()),
+                )
             })
             .collect())
     }
@@ -283,7 +280,7 @@ impl Access<'_> {
             .await?;
         let page = ids
             .into_iter()
-            .map(|(id,)| ClinicalAccess::api_token(ClientId::from_uuid(id), grant))
+            .map(|(id,)| ClinicalAccess::read_only_for(ClientId::from_uuid(id), grant.owner()))
             .collect();
         Ok((page, total))
     }

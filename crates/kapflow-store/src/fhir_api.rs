@@ -39,6 +39,16 @@ pub struct FhirReply {
     pub clients: Vec<ClientId>,
 }
 
+/// An OperationOutcome with one issue (`severity` `error` or `fatal`; `code` from FHIR's
+/// issue-type value set) — the one builder both the web layer and the FHIR crate answer errors
+/// with, so the two cannot drift.
+pub fn outcome(severity: &str, code: &str, text: &str) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "OperationOutcome",
+        "issue": [{ "severity": severity, "code": code, "diagnostics": text }],
+    })
+}
+
 pub type FhirFuture<'a> = Pin<Box<dyn Future<Output = Result<FhirReply, StoreError>> + Send + 'a>>;
 pub type BundleFuture<'a> =
     Pin<Box<dyn Future<Output = Result<serde_json::Value, StoreError>> + Send + 'a>>;

@@ -2,9 +2,9 @@
 //! the caller a bearer token made (see `auth::api_token`).
 //!
 //! The resources themselves come from a `kapflow_store::fhir_api::FhirServer` the binary
-//! installs (`AppState::install_fhir`): this crate does not link the FHIR model. The few
-//! OperationOutcomes written here (refused tokens, failures before any record is read) are
-//! plain JSON for that reason; the outside validator checks them in kapflow-fhir's API tests.
+//! installs (`AppState::install_fhir`): this crate does not link the FHIR model. The
+//! OperationOutcomes written here (refused tokens, failures before any record is read) come
+//! from the seam's one builder; the outside validator checks them in kapflow-fhir's API tests.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -37,11 +37,10 @@ pub fn outcome(status: StatusCode, code: &str, text: &str) -> Response {
     } else {
         "error"
     };
-    let body = serde_json::json!({
-        "resourceType": "OperationOutcome",
-        "issue": [{ "severity": severity, "code": code, "diagnostics": text }],
-    });
-    json(status, &body)
+    json(
+        status,
+        &kapflow_store::fhir_api::outcome(severity, code, text),
+    )
 }
 
 /// A bare error response of an API route (a timeout, a refused body, a panic) as an

@@ -150,7 +150,7 @@ async fn measures(
                     .iter()
                     .map(|r| {
                         let total = u32::try_from(r.total).unwrap_or(0);
-                        (r.submitted_at.date().to_string(), total)
+                        (crate::time_fmt::day(r.submitted_at).to_string(), total)
                     })
                     .collect(),
                 marks: instrument

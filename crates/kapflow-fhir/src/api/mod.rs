@@ -16,7 +16,7 @@ use kapflow_store::api_tokens::ApiGrant;
 use kapflow_store::fhir_api::{BundleFuture, FhirFuture, FhirGet, FhirReply, FhirServer};
 use kapflow_store::{ClinicalAccess, Store, StoreError};
 use query::Query;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The kinds read per client (searched by `patient`).
 pub const PATIENT_KINDS: [&str; 13] = [
@@ -79,10 +79,7 @@ pub async fn record_bundle(
 
 /// One issue as an OperationOutcome.
 pub fn outcome(code: &str, text: &str) -> Value {
-    json!({
-        "resourceType": "OperationOutcome",
-        "issue": [{ "severity": "error", "code": code, "diagnostics": text }],
-    })
+    kapflow_store::fhir_api::outcome("error", code, text)
 }
 
 fn reply(status: u16, body: Value, interaction: &'static str, asked: String) -> FhirReply {
