@@ -3,5 +3,6 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod records;
 pub mod validator;
 pub mod world;
