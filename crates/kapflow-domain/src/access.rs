@@ -61,10 +61,15 @@ pub enum Action {
     /// team only — never through break-glass, never the prescriber or front desk. Each note is
     /// its author's alone (the store scopes every row to its author).
     PsychotherapyNotes,
+    /// A client's charges, payments and billing documents: the owner and front desk for any
+    /// client, a therapist for their caseload (codes on a charge, never clinical content).
+    ManageBilling,
+    /// The fee schedule, the practice's billing details and the billing reports (owner).
+    ManageFees,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 28] = [
         Action::ViewDashboard,
         Action::ManageOwnAccount,
         Action::ManageStaff,
@@ -91,6 +96,8 @@ impl Action {
         Action::AcknowledgeRiskAlert,
         Action::ViewCalendar,
         Action::PsychotherapyNotes,
+        Action::ManageBilling,
+        Action::ManageFees,
     ];
 
     fn is_clinical(self) -> bool {
@@ -117,6 +124,7 @@ impl Action {
                 | Action::AssignCareTeam
                 | Action::AcknowledgeRiskAlert
                 | Action::PsychotherapyNotes
+                | Action::ManageBilling
         )
     }
 
@@ -138,6 +146,8 @@ impl Action {
                 | Action::MessageCareTeam
                 | Action::ManageConsentDocuments
                 | Action::ManageInstruments
+                | Action::ManageBilling
+                | Action::ManageFees
         )
     }
 }
@@ -233,7 +243,8 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
         | Action::EditSite
         | Action::ManageConsentDocuments
         | Action::ExportResearchData
-        | Action::ManageInstruments => role == Role::Owner,
+        | Action::ManageInstruments
+        | Action::ManageFees => role == Role::Owner,
         Action::ViewOutcomeReport => matches!(role, Role::Owner | Role::Therapist),
         Action::ViewCalendar => matches!(role, Role::Owner | Role::Therapist | Role::FrontDesk),
         Action::PsychotherapyNotes => {
@@ -256,6 +267,11 @@ pub fn decide(role: Role, action: Action, rel: Relationship) -> Decision {
             matches!(role, Role::Owner | Role::FrontDesk | Role::Therapist)
         }
         Action::AssignInquiries => matches!(role, Role::Owner | Role::FrontDesk),
+        Action::ManageBilling => match role {
+            Role::Owner | Role::FrontDesk => true,
+            Role::Therapist => rel == Relationship::AssignedClinician,
+            Role::Prescriber | Role::Client => false,
+        },
         // The care team closes its clients' alerts; the owner, whom an alert nobody answered
         // escalates to, closes any client's (clients are answered above).
         Action::AcknowledgeRiskAlert => match role {

@@ -8,7 +8,7 @@ mod common;
 use common::{new_client, world};
 use kapflow_domain::access::Action;
 use kapflow_domain::billing::fees::{ClientRate, Rate, fee_for};
-use kapflow_domain::billing::ledger::{EntryKind, ageing, balance};
+use kapflow_domain::billing::ledger::{EntryKind, PaymentMethod, ageing, balance};
 use kapflow_domain::billing::money::Cents;
 use kapflow_domain::time_util::now_utc;
 use kapflow_domain::{ClientId, Role};
@@ -33,6 +33,7 @@ fn entry<'a>(
         service: None,
         reference: texts.0,
         note: texts.1,
+        method: None,
     }
 }
 
@@ -124,6 +125,7 @@ store_test!(
                             service: Some(service),
                             reference: None,
                             note: None,
+                            method: None,
                         },
                         *by,
                         actor,
@@ -173,6 +175,7 @@ store_test!(
                                 service: None,
                                 reference: Some("cheque 1042"),
                                 note: None,
+                                method: Some(PaymentMethod::Cheque),
                             },
                             *by,
                             actor,

@@ -22,6 +22,17 @@ crate::named_enum! {
     }
 }
 
+crate::named_enum! {
+    /// How a payment or refund was made (kapflow moves no money: it records what the
+    /// practice's own processor, bank or cash box did).
+    pub enum PaymentMethod {
+        Card = "card", "Card (the practice's own processor)";
+        Cash = "cash", "Cash";
+        Cheque = "cheque", "Cheque";
+        BankTransfer = "bank_transfer", "Bank transfer";
+    }
+}
+
 impl EntryKind {
     /// +1 when the entry adds to what is owed, -1 when it takes from it.
     pub fn sign(self) -> i64 {

@@ -3,10 +3,20 @@
 //! entries by `kapflow_domain::billing::ledger`, never stored. Free text of an entry is refused
 //! when it holds a card number (kapflow stores no card data).
 
+mod charges;
+mod diagnoses;
+mod identity;
+
+pub use charges::{
+    AppointmentToCharge, ChargeLineRow, NewCharge, PresentPerson, SessionPresence, SessionToCharge,
+    Source, ToCharge,
+};
+pub use identity::ClinicianBilling;
+
 use crate::{ClientAccess, StoreError, audit};
 use kapflow_domain::billing::card_numbers::holds_card_number;
 use kapflow_domain::billing::fees::{ClientRate, Fee, Rate};
-use kapflow_domain::billing::ledger::{Entry, EntryKind};
+use kapflow_domain::billing::ledger::{Entry, EntryKind, PaymentMethod};
 use kapflow_domain::billing::money::Cents;
 use kapflow_domain::{Actor, ClientId, UserId};
 use time::{Date, OffsetDateTime};
@@ -28,6 +38,8 @@ pub struct NewEntry<'a> {
     pub service: Option<&'a str>,
     pub reference: Option<&'a str>,
     pub note: Option<&'a str>,
+    /// How a payment or refund was made.
+    pub method: Option<PaymentMethod>,
 }
 
 /// Why an entry was not recorded.
@@ -38,6 +50,11 @@ pub enum Refused {
     /// `settles` is not a charge of this client, or a charge names one.
     NotACharge,
     Negative,
+    /// The appointment or dosing session already has its charge.
+    AlreadyCharged,
+    /// A charge needs at least one line, each with a known code and at most four diagnoses
+    /// of the client's; or the appointment or session is not this client's.
+    BadCharge(&'static str),
 }
 
 /// One stored entry.
@@ -52,6 +69,8 @@ pub struct EntryRow {
     pub service: Option<String>,
     pub reference: Option<String>,
     pub note: Option<String>,
+    #[sqlx(try_from = "crate::sql::OptText")]
+    pub method: Option<PaymentMethod>,
     pub created_at: OffsetDateTime,
 }
 
@@ -240,8 +259,8 @@ impl Billing<'_> {
         let id = Uuid::now_v7();
         tx.exec(
             "INSERT INTO ledger_entries (id, client_id, kind, amount_cents, on_date, settles, \
-             service, reference, note, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             service, reference, note, method, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             args![
                 id,
                 access.client(),
@@ -252,6 +271,7 @@ impl Billing<'_> {
                 new.service,
                 new.reference,
                 new.note,
+                new.method.map(|m| m.as_str()),
                 by,
                 now
             ],
@@ -277,7 +297,7 @@ impl Billing<'_> {
             .db
             .fetch_all(
                 "SELECT id, kind, amount_cents, on_date, settles, service, reference, note, \
-                 created_at FROM ledger_entries WHERE client_id = $1 ORDER BY id",
+                 method, created_at FROM ledger_entries WHERE client_id = $1 ORDER BY id",
                 args![access.client()],
             )
             .await
@@ -298,7 +318,7 @@ impl Billing<'_> {
             .db
             .fetch_all(
                 "SELECT client_id, id, kind, amount_cents, on_date, settles, service, reference, \
-                 note, created_at FROM ledger_entries ORDER BY id",
+                 note, method, created_at FROM ledger_entries ORDER BY id",
                 args![],
             )
             .await?;
