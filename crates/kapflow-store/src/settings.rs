@@ -51,6 +51,15 @@ pub mod keys {
     pub const FORM_SECRET: &str = "forms.secret";
     /// "true": a dose or booster in the custody log needs a witness (default "false").
     pub const CUSTODY_WITNESS_REQUIRED: &str = "custody.witness_required";
+    /// The practice's one currency (`USD` while unset).
+    pub const BILLING_CURRENCY: &str = "billing.currency";
+    /// Hours of notice a cancellation needs to be free of the late-cancellation fee (24).
+    pub const BILLING_NOTICE_HOURS: &str = "billing.notice_hours";
+    /// The practice's own (organisation) NPI, and its tax id (EIN), for superbills.
+    pub const BILLING_NPI: &str = "billing.npi";
+    pub const BILLING_TAX_ID: &str = "billing.tax_id";
+    /// The practice's own payment page (its processor's), linked from invoices.
+    pub const BILLING_PAYMENT_LINK: &str = "billing.payment_link";
 }
 
 impl Settings<'_> {

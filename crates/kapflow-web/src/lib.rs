@@ -7,6 +7,8 @@
 pub mod attachment;
 pub mod audit_batch;
 pub mod auth;
+pub mod billing_docs;
+pub mod billing_settings;
 pub mod chart;
 pub mod client_ip;
 pub mod clock;

@@ -192,6 +192,10 @@ paths! {
     CLINICAL_SETTINGS = "/settings/clinical";
     API_TOKENS = "/settings/api-tokens";
     API_TOKEN_REVOKE = "/settings/api-tokens/{token}/revoke" => api_token_revoke(token: ApiTokenId);
+    BILLING_SETTINGS = "/settings/billing";
+    BILLING_FEES = "/settings/billing/fees";
+    BILLING_CODES = "/settings/billing/codes";
+    BILLING_CLINICIAN = "/settings/billing/clinicians/{id}" => billing_clinician(id: UserId);
     /// The FHIR R4 read API (bearer tokens, JSON): its base, its CapabilityStatement, and
     /// every other path below the base (`{kind}`, `{kind}/{id}`, `Patient/{id}/$everything`,
     /// and anything else, answered with an OperationOutcome), read by `kapflow_fhir::api`.
@@ -306,6 +310,16 @@ paths! {
     NOTE_PDF = "/clients/{client}/notes/{note}/pdf" => note_pdf(client: ClientId, note: NoteId);
     RECORD_COPY_PDF = "/clients/{client}/record-copy.pdf" => record_copy_pdf(client: ClientId);
     RECORD_COPY_FHIR = "/clients/{client}/record-copy.json" => record_copy_fhir(client: ClientId);
+    BILLING = "/clients/{client}/billing" => billing(client: ClientId);
+    BILLING_CHARGES = "/clients/{client}/billing/charges" => billing_charges(client: ClientId);
+    BILLING_PAYMENTS = "/clients/{client}/billing/payments" => billing_payments(client: ClientId);
+    BILLING_DIAGNOSES = "/clients/{client}/billing/diagnoses" => billing_diagnoses(client: ClientId);
+    BILLING_DIAGNOSIS_REMOVE = "/clients/{client}/billing/diagnoses/remove"
+        => billing_diagnosis_remove(client: ClientId);
+    BILLING_SESSION = "/clients/{client}/billing/sessions/{session}"
+        => billing_session(client: ClientId, session: DosingSessionId);
+    SUPERBILL_PDF = "/clients/{client}/billing/superbill.pdf" => superbill_pdf(client: ClientId);
+    STATEMENT_PDF = "/clients/{client}/billing/statement.pdf" => statement_pdf(client: ClientId);
     NOTE_ADDENDA = "/clients/{client}/notes/{note}/addenda"
         => note_addenda(client: ClientId, note: NoteId);
     PSYCH_NOTES = "/clients/{client}/psychotherapy-notes" => psych_notes(client: ClientId);

@@ -10,6 +10,7 @@ pub mod charges;
 pub mod estimate;
 pub mod fees;
 pub mod icd10;
+pub mod identity;
 pub mod ledger;
 pub mod money;
 pub mod monitoring;

@@ -4,6 +4,7 @@
 //! when it holds a card number (kapflow stores no card data).
 
 mod charges;
+mod codes;
 mod diagnoses;
 mod identity;
 
@@ -11,6 +12,7 @@ pub use charges::{
     AppointmentToCharge, ChargeLineRow, NewCharge, PresentPerson, SessionPresence, SessionToCharge,
     Source, ToCharge,
 };
+pub use codes::TypeCode;
 pub use identity::ClinicianBilling;
 
 use crate::{ClientAccess, StoreError, audit};

@@ -5,6 +5,7 @@ pub mod account;
 pub mod api_tokens;
 pub mod assets;
 pub mod audit;
+pub mod billing_settings;
 pub mod calendar;
 pub mod clients;
 pub mod clinical_settings;
@@ -154,6 +155,31 @@ pub fn build_with(metrics: bool) -> Routes {
             api_tokens::revoke,
         )
         .confirmed_on(API_TOKENS)
+        .get(
+            BILLING_SETTINGS,
+            Policy(Action::ManageFees),
+            billing_settings::page,
+        )
+        .post(
+            BILLING_SETTINGS,
+            Policy(Action::ManageFees),
+            billing_settings::save_details,
+        )
+        .post(
+            BILLING_FEES,
+            Policy(Action::ManageFees),
+            billing_settings::set_fee,
+        )
+        .post(
+            BILLING_CODES,
+            Policy(Action::ManageFees),
+            billing_settings::save_codes,
+        )
+        .post(
+            BILLING_CLINICIAN,
+            Policy(Action::ManageFees),
+            billing_settings::save_clinician,
+        )
         .get(FHIR_METADATA, Access::ApiToken, fhir::answer)
         .get(FHIR_OTHER, Access::ApiToken, fhir::answer)
         .get(
@@ -218,6 +244,51 @@ pub fn build_with(metrics: bool) -> Routes {
             EMAIL_CONSENT,
             Client(Action::EditClientDemographics),
             clients::measures::email_consent,
+        )
+        .get(
+            BILLING,
+            Client(Action::ManageBilling),
+            clients::billing::page,
+        )
+        .post(
+            BILLING_CHARGES,
+            Client(Action::ManageBilling),
+            clients::billing::charge,
+        )
+        .post(
+            BILLING_PAYMENTS,
+            Client(Action::ManageBilling),
+            clients::billing::payment,
+        )
+        .post(
+            BILLING_DIAGNOSES,
+            Client(Action::EditClinicalRecord),
+            clients::billing::add_diagnosis,
+        )
+        .post(
+            BILLING_DIAGNOSIS_REMOVE,
+            Client(Action::EditClinicalRecord),
+            clients::billing::remove_diagnosis,
+        )
+        .get(
+            BILLING_SESSION,
+            Client(Action::EditClinicalRecord),
+            clients::billing_session::page,
+        )
+        .post(
+            BILLING_SESSION,
+            Client(Action::EditClinicalRecord),
+            clients::billing_session::charge,
+        )
+        .get(
+            SUPERBILL_PDF,
+            Client(Action::ManageBilling),
+            clients::billing::superbill_pdf,
+        )
+        .get(
+            STATEMENT_PDF,
+            Client(Action::ManageBilling),
+            clients::billing::statement_pdf,
         )
         .get(
             APPOINTMENTS,

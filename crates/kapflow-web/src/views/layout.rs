@@ -30,6 +30,7 @@ const LINKS: &[(Action, &str, &str)] = &[
     (Action::ListClients, paths::CLIENTS, "Clients"),
     (Action::ViewCalendar, paths::CALENDAR, "Calendar"),
     (Action::ViewOutcomeReport, paths::OUTCOMES, "Outcomes"),
+    (Action::ManageFees, paths::BILLING_SETTINGS, "Billing"),
     (Action::EditSite, paths::SITE, "Website"),
     (Action::ManageStaff, paths::STAFF, "Staff"),
     (

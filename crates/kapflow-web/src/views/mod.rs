@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;
+pub mod billing_settings;
 pub mod calendar;
 pub mod clients;
 pub mod error;

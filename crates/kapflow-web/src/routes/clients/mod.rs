@@ -5,6 +5,8 @@
 
 pub mod alerts;
 pub mod appointments;
+pub mod billing;
+pub mod billing_session;
 pub mod break_glass;
 pub mod caseload;
 pub mod consents;

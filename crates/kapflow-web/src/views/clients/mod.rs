@@ -1,5 +1,6 @@
 //! A client's pages: the header every client page shows (name, age, stage, flags, tabs) and each page's view.
 
+pub mod billing;
 pub mod break_glass;
 pub mod caseload;
 pub mod consents;
@@ -21,6 +22,7 @@ use crate::paths;
 use crate::practice_zone::today;
 use crate::time_fmt::when;
 use kapflow_domain::ClientId;
+use kapflow_domain::access::Action;
 use kapflow_domain::client::age_on;
 use kapflow_domain::screening::{Flag, screen};
 use kapflow_domain::time_util::now_utc;
@@ -173,10 +175,12 @@ pub enum Tab {
     Measures,
     Notes,
     Messages,
+    /// Charges and payments: the owner, the front desk and the care team's clinicians.
+    Billing,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 11] = [
+    pub const ALL: [Tab; 12] = [
         Tab::Overview,
         Tab::Appointments,
         Tab::Course,
@@ -188,6 +192,7 @@ impl Tab {
         Tab::Measures,
         Tab::Notes,
         Tab::Messages,
+        Tab::Billing,
     ];
 
     pub fn label(self) -> &'static str {
@@ -203,6 +208,7 @@ impl Tab {
             Tab::Measures => "Measures",
             Tab::Notes => "Notes",
             Tab::Messages => "Messages",
+            Tab::Billing => "Billing",
         }
     }
 
@@ -219,12 +225,13 @@ impl Tab {
             Tab::Measures => paths::measures(c),
             Tab::Notes => paths::notes(c),
             Tab::Messages => paths::messages(c),
+            Tab::Billing => paths::billing(c),
         }
     }
 
-    /// Every tab but the overview and the appointments shows clinical content.
+    /// Every tab but the overview, the appointments and billing shows clinical content.
     fn clinical(self) -> bool {
-        !matches!(self, Tab::Overview | Tab::Appointments)
+        !matches!(self, Tab::Overview | Tab::Appointments | Tab::Billing)
     }
 }
 
@@ -290,6 +297,7 @@ pub async fn ctx(state: &AppState, access: &ClientAccess, tab: Tab) -> Result<Ct
         tabs: Tab::ALL
             .into_iter()
             .filter(|t| clinical.is_some() || !t.clinical())
+            .filter(|t| *t != Tab::Billing || access.may(Action::ManageBilling))
             .map(|t| TabView {
                 href: t.href(id),
                 label: t.label(),
