@@ -4,12 +4,15 @@
 //! the action taken, a colleague takes over in a second browser, leaving the client alone is
 //! refused, the server is killed with kill -9 between two vitals and an entry made while it is
 //! down is saved when it is back, the session is discharged, and the prescriber reads the
-//! summary. axe and the WCAG checks run on every new page.
+//! summary. Then the session is billed: the presence log's hand-over gives each clinician's
+//! 0820T/0821T hours, a card number in a payment is refused, and the superbill's text holds
+//! every field an insurer asks for. axe and the WCAG checks run on every new page.
 
 use super::support::browser::{Browser, axe_source};
 use super::support::ui::*;
 use super::support::{Server, kapflow_command, keyed_store, user_id};
 use fantoccini::{Client, Locator};
+use kapflow_domain::billing::money::Cents;
 use kapflow_domain::client::ClientInput;
 use kapflow_domain::prescribing::plan::DosingPlan;
 use kapflow_domain::time_util::now_utc;
@@ -344,6 +347,14 @@ async fn dosing_a_session_runs_from_the_gates_to_discharge_with_nothing_lost() {
     click(l, "form[action$='/presence'] input[value=leave] ~ button").await;
     wait_contains(l, Locator::Css(".error-summary"), "cannot be left alone").await;
     assert_accessible(l, axe, "a refused leave").await;
+    // Sam comes back in and stays beside Lee until discharge (the second professional).
+    choose(l, "join-person", "Sam Rivera").await;
+    entry(
+        l,
+        "form[action$='/presence'] input[value=join] ~ button",
+        "Came in",
+    )
+    .await;
 
     // --- Discharge after the minimum observation, with the final vitals. --------------------
     set_clock(&clock, 125);
@@ -375,6 +386,7 @@ async fn dosing_a_session_runs_from_the_gates_to_discharge_with_nothing_lost() {
     )
     .await;
     assert_accessible(l, axe, "the aftercare sheet").await;
+    monitoring_hours_are_charged(l, axe, &base, &data, client).await;
     lee.close().await;
     sam.close().await;
 
@@ -404,6 +416,156 @@ async fn dosing_a_session_runs_from_the_gates_to_discharge_with_nothing_lost() {
     assert_accessible(p, axe, "the session summary").await;
     priya.close().await;
     let _ = server.terminate();
+}
+
+/// The session's presence log, billed: Sam had the client from the start until the hand-over
+/// at 31 minutes (0820T, 1 hour), Lee from then to discharge at 125 (0820T, 2 hours), and Sam,
+/// back in the room beside Lee, as the second professional (0821T, 2 hours). A card number in a
+/// payment is refused; the superbill carries the codes, units, diagnosis and identifiers.
+async fn monitoring_hours_are_charged(
+    l: &Client,
+    axe: Option<&str>,
+    base: &str,
+    data: &Path,
+    client: ClientId,
+) {
+    fees_and_identifiers(data).await;
+    l.goto(&format!("{base}/clients/{client}/billing?dx=F33.1"))
+        .await
+        .expect("billing");
+    click_and_load(l, "form[action$='/billing/diagnoses'] button[type=submit]").await;
+    wait_contains(l, Locator::Css("main"), "The diagnosis is added").await;
+    assert_accessible(l, axe, "the billing page").await;
+    click_and_load(l, "a[href*='/billing/sessions/']").await;
+    wait_contains(l, Locator::Css("main"), "What will be charged").await;
+    let mut lines = Vec::new();
+    for row in l
+        .find_all(Locator::Css("main tbody tr"))
+        .await
+        .expect("rows")
+    {
+        let mut cells = Vec::new();
+        for td in row.find_all(Locator::Css("td")).await.expect("cells") {
+            cells.push(td.text().await.expect("cell"));
+        }
+        lines.push((cells[0].clone(), cells[1].clone(), cells[3].clone()));
+    }
+    lines.sort();
+    let want =
+        |who: &str, code: &str, units: &str| (who.to_owned(), code.to_owned(), units.to_owned());
+    assert_eq!(
+        lines,
+        [
+            want("Lee Chen", "0820T", "2"),
+            want("Sam Rivera", "0820T", "1"),
+            want("Sam Rivera", "0821T", "2"),
+        ],
+        "the hours of each clinician by code"
+    );
+    let total = wait_text(l, Locator::Css("main tfoot")).await;
+    assert!(total.contains("$650.00"), "{total}");
+    assert_accessible(l, axe, "the monitoring hours").await;
+    click_and_load(
+        l,
+        "form[method=post][action*='/billing/sessions/'] button[type=submit]",
+    )
+    .await;
+    wait_contains(l, Locator::Css("main"), "Charged.").await;
+
+    // A card number typed into a payment's note is refused, and nothing typed is lost.
+    fill(l, "amount", "650").await;
+    fill(l, "note", "Card 4111 1111 1111 1111 at the desk").await;
+    click_and_load(l, "form[action$='/billing/payments'] button[type=submit]").await;
+    wait_contains(
+        l,
+        Locator::Css(".error-summary"),
+        "looks like a card number",
+    )
+    .await;
+    assert_eq!(field_value(l, "amount").await, "650");
+    assert_accessible(l, axe, "a refused payment").await;
+
+    let href = format!("/clients/{client}/billing/superbill.pdf");
+    let bytes = l
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0], {credentials: 'same-origin'})
+               .then(r => r.arrayBuffer())
+               .then(b => done(Array.from(new Uint8Array(b))));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .expect("the superbill");
+    let bytes: Vec<u8> = serde_json::from_value(bytes).expect("bytes");
+    let pdf = lopdf::Document::load_mem(&bytes).expect("a PDF another reader opens");
+    let pages: Vec<u32> = pdf.get_pages().keys().copied().collect();
+    let text = pdf.extract_text(&pages).expect("its text");
+    for field in [
+        "Superbill: Jordan Avery",
+        "1984-03-02",
+        "Sam Rivera",
+        "Lee Chen",
+        "1245319599",
+        "LMFT 54321, California",
+        "12-3456789",
+        "A F33.1",
+        "CPT 0820T",
+        "CPT 0821T",
+        "Place of service 11",
+        "Diagnosis pointer A",
+        "Units 2",
+        "Units 1",
+        "Fee $150.00",
+        "Fee $100.00",
+        "Total charged",
+        "$650.00",
+    ] {
+        assert!(text.contains(field), "{field:?} on the superbill: {text}");
+    }
+}
+
+/// The owner's fees for the monitoring codes, the practice's tax id and Sam's NPI and licence,
+/// as the billing settings page keeps them.
+async fn fees_and_identifiers(data: &Path) {
+    let store = keyed_store(data).await;
+    let now = now_utc();
+    let owner_id = user_id(&store, "catherine@example.org").await;
+    let owner = Actor::user(owner_id, Role::Owner, None, None);
+    let from = now.date() - time::Duration::days(30);
+    for (code, cents) in [("0820T", 15_000), ("0821T", 10_000)] {
+        store
+            .billing()
+            .set_fee(code, Cents(cents), from, owner_id, &owner, now)
+            .await
+            .expect("fee")
+            .expect("a new fee");
+    }
+    let sam = user_id(&store, "sam@example.org").await;
+    store
+        .billing()
+        .set_clinician_billing(
+            sam,
+            Some("1245319599"),
+            Some("LMFT 54321, California"),
+            owner_id,
+            &owner,
+            now,
+        )
+        .await
+        .expect("identifiers");
+    store
+        .site()
+        .save_practice_details(
+            &[(
+                kapflow_store::settings::keys::BILLING_TAX_ID,
+                "12-3456789".into(),
+            )],
+            &owner,
+            now,
+        )
+        .await
+        .expect("tax id");
+    store.close().await;
 }
 
 /// The blood pressures in the session's vitals table, in order.
