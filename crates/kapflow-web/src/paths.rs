@@ -313,6 +313,7 @@ paths! {
     BILLING = "/clients/{client}/billing" => billing(client: ClientId);
     BILLING_CHARGES = "/clients/{client}/billing/charges" => billing_charges(client: ClientId);
     BILLING_PAYMENTS = "/clients/{client}/billing/payments" => billing_payments(client: ClientId);
+    BILLING_RATES = "/clients/{client}/billing/rates" => billing_rates(client: ClientId);
     BILLING_DIAGNOSES = "/clients/{client}/billing/diagnoses" => billing_diagnoses(client: ClientId);
     BILLING_DIAGNOSIS_REMOVE = "/clients/{client}/billing/diagnoses/remove"
         => billing_diagnosis_remove(client: ClientId);

@@ -152,6 +152,27 @@ async fn billing(t: TestApp) {
     let page = t.get(&billing, Some(&c.front)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Charge 90834, $175.00"), "{}", page.body);
+
+    // A sliding scale needs its reason; from its date, every fee is its share.
+    let short = format!(
+        "_key=rate-key-0000001&rate_service=&rate_kind=percent&rate_value=80&rate_reason=income&rate_from={from}"
+    );
+    let r = t
+        .post(&format!("{billing}/rates"), &short, Some(&c.front))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("at least 10 characters") && r.body.contains("value=\"80\""));
+    let r = t
+        .post(
+            &format!("{billing}/rates"),
+            &short.replace("reason=income", "reason=Lost+their+job+in+May"),
+            Some(&c.front),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = t.get(&billing, Some(&c.front)).await;
+    assert!(page.body.contains("80% of the fee for every service"));
+    assert!(page.body.contains("Charge 90834, $140.00"), "{}", page.body);
     assert!(
         !page.body.contains("Major depressive"),
         "no clinical words for the desk"
@@ -174,11 +195,11 @@ async fn billing(t: TestApp) {
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = t.get(&billing, Some(&c.front)).await;
     assert!(page.body.contains("90834 × 1, place 11, diagnoses F33.1"));
-    assert!(page.body.contains("$175.00"));
+    assert!(page.body.contains("$140.00"));
 
     // --- A payment: a card number anywhere is refused, and everything typed comes back. ----
     let card = format!(
-        "_key=pay-key-0000001&kind=payment&amount=175.00&on={today}&method=card&settles=&reference=Receipt+88&note=paid+with+4111+1111+1111+1111"
+        "_key=pay-key-0000001&kind=payment&amount=140.00&on={today}&method=card&settles=&reference=Receipt+88&note=paid+with+4111+1111+1111+1111"
     );
     let refused = t
         .post(&format!("{billing}/payments"), &card, Some(&c.front))
@@ -186,7 +207,7 @@ async fn billing(t: TestApp) {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("looks like a card number"));
     assert!(
-        refused.body.contains("value=\"175.00\"") && refused.body.contains("value=\"Receipt 88\"")
+        refused.body.contains("value=\"140.00\"") && refused.body.contains("value=\"Receipt 88\"")
     );
     let paid = t
         .post(
@@ -224,7 +245,7 @@ async fn billing(t: TestApp) {
         "Diagnosis pointer A",
         "A F33.1",
         "Units 1",
-        "Fee $175.00",
+        "Fee $140.00",
         "Total paid",
     ] {
         assert!(text.contains(want), "{want:?} on the superbill: {text}");

@@ -278,6 +278,7 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("GET", "/clients/{client}/billing", DEMOGRAPHICS_EDIT),
     ("POST", "/clients/{client}/billing/charges", DEMOGRAPHICS_EDIT),
     ("POST", "/clients/{client}/billing/payments", DEMOGRAPHICS_EDIT),
+    ("POST", "/clients/{client}/billing/rates", DEMOGRAPHICS_EDIT),
     ("POST", "/clients/{client}/billing/diagnoses", CLINICIANS),
     ("POST", "/clients/{client}/billing/diagnoses/remove", CLINICIANS),
     ("GET", "/clients/{client}/billing/sessions/{session}", CLINICIANS),

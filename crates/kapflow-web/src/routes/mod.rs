@@ -261,6 +261,11 @@ pub fn build_with(metrics: bool) -> Routes {
             clients::billing::payment,
         )
         .post(
+            BILLING_RATES,
+            Client(Action::ManageBilling),
+            clients::billing::add_rate,
+        )
+        .post(
             BILLING_DIAGNOSES,
             Client(Action::EditClinicalRecord),
             clients::billing::add_diagnosis,

@@ -4,7 +4,7 @@
 
 use super::{OnClient, Showing};
 use crate::error::AppError;
-use crate::views::clients::billing::{BillingPage, DiagnosisLine, PaymentForm};
+use crate::views::clients::billing::{BillingPage, DiagnosisLine, PaymentForm, RateForm};
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,8 +14,9 @@ use kapflow_domain::billing::card_numbers::holds_card_number;
 use kapflow_domain::billing::charges::{
     Chargeable, LATE_CANCEL, Line, NO_SHOW, PlaceOfService, chargeable, pointers,
 };
-use kapflow_domain::billing::fees::fee_for;
+use kapflow_domain::billing::fees::{ClientRate, Rate, checked_reason, fee_for};
 use kapflow_domain::billing::icd10;
+use kapflow_domain::billing::identity::checked_code;
 use kapflow_domain::billing::ledger::{EntryKind, PaymentMethod};
 use kapflow_domain::billing::money::parse_amount;
 use kapflow_domain::form::FieldErrors;
@@ -29,6 +30,7 @@ const NOTICES: &[(&str, &str)] = &[
     ("recorded", "Recorded."),
     ("dx-added", "The diagnosis is added."),
     ("dx-removed", "The diagnosis is removed from the list."),
+    ("rate", "The client's rate is saved."),
 ];
 
 #[derive(Deserialize, Default)]
@@ -329,4 +331,72 @@ pub async fn statement_pdf(on: OnClient) -> Result<Response, AppError> {
         &doc,
         &format!("statement-{}.pdf", crate::time_fmt::day(now_utc())),
     ))
+}
+
+/// Gives the client their own rate (a fixed fee or a sliding-scale share) from a date, with the
+/// reason; charges made before keep their amounts.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn add_rate(on: OnClient, Form(form): Form<RateForm>) -> Result<Response, AppError> {
+    let OnClient(state, user, access) = &on;
+    let mut e = FieldErrors::default();
+    let service = match form.rate_service.trim() {
+        "" => Some(None),
+        typed => checked_code(typed)
+            .map(Some)
+            .map_err(|m| e.add("rate_service", m))
+            .ok(),
+    };
+    let rate = match form.rate_kind.as_str() {
+        "percent" => form
+            .rate_value
+            .trim()
+            .trim_end_matches('%')
+            .trim()
+            .parse::<u8>()
+            .ok()
+            .filter(|p| *p <= 100)
+            .map(Rate::Percent)
+            .ok_or("Enter a share from 0 to 100 (percent).".to_owned()),
+        "fixed" => parse_amount(&form.rate_value).map(Rate::Fixed),
+        _ => {
+            e.add("rate_kind", "Choose a share of the fee or a fixed fee.");
+            Err(String::new())
+        }
+    }
+    .map_err(|m| {
+        if !m.is_empty() {
+            e.add("rate_value", m);
+        }
+    })
+    .ok();
+    let reason = checked_reason(&form.rate_reason)
+        .map_err(|m| e.add("rate_reason", m))
+        .ok();
+    let from = date(&form.rate_from, "the date it applies from")
+        .map_err(|m| e.add("rate_from", m))
+        .ok();
+    let (Some(service), Some(rate), Some(reason), Some(from)) = (service, rate, reason, from)
+    else {
+        let mut page = BillingPage::load(state, user, access, None).await?;
+        page.rate = form;
+        page.re = e;
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+    };
+    state
+        .store
+        .billing()
+        .add_rate(
+            access,
+            &ClientRate {
+                service,
+                rate,
+                reason,
+                from,
+            },
+            user.0.id(),
+            &user.0.actor(),
+            now_utc(),
+        )
+        .await?;
+    Ok(done(&on, "rate"))
 }

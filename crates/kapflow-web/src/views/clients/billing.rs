@@ -13,7 +13,7 @@ use kapflow_domain::access::Action;
 use kapflow_domain::billing::charges::{
     Chargeable, LATE_CANCEL, NO_SHOW, PlaceOfService, chargeable,
 };
-use kapflow_domain::billing::fees::fee_for;
+use kapflow_domain::billing::fees::{Rate, fee_for};
 use kapflow_domain::billing::icd10;
 use kapflow_domain::billing::identity::code_label;
 use kapflow_domain::billing::ledger::{EntryKind, PaymentMethod, ageing, balance, open_charges};
@@ -35,6 +35,21 @@ pub struct PaymentForm {
     pub settles: String,
     pub reference: String,
     pub note: String,
+    #[serde(rename = "_key")]
+    pub key: String,
+}
+
+/// A client's own rate as typed (a fixed fee or a sliding-scale share, with the reason).
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(default)]
+pub struct RateForm {
+    /// A code, or empty for every service.
+    pub rate_service: String,
+    /// `percent` or `fixed`.
+    pub rate_kind: String,
+    pub rate_value: String,
+    pub rate_reason: String,
+    pub rate_from: String,
     #[serde(rename = "_key")]
     pub key: String,
 }
@@ -97,6 +112,11 @@ pub struct BillingPage {
     pub dx_found: Vec<DiagnosisLine>,
     pub pay: PaymentForm,
     pub e: FieldErrors,
+    /// The client's own rates, oldest first, in words.
+    pub rates: Vec<String>,
+    pub rate: RateForm,
+    /// Errors of the rate form.
+    pub re: FieldErrors,
     pub open: Vec<(String, String)>,
     pub superbill_href: String,
     pub statement_href: String,
@@ -154,6 +174,20 @@ impl BillingPage {
         let aged = ageing(&domain, today);
         let fees = billing.fees().await?;
         let rates = billing.rates(access).await?;
+        let rate_lines = rates
+            .iter()
+            .map(|r| {
+                let what = match r.rate {
+                    Rate::Fixed(c) => c.display(currency),
+                    Rate::Percent(p) => format!("{p}% of the fee"),
+                };
+                let of = r
+                    .service
+                    .as_deref()
+                    .map_or("every service".to_owned(), code_label);
+                format!("From {}: {what} for {of}. Why: {}", r.from, r.reason)
+            })
+            .collect();
         let mut waiting = Vec::new();
         for item in billing.to_charge(access).await? {
             match item {
@@ -263,6 +297,14 @@ impl BillingPage {
             dx_found: Vec::new(),
             pay,
             e: FieldErrors::default(),
+            rates: rate_lines,
+            rate: RateForm {
+                rate_kind: "percent".into(),
+                rate_from: today.to_string(),
+                key: crate::routes::clients::form_key(),
+                ..RateForm::default()
+            },
+            re: FieldErrors::default(),
             open: open_list,
             superbill_href: crate::paths::superbill_pdf(c),
             statement_href: crate::paths::statement_pdf(c),
