@@ -9,6 +9,8 @@ pub enum Cell<'a> {
     Text(&'a str),
     /// A number, written as it is (a score change of -8 stays a number).
     Number(i64),
+    /// An amount of money, written as a decimal number (`-140.00`).
+    Money(kapflow_domain::billing::money::Cents),
 }
 
 impl<'a> From<&'a str> for Cell<'a> {
@@ -60,6 +62,7 @@ impl Csv {
         let _ = self.out.write_record(cells.iter().map(|c| match c {
             Cell::Text(t) => guard(t).into_owned(),
             Cell::Number(n) => n.to_string(),
+            Cell::Money(c) => c.to_string(),
         }));
     }
 

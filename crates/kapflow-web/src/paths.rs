@@ -205,6 +205,8 @@ paths! {
     QUESTIONNAIRE = "/m/{token}" => questionnaire(token: str);
     OUTCOMES = "/reports/outcomes";
     RESEARCH_CSV = "/reports/outcomes/research.csv";
+    BILLING_REPORT = "/reports/billing";
+    BILLING_CSV = "/reports/billing/ledger.csv";
     INSTRUMENTS = "/measures/instruments";
     MEASURES = "/clients/{client}/measures" => measures(client: ClientId);
     MEASURE_REQUEST = "/clients/{client}/measures/{request}"

@@ -251,6 +251,47 @@ async fn billing(t: TestApp) {
         assert!(text.contains(want), "{want:?} on the superbill: {text}");
     }
 
+    // --- The owner's report and spreadsheet (the spreadsheet after a step-up). -------------
+    let report = t.get("/reports/billing", Some(&c.owner)).await;
+    assert_eq!(report.status, StatusCode::OK);
+    assert!(
+        report
+            .body
+            .contains("Every client&#x27;s balance is settled")
+            || report.body.contains("Every client's balance is settled")
+    );
+    assert!(report.body.contains("$140.00"), "charged and received");
+    let csv = "/reports/billing/ledger.csv";
+    assert!(
+        t.get(csv, Some(&c.owner))
+            .await
+            .location()
+            .starts_with("/step-up?next=")
+    );
+    let owner = t.confirmed(&c.owner).await;
+    let sheet = t.get(csv, Some(&owner)).await;
+    assert_eq!(sheet.status, StatusCode::OK);
+    assert!(
+        sheet
+            .body
+            .contains("Ada Alpha,Charge,140.00,90834,1,11,F33.1"),
+        "{}",
+        sheet.body
+    );
+    assert!(
+        sheet.body.contains("Ada Alpha,Payment,-140.00"),
+        "{}",
+        sheet.body
+    );
+    assert_eq!(
+        t.audit_of_action("report.billing_exported", 10).await.len(),
+        1
+    );
+    assert_eq!(
+        t.get("/reports/billing", Some(&c.front)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
     // --- Outside the client's reach: nothing. ---------------------------------------------
     assert_eq!(
         t.get(&billing, Some(&c.t2)).await.status,

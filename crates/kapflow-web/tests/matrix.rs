@@ -271,6 +271,8 @@ const TABLE: &[(&str, &str, Who)] = &[
     ("POST", "/settings/api-tokens", OWNER),
     ("POST", "/settings/api-tokens/{token}/revoke", OWNER),
     ("GET", "/settings/billing", OWNER),
+    ("GET", "/reports/billing", OWNER),
+    ("GET", "/reports/billing/ledger.csv", OWNER),
     ("POST", "/settings/billing", OWNER),
     ("POST", "/settings/billing/fees", OWNER),
     ("POST", "/settings/billing/codes", OWNER),
@@ -310,6 +312,7 @@ const CONFIRMED: &[(&str, &str)] = &[
     ("GET", "/clients/{client}/record-copy.pdf"),
     ("GET", "/clients/{client}/record-copy.json"),
     ("POST", "/settings/api-tokens/{token}/revoke"),
+    ("GET", "/reports/billing/ledger.csv"),
 ];
 
 fn confirmed(method: &str, path: &str) -> bool {

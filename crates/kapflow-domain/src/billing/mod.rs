@@ -14,3 +14,4 @@ pub mod identity;
 pub mod ledger;
 pub mod money;
 pub mod monitoring;
+pub mod report;

@@ -84,6 +84,11 @@ pub struct SessionPresence {
     pub people: Vec<PresentPerson>,
 }
 
+/// The columns of a [`ChargeLineRow`], from `charge_lines l`.
+pub(super) const LINE_SELECT: &str = "SELECT l.entry_id, l.position, l.code, l.modifier, \
+     l.units, l.unit_fee_cents, l.place, l.diagnoses, l.rendering_id, \
+     u.display_name AS rendering_name FROM charge_lines l LEFT JOIN users u ON u.id = l.rendering_id";
+
 /// A line of a recorded charge.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ChargeLineRow {
@@ -337,11 +342,10 @@ impl Billing<'_> {
         self.store
             .db
             .fetch_all(
-                "SELECT l.entry_id, l.position, l.code, l.modifier, l.units, l.unit_fee_cents, \
-                 l.place, l.diagnoses, l.rendering_id, u.display_name AS rendering_name \
-                 FROM charge_lines l JOIN ledger_entries e ON e.id = l.entry_id \
-                 LEFT JOIN users u ON u.id = l.rendering_id \
-                 WHERE e.client_id = $1 ORDER BY l.entry_id, l.position",
+                sqlx::AssertSqlSafe(format!(
+                    "{LINE_SELECT} WHERE l.entry_id IN (SELECT id FROM ledger_entries \
+                     WHERE client_id = $1) ORDER BY l.entry_id, l.position"
+                )),
                 args![access.client()],
             )
             .await

@@ -7,6 +7,7 @@ mod charges;
 mod codes;
 mod diagnoses;
 mod identity;
+mod report;
 
 pub use charges::{
     AppointmentToCharge, ChargeLineRow, NewCharge, PresentPerson, SessionPresence, SessionToCharge,
@@ -14,6 +15,7 @@ pub use charges::{
 };
 pub use codes::TypeCode;
 pub use identity::ClinicianBilling;
+pub use report::ReportData;
 
 use crate::{ClientAccess, StoreError, audit};
 use kapflow_domain::billing::card_numbers::holds_card_number;

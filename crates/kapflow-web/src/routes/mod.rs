@@ -5,6 +5,7 @@ pub mod account;
 pub mod api_tokens;
 pub mod assets;
 pub mod audit;
+pub mod billing_report;
 pub mod billing_settings;
 pub mod calendar;
 pub mod clients;
@@ -201,6 +202,17 @@ pub fn build_with(metrics: bool) -> Routes {
             RESEARCH_CSV,
             Policy(Action::ExportResearchData),
             reports::research_csv,
+        )
+        .confirmed()
+        .get(
+            BILLING_REPORT,
+            Policy(Action::ManageFees),
+            billing_report::page,
+        )
+        .get(
+            BILLING_CSV,
+            Policy(Action::ManageFees),
+            billing_report::ledger_csv,
         )
         .confirmed()
         .get(
