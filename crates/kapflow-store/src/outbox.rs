@@ -77,6 +77,12 @@ pub enum Email {
         appointment_id: kapflow_domain::AppointmentId,
         starts_at: time::OffsetDateTime,
     },
+    /// A good-faith estimate is ready: to the client's address, a link to the portal, where
+    /// it is (nothing of it in the email).
+    EstimateReady { to: String, link: String },
+    /// A client's charges reached $400 over their good-faith estimate: to the owners, a link
+    /// to the client's billing page (an id, not a name).
+    EstimateExceeded { client_id: kapflow_domain::ClientId },
 }
 
 impl Email {
@@ -101,6 +107,8 @@ impl Email {
             Email::MessagePosted { .. } => "New message notice",
             Email::InquiryAssigned { .. } => "Inquiry assigned notice",
             Email::AppointmentReminder { .. } => "Appointment reminder to a client",
+            Email::EstimateReady { .. } => "Good-faith estimate notice to a client",
+            Email::EstimateExceeded { .. } => "Charges over a good-faith estimate",
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod config;
 pub mod csv_out;
 pub mod dosing_settings;
 pub mod error;
+pub mod estimates;
 pub mod fhir;
 pub mod form_fields;
 pub mod form_once;

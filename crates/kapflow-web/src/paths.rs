@@ -283,6 +283,7 @@ paths! {
     PORTAL_PREPARATION = "/portal/preparation";
     PORTAL_RECORD_CSV = "/portal/my-record.csv";
     PORTAL_RECORD_PDF = "/portal/my-record.pdf";
+    PORTAL_ESTIMATE = "/portal/estimate.pdf";
     PORTAL_RECORD_FHIR = "/portal/my-record.json";
     CLIENT_PORTAL_INVITE = "/clients/{client}/portal/invite" => client_portal_invite(client: ClientId);
     CLIENT_PORTAL_WITHDRAW = "/clients/{client}/portal/withdraw"
@@ -316,6 +317,8 @@ paths! {
     BILLING_CHARGES = "/clients/{client}/billing/charges" => billing_charges(client: ClientId);
     BILLING_PAYMENTS = "/clients/{client}/billing/payments" => billing_payments(client: ClientId);
     BILLING_RATES = "/clients/{client}/billing/rates" => billing_rates(client: ClientId);
+    BILLING_ESTIMATES = "/clients/{client}/billing/estimates" => billing_estimates(client: ClientId);
+    ESTIMATE_PDF = "/clients/{client}/billing/estimate.pdf" => estimate_pdf(client: ClientId);
     BILLING_DIAGNOSES = "/clients/{client}/billing/diagnoses" => billing_diagnoses(client: ClientId);
     BILLING_DIAGNOSIS_REMOVE = "/clients/{client}/billing/diagnoses/remove"
         => billing_diagnosis_remove(client: ClientId);

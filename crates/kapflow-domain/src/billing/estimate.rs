@@ -30,6 +30,72 @@ pub fn total(services: &[Expected]) -> Option<Cents> {
         .try_fold(Cents::ZERO, |sum, s| sum.checked_add(s.amount()?))
 }
 
+/// What a course is expected to hold: the assessment, the preparation sessions, the dosing
+/// sessions (each with its hours of monitoring) and an integration session after each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CoursePlan {
+    pub preparation_sessions: u32,
+    pub dosing_sessions: u32,
+    /// Hours of monitoring a dosing session is expected to bill (0820T units).
+    pub dosing_hours: u32,
+}
+
+/// The practice's codes for the kinds of appointment of a course (`None`: not billed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CourseCodes {
+    pub assessment: Option<String>,
+    pub preparation: Option<String>,
+    pub integration: Option<String>,
+}
+
+/// The monitoring code a dosing session's hours are estimated with.
+pub const MONITORING_CODE: &str = "0820T";
+
+/// The estimate of a course at the client's fees (`fee` gives the fee of a code, `None` when the
+/// practice has set none: such a service cannot be priced and is left out, and the caller says
+/// so). Services in the order they happen.
+pub fn for_course(
+    plan: &CoursePlan,
+    codes: &CourseCodes,
+    fee: &dyn Fn(&str) -> Option<Cents>,
+) -> Vec<Expected> {
+    let steps: [(Option<&str>, &str, u32, u32); 4] = [
+        (codes.assessment.as_deref(), "Assessment", 1, 1),
+        (
+            codes.preparation.as_deref(),
+            "Preparation session",
+            plan.preparation_sessions,
+            1,
+        ),
+        (
+            Some(MONITORING_CODE),
+            "Dosing session: in-person monitoring, each hour",
+            plan.dosing_sessions,
+            plan.dosing_hours,
+        ),
+        (
+            codes.integration.as_deref(),
+            "Integration session",
+            plan.dosing_sessions,
+            1,
+        ),
+    ];
+    steps
+        .into_iter()
+        .filter(|(_, _, times, units)| *times > 0 && *units > 0)
+        .filter_map(|(code, label, times, units)| {
+            let code = code?;
+            Some(Expected {
+                code: code.to_owned(),
+                label: label.to_owned(),
+                times,
+                units,
+                unit_fee: fee(code)?,
+            })
+        })
+        .collect()
+}
+
 /// Billed charges this much above the estimate open the patient-provider dispute process.
 pub const DISPUTE_THRESHOLD: Cents = Cents(40_000);
 
@@ -97,18 +163,24 @@ mod tests {
     use time::macros::date;
 
     fn course() -> Vec<Expected> {
-        let s = |code: &str, times, units, cents| Expected {
+        let s = |code: &str, label: &str, times, units, cents| Expected {
             code: code.into(),
-            label: code.into(),
+            label: label.into(),
             times,
             units,
             unit_fee: Cents(cents),
         };
         vec![
-            s("90791", 1, 1, 25_000),
-            s("90834", 2, 1, 17_500),
-            s("0820T", 3, 3, 15_000),
-            s("90834", 3, 1, 17_500),
+            s("90791", "Assessment", 1, 1, 25_000),
+            s("90834", "Preparation session", 2, 1, 17_500),
+            s(
+                "0820T",
+                "Dosing session: in-person monitoring, each hour",
+                3,
+                3,
+                15_000,
+            ),
+            s("90834", "Integration session", 3, 1, 17_500),
         ]
     }
 
@@ -120,6 +192,31 @@ mod tests {
         assert!(!exceeds(est, Cents(287_499)), "$399.99 over");
         assert!(exceeds(est, Cents(287_500)), "$400.00 over");
         assert!(!exceeds(est, Cents(100_000)));
+    }
+
+    #[test]
+    fn a_course_is_estimated_at_the_clients_fees() {
+        let plan = CoursePlan {
+            preparation_sessions: 2,
+            dosing_sessions: 3,
+            dosing_hours: 3,
+        };
+        let codes = CourseCodes {
+            assessment: Some("90791".into()),
+            preparation: Some("90834".into()),
+            integration: Some("90834".into()),
+        };
+        let fee = |code: &str| match code {
+            "90791" => Some(Cents(25_000)),
+            "90834" => Some(Cents(17_500)),
+            "0820T" => Some(Cents(15_000)),
+            _ => None,
+        };
+        let services = for_course(&plan, &codes, &fee);
+        assert_eq!(services, course());
+        // A code with no fee cannot be priced: it is left out (the page says so).
+        let no_monitoring = |code: &str| if code == "0820T" { None } else { fee(code) };
+        assert_eq!(for_course(&plan, &codes, &no_monitoring).len(), 3);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod charges;
 mod codes;
 mod diagnoses;
+mod estimates;
 mod identity;
 mod report;
 
@@ -14,6 +15,7 @@ pub use charges::{
     Source, ToCharge,
 };
 pub use codes::TypeCode;
+pub use estimates::{EstimateRow, NewEstimate};
 pub use identity::ClinicianBilling;
 pub use report::ReportData;
 

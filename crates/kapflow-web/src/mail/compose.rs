@@ -185,6 +185,26 @@ pub(super) async fn compose(
                 url(crate::paths::PORTAL_MESSAGES.to_owned())
             ),
         },
+        Email::EstimateReady { to, link } => Composed {
+            sender: None,
+            attachment: None,
+            to: vec![to.clone()],
+            // The subject shows on lock screens: it names neither the practice nor the topic.
+            subject: "A document for you",
+            body: format!(
+                "{practice} has prepared a good-faith estimate of the costs of your care, as the law asks it to.\n\nRead it in your portal:\n{link}\n"
+            ),
+        },
+        Email::EstimateExceeded { client_id } => Composed {
+            sender: Some(practice.clone()),
+            attachment: None,
+            to: store.users().owner_emails().await.map_err(e)?,
+            subject: "Charges over a good-faith estimate",
+            body: format!(
+                "A client's charges are now $400 or more over the good-faith estimate they were given: the client may dispute the bill. Review the charges, or give a new estimate: {}\n\nNo client details are in this email.\n",
+                url(crate::paths::billing(*client_id))
+            ),
+        },
         Email::MeasureLink { to, link } => Composed {
             sender: None,
             attachment: None,

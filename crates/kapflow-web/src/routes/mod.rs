@@ -273,6 +273,16 @@ pub fn build_with(metrics: bool) -> Routes {
             clients::billing::payment,
         )
         .post(
+            BILLING_ESTIMATES,
+            Client(Action::ManageBilling),
+            clients::billing::give_estimate,
+        )
+        .get(
+            ESTIMATE_PDF,
+            Client(Action::ManageBilling),
+            clients::billing::estimate_pdf,
+        )
+        .post(
             BILLING_RATES,
             Client(Action::ManageBilling),
             clients::billing::add_rate,

@@ -112,6 +112,15 @@ pub async fn book(on: OnClient, Form(p): Form<Posted>) -> Result<Response, AppEr
                 .book(Some(access), &b, &user.0.actor(), now_utc())
                 .await?;
             if outcome(&mut f, r).is_some() {
+                // A self-pay client is owed a good-faith estimate once services are booked
+                // (every client pays the practice directly: it bills no insurer).
+                crate::estimates::after_booking(
+                    state,
+                    (user.0.id(), &user.0.actor()),
+                    access,
+                    b.date,
+                )
+                .await?;
                 return Ok(Redirect::to(&crate::paths::done(
                     crate::paths::appointments(access.client()),
                     "booked",

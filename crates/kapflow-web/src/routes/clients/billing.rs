@@ -31,6 +31,7 @@ const NOTICES: &[(&str, &str)] = &[
     ("dx-added", "The diagnosis is added."),
     ("dx-removed", "The diagnosis is removed from the list."),
     ("rate", "The client's rate is saved."),
+    ("estimate", "A new good-faith estimate is given."),
 ];
 
 #[derive(Deserialize, Default)]
@@ -163,7 +164,10 @@ pub async fn charge(on: OnClient, Form(form): Form<ChargeForm>) -> Result<Respon
         )
         .await?;
     match made {
-        Ok(_) => Ok(done(&on, "charged")),
+        Ok(_) => {
+            crate::estimates::check_exceeded(state, &user.0.actor(), access).await?;
+            Ok(done(&on, "charged"))
+        }
         Err(Refused::AlreadyCharged) => {
             charge_refused(&on, "That appointment is already charged.").await
         }
@@ -399,4 +403,43 @@ pub async fn add_rate(on: OnClient, Form(form): Form<RateForm>) -> Result<Respon
         )
         .await?;
     Ok(done(&on, "rate"))
+}
+
+/// Gives the client a new good-faith estimate from their next appointment (or today).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn give_estimate(on: OnClient) -> Result<Response, AppError> {
+    let OnClient(state, user, access) = &on;
+    let now = now_utc();
+    let next = state
+        .store
+        .calendar()
+        .for_client(access)
+        .await?
+        .iter()
+        .filter(|a| a.starts_at > now && a.status == kapflow_domain::calendar::Status::Booked)
+        .map(|a| crate::time_fmt::day(a.starts_at))
+        .next();
+    let starts_on = next.unwrap_or_else(|| crate::practice_zone::today(now));
+    let given =
+        crate::estimates::give(state, (user.0.id(), &user.0.actor()), access, starts_on).await?;
+    if given.is_none() {
+        return charge_refused(
+            &on,
+            "No fee is set for the services of a course yet: the owner sets them in Billing settings.",
+        )
+        .await;
+    }
+    Ok(done(&on, "estimate"))
+}
+
+/// The newest good-faith estimate as a PDF.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn estimate_pdf(on: OnClient) -> Result<Response, AppError> {
+    let OnClient(state, _, access) = &on;
+    let latest = state.store.billing().estimates(access).await?;
+    let Some(first) = latest.first() else {
+        return Err(AppError::NotFound);
+    };
+    let doc = crate::estimates::document(state, access, Some(first)).await?;
+    Ok(crate::print::pdf(&doc, "good-faith-estimate.pdf"))
 }

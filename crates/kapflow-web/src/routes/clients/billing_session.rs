@@ -313,11 +313,14 @@ pub async fn charge(
         )
         .await?;
     match made {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "{}?done=charged",
-            crate::paths::billing(access.client())
-        ))
-        .into_response()),
+        Ok(_) => {
+            crate::estimates::check_exceeded(state, &user.0.actor(), access).await?;
+            Ok(Redirect::to(&format!(
+                "{}?done=charged",
+                crate::paths::billing(access.client())
+            ))
+            .into_response())
+        }
         Err(Refused::AlreadyCharged) => refuse("This session is already charged.".into()).await,
         Err(Refused::BadCharge(m)) => refuse(m.to_owned()).await,
         Err(_) => refuse("The charge could not be made.".into()).await,

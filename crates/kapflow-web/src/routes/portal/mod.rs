@@ -81,6 +81,7 @@ pub(super) fn routes(routes: Routes) -> Routes {
         .get(PORTAL_PREPARATION, Portal, preparation::show)
         .get(PORTAL_RECORD_CSV, Portal, record::csv)
         .get(PORTAL_RECORD_PDF, Portal, record::pdf)
+        .get(PORTAL_ESTIMATE, Portal, record::estimate)
         .get(PORTAL_RECORD_FHIR, Portal, record::fhir)
         .get(PORTAL_INTAKE, Portal, intake::show)
         .post(PORTAL_INTAKE, Portal, intake::save)

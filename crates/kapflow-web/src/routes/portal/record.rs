@@ -75,6 +75,15 @@ pub async fn pdf(on: OnPortal) -> Result<Response, AppError> {
     ))
 }
 
+/// The client's newest good-faith estimate as a PDF (or a page saying there is none yet).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn estimate(on: OnPortal) -> Result<Response, AppError> {
+    let access = on.2.whole_record();
+    let latest = on.0.store.billing().estimates(access.access()).await?;
+    let doc = crate::estimates::document(&on.0, access.access(), latest.first()).await?;
+    Ok(crate::print::pdf(&doc, "good-faith-estimate.pdf"))
+}
+
 /// The whole record as a FHIR Bundle, for another clinician's system.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn fhir(on: OnPortal) -> Result<Response, AppError> {

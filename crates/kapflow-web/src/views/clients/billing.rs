@@ -54,6 +54,17 @@ pub struct RateForm {
     pub key: String,
 }
 
+/// The newest good-faith estimate, and how the charges since compare.
+pub struct EstimateView {
+    pub made: String,
+    pub due_by: Option<String>,
+    pub total: String,
+    pub charged: String,
+    /// How far the charges are above it, when $400 or more (the client may dispute).
+    pub over: Option<String>,
+    pub href: String,
+}
+
 /// One entry of the ledger as shown.
 pub struct EntryLine {
     pub on: String,
@@ -121,6 +132,8 @@ pub struct BillingPage {
     pub superbill_href: String,
     pub statement_href: String,
     pub icd_release: &'static str,
+    pub estimate: Option<EstimateView>,
+    pub estimate_key: String,
 }
 
 impl BillingPage {
@@ -274,6 +287,21 @@ impl BillingPage {
             pay.key = crate::routes::clients::form_key();
         }
         let c = access.client();
+        let estimate = match billing.estimates(access).await?.into_iter().next() {
+            Some(e) => {
+                let (charged, over) = crate::estimates::charged_since(state, access, &e).await?;
+                Some(EstimateView {
+                    made: crate::time_fmt::when(e.made_at),
+                    due_by: e.due_by.map(|d| d.to_string()),
+                    total: e.total.display(currency),
+                    charged: charged.display(currency),
+                    over: kapflow_domain::billing::estimate::exceeds(e.total, charged)
+                        .then(|| over.display(currency)),
+                    href: crate::paths::estimate_pdf(c),
+                })
+            }
+            None => None,
+        };
         Ok(BillingPage {
             layout: Layout::for_user(state, &user.0).await?,
             csrf: user.0.csrf().to_owned(),
@@ -309,6 +337,8 @@ impl BillingPage {
             superbill_href: crate::paths::superbill_pdf(c),
             statement_href: crate::paths::statement_pdf(c),
             icd_release: icd10::RELEASE,
+            estimate,
+            estimate_key: crate::routes::clients::form_key(),
         })
     }
 
