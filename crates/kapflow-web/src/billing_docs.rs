@@ -15,6 +15,34 @@ use kapflow_store::ClientAccess;
 use kapflow_store::billing::{ChargeLineRow, EntryRow};
 use kapflow_store::settings::keys;
 
+/// Who a billing document is between: the client, and the practice as its billing settings
+/// and contact details name it.
+pub(crate) struct Parties {
+    pub client: kapflow_store::clients::ClientRecord,
+    pub settings: crate::billing_settings::BillingSettings,
+    pub practice: String,
+    pub address: String,
+    pub phone: String,
+}
+
+pub(crate) async fn parties(state: &AppState, access: &ClientAccess) -> Result<Parties, AppError> {
+    let store = &state.store;
+    let client = store
+        .clients()
+        .get(access)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let snapshot = store.settings().snapshot().await?;
+    let text = |key: &str| dash(snapshot.get(key).unwrap_or(""));
+    Ok(Parties {
+        client,
+        settings: crate::billing_settings::read(&snapshot),
+        practice: crate::views::layout::Layout::practice_name(state).await?,
+        address: text(keys::ADDRESS),
+        phone: text(keys::PHONE),
+    })
+}
+
 /// What both documents start from.
 struct Basis {
     doc: Document,
@@ -30,21 +58,19 @@ async fn basis(
     what: &str,
 ) -> Result<Basis, AppError> {
     let store = &state.store;
-    let client = store
-        .clients()
-        .get(access)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let snapshot = store.settings().snapshot().await?;
-    let settings = crate::billing_settings::read(&snapshot);
-    let practice = crate::views::layout::Layout::practice_name(state).await?;
-    let text = |key: &str| snapshot.get(key).unwrap_or("").trim().to_owned();
+    let Parties {
+        client,
+        settings,
+        practice,
+        address,
+        phone,
+    } = parties(state, access).await?;
     let mut doc = crate::print::document(state, title).await?;
     doc.push(Block::Title(format!("{what}: {}", client.legal_name)));
     doc.push(Block::Heading("Practice".into()));
     doc.field("Name", &practice)
-        .field("Address", &dash(&text(keys::ADDRESS)))
-        .field("Phone", &dash(&text(keys::PHONE)))
+        .field("Address", &address)
+        .field("Phone", &phone)
         .field(
             "NPI (organisation)",
             &dash(settings.npi.as_deref().unwrap_or("")),

@@ -19,7 +19,6 @@ use kapflow_store::ClientAccess;
 use kapflow_store::billing::{EstimateRow, NewEstimate};
 use kapflow_store::outbox::Email;
 use kapflow_store::portal::PortalStatus;
-use kapflow_store::settings::keys;
 use time::{Date, Duration};
 
 /// The course an estimate expects (the domain's typical course: 6–8 dosing sessions of 2–3
@@ -201,17 +200,14 @@ pub async fn document(
     access: &ClientAccess,
     estimate: Option<&EstimateRow>,
 ) -> Result<Document, AppError> {
-    let store = &state.store;
-    let client = store
-        .clients()
-        .get(access)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let snapshot = store.settings().snapshot().await?;
-    let settings = crate::billing_settings::read(&snapshot);
+    let crate::billing_docs::Parties {
+        client,
+        settings,
+        practice,
+        address,
+        phone,
+    } = crate::billing_docs::parties(state, access).await?;
     let currency = settings.currency;
-    let practice = crate::views::layout::Layout::practice_name(state).await?;
-    let text = |key: &str| snapshot.get(key).unwrap_or("").trim().to_owned();
     let mut doc = crate::print::document(state, "Good Faith Estimate").await?;
     doc.push(Block::Title(format!(
         "Good Faith Estimate for {}",
@@ -232,8 +228,8 @@ pub async fn document(
         );
     doc.push(Block::Heading("Provider".into()));
     doc.field("Practice", &practice)
-        .field("Address", &text(keys::ADDRESS))
-        .field("Phone", &text(keys::PHONE))
+        .field("Address", &address)
+        .field("Phone", &phone)
         .field("NPI", settings.npi.as_deref().unwrap_or("—"))
         .field("Tax id (EIN)", settings.tax_id.as_deref().unwrap_or("—"));
     doc.push(Block::Heading("Expected services and costs".into()));

@@ -8,10 +8,8 @@ mod support;
 
 use axum::http::StatusCode;
 use kapflow_domain::access::Action;
-use kapflow_domain::calendar::booking::Booking;
 use kapflow_domain::time_util::now_utc;
-use kapflow_store::calendar::Booked;
-use support::clinic::{clinic, grant};
+use support::clinic::{clinic, grant, integration_booked};
 use support::{TestApp, on_both_backends, pdf_text};
 use time::macros::time;
 use time::{Duration, Weekday};
@@ -123,32 +121,7 @@ async fn billing(t: TestApp) {
     while day.weekday() != Weekday::Wednesday {
         day = day.previous_day().expect("day");
     }
-    let Booked::Done(ids) =
-        t.db.store
-            .calendar()
-            .book(
-                Some(&access),
-                &Booking {
-                    session_type: "integration".into(),
-                    date: day,
-                    time: time!(10:00),
-                    minutes: 50,
-                    clinician: c.t1.id,
-                    second_clinician: None,
-                    room: None,
-                    telehealth: false,
-                    video_link: None,
-                    repeat: None,
-                    title: None,
-                },
-                &c.front.actor(),
-                now_utc() - Duration::days(30),
-            )
-            .await
-            .expect("book")
-    else {
-        panic!("refused")
-    };
+    let held = integration_booked(&t, &access, &c.front, c.t1.id, (day, time!(10:00))).await;
     let page = t.get(&billing, Some(&c.front)).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Charge 90834, $175.00"), "{}", page.body);
@@ -179,7 +152,7 @@ async fn billing(t: TestApp) {
     );
     let charge = format!(
         "_key=charge-key-000001&appointment={}&place=11&dx=F33.1",
-        ids[0]
+        held
     );
     let r = t
         .post(&format!("{billing}/charges"), &charge, Some(&c.front))

@@ -10,11 +10,9 @@ use kapflow_domain::access::Action;
 use kapflow_domain::billing::estimate::business_days_after;
 use kapflow_domain::billing::ledger::EntryKind;
 use kapflow_domain::billing::money::Cents;
-use kapflow_domain::calendar::booking::Booking;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::billing::NewEntry;
-use kapflow_store::calendar::Booked;
-use support::clinic::{clinic, grant};
+use support::clinic::{clinic, grant, integration_booked};
 use support::{TestApp, mailed, on_both_backends, pdf_text};
 use time::macros::time;
 use time::{Date, Duration, Weekday};
@@ -141,37 +139,12 @@ async fn estimates(t: TestApp) {
     let mut held = weekday_from(today - Duration::days(10));
     let billing = format!("/clients/{cleo}/billing");
     for n in 0..3 {
-        let Booked::Done(ids) =
-            t.db.store
-                .calendar()
-                .book(
-                    Some(&access),
-                    &Booking {
-                        session_type: "integration".into(),
-                        date: held,
-                        time: time!(14:00),
-                        minutes: 50,
-                        clinician: c.t1.id,
-                        second_clinician: None,
-                        room: None,
-                        telehealth: false,
-                        video_link: None,
-                        repeat: None,
-                        title: None,
-                    },
-                    &c.front.actor(),
-                    now - Duration::days(30),
-                )
-                .await
-                .expect("book")
-        else {
-            panic!("refused")
-        };
+        let id = integration_booked(&t, &access, &c.front, c.t1.id, (held, time!(14:00))).await;
         held = weekday_from(held + Duration::days(1));
         let r = t
             .post(
                 &format!("{billing}/charges"),
-                &format!("_key=charge-key-00000{n}&appointment={}&place=11", ids[0]),
+                &format!("_key=charge-key-00000{n}&appointment={id}&place=11"),
                 Some(&c.front),
             )
             .await;

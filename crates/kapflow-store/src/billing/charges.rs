@@ -6,8 +6,11 @@
 use super::{Billing, Refused};
 use crate::sql::OptUuid;
 use crate::{ClientAccess, StoreError, audit};
-use kapflow_domain::billing::charges::{Line, MAX_POINTERS, PlaceOfService, total};
+use kapflow_domain::billing::charges::{
+    Chargeable, LATE_CANCEL, Line, MAX_POINTERS, NO_SHOW, PlaceOfService, chargeable, total,
+};
 use kapflow_domain::billing::ledger::EntryKind;
+use kapflow_domain::calendar::session_type::DOSING;
 use kapflow_domain::calendar::session_type::Status;
 use kapflow_domain::dosing::presence::{Change, Event};
 use kapflow_domain::{Actor, AppointmentId, DosingSessionId, Role, UserId};
@@ -55,6 +58,35 @@ pub struct AppointmentToCharge {
     pub status: Status,
     /// When it was cancelled or marked missed.
     pub changed_at: Option<OffsetDateTime>,
+}
+
+impl AppointmentToCharge {
+    /// How the appointment is charged at `now` with `notice_hours` of free cancellation, and
+    /// the code it is charged with: a held one its kind's code (a dosing appointment is charged
+    /// through its session, and a visit held by the partner prescriber not by the practice), a
+    /// missed one the missed-appointment fee's.
+    pub fn what_to_charge(
+        &self,
+        notice_hours: u32,
+        now: OffsetDateTime,
+    ) -> (Chargeable, Option<String>) {
+        let kind = chargeable(
+            self.status,
+            self.starts_at,
+            self.ends_at,
+            self.changed_at,
+            notice_hours,
+            now,
+        );
+        let code = match kind {
+            Chargeable::Attended if self.external || self.session_type == DOSING => None,
+            Chargeable::Attended => self.billing_code.clone(),
+            Chargeable::NoShow => Some(NO_SHOW.to_owned()),
+            Chargeable::LateCancel => Some(LATE_CANCEL.to_owned()),
+            Chargeable::Nothing => None,
+        };
+        (kind, code)
+    }
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -351,3 +351,41 @@ pub async fn give_email(t: &TestApp, c: ClientId, name: &str, email: &str) {
 fn utc_today(t: time::OffsetDateTime) -> time::Date {
     kapflow_domain::zone::PracticeZone::utc().today(t)
 }
+
+/// An integration session of `clinician` with the client of `access` on `day` at `at`, booked
+/// a month before (so a day in the past is a session that was held): its id.
+pub async fn integration_booked(
+    t: &TestApp,
+    access: &ClientAccess,
+    by: &Person,
+    clinician: kapflow_domain::UserId,
+    (day, at): (time::Date, time::Time),
+) -> kapflow_domain::AppointmentId {
+    let booked =
+        t.db.store
+            .calendar()
+            .book(
+                Some(access),
+                &kapflow_domain::calendar::booking::Booking {
+                    session_type: "integration".into(),
+                    date: day,
+                    time: at,
+                    minutes: 50,
+                    clinician,
+                    second_clinician: None,
+                    room: None,
+                    telehealth: false,
+                    video_link: None,
+                    repeat: None,
+                    title: None,
+                },
+                &by.actor(),
+                now_utc() - time::Duration::days(30),
+            )
+            .await
+            .expect("book");
+    let kapflow_store::calendar::Booked::Done(ids) = booked else {
+        panic!("refused: {booked:?}")
+    };
+    ids[0]
+}

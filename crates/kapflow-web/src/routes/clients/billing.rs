@@ -11,9 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use kapflow_domain::AppointmentId;
 use kapflow_domain::billing::card_numbers::holds_card_number;
-use kapflow_domain::billing::charges::{
-    Chargeable, LATE_CANCEL, Line, NO_SHOW, PlaceOfService, chargeable, pointers,
-};
+use kapflow_domain::billing::charges::{Chargeable, Line, PlaceOfService, pointers};
 use kapflow_domain::billing::fees::{ClientRate, Rate, checked_reason, fee_for};
 use kapflow_domain::billing::icd10;
 use kapflow_domain::billing::identity::checked_code;
@@ -107,20 +105,7 @@ pub async fn charge(on: OnClient, Form(form): Form<ChargeForm>) -> Result<Respon
     };
     let settings = crate::billing_settings::read(&state.store.settings().snapshot().await?);
     let now = now_utc();
-    let kind = chargeable(
-        a.status,
-        a.starts_at,
-        a.ends_at,
-        a.changed_at,
-        settings.notice_hours,
-        now,
-    );
-    let code = match kind {
-        Chargeable::Attended => a.billing_code.clone(),
-        Chargeable::NoShow => Some(NO_SHOW.to_owned()),
-        Chargeable::LateCancel => Some(LATE_CANCEL.to_owned()),
-        Chargeable::Nothing => None,
-    };
+    let (kind, code) = a.what_to_charge(settings.notice_hours, now);
     let Some(code) = code else {
         return charge_refused(&on, "This appointment has nothing to charge.").await;
     };

@@ -10,14 +10,11 @@ use crate::views::layout::Layout;
 use askama::Template;
 use askama_web::WebTemplate;
 use kapflow_domain::access::Action;
-use kapflow_domain::billing::charges::{
-    Chargeable, LATE_CANCEL, NO_SHOW, PlaceOfService, chargeable,
-};
+use kapflow_domain::billing::charges::{Chargeable, PlaceOfService};
 use kapflow_domain::billing::fees::{Rate, fee_for};
 use kapflow_domain::billing::icd10;
 use kapflow_domain::billing::identity::code_label;
 use kapflow_domain::billing::ledger::{EntryKind, PaymentMethod, ageing, balance, open_charges};
-use kapflow_domain::calendar::session_type::DOSING;
 use kapflow_domain::form::FieldErrors;
 use kapflow_domain::time_util::now_utc;
 use kapflow_store::billing::{ChargeLineRow, EntryRow, ToCharge};
@@ -206,21 +203,7 @@ impl BillingPage {
             match item {
                 ToCharge::Appointment(a) => {
                     let on = crate::time_fmt::day(a.starts_at);
-                    let kind = chargeable(
-                        a.status,
-                        a.starts_at,
-                        a.ends_at,
-                        a.changed_at,
-                        settings.notice_hours,
-                        now,
-                    );
-                    let code = match kind {
-                        Chargeable::Attended if a.external || a.session_type == DOSING => None,
-                        Chargeable::Attended => a.billing_code.clone(),
-                        Chargeable::NoShow => Some(NO_SHOW.to_owned()),
-                        Chargeable::LateCancel => Some(LATE_CANCEL.to_owned()),
-                        Chargeable::Nothing => None,
-                    };
+                    let (kind, code) = a.what_to_charge(settings.notice_hours, now);
                     let Some(code) = code else { continue };
                     let fee = fee_for(&fees, &rates, &code, on);
                     // A practice that set no missed-appointment fee does not charge one.
