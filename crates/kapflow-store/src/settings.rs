@@ -60,6 +60,9 @@ pub mod keys {
     pub const BILLING_TAX_ID: &str = "billing.tax_id";
     /// The practice's own payment page (its processor's), linked from invoices.
     pub const BILLING_PAYMENT_LINK: &str = "billing.payment_link";
+    /// "true": therapists see their own clients' balances, payments and billing documents
+    /// (default: only the owner and the front desk do).
+    pub const BILLING_THERAPISTS_SEE_BALANCES: &str = "billing.therapists_see_balances";
 }
 
 impl Settings<'_> {

@@ -15,6 +15,15 @@ pub struct BillingSettings {
     pub npi: Option<String>,
     pub tax_id: Option<String>,
     pub payment_link: Option<String>,
+    /// Therapists see their own clients' balances (the owner's choice).
+    pub therapists_see_balances: bool,
+}
+
+/// Whether `role` sees the money of a client it reaches: balances, payments, rates, estimates
+/// and the billing documents (a therapist only when the owner allows; the codes to charge and
+/// the diagnoses are the care team's either way).
+pub fn sees_money(settings: &BillingSettings, role: kapflow_domain::Role) -> bool {
+    role != kapflow_domain::Role::Therapist || settings.therapists_see_balances
 }
 
 /// The settings, each falling back to its default.
@@ -39,5 +48,7 @@ pub fn read(settings: &Snapshot) -> BillingSettings {
         npi: text(keys::BILLING_NPI),
         tax_id: text(keys::BILLING_TAX_ID),
         payment_link: text(keys::BILLING_PAYMENT_LINK),
+        therapists_see_balances: settings.get(keys::BILLING_THERAPISTS_SEE_BALANCES)
+            == Some("true"),
     }
 }

@@ -265,6 +265,31 @@ async fn billing(t: TestApp) {
         StatusCode::FORBIDDEN
     );
 
+    // --- A therapist sees their clients' money only when the owner allows it. -------------
+    let mine = t.get(&billing, Some(&c.t1)).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert!(!mine.body.contains("balance-heading") && mine.body.contains("dx-heading"));
+    let superbill = format!("{billing}/superbill.pdf");
+    assert_eq!(
+        t.get(&superbill, Some(&c.t1)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let allow = t
+        .post(
+            "/settings/billing",
+            "currency=USD&notice_hours=24&npi=1234567893&tax_id=123456789&payment_link=&therapists_see_balances=on",
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(allow.status, StatusCode::SEE_OTHER, "{}", allow.body);
+    assert!(
+        t.get(&billing, Some(&c.t1))
+            .await
+            .body
+            .contains("balance-heading")
+    );
+    assert_eq!(t.get(&superbill, Some(&c.t1)).await.status, StatusCode::OK);
+
     // --- Outside the client's reach: nothing. ---------------------------------------------
     assert_eq!(
         t.get(&billing, Some(&c.t2)).await.status,

@@ -106,6 +106,10 @@ pub async fn save_details(
         (keys::BILLING_NPI, npi.unwrap_or_default()),
         (keys::BILLING_TAX_ID, tax_id.unwrap_or_default()),
         (keys::BILLING_PAYMENT_LINK, link.to_owned()),
+        (
+            keys::BILLING_THERAPISTS_SEE_BALANCES,
+            form.therapists_see_balances.is_some().to_string(),
+        ),
     ];
     state
         .store

@@ -22,6 +22,8 @@ pub struct DetailsForm {
     pub npi: String,
     pub tax_id: String,
     pub payment_link: String,
+    /// "on" when therapists see their own clients' balances.
+    pub therapists_see_balances: Option<String>,
 }
 
 /// A new fee as typed.
@@ -149,6 +151,7 @@ impl BillingSettingsPage {
                 npi: settings.npi.unwrap_or_default(),
                 tax_id: settings.tax_id.unwrap_or_default(),
                 payment_link: settings.payment_link.unwrap_or_default(),
+                therapists_see_balances: settings.therapists_see_balances.then(|| "on".into()),
             },
             fee: FeeForm {
                 from: today.to_string(),

@@ -524,8 +524,8 @@ async fn monitoring_hours_are_charged(
     }
 }
 
-/// The owner's fees for the monitoring codes, the practice's tax id and Sam's NPI and licence,
-/// as the billing settings page keeps them.
+/// The owner's fees for the monitoring codes, the practice's tax id, Sam's NPI and licence, and
+/// therapists allowed to see their clients' balances, as the billing settings page keeps them.
 async fn fees_and_identifiers(data: &Path) {
     let store = keyed_store(data).await;
     let now = now_utc();
@@ -556,10 +556,17 @@ async fn fees_and_identifiers(data: &Path) {
     store
         .site()
         .save_practice_details(
-            &[(
-                kapflow_store::settings::keys::BILLING_TAX_ID,
-                "12-3456789".into(),
-            )],
+            &[
+                (
+                    kapflow_store::settings::keys::BILLING_TAX_ID,
+                    "12-3456789".into(),
+                ),
+                // Lee, a therapist, records the payment and prints the superbill.
+                (
+                    kapflow_store::settings::keys::BILLING_THERAPISTS_SEE_BALANCES,
+                    "true".into(),
+                ),
+            ],
             &owner,
             now,
         )

@@ -61,6 +61,17 @@ pub async fn page(
     Ok(page)
 }
 
+/// The client's money (balances, payments, rates, estimates, documents) is the caller's to see;
+/// a therapist the owner has not allowed is answered as for a page that is not there.
+async fn money_of(on: &OnClient) -> Result<(), AppError> {
+    let settings = crate::billing_settings::read(&on.0.store.settings().snapshot().await?);
+    if crate::billing_settings::sees_money(&settings, on.2.role()) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 fn done(on: &OnClient, what: &str) -> Response {
     Redirect::to(&format!(
         "{}?done={what}",
@@ -164,6 +175,7 @@ pub async fn charge(on: OnClient, Form(form): Form<ChargeForm>) -> Result<Respon
 /// Records a payment, refund, adjustment or write-off.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn payment(on: OnClient, Form(form): Form<PaymentForm>) -> Result<Response, AppError> {
+    money_of(&on).await?;
     let OnClient(state, user, access) = &on;
     let mut e = FieldErrors::default();
     let kind = EntryKind::parse(&form.kind).filter(|k| *k != EntryKind::Charge);
@@ -303,6 +315,7 @@ pub async fn remove_diagnosis(
 /// The superbill as a PDF (named without anything about the client).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn superbill_pdf(on: OnClient) -> Result<Response, AppError> {
+    money_of(&on).await?;
     let OnClient(state, _, access) = &on;
     let doc = crate::billing_docs::superbill(state, access).await?;
     Ok(crate::print::pdf(
@@ -314,6 +327,7 @@ pub async fn superbill_pdf(on: OnClient) -> Result<Response, AppError> {
 /// The statement as a PDF.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn statement_pdf(on: OnClient) -> Result<Response, AppError> {
+    money_of(&on).await?;
     let OnClient(state, _, access) = &on;
     let doc = crate::billing_docs::statement(state, access).await?;
     Ok(crate::print::pdf(
@@ -326,6 +340,7 @@ pub async fn statement_pdf(on: OnClient) -> Result<Response, AppError> {
 /// reason; charges made before keep their amounts.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn add_rate(on: OnClient, Form(form): Form<RateForm>) -> Result<Response, AppError> {
+    money_of(&on).await?;
     let OnClient(state, user, access) = &on;
     let mut e = FieldErrors::default();
     let service = match form.rate_service.trim() {
@@ -393,6 +408,7 @@ pub async fn add_rate(on: OnClient, Form(form): Form<RateForm>) -> Result<Respon
 /// Gives the client a new good-faith estimate from their next appointment (or today).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn give_estimate(on: OnClient) -> Result<Response, AppError> {
+    money_of(&on).await?;
     let OnClient(state, user, access) = &on;
     let now = now_utc();
     let next = state
@@ -420,6 +436,7 @@ pub async fn give_estimate(on: OnClient) -> Result<Response, AppError> {
 /// The newest good-faith estimate as a PDF.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn estimate_pdf(on: OnClient) -> Result<Response, AppError> {
+    money_of(&on).await?;
     let OnClient(state, _, access) = &on;
     let latest = state.store.billing().estimates(access).await?;
     let Some(first) = latest.first() else {

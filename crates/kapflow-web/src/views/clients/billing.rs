@@ -131,6 +131,8 @@ pub struct BillingPage {
     pub icd_release: &'static str,
     pub estimate: Option<EstimateView>,
     pub estimate_key: String,
+    /// The caller sees the client's money (see `billing_settings::sees_money`).
+    pub money: bool,
 }
 
 impl BillingPage {
@@ -322,6 +324,7 @@ impl BillingPage {
             icd_release: icd10::RELEASE,
             estimate,
             estimate_key: crate::routes::clients::form_key(),
+            money: crate::billing_settings::sees_money(&settings, access.role()),
         })
     }
 
