@@ -7,6 +7,7 @@ pub mod assets;
 pub mod audit;
 pub mod billing_report;
 pub mod billing_settings;
+mod billing_table;
 pub mod calendar;
 pub mod clients;
 pub mod clinical_settings;
@@ -111,7 +112,7 @@ pub fn build_with(metrics: bool) -> Routes {
     use crate::paths::*;
     use Access::{Client, PasswordOnly, Policy, Public};
     use clients::{break_glass, consents};
-    let routes = clients::table::routes(Routes::new())
+    let routes = billing_table::routes(clients::table::routes(Routes::new()))
         .get(BREAK_GLASS, Policy(Action::BreakGlass), break_glass::show)
         .confirmed()
         .post(BREAK_GLASS, Policy(Action::BreakGlass), break_glass::open)
@@ -156,31 +157,6 @@ pub fn build_with(metrics: bool) -> Routes {
             api_tokens::revoke,
         )
         .confirmed_on(API_TOKENS)
-        .get(
-            BILLING_SETTINGS,
-            Policy(Action::ManageFees),
-            billing_settings::page,
-        )
-        .post(
-            BILLING_SETTINGS,
-            Policy(Action::ManageFees),
-            billing_settings::save_details,
-        )
-        .post(
-            BILLING_FEES,
-            Policy(Action::ManageFees),
-            billing_settings::set_fee,
-        )
-        .post(
-            BILLING_CODES,
-            Policy(Action::ManageFees),
-            billing_settings::save_codes,
-        )
-        .post(
-            BILLING_CLINICIAN,
-            Policy(Action::ManageFees),
-            billing_settings::save_clinician,
-        )
         .get(FHIR_METADATA, Access::ApiToken, fhir::answer)
         .get(FHIR_OTHER, Access::ApiToken, fhir::answer)
         .get(
@@ -202,17 +178,6 @@ pub fn build_with(metrics: bool) -> Routes {
             RESEARCH_CSV,
             Policy(Action::ExportResearchData),
             reports::research_csv,
-        )
-        .confirmed()
-        .get(
-            BILLING_REPORT,
-            Policy(Action::ManageFees),
-            billing_report::page,
-        )
-        .get(
-            BILLING_CSV,
-            Policy(Action::ManageFees),
-            billing_report::ledger_csv,
         )
         .confirmed()
         .get(
@@ -256,66 +221,6 @@ pub fn build_with(metrics: bool) -> Routes {
             EMAIL_CONSENT,
             Client(Action::EditClientDemographics),
             clients::measures::email_consent,
-        )
-        .get(
-            BILLING,
-            Client(Action::ManageBilling),
-            clients::billing::page,
-        )
-        .post(
-            BILLING_CHARGES,
-            Client(Action::ManageBilling),
-            clients::billing::charge,
-        )
-        .post(
-            BILLING_PAYMENTS,
-            Client(Action::ManageBilling),
-            clients::billing::payment,
-        )
-        .post(
-            BILLING_ESTIMATES,
-            Client(Action::ManageBilling),
-            clients::billing::give_estimate,
-        )
-        .get(
-            ESTIMATE_PDF,
-            Client(Action::ManageBilling),
-            clients::billing::estimate_pdf,
-        )
-        .post(
-            BILLING_RATES,
-            Client(Action::ManageBilling),
-            clients::billing::add_rate,
-        )
-        .post(
-            BILLING_DIAGNOSES,
-            Client(Action::EditClinicalRecord),
-            clients::billing::add_diagnosis,
-        )
-        .post(
-            BILLING_DIAGNOSIS_REMOVE,
-            Client(Action::EditClinicalRecord),
-            clients::billing::remove_diagnosis,
-        )
-        .get(
-            BILLING_SESSION,
-            Client(Action::EditClinicalRecord),
-            clients::billing_session::page,
-        )
-        .post(
-            BILLING_SESSION,
-            Client(Action::EditClinicalRecord),
-            clients::billing_session::charge,
-        )
-        .get(
-            SUPERBILL_PDF,
-            Client(Action::ManageBilling),
-            clients::billing::superbill_pdf,
-        )
-        .get(
-            STATEMENT_PDF,
-            Client(Action::ManageBilling),
-            clients::billing::statement_pdf,
         )
         .get(
             APPOINTMENTS,
